@@ -1,0 +1,86 @@
+"""The ``veridian-ipc`` command: ``spec`` prints the rule index.
+
+Further subcommands (``prove``, ``conform``, ``replay``) register themselves here
+as their packages land; the CLI holds no logic of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from veridian_ipc.spec import GROUPS, INVARIANTS, RULES, IpcError, RuleId, errno_of
+
+PREAMBLE = [IpcError.InvalidArgument, IpcError.NoSuchProcess, IpcError.ProcessBlocked]
+
+
+def rule_index() -> dict[str, object]:
+    """The rule index as plain data (the ``--json`` output)."""
+    order = {g: i for i, (g, _) in enumerate(GROUPS)}
+    position = {r.value: i for i, r in enumerate(RuleId)}
+    rules = sorted(RULES.values(), key=lambda e: (order[e.group], position[e.id]))
+    return {
+        "rules": [
+            {
+                "id": e.id,
+                "group": e.group,
+                "summary": e.summary,
+                "errors": [IpcError[n].value for n in e.errors],
+                "error_names": list(e.errors),
+                "defined_in": f"{e.module}.{e.qualname}",
+            }
+            for e in rules
+        ],
+        "preamble": [e.value for e in PREAMBLE],
+        "groups": [{"id": g, "title": t} for g, t in GROUPS],
+        "invariants": [
+            {"id": e.id, "summary": e.summary, "defined_in": f"{e.module}.{e.qualname}"}
+            for e in INVARIANTS.values()
+        ],
+        "errors": [
+            {"code": e.value, "name": e.name, "errno": errno_of(e)} for e in IpcError
+        ],
+    }
+
+
+def _print_index(as_json: bool) -> None:
+    index = rule_index()
+    if as_json:
+        json.dump(index, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    titles = dict(GROUPS)
+    current = None
+    for r in index["rules"]:  # type: ignore[attr-defined]
+        if r["group"] != current:
+            current = r["group"]
+            print(f"\n## {titles[current]} ({current})")
+        errors = ", ".join(r["error_names"])
+        print(f"{r['id']:<20} {r['summary']}")
+        if errors:
+            print(f"{'':<20}   errors: {errors}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="veridian-ipc",
+        description="The VeridianOS IPC reference model: spec, proofs, conformance.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_spec = sub.add_parser("spec", help="print the rule index (ID, group, summary)")
+    p_spec.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "spec":
+        _print_index(args.json)
+        return 0
+    return 2  # pragma: no cover - argparse enforces the choices
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""veridian_ipc.spec: the executable specification of the VeridianOS IPC design.
+
+Read it in this order; each module's docstring is a chapter:
+
+1. ``names``      identifiers, fixed limits, configuration
+2. ``errors``     the complete error enum (ERR-ENUM)
+3. ``rights``     rights bits and which operation needs which (RIGHTS-*)
+4. ``state``      the state of the whole system
+5. ``caps``       handles, derivation, drop, revoke (CAP-*, RIGHTS-*)
+6. ``processes``  spawn, kill, blocked processes (PROC-*)
+7. ``messages``   message limits, sender, capability transfer (MSG-*)
+8. ``filters``    message filters and rate limits (FILTER-*)
+9. ``ports``      ports, hand-off, receive, close (PORT-*)
+10. ``timeouts``  the logical clock and deadlines (TIME-*)
+11. ``namespace`` bind, lookup, typed connect (NS-*)
+12. ``channels``  asynchronous rings and batches (CHAN-*)
+13. ``buffers``   zero-copy shared buffers (BUF-*)
+14. ``sockets``   the POSIX layer and errno mapping (POSIX-*)
+15. ``step``      the single entry point and error precedence (ERR-*)
+16. ``invariants`` what every reachable state satisfies (INV-*)
+17. ``observe``   the observable state implementations are compared on
+
+The seed is ``ipc-design.md``; every rule cites the section it comes from.
+"""
+
+from __future__ import annotations
+
+from . import (
+    buffers,
+    caps,
+    channels,
+    filters,
+    invariants,
+    messages,
+    namespace,
+    observe,
+    ports,
+    processes,
+    sockets,
+    timeouts,
+)
+from ._registry import INVARIANTS, RULES, Entry
+from .errors import IpcError
+from .ids import GROUPS, InvId, RuleId, group_of
+from .invariants import violations
+from .names import Config
+from .observe import encode_result, encode_value
+from .results import BLOCKED, Blocked, CapInfo, Delivered, Err, Ok, Result
+from .rights import Rights
+from .sockets import errno_of
+from .state import KernelState, initial_state
+from .step import step
+
+__all__ = [
+    "BLOCKED",
+    "GROUPS",
+    "INVARIANTS",
+    "RULES",
+    "Blocked",
+    "CapInfo",
+    "Config",
+    "Delivered",
+    "Entry",
+    "Err",
+    "InvId",
+    "IpcError",
+    "KernelState",
+    "Ok",
+    "Result",
+    "Rights",
+    "RuleId",
+    "buffers",
+    "caps",
+    "channels",
+    "encode_result",
+    "encode_value",
+    "errno_of",
+    "filters",
+    "group_of",
+    "initial_state",
+    "invariants",
+    "messages",
+    "namespace",
+    "observe",
+    "ports",
+    "processes",
+    "sockets",
+    "step",
+    "timeouts",
+    "violations",
+]

@@ -1,0 +1,231 @@
+"""Zero-copy shared buffers (group "buffers"): memory objects, mappings, ownership.
+
+Seed section "Zero-Copy Shared Memory": a ``SharedBuffer`` is a memory
+capability and a size; the receiver maps it into its address space
+(``map_shared``), and ``transfer_buffer`` moves ownership without copying.
+
+The spec models a buffer as ``size`` bytes (initially zero) and a **mapping** as
+a per-process id through which the process reads and writes the buffer's
+memory: a mapping is the spec's stand-in for a virtual address range, and every
+access through it is bounds-checked. Decisions:
+
+- *Rights on memory.* Buffer capabilities carry READ and WRITE (RIGHTS-BITS)
+  besides MANAGE and GRANT. Mapping read-only needs READ; mapping writable needs
+  READ and WRITE (no write-only memory, as on common MMUs).
+- *Mappings belong to a capability.* A mapping is made through a capability
+  and lives only as long as that capability stays in the process: dropping,
+  revoking, or sending the capability away unmaps it (seL4: deleting a frame
+  capability unmaps the frame). Sharing is therefore explicit: derive a
+  capability (say READ only), send it, and the receiver maps it.
+- *Ownership transfer.* ``TransferBuffer`` needs MANAGE and GRANT (ownership);
+  it destroys **every** capability to the buffer (in every process, in flight,
+  everywhere) and with them every mapping, then sends one new capability, with
+  the sender's rights, in a message on a port. After a transfer exactly one
+  capability to the buffer exists and it is in that message: no process but
+  the eventual receiver can reach the memory.
+- *Bounds.* An access outside ``[0, size)`` is ``OutOfBounds`` (a dedicated
+  error: it is neither a bad message nor a bad capability; Zircon reports
+  ``ZX_ERR_OUT_OF_RANGE``). One access moves at most ``Config.max_io`` bytes.
+- *Stale mapping ids* are refused like stale handles (``InvalidCapability``):
+  a mapping id is a per-process name for authority, never reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ._registry import rule
+from .caps import caps_of_object, destroy, new_cap, new_handle, resolve
+from .errors import IpcError
+from .ids import RuleId
+from .messages import check_limits
+from .names import MapId, Pid
+from .ports import check_offer, commit_offer
+from .results import Ok
+from .rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE, has
+from .state import Buffer, InFlight, KernelState, Kind, Mapping
+from .store import Step, buffer, fail, new_object, proc, put_obj, put_proc
+from .syscalls import (
+    CreateBuffer,
+    MapBuffer,
+    ReadBuffer,
+    TransferBuffer,
+    Unmap,
+    WriteBuffer,
+)
+
+
+@rule(RuleId.BUF_CREATE)
+def create_buffer(s: KernelState, pid: Pid, op: CreateBuffer) -> Step:
+    """A new buffer of ``size`` zero bytes; the creator gets READ, WRITE, MANAGE
+    and GRANT on it. Result: the handle.
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: ``size`` below 1.
+    - ``OutOfMemory``: ``size`` above ``Config.max_buffer_size``.
+    """
+    if op.size < 1:
+        return fail(s, IpcError.InvalidArgument)
+    if op.size > s.config.max_buffer_size:
+        return fail(s, IpcError.OutOfMemory)
+    s, obj = new_object(s, Buffer(op.size))
+    s, handle = new_handle(s, pid, obj, Kind.BUFFER, BUFFER_RIGHTS, None)
+    return s, Ok(handle)
+
+
+@rule(RuleId.BUF_MAP)
+def map_buffer(s: KernelState, pid: Pid, op: MapBuffer) -> Step:
+    """Map a buffer into the caller, read-only or writable, through a capability.
+
+    The mapping stays valid while that capability stays in the caller's table.
+    A process may map the same buffer several times. Result: the mapping id.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a buffer capability is needed).
+    - ``InsufficientRights``: no READ, or ``writable`` without WRITE.
+    """
+    found = resolve(s, pid, op.handle, Kind.BUFFER)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    cap_id, cap = found
+    needed = READ | WRITE if op.writable else READ
+    if not has(cap.rights, needed):
+        return fail(s, IpcError.InsufficientRights)
+    p = proc(s, pid)
+    map_id = MapId(p.next_mapping)
+    mapping = Mapping(cap.obj, cap_id, op.writable)
+    p = replace(p, mappings=p.mappings.set(map_id, mapping), next_mapping=map_id + 1)
+    return put_proc(s, pid, p), Ok(map_id)
+
+
+@rule(RuleId.BUF_UNMAP)
+def unmap(s: KernelState, pid: Pid, op: Unmap) -> Step:
+    """Remove one of the caller's mappings. Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not a live mapping id of the caller.
+    """
+    m = _mapping(s, pid, op.mapping)
+    if isinstance(m, IpcError):
+        return fail(s, m)
+    p = proc(s, pid)
+    p = replace(p, mappings=p.mappings.delete(MapId(op.mapping)))
+    return put_proc(s, pid, p), Ok(None)
+
+
+def _mapping(s: KernelState, pid: Pid, mapping: int) -> Mapping | IpcError:
+    """The caller's live mapping ``mapping``, or ``InvalidCapability``."""
+    m = proc(s, pid).mappings.get(MapId(mapping))
+    return IpcError.InvalidCapability if m is None else m
+
+
+def in_bounds(size: int, offset: int, length: int) -> bool:
+    """``[offset, offset + length)`` lies inside ``[0, size)``."""
+    return offset >= 0 and length >= 0 and offset + length <= size
+
+
+@rule(RuleId.BUF_READ)
+def read_buffer(s: KernelState, pid: Pid, op: ReadBuffer) -> Step:
+    """The ``length`` bytes at ``offset`` of the mapped buffer, as they are now.
+
+    Every process that maps the buffer sees every write made through any
+    mapping (one memory, zero copies). Result: the bytes.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not a live mapping id of the caller.
+    - ``InvalidArgument``: ``length`` negative or above ``Config.max_io``.
+    - ``OutOfBounds``: the range leaves the buffer.
+    """
+    m = _mapping(s, pid, op.mapping)
+    if isinstance(m, IpcError):
+        return fail(s, m)
+    if not 0 <= op.length <= s.config.max_io:
+        return fail(s, IpcError.InvalidArgument)
+    buf = buffer(s, m.buf)
+    if not in_bounds(buf.size, op.offset, op.length):
+        return fail(s, IpcError.OutOfBounds)
+    get = buf.contents.get
+    return s, Ok(bytes(get(i, 0) for i in range(op.offset, op.offset + op.length)))
+
+
+@rule(RuleId.BUF_WRITE)
+def write_buffer(s: KernelState, pid: Pid, op: WriteBuffer) -> Step:
+    """Store ``data`` at ``offset`` of the mapped buffer. Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not a live mapping id of the caller.
+    - ``InsufficientRights``: the mapping is read-only.
+    - ``InvalidArgument``: ``data`` longer than ``Config.max_io``.
+    - ``OutOfBounds``: the range leaves the buffer.
+    """
+    m = _mapping(s, pid, op.mapping)
+    if isinstance(m, IpcError):
+        return fail(s, m)
+    if not m.writable:
+        return fail(s, IpcError.InsufficientRights)
+    if len(op.data) > s.config.max_io:
+        return fail(s, IpcError.InvalidArgument)
+    buf = buffer(s, m.buf)
+    if not in_bounds(buf.size, op.offset, len(op.data)):
+        return fail(s, IpcError.OutOfBounds)
+    with buf.contents.mutate() as contents:
+        for i, byte in enumerate(op.data, start=op.offset):
+            if byte:
+                contents[i] = byte
+            elif i in contents:
+                del contents[i]
+        new_contents = contents.finish()
+    return put_obj(s, m.buf, replace(buf, contents=new_contents)), Ok(None)
+
+
+@rule(RuleId.BUF_TRANSFER)
+def transfer_buffer(s: KernelState, pid: Pid, op: TransferBuffer) -> Step:
+    """Give a buffer away: every other access ends, one capability travels.
+
+    Needs MANAGE and GRANT on the buffer (ownership) and SEND on the port. All
+    capabilities to the buffer are destroyed, everywhere, with their mappings;
+    then a message of type ``msg_type``, no data and one new capability (the
+    sender's rights, no parent: the old tree is gone) is sent on the port like
+    any message (PORT-SEND's port-side checks, hand-off included). The data is
+    never copied. A failed transfer changes nothing. Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (``handle`` must be a buffer capability).
+    - ``InsufficientRights``: no MANAGE or no GRANT on the buffer.
+    - ``InvalidCapability``: CAP-HANDLE (``port`` must be a port capability).
+    - ``InsufficientRights``: no SEND on the port.
+    - ``InvalidMessage``: MSG-LIMITS (``msg_type`` out of range).
+    - ``PortClosed``: the port is closed.
+    - ``Filtered``: FILTER-CHECK.
+    - ``RateLimited``: FILTER-RATE.
+    - ``PortFull``: the queue is full and no receiver waits.
+    """
+    found = resolve(s, pid, op.handle, Kind.BUFFER)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    _, bcap = found
+    if not has(bcap.rights, MANAGE | GRANT):
+        return fail(s, IpcError.InsufficientRights)
+    pfound = resolve(s, pid, op.port, Kind.PORT)
+    if isinstance(pfound, IpcError):
+        return fail(s, pfound)
+    _, pcap = pfound
+    if not has(pcap.rights, SEND):
+        return fail(s, IpcError.InsufficientRights)
+    err = check_limits(op.msg_type, 0, b"", (), op.port)
+    if err is not None:
+        return fail(s, err)
+    admitted = check_offer(s, pcap.obj, op.msg_type, 0)
+    if isinstance(admitted, IpcError):
+        return fail(s, admitted)
+    for cap_id in caps_of_object(s, bcap.obj):
+        s = destroy(s, cap_id)
+    s, fresh = new_cap(s, bcap.obj, Kind.BUFFER, bcap.rights, None, InFlight(pcap.obj))
+    body = (op.msg_type, 0, b"")
+    return commit_offer(s, pid, pcap.obj, admitted, body, (fresh,)), Ok(None)

@@ -1,0 +1,230 @@
+"""Asynchronous channels (group "channels"): bounded rings of byte messages.
+
+Seed section "Asynchronous Channels": a ring buffer in shared memory with
+producer and consumer indices (``write_idx``, ``read_idx``), usable without
+blocking, with batching to amortise the system-call cost ("Batched
+Operations"). The spec's ring has ``capacity`` slots; message ``i`` lives in slot
+``i % capacity``; ``write_idx - read_idx`` is the number of messages held, never
+above ``capacity`` (INV-RING-BOUNDS).
+
+Decisions:
+
+- Channels carry bytes only, up to the ``max_message`` fixed at creation
+  (capabilities travel on ports). Rights are the port rights: SEND to send,
+  RECEIVE to receive, MANAGE to close.
+- *Full and empty.* The spec never blocks on a channel: a full ring gives
+  ``WouldBlock`` to a sender, an empty one to a receiver (the seed's ``send``
+  waits on an event; an implementation's waiting send is a loop of these
+  attempts, linearizing at the one that succeeds).
+- *Batches.* A batched send is **all or nothing**: it succeeds only if every
+  message is valid and all fit; otherwise nothing is sent (precedent: a single
+  ``SYS_CHANNEL_SEND_BATCH`` system call in the seed, and atomic multi-message
+  writes in Zircon's ``zx_channel_write_etc`` per call). A batched receive takes
+  the longest available prefix, up to ``max_count``.
+- *Close* needs MANAGE; afterwards sends give ``PortClosed``, and receivers drain
+  what is left, then get ``PortClosed`` (as for ports, PORT-CLOSE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ._registry import rule
+from .caps import new_handle, resolve
+from .errors import IpcError
+from .ids import RuleId
+from .names import ObjId, Pid
+from .results import Ok
+from .rights import PORT_RIGHTS, RECEIVE, SEND, has
+from .state import Channel, KernelState, Kind
+from .store import Step, channel, fail, new_object, put_obj
+from .syscalls import (
+    ChannelReceive,
+    ChannelReceiveBatch,
+    ChannelSend,
+    ChannelSendBatch,
+    CreateChannel,
+)
+
+
+@rule(RuleId.CHAN_CREATE)
+def create_channel(s: KernelState, pid: Pid, op: CreateChannel) -> Step:
+    """A new open, empty channel of ``capacity`` slots of ``max_message`` bytes.
+
+    The creator gets a handle with SEND, RECEIVE, MANAGE and GRANT. Result: the
+    handle.
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: ``capacity`` or ``max_message`` below 1.
+    - ``OutOfMemory``: ``capacity`` above ``Config.max_channel_capacity`` or
+      ``max_message`` above ``Config.max_channel_message``.
+    """
+    if op.capacity < 1 or op.max_message < 1:
+        return fail(s, IpcError.InvalidArgument)
+    if (
+        op.capacity > s.config.max_channel_capacity
+        or op.max_message > s.config.max_channel_message
+    ):
+        return fail(s, IpcError.OutOfMemory)
+    ring = Channel(op.capacity, op.max_message, (None,) * op.capacity)
+    s, obj = new_object(s, ring)
+    s, handle = new_handle(s, pid, obj, Kind.CHANNEL, PORT_RIGHTS, None)
+    return s, Ok(handle)
+
+
+def _endpoint(
+    s: KernelState, pid: Pid, handle: int, right: int
+) -> tuple[ObjId, Channel] | IpcError:
+    """Resolve a channel handle and check one right."""
+    found = resolve(s, pid, handle, Kind.CHANNEL)
+    if isinstance(found, IpcError):
+        return found
+    _, cap = found
+    if not has(cap.rights, right):
+        return IpcError.InsufficientRights
+    return cap.obj, channel(s, cap.obj)
+
+
+def push(ring: Channel, items: tuple[bytes, ...]) -> Channel:
+    """The ring with ``items`` appended at ``write_idx`` (room is checked)."""
+    slots = list(ring.slots)
+    for i, data in enumerate(items):
+        slots[(ring.write_idx + i) % ring.capacity] = data
+    return replace(ring, slots=tuple(slots), write_idx=ring.write_idx + len(items))
+
+
+def pop(ring: Channel, count: int) -> tuple[Channel, tuple[bytes, ...]]:
+    """The ring without its ``count`` oldest messages, and those messages."""
+    slots = list(ring.slots)
+    out: list[bytes] = []
+    for i in range(count):
+        idx = (ring.read_idx + i) % ring.capacity
+        item = slots[idx]
+        assert item is not None, "a slot between read_idx and write_idx is full"
+        out.append(item)
+        slots[idx] = None
+    return replace(ring, slots=tuple(slots), read_idx=ring.read_idx + count), tuple(out)
+
+
+@rule(RuleId.CHAN_SEND)
+def channel_send(s: KernelState, pid: Pid, op: ChannelSend) -> Step:
+    """Append one message at ``write_idx``; FIFO with every other send.
+
+    Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a channel capability is needed).
+    - ``InsufficientRights``: no SEND.
+    - ``MessageTooLarge``: ``data`` longer than the channel's ``max_message``.
+    - ``PortClosed``: the channel is closed.
+    - ``WouldBlock``: the ring is full.
+    """
+    return _send_items(s, pid, op.handle, (op.data,), batch=False)
+
+
+@rule(RuleId.CHAN_SEND_BATCH)
+def channel_send_batch(s: KernelState, pid: Pid, op: ChannelSendBatch) -> Step:
+    """Append several messages in one step, in order, all or nothing.
+
+    Result: the number of messages sent (all of them).
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a channel capability is needed).
+    - ``InsufficientRights``: no SEND.
+    - ``InvalidArgument``: an empty batch.
+    - ``MessageTooLarge``: some message longer than ``max_message``.
+    - ``PortClosed``: the channel is closed.
+    - ``WouldBlock``: the whole batch does not fit in the free slots.
+    """
+    return _send_items(s, pid, op.handle, op.items, batch=True)
+
+
+def _send_items(
+    s: KernelState, pid: Pid, handle: int, items: tuple[bytes, ...], *, batch: bool
+) -> Step:
+    found = _endpoint(s, pid, handle, SEND)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    obj, ring = found
+    if not items:
+        return fail(s, IpcError.InvalidArgument)
+    if any(len(d) > ring.max_message for d in items):
+        return fail(s, IpcError.MessageTooLarge)
+    if ring.closed:
+        return fail(s, IpcError.PortClosed)
+    if ring.write_idx - ring.read_idx + len(items) > ring.capacity:
+        return fail(s, IpcError.WouldBlock)
+    s = put_obj(s, obj, push(ring, items))
+    return s, Ok(len(items) if batch else None)
+
+
+@rule(RuleId.CHAN_RECEIVE)
+def channel_receive(s: KernelState, pid: Pid, op: ChannelReceive) -> Step:
+    """Take the oldest message, at ``read_idx``. Result: its bytes.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a channel capability is needed).
+    - ``InsufficientRights``: no RECEIVE.
+    - ``PortClosed``: the channel is closed and empty.
+    - ``WouldBlock``: the ring is empty.
+    """
+    step = _receive_items(s, pid, op.handle, 1)
+    s, result = step
+    if isinstance(result, Ok) and isinstance(result.value, tuple):
+        return s, Ok(result.value[0])
+    return step
+
+
+@rule(RuleId.CHAN_RECEIVE_BATCH)
+def channel_receive_batch(s: KernelState, pid: Pid, op: ChannelReceiveBatch) -> Step:
+    """Take the oldest ``min(max_count, held)`` messages, in order.
+
+    Result: a tuple of their bytes (never empty).
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a channel capability is needed).
+    - ``InsufficientRights``: no RECEIVE.
+    - ``InvalidArgument``: ``max_count`` below 1.
+    - ``PortClosed``: the channel is closed and empty.
+    - ``WouldBlock``: the ring is empty.
+    """
+    return _receive_items(s, pid, op.handle, op.max_count)
+
+
+def _receive_items(s: KernelState, pid: Pid, handle: int, max_count: int) -> Step:
+    found = _endpoint(s, pid, handle, RECEIVE)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    obj, ring = found
+    if max_count < 1:
+        return fail(s, IpcError.InvalidArgument)
+    held = ring.write_idx - ring.read_idx
+    if held == 0:
+        return fail(s, IpcError.PortClosed if ring.closed else IpcError.WouldBlock)
+    ring, items = pop(ring, min(max_count, held))
+    return put_obj(s, obj, ring), Ok(items)
+
+
+@rule(RuleId.CHAN_CLOSE)
+def close_channel(s: KernelState, obj: ObjId) -> Step:
+    """Close a channel: no more sends; what is held stays to be drained.
+
+    ``Close`` on a channel handle; needs MANAGE. Result: the number of messages
+    left to drain.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a port or channel capability).
+    - ``InsufficientRights``: no MANAGE.
+    - ``PortClosed``: the channel was already closed.
+    """
+    ring = channel(s, obj)
+    if ring.closed:
+        return fail(s, IpcError.PortClosed)
+    held = ring.write_idx - ring.read_idx
+    return put_obj(s, obj, replace(ring, closed=True)), Ok(held)

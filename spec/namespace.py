@@ -1,0 +1,163 @@
+"""The namespace (group "namespace"): well-known names for ports.
+
+Seed sections "Port Creation and Binding" and "Capability Integration":
+``namespace.bind(name, port.capability)``, ``namespace.lookup(name)``, and a
+typed ``connect`` that fails with ``TypeMismatch`` when the bound port's service
+type is not the one asked for.
+
+Decisions:
+
+- *What a binding holds.* Binding a name stores a **new capability derived
+  from** the binder's, with the same rights; each lookup gives the caller a new
+  capability derived from the binding's. So the binder controls everything the
+  name handed out: revoking its own capability (RIGHTS-REVOKE) removes the
+  binding and every capability obtained through it. To publish less authority,
+  derive first (e.g. SEND only) and bind the derived handle.
+- *Who may bind.* Binding makes authority available to any process, so it needs
+  GRANT on the capability (the same right that guards passing it in a message).
+  Only ports are bound (the seed binds ports).
+- *Rebinding.* A bound name is never silently replaced: ``Bind`` on a bound name
+  fails with ``NameInUse``; unbind it first.
+- *Who may unbind.* Whoever holds MANAGE on the bound port (authority comes from
+  capabilities, not from who bound it).
+- *Names* are non-empty strings of at most ``Config.max_name_length`` UTF-8 bytes
+  without NUL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ._registry import rule
+from .caps import destroy, new_cap, new_handle, resolve
+from .errors import IpcError
+from .ids import RuleId
+from .names import MAX_U32, CapId, Pid
+from .results import Ok
+from .rights import GRANT, MANAGE, has
+from .state import Binding, InBinding, KernelState, Kind
+from .store import Step, fail
+from .syscalls import Bind, Connect, Lookup, Unbind
+
+
+def valid_name(s: KernelState, name: str) -> bool:
+    """A name is 1..max_name_length UTF-8 bytes, without NUL."""
+    try:
+        encoded = name.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates are not text
+        return False
+    return 0 < len(encoded) <= s.config.max_name_length and "\0" not in name
+
+
+@rule(RuleId.NS_BIND)
+def bind(s: KernelState, pid: Pid, op: Bind) -> Step:
+    """Publish a port under a name, with a given service type.
+
+    The binding holds a new capability derived from ``op.handle``'s, with the
+    same rights; the caller keeps its handle. Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a port capability is needed).
+    - ``InsufficientRights``: no GRANT.
+    - ``InvalidArgument``: an invalid name, or ``service_type`` outside
+      0..2**32-1.
+    - ``NameInUse``: the name is bound.
+    """
+    found = resolve(s, pid, op.handle, Kind.PORT)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    cap_id, cap = found
+    if not has(cap.rights, GRANT):
+        return fail(s, IpcError.InsufficientRights)
+    if not valid_name(s, op.name) or not 0 <= op.service_type <= MAX_U32:
+        return fail(s, IpcError.InvalidArgument)
+    if op.name in s.namespace:
+        return fail(s, IpcError.NameInUse)
+    return publish(s, cap_id, cap.rights, op.name, op.service_type), Ok(None)
+
+
+def publish(
+    s: KernelState, parent: CapId, rights: int, name: str, service_type: int
+) -> KernelState:
+    """Bind ``name`` to a new child of capability ``parent`` with ``rights``."""
+    pc = s.caps[parent]
+    s, child = new_cap(s, pc.obj, pc.kind, rights, parent, InBinding(name))
+    return replace(s, namespace=s.namespace.set(name, Binding(child, service_type)))
+
+
+@rule(RuleId.NS_UNBIND)
+def unbind(s: KernelState, pid: Pid, op: Unbind) -> Step:
+    """Remove a binding; capabilities already looked up stay valid.
+
+    The binding's capability is destroyed; capabilities derived from it by
+    earlier lookups move up to its parent (CAP-DROP), so the binder can still
+    revoke them. Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a port capability is needed).
+    - ``PortNotFound``: the name is not bound.
+    - ``InsufficientRights``: the handle names another port, or lacks MANAGE.
+    """
+    found = resolve(s, pid, op.handle, Kind.PORT)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    _, cap = found
+    binding = s.namespace.get(op.name)
+    if binding is None:
+        return fail(s, IpcError.PortNotFound)
+    if s.caps[binding.cap].obj != cap.obj or not has(cap.rights, MANAGE):
+        return fail(s, IpcError.InsufficientRights)
+    return destroy(s, binding.cap), Ok(None)
+
+
+@rule(RuleId.NS_LOOKUP)
+def lookup(s: KernelState, pid: Pid, op: Lookup) -> Step:
+    """A new handle to the port bound to ``name``, with the binding's rights.
+
+    The new capability is derived from the binding's (so revoking the binder's
+    capability reaches it). Result: the handle.
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: an invalid name.
+    - ``PortNotFound``: the name is not bound.
+    """
+    if not valid_name(s, op.name):
+        return fail(s, IpcError.InvalidArgument)
+    binding = s.namespace.get(op.name)
+    if binding is None:
+        return fail(s, IpcError.PortNotFound)
+    return take_binding(s, pid, binding)
+
+
+def take_binding(s: KernelState, pid: Pid, binding: Binding) -> Step:
+    """Give ``pid`` a new handle derived from ``binding``'s capability."""
+    bc = s.caps[binding.cap]
+    s, handle = new_handle(s, pid, bc.obj, bc.kind, bc.rights, binding.cap)
+    return s, Ok(handle)
+
+
+@rule(RuleId.NS_CONNECT)
+def connect(s: KernelState, pid: Pid, op: Connect) -> Step:
+    """Typed lookup: the binding's service type must be ``service_type``.
+
+    Seed ``connect<T: Service>``: *if cap.service_type() != T::SERVICE_ID return
+    TypeMismatch*. On a mismatch no handle is created. Result: the handle.
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: an invalid name, or ``service_type`` outside
+      0..2**32-1.
+    - ``PortNotFound``: the name is not bound.
+    - ``TypeMismatch``: the binding has another service type.
+    """
+    if not valid_name(s, op.name) or not 0 <= op.service_type <= MAX_U32:
+        return fail(s, IpcError.InvalidArgument)
+    binding = s.namespace.get(op.name)
+    if binding is None:
+        return fail(s, IpcError.PortNotFound)
+    if binding.service_type != op.service_type:
+        return fail(s, IpcError.TypeMismatch)
+    return take_binding(s, pid, binding)

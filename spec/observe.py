@@ -1,0 +1,153 @@
+"""The observable state: what an implementation must agree on, as plain data.
+
+``observe(state)`` is the canonical, JSON-able view of a state that the
+conformance suite compares after every step. It contains what a process could
+learn through operations (its handles with kind and rights, its mappings and
+sockets, its status; each port's queue, waiters and filter; each channel's
+contents; buffer sizes; the namespace; the clock) and nothing that is a
+representation choice (the derivation tree's internal ids, lazy bucket stamps,
+ring slot positions). Pids, handles, mapping ids and object ids appear as the
+implementation numbered them; conformance compares them up to renaming. File
+descriptors are normative (lowest free).
+
+``encode_value`` and ``encode_result`` give the canonical plain-data form of
+results, shared with the conformance protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .filters import refill
+from .results import Blocked, CapInfo, Delivered, Err, Ok, Result, Value
+from .state import Buffer, Cap, Channel, KernelState, Port, Running, Waiting, Woken
+
+Data = Any  # JSON-able: None, bool, int, str, list, dict with str or int keys
+
+
+def encode_value(v: Value) -> Data:
+    """A result value as plain data (bytes as lowercase hex)."""
+    if v is None or isinstance(v, int):
+        return v
+    if isinstance(v, bytes):
+        return {"bytes": v.hex()}
+    if isinstance(v, Delivered):
+        return {
+            "sender": v.sender,
+            "msg_type": v.msg_type,
+            "flags": v.flags,
+            "data": v.data.hex(),
+            "caps": list(v.caps),
+        }
+    if isinstance(v, CapInfo):
+        return {"kind": v.kind, "rights": v.rights}
+    if isinstance(v, Blocked):
+        return "blocked"
+    return {"items": [b.hex() for b in v]}
+
+
+def encode_result(r: Result) -> Data:
+    """``{"ok": value}`` or ``{"error": "Name"}``."""
+    if isinstance(r, Ok):
+        return {"ok": encode_value(r.value)}
+    assert isinstance(r, Err)
+    return {"error": r.error.name}
+
+
+def _cap(c: Cap) -> Data:
+    return {"obj": c.obj, "kind": c.kind.value, "rights": c.rights}
+
+
+def observe(s: KernelState) -> Data:
+    """The canonical observable state of ``s``."""
+    procs: dict[int, Data] = {}
+    for pid, p in s.processes.items():
+        status: Data
+        if isinstance(p.status, Running):
+            status = "running"
+        elif isinstance(p.status, Waiting):
+            status = {"waiting": p.status.port, "deadline": p.status.deadline}
+        else:
+            assert isinstance(p.status, Woken)
+            status = {"woken": encode_result(p.status.result)}
+        procs[pid] = {
+            "status": status,
+            "handles": {h: _cap(s.caps[c]) for h, c in p.handles.items()},
+            "mappings": {
+                m: {"buf": mp.buf, "writable": mp.writable}
+                for m, mp in p.mappings.items()
+            },
+            "fds": {
+                fd: {
+                    "port": s.caps[e.own].obj,
+                    "peer": None if e.peer is None else s.caps[e.peer].obj,
+                    "name": e.name,
+                }
+                for fd, e in p.fds.items()
+            },
+        }
+    ports: dict[int, Data] = {}
+    channels: dict[int, Data] = {}
+    buffers: dict[int, Data] = {}
+    for obj, o in s.objects.items():
+        if isinstance(o, Port):
+            f = o.filter
+            ports[obj] = {
+                "capacity": o.capacity,
+                "closed": o.closed,
+                "queue": [
+                    {
+                        "sender": m.sender,
+                        "msg_type": m.msg_type,
+                        "flags": m.flags,
+                        "data": m.data.hex(),
+                        "caps": [
+                            None if c is None else _cap(s.caps[c]) for c in m.caps
+                        ],
+                    }
+                    for m in o.queue
+                ],
+                "waiters": list(o.waiters),
+                "filter": None
+                if f is None
+                else {
+                    "allowed_types": None
+                    if f.allowed_types is None
+                    else sorted(f.allowed_types),
+                    "max_size": f.max_size,
+                    "rate": None
+                    if f.rate is None
+                    else [f.rate.burst, f.rate.refill, f.rate.period],
+                    "tokens": refill(f, s.clock).tokens if f.rate is not None else None,
+                },
+            }
+        elif isinstance(o, Channel):
+            items = [
+                o.slots[(o.read_idx + i) % o.capacity]
+                for i in range(o.write_idx - o.read_idx)
+            ]
+            channels[obj] = {
+                "capacity": o.capacity,
+                "max_message": o.max_message,
+                "closed": o.closed,
+                "items": [b.hex() for b in items if b is not None],
+            }
+        else:
+            assert isinstance(o, Buffer)
+            buffers[obj] = {"size": o.size}
+    namespace = {
+        name: {
+            "obj": s.caps[b.cap].obj,
+            "rights": s.caps[b.cap].rights,
+            "service_type": b.service_type,
+        }
+        for name, b in s.namespace.items()
+    }
+    return {
+        "clock": s.clock,
+        "processes": procs,
+        "ports": ports,
+        "channels": channels,
+        "buffers": buffers,
+        "namespace": namespace,
+    }

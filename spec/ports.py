@@ -1,0 +1,280 @@
+"""Ports (group "ports"): bounded message queues with direct hand-off.
+
+Seed sections "Port System" and "Fast Path for Small Messages": a port has a
+FIFO of messages and a queue of waiting receivers. A send hands a message
+straight to the first waiting receiver if there is one, else queues it; a
+receive takes the oldest queued message, or waits.
+
+Decisions the seed leaves open:
+
+- *Capacity.* Each port has a queue capacity fixed at creation. A send to a full
+  queue fails with ``PortFull`` (the seed's error for it); sends do not block in
+  the spec. An implementation's blocking send is a loop of these sends, and
+  linearizes at the attempt that succeeds.
+- *Blocking.* A receive with a non-zero timeout that finds the queue empty
+  blocks the process (``Ok(BLOCKED)``); the process then issues nothing but
+  ``Resume``, which collects the outcome once a send, a deadline (TIME-DEADLINE),
+  a close or a revoke has woken it (PORT-RESUME). Waiters are served in FIFO
+  order, and a waiting receiver exists only while the queue is empty, so direct
+  hand-off never overtakes a queued message (INV-WAITERS).
+- *Close.* Closing needs MANAGE. A closed port accepts no message
+  (``PortClosed``), wakes every waiting receiver with ``PortClosed``, and keeps
+  its queued messages: receivers drain them, then get ``PortClosed``. Nothing is
+  dropped silently (precedent: Zircon, where messages written before the peer
+  closed stay readable, then ``ZX_ERR_PEER_CLOSED``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ._registry import rule
+from .caps import new_handle, resolve
+from .errors import IpcError
+from .filters import admit
+from .ids import RuleId
+from .messages import check_limits, check_transfer, put_in_flight, stamp, take_delivery
+from .names import CapId, ObjId, Pid
+from .results import BLOCKED, Err, Ok
+from .rights import PORT_RIGHTS, RECEIVE, SEND, has
+from .state import (
+    RUNNING,
+    Filter,
+    KernelState,
+    Kind,
+    Port,
+    QueuedMessage,
+    Running,
+    Waiting,
+)
+from .store import Step, fail, new_object, port, proc, put_obj, put_proc, wake
+from .syscalls import CreatePort, Receive, Resume, Send
+
+
+@rule(RuleId.PORT_CREATE)
+def create_port(s: KernelState, pid: Pid, op: CreatePort) -> Step:
+    """A new open port with an empty queue of ``capacity`` messages.
+
+    The creator gets a handle with SEND, RECEIVE, MANAGE and GRANT, the root of
+    the port's derivation tree. Result: the handle.
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: ``capacity`` below 1.
+    - ``OutOfMemory``: ``capacity`` above ``Config.max_port_capacity``.
+    """
+    if op.capacity < 1:
+        return fail(s, IpcError.InvalidArgument)
+    if op.capacity > s.config.max_port_capacity:
+        return fail(s, IpcError.OutOfMemory)
+    return new_port(s, pid, op.capacity)
+
+
+def new_port(s: KernelState, pid: Pid, capacity: int) -> tuple[KernelState, Ok[int]]:
+    """Create a port and give ``pid`` its root capability."""
+    s, obj = new_object(s, Port(capacity=capacity))
+    s, handle = new_handle(s, pid, obj, Kind.PORT, PORT_RIGHTS, None)
+    return s, Ok(handle)
+
+
+@rule(RuleId.PORT_SEND)
+def send(s: KernelState, pid: Pid, op: Send) -> Step:
+    """Send a message; it is handed to a waiting receiver or queued, in order.
+
+    Needs SEND on the port. The message is checked whole (MSG-LIMITS,
+    MSG-TRANSFER) before the port's state is looked at; then the port must be
+    open, the filter must admit it (FILTER-CHECK, FILTER-RATE) and there must be
+    room. Only then do its capabilities move (MSG-TRANSFER). A failed send changes
+    nothing. Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a port capability is needed).
+    - ``InsufficientRights``: no SEND.
+    - ``MessageTooLarge``: MSG-LIMITS (over 64 bytes).
+    - ``InvalidMessage``: MSG-LIMITS.
+    - ``InvalidCapability``: MSG-TRANSFER (a carried handle is not live).
+    - ``InsufficientRights``: MSG-TRANSFER (a carried capability lacks GRANT).
+    - ``PortClosed``: the port is closed.
+    - ``Filtered``: FILTER-CHECK.
+    - ``MessageTooLarge``: FILTER-CHECK (over the filter's size).
+    - ``RateLimited``: FILTER-RATE.
+    - ``PortFull``: the queue holds ``capacity`` messages.
+    """
+    found = resolve(s, pid, op.handle, Kind.PORT)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    _, cap = found
+    if not has(cap.rights, SEND):
+        return fail(s, IpcError.InsufficientRights)
+    err = check_limits(op.msg_type, op.flags, op.data, op.caps, op.handle)
+    if err is not None:
+        return fail(s, err)
+    moved = check_transfer(s, pid, op.caps)
+    if isinstance(moved, IpcError):
+        return fail(s, moved)
+    admitted = check_offer(s, cap.obj, op.msg_type, len(op.data))
+    if isinstance(admitted, IpcError):
+        return fail(s, admitted)
+    body = (op.msg_type, op.flags, op.data)
+    return commit_offer(s, pid, cap.obj, admitted, body, moved), Ok(None)
+
+
+def check_offer(
+    s: KernelState, obj: ObjId, msg_type: int, size: int
+) -> Filter | IpcError | None:
+    """The port-side checks of every send: open, filter, room.
+
+    Returns the port's filter as it will be once the message is admitted (its
+    bucket one token lighter), or the error.
+
+    Errors, in precedence order:
+
+    - ``PortClosed``: the port is closed.
+    - ``Filtered``: FILTER-CHECK.
+    - ``MessageTooLarge``: FILTER-CHECK.
+    - ``RateLimited``: FILTER-RATE.
+    - ``PortFull``: the queue is full and no receiver waits.
+    """
+    pt = port(s, obj)
+    if pt.closed:
+        return IpcError.PortClosed
+    admitted = admit(pt.filter, msg_type, size, s.clock)
+    if isinstance(admitted, IpcError):
+        return admitted
+    if not pt.waiters and len(pt.queue) >= pt.capacity:
+        return IpcError.PortFull
+    return admitted
+
+
+def commit_offer(
+    s: KernelState,
+    pid: Pid,
+    obj: ObjId,
+    admitted: Filter | None,
+    body: tuple[int, int, bytes],
+    caps: tuple[CapId, ...],
+) -> KernelState:
+    """The effects of a send that ``check_offer`` admitted: the filter's bucket
+    is updated, the capabilities move into the message, and the message
+    (``body`` = type, flags, data) is handed off or queued."""
+    s = put_obj(s, obj, replace(port(s, obj), filter=admitted))
+    s = put_in_flight(s, caps, obj)
+    msg = stamp(pid, *body, caps)
+    if port(s, obj).waiters:
+        return hand_off(s, obj, msg)
+    pt = port(s, obj)
+    return put_obj(s, obj, replace(pt, queue=(*pt.queue, msg)))
+
+
+@rule(RuleId.PORT_HANDOFF)
+def hand_off(s: KernelState, obj: ObjId, msg: QueuedMessage) -> KernelState:
+    """A message sent while a receiver waits goes straight to the first waiter.
+
+    Seed "Fast Path for Small Messages": *skip queue if receiver waiting*. The
+    first waiting process (FIFO) is woken with the message as its receive's
+    result: its handles for the carried capabilities are installed now. The
+    queue is untouched, and it is empty whenever a receiver waits (INV-WAITERS),
+    so a hand-off never reorders messages: it delivers exactly the message the
+    queue would have delivered next. A full queue does not stop a hand-off (the
+    message never enters the queue).
+    """
+    receiver = port(s, obj).waiters[0]
+    s, delivered = take_delivery(s, receiver, msg)
+    return wake(s, receiver, Ok(delivered))
+
+
+@rule(RuleId.PORT_RECEIVE)
+def receive(s: KernelState, pid: Pid, op: Receive) -> Step:
+    """Take the oldest queued message, or wait for one (seed ``port_receive``).
+
+    Needs RECEIVE. With a message queued, it is removed and returned
+    (``Delivered``), its capabilities installed as new handles of the receiver
+    (MSG-INFLIGHT-REVOKE). With the queue empty: a closed port gives
+    ``PortClosed``; ``timeout`` 0 gives ``WouldBlock`` (try-receive); otherwise
+    the process blocks until a send hands it a message (PORT-HANDOFF), the
+    deadline ``clock + timeout`` passes (TIME-DEADLINE; ``None`` waits forever),
+    the port is closed, or its capability is revoked; the result is
+    ``Ok(BLOCKED)`` and PORT-RESUME collects the outcome.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a port capability is needed).
+    - ``InsufficientRights``: no RECEIVE.
+    - ``InvalidArgument``: negative ``timeout``.
+    - ``PortClosed``: the port is closed and its queue empty.
+    - ``WouldBlock``: the queue is empty and ``timeout`` is 0.
+    """
+    found = resolve(s, pid, op.handle, Kind.PORT)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    cap_id, cap = found
+    if not has(cap.rights, RECEIVE):
+        return fail(s, IpcError.InsufficientRights)
+    if op.timeout is not None and op.timeout < 0:
+        return fail(s, IpcError.InvalidArgument)
+    pt = port(s, cap.obj)
+    if pt.queue:
+        s = put_obj(s, cap.obj, replace(pt, queue=pt.queue[1:]))
+        s, delivered = take_delivery(s, pid, pt.queue[0])
+        return s, Ok(delivered)
+    if pt.closed:
+        return fail(s, IpcError.PortClosed)
+    if op.timeout == 0:
+        return fail(s, IpcError.WouldBlock)
+    deadline = None if op.timeout is None else s.clock + op.timeout
+    s = put_obj(s, cap.obj, replace(pt, waiters=(*pt.waiters, pid)))
+    p = proc(s, pid)
+    return put_proc(s, pid, replace(p, status=Waiting(cap.obj, cap_id, deadline))), Ok(
+        BLOCKED
+    )
+
+
+@rule(RuleId.PORT_RESUME)
+def resume(s: KernelState, pid: Pid, op: Resume) -> Step:
+    """Collect the outcome of the receive that blocked; the process runs again.
+
+    The result is exactly the blocked receive's result: ``Ok(Delivered)`` after a
+    hand-off, or ``Timeout``, ``PortClosed`` or ``InvalidCapability`` after a
+    deadline, a close or a revoke. Collecting it returns the process to running,
+    even when that result is an error: the error belongs to the receive, which
+    ends here (the one exception to ERR-ATOMIC). Resume is the only operation a
+    blocked or woken process may issue (PROC-STATUS).
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: the process is running; there is nothing to collect.
+    - ``WouldBlock``: the process is still waiting.
+    """
+    status = proc(s, pid).status
+    if isinstance(status, Running):
+        return fail(s, IpcError.InvalidArgument)
+    if isinstance(status, Waiting):
+        return fail(s, IpcError.WouldBlock)
+    p = proc(s, pid)
+    return put_proc(s, pid, replace(p, status=RUNNING)), status.result
+
+
+@rule(RuleId.PORT_CLOSE)
+def close_port(s: KernelState, obj: ObjId) -> Step:
+    """Close a port: no more sends; waiters woken; queued messages stay to drain.
+
+    Closing needs MANAGE (RIGHTS-REQUIRED); ``Close`` takes a port or a channel
+    handle. Every process waiting on the port is woken with ``PortClosed``.
+    Queued messages and the capabilities they carry stay until received:
+    receivers drain them, then get ``PortClosed``. Result: the number of
+    messages left to drain, so a closer knows what is still in the queue.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE (a port or channel capability).
+    - ``InsufficientRights``: no MANAGE.
+    - ``PortClosed``: the port was already closed.
+    """
+    pt = port(s, obj)
+    if pt.closed:
+        return fail(s, IpcError.PortClosed)
+    for waiter in pt.waiters:
+        s = wake(s, waiter, Err(IpcError.PortClosed))
+    pt = port(s, obj)
+    return put_obj(s, obj, replace(pt, closed=True)), Ok(len(pt.queue))

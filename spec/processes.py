@@ -1,0 +1,87 @@
+"""Processes (group "caps"): creation, death, and what a blocked process may do.
+
+A process is the unit that holds capabilities (its handle table), mappings and
+file descriptors. Processes are created and ended by the environment (``Spawn``,
+``Kill``), not by one another: the seed has no process-management calls, and
+the spec needs only enough of them to model processes coming and going.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ._registry import rule
+from .caps import destroy
+from .errors import IpcError
+from .ids import RuleId
+from .names import Pid
+from .results import Ok
+from .sockets import close_socket
+from .state import RUNNING, KernelState, Process, Running, Waiting
+from .store import Step, fail, port, proc, put_obj, put_proc
+from .syscalls import Kill, Operation, Resume, Spawn
+
+
+@rule(RuleId.PROC_SPAWN)
+def spawn(s: KernelState, op: Spawn) -> Step:
+    """A new running process with empty tables; pids are never reused.
+
+    An environment operation. Result: the new pid.
+    """
+    pid = Pid(s.next_pid)
+    s = replace(s, processes=s.processes.set(pid, Process()), next_pid=pid + 1)
+    return s, Ok(pid)
+
+
+@rule(RuleId.PROC_KILL)
+def kill(s: KernelState, op: Kill) -> Step:
+    """A process ends; everything it held is released, nothing else is lost.
+
+    An environment operation (a process may be killed while blocked). Its
+    sockets are closed (POSIX-CLOSE), every capability in its handle table is
+    destroyed (CAP-DROP: descendants held elsewhere move up to the parent and stay
+    valid), its mappings go, and if it was waiting it leaves the waiter queue.
+    Ports it created stay open: other holders may still use them, and closing is
+    a MANAGE act (PORT-CLOSE). Messages it sent stay queued. Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``NoSuchProcess``: ``target`` is not a live process.
+    """
+    target = Pid(op.target)
+    if target not in s.processes:
+        return fail(s, IpcError.NoSuchProcess)
+    status = proc(s, target).status
+    if isinstance(status, Waiting):
+        pt = port(s, status.port)
+        waiters = tuple(w for w in pt.waiters if w != target)
+        s = put_obj(s, status.port, replace(pt, waiters=waiters))
+        s = put_proc(s, target, replace(proc(s, target), status=RUNNING))
+    for entry in list(proc(s, target).fds.values()):
+        s, _ = close_socket(s, entry)
+    for cap_id in list(proc(s, target).handles.values()):
+        s = destroy(s, cap_id)
+    return replace(s, processes=s.processes.delete(target)), Ok(None)
+
+
+@rule(RuleId.PROC_STATUS)
+def check_issuer(s: KernelState, pid: int, op: Operation) -> IpcError | None:
+    """Only a live, running process issues operations; a blocked one only resumes.
+
+    Checked by ``step`` before anything else for every process operation. A
+    process blocked in a receive, or woken and not yet resumed, can issue only
+    ``Resume`` (PORT-RESUME): like a thread blocked in a system call, it cannot
+    do anything else until the call returns.
+
+    Errors, in precedence order:
+
+    - ``NoSuchProcess``: ``pid`` is not a live process.
+    - ``ProcessBlocked``: the process is not running and ``op`` is not
+      ``Resume``.
+    """
+    p = s.processes.get(Pid(pid))
+    if p is None:
+        return IpcError.NoSuchProcess
+    if not isinstance(p.status, Running) and not isinstance(op, Resume):
+        return IpcError.ProcessBlocked
+    return None

@@ -1,0 +1,303 @@
+"""The POSIX layer (group "posix"): sockets as file descriptors over ports.
+
+Seed section "POSIX Compatibility Layer": ``socket()`` creates a port and puts it
+in the process's fd table; ``send(fd, buf, len)`` becomes a ``port_send`` of a
+message whose data is ``buf``. The translation layer adds nothing of its own:
+every socket call is a native operation plus fd bookkeeping, and its error is
+the native ``IpcError``, reported to POSIX callers as the errno of POSIX-ERRNO.
+
+The model is a datagram socket in the ``AF_UNIX`` manner:
+
+- ``Socket`` creates a port the socket owns (its capability lives in the fd
+  entry, not in the handle table: native ``Drop`` cannot pull it away); file
+  descriptors are the lowest free number, as POSIX requires.
+- ``SockBind`` publishes the port in the namespace with SEND only, so a peer can
+  send but never receive (NS-BIND's binding, made by the system).
+- ``SockConnect`` looks a name up and keeps a SEND capability as the peer.
+- ``SockSend`` sends a message of type 0 with the data; ``SockRecv`` takes the
+  oldest message without waiting (``EAGAIN``); a message longer than the
+  caller's buffer stays queued and the call fails with ``EMSGSIZE`` (nothing is
+  truncated silently; Zircon's ``ZX_ERR_BUFFER_TOO_SMALL`` leaves the message
+  likewise).
+- ``SockClose`` revokes every capability derived from the socket's port (the
+  binding and every connected peer: they see ``ENOTCONN``), closes the port and
+  discards its queue, reporting how many messages were discarded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ._registry import rule
+from .caps import descendants, destroy, new_cap
+from .errors import IpcError
+from .ids import RuleId
+from .messages import check_limits, take_delivery
+from .names import Fd, Pid
+from .namespace import publish, valid_name
+from .ports import check_offer, commit_offer
+from .results import Ok
+from .rights import PORT_RIGHTS, SEND, has
+from .state import InSocket, KernelState, Kind, Port
+from .state import Socket as SocketEntry
+from .store import Step, fail, new_object, port, proc, put_obj, put_proc
+from .syscalls import SockBind, SockClose, SockConnect, Socket, SockRecv, SockSend
+
+#: Linux errno numbers (normative values for the POSIX layer).
+ERRNO_VALUES: dict[str, int] = {
+    "EPERM": 1,
+    "ENOENT": 2,
+    "ESRCH": 3,
+    "EBADF": 9,
+    "EAGAIN": 11,
+    "ENOMEM": 12,
+    "EACCES": 13,
+    "EFAULT": 14,
+    "EBUSY": 16,
+    "EINVAL": 22,
+    "EPIPE": 32,
+    "EMSGSIZE": 90,
+    "EPROTOTYPE": 91,
+    "EADDRINUSE": 98,
+    "EISCONN": 106,
+    "ENOTCONN": 107,
+    "ETIMEDOUT": 110,
+}
+
+#: The errno each error is reported as (POSIX-ERRNO).
+ERRNO_NAMES: dict[IpcError, str] = {
+    IpcError.PortNotFound: "ENOENT",
+    IpcError.PortClosed: "EPIPE",
+    IpcError.PortFull: "EAGAIN",
+    IpcError.InsufficientRights: "EACCES",
+    IpcError.InvalidCapability: "EBADF",
+    IpcError.MessageTooLarge: "EMSGSIZE",
+    IpcError.InvalidMessage: "EINVAL",
+    IpcError.OutOfMemory: "ENOMEM",
+    IpcError.WouldBlock: "EAGAIN",
+    IpcError.Timeout: "ETIMEDOUT",
+    IpcError.TypeMismatch: "EPROTOTYPE",
+    IpcError.InvalidArgument: "EINVAL",
+    IpcError.NameInUse: "EADDRINUSE",
+    IpcError.OutOfBounds: "EFAULT",
+    IpcError.Filtered: "EPERM",
+    IpcError.RateLimited: "EAGAIN",
+    IpcError.NoSuchProcess: "ESRCH",
+    IpcError.ProcessBlocked: "EBUSY",
+    IpcError.NotConnected: "ENOTCONN",
+    IpcError.AlreadyConnected: "EISCONN",
+}
+
+
+@rule(RuleId.POSIX_ERRNO)
+def errno_of(error: IpcError) -> int:
+    """Every ``IpcError`` has exactly one errno (Linux numbering).
+
+    The mapping is total (every error), and conservative where POSIX has no
+    exact word: "try again later" conditions (``PortFull``, ``WouldBlock``,
+    ``RateLimited``) are all ``EAGAIN``, so POSIX callers retry all three the
+    same way; a bad handle or fd is ``EBADF``; a closed peer ``EPIPE``; a name
+    that is not bound ``ENOENT`` (as for an ``AF_UNIX`` path). The table is
+    ``ERRNO_NAMES``; numbers are ``ERRNO_VALUES``.
+    """
+    return ERRNO_VALUES[ERRNO_NAMES[error]]
+
+
+def _lowest_free_fd(s: KernelState, pid: Pid) -> Fd:
+    fds = proc(s, pid).fds
+    fd = 0
+    while Fd(fd) in fds:
+        fd += 1
+    return Fd(fd)
+
+
+def _socket(s: KernelState, pid: Pid, fd: int) -> SocketEntry | IpcError:
+    entry = proc(s, pid).fds.get(Fd(fd))
+    return IpcError.InvalidCapability if entry is None else entry
+
+
+@rule(RuleId.POSIX_SOCKET)
+def socket(s: KernelState, pid: Pid, op: Socket) -> Step:
+    """``socket()``: a new port owned by a new fd (the lowest free). Result: fd.
+
+    ``capacity`` None takes ``Config.default_socket_capacity``.
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: ``capacity`` below 1.
+    - ``OutOfMemory``: ``capacity`` above ``Config.max_port_capacity``.
+    """
+    capacity = s.config.default_socket_capacity if op.capacity is None else op.capacity
+    if capacity < 1:
+        return fail(s, IpcError.InvalidArgument)
+    if capacity > s.config.max_port_capacity:
+        return fail(s, IpcError.OutOfMemory)
+    fd = _lowest_free_fd(s, pid)
+    s, obj = new_object(s, Port(capacity=capacity))
+    s, own = new_cap(s, obj, Kind.PORT, PORT_RIGHTS, None, InSocket(pid, fd, False))
+    p = proc(s, pid)
+    s = put_proc(s, pid, replace(p, fds=p.fds.set(fd, SocketEntry(own, None, None))))
+    return s, Ok(fd)
+
+
+@rule(RuleId.POSIX_BIND)
+def sock_bind(s: KernelState, pid: Pid, op: SockBind) -> Step:
+    """``bind()``: publish the socket's port under ``name``, SEND only, service
+    type 0. Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not an open fd (``EBADF``).
+    - ``InvalidArgument``: the socket is already bound, or the name is invalid.
+    - ``NameInUse``: the name is bound (``EADDRINUSE``).
+    """
+    entry = _socket(s, pid, op.fd)
+    if isinstance(entry, IpcError):
+        return fail(s, entry)
+    if entry.name is not None or not valid_name(s, op.name):
+        return fail(s, IpcError.InvalidArgument)
+    if op.name in s.namespace:
+        return fail(s, IpcError.NameInUse)
+    s = publish(s, entry.own, SEND, op.name, 0)
+    p = proc(s, pid)
+    s = put_proc(
+        s, pid, replace(p, fds=p.fds.set(Fd(op.fd), replace(entry, name=op.name)))
+    )
+    return s, Ok(None)
+
+
+@rule(RuleId.POSIX_CONNECT)
+def sock_connect(s: KernelState, pid: Pid, op: SockConnect) -> Step:
+    """``connect()``: the port bound to ``name`` becomes the socket's peer.
+
+    The socket keeps a SEND capability derived from the binding's (so the peer's
+    close, which revokes, disconnects it). Result: ``None``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not an open fd (``EBADF``).
+    - ``AlreadyConnected``: the socket has a peer (``EISCONN``).
+    - ``InvalidArgument``: an invalid name.
+    - ``PortNotFound``: the name is not bound (``ENOENT``).
+    - ``InsufficientRights``: the binding does not allow SEND (``EACCES``).
+    """
+    entry = _socket(s, pid, op.fd)
+    if isinstance(entry, IpcError):
+        return fail(s, entry)
+    if entry.peer is not None:
+        return fail(s, IpcError.AlreadyConnected)
+    if not valid_name(s, op.name):
+        return fail(s, IpcError.InvalidArgument)
+    binding = s.namespace.get(op.name)
+    if binding is None:
+        return fail(s, IpcError.PortNotFound)
+    bc = s.caps[binding.cap]
+    if not has(bc.rights, SEND):
+        return fail(s, IpcError.InsufficientRights)
+    at = InSocket(pid, Fd(op.fd), True)
+    s, peer = new_cap(s, bc.obj, bc.kind, SEND, binding.cap, at)
+    p = proc(s, pid)
+    s = put_proc(
+        s, pid, replace(p, fds=p.fds.set(Fd(op.fd), replace(entry, peer=peer)))
+    )
+    return s, Ok(None)
+
+
+@rule(RuleId.POSIX_SEND)
+def sock_send(s: KernelState, pid: Pid, op: SockSend) -> Step:
+    """``send()``: a message of type 0, flags 0, data ``op.data``, to the peer.
+
+    Result: the number of bytes sent (all of them; a datagram is never split).
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not an open fd (``EBADF``).
+    - ``NotConnected``: no peer (``ENOTCONN``).
+    - ``MessageTooLarge``: MSG-LIMITS (``EMSGSIZE``).
+    - ``PortClosed``: the peer's port is closed (``EPIPE``).
+    - ``Filtered``: FILTER-CHECK (``EPERM``).
+    - ``MessageTooLarge``: FILTER-CHECK (``EMSGSIZE``).
+    - ``RateLimited``: FILTER-RATE (``EAGAIN``).
+    - ``PortFull``: the peer's queue is full (``EAGAIN``).
+    """
+    entry = _socket(s, pid, op.fd)
+    if isinstance(entry, IpcError):
+        return fail(s, entry)
+    if entry.peer is None:
+        return fail(s, IpcError.NotConnected)
+    err = check_limits(0, 0, op.data, (), -1)
+    if err is not None:
+        return fail(s, err)
+    obj = s.caps[entry.peer].obj
+    admitted = check_offer(s, obj, 0, len(op.data))
+    if isinstance(admitted, IpcError):
+        return fail(s, admitted)
+    return commit_offer(s, pid, obj, admitted, (0, 0, op.data), ()), Ok(len(op.data))
+
+
+@rule(RuleId.POSIX_RECV)
+def sock_recv(s: KernelState, pid: Pid, op: SockRecv) -> Step:
+    """``recv()``: the data of the oldest message on the socket's port.
+
+    Never waits. Capabilities the message carries (sent natively) are installed
+    as handles of the caller, as ``SCM_RIGHTS`` would deliver them. Result: the
+    bytes.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not an open fd (``EBADF``).
+    - ``InvalidArgument``: negative ``bufsize`` (``EINVAL``).
+    - ``WouldBlock``: no message (``EAGAIN``).
+    - ``MessageTooLarge``: the oldest message is longer than ``bufsize``; it
+      stays queued (``EMSGSIZE``).
+    """
+    entry = _socket(s, pid, op.fd)
+    if isinstance(entry, IpcError):
+        return fail(s, entry)
+    if op.bufsize < 0:
+        return fail(s, IpcError.InvalidArgument)
+    obj = s.caps[entry.own].obj
+    pt = port(s, obj)
+    if not pt.queue:
+        return fail(s, IpcError.WouldBlock)
+    if len(pt.queue[0].data) > op.bufsize:
+        return fail(s, IpcError.MessageTooLarge)
+    s = put_obj(s, obj, replace(pt, queue=pt.queue[1:]))
+    s, delivered = take_delivery(s, pid, pt.queue[0])
+    return s, Ok(delivered.data)
+
+
+@rule(RuleId.POSIX_CLOSE)
+def sock_close(s: KernelState, pid: Pid, op: SockClose) -> Step:
+    """``close()``: the socket ends and its fd becomes free.
+
+    Every capability derived from the socket's port is revoked (the binding
+    disappears, connected peers become unconnected), the port is closed, its
+    queued messages are discarded with the capabilities they carry, and the
+    socket's own and peer capabilities are destroyed. Result: the number of
+    messages discarded, so no loss is silent.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not an open fd (``EBADF``).
+    """
+    entry = _socket(s, pid, op.fd)
+    if isinstance(entry, IpcError):
+        return fail(s, entry)
+    return close_socket(s, entry)
+
+
+def close_socket(s: KernelState, entry: SocketEntry) -> Step:
+    """The effects of ``close()`` on an open socket (also used by PROC-KILL)."""
+    for cap_id in reversed(descendants(s, entry.own)):
+        s = destroy(s, cap_id)
+    obj = s.caps[entry.own].obj
+    pt = port(s, obj)
+    s = put_obj(s, obj, replace(pt, closed=True, queue=()))
+    for msg in pt.queue:
+        for carried in msg.caps:
+            if carried is not None:
+                s = destroy(s, carried)
+    if entry.peer is not None:
+        s = destroy(s, entry.peer)
+    return destroy(s, entry.own), Ok(len(pt.queue))

@@ -1,0 +1,242 @@
+"""The entry point: ``step(state, pid, op) -> (state', result)`` for every operation.
+
+This is the whole system as one pure function (h11's sans-I/O stance): the
+proofs, the conformance suite and the tests drive the spec only through it.
+``step`` never raises for any input (ERR-TOTAL), checks the issuer first
+(ERR-PRECEDENCE), then hands the operation to the rule that defines it. A
+failed operation returns the state it was given (ERR-ATOMIC).
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass
+from typing import Union, get_args, get_origin, get_type_hints
+
+from . import (
+    buffers,
+    caps,
+    channels,
+    filters,
+    namespace,
+    ports,
+    processes,
+    sockets,
+    timeouts,
+)
+from ._registry import rule
+from .errors import IpcError
+from .ids import RuleId
+from .names import Pid
+from .results import Err, Result
+from .rights import MANAGE, has
+from .state import KernelState, Kind
+from .store import Step, fail
+from .syscalls import (
+    OPERATIONS,
+    AdvanceClock,
+    Bind,
+    ChannelReceive,
+    ChannelReceiveBatch,
+    ChannelSend,
+    ChannelSendBatch,
+    Close,
+    Connect,
+    CreateBuffer,
+    CreateChannel,
+    CreatePort,
+    Derive,
+    Drop,
+    Inspect,
+    Kill,
+    Lookup,
+    MapBuffer,
+    Operation,
+    ReadBuffer,
+    Receive,
+    Resume,
+    Revoke,
+    Send,
+    SetFilter,
+    SockBind,
+    SockClose,
+    SockConnect,
+    Socket,
+    SockRecv,
+    SockSend,
+    Spawn,
+    TransferBuffer,
+    Unbind,
+    Unmap,
+    WriteBuffer,
+)
+
+# -- ERR-TOTAL: argument types ------------------------------------------------------
+
+Check = Callable[[object], bool]
+
+
+def _check_for(tp: object) -> Check:
+    """A predicate accepting exactly the values of the annotation ``tp``."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        alternatives = [_check_for(a) for a in get_args(tp)]
+        return lambda v: any(c(v) for c in alternatives)
+    if tp is type(None):
+        return lambda v: v is None
+    if tp is int:
+        return lambda v: type(v) is int
+    if tp in (bool, bytes, str):
+        return lambda v: type(v) is tp
+    if origin in (tuple, frozenset):
+        item = _check_for(get_args(tp)[0])
+        return lambda v: type(v) is origin and all(item(x) for x in v)  # type: ignore[attr-defined]
+    if isinstance(tp, type) and is_dataclass(tp):
+        return _record_check(tp)
+    raise TypeError(f"no argument check for {tp!r}")  # a spec bug, at import
+
+
+def _record_check(cls: type) -> Check:
+    hints = get_type_hints(cls)
+    checks = [(f.name, _check_for(hints[f.name])) for f in fields(cls)]
+    return lambda v: type(v) is cls and all(c(getattr(v, n)) for n, c in checks)
+
+
+_WELL_TYPED: dict[type, Check] = {cls: _record_check(cls) for cls in OPERATIONS}
+
+
+@rule(RuleId.ERR_TOTAL)
+def well_typed(op: object) -> bool:
+    """Any input gets a result or an error, never an exception.
+
+    ``step`` accepts any value as an operation. A value that is not one of the
+    operation records, or a record whose fields do not have their declared types
+    (an ``int`` field holding a ``bool`` or a ``str``, ``bytes`` holding a
+    ``str``, ...), is refused with ``InvalidArgument`` and changes nothing.
+    Every value of the right type is then handled by its rule: negative or huge
+    numbers, unknown handles, empty or oversized data each get the error the
+    rule documents. An exception escaping ``step`` is a bug in the spec.
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: not an operation record, or a field of the wrong type.
+    """
+    check = _WELL_TYPED.get(type(op))
+    return check is not None and check(op)
+
+
+# -- dispatch -----------------------------------------------------------------------
+
+ProcessRule = Callable[[KernelState, Pid, Operation], Step]
+
+
+def _close(s: KernelState, pid: Pid, op: Close) -> Step:
+    """``Close``: resolve a port or channel capability, check MANAGE, dispatch.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: not a live handle, or a buffer's.
+    - ``InsufficientRights``: no MANAGE.
+    - ``PortClosed``: PORT-CLOSE / CHAN-CLOSE.
+    """
+    found = caps.resolve(s, pid, op.handle)
+    if isinstance(found, IpcError) or found[1].kind is Kind.BUFFER:
+        return fail(s, IpcError.InvalidCapability)
+    cap = found[1]
+    if not has(cap.rights, MANAGE):
+        return fail(s, IpcError.InsufficientRights)
+    if cap.kind is Kind.PORT:
+        return ports.close_port(s, cap.obj)
+    return channels.close_channel(s, cap.obj)
+
+
+_PROCESS_RULES: dict[type, Callable[..., Step]] = {
+    Inspect: caps.inspect_handle,
+    Drop: caps.drop,
+    Derive: caps.derive,
+    Revoke: caps.revoke,
+    CreatePort: ports.create_port,
+    Send: ports.send,
+    Receive: ports.receive,
+    Resume: ports.resume,
+    Close: _close,
+    SetFilter: filters.set_filter,
+    Bind: namespace.bind,
+    Unbind: namespace.unbind,
+    Lookup: namespace.lookup,
+    Connect: namespace.connect,
+    CreateChannel: channels.create_channel,
+    ChannelSend: channels.channel_send,
+    ChannelSendBatch: channels.channel_send_batch,
+    ChannelReceive: channels.channel_receive,
+    ChannelReceiveBatch: channels.channel_receive_batch,
+    CreateBuffer: buffers.create_buffer,
+    MapBuffer: buffers.map_buffer,
+    Unmap: buffers.unmap,
+    ReadBuffer: buffers.read_buffer,
+    WriteBuffer: buffers.write_buffer,
+    TransferBuffer: buffers.transfer_buffer,
+    Socket: sockets.socket,
+    SockBind: sockets.sock_bind,
+    SockConnect: sockets.sock_connect,
+    SockSend: sockets.sock_send,
+    SockRecv: sockets.sock_recv,
+    SockClose: sockets.sock_close,
+}
+
+
+@rule(RuleId.ERR_PRECEDENCE)
+def step(s: KernelState, pid: int, op: object) -> tuple[KernelState, Result]:
+    """Apply one operation; when several errors apply, the first listed wins.
+
+    Every operation checks, in this order, and returns the first error found:
+
+    1. ERR-TOTAL: the operation and its fields are well typed.
+    2. PROC-STATUS, for process operations: the issuer is a live process, and
+       running unless the operation is ``Resume``. (Environment operations,
+       ``Spawn``, ``Kill`` and ``AdvanceClock``, ignore ``pid``.)
+    3. The rule's own checks, in the order its docstring lists them. The
+       general pattern, after seL4's decode-then-perform: the capability
+       (``InvalidCapability``), then its rights (``InsufficientRights``), then
+       the arguments' values, then the state of the object.
+
+    Only then does anything change. Implementations are compared on which error
+    they report, so this order is part of the contract.
+
+    Errors, in precedence order:
+
+    - ``InvalidArgument``: ERR-TOTAL.
+    - ``NoSuchProcess``: PROC-STATUS.
+    - ``ProcessBlocked``: PROC-STATUS.
+    """
+    if not well_typed(op):
+        return fail(s, IpcError.InvalidArgument)
+    if isinstance(op, Spawn):
+        return processes.spawn(s, op)
+    if isinstance(op, Kill):
+        return processes.kill(s, op)
+    if isinstance(op, AdvanceClock):
+        return timeouts.advance_clock(s, op)
+    assert isinstance(op, Operation)
+    err = processes.check_issuer(s, pid, op)
+    if err is not None:
+        return fail(s, err)
+    return _PROCESS_RULES[type(op)](s, Pid(pid), op)
+
+
+@rule(RuleId.ERR_ATOMIC)
+def atomic(before: KernelState, after: KernelState, result: Result, op: object) -> bool:
+    """A failed operation leaves the state exactly as it was.
+
+    Every rule performs all its checks before its first effect, so an ``Err``
+    result comes with the state it was given: no capability half-moved, no
+    message half-sent, no token taken from a rate limit, no handle number
+    consumed. The single exception is ``Resume``, which may report the error of
+    the receive it completes while returning the process to running
+    (PORT-RESUME). This predicate states the property; tests, proofs and the
+    conformance monitors check it on every step.
+    """
+    if isinstance(result, Err) and not isinstance(op, Resume):
+        return after == before
+    return True

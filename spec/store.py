@@ -1,0 +1,91 @@
+"""Small update helpers shared by the chapters: no rules here, only bookkeeping.
+
+Each helper takes a state and returns a new one (or a value read from it). Rule
+functions call them after all their checks have passed, so an operation that
+fails never reaches them and leaves the state unchanged (ERR-ATOMIC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .errors import IpcError
+from .names import CapId, ObjId, Pid
+from .results import Err, Result
+from .state import (
+    Buffer,
+    Cap,
+    Channel,
+    KernelObject,
+    KernelState,
+    Port,
+    Process,
+    Waiting,
+    Woken,
+)
+
+Step = tuple[KernelState, Result]
+
+
+def fail(s: KernelState, error: IpcError) -> Step:
+    """The outcome of a failed operation: the state, unchanged, and the error."""
+    return s, Err(error)
+
+
+def proc(s: KernelState, pid: Pid) -> Process:
+    """The process ``pid`` (which the caller knows to exist)."""
+    return s.processes[pid]
+
+
+def put_proc(s: KernelState, pid: Pid, p: Process) -> KernelState:
+    """``s`` with process ``pid`` replaced by ``p``."""
+    return replace(s, processes=s.processes.set(pid, p))
+
+
+def put_obj(s: KernelState, obj: ObjId, o: KernelObject) -> KernelState:
+    """``s`` with object ``obj`` replaced by ``o``."""
+    return replace(s, objects=s.objects.set(obj, o))
+
+
+def put_cap(s: KernelState, cap_id: CapId, c: Cap) -> KernelState:
+    """``s`` with capability node ``cap_id`` replaced by ``c``."""
+    return replace(s, caps=s.caps.set(cap_id, c))
+
+
+def port(s: KernelState, obj: ObjId) -> Port:
+    """The port ``obj`` (which the caller knows to be a port)."""
+    o = s.objects[obj]
+    assert isinstance(o, Port)
+    return o
+
+
+def channel(s: KernelState, obj: ObjId) -> Channel:
+    """The channel ``obj`` (which the caller knows to be a channel)."""
+    o = s.objects[obj]
+    assert isinstance(o, Channel)
+    return o
+
+
+def buffer(s: KernelState, obj: ObjId) -> Buffer:
+    """The buffer ``obj`` (which the caller knows to be a buffer)."""
+    o = s.objects[obj]
+    assert isinstance(o, Buffer)
+    return o
+
+
+def new_object(s: KernelState, o: KernelObject) -> tuple[KernelState, ObjId]:
+    """Add a new object under a fresh id."""
+    obj = ObjId(s.next_obj)
+    return replace(s, objects=s.objects.set(obj, o), next_obj=s.next_obj + 1), obj
+
+
+def wake(s: KernelState, pid: Pid, result: Result) -> KernelState:
+    """Wake the waiting process ``pid`` with ``result`` and take it off its
+    port's waiter queue (TIME-DEADLINE, PORT-HANDOFF, PORT-CLOSE)."""
+    p = proc(s, pid)
+    assert isinstance(p.status, Waiting), "only a waiting process is woken"
+    pt = port(s, p.status.port)
+    s = put_obj(
+        s, p.status.port, replace(pt, waiters=tuple(w for w in pt.waiters if w != pid))
+    )
+    return put_proc(s, pid, replace(p, status=Woken(result)))
