@@ -1,12 +1,15 @@
 """The ``veridian-ipc`` command: ``spec`` prints the rule index.
 
-Further subcommands (``prove``, ``conform``, ``replay``) register themselves here
-as their packages land; the CLI holds no logic of its own.
+The other subcommands live with the package they drive: each module named in
+``COMMAND_MODULES`` has ``register(subparsers)``, which adds its subcommands
+with ``set_defaults(run=callable)``; ``run(args) -> int`` is the exit status.
+The CLI holds no logic of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -63,6 +66,18 @@ def _print_index(as_json: bool) -> None:
             print(f"{'':<20}   errors: {errors}")
 
 
+COMMAND_MODULES = (
+    "veridian_ipc.proofs.command",
+    "veridian_ipc.conformance.command",
+    "veridian_ipc.model.command",
+)
+
+
+def _run_spec(args: argparse.Namespace) -> int:
+    _print_index(args.json)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="veridian-ipc",
@@ -71,15 +86,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p_spec = sub.add_parser("spec", help="print the rule index (ID, group, summary)")
     p_spec.add_argument("--json", action="store_true", help="machine-readable output")
+    p_spec.set_defaults(run=_run_spec)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that package has no subcommands (yet)
+        module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "spec":
-        _print_index(args.json)
-        return 0
-    return 2  # pragma: no cover - argparse enforces the choices
+    status: int = args.run(args)
+    return status
 
 
 if __name__ == "__main__":

@@ -44,8 +44,17 @@ from .errors import IpcError
 from .ids import GROUPS, InvId, RuleId, group_of
 from .invariants import violations
 from .names import Config
-from .observe import encode_result, encode_value
-from .results import BLOCKED, Blocked, CapInfo, Delivered, Err, Ok, Result
+from .results import (
+    BLOCKED,
+    Blocked,
+    CapInfo,
+    Delivered,
+    Err,
+    Ok,
+    Result,
+    encode_result,
+    encode_value,
+)
 from .rights import Rights
 from .sockets import errno_of
 from .state import KernelState, initial_state

@@ -10,48 +10,14 @@ ring slot positions). Pids, handles, mapping ids and object ids appear as the
 implementation numbered them; conformance compares them up to renaming. File
 descriptors are normative (lowest free).
 
-``encode_value`` and ``encode_result`` give the canonical plain-data form of
-results, shared with the conformance protocol.
+Results appear in their canonical plain-data form (``results.encode_result``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from .filters import refill
-from .results import Blocked, CapInfo, Delivered, Err, Ok, Result, Value
+from .results import Data, encode_result
 from .state import Buffer, Cap, Channel, KernelState, Port, Running, Waiting, Woken
-
-Data = Any  # JSON-able: None, bool, int, str, list, dict with str or int keys
-
-
-def encode_value(v: Value) -> Data:
-    """A result value as plain data (bytes as lowercase hex)."""
-    if v is None or isinstance(v, int):
-        return v
-    if isinstance(v, bytes):
-        return {"bytes": v.hex()}
-    if isinstance(v, Delivered):
-        return {
-            "sender": v.sender,
-            "msg_type": v.msg_type,
-            "flags": v.flags,
-            "data": v.data.hex(),
-            "caps": list(v.caps),
-        }
-    if isinstance(v, CapInfo):
-        return {"kind": v.kind, "rights": v.rights}
-    if isinstance(v, Blocked):
-        return "blocked"
-    return {"items": [b.hex() for b in v]}
-
-
-def encode_result(r: Result) -> Data:
-    """``{"ok": value}`` or ``{"error": "Name"}``."""
-    if isinstance(r, Ok):
-        return {"ok": encode_value(r.value)}
-    assert isinstance(r, Err)
-    return {"error": r.error.name}
 
 
 def _cap(c: Cap) -> Data:

@@ -9,7 +9,7 @@ compared directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .errors import IpcError
 
@@ -65,3 +65,36 @@ class Err:
 
 
 Result = Ok[Value] | Err
+
+
+#: Plain data: None, bool, int, str, lists, and dicts with str or int keys.
+Data = Any
+
+
+def encode_value(v: Value) -> Data:
+    """A result value as plain data (bytes as lowercase hex)."""
+    if v is None or isinstance(v, int):
+        return v
+    if isinstance(v, bytes):
+        return {"bytes": v.hex()}
+    if isinstance(v, Delivered):
+        return {
+            "sender": v.sender,
+            "msg_type": v.msg_type,
+            "flags": v.flags,
+            "data": v.data.hex(),
+            "caps": list(v.caps),
+        }
+    if isinstance(v, CapInfo):
+        return {"kind": v.kind, "rights": v.rights}
+    if isinstance(v, Blocked):
+        return "blocked"
+    return {"items": [b.hex() for b in v]}
+
+
+def encode_result(r: Result) -> Data:
+    """``{"ok": value}`` or ``{"error": "Name"}``."""
+    if isinstance(r, Ok):
+        return {"ok": encode_value(r.value)}
+    assert isinstance(r, Err)
+    return {"error": r.error.name}

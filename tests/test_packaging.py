@@ -1,4 +1,4 @@
-"""Every package directory is listed in pyproject (else it is missing from the wheel)."""
+"""Every package directory is listed in pyproject, else the wheel misses it."""
 
 from __future__ import annotations
 

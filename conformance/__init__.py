@@ -1,0 +1,1 @@
+"""veridian_ipc.conformance: lock-step comparison of an implementation with the spec."""

@@ -1,0 +1,1 @@
+"""veridian_ipc.proofs: Z3 proofs of the spec's invariants and CrossHair contracts."""
