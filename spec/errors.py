@@ -85,3 +85,50 @@ class IpcError(IntEnum):
 def error_named(name: str) -> IpcError:
     """The error whose name is ``name`` (as used in docstrings and on the wire)."""
     return IpcError[name]
+
+
+#: Linux errno numbers (normative values for the POSIX layer).
+ERRNO_VALUES: dict[str, int] = {
+    "EPERM": 1,
+    "ENOENT": 2,
+    "ESRCH": 3,
+    "EBADF": 9,
+    "EAGAIN": 11,
+    "ENOMEM": 12,
+    "EACCES": 13,
+    "EFAULT": 14,
+    "EBUSY": 16,
+    "EINVAL": 22,
+    "EPIPE": 32,
+    "EMSGSIZE": 90,
+    "EPROTOTYPE": 91,
+    "EADDRINUSE": 98,
+    "EISCONN": 106,
+    "ENOTCONN": 107,
+    "ETIMEDOUT": 110,
+}
+
+#: The errno each error is reported as by the POSIX layer (POSIX-ERRNO in
+#: spec/sockets.py explains the choices). Data, shared with implementations.
+ERRNO_NAMES: dict[IpcError, str] = {
+    IpcError.PortNotFound: "ENOENT",
+    IpcError.PortClosed: "EPIPE",
+    IpcError.PortFull: "EAGAIN",
+    IpcError.InsufficientRights: "EACCES",
+    IpcError.InvalidCapability: "EBADF",
+    IpcError.MessageTooLarge: "EMSGSIZE",
+    IpcError.InvalidMessage: "EINVAL",
+    IpcError.OutOfMemory: "ENOMEM",
+    IpcError.WouldBlock: "EAGAIN",
+    IpcError.Timeout: "ETIMEDOUT",
+    IpcError.TypeMismatch: "EPROTOTYPE",
+    IpcError.InvalidArgument: "EINVAL",
+    IpcError.NameInUse: "EADDRINUSE",
+    IpcError.OutOfBounds: "EFAULT",
+    IpcError.Filtered: "EPERM",
+    IpcError.RateLimited: "EAGAIN",
+    IpcError.NoSuchProcess: "ESRCH",
+    IpcError.ProcessBlocked: "EBUSY",
+    IpcError.NotConnected: "ENOTCONN",
+    IpcError.AlreadyConnected: "EISCONN",
+}

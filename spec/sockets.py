@@ -30,7 +30,7 @@ from dataclasses import replace
 
 from ._registry import rule
 from .caps import descendants, destroy, new_cap
-from .errors import IpcError
+from .errors import ERRNO_NAMES, ERRNO_VALUES, IpcError
 from .ids import RuleId
 from .messages import check_limits, take_delivery
 from .names import Fd, Pid
@@ -42,51 +42,6 @@ from .state import InSocket, KernelState, Kind, Port
 from .state import Socket as SocketEntry
 from .store import Step, fail, new_object, port, proc, put_obj, put_proc
 from .syscalls import SockBind, SockClose, SockConnect, Socket, SockRecv, SockSend
-
-#: Linux errno numbers (normative values for the POSIX layer).
-ERRNO_VALUES: dict[str, int] = {
-    "EPERM": 1,
-    "ENOENT": 2,
-    "ESRCH": 3,
-    "EBADF": 9,
-    "EAGAIN": 11,
-    "ENOMEM": 12,
-    "EACCES": 13,
-    "EFAULT": 14,
-    "EBUSY": 16,
-    "EINVAL": 22,
-    "EPIPE": 32,
-    "EMSGSIZE": 90,
-    "EPROTOTYPE": 91,
-    "EADDRINUSE": 98,
-    "EISCONN": 106,
-    "ENOTCONN": 107,
-    "ETIMEDOUT": 110,
-}
-
-#: The errno each error is reported as (POSIX-ERRNO).
-ERRNO_NAMES: dict[IpcError, str] = {
-    IpcError.PortNotFound: "ENOENT",
-    IpcError.PortClosed: "EPIPE",
-    IpcError.PortFull: "EAGAIN",
-    IpcError.InsufficientRights: "EACCES",
-    IpcError.InvalidCapability: "EBADF",
-    IpcError.MessageTooLarge: "EMSGSIZE",
-    IpcError.InvalidMessage: "EINVAL",
-    IpcError.OutOfMemory: "ENOMEM",
-    IpcError.WouldBlock: "EAGAIN",
-    IpcError.Timeout: "ETIMEDOUT",
-    IpcError.TypeMismatch: "EPROTOTYPE",
-    IpcError.InvalidArgument: "EINVAL",
-    IpcError.NameInUse: "EADDRINUSE",
-    IpcError.OutOfBounds: "EFAULT",
-    IpcError.Filtered: "EPERM",
-    IpcError.RateLimited: "EAGAIN",
-    IpcError.NoSuchProcess: "ESRCH",
-    IpcError.ProcessBlocked: "EBUSY",
-    IpcError.NotConnected: "ENOTCONN",
-    IpcError.AlreadyConnected: "EISCONN",
-}
 
 
 @rule(RuleId.POSIX_ERRNO)
