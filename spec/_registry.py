@@ -42,23 +42,27 @@ INVARIANTS: dict[InvId, Entry] = {}
 
 
 def parse_errors(doc: str) -> tuple[str, ...]:
-    """The error names listed after ``Errors, in precedence order:``, in order."""
+    """The error names listed after ``Errors, in precedence order:``, in order.
+
+    The section is a list of ``- ``Name``: ...`` bullets (continuation lines
+    indented); it ends at the first blank line after a bullet or at the first
+    unindented line that is not a bullet.
+    """
     lines = doc.splitlines()
-    for i, line in enumerate(lines):
-        if line.strip() == _ERRORS_HEADER:
-            names: list[str] = []
-            for bullet in lines[i + 1 :]:
-                if not bullet.strip():
-                    if names:
-                        break
-                    continue
-                m = _BULLET.match(bullet)
-                if m:
-                    names.append(m.group(1))
-                elif not bullet.startswith(" " * 6):
-                    break
-            return tuple(names)
-    return ()
+    if _ERRORS_HEADER not in (line.strip() for line in lines):
+        return ()
+    start = [line.strip() for line in lines].index(_ERRORS_HEADER) + 1
+    names: list[str] = []
+    for line in lines[start:]:
+        m = _BULLET.match(line)
+        if m:
+            names.append(m.group(1))
+        elif not line.strip():
+            if names:
+                break
+        elif not line.startswith(" "):
+            break
+    return tuple(names)
 
 
 def _entry(ident: str, group: str, obj: object) -> Entry:

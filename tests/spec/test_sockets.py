@@ -1,0 +1,118 @@
+"""POSIX layer: POSIX-*."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from veridian_ipc.spec import Config, IpcError, errno_of
+from veridian_ipc.spec.errors import ERRNO_NAMES, ERRNO_VALUES
+from veridian_ipc.spec.syscalls import (
+    Inspect,
+    Lookup,
+    Send,
+    SockBind,
+    SockClose,
+    SockConnect,
+    Socket,
+    SockRecv,
+    SockSend,
+)
+
+from .conftest import World
+
+
+def test_posix_socket_lowest_free_fd(world: Callable[..., World]) -> None:
+    """POSIX-SOCKET: fds are the lowest free number; capacity validated."""
+    w = world(1, Config(max_port_capacity=8, default_socket_capacity=8))
+    assert w.ok(1, Socket()) == 0
+    assert w.ok(1, Socket(2)) == 1
+    assert w.ok(1, Socket(2)) == 2
+    w.ok(1, SockClose(1))
+    assert w.ok(1, Socket(2)) == 1
+    w.err(1, Socket(0), IpcError.InvalidArgument)
+    w.err(1, Socket(9), IpcError.OutOfMemory)
+    assert len(w.s.processes[1].handles) == 0  # fds hold their capabilities
+
+
+def test_posix_bind(world: Callable[..., World]) -> None:
+    """POSIX-BIND: publishes SEND only; EBADF, EINVAL, EADDRINUSE."""
+    w = world(2)
+    fd = w.ok(1, Socket())
+    w.err(1, SockBind(5, "s"), IpcError.InvalidCapability)
+    w.err(1, SockBind(fd, ""), IpcError.InvalidArgument)
+    w.ok(1, SockBind(fd, "s"))
+    w.err(1, SockBind(fd, "t"), IpcError.InvalidArgument)
+    fd2 = w.ok(1, Socket())
+    w.err(1, SockBind(fd2, "s"), IpcError.NameInUse)
+    h = w.ok(2, Lookup("s"))
+    assert w.ok(2, Inspect(h)).rights == 0x01  # type: ignore[union-attr]
+
+
+def test_posix_connect_send_recv(world: Callable[..., World]) -> None:
+    """POSIX-CONNECT / POSIX-SEND / POSIX-RECV: datagrams, no truncation."""
+    w = world(2)
+    server = w.ok(1, Socket(2))
+    w.ok(1, SockBind(server, "srv"))
+    client = w.ok(2, Socket())
+    w.err(2, SockSend(client, b"x"), IpcError.NotConnected)
+    w.err(2, SockConnect(client, "nope"), IpcError.PortNotFound)
+    w.err(2, SockConnect(client, ""), IpcError.InvalidArgument)
+    w.ok(2, SockConnect(client, "srv"))
+    w.err(2, SockConnect(client, "srv"), IpcError.AlreadyConnected)
+    assert w.ok(2, SockSend(client, b"hello")) == 5
+    assert w.ok(2, SockSend(client, b"")) == 0
+    w.err(2, SockSend(client, b"x"), IpcError.PortFull)
+    w.err(2, SockSend(client, bytes(65)), IpcError.MessageTooLarge)
+    w.err(1, SockRecv(server, -1), IpcError.InvalidArgument)
+    w.err(1, SockRecv(server, 4), IpcError.MessageTooLarge)  # stays queued
+    assert w.ok(1, SockRecv(server, 5)) == b"hello"
+    assert w.ok(1, SockRecv(server, 0)) == b""
+    w.err(1, SockRecv(server, 5), IpcError.WouldBlock)
+    w.err(1, SockRecv(7, 5), IpcError.InvalidCapability)
+
+
+def test_posix_recv_installs_carried_capabilities(world: Callable[..., World]) -> None:
+    """POSIX-RECV: capabilities sent natively arrive as handles."""
+    from veridian_ipc.spec.syscalls import CreatePort
+
+    w = world(2)
+    server = w.ok(1, Socket())
+    w.ok(1, SockBind(server, "srv"))
+    h = w.ok(2, Lookup("srv"))
+    gift = w.ok(2, CreatePort(1))
+    w.ok(2, Send(h, 0, 0, b"gift", (gift,)))
+    assert w.ok(1, SockRecv(server, 64)) == b"gift"
+    assert len(w.s.processes[1].handles) == 1
+
+
+def test_posix_close_revokes_and_counts(world: Callable[..., World]) -> None:
+    """POSIX-CLOSE: binding and peers revoked (ENOTCONN), queue discarded and
+    counted, fd freed."""
+    w = world(2)
+    server = w.ok(1, Socket())
+    w.ok(1, SockBind(server, "srv"))
+    client = w.ok(2, Socket())
+    w.ok(2, SockConnect(client, "srv"))
+    w.ok(2, SockSend(client, b"1"))
+    w.ok(2, SockSend(client, b"2"))
+    assert w.ok(1, SockClose(server)) == 2
+    w.err(1, SockClose(server), IpcError.InvalidCapability)
+    w.err(2, SockSend(client, b"3"), IpcError.NotConnected)
+    w.err(2, Lookup("srv"), IpcError.PortNotFound)
+    assert w.ok(2, SockClose(client)) == 0
+
+
+def test_posix_errno_total_and_linux_numbered() -> None:
+    """POSIX-ERRNO: every error has one errno, Linux numbering."""
+    assert set(ERRNO_NAMES) == set(IpcError)
+    assert {errno_of(e) for e in IpcError} <= set(ERRNO_VALUES.values())
+    assert errno_of(IpcError.InvalidCapability) == 9  # EBADF
+    assert errno_of(IpcError.WouldBlock) == 11  # EAGAIN
+    assert errno_of(IpcError.InsufficientRights) == 13  # EACCES
+    assert errno_of(IpcError.MessageTooLarge) == 90  # EMSGSIZE
+    assert errno_of(IpcError.Timeout) == 110  # ETIMEDOUT
+    import errno as host
+
+    if host.EBADF == 9:  # on Linux hosts the numbers are the host's own
+        for name, value in ERRNO_VALUES.items():
+            assert getattr(host, name) == value, name

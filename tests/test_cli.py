@@ -1,0 +1,53 @@
+"""The ``veridian-ipc`` command: ``--help`` and ``spec``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from veridian_ipc.cli.main import main
+from veridian_ipc.spec import GROUPS, IpcError, RuleId
+
+
+def test_help_lists_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    assert "spec" in capsys.readouterr().out
+
+
+def test_spec_index_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["spec"]) == 0
+    out = capsys.readouterr().out
+    for rid in RuleId:
+        assert rid.value in out
+    for _, title in GROUPS:
+        assert title in out
+
+
+def test_spec_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["spec", "--json"]) == 0
+    index = json.loads(capsys.readouterr().out)
+    assert {r["id"] for r in index["rules"]} == {r.value for r in RuleId}
+    send = next(r for r in index["rules"] if r["id"] == "PORT-SEND")
+    assert send["group"] == "ports"
+    assert send["errors"][:2] == [
+        IpcError.InvalidCapability.value,
+        IpcError.InsufficientRights.value,
+    ]
+    assert send["errors"][-1] == IpcError.PortFull.value
+    assert {e["name"] for e in index["errors"]} == set(IpcError.__members__)
+    assert all(isinstance(e["errno"], int) for e in index["errors"])
+
+
+def test_console_script_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "veridian_ipc.cli.main", "spec"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "PORT-HANDOFF" in out
