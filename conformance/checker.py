@@ -1,0 +1,293 @@
+"""The lock-step checker: one operation to the spec and the target, then compare.
+
+``Checker.apply(pid, op)`` takes an operation in the spec's numbering (the
+symbolic names of traces), sends it to the target in the target's numbering
+(``renaming``), and after **every step** checks, in this order:
+
+1. the target's observation against the invariant monitors (``monitors``), and
+   ERR-ATOMIC: a failed operation other than ``Resume`` leaves the target's
+   observation exactly as it was;
+2. for every spec state still consistent with the target so far (``outcomes``),
+   every outcome the spec allows: the result (under the comparison ``Mode``)
+   and the observation, up to a consistent renaming; the spec's own invariants
+   hold in each (else the spec has a bug, reported as such).
+
+A step that no outcome survives, a monitor that fires, or a renaming that is
+not a bijection raises ``Divergence`` with what is needed for a trace. A
+target that crashes, hangs or garbles the protocol raises ``TargetFailure``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from veridian_ipc.spec import Config, InvId, initial_state, violations
+from veridian_ipc.spec.observe import observe
+from veridian_ipc.spec.results import Data, encode_result
+from veridian_ipc.spec.state import KernelState
+from veridian_ipc.spec.syscalls import Operation, Resume
+
+from .compare import Mode, diff, results_agree
+from .coverage import Coverage, tags
+from .monitors import FreshIds, observation_violations
+from .outcomes import Oracle, SpecOracle
+from .renaming import Renaming, RenamingError
+from .targets import Driver
+from .wire import encode_op
+
+#: Small limits, so that a short run reaches every limit (capacities, sizes).
+SMALL_CONFIG = Config(
+    max_port_capacity=3,
+    max_channel_capacity=3,
+    max_channel_message=8,
+    max_buffer_size=16,
+    max_io=8,
+    max_name_length=6,
+    default_socket_capacity=2,
+)
+
+#: Spec states kept at most when outcomes branch.
+MAX_CANDIDATES = 64
+
+
+@dataclass
+class StepRecord:
+    """One step as the trace shows it (spec numbering throughout)."""
+
+    pid: int
+    op: Operation
+    spec: Data
+    target: Data
+    rules: list[str] = field(default_factory=list)
+
+    def to_json(self) -> Data:
+        """Plain data."""
+        return {
+            "pid": self.pid,
+            "op": encode_op(self.op),
+            "spec": self.spec,
+            "target": self.target,
+            "rules": self.rules,
+        }
+
+
+class Divergence(Exception):
+    """The target is not consistent with the spec at step ``step``."""
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        step: int,
+        steps: list[StepRecord],
+        diff: list[Data] | None = None,
+        invariants: list[str] | None = None,
+    ) -> None:
+        super().__init__(f"step {step}: {kind}: {message}")
+        self.kind = kind
+        self.message = message
+        self.step = step
+        self.steps = steps
+        self.diff = diff or []
+        self.invariants = invariants or []
+
+    def to_json(self) -> Data:
+        """Plain data for the trace's ``divergence``."""
+        return {
+            "step": self.step,
+            "kind": self.kind,
+            "message": self.message,
+            "invariants": self.invariants,
+            "diff": self.diff,
+        }
+
+
+@dataclass
+class Candidate:
+    """A spec state consistent with everything the target has shown so far."""
+
+    state: KernelState
+    renaming: Renaming
+
+
+class Checker:
+    """Lock-step comparison of one target with the spec, step by step."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        processes: int = 3,
+        config: Config = SMALL_CONFIG,
+        mode: Mode = Mode.EXACT,
+        oracle: Oracle | None = None,
+        coverage: Coverage | None = None,
+    ) -> None:
+        self.driver = driver
+        self.processes = processes
+        self.config = config
+        self.mode = mode
+        self.oracle: Oracle = oracle or SpecOracle()
+        self.coverage = coverage if coverage is not None else Coverage()
+        self.leniencies: Counter[tuple[str, str]] = Counter()
+        self.steps: list[StepRecord] = []
+        self.candidates: list[Candidate] = []
+        self.target_obs: Data = None
+        self.fresh = FreshIds()
+        self.target_seconds = 0.0
+
+    @property
+    def spec_state(self) -> KernelState:
+        """The first spec state still consistent with the target."""
+        return self.candidates[0].state
+
+    def reset(self) -> None:
+        """Start again from the initial state on both sides, and compare it."""
+        self.steps = []
+        self.fresh = FreshIds()
+        t0 = time.perf_counter()
+        self.driver.reset(self.processes, self.config)
+        obs = self.driver.observe()
+        self.target_seconds += time.perf_counter() - t0
+        s = initial_state(processes=self.processes, config=self.config)
+        ren = Renaming(self.processes)
+        self.candidates = [Candidate(s, ren)]
+        self.target_obs = obs
+        problems = observation_violations(obs, self.fresh)
+        spec_obs = observe(s)
+        try:
+            ren.bind_observation(spec_obs, obs)
+            translated = ren.observation_to_spec(obs)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise Divergence("observation", f"malformed: {exc!r}", 0, []) from None
+        if translated != spec_obs or problems:
+            raise Divergence(
+                "observation",
+                "the initial state differs",
+                0,
+                [],
+                diff(spec_obs, translated),
+                [p.value for p in problems],
+            )
+
+    def apply(self, pid: int, op: Operation) -> StepRecord:
+        """One step on both sides; raises ``Divergence`` if they disagree."""
+        index = len(self.steps) + 1
+        c0 = self.candidates[0]
+        tpid, top = c0.renaming.op_to_target(pid, op)
+        t0 = time.perf_counter()
+        t_res = self.driver.apply(tpid, top)
+        t_obs = self.driver.observe()
+        self.target_seconds += time.perf_counter() - t0
+        problems = [p.value for p in observation_violations(t_obs, self.fresh)]
+        failed = isinstance(t_res, dict) and "error" in t_res
+        if failed and not isinstance(op, Resume) and t_obs != self.target_obs:
+            problems.append("ERR-ATOMIC")
+        first_failure: tuple[str, str, list[Data], Data] | None = None
+        survivors: list[Candidate] = []
+        record: StepRecord | None = None
+        name = type(op).__name__
+        for c in self.candidates:
+            spid, sop = (pid, op) if c is c0 else c.renaming.op_to_spec(tpid, top)
+            outcomes = self.oracle.outcomes(c.state, spid, sop)
+            for s2, r in outcomes:
+                ren = (
+                    c.renaming
+                    if len(outcomes) * len(self.candidates) == 1
+                    else (c.renaming.copy())
+                )
+                spec_r = encode_result(r)
+                broken = violations(s2)
+                if broken:
+                    raise Divergence(
+                        "spec",
+                        "the spec violates " + ", ".join(b.value for b in broken),
+                        index,
+                        self.steps,
+                        invariants=[b.value for b in broken],
+                    )
+                failure, translated = self._compare(
+                    ren, name, spid, tpid, spec_r, t_res, s2, t_obs
+                )
+                if record is None:
+                    record = StepRecord(spid, sop, spec_r, translated)
+                if failure is not None:
+                    if first_failure is None:
+                        first_failure = (*failure, translated)
+                    continue
+                survivors.append(Candidate(s2, ren))
+                if len(survivors) == 1:
+                    rules, path = tags(c.state, spid, sop, r, s2)
+                    self.coverage.add(rules, path)
+                    record = StepRecord(
+                        spid, sop, spec_r, translated, [*map(str, rules)]
+                    )
+        assert record is not None
+        self.steps.append(record)
+        if not survivors:
+            assert first_failure is not None
+            kind, message, d, translated = first_failure
+            record.target = translated
+            raise Divergence(kind, message, index, self.steps, d, problems)
+        if problems:
+            raise Divergence(
+                "invariant",
+                "the target's observation violates " + ", ".join(problems),
+                index,
+                self.steps,
+                invariants=problems,
+            )
+        self.candidates = survivors[:MAX_CANDIDATES]
+        self.target_obs = t_obs
+        return record
+
+    def _compare(
+        self,
+        ren: Renaming,
+        name: str,
+        spid: int,
+        tpid: int,
+        spec_r: Data,
+        t_res: Data,
+        s2: KernelState,
+        t_obs: Data,
+    ) -> tuple[tuple[str, str, list[Data]] | None, Data]:
+        """Compare one spec outcome with what the target showed."""
+        try:
+            translated = ren.unify_result(name, spid, tpid, spec_r, t_res)
+        except RenamingError as exc:
+            return ("renaming", str(exc), []), t_res
+        ok, leniency = results_agree(self.mode, spec_r, translated)
+        if not ok:
+            msg = f"{name}: spec {spec_r}, target {translated}"
+            return ("result", msg, diff(spec_r, translated)), translated
+        spec_obs = observe(s2)
+        try:
+            ren.bind_observation(spec_obs, t_obs)
+            t_tr = ren.observation_to_spec(t_obs)
+        except (KeyError, TypeError, AttributeError) as exc:
+            return ("observation", f"malformed observation: {exc!r}", []), translated
+        if t_tr != spec_obs:
+            d = diff(spec_obs, t_tr)
+            where = ", ".join(str(x["path"]) for x in d[:3])
+            return ("observation", f"after {name}: differs at {where}", d), translated
+        if leniency is not None:
+            self.leniencies[leniency] += 1
+        return None, translated
+
+    def leniencies_json(self) -> list[Data]:
+        """Leniencies used, as plain data."""
+        return [
+            {"spec": s, "target": t, "count": n}
+            for (s, t), n in sorted(self.leniencies.items())
+        ]
+
+
+__all__ = [
+    "SMALL_CONFIG",
+    "Checker",
+    "Divergence",
+    "InvId",
+    "StepRecord",
+]

@@ -1,0 +1,596 @@
+"""Operation generators: valid and invalid operations drawn from the spec's state.
+
+Each generator draws ``(pid, operation)`` in the spec's numbering, looking at
+the current spec state so that most operations are meaningful: handles are
+mostly live handles of the right kind, sometimes of the wrong kind, stale
+(dropped, revoked, moved away) or never issued; sizes sit around every limit
+of the configuration (``checker.SMALL_CONFIG``) and of the fixed limits
+(64 bytes, 4 capabilities); names come from a small pool plus invalid ones.
+Hypothesis shrinks the draws, so small and valid choices come first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from hypothesis import strategies as st
+
+from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
+from veridian_ipc.spec.rights import ALL_RIGHTS
+from veridian_ipc.spec.state import KernelState, Kind, Running
+from veridian_ipc.spec.syscalls import (
+    AdvanceClock,
+    Bind,
+    ChannelReceive,
+    ChannelReceiveBatch,
+    ChannelSend,
+    ChannelSendBatch,
+    Close,
+    Connect,
+    CreateBuffer,
+    CreateChannel,
+    CreatePort,
+    Derive,
+    Drop,
+    Inspect,
+    Kill,
+    Lookup,
+    MapBuffer,
+    Operation,
+    RateLimit,
+    ReadBuffer,
+    Receive,
+    Resume,
+    Revoke,
+    Send,
+    SetFilter,
+    SockBind,
+    SockClose,
+    SockConnect,
+    Socket,
+    SockRecv,
+    SockSend,
+    Spawn,
+    TransferBuffer,
+    Unbind,
+    Unmap,
+    WriteBuffer,
+)
+
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+
+NAMES = ("a", "b", "svc")
+BAD_NAMES = ("", "x\0", "toolong!")
+
+
+@lru_cache(maxsize=256)
+def _index(n: int) -> st.SearchStrategy[int]:
+    return st.integers(0, n - 1)
+
+
+_ROLL = st.integers(0, 99)
+
+
+class Gen:
+    """Draws arguments from one spec state."""
+
+    def __init__(self, draw: Draw, s: KernelState, groups: frozenset[str]) -> None:
+        self.draw = draw
+        self.s = s
+        self.groups = groups
+
+    def roll(self) -> int:
+        """0..99; shrinks to 0, the most ordinary choice."""
+        r: int = self.draw(_ROLL)
+        return r
+
+    def pick(self, items: list[Any]) -> Any:
+        """One of ``items`` (non-empty); shrinks towards the first."""
+        if len(items) == 1:
+            return items[0]
+        return items[self.draw(_index(len(items)))]
+
+    def actor(self, kind: Kind | None = None) -> tuple[int, int]:
+        """A process and one of its handles (of ``kind``): mostly a running
+        process that holds such a handle, else ``pid()`` and ``handle()``."""
+        if self.roll() < 75:
+            pairs = [
+                (pid, h)
+                for pid, p in self.s.processes.items()
+                if isinstance(p.status, Running)
+                for h in self.handles(pid, kind)
+            ]
+            if pairs:
+                pid, h = self.pick(sorted(pairs))
+                return int(pid), int(h)
+        pid = self.pid()
+        return pid, self.handle(pid, kind)
+
+    def pid(self) -> int:
+        """Mostly a running process; sometimes a blocked, dead or unknown one."""
+        running = [
+            p for p, q in self.s.processes.items() if isinstance(q.status, Running)
+        ]
+        others = [p for p in self.s.processes if p not in running]
+        r = self.roll()
+        if running and r < 90:
+            return int(self.pick(sorted(running)))
+        if others and r < 96:
+            return int(self.pick(sorted(others)))
+        return int(self.pick([0, self.s.next_pid, self.s.next_pid - 1]))
+
+    def handles(self, pid: int, kind: Kind | None = None) -> list[int]:
+        """Live handles of ``pid`` (of ``kind`` if given), sorted."""
+        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        if p is None:
+            return []
+        return sorted(
+            h
+            for h, c in p.handles.items()
+            if kind is None or self.s.caps[c].kind is kind
+        )
+
+    def handle(self, pid: int, kind: Kind | None = None) -> int:
+        """A handle of ``pid``: live of ``kind`` mostly, else any, stale, invented."""
+        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        nxt = 1 if p is None else p.next_handle
+        good = self.handles(pid, kind)
+        anyh = self.handles(pid)
+        r = self.roll()
+        if good and r < 80:
+            return int(self.pick(good))
+        if anyh and r < 88:
+            return int(self.pick(anyh))
+        stale = [h for h in range(1, nxt) if h not in anyh]
+        if stale and r < 95:
+            return int(self.pick(stale))
+        return int(self.pick([nxt, nxt + 1, 0, -1]))
+
+    def _running_pairs(self, what: str) -> list[tuple[int, int]]:
+        return sorted(
+            (pid, x)
+            for pid, p in self.s.processes.items()
+            if isinstance(p.status, Running)
+            for x in getattr(p, what)
+        )
+
+    def actor_mapping(self) -> tuple[int, int]:
+        """A process and one of its mapping ids, mostly a live one."""
+        pairs = self._running_pairs("mappings")
+        if pairs and self.roll() < 75:
+            pid, m = self.pick(pairs)
+            return int(pid), int(m)
+        pid = self.pid()
+        return pid, self.mapping(pid)
+
+    def actor_fd(self) -> tuple[int, int]:
+        """A process and one of its file descriptors, mostly an open one."""
+        pairs = self._running_pairs("fds")
+        if pairs and self.roll() < 75:
+            pid, fd = self.pick(pairs)
+            return int(pid), int(fd)
+        pid = self.pid()
+        return pid, self.fd(pid)
+
+    def mapping(self, pid: int) -> int:
+        """A mapping id: live mostly, else stale or invented."""
+        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        if p is None:
+            return 1
+        live = sorted(p.mappings)
+        r = self.roll()
+        if live and r < 85:
+            return int(self.pick(live))
+        stale = [m for m in range(1, p.next_mapping) if m not in live]
+        if stale and r < 93:
+            return int(self.pick(stale))
+        return int(self.pick([p.next_mapping, 0]))
+
+    def fd(self, pid: int) -> int:
+        """A file descriptor: open mostly, else a closed or negative one."""
+        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        live = [] if p is None else sorted(p.fds)
+        if live and self.roll() < 85:
+            return int(self.pick(live))
+        return int(self.pick([0, 1, 2, 3, -1]))
+
+    def size(self, limit: int) -> int:
+        """A count near 0 or near ``limit``: -1..2, limit-1..limit+1."""
+        return int(self.pick([1, 2, 0, limit, limit + 1, limit - 1, -1]))
+
+    def data(self, limit: int = MAX_INLINE_DATA) -> bytes:
+        """Bytes of a length near 0 or near ``limit``."""
+        n = int(self.pick([0, 1, 2, 3, limit, limit - 1, limit + 1]))
+        n = max(n, 0)
+        b: bytes = self.draw(st.binary(min_size=n, max_size=n))
+        return b
+
+    def name(self) -> str:
+        """Mostly a valid name of a small pool; sometimes an invalid one."""
+        if self.roll() < 90:
+            return str(self.pick(list(NAMES)))
+        return str(self.pick(list(BAD_NAMES)))
+
+    def rights(self, pid: int, handle: int) -> int:
+        """Mostly a subset of ``handle``'s rights, else any bits (maybe invalid)."""
+        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        cap = None if p is None else p.handles.get(handle)
+        have = ALL_RIGHTS if cap is None else self.s.caps[cap].rights
+        r = self.roll()
+        if r < 75:
+            mask: int = self.draw(st.integers(0, ALL_RIGHTS))
+            return mask & have
+        if r < 95:
+            return int(self.draw(st.integers(0, ALL_RIGHTS)))
+        return int(self.pick([ALL_RIGHTS + 1, 0x40, -1]))
+
+    def msg_type(self) -> int:
+        """A message or service type: small mostly, sometimes out of range."""
+        return int(self.pick([0, 1, 2, MAX_U32, MAX_U32 + 1, -1]))
+
+
+GenFn = Callable[[Gen], tuple[int, Operation]]
+
+
+def _spawn(g: Gen) -> tuple[int, Operation]:
+    return 0, Spawn()
+
+
+def _kill(g: Gen) -> tuple[int, Operation]:
+    live = sorted(g.s.processes)
+    if live and g.roll() < 85:
+        return 0, Kill(int(g.pick(live)))
+    return 0, Kill(int(g.pick([g.s.next_pid, 0])))
+
+
+def _advance(g: Gen) -> tuple[int, Operation]:
+    return 0, AdvanceClock(int(g.pick([1, 2, 0, 3, 5, -1])))
+
+
+def _on_handle(make: Callable[[int], Operation], kind: Kind | None = None) -> GenFn:
+    def gen(g: Gen) -> tuple[int, Operation]:
+        pid, h = g.actor(kind)
+        return pid, make(h)
+
+    return gen
+
+
+def _derive(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor()
+    return pid, Derive(h, g.rights(pid, h))
+
+
+def _create_port(g: Gen) -> tuple[int, Operation]:
+    return g.pid(), CreatePort(g.size(g.s.config.max_port_capacity))
+
+
+def _send(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.PORT)
+    caps: tuple[int, ...] = ()
+    if "messages" in g.groups and g.roll() < 40:
+        pool = [x for x in g.handles(pid) if x != h] or [h + 1]
+        n = int(g.pick([1, 2, 0, MAX_MESSAGE_CAPS, MAX_MESSAGE_CAPS + 1]))
+        caps = tuple(int(g.pick(pool)) for _ in range(n))
+        if g.roll() < 80:
+            caps = tuple(dict.fromkeys(caps))
+        if g.roll() < 5:
+            caps = (*caps, h)
+    flags = int(g.pick([0, 1, 0xFFFF, 0x10000]))
+    return pid, Send(h, g.msg_type(), flags, g.data(), caps)
+
+
+def _receive(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.PORT)
+    choices: list[int | None] = [0]
+    if "timeouts" in g.groups:
+        choices += [1, 2, None, 3]
+    choices.append(-1)
+    return pid, Receive(h, g.pick(choices))
+
+
+def _resume(g: Gen) -> tuple[int, Operation]:
+    blocked = sorted(
+        p for p, q in g.s.processes.items() if not isinstance(q.status, Running)
+    )
+    if blocked and g.roll() < 90:
+        return int(g.pick(blocked)), Resume()
+    return g.pid(), Resume()
+
+
+def _close(g: Gen) -> tuple[int, Operation]:
+    kind = Kind.CHANNEL if "channels" in g.groups and g.roll() < 30 else Kind.PORT
+    pid, h = g.actor(kind)
+    return pid, Close(h)
+
+
+def _set_filter(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.PORT)
+    types = None
+    if g.roll() < 50:
+        types = frozenset(g.draw(st.sets(st.sampled_from([0, 1, 2]), max_size=2)))
+        if g.roll() < 5:
+            types = types | {MAX_U32 + 1}
+    size = None if g.roll() < 50 else int(g.pick([0, 2, 3, MAX_INLINE_DATA, 65]))
+    rate = None
+    if g.roll() < 50:
+        rate = RateLimit(
+            int(g.pick([1, 2, 0])), int(g.pick([1, 2, 0])), int(g.pick([1, 2, 3, 0]))
+        )
+    return pid, SetFilter(h, types, size, rate)
+
+
+def _bind(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.PORT)
+    return pid, Bind(h, g.name(), int(g.pick([0, 1, -1])))
+
+
+def _unbind(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.PORT)
+    return pid, Unbind(h, g.name())
+
+
+def _lookup(g: Gen) -> tuple[int, Operation]:
+    return g.pid(), Lookup(g.name())
+
+
+def _connect(g: Gen) -> tuple[int, Operation]:
+    return g.pid(), Connect(g.name(), int(g.pick([0, 1, MAX_U32 + 1])))
+
+
+def _create_channel(g: Gen) -> tuple[int, Operation]:
+    c = g.s.config
+    return g.pid(), CreateChannel(
+        g.size(c.max_channel_capacity), g.size(c.max_channel_message)
+    )
+
+
+def _chan_limit(g: Gen) -> int:
+    return g.s.config.max_channel_message
+
+
+def _channel_send(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.CHANNEL)
+    return pid, ChannelSend(h, g.data(_chan_limit(g)))
+
+
+def _channel_send_batch(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.CHANNEL)
+    n = int(g.pick([1, 2, 3, 0, 4]))
+    items = tuple(g.data(_chan_limit(g)) for _ in range(n))
+    return pid, ChannelSendBatch(h, items)
+
+
+def _channel_receive_batch(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.CHANNEL)
+    return pid, ChannelReceiveBatch(h, int(g.pick([1, 2, 3, 0])))
+
+
+def _create_buffer(g: Gen) -> tuple[int, Operation]:
+    return g.pid(), CreateBuffer(g.size(g.s.config.max_buffer_size))
+
+
+def _map(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.BUFFER)
+    return pid, MapBuffer(h, bool(g.pick([True, False])))
+
+
+def _unmap(g: Gen) -> tuple[int, Operation]:
+    pid, m = g.actor_mapping()
+    return pid, Unmap(m)
+
+
+def _offset(g: Gen) -> int:
+    size = g.s.config.max_buffer_size
+    return int(g.pick([0, 1, 2, size - 1, size, -1, 4]))
+
+
+def _read(g: Gen) -> tuple[int, Operation]:
+    pid, m = g.actor_mapping()
+    length = int(g.pick([1, 2, 0, 3, g.s.config.max_io, g.s.config.max_io + 1, -1]))
+    return pid, ReadBuffer(m, _offset(g), length)
+
+
+def _write(g: Gen) -> tuple[int, Operation]:
+    pid, m = g.actor_mapping()
+    return pid, WriteBuffer(m, _offset(g), g.data(g.s.config.max_io))
+
+
+def _transfer(g: Gen) -> tuple[int, Operation]:
+    pid, h = g.actor(Kind.BUFFER)
+    return pid, TransferBuffer(h, g.handle(pid, Kind.PORT), g.msg_type())
+
+
+def _socket(g: Gen) -> tuple[int, Operation]:
+    cap = None if g.roll() < 50 else g.size(g.s.config.max_port_capacity)
+    return g.pid(), Socket(cap)
+
+
+def _sock_bind(g: Gen) -> tuple[int, Operation]:
+    pid, fd = g.actor_fd()
+    return pid, SockBind(fd, g.name())
+
+
+def _sock_connect(g: Gen) -> tuple[int, Operation]:
+    pid, fd = g.actor_fd()
+    return pid, SockConnect(fd, g.name())
+
+
+def _sock_send(g: Gen) -> tuple[int, Operation]:
+    pid, fd = g.actor_fd()
+    return pid, SockSend(fd, g.data())
+
+
+def _sock_recv(g: Gen) -> tuple[int, Operation]:
+    pid, fd = g.actor_fd()
+    return pid, SockRecv(fd, int(g.pick([MAX_INLINE_DATA, 0, 1, 2, -1])))
+
+
+def _sock_close(g: Gen) -> tuple[int, Operation]:
+    pid, fd = g.actor_fd()
+    return pid, SockClose(fd)
+
+
+#: One generator per operation (the machine makes one rule of each).
+GENERATORS: dict[str, GenFn] = {
+    "Spawn": _spawn,
+    "Kill": _kill,
+    "AdvanceClock": _advance,
+    "Inspect": _on_handle(Inspect),
+    "Drop": _on_handle(Drop),
+    "Derive": _derive,
+    "Revoke": _on_handle(Revoke),
+    "CreatePort": _create_port,
+    "Send": _send,
+    "Receive": _receive,
+    "Resume": _resume,
+    "Close": _close,
+    "SetFilter": _set_filter,
+    "Bind": _bind,
+    "Unbind": _unbind,
+    "Lookup": _lookup,
+    "Connect": _connect,
+    "CreateChannel": _create_channel,
+    "ChannelSend": _channel_send,
+    "ChannelSendBatch": _channel_send_batch,
+    "ChannelReceive": _on_handle(ChannelReceive, Kind.CHANNEL),
+    "ChannelReceiveBatch": _channel_receive_batch,
+    "CreateBuffer": _create_buffer,
+    "MapBuffer": _map,
+    "Unmap": _unmap,
+    "ReadBuffer": _read,
+    "WriteBuffer": _write,
+    "TransferBuffer": _transfer,
+    "Socket": _socket,
+    "SockBind": _sock_bind,
+    "SockConnect": _sock_connect,
+    "SockSend": _sock_send,
+    "SockRecv": _sock_recv,
+    "SockClose": _sock_close,
+}
+
+
+def ill_typed(g: Gen) -> tuple[int, Operation]:
+    """An operation with a field of the wrong type (ERR-TOTAL): a bool or a
+    string where an int is declared."""
+    pid = g.pid()
+    h = g.handle(pid)
+    bad: list[Operation] = [
+        Drop(True),
+        CreatePort("2"),  # type: ignore[arg-type]
+        Inspect(str(h)),  # type: ignore[arg-type]
+        Receive(h, False),
+    ]
+    return pid, g.pick(bad)
+
+
+# -- scenarios: short sequences that reach what single random steps rarely do ---
+
+Steps = list[tuple[int, Operation]]
+
+
+def _port_holders(g: Gen) -> list[tuple[int, int, int]]:
+    """(pid, handle, rights) of every running process's port handles, by object."""
+    out = []
+    for pid, p in sorted(g.s.processes.items()):
+        if isinstance(p.status, Running):
+            for h, c in sorted(p.handles.items()):
+                cap = g.s.caps[c]
+                if cap.kind is Kind.PORT:
+                    out.append((cap.obj, pid, h, cap.rights))
+    return [(pid, h, r) for _, pid, h, r in sorted(out)]
+
+
+def rendezvous(g: Gen) -> Steps:
+    """Two processes meet on one port: share it (bind + lookup) if no port is
+    shared yet; else one blocks in a receive and is woken by a send (hand-off),
+    a deadline, a close or a revoke, then resumes (PORT-HANDOFF, TIME-DEADLINE,
+    PORT-RESUME, PORT-CLOSE, RIGHTS-REVOKE)."""
+    by_obj: dict[int, list[tuple[int, int, int]]] = {}
+    for pid, p in g.s.processes.items():
+        if not isinstance(p.status, Running):
+            continue
+        for h, c in p.handles.items():
+            cap = g.s.caps[c]
+            if cap.kind is Kind.PORT:
+                by_obj.setdefault(int(cap.obj), []).append(
+                    (int(pid), int(h), cap.rights)
+                )
+    pairs = [
+        (a, b)
+        for holders in by_obj.values()
+        for a in holders
+        for b in holders
+        if a[0] != b[0] and a[2] & 0x1 and b[2] & 0x2
+    ]
+    if pairs:
+        (pa, ha, _), (pb, hb, _) = g.pick(sorted(pairs))
+        timeout = g.pick([None, 1, 2]) if "timeouts" in g.groups else None
+        steps: Steps = [(pb, Receive(hb, timeout))]
+        how = int(g.pick([0, 1, 2, 3]))
+        if how == 0:
+            steps.append((pa, Send(ha, g.msg_type(), 0, g.data())))
+        elif how == 1 and "timeouts" in g.groups:
+            steps.append((0, AdvanceClock(int(g.pick([1, 2, 3])))))
+        elif how == 2:
+            steps.append((pa, Close(ha)))
+        else:
+            steps.append((pa, Revoke(ha)))
+        steps.append((pb, Resume()))
+        return steps
+    holders = [x for x in _port_holders(g) if x[2] & 0x8]
+    others = sorted(
+        p for p, q in g.s.processes.items() if isinstance(q.status, Running)
+    )
+    if holders and len(others) > 1 and "namespace" in g.groups:
+        pa, ha, _ = g.pick(holders)
+        pb = g.pick([p for p in others if p != pa])
+        name = str(g.pick(list(NAMES)))
+        return [(pa, Bind(ha, name, 0)), (int(pb), Lookup(name))]
+    return [_create_port(g)]
+
+
+def filtered_sends(g: Gen) -> Steps:
+    """A filter is set on a port, then messages are offered to it
+    (FILTER-SET, FILTER-CHECK, FILTER-RATE)."""
+    ports = _port_holders(g)
+    if not ports:
+        return [_create_port(g)]
+    pid, h, _ = g.pick(ports)
+    _, filt = _set_filter(g)
+    assert isinstance(filt, SetFilter)
+    steps: Steps = [(pid, SetFilter(h, filt.allowed_types, filt.max_size, filt.rate))]
+    for _ in range(int(g.pick([2, 3, 1, 4]))):
+        steps.append((pid, Send(h, int(g.pick([0, 1, 2])), 0, g.data(4))))
+        if g.roll() < 20:
+            steps.append((0, AdvanceClock(int(g.pick([1, 2])))))
+    return steps
+
+
+def carry_caps(g: Gen) -> Steps:
+    """Capabilities travel: derive, send them in a message, maybe revoke one in
+    flight, receive (MSG-TRANSFER, MSG-INFLIGHT-REVOKE, RIGHTS-DERIVE)."""
+    ports = [x for x in _port_holders(g) if x[2] & 0x3 == 0x3]
+    if not ports:
+        return [_create_port(g)]
+    pid, h, _ = g.pick(ports)
+    src = g.pick(g.handles(pid))
+    p = g.s.processes[pid]
+    derived = p.next_handle  # the spec's number for the derived handle
+    steps: Steps = [
+        (pid, Derive(src, g.rights(pid, src))),
+        (pid, Send(h, 0, 0, b"", (derived,))),
+    ]
+    if g.roll() < 40:
+        steps.append((pid, Revoke(src)))
+    steps.append((pid, Receive(h, 0)))
+    return steps
+
+
+#: Scenario generators (each a rule of the machine).
+SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
+    "rendezvous": rendezvous,
+    "filtered_sends": filtered_sends,
+    "carry_caps": carry_caps,
+}

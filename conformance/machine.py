@@ -1,0 +1,179 @@
+"""The Hypothesis state machine that drives the spec and a target in lock-step.
+
+``lockstep(checker)`` returns a ``RuleBasedStateMachine`` class with one rule
+per operation of the groups the target claims (plus ill-typed operations,
+ERR-TOTAL). Each rule draws its operation from the current spec state
+(``generate``) and hands it to the ``Checker``, which compares results and
+observations after every step and raises ``Divergence`` on the first
+difference; Hypothesis then shrinks the sequence of steps to a minimal one.
+Hypothesis's swarm testing enables a different subset of rules per example, so
+runs also explore long sequences of a few operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+
+from veridian_ipc.spec.state import KernelState, Kind, Running
+
+from .checker import Checker, StepRecord
+from .generate import GENERATORS, SCENARIOS, Gen, GenFn, Steps, ill_typed
+from .surface import op_names_for
+
+
+class RunStats:
+    """What a run did: examples started, steps taken, steps of the last example."""
+
+    def __init__(self) -> None:
+        self.examples = 0
+        self.steps = 0
+        self.last: list[StepRecord] = []
+
+
+def _make_rule(gen: GenFn, op_name: str) -> Callable[..., None]:
+    def do(self: LockstepMachine, data: st.DataObject) -> None:
+        g = Gen(data.draw, self.checker.spec_state, self.checker.driver.groups)
+        pid, op = gen(g)
+        self.stats.steps += 1
+        self.checker.apply(pid, op)
+
+    do.__name__ = op_name
+    return do
+
+
+def _holds(kind: Kind) -> Callable[[KernelState], bool]:
+    def check(s: KernelState) -> bool:
+        return any(
+            s.caps[c].kind is kind
+            for p in s.processes.values()
+            if isinstance(p.status, Running)
+            for c in p.handles.values()
+        )
+
+    return check
+
+
+def _has(what: str) -> Callable[[KernelState], bool]:
+    def check(s: KernelState) -> bool:
+        return any(getattr(p, what) for p in s.processes.values())
+
+    return check
+
+
+_PORT, _CHAN, _BUF = _holds(Kind.PORT), _holds(Kind.CHANNEL), _holds(Kind.BUFFER)
+
+#: Rules that only run when what they act on exists (as a Bundle would), so
+#: most steps are meaningful; each rule still draws stale and invented
+#: handles part of the time.
+NEEDS: dict[str, Callable[[KernelState], bool]] = {
+    "Send": _PORT,
+    "Receive": _PORT,
+    "Close": _PORT,
+    "SetFilter": _PORT,
+    "Bind": _PORT,
+    "Unbind": _PORT,
+    "ChannelSend": _CHAN,
+    "ChannelSendBatch": _CHAN,
+    "ChannelReceive": _CHAN,
+    "ChannelReceiveBatch": _CHAN,
+    "MapBuffer": _BUF,
+    "TransferBuffer": _BUF,
+    "Unmap": _has("mappings"),
+    "ReadBuffer": _has("mappings"),
+    "WriteBuffer": _has("mappings"),
+    "SockBind": _has("fds"),
+    "SockConnect": _has("fds"),
+    "SockSend": _has("fds"),
+    "SockRecv": _has("fds"),
+    "SockClose": _has("fds"),
+}
+
+
+#: How many rules each operation gets (Hypothesis picks among enabled rules
+#: uniformly): the operations that move messages and authority come up more
+#: often than the ones that create or destroy things.
+WEIGHTS: dict[str, int] = {
+    "Send": 4,
+    "Receive": 3,
+    "Resume": 2,
+    "Derive": 2,
+    "CreatePort": 2,
+    "ChannelSend": 2,
+    "ChannelReceive": 2,
+    "SockSend": 2,
+    "SockRecv": 2,
+    "SockConnect": 2,
+    "AdvanceClock": 2,
+    "SetFilter": 2,
+    "TransferBuffer": 2,
+    "MapBuffer": 2,
+    "WriteBuffer": 2,
+    "ReadBuffer": 2,
+}
+
+
+#: Groups a scenario needs.
+SCENARIO_GROUPS: dict[str, frozenset[str]] = {
+    "rendezvous": frozenset({"ports"}),
+    "filtered_sends": frozenset({"ports", "filters"}),
+    "carry_caps": frozenset({"ports", "messages", "rights"}),
+}
+
+
+def _make_scenario(gen: Callable[[Gen], Steps], name: str) -> Callable[..., None]:
+    def do(self: LockstepMachine, data: st.DataObject) -> None:
+        g = Gen(data.draw, self.checker.spec_state, self.checker.driver.groups)
+        for pid, op in gen(g):
+            self.stats.steps += 1
+            self.checker.apply(pid, op)
+
+    do.__name__ = name
+    return do
+
+
+class LockstepMachine(RuleBasedStateMachine):
+    """Base class; ``lockstep`` makes a subclass bound to one checker."""
+
+    checker: Checker
+    stats: RunStats
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stats.examples += 1
+        self.checker.reset()
+        self.stats.last = self.checker.steps
+
+
+def _guard(need: Callable[[KernelState], bool]) -> Callable[[Any], bool]:
+    def guard(self: LockstepMachine) -> bool:
+        return need(self.checker.spec_state)
+
+    return guard
+
+
+def lockstep(checker: Checker, stats: RunStats | None = None) -> type[LockstepMachine]:
+    """A state machine class comparing ``checker``'s target with the spec."""
+    enabled = op_names_for(checker.driver.groups)
+    ns: dict[str, Any] = {"checker": checker, "stats": stats or RunStats()}
+    for name, gen in GENERATORS.items():
+        if name not in enabled:
+            continue
+        for copy in range(WEIGHTS.get(name, 1)):
+            fn = rule(data=st.data())(_make_rule(gen, name))
+            need = NEEDS.get(name)
+            if need is not None:
+                fn = precondition(_guard(need))(fn)
+            ns[f"op_{name}" + (f"_{copy}" if copy else "")] = fn
+    for name, scen in SCENARIOS.items():
+        if SCENARIO_GROUPS[name] <= checker.driver.groups:
+            for copy in range(2):
+                fn = rule(data=st.data())(_make_scenario(scen, name))
+                ns[f"scenario_{name}_{copy}"] = fn
+    if "errors" in checker.driver.groups:
+        fn = _make_rule(ill_typed, "ill_typed")
+        ns["op_ill_typed"] = rule(data=st.data())(fn)
+    return type("Lockstep", (LockstepMachine,), ns)

@@ -1,0 +1,170 @@
+"""Targets: the one interface the suite drives, and the ways a target comes in.
+
+An **in-process target** is any class constructible as
+``Target(processes, config)`` with ``apply(pid, op) -> Result`` (spec records in,
+spec ``Ok`` / ``Err`` out) and ``observe() -> dict`` in the format of
+``spec.observe.observe`` (its own numbering allowed). It may declare the
+feature groups it implements in a class attribute ``groups`` (default: all).
+
+The suite talks to every target through a ``Driver``: plain data in the
+canonical encoding (``wire``), so in-process classes and foreign programs
+(``protocol.ProcessDriver``) are compared by the same code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+from veridian_ipc.spec import Config, initial_state, step
+from veridian_ipc.spec.observe import observe
+from veridian_ipc.spec.results import Data, Result, encode_result
+from veridian_ipc.spec.state import KernelState
+from veridian_ipc.spec.syscalls import Operation
+
+from .surface import ALL_GROUPS
+
+
+class TargetFailure(BaseException):
+    """The target crashed, hung, or answered something that is not the protocol.
+
+    A ``BaseException``: it ends a run at once (nothing to shrink: the target is
+    broken, not wrong) and is reported with what the target did.
+    """
+
+
+@runtime_checkable
+class Target(Protocol):
+    """An in-process implementation under test."""
+
+    def apply(self, pid: int, op: Operation) -> Result: ...
+
+    def observe(self) -> Data: ...
+
+
+class Driver(Protocol):
+    """How the checker talks to any target: plain data in and out."""
+
+    name: str
+    groups: frozenset[str]
+
+    def reset(self, processes: int, config: Config) -> None: ...
+
+    def apply(self, pid: int, op: Operation) -> Data: ...
+
+    def observe(self) -> Data: ...
+
+    def close(self) -> None: ...
+
+
+class SpecTarget:
+    """The spec itself as a target: ``step`` over a held state."""
+
+    groups: tuple[str, ...] = ALL_GROUPS
+
+    def __init__(self, processes: int, config: Config) -> None:
+        self.state: KernelState = initial_state(processes=processes, config=config)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        """Apply ``op`` as issued by ``pid``."""
+        self.state, result = step(self.state, pid, op)
+        return result
+
+    def observe(self) -> Data:
+        """The spec's observation of the held state."""
+        return observe(self.state)
+
+
+TargetClass = type
+
+
+def _groups_of(cls: object, claimed: Iterable[str] | None) -> frozenset[str]:
+    groups = claimed if claimed is not None else getattr(cls, "groups", ALL_GROUPS)
+    out = frozenset(groups)
+    unknown = out - set(ALL_GROUPS)
+    if unknown:
+        raise ValueError(f"unknown feature groups {sorted(unknown)}")
+    return out
+
+
+class InProcessDriver:
+    """Drives a target class in this process; a fresh instance per reset."""
+
+    def __init__(self, cls: type, groups: Iterable[str] | None = None) -> None:
+        self.cls = cls
+        self.name = f"{cls.__module__}:{cls.__qualname__}"
+        self.groups = _groups_of(cls, groups)
+        self.target: Target | None = None
+
+    def reset(self, processes: int, config: Config) -> None:
+        """A fresh target with ``processes`` processes."""
+        try:
+            self.target = self.cls(processes, config)
+        except Exception as exc:
+            raise TargetFailure(
+                f"{self.name}({processes}, ...) raised {exc!r}"
+            ) from exc
+
+    def _live(self) -> Target:
+        if self.target is None:
+            raise TargetFailure(f"{self.name}: used before reset")
+        return self.target
+
+    def apply(self, pid: int, op: Operation) -> Data:
+        """The target's encoded result; an exception is a target failure."""
+        try:
+            result = self._live().apply(pid, op)
+        except Exception as exc:
+            raise TargetFailure(
+                f"{self.name}.apply({pid}, {op!r}) raised {exc!r}"
+            ) from exc
+        try:
+            return encode_result(result)
+        except Exception:
+            raise TargetFailure(
+                f"{self.name}.apply returned {result!r}, not a spec Result"
+            ) from None
+
+    def observe(self) -> Data:
+        """The target's observation."""
+        try:
+            return self._live().observe()
+        except Exception as exc:
+            raise TargetFailure(f"{self.name}.observe() raised {exc!r}") from exc
+
+    def close(self) -> None:
+        """Nothing to release."""
+        self.target = None
+
+
+def load_class(spec: str) -> type:
+    """The class named by ``package.module:Class``."""
+    module_name, _, qualname = spec.partition(":")
+    module = importlib.import_module(module_name)
+    obj: object = module
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    if not isinstance(obj, type):
+        raise TypeError(f"{spec} is not a class")
+    return obj
+
+
+def is_class_spec(spec: str) -> bool:
+    """True when ``spec`` looks like ``package.module:Class`` (not a command)."""
+    if " " in spec.strip() or ":" not in spec:
+        return False
+    mod, _, name = spec.partition(":")
+    return bool(mod) and bool(name) and all(p.isidentifier() for p in mod.split("."))
+
+
+def make_driver(
+    spec: str, groups: Iterable[str] | None = None, timeout: float = 10.0
+) -> Driver:
+    """A driver for ``--target``: ``module:Class`` in-process, else a command."""
+    if is_class_spec(spec):
+        return InProcessDriver(load_class(spec), groups)
+    from .protocol import ProcessDriver
+
+    return ProcessDriver(shlex.split(spec), timeout=timeout, groups=groups)
