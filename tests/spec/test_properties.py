@@ -5,6 +5,8 @@ FIFO per port (PORT-SEND, PORT-RECEIVE, PORT-HANDOFF) and per channel
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from hypothesis import given
@@ -19,7 +21,7 @@ from veridian_ipc.spec import (
     step,
     violations,
 )
-from veridian_ipc.spec.state import AtHandle, Port, Waiting
+from veridian_ipc.spec.state import AtHandle, KernelState, Port, Waiting
 from veridian_ipc.spec.step import atomic
 from veridian_ipc.spec.syscalls import (
     AdvanceClock,
@@ -69,68 +71,149 @@ CONFIG = Config(
     default_socket_capacity=2,
 )
 
-handles = st.integers(-1, 10)
-small = st.integers(-1, 4)
-data = st.binary(max_size=10) | st.just(bytes(65))
+
+@dataclass(frozen=True)
+class Live:
+    """A placeholder argument: the ``k``-th live handle (mapping id, fd, pid)
+    of the issuing process at the time the operation runs."""
+
+    k: int
+
+
+def live_or(raw: st.SearchStrategy[int]) -> st.SearchStrategy[Any]:
+    """Mostly (3 in 4) a live name, sometimes an arbitrary number (error paths)."""
+    live = st.builds(Live, st.integers(0, 7))
+    return st.one_of(live, live, live, raw)
+
+
+handle = live_or(st.integers(-1, 12))
+mapping = live_or(st.integers(-1, 4))
+fd = live_or(st.integers(-1, 3))
+small = st.integers(1, 3) | st.integers(-1, 4)
+short = st.binary(max_size=10)
+payload = st.one_of(short, short, short, st.just(bytes(65)))
+types_ = st.integers(0, 3) | st.integers(-1, 3)
+carried = st.one_of(st.just(()), st.just(()), st.lists(handle, max_size=5).map(tuple))
 names = st.sampled_from(["a", "b", "", "toolong"])
 rights = st.integers(0, 0x3F) | st.just(0x40)
 rates = st.none() | st.builds(RateLimit, small, small, small)
 
 operations = st.one_of(
-    st.builds(Spawn),
-    st.builds(Kill, st.integers(0, 4)),
-    st.builds(AdvanceClock, st.integers(-1, 5)),
-    st.builds(Inspect, handles),
-    st.builds(Drop, handles),
-    st.builds(Derive, handles, rights),
-    st.builds(Revoke, handles),
-    st.builds(CreatePort, small),
-    st.builds(
-        Send,
-        handles,
-        st.integers(-1, 3),
-        st.integers(0, 2),
-        data,
-        st.lists(handles, max_size=5).map(tuple),
+    # environment operations, together as one choice
+    st.one_of(
+        st.builds(Spawn),
+        st.builds(Kill, live_or(st.integers(0, 9))),
+        st.builds(AdvanceClock, st.integers(-1, 5)),
     ),
-    st.builds(Receive, handles, st.none() | small),
+    st.builds(Inspect, handle),
+    st.builds(Drop, handle),
+    st.builds(Derive, handle, rights),
+    st.builds(Revoke, handle),
+    st.builds(CreatePort, small),
+    st.builds(Send, handle, types_, st.integers(0, 2), payload, carried),
+    st.builds(Send, handle, types_, st.integers(0, 2), short, st.just(())),
+    st.builds(Receive, handle, st.none() | small),
     st.builds(Resume),
-    st.builds(Close, handles),
+    st.builds(Close, handle),
     st.builds(
         SetFilter,
-        handles,
+        handle,
         st.none() | st.frozensets(st.integers(-1, 3), max_size=3),
         st.none() | st.integers(-1, 70),
         rates,
     ),
-    st.builds(Bind, handles, names, st.integers(-1, 2)),
-    st.builds(Unbind, handles, names),
+    st.builds(Bind, handle, names, st.integers(-1, 2)),
+    st.builds(Unbind, handle, names),
     st.builds(Lookup, names),
     st.builds(Connect, names, st.integers(-1, 2)),
     st.builds(CreateChannel, small, st.integers(-1, 9)),
-    st.builds(ChannelSend, handles, data),
-    st.builds(ChannelSendBatch, handles, st.lists(data, max_size=4).map(tuple)),
-    st.builds(ChannelReceive, handles),
-    st.builds(ChannelReceiveBatch, handles, small),
+    st.builds(ChannelSend, handle, payload),
+    st.builds(ChannelSendBatch, handle, st.lists(payload, max_size=4).map(tuple)),
+    st.builds(ChannelReceive, handle),
+    st.builds(ChannelReceiveBatch, handle, small),
     st.builds(CreateBuffer, st.integers(-1, 17)),
-    st.builds(MapBuffer, handles, st.booleans()),
-    st.builds(Unmap, small),
-    st.builds(ReadBuffer, small, st.integers(-1, 17), st.integers(-1, 9)),
-    st.builds(WriteBuffer, small, st.integers(-1, 17), data),
-    st.builds(TransferBuffer, handles, handles, st.integers(-1, 2)),
+    st.builds(MapBuffer, handle, st.booleans()),
+    st.builds(Unmap, mapping),
+    st.builds(ReadBuffer, mapping, st.integers(-1, 17), st.integers(-1, 9)),
+    st.builds(WriteBuffer, mapping, st.integers(-1, 17), payload),
+    st.builds(TransferBuffer, handle, handle, st.integers(-1, 2)),
     st.builds(Socket, st.none() | small),
-    st.builds(SockBind, small, names),
-    st.builds(SockConnect, small, names),
-    st.builds(SockSend, small, data),
-    st.builds(SockRecv, small, st.integers(-1, 66)),
-    st.builds(SockClose, small),
-    # ill-typed values: ERR-TOTAL
-    st.builds(Send, st.text(max_size=1), small, small, data, st.just(())),
-    st.builds(CreatePort, st.booleans()),
-    st.builds(ReadBuffer, small, st.floats(), small),
+    st.builds(SockBind, fd, names),
+    st.builds(SockConnect, fd, names),
+    st.builds(SockSend, fd, payload),
+    st.builds(SockRecv, fd, st.integers(-1, 66)),
+    st.builds(SockClose, fd),
+    # ill-typed values (ERR-TOTAL)
+    st.one_of(
+        st.builds(Send, st.text(max_size=1), small, small, payload, st.just(())),
+        st.builds(CreatePort, st.booleans()),
+        st.builds(ReadBuffer, small, st.floats(), small),
+    ),
 )
 
-programs = st.lists(st.tuples(st.integers(0, 4), operations), max_size=60)
+#: Every program starts from a populated system: each process has a port
+#: (bound under its own name and looked up by the next process), a channel, a
+#: mapped buffer and a socket; process 1's socket is bound, process 2's
+#: connected to it.
+PROLOGUE: tuple[tuple[int, Any], ...] = (
+    *((p, CreatePort(2)) for p in (1, 2, 3)),
+    (1, Bind(1, "a", 0)),
+    (2, Bind(1, "b", 1)),
+    (2, Lookup("a")),
+    (3, Lookup("b")),
+    *((p, CreateChannel(2, 4)) for p in (1, 2, 3)),
+    *((p, CreateBuffer(8)) for p in (1, 2, 3)),
+    *((p, MapBuffer(h, True)) for p, h in ((1, 3), (2, 4), (3, 4))),
+    *((p, Socket(None)) for p in (1, 2, 3)),
+    (1, SockBind(0, "s")),
+    (2, SockConnect(0, "s")),
+)
+
+
+def populated() -> KernelState:
+    """The state after ``PROLOGUE`` (each step of which must succeed)."""
+    s = initial_state(3, CONFIG)
+    for pid, op in PROLOGUE:
+        s, r = step(s, pid, op)
+        assert isinstance(r, Ok), (pid, op, r)
+    return s
+
+
+programs = st.lists(
+    st.tuples(live_or(st.integers(-1, 6)), operations), min_size=10, max_size=60
+)
+
+
+def resolve(s: KernelState, who: Any, op: Any) -> tuple[int, Any]:
+    """Replace every ``Live`` placeholder by a live name in ``s``."""
+    pids = sorted(s.processes)
+    pid = (pids[who.k % len(pids)] if pids else 0) if isinstance(who, Live) else who
+    proc = s.processes.get(pid)  # type: ignore[call-overload]
+    pools = {
+        "handle": sorted(proc.handles) if proc is not None else [],
+        "mapping": sorted(proc.mappings) if proc is not None else [],
+        "fd": sorted(proc.fds) if proc is not None else [],
+        "target": pids,
+    }
+    pools["port"] = pools["caps"] = pools["handle"]
+
+    def name(field: str, v: Any) -> Any:
+        if not isinstance(v, Live):
+            return v
+        pool = pools[field]
+        return pool[v.k % len(pool)] if pool else 0
+
+    if not hasattr(op, "__dataclass_fields__"):
+        return pid, op
+    fields = {}
+    for f in (fl.name for fl in dataclass_fields(op)):
+        v = getattr(op, f)
+        if f == "caps":
+            v = tuple(name("caps", c) for c in v)
+        elif f in pools:
+            v = name(f, v)
+        fields[f] = v
+    return pid, type(op)(**fields)
 
 
 def _tagged(op: Any, tag: int) -> Any:
@@ -145,15 +228,16 @@ def _tagged(op: Any, tag: int) -> Any:
 
 
 def _fields(op: Any) -> dict[str, Any]:
-    return {f: getattr(op, f) for f in op.__dataclass_fields__}
+    return {f.name: getattr(op, f.name) for f in dataclass_fields(op)}
 
 
 @given(programs)
-def test_any_program_keeps_every_invariant(program: list[tuple[int, Any]]) -> None:
+def test_any_program_keeps_every_invariant(program: list[tuple[Any, Any]]) -> None:
     """ERR-TOTAL, ERR-ATOMIC, every INV-*: no exception, invariants hold after
     every step, and a failed step returns the very state it was given."""
-    s = initial_state(3, CONFIG)
-    for pid, op in program:
+    s = populated()
+    for who, raw in program:
+        pid, op = resolve(s, who, raw)
         before = s
         s, r = step(s, pid, op)
         assert isinstance(r, Ok | Err)
@@ -163,11 +247,12 @@ def test_any_program_keeps_every_invariant(program: list[tuple[int, Any]]) -> No
 
 @given(programs)
 def test_derived_rights_never_exceed_the_parents(
-    program: list[tuple[int, Any]],
+    program: list[tuple[Any, Any]],
 ) -> None:
     """RIGHTS-DERIVE / INV-RIGHTS-MONOTONE along every path to a root."""
-    s = initial_state(3, CONFIG)
-    for pid, op in program:
+    s = populated()
+    for who, raw in program:
+        pid, op = resolve(s, who, raw)
         s, _ = step(s, pid, op)
         for cap in s.caps.values():
             anc = cap.parent
@@ -177,17 +262,17 @@ def test_derived_rights_never_exceed_the_parents(
 
 
 @given(programs)
-def test_fifo_no_loss_no_duplication(program: list[tuple[int, Any]]) -> None:
+def test_fifo_no_loss_no_duplication(program: list[tuple[Any, Any]]) -> None:
     """Per port and per channel, messages are delivered in the order sent, at
     most once, unchanged; every sent message is delivered, still queued, or
     counted as discarded by a socket close."""
-    s = initial_state(3, CONFIG)
+    s = populated()
     sent: dict[int, list[bytes]] = {}
     delivered: dict[int, list[bytes]] = {}
     discarded: dict[int, int] = {}
     blocked_on: dict[int, int] = {}
-    for tag, (pid, raw) in enumerate(program):
-        op = _tagged(raw, tag)
+    for tag, (who, raw) in enumerate(program):
+        pid, op = resolve(s, who, _tagged(raw, tag))
         before = s
         s, r = step(s, pid, op)
         if isinstance(r, Err):
