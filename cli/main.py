@@ -48,7 +48,33 @@ def rule_index() -> dict[str, object]:
     }
 
 
-def _print_index(as_json: bool) -> None:
+def catalogue_markdown() -> str:
+    """The whole rule catalogue as Markdown: every rule's prose, in reading
+    order, then the invariants and the error table (the documentation site's
+    source)."""
+    index = rule_index()
+    titles = dict(GROUPS)
+    out = ["# VeridianOS IPC: rule catalogue", ""]
+    current = None
+    for r in index["rules"]:  # type: ignore[attr-defined]
+        if r["group"] != current:
+            current = r["group"]
+            out += [f"## {titles[current]}", ""]
+        entry = RULES[RuleId(r["id"])]
+        out += [f"### {r['id']}", "", f"`{r['defined_in']}`", "", entry.doc, ""]
+    out += ["## Invariants", ""]
+    for inv in index["invariants"]:  # type: ignore[attr-defined]
+        out += [f"- **{inv['id']}** (`{inv['defined_in']}`): {inv['summary']}"]
+    out += ["", "## Errors", "", "| code | name | errno |", "|---|---|---|"]
+    for e in index["errors"]:  # type: ignore[attr-defined]
+        out.append(f"| {e['code']} | {e['name']} | {e['errno']} |")
+    return "\n".join(out) + "\n"
+
+
+def _print_index(as_json: bool, markdown: bool = False) -> None:
+    if markdown:
+        sys.stdout.write(catalogue_markdown())
+        return
     index = rule_index()
     if as_json:
         json.dump(index, sys.stdout, indent=2)
@@ -74,7 +100,7 @@ COMMAND_MODULES = (
 
 
 def _run_spec(args: argparse.Namespace) -> int:
-    _print_index(args.json)
+    _print_index(args.json, args.markdown)
     return 0
 
 
@@ -85,7 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_spec = sub.add_parser("spec", help="print the rule index (ID, group, summary)")
-    p_spec.add_argument("--json", action="store_true", help="machine-readable output")
+    fmt = p_spec.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="machine-readable output")
+    fmt.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the full catalogue, rule prose included",
+    )
     p_spec.set_defaults(run=_run_spec)
     for name in COMMAND_MODULES:
         try:

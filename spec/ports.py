@@ -158,12 +158,13 @@ def commit_offer(
     """The effects of a send that ``check_offer`` admitted: the filter's bucket
     is updated, the capabilities move into the message, and the message
     (``body`` = type, flags, data) is handed off or queued."""
-    s = put_obj(s, obj, replace(port(s, obj), filter=admitted))
+    if admitted is not port(s, obj).filter:
+        s = put_obj(s, obj, replace(port(s, obj), filter=admitted))
     s = put_in_flight(s, caps, obj)
     msg = stamp(pid, *body, caps)
-    if port(s, obj).waiters:
-        return hand_off(s, obj, msg)
     pt = port(s, obj)
+    if pt.waiters:
+        return hand_off(s, obj, msg)
     return put_obj(s, obj, replace(pt, queue=(*pt.queue, msg)))
 
 

@@ -51,3 +51,15 @@ def test_console_script_runs() -> None:
         check=True,
     ).stdout
     assert "PORT-HANDOFF" in out
+
+
+def test_spec_markdown_has_every_rule_and_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["spec", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    for rid in RuleId:
+        assert f"### {rid.value}" in out
+    for e in IpcError:
+        assert f"| {e.value} | {e.name} |" in out
+    assert "Errors, in precedence order:" in out
