@@ -35,14 +35,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ._registry import rule
-from .caps import caps_of_object, destroy, new_cap, new_handle, resolve
+from .caps import authorize, caps_of_object, destroy, new_cap, new_handle
 from .errors import IpcError
 from .ids import RuleId
 from .messages import check_limits
 from .names import MapId, Pid
 from .ports import check_offer, commit_offer
 from .results import Ok
-from .rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE, has
+from .rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE
 from .state import Buffer, InFlight, KernelState, Kind, Mapping
 from .store import Step, buffer, fail, new_object, proc, put_obj, put_proc
 from .syscalls import (
@@ -86,13 +86,11 @@ def map_buffer(s: KernelState, pid: Pid, op: MapBuffer) -> Step:
     - ``InvalidCapability``: CAP-HANDLE (a buffer capability is needed).
     - ``InsufficientRights``: no READ, or ``writable`` without WRITE.
     """
-    found = resolve(s, pid, op.handle, Kind.BUFFER)
+    needed = READ | WRITE if op.writable else READ
+    found = authorize(s, pid, op.handle, Kind.BUFFER, needed)
     if isinstance(found, IpcError):
         return fail(s, found)
     cap_id, cap = found
-    needed = READ | WRITE if op.writable else READ
-    if not has(cap.rights, needed):
-        return fail(s, IpcError.InsufficientRights)
     p = proc(s, pid)
     map_id = MapId(p.next_mapping)
     mapping = Mapping(cap.obj, cap_id, op.writable)
@@ -206,18 +204,14 @@ def transfer_buffer(s: KernelState, pid: Pid, op: TransferBuffer) -> Step:
     - ``RateLimited``: FILTER-RATE.
     - ``PortFull``: the queue is full and no receiver waits.
     """
-    found = resolve(s, pid, op.handle, Kind.BUFFER)
+    found = authorize(s, pid, op.handle, Kind.BUFFER, MANAGE | GRANT)
     if isinstance(found, IpcError):
         return fail(s, found)
     _, bcap = found
-    if not has(bcap.rights, MANAGE | GRANT):
-        return fail(s, IpcError.InsufficientRights)
-    pfound = resolve(s, pid, op.port, Kind.PORT)
+    pfound = authorize(s, pid, op.port, Kind.PORT, SEND)
     if isinstance(pfound, IpcError):
         return fail(s, pfound)
     _, pcap = pfound
-    if not has(pcap.rights, SEND):
-        return fail(s, IpcError.InsufficientRights)
     err = check_limits(op.msg_type, 0, b"", (), op.port)
     if err is not None:
         return fail(s, err)

@@ -31,7 +31,7 @@ from .errors import IpcError
 from .ids import RuleId
 from .names import CapId, Handle, ObjId, Pid
 from .results import CapInfo, Err, Ok
-from .rights import ALL_RIGHTS, is_subset
+from .rights import ALL_RIGHTS, has, is_subset
 from .state import (
     AtHandle,
     Cap,
@@ -74,6 +74,25 @@ def resolve(
     if kind is not None and cap.kind is not kind:
         return IpcError.InvalidCapability
     return cap_id, cap
+
+
+def authorize(
+    s: KernelState, pid: Pid, handle: int, kind: Kind | None, needed: int
+) -> tuple[CapId, Cap] | IpcError:
+    """CAP-HANDLE, then RIGHTS-REQUIRED: the capability behind ``handle``
+    (of ``kind``, if given), provided it holds every right in ``needed``.
+
+    Errors, in precedence order:
+
+    - ``InvalidCapability``: CAP-HANDLE.
+    - ``InsufficientRights``: a right in ``needed`` is missing.
+    """
+    found = resolve(s, pid, handle, kind)
+    if isinstance(found, IpcError):
+        return found
+    if not has(found[1].rights, needed):
+        return IpcError.InsufficientRights
+    return found
 
 
 @rule(RuleId.CAP_INSPECT)

@@ -30,12 +30,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ._registry import rule
-from .caps import new_handle, resolve
+from .caps import authorize, new_handle
 from .errors import IpcError
 from .ids import RuleId
 from .names import ObjId, Pid
 from .results import Ok
-from .rights import PORT_RIGHTS, RECEIVE, SEND, has
+from .rights import PORT_RIGHTS, RECEIVE, SEND
 from .state import Channel, KernelState, Kind
 from .store import Step, channel, fail, new_object, put_obj
 from .syscalls import (
@@ -77,13 +77,10 @@ def _endpoint(
     s: KernelState, pid: Pid, handle: int, right: int
 ) -> tuple[ObjId, Channel] | IpcError:
     """Resolve a channel handle and check one right."""
-    found = resolve(s, pid, handle, Kind.CHANNEL)
+    found = authorize(s, pid, handle, Kind.CHANNEL, right)
     if isinstance(found, IpcError):
         return found
-    _, cap = found
-    if not has(cap.rights, right):
-        return IpcError.InsufficientRights
-    return cap.obj, channel(s, cap.obj)
+    return found[1].obj, channel(s, found[1].obj)
 
 
 def push(ring: Channel, items: tuple[bytes, ...]) -> Channel:

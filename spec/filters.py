@@ -21,12 +21,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ._registry import rule
-from .caps import resolve
+from .caps import authorize
 from .errors import IpcError
 from .ids import RuleId
 from .names import MAX_INLINE_DATA, MAX_U32, Pid
 from .results import Ok
-from .rights import MANAGE, has
+from .rights import MANAGE
 from .state import Filter, KernelState, Kind
 from .store import Step, fail, port, put_obj
 from .syscalls import RateLimit, SetFilter
@@ -52,12 +52,10 @@ def set_filter(s: KernelState, pid: Pid, op: SetFilter) -> Step:
       0..64, or a rate parameter below 1.
     - ``PortClosed``: the port is closed.
     """
-    found = resolve(s, pid, op.handle, Kind.PORT)
+    found = authorize(s, pid, op.handle, Kind.PORT, MANAGE)
     if isinstance(found, IpcError):
         return fail(s, found)
     _, cap = found
-    if not has(cap.rights, MANAGE):
-        return fail(s, IpcError.InsufficientRights)
     if op.allowed_types is not None and any(
         not 0 <= t <= MAX_U32 for t in op.allowed_types
     ):

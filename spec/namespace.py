@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ._registry import rule
-from .caps import destroy, new_cap, new_handle, resolve
+from .caps import authorize, destroy, new_cap, new_handle, resolve
 from .errors import IpcError
 from .ids import RuleId
 from .names import MAX_U32, CapId, Pid
@@ -64,12 +64,10 @@ def bind(s: KernelState, pid: Pid, op: Bind) -> Step:
       0..2**32-1.
     - ``NameInUse``: the name is bound.
     """
-    found = resolve(s, pid, op.handle, Kind.PORT)
+    found = authorize(s, pid, op.handle, Kind.PORT, GRANT)
     if isinstance(found, IpcError):
         return fail(s, found)
     cap_id, cap = found
-    if not has(cap.rights, GRANT):
-        return fail(s, IpcError.InsufficientRights)
     if not valid_name(s, op.name) or not 0 <= op.service_type <= MAX_U32:
         return fail(s, IpcError.InvalidArgument)
     if op.name in s.namespace:

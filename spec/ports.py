@@ -29,14 +29,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ._registry import rule
-from .caps import new_handle, resolve
+from .caps import authorize, new_handle
 from .errors import IpcError
 from .filters import admit
 from .ids import RuleId
 from .messages import check_limits, check_transfer, put_in_flight, stamp, take_delivery
 from .names import CapId, ObjId, Pid
 from .results import BLOCKED, Err, Ok
-from .rights import PORT_RIGHTS, RECEIVE, SEND, has
+from .rights import PORT_RIGHTS, RECEIVE, SEND
 from .state import (
     RUNNING,
     Filter,
@@ -101,12 +101,10 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     - ``RateLimited``: FILTER-RATE.
     - ``PortFull``: the queue holds ``capacity`` messages.
     """
-    found = resolve(s, pid, op.handle, Kind.PORT)
+    found = authorize(s, pid, op.handle, Kind.PORT, SEND)
     if isinstance(found, IpcError):
         return fail(s, found)
     _, cap = found
-    if not has(cap.rights, SEND):
-        return fail(s, IpcError.InsufficientRights)
     err = check_limits(op.msg_type, op.flags, op.data, op.caps, op.handle)
     if err is not None:
         return fail(s, err)
@@ -206,12 +204,10 @@ def receive(s: KernelState, pid: Pid, op: Receive) -> Step:
     - ``PortClosed``: the port is closed and its queue empty.
     - ``WouldBlock``: the queue is empty and ``timeout`` is 0.
     """
-    found = resolve(s, pid, op.handle, Kind.PORT)
+    found = authorize(s, pid, op.handle, Kind.PORT, RECEIVE)
     if isinstance(found, IpcError):
         return fail(s, found)
     cap_id, cap = found
-    if not has(cap.rights, RECEIVE):
-        return fail(s, IpcError.InsufficientRights)
     if op.timeout is not None and op.timeout < 0:
         return fail(s, IpcError.InvalidArgument)
     pt = port(s, cap.obj)
