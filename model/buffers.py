@@ -1,0 +1,165 @@
+"""Zero-copy shared buffers: real memory, mappings tied to capabilities (BUF-*).
+
+A buffer's memory is an anonymous ``mmap``; every mapping of it, in every
+process, reads and writes that one memory. A mapping lives as long as the
+capability it was made through stays in the process's table (``detach``
+removes it); ownership transfer destroys every capability to the buffer, with
+every mapping, and sends one fresh capability.
+"""
+
+from __future__ import annotations
+
+from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.spec.names import MAX_U32
+from veridian_ipc.spec.results import Ok, Result
+from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE
+from veridian_ipc.spec.syscalls import (
+    CreateBuffer,
+    MapBuffer,
+    ReadBuffer,
+    TransferBuffer,
+    Unmap,
+    WriteBuffer,
+)
+
+from .caps import destroy, install, new_cap, release_views
+from .ports import check_offer, commit_offer
+from .state import Buffer, Mapping, Port, Process, State
+from .store import (
+    E_INSUFFICIENT_RIGHTS,
+    E_INVALID_ARGUMENT,
+    E_INVALID_CAPABILITY,
+    FAIL,
+    OK_NONE,
+    new_object,
+)
+
+E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
+E_OUT_OF_BOUNDS = FAIL[IpcError.OutOfBounds]
+E_INVALID_MESSAGE = FAIL[IpcError.InvalidMessage]
+
+
+def create_buffer(st: State, p: Process, op: CreateBuffer) -> Result:
+    """BUF-CREATE: ``size`` zero bytes; the creator gets READ, WRITE, MANAGE, GRANT.
+
+    Errors, in precedence order: ``InvalidArgument``, ``OutOfMemory``.
+    """
+    if op.size < 1:
+        return E_INVALID_ARGUMENT
+    if op.size > st.config.max_buffer_size:
+        return E_OUT_OF_MEMORY
+    buf = Buffer(st.next_obj, op.size)
+    new_object(st, buf)
+    return Ok(install(p, new_cap(buf, BUFFER_RIGHTS, None)))
+
+
+def map_buffer(st: State, p: Process, op: MapBuffer) -> Result:
+    """BUF-MAP: a mapping through a capability; READ, and WRITE if writable.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``.
+    """
+    cap = p.handles.get(op.handle)
+    if cap is None or type(cap.obj) is not Buffer:
+        return E_INVALID_CAPABILITY
+    needed = READ | WRITE if op.writable else READ
+    if cap.rights & needed != needed:
+        return E_INSUFFICIENT_RIGHTS
+    map_id = p.next_mapping
+    p.next_mapping = map_id + 1
+    p.mappings[map_id] = Mapping(cap.obj, cap, op.writable)
+    if cap.mappings is None:
+        cap.mappings = []
+    cap.mappings.append(map_id)
+    return Ok(map_id)
+
+
+def unmap(st: State, p: Process, op: Unmap) -> Result:
+    """BUF-UNMAP: remove one of the caller's mappings.
+
+    Errors, in precedence order: ``InvalidCapability`` (not a live mapping id).
+    """
+    m = p.mappings.pop(op.mapping, None)
+    if m is None:
+        return E_INVALID_CAPABILITY
+    if m.cap.mappings is not None:
+        m.cap.mappings.remove(op.mapping)
+    release_views(m.views)
+    return OK_NONE
+
+
+def in_bounds(size: int, offset: int, length: int) -> bool:
+    """``[offset, offset + length)`` lies inside ``[0, size)``."""
+    return offset >= 0 and length >= 0 and offset + length <= size
+
+
+def read_buffer(st: State, p: Process, op: ReadBuffer) -> Result:
+    """BUF-READ: the bytes at ``offset``, as every mapping sees them now.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InvalidArgument``
+    (length negative or over ``max_io``), ``OutOfBounds``.
+    """
+    m = p.mappings.get(op.mapping)
+    if m is None:
+        return E_INVALID_CAPABILITY
+    if not 0 <= op.length <= st.config.max_io:
+        return E_INVALID_ARGUMENT
+    buf = m.buf
+    if not in_bounds(buf.size, op.offset, op.length):
+        return E_OUT_OF_BOUNDS
+    return Ok(buf.mem[op.offset : op.offset + op.length])
+
+
+def write_buffer(st: State, p: Process, op: WriteBuffer) -> Result:
+    """BUF-WRITE: store ``data`` at ``offset`` through a writable mapping.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``
+    (read-only mapping), ``InvalidArgument`` (over ``max_io``), ``OutOfBounds``.
+    """
+    m = p.mappings.get(op.mapping)
+    if m is None:
+        return E_INVALID_CAPABILITY
+    if not m.writable:
+        return E_INSUFFICIENT_RIGHTS
+    n = len(op.data)
+    if n > st.config.max_io:
+        return E_INVALID_ARGUMENT
+    buf = m.buf
+    if not in_bounds(buf.size, op.offset, n):
+        return E_OUT_OF_BOUNDS
+    buf.mem[op.offset : op.offset + n] = op.data
+    return OK_NONE
+
+
+def transfer_buffer(st: State, p: Process, op: TransferBuffer) -> Result:
+    """BUF-TRANSFER: destroy every capability to the buffer, everywhere, with
+    its mappings; send one fresh capability (the sender's rights) on the port.
+
+    Errors, in precedence order: ``InvalidCapability`` (buffer),
+    ``InsufficientRights`` (MANAGE and GRANT), ``InvalidCapability`` (port),
+    ``InsufficientRights`` (SEND), ``InvalidMessage`` (type), ``PortClosed``,
+    ``Filtered``, ``RateLimited``, ``PortFull``.
+    """
+    bcap = p.handles.get(op.handle)
+    if bcap is None or type(bcap.obj) is not Buffer:
+        return E_INVALID_CAPABILITY
+    if bcap.rights & (MANAGE | GRANT) != MANAGE | GRANT:
+        return E_INSUFFICIENT_RIGHTS
+    pcap = p.handles.get(op.port)
+    if pcap is None or type(pcap.obj) is not Port:
+        return E_INVALID_CAPABILITY
+    if not pcap.rights & SEND:
+        return E_INSUFFICIENT_RIGHTS
+    if not 0 <= op.msg_type <= MAX_U32:
+        return E_INVALID_MESSAGE
+    port = pcap.obj
+    err = check_offer(st, port, op.msg_type, 0)
+    if err is not None:
+        return FAIL[err]
+    buf = bcap.obj
+    rights = bcap.rights
+    for cap in list(buf.caps):
+        if cap.obj is buf:
+            destroy(st, cap)
+    fresh = new_cap(buf, rights, None)
+    commit_offer(st, p.pid, port, op.msg_type, 0, b"", [fresh])
+    return OK_NONE

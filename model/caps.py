@@ -1,0 +1,188 @@
+"""Capability tables and the derivation tree (CAP-*, RIGHTS-DERIVE, RIGHTS-REVOKE).
+
+A handle table maps handle -> ``Cap``; the tree links are object references, so
+resolving a handle is one dict lookup and a rights check one ``&``. ``detach``
+takes a capability out of wherever it is held (handle table, message in flight,
+binding, socket) with that place's consequences; ``destroy`` also removes the
+node and re-attaches its children to its parent (CAP-DROP).
+"""
+
+from __future__ import annotations
+
+from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.spec.results import CapInfo, Ok, Result
+from veridian_ipc.spec.rights import ALL_RIGHTS
+from veridian_ipc.spec.syscalls import Derive, Drop, Inspect, Revoke
+
+from .state import (
+    AT_HANDLE,
+    IN_BINDING,
+    IN_FLIGHT,
+    IN_SOCKET_OWN,
+    IN_SOCKET_PEER,
+    NOWHERE,
+    Cap,
+    KObject,
+    Process,
+    State,
+)
+from .store import (
+    E_INSUFFICIENT_RIGHTS,
+    E_INVALID_ARGUMENT,
+    E_INVALID_CAPABILITY,
+    FAIL,
+    OK_NONE,
+    wake,
+)
+
+E_INVALID_CAP_WAKE = FAIL[IpcError.InvalidCapability]
+
+
+def inspect_handle(st: State, p: Process, op: Inspect) -> Result:
+    """CAP-INSPECT: kind and rights behind a handle (CAP-HANDLE)."""
+    cap = p.handles.get(op.handle)
+    if cap is None:
+        return E_INVALID_CAPABILITY
+    return Ok(CapInfo(cap.obj.kind, cap.rights))
+
+
+def derive(st: State, p: Process, op: Derive) -> Result:
+    """RIGHTS-DERIVE: a child capability with a subset of the rights."""
+    cap = p.handles.get(op.handle)
+    if cap is None:
+        return E_INVALID_CAPABILITY
+    rights = op.rights
+    if not 0 <= rights <= ALL_RIGHTS:
+        return E_INVALID_ARGUMENT
+    if rights & ~cap.rights:
+        return E_INSUFFICIENT_RIGHTS
+    return Ok(install(p, new_cap(cap.obj, rights, cap)))
+
+
+def drop(st: State, p: Process, op: Drop) -> Result:
+    """CAP-DROP: destroy one capability; its children move up to its parent."""
+    cap = p.handles.get(op.handle)
+    if cap is None:
+        return E_INVALID_CAPABILITY
+    destroy(st, cap)
+    return OK_NONE
+
+
+def revoke(st: State, p: Process, op: Revoke) -> Result:
+    """RIGHTS-REVOKE: destroy every descendant, wherever it is held.
+
+    Result: how many were destroyed.
+    """
+    cap = p.handles.get(op.handle)
+    if cap is None:
+        return E_INVALID_CAPABILITY
+    doomed = descendants(cap)
+    for c in reversed(doomed):
+        destroy(st, c)
+    return Ok(len(doomed))
+
+
+# -- bookkeeping ------------------------------------------------------------------
+
+
+def descendants(cap: Cap) -> list[Cap]:
+    """Every strict descendant of ``cap``, parents before children."""
+    out: list[Cap] = []
+    todo = list(cap.children)
+    i = 0
+    while i < len(todo):
+        c = todo[i]
+        i += 1
+        out.append(c)
+        todo.extend(c.children)
+    return out
+
+
+def new_cap(obj: KObject, rights: int, parent: Cap | None) -> Cap:
+    """A new capability node (held nowhere yet), a child of ``parent``."""
+    cap = Cap(obj, rights, parent)
+    if parent is not None:
+        parent.children.add(cap)
+    obj.caps.add(cap)
+    return cap
+
+
+def install(p: Process, cap: Cap) -> int:
+    """Put ``cap`` (held nowhere) into ``p``'s table under a new handle."""
+    handle = p.next_handle
+    p.next_handle = handle + 1
+    p.handles[handle] = cap
+    cap.where = AT_HANDLE
+    cap.proc = p
+    cap.handle = handle
+    return handle
+
+
+def detach(st: State, cap: Cap) -> None:
+    """Take ``cap`` out of the place that holds it (the node stays).
+
+    Out of a handle table its mappings go and receives waiting through it end
+    with ``InvalidCapability``; out of a message its slot becomes ``None``; out
+    of the namespace the binding goes; out of a socket the peer becomes
+    unconnected or (its own port) the file descriptor closes.
+    """
+    where = cap.where
+    if where == AT_HANDLE:
+        p = cap.proc
+        assert p is not None
+        del p.handles[cap.handle]
+        if cap.mappings:
+            for map_id in cap.mappings:
+                m = p.mappings.pop(map_id)
+                release_views(m.views)
+            cap.mappings = None
+        if cap.waiters:
+            for w in list(cap.waiters):
+                wake(st, w, E_INVALID_CAP_WAKE)
+        cap.proc = None
+        cap.handle = 0
+    elif where == IN_FLIGHT:
+        msg = cap.msg
+        assert msg is not None
+        assert isinstance(msg.caps, list)
+        msg.caps[msg.caps.index(cap)] = None
+        cap.msg = None
+    elif where == IN_BINDING:
+        assert cap.name is not None
+        del st.namespace[cap.name]
+        cap.name = None
+    elif where == IN_SOCKET_PEER:
+        assert cap.sock is not None
+        cap.sock.peer = None
+        cap.sock = None
+        cap.proc = None
+    elif where == IN_SOCKET_OWN:
+        assert cap.sock is not None
+        assert cap.proc is not None
+        del cap.proc.fds[cap.sock.fd]
+        cap.sock = None
+        cap.proc = None
+    cap.where = NOWHERE
+
+
+def destroy(st: State, cap: Cap) -> None:
+    """Detach ``cap`` and remove its node; its children move up to its parent."""
+    detach(st, cap)
+    parent = cap.parent
+    children = cap.children
+    for child in children:
+        child.parent = parent
+    if parent is not None:
+        parent.children.discard(cap)
+        parent.children |= children
+    cap.children = set()
+    cap.parent = None
+    cap.obj.caps.discard(cap)
+
+
+def release_views(views: list[memoryview] | None) -> None:
+    """Release the memoryviews handed out for a mapping that goes away."""
+    if views:
+        for v in views:
+            v.release()
+        views.clear()

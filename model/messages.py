@@ -1,0 +1,74 @@
+"""Synchronous messages: limits, sender, capability transfer (MSG-*)."""
+
+from __future__ import annotations
+
+from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.spec.names import (
+    MAX_FLAGS,
+    MAX_INLINE_DATA,
+    MAX_MESSAGE_CAPS,
+    MAX_U32,
+)
+from veridian_ipc.spec.results import Delivered
+from veridian_ipc.spec.rights import GRANT
+
+from .caps import detach, install
+from .state import IN_FLIGHT, Cap, Message, Process, State
+
+
+def check_limits(
+    msg_type: int, flags: int, size: int, caps: tuple[int, ...], via: int
+) -> IpcError | None:
+    """MSG-LIMITS: at most 64 bytes and 4 distinct handles, not the one sent
+    through; type a u32, flags a u16.
+
+    Errors, in precedence order: ``MessageTooLarge``, ``InvalidMessage``.
+    """
+    if size > MAX_INLINE_DATA:
+        return IpcError.MessageTooLarge
+    if not (0 <= msg_type <= MAX_U32 and 0 <= flags <= MAX_FLAGS):
+        return IpcError.InvalidMessage
+    if caps and (
+        len(caps) > MAX_MESSAGE_CAPS or len(set(caps)) != len(caps) or via in caps
+    ):
+        return IpcError.InvalidMessage
+    return None
+
+
+def check_transfer(p: Process, caps: tuple[int, ...]) -> list[Cap] | IpcError:
+    """MSG-TRANSFER: every carried handle is live, then every one has GRANT.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``.
+    """
+    handles = p.handles
+    found: list[Cap] = []
+    for h in caps:
+        cap = handles.get(h)
+        if cap is None:
+            return IpcError.InvalidCapability
+        found.append(cap)
+    for cap in found:
+        if not cap.rights & GRANT:
+            return IpcError.InsufficientRights
+    return found
+
+
+def put_in_flight(st: State, caps: list[Cap], msg: Message) -> None:
+    """Move checked capabilities out of wherever they are into ``msg``."""
+    for cap in caps:
+        detach(st, cap)
+        cap.where = IN_FLIGHT
+        cap.msg = msg
+
+
+def take_delivery(p: Process, msg: Message) -> Delivered:
+    """MSG-INFLIGHT-REVOKE: the receiver gets new handles, in message order, for
+    the capabilities still in the message; a revoked one is ``None``.
+
+    MSG-SENDER: ``sender`` is the pid the system stamped on the message.
+    """
+    if msg.caps:
+        handles = tuple(None if c is None else install(p, c) for c in msg.caps)
+    else:
+        handles = ()
+    return Delivered(msg.sender, msg.msg_type, msg.flags, msg.data, handles)

@@ -1,0 +1,238 @@
+"""Ports: bounded queues with direct hand-off (PORT-*).
+
+A send hands the message to the first waiting receiver if there is one
+(PORT-HANDOFF), else appends it to the queue (PORT-SEND); a receive takes the
+oldest message or blocks (PORT-RECEIVE) until a hand-off, a deadline, a close or
+a revoke ends it (PORT-RESUME collects the outcome).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.spec.results import BLOCKED, Delivered, Err, Ok, Result
+from veridian_ipc.spec.rights import PORT_RIGHTS, RECEIVE, SEND
+from veridian_ipc.spec.syscalls import CreatePort, Receive, Resume, Send
+
+from .caps import install, new_cap
+from .filters import check_filter, take_token
+from .messages import check_limits, check_transfer, put_in_flight, take_delivery
+from .state import RUNNING, WAITING, WOKEN, Cap, Message, Port, Process, State, Waiter
+from .store import (
+    E_INSUFFICIENT_RIGHTS,
+    E_INVALID_ARGUMENT,
+    E_INVALID_CAPABILITY,
+    E_PORT_CLOSED,
+    E_WOULD_BLOCK,
+    FAIL,
+    OK_NONE,
+    finish,
+    new_object,
+    wake,
+)
+
+E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
+E_PORT_FULL = FAIL[IpcError.PortFull]
+
+
+def create_port(st: State, p: Process, op: CreatePort) -> Result:
+    """PORT-CREATE: a new open port; the creator gets every port right.
+
+    Errors, in precedence order: ``InvalidArgument``, ``OutOfMemory``.
+    """
+    if op.capacity < 1:
+        return E_INVALID_ARGUMENT
+    if op.capacity > st.config.max_port_capacity:
+        return E_OUT_OF_MEMORY
+    return Ok(install(p, new_cap(new_port(st, op.capacity), PORT_RIGHTS, None)))
+
+
+def new_port(st: State, capacity: int) -> Port:
+    """A new port object under a fresh id."""
+    port = Port(st.next_obj, capacity)
+    new_object(st, port)
+    return port
+
+
+def send(st: State, p: Process, op: Send) -> Result:
+    """PORT-SEND: check the message whole, then the port; then hand off or queue.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
+    ``MessageTooLarge``, ``InvalidMessage`` (MSG-LIMITS), ``InvalidCapability``,
+    ``InsufficientRights`` (MSG-TRANSFER), ``PortClosed``, ``Filtered``,
+    ``MessageTooLarge``, ``RateLimited`` (FILTER-*), ``PortFull``.
+    """
+    cap = p.handles.get(op.handle)
+    if cap is None or type(cap.obj) is not Port:
+        return E_INVALID_CAPABILITY
+    if not cap.rights & SEND:
+        return E_INSUFFICIENT_RIGHTS
+    data = op.data
+    err = check_limits(op.msg_type, op.flags, len(data), op.caps, op.handle)
+    if err is not None:
+        return FAIL[err]
+    moved: list[Cap] | None = None
+    if op.caps:
+        found = check_transfer(p, op.caps)
+        if isinstance(found, IpcError):
+            return FAIL[found]
+        moved = found
+    port = cap.obj
+    err = check_offer(st, port, op.msg_type, len(data))
+    if err is not None:
+        return FAIL[err]
+    commit_offer(st, p.pid, port, op.msg_type, op.flags, data, moved)
+    return OK_NONE
+
+
+def check_offer(st: State, port: Port, msg_type: int, size: int) -> IpcError | None:
+    """The port-side checks of every send: open, filter, room.
+
+    Errors, in precedence order: ``PortClosed``, ``Filtered``,
+    ``MessageTooLarge``, ``RateLimited``, ``PortFull``.
+    """
+    if port.closed:
+        return IpcError.PortClosed
+    f = port.filter
+    if f is not None:
+        err = check_filter(f, msg_type, size, st.clock)
+        if err is not None:
+            return err
+    if not port.waiters:
+        q = port.queue
+        if q is not None and len(q) >= port.capacity:
+            return IpcError.PortFull
+    return None
+
+
+def commit_offer(
+    st: State,
+    sender: int,
+    port: Port,
+    msg_type: int,
+    flags: int,
+    data: bytes,
+    caps: list[Cap] | None,
+) -> None:
+    """The effects of an admitted send: a token is taken, the capabilities move
+    into the message, and the message is handed off or queued."""
+    f = port.filter
+    if f is not None:
+        take_token(f, st.clock)
+    if caps:
+        msg = Message(sender, msg_type, flags, data, list(caps))
+        put_in_flight(st, caps, msg)
+    else:
+        msg = Message(sender, msg_type, flags, data, ())
+    if port.waiters:
+        hand_off(st, port, msg)
+    else:
+        q = port.queue
+        if q is None:
+            q = port.queue = deque()
+        q.append(msg)
+        if port.watchers:
+            for cb in port.watchers:
+                cb()
+
+
+def hand_off(st: State, port: Port, msg: Message) -> None:
+    """PORT-HANDOFF: the first waiter (FIFO) gets the message as its result."""
+    assert port.waiters
+    w = port.waiters.popleft()
+    finish(st, w, Ok(take_delivery(w.proc, msg)))
+
+
+def receive(st: State, p: Process, op: Receive) -> Result:
+    """PORT-RECEIVE: the oldest message, or block (``Ok(BLOCKED)``).
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
+    ``InvalidArgument`` (negative timeout), ``PortClosed`` (closed and empty),
+    ``WouldBlock`` (empty, timeout 0).
+    """
+    cap = p.handles.get(op.handle)
+    if cap is None or type(cap.obj) is not Port:
+        return E_INVALID_CAPABILITY
+    if not cap.rights & RECEIVE:
+        return E_INSUFFICIENT_RIGHTS
+    timeout = op.timeout
+    if timeout is not None and timeout < 0:
+        return E_INVALID_ARGUMENT
+    port = cap.obj
+    got = take_message(port, p)
+    if got is not None:
+        return got
+    if port.closed:
+        return E_PORT_CLOSED
+    if timeout == 0:
+        return E_WOULD_BLOCK
+    deadline = None if timeout is None else st.clock + timeout
+    w = block(st, p, port, cap, deadline)
+    p.status = WAITING
+    p.waiter = w
+    return Ok(BLOCKED)
+
+
+def take_message(port: Port, p: Process) -> Ok[Delivered] | None:
+    """The oldest queued message delivered to ``p``, or None if the queue is empty."""
+    q = port.queue
+    if not q:
+        return None
+    msg = q.popleft()
+    if port.watchers:
+        for cb in port.watchers:
+            cb()
+    return Ok(take_delivery(p, msg))
+
+
+def block(st: State, p: Process, port: Port, cap: Cap, deadline: int | None) -> Waiter:
+    """Queue a new waiter for ``p`` on ``port`` through ``cap``."""
+    w = Waiter(p, port, cap, deadline)
+    if port.waiters is None:
+        port.waiters = deque()
+    port.waiters.append(w)
+    if cap.waiters is None:
+        cap.waiters = []
+    cap.waiters.append(w)
+    if deadline is not None:
+        st.timed[w] = None
+    return w
+
+
+def resume(st: State, p: Process, op: Resume) -> Result:
+    """PORT-RESUME: collect the blocked receive's outcome; the process runs.
+
+    Errors, in precedence order: ``InvalidArgument`` (running),
+    ``WouldBlock`` (still waiting).
+    """
+    status = p.status
+    if status == RUNNING:
+        return E_INVALID_ARGUMENT
+    if status != WOKEN:
+        return E_WOULD_BLOCK
+    w = p.waiter
+    assert w is not None
+    assert w.result is not None
+    p.status = RUNNING
+    p.waiter = None
+    return w.result
+
+
+def close_port(st: State, port: Port) -> Result:
+    """PORT-CLOSE: every waiter is woken with ``PortClosed``; the queue stays
+    to be drained. Result: the number of queued messages.
+
+    Errors, in precedence order: ``PortClosed`` (already closed).
+    """
+    if port.closed:
+        return E_PORT_CLOSED
+    if port.waiters:
+        closed: Err = E_PORT_CLOSED
+        for w in list(port.waiters):
+            wake(st, w, closed)
+    port.closed = True
+    if port.watchers:
+        for cb in port.watchers:
+            cb()
+    return Ok(len(port.queue) if port.queue else 0)

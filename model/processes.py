@@ -1,0 +1,52 @@
+"""Processes: spawn, kill, and who may issue an operation (PROC-*)."""
+
+from __future__ import annotations
+
+from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.spec.results import Ok, Result
+from veridian_ipc.spec.syscalls import Kill, Spawn
+
+from .caps import destroy
+from .sockets import close_socket
+from .state import RUNNING, Process, State
+from .store import FAIL, OK_NONE, finish, unwait
+
+E_NO_SUCH_PROCESS = FAIL[IpcError.NoSuchProcess]
+
+
+def spawn(st: State, op: Spawn) -> Result:
+    """PROC-SPAWN: a new running process; pids are never reused."""
+    pid = st.next_pid
+    st.next_pid = pid + 1
+    st.processes[pid] = Process(pid)
+    return Ok(pid)
+
+
+def kill(st: State, op: Kill) -> Result:
+    """PROC-KILL: the process ends; its sockets close, its capabilities are
+    destroyed (children move up), its mappings go, it leaves any waiter queue.
+
+    Receives parked by the threaded facade for this process end with
+    ``NoSuchProcess`` so that no thread is left waiting.
+
+    Errors, in precedence order: ``NoSuchProcess``.
+    """
+    p = st.processes.get(op.target)
+    if p is None:
+        return E_NO_SUCH_PROCESS
+    if p.waiter is not None:
+        unwait(st, p.waiter)
+    p.waiter = None
+    p.status = RUNNING
+    if p.thread_waiters:
+        for w in list(p.thread_waiters):
+            unwait(st, w)
+            finish(st, w, E_NO_SUCH_PROCESS)
+    for entry in list(p.fds.values()):
+        if entry.fd in p.fds:
+            close_socket(st, entry)
+    for cap in list(p.handles.values()):
+        destroy(st, cap)
+    p.alive = False
+    del st.processes[p.pid]
+    return OK_NONE

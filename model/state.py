@@ -1,0 +1,339 @@
+"""The model's mutable state: objects, capabilities, processes, waiters.
+
+The spec keeps one immutable value; the model keeps plain mutable records with
+``__slots__`` and links them by reference, so every rule is O(1) on its hot path:
+
+- A **capability** (``Cap``) is one node of the derivation tree (CAP-HANDLE,
+  RIGHTS-DERIVE): it points at its object, its parent and its children (a set),
+  and records where it is held (``where`` plus the fields that place needs). A
+  handle table maps handle -> ``Cap``; a message holds its ``Cap`` objects; a
+  binding and a socket entry hold theirs. Rights are an ``int`` bit mask.
+- A **port** has a ``deque`` of ``Message`` (created on first use, so an idle
+  port is small) and a ``deque`` of ``Waiter`` (PORT-RECEIVE, PORT-HANDOFF).
+- A **channel** is a preallocated list ring with ``read_idx``/``write_idx``
+  (CHAN-SEND, CHAN-RECEIVE).
+- A **buffer** owns real memory (an anonymous ``mmap``, zero-filled and
+  committed lazily by the OS) (BUF-CREATE).
+- A **waiter** is one blocked receive. A process blocked by the operation
+  interface (``Receive`` then ``Resume``) waits through its own ``Waiter``; the
+  threaded facade parks one ``Waiter`` per blocked call, each with a ``notify``
+  callback run (under the kernel lock) when it is woken.
+
+Identifiers follow the spec's numbering: pids, object ids, handles and mapping
+ids come from counters starting at 1 and are never reused (INV-IDS-FRESH); file
+descriptors are the lowest free number (POSIX-SOCKET).
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections import deque
+from collections.abc import Callable
+from typing import Final
+
+from veridian_ipc.spec.names import Config
+from veridian_ipc.spec.results import Result
+
+#: Object kinds, as the observation spells them.
+PORT: Final = "port"
+CHANNEL: Final = "channel"
+BUFFER: Final = "buffer"
+
+#: Where a capability is held (INV-CAP-LOCATION).
+NOWHERE: Final = 0
+AT_HANDLE: Final = 1
+IN_FLIGHT: Final = 2
+IN_BINDING: Final = 3
+IN_SOCKET_OWN: Final = 4
+IN_SOCKET_PEER: Final = 5
+
+#: Process statuses (PROC-STATUS).
+RUNNING: Final = 0
+WAITING: Final = 1
+WOKEN: Final = 2
+
+
+class Cap:
+    """One capability: a node of the derivation tree, held in exactly one place."""
+
+    __slots__ = (
+        "children",
+        "handle",
+        "mappings",
+        "msg",
+        "name",
+        "obj",
+        "parent",
+        "proc",
+        "rights",
+        "sock",
+        "waiters",
+        "where",
+    )
+
+    def __init__(self, obj: KObject, rights: int, parent: Cap | None) -> None:
+        self.obj: KObject = obj
+        self.rights = rights
+        self.parent = parent
+        self.children: set[Cap] = set()
+        self.where = NOWHERE
+        self.proc: Process | None = None  # AT_HANDLE / IN_SOCKET_*
+        self.handle = 0  # AT_HANDLE
+        self.msg: Message | None = None  # IN_FLIGHT
+        self.name: str | None = None  # IN_BINDING
+        self.sock: SocketEntry | None = None  # IN_SOCKET_*
+        self.mappings: list[int] | None = None  # mapping ids made through it
+        self.waiters: list[Waiter] | None = None  # receives waiting through it
+
+
+class Message:
+    """A synchronous message queued on a port (MSG-LIMITS, MSG-SENDER)."""
+
+    __slots__ = ("caps", "data", "flags", "msg_type", "sender")
+
+    def __init__(
+        self,
+        sender: int,
+        msg_type: int,
+        flags: int,
+        data: bytes,
+        caps: list[Cap | None] | tuple[()],
+    ) -> None:
+        self.sender = sender
+        self.msg_type = msg_type
+        self.flags = flags
+        self.data = data
+        self.caps = caps
+
+
+class Filter:
+    """A port's filter and its token bucket as of tick ``stamp`` (FILTER-SET)."""
+
+    __slots__ = (
+        "allowed_types",
+        "burst",
+        "max_size",
+        "period",
+        "refill",
+        "stamp",
+        "tokens",
+    )
+
+    def __init__(
+        self,
+        allowed_types: frozenset[int] | None,
+        max_size: int | None,
+        rate: tuple[int, int, int] | None,
+        now: int,
+    ) -> None:
+        self.allowed_types = allowed_types
+        self.max_size = max_size
+        # burst 0 means "no rate limit"; a real rate has burst >= 1.
+        self.burst, self.refill, self.period = rate if rate is not None else (0, 0, 0)
+        self.tokens = self.burst
+        self.stamp = now
+
+
+class KObject:
+    """Base of the kernel objects: an id and the set of capabilities naming it."""
+
+    __slots__ = ("caps", "closed", "id", "watchers")
+    kind: str = ""
+
+    def __init__(self, obj_id: int) -> None:
+        self.id = obj_id
+        self.caps: set[Cap] = set()
+        self.closed = False
+        # Callbacks run (under the kernel lock) after the object's state changed;
+        # the facade uses them to wake threads and tasks waiting on a channel.
+        self.watchers: list[Callable[[], None]] | None = None
+
+
+class Port(KObject):
+    """A bounded FIFO of messages and a FIFO of blocked receivers (PORT-*)."""
+
+    __slots__ = ("capacity", "filter", "queue", "waiters")
+    kind = PORT
+
+    def __init__(self, obj_id: int, capacity: int) -> None:
+        super().__init__(obj_id)
+        self.capacity = capacity
+        self.queue: deque[Message] | None = None
+        self.waiters: deque[Waiter] | None = None
+        self.filter: Filter | None = None
+
+
+class Channel(KObject):
+    """A ring of ``capacity`` slots; message ``i`` is in slot ``i % capacity``."""
+
+    __slots__ = ("capacity", "max_message", "read_idx", "slots", "write_idx")
+    kind = CHANNEL
+
+    def __init__(self, obj_id: int, capacity: int, max_message: int) -> None:
+        super().__init__(obj_id)
+        self.capacity = capacity
+        self.max_message = max_message
+        self.slots: list[bytes | None] = [None] * capacity
+        self.read_idx = 0
+        self.write_idx = 0
+
+
+class Buffer(KObject):
+    """A shared buffer: ``size`` bytes of real, zero-filled memory (BUF-CREATE)."""
+
+    __slots__ = ("mem", "size")
+    kind = BUFFER
+
+    def __init__(self, obj_id: int, size: int) -> None:
+        super().__init__(obj_id)
+        self.size = size
+        self.mem = mmap.mmap(-1, size)
+
+
+class Mapping:
+    """A buffer mapped into a process through capability ``cap`` (BUF-MAP).
+
+    ``views`` are the memoryviews the facade handed out for this mapping; they
+    are released when the mapping goes (BUF-UNMAP, BUF-TRANSFER).
+    """
+
+    __slots__ = ("buf", "cap", "views", "writable")
+
+    def __init__(self, buf: Buffer, cap: Cap, writable: bool) -> None:
+        self.buf = buf
+        self.cap = cap
+        self.writable = writable
+        self.views: list[memoryview] | None = None
+
+
+class SocketEntry:
+    """A POSIX socket: its own port's capability, its peer's, its bound name."""
+
+    __slots__ = ("fd", "name", "own", "peer")
+
+    def __init__(self, fd: int, own: Cap) -> None:
+        self.fd = fd
+        self.own = own
+        self.peer: Cap | None = None
+        self.name: str | None = None
+
+
+class Binding:
+    """A namespace binding: a capability held by the namespace, a service type."""
+
+    __slots__ = ("cap", "service_type")
+
+    def __init__(self, cap: Cap, service_type: int) -> None:
+        self.cap = cap
+        self.service_type = service_type
+
+
+class Waiter:
+    """One receive blocked on ``port`` through ``cap`` (PORT-RECEIVE).
+
+    ``result`` is None until the receive ends (PORT-HANDOFF, TIME-DEADLINE,
+    PORT-CLOSE, RIGHTS-REVOKE); ``notify``, if set, is called then.
+    """
+
+    __slots__ = ("cap", "deadline", "notify", "port", "proc", "result")
+
+    def __init__(
+        self,
+        proc: Process,
+        port: Port,
+        cap: Cap,
+        deadline: int | None,
+        notify: Callable[[], None] | None = None,
+    ) -> None:
+        self.proc = proc
+        self.port: Port | None = port
+        self.cap: Cap | None = cap
+        self.deadline = deadline
+        self.result: Result | None = None
+        self.notify = notify
+
+
+class Process:
+    """A process: handle table, mappings, sockets, status (PROC-*)."""
+
+    __slots__ = (
+        "alive",
+        "fds",
+        "handles",
+        "mappings",
+        "next_handle",
+        "next_mapping",
+        "pid",
+        "status",
+        "thread_waiters",
+        "waiter",
+    )
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.alive = True
+        self.handles: dict[int, Cap] = {}
+        self.next_handle = 1
+        self.mappings: dict[int, Mapping] = {}
+        self.next_mapping = 1
+        self.fds: dict[int, SocketEntry] = {}
+        self.status = RUNNING
+        self.waiter: Waiter | None = None  # WAITING / WOKEN: the blocked receive
+        self.thread_waiters: set[Waiter] | None = None  # facade receives
+
+
+class State:
+    """Every table of the system and the identifier counters."""
+
+    __slots__ = (
+        "clock",
+        "config",
+        "namespace",
+        "next_obj",
+        "next_pid",
+        "objects",
+        "processes",
+        "timed",
+    )
+
+    def __init__(self, processes: int, config: Config | None) -> None:
+        self.config = config if config is not None else Config()
+        self.clock = 0
+        self.processes: dict[int, Process] = {
+            pid: Process(pid) for pid in range(1, processes + 1)
+        }
+        self.next_pid = processes + 1
+        self.objects: dict[int, KObject] = {}
+        self.next_obj = 1
+        self.namespace: dict[str, Binding] = {}
+        # Waiters with a deadline (TIME-DEADLINE), in arrival order.
+        self.timed: dict[Waiter, None] = {}
+
+
+__all__ = [
+    "AT_HANDLE",
+    "BUFFER",
+    "CHANNEL",
+    "IN_BINDING",
+    "IN_FLIGHT",
+    "IN_SOCKET_OWN",
+    "IN_SOCKET_PEER",
+    "NOWHERE",
+    "PORT",
+    "RUNNING",
+    "WAITING",
+    "WOKEN",
+    "Binding",
+    "Buffer",
+    "Cap",
+    "Channel",
+    "Filter",
+    "KObject",
+    "Mapping",
+    "Message",
+    "Port",
+    "Process",
+    "SocketEntry",
+    "State",
+    "Waiter",
+]

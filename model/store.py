@@ -1,0 +1,84 @@
+"""Bookkeeping shared by the chapters: results, new objects, waking a waiter.
+
+No rule lives here. Results are shared immutable values (``Err`` records are
+frozen), so the common outcomes are built once.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.spec.results import Err, Ok, Result
+
+from .state import RUNNING, WOKEN, KObject, State, Waiter
+
+#: One ``Err`` per error, built once.
+FAIL: Final[dict[IpcError, Err]] = {e: Err(e) for e in IpcError}
+OK_NONE: Final[Ok[None]] = Ok(None)
+
+E_INVALID_ARGUMENT: Final = FAIL[IpcError.InvalidArgument]
+E_INVALID_CAPABILITY: Final = FAIL[IpcError.InvalidCapability]
+E_INSUFFICIENT_RIGHTS: Final = FAIL[IpcError.InsufficientRights]
+E_PORT_CLOSED: Final = FAIL[IpcError.PortClosed]
+E_WOULD_BLOCK: Final = FAIL[IpcError.WouldBlock]
+E_TIMEOUT: Final = FAIL[IpcError.Timeout]
+
+
+def new_object(st: State, obj: KObject) -> KObject:
+    """Register a new object (its id was taken from ``st.next_obj``)."""
+    st.objects[obj.id] = obj
+    st.next_obj = obj.id + 1
+    return obj
+
+
+def finish(st: State, w: Waiter, result: Result) -> None:
+    """End the receive ``w`` (already off its port's queue) with ``result``.
+
+    The waiting process becomes woken (PORT-RESUME collects the result); a
+    facade waiter is notified.
+    """
+    w.port = None
+    cap = w.cap
+    if cap is not None:
+        w.cap = None
+        if cap.waiters is not None:
+            cap.waiters.remove(w)
+    if w.deadline is not None:
+        st.timed.pop(w, None)
+    w.result = result
+    p = w.proc
+    if p.waiter is w:
+        p.status = WOKEN
+    elif p.thread_waiters is not None:
+        p.thread_waiters.discard(w)
+    if w.notify is not None:
+        w.notify()
+
+
+def wake(st: State, w: Waiter, result: Result) -> None:
+    """Take ``w`` off its port's waiter queue and end it with ``result``
+    (TIME-DEADLINE, PORT-CLOSE, RIGHTS-REVOKE)."""
+    port = w.port
+    if port is not None and port.waiters is not None:
+        port.waiters.remove(w)
+    finish(st, w, result)
+
+
+def unwait(st: State, w: Waiter) -> None:
+    """Withdraw a waiter without an outcome (its process ends: PROC-KILL)."""
+    port = w.port
+    if port is not None and port.waiters is not None:
+        port.waiters.remove(w)
+    w.port = None
+    cap = w.cap
+    if cap is not None:
+        w.cap = None
+        if cap.waiters is not None:
+            cap.waiters.remove(w)
+    if w.deadline is not None:
+        st.timed.pop(w, None)
+    p = w.proc
+    if p.waiter is w:
+        p.waiter = None
+        p.status = RUNNING
