@@ -61,16 +61,20 @@ class StepRecord:
     spec: Data
     target: Data
     rules: list[str] = field(default_factory=list)
+    observation: Data = None
 
     def to_json(self) -> Data:
         """Plain data."""
-        return {
+        out = {
             "pid": self.pid,
             "op": encode_op(self.op),
             "spec": self.spec,
             "target": self.target,
             "rules": self.rules,
         }
+        if self.observation is not None:
+            out["observation"] = self.observation
+        return out
 
 
 class Divergence(Exception):
@@ -136,6 +140,8 @@ class Checker:
         self.target_obs: Data = None
         self.fresh = FreshIds()
         self.target_seconds = 0.0
+        #: Keep the spec's observation after each step in the records (vectors).
+        self.keep_observations = False
 
     @property
     def spec_state(self) -> KernelState:
@@ -223,6 +229,8 @@ class Checker:
                     record = StepRecord(
                         spid, sop, spec_r, translated, [*map(str, rules)]
                     )
+                    if self.keep_observations:
+                        record.observation = observe(s2)
         assert record is not None
         self.steps.append(record)
         if not survivors:

@@ -17,6 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from veridian_ipc.conformance.surface import OP_GROUP
 from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
 from veridian_ipc.spec.rights import ALL_RIGHTS
 from veridian_ipc.spec.state import KernelState, Kind, Running
@@ -95,11 +96,13 @@ class Gen:
     def actor(self, kind: Kind | None = None) -> tuple[int, int]:
         """A process and one of its handles (of ``kind``): mostly a running
         process that holds such a handle, else ``pid()`` and ``handle()``."""
-        if self.roll() < 75:
+        r = self.roll()
+        if r < 80:
+            blocked = r < 6  # a blocked process tries too (PROC-STATUS)
             pairs = [
                 (pid, h)
                 for pid, p in self.s.processes.items()
-                if isinstance(p.status, Running)
+                if isinstance(p.status, Running) != blocked
                 for h in self.handles(pid, kind)
             ]
             if pairs:
@@ -273,8 +276,10 @@ def _send(g: Gen) -> tuple[int, Operation]:
         pool = [x for x in g.handles(pid) if x != h] or [h + 1]
         n = int(g.pick([1, 2, 0, MAX_MESSAGE_CAPS, MAX_MESSAGE_CAPS + 1]))
         caps = tuple(int(g.pick(pool)) for _ in range(n))
-        if g.roll() < 80:
+        if g.roll() < 80:  # distinct, padded with never-issued handles
             caps = tuple(dict.fromkeys(caps))
+            nxt = _fresh_handle(g, pid) if pid in g.s.processes else 1
+            caps += tuple(range(nxt, nxt + n - len(caps)))
         if g.roll() < 5:
             caps = (*caps, h)
     flags = int(g.pick([0, 1, 0xFFFF, 0x10000]))
@@ -381,20 +386,25 @@ def _unmap(g: Gen) -> tuple[int, Operation]:
     return pid, Unmap(m)
 
 
-def _offset(g: Gen) -> int:
+def _offset(g: Gen, pid: int, mapping: int) -> int:
+    """An offset near 0 or near the end of the mapped buffer."""
     size = g.s.config.max_buffer_size
-    return int(g.pick([0, 1, 2, size - 1, size, -1, 4]))
+    p = g.s.processes.get(pid)  # type: ignore[call-overload]
+    m = None if p is None else p.mappings.get(mapping)
+    if m is not None:
+        size = g.s.objects[m.buf].size  # type: ignore[union-attr]
+    return int(g.pick([0, 1, 2, size - 1, size, -1, size - 2]))
 
 
 def _read(g: Gen) -> tuple[int, Operation]:
     pid, m = g.actor_mapping()
     length = int(g.pick([1, 2, 0, 3, g.s.config.max_io, g.s.config.max_io + 1, -1]))
-    return pid, ReadBuffer(m, _offset(g), length)
+    return pid, ReadBuffer(m, _offset(g, pid, m), length)
 
 
 def _write(g: Gen) -> tuple[int, Operation]:
     pid, m = g.actor_mapping()
-    return pid, WriteBuffer(m, _offset(g), g.data(g.s.config.max_io))
+    return pid, WriteBuffer(m, _offset(g, pid, m), g.data(g.s.config.max_io))
 
 
 def _transfer(g: Gen) -> tuple[int, Operation]:
@@ -518,16 +528,27 @@ def rendezvous(g: Gen) -> Steps:
                     (int(pid), int(h), cap.rights)
                 )
     pairs = [
-        (a, b)
-        for holders in by_obj.values()
+        (obj, a, b)
+        for obj, holders in sorted(by_obj.items())
         for a in holders
         for b in holders
         if a[0] != b[0] and a[2] & 0x1 and b[2] & 0x2
     ]
     if pairs:
-        (pa, ha, _), (pb, hb, _) = g.pick(sorted(pairs))
-        timeout = g.pick([None, 1, 2]) if "timeouts" in g.groups else None
+        obj, (pa, ha, _), (pb, hb, _) = g.pick(pairs)
+        timeout = g.pick([2, 1, None]) if "timeouts" in g.groups else None
         steps: Steps = [(pb, Receive(hb, timeout))]
+        if g.roll() < 20:  # a blocked process can only resume (PROC-STATUS)
+            steps.append((pb, g.pick([Inspect(hb), CreatePort(1), Drop(hb)])))
+        third = [x for x in by_obj[obj] if x[0] not in (pa, pb) and x[2] & 0x2]
+        if third and g.roll() < 50:  # two receivers wait: FIFO hand-off
+            pc, hc, _ = g.pick(third)
+            steps += [
+                (pc, Receive(hc, None)),
+                (pa, Send(ha, 1, 0, b"1")),
+                (pa, Send(ha, 2, 0, b"2")),
+                (pc, Resume()),
+            ]
         how = int(g.pick([0, 1, 2, 3]))
         if how == 0:
             steps.append((pa, Send(ha, g.msg_type(), 0, g.data())))
@@ -538,6 +559,8 @@ def rendezvous(g: Gen) -> Steps:
         else:
             steps.append((pa, Revoke(ha)))
         steps.append((pb, Resume()))
+        if "timeouts" in g.groups and g.roll() < 50:
+            steps += [(0, AdvanceClock(3)), (pb, Resume())]
         return steps
     holders = [x for x in _port_holders(g) if x[2] & 0x8]
     others = sorted(
@@ -561,10 +584,12 @@ def filtered_sends(g: Gen) -> Steps:
     _, filt = _set_filter(g)
     assert isinstance(filt, SetFilter)
     steps: Steps = [(pid, SetFilter(h, filt.allowed_types, filt.max_size, filt.rate))]
-    for _ in range(int(g.pick([2, 3, 1, 4]))):
+    for _ in range(int(g.pick([2, 1, 3]))):
         steps.append((pid, Send(h, int(g.pick([0, 1, 2])), 0, g.data(4))))
         if g.roll() < 20:
             steps.append((0, AdvanceClock(int(g.pick([1, 2])))))
+        elif g.roll() < 30:
+            steps.append((pid, Receive(h, 0)))
     return steps
 
 
@@ -579,13 +604,174 @@ def carry_caps(g: Gen) -> Steps:
     p = g.s.processes[pid]
     derived = p.next_handle  # the spec's number for the derived handle
     steps: Steps = [
-        (pid, Derive(src, g.rights(pid, src))),
+        (pid, Derive(src, g.rights(pid, src) | 0x8)),
         (pid, Send(h, 0, 0, b"", (derived,))),
     ]
-    if g.roll() < 40:
+    if g.roll() < 60:
         steps.append((pid, Revoke(src)))
     steps.append((pid, Receive(h, 0)))
     return steps
+
+
+def socket_exchange(g: Gen) -> Steps:
+    """A datagram goes from a connected socket to its peer's owner, who
+    receives it with a buffer that may be too small (POSIX-SEND, POSIX-RECV)."""
+    owners = {
+        int(g.s.caps[e.own].obj): (int(pid), int(fd))
+        for pid, p in g.s.processes.items()
+        for fd, e in p.fds.items()
+    }
+    links = sorted(
+        (int(pid), int(fd), owners[int(g.s.caps[e.peer].obj)])
+        for pid, p in g.s.processes.items()
+        for fd, e in p.fds.items()
+        if e.peer is not None and int(g.s.caps[e.peer].obj) in owners
+    )
+    if not links:
+        return [(g.pid(), Socket(None))]
+    pid, fd, (owner, ofd) = g.pick(links)
+    data = g.data()
+    steps: Steps = [(pid, SockSend(fd, data))]
+    bufsize = int(g.pick([MAX_INLINE_DATA, max(len(data) - 1, 0), 1]))
+    steps.append((owner, SockRecv(ofd, bufsize)))
+    if g.roll() < 30:
+        steps.append((owner, SockClose(ofd)))
+    return steps
+
+
+def socket_churn(g: Gen) -> Steps:
+    """Sockets opened and closed in one process: fds are the lowest free
+    number (POSIX-SOCKET, POSIX-CLOSE)."""
+    pid = g.pid()
+    p = g.s.processes.get(pid)  # type: ignore[call-overload]
+    low = 0
+    if p is not None:
+        while low in p.fds:
+            low += 1
+    return [
+        (pid, Socket(None)),
+        (pid, Socket(None)),
+        (pid, SockClose(low)),
+        (pid, Socket(None)),
+    ]
+
+
+def _held(g: Gen, kind: Kind, rights: int = 0) -> list[tuple[int, int]]:
+    """(pid, handle) of running processes' handles of ``kind`` with ``rights``."""
+    return sorted(
+        (int(pid), int(h))
+        for pid, p in g.s.processes.items()
+        if isinstance(p.status, Running)
+        for h, c in p.handles.items()
+        if g.s.caps[c].kind is kind and g.s.caps[c].rights & rights == rights
+    )
+
+
+def queue_traffic(g: Gen) -> Steps:
+    """Messages queue up on a port, the port may close, receivers drain it
+    (PORT-SEND, PORT-RECEIVE FIFO, PORT-CLOSE)."""
+    ports = _held(g, Kind.PORT, 0x3)
+    if not ports:
+        return [_create_port(g)]
+    pid, h = g.pick(ports)
+    steps: Steps = [
+        (pid, Send(h, i, 0, bytes([i]))) for i in range(int(g.pick([2, 3, 4])))
+    ]
+    if g.roll() < 40:
+        steps.append((pid, Close(h)))
+    steps += [(pid, Receive(h, 0)), (pid, Receive(h, 0))]
+    return steps
+
+
+def channel_traffic(g: Gen) -> Steps:
+    """A ring filled by batches, drained by batches, maybe closed first
+    (CHAN-SEND-BATCH, CHAN-RECEIVE-BATCH, CHAN-SEND, CHAN-CLOSE)."""
+    chans = _held(g, Kind.CHANNEL, 0x3)
+    if not chans:
+        return [_create_channel(g)]
+    pid, h = g.pick(chans)
+    n = int(g.pick([2, 3, 4, 1]))
+    steps: Steps = [
+        (pid, ChannelSendBatch(h, tuple(bytes([i]) for i in range(n)))),
+        (pid, ChannelSend(h, b"x")),
+    ]
+    if g.roll() < 40:
+        steps.append((pid, Close(h)))
+    steps += [
+        (pid, ChannelReceiveBatch(h, int(g.pick([1, 2])))),
+        (pid, ChannelReceive(h)),
+    ]
+    return steps
+
+
+def buffer_io(g: Gen) -> Steps:
+    """Writes and reads at the edges of a mapped buffer, through writable and
+    read-only mappings (BUF-WRITE, BUF-READ)."""
+    maps = sorted(
+        (int(pid), int(m), int(g.s.objects[mp.buf].size))  # type: ignore[union-attr]
+        for pid, p in g.s.processes.items()
+        if isinstance(p.status, Running)
+        for m, mp in p.mappings.items()
+    )
+    if not maps:
+        bufs = _held(g, Kind.BUFFER, 0x10)
+        if not bufs:
+            return [_create_buffer(g)]
+        pid, h = g.pick(bufs)
+        return [(pid, MapBuffer(h, bool(g.pick([False, True]))))]
+    pid, m, size = g.pick(maps)
+    return [
+        (pid, WriteBuffer(m, size - 2, b"\x07\x09")),
+        (pid, ReadBuffer(m, size - 1, int(g.pick([1, 2])))),
+        (pid, ReadBuffer(m, int(g.pick([size - 2, 0])), 2)),
+    ]
+
+
+def attenuated(g: Gen) -> Steps:
+    """A handle derived without MANAGE (or GRANT) tries what needs it
+    (RIGHTS-REQUIRED: SetFilter, Unbind, Close, Bind, Derive)."""
+    ports = _held(g, Kind.PORT)
+    if not ports:
+        return [_create_port(g)]
+    pid, h = g.pick(ports)
+    weak = _fresh_handle(g, pid)
+    name = str(g.pick(list(NAMES)))
+    tries = _claimed(
+        g,
+        [
+            Unbind(weak, name),
+            SetFilter(weak, None, 1, None),
+            Close(weak),
+            Bind(weak, name, 0),
+        ],
+    )
+    return [(pid, Derive(h, int(g.pick([0x3, 0x1, 0x9])))), (pid, g.pick(tries))]
+
+
+def double_fault(g: Gen) -> Steps:
+    """Operations wrong in two ways at once: the error reported must be the
+    first in precedence order (ERR-PRECEDENCE)."""
+    pid = g.pid()
+    nxt = _fresh_handle(g, pid) if pid in g.s.processes else 1
+    ports = [h for q, h in _held(g, Kind.PORT) if q == pid] or [nxt]
+    h = int(g.pick(ports))
+    big = bytes(MAX_INLINE_DATA + 1)
+    faults = [
+        Send(nxt, 0, 0, big),
+        Send(h, MAX_U32 + 1, 0, big),
+        Send(h, 0, 0, big, (nxt, nxt)),
+        Derive(nxt, ALL_RIGHTS + 1),
+        ChannelSend(h, big),
+        TransferBuffer(h, nxt, MAX_U32 + 1),
+        Bind(nxt, "", -1),
+        Receive(nxt, -1),
+    ]
+    return [(pid, g.pick(_claimed(g, faults)))]
+
+
+def _claimed(g: Gen, ops: list[Operation]) -> list[Operation]:
+    """The operations of ``ops`` whose group the target claims."""
+    return [op for op in ops if OP_GROUP[type(op).__name__] in g.groups]
 
 
 #: Scenario generators (each a rule of the machine).
@@ -593,4 +779,87 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "rendezvous": rendezvous,
     "filtered_sends": filtered_sends,
     "carry_caps": carry_caps,
+    "socket_exchange": socket_exchange,
+    "socket_churn": socket_churn,
+    "queue_traffic": queue_traffic,
+    "channel_traffic": channel_traffic,
+    "buffer_io": buffer_io,
+    "attenuated": attenuated,
+    "double_fault": double_fault,
+}
+
+
+# -- set-ups: what every example starts from (each may be skipped; shrinks to
+# skipping, so minimal traces keep only the set-up they need) --------------------
+
+
+def _skip(g: Gen) -> bool:
+    return g.roll() < 15
+
+
+def _fresh_handle(g: Gen, pid: int, k: int = 0) -> int:
+    """The spec's number for the ``k``-th handle ``pid`` will get next."""
+    return int(g.s.processes[pid].next_handle) + k  # type: ignore[index]
+
+
+def setup_ports(g: Gen) -> Steps:
+    """Process 1 creates a port and publishes it; process 2 looks it up; a
+    SEND-only copy exists for attenuation tests."""
+    if _skip(g) or 1 not in g.s.processes:
+        return []
+    h = _fresh_handle(g, 1)
+    steps: Steps = [(1, CreatePort(int(g.pick([2, 3, 1]))))]
+    if "rights" in g.groups and g.roll() < 60:
+        steps.append((1, Derive(h, int(g.pick([0x9, 0x1, 0x3])))))
+    if "namespace" in g.groups and 2 in g.s.processes:
+        steps.append((1, Bind(h, "a", int(g.pick([0, 1])))))
+        steps.append((2, g.pick([Lookup("a"), Connect("a", int(g.pick([0, 1])))])))
+        if 3 in g.s.processes and g.roll() < 80:
+            steps.append((3, Lookup("a")))
+    return steps
+
+
+def setup_channels(g: Gen) -> Steps:
+    """Process 1 creates a small channel (and maybe a send-only copy)."""
+    if _skip(g) or 1 not in g.s.processes:
+        return []
+    h = _fresh_handle(g, 1)
+    steps: Steps = [(1, CreateChannel(int(g.pick([2, 3, 1])), int(g.pick([4, 8, 2]))))]
+    if "rights" in g.groups and g.roll() < 40:
+        steps.append((1, Derive(h, int(g.pick([0x1, 0x2, 0xB])))))
+    return steps
+
+
+def setup_buffers(g: Gen) -> Steps:
+    """Process 1 creates a buffer and maps it (and maybe a read-only copy)."""
+    if _skip(g) or 1 not in g.s.processes:
+        return []
+    h = _fresh_handle(g, 1)
+    steps: Steps = [
+        (1, CreateBuffer(int(g.pick([8, 4, 16])))),
+        (1, MapBuffer(h, bool(g.pick([True, False])))),
+    ]
+    if "rights" in g.groups and g.roll() < 50:
+        steps.append((1, Derive(h, int(g.pick([0x18, 0x10, 0x3C])))))
+    return steps
+
+
+def setup_sockets(g: Gen) -> Steps:
+    """Process 2 listens on name "b"; process 3 connects to it."""
+    if _skip(g) or not {2, 3} <= set(g.s.processes):
+        return []
+    return [
+        (2, Socket(g.pick([None, 2, 1]))),
+        (2, SockBind(0, "b")),
+        (3, Socket(None)),
+        (3, SockConnect(0, "b")),
+    ]
+
+
+#: Set-up generators by the group they need (run first, in random order).
+SETUPS: dict[str, Callable[[Gen], Steps]] = {
+    "ports": setup_ports,
+    "channels": setup_channels,
+    "buffers": setup_buffers,
+    "posix": setup_sockets,
 }

@@ -12,34 +12,60 @@ runs also explore long sequences of a few operations.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    precondition,
+    rule,
+)
 
 from veridian_ipc.spec.state import KernelState, Kind, Running
+from veridian_ipc.spec.syscalls import Operation
 
-from .checker import Checker, StepRecord
-from .generate import GENERATORS, SCENARIOS, Gen, GenFn, Steps, ill_typed
+from .checker import Checker, Divergence, StepRecord
+from .generate import GENERATORS, SCENARIOS, SETUPS, Gen, GenFn, Steps, ill_typed
 from .surface import op_names_for
 
 
 class RunStats:
-    """What a run did: examples started, steps taken, steps of the last example."""
+    """What a run did: examples, steps, when the first divergence came."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        keep_history: bool = False,
+        progress: Callable[[RunStats], None] | None = None,
+    ) -> None:
         self.examples = 0
         self.steps = 0
-        self.last: list[StepRecord] = []
+        self.started = time.perf_counter()
+        self.first_divergence_steps: int | None = None
+        self.first_divergence_seconds: float | None = None
+        self.keep_history = keep_history
+        self.history: list[list[StepRecord]] = []
+        self.progress = progress
+
+    def step(self, checker: Checker, pid: int, op: Operation) -> None:
+        """Apply one step, noting the first divergence."""
+        self.steps += 1
+        try:
+            checker.apply(pid, op)
+        except Divergence:
+            if self.first_divergence_steps is None:
+                self.first_divergence_steps = self.steps
+                self.first_divergence_seconds = time.perf_counter() - self.started
+            raise
 
 
 def _make_rule(gen: GenFn, op_name: str) -> Callable[..., None]:
     def do(self: LockstepMachine, data: st.DataObject) -> None:
         g = Gen(data.draw, self.checker.spec_state, self.checker.driver.groups)
         pid, op = gen(g)
-        self.stats.steps += 1
-        self.checker.apply(pid, op)
+        self.stats.step(self.checker, pid, op)
 
     do.__name__ = op_name
     return do
@@ -121,6 +147,13 @@ SCENARIO_GROUPS: dict[str, frozenset[str]] = {
     "rendezvous": frozenset({"ports"}),
     "filtered_sends": frozenset({"ports", "filters"}),
     "carry_caps": frozenset({"ports", "messages", "rights"}),
+    "socket_exchange": frozenset({"posix"}),
+    "socket_churn": frozenset({"posix"}),
+    "queue_traffic": frozenset({"ports"}),
+    "channel_traffic": frozenset({"channels"}),
+    "buffer_io": frozenset({"buffers"}),
+    "attenuated": frozenset({"ports", "rights"}),
+    "double_fault": frozenset({"ports", "rights", "messages"}),
 }
 
 
@@ -128,8 +161,7 @@ def _make_scenario(gen: Callable[[Gen], Steps], name: str) -> Callable[..., None
     def do(self: LockstepMachine, data: st.DataObject) -> None:
         g = Gen(data.draw, self.checker.spec_state, self.checker.driver.groups)
         for pid, op in gen(g):
-            self.stats.steps += 1
-            self.checker.apply(pid, op)
+            self.stats.step(self.checker, pid, op)
 
     do.__name__ = name
     return do
@@ -144,8 +176,14 @@ class LockstepMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.stats.examples += 1
+        if self.stats.progress is not None:
+            self.stats.progress(self.stats)
         self.checker.reset()
-        self.stats.last = self.checker.steps
+
+    def teardown(self) -> None:
+        """Keep the example's steps when asked to (static vectors)."""
+        if self.stats.keep_history:
+            self.stats.history.append(list(self.checker.steps))
 
 
 def _guard(need: Callable[[KernelState], bool]) -> Callable[[Any], bool]:
@@ -168,11 +206,14 @@ def lockstep(checker: Checker, stats: RunStats | None = None) -> type[LockstepMa
             if need is not None:
                 fn = precondition(_guard(need))(fn)
             ns[f"op_{name}" + (f"_{copy}" if copy else "")] = fn
+    for group, setup in SETUPS.items():
+        if group in checker.driver.groups:
+            fn = _make_scenario(setup, f"setup_{group}")
+            ns[f"setup_{group}"] = initialize(data=st.data())(fn)
     for name, scen in SCENARIOS.items():
         if SCENARIO_GROUPS[name] <= checker.driver.groups:
-            for copy in range(2):
-                fn = rule(data=st.data())(_make_scenario(scen, name))
-                ns[f"scenario_{name}_{copy}"] = fn
+            fn = rule(data=st.data())(_make_scenario(scen, name))
+            ns[f"scenario_{name}"] = fn
     if "errors" in checker.driver.groups:
         fn = _make_rule(ill_typed, "ill_typed")
         ns["op_ill_typed"] = rule(data=st.data())(fn)

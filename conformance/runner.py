@@ -1,0 +1,192 @@
+"""A conformance run: profiles, the Hypothesis run, and the report.
+
+``run_conformance(driver, profile=...)`` runs the lock-step state machine
+(``machine``) against one target and returns a ``Report``: the target and the
+groups it claims, examples and steps run, steps per second, pass or the first
+divergence (shrunk, written as a trace file), rule coverage and leniencies.
+
+Profiles match the test suite's (``tests/conftest.py``): ``ci`` is bounded and
+derandomized (a few minutes at most), ``dev`` the default, ``deep`` long, with
+progress output and an example database shared between runs (and machines:
+point ``VERIDIAN_IPC_EXAMPLES`` at a shared directory).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
+from hypothesis.stateful import run_state_machine_as_test
+
+from veridian_ipc.spec import Config
+from veridian_ipc.spec.results import Data
+
+from .checker import SMALL_CONFIG, Checker, Divergence
+from .compare import Mode
+from .machine import RunStats, lockstep
+from .outcomes import Oracle
+from .targets import Driver, TargetFailure
+from .traces import trace_data, write_json
+
+#: (max_examples, stateful_step_count) per profile.
+PROFILES: dict[str, tuple[int, int]] = {
+    "ci": (100, 40),
+    "dev": (200, 50),
+    "deep": (5000, 100),
+}
+
+
+def database_for(profile: str) -> ExampleDatabase | None:
+    """The shared example database of ``deep`` runs; None otherwise."""
+    if profile != "deep":
+        return None
+    where = os.environ.get("VERIDIAN_IPC_EXAMPLES", ".hypothesis/conformance")
+    return DirectoryBasedExampleDatabase(where)
+
+
+def settings_for(
+    profile: str,
+    *,
+    max_examples: int | None = None,
+    shrink: bool = True,
+    seed_stable: bool | None = None,
+) -> settings:
+    """Hypothesis settings of a profile."""
+    examples, steps = PROFILES[profile]
+    phases = [Phase.explicit, Phase.reuse, Phase.generate]
+    if shrink:
+        phases.append(Phase.shrink)
+    return settings(
+        max_examples=max_examples or examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=database_for(profile),
+        derandomize=profile == "ci" if seed_stable is None else seed_stable,
+        suppress_health_check=list(HealthCheck),
+        phases=phases,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+
+
+@dataclass
+class Report:
+    """The outcome of one conformance run."""
+
+    target: str
+    groups: list[str]
+    mode: str
+    profile: str
+    status: str = "pass"
+    examples: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    divergence: Data = None
+    trace: str | None = None
+    failure: str | None = None
+    coverage: Data = None
+    leniencies: list[Data] = field(default_factory=list)
+    first_divergence_steps: int | None = None
+    first_divergence_seconds: float | None = None
+
+    @property
+    def steps_per_second(self) -> float:
+        """Steps per second over the whole run."""
+        return self.steps / self.seconds if self.seconds > 0 else 0.0
+
+    def to_json(self) -> Data:
+        """Plain data (the ``--json`` report)."""
+        return {
+            "target": self.target,
+            "groups": self.groups,
+            "mode": self.mode,
+            "conformance": self.mode == Mode.EXACT.value and self.status == "pass",
+            "profile": self.profile,
+            "status": self.status,
+            "examples": self.examples,
+            "steps": self.steps,
+            "seconds": round(self.seconds, 3),
+            "steps_per_second": round(self.steps_per_second, 1),
+            "divergence": self.divergence,
+            "trace": self.trace,
+            "failure": self.failure,
+            "first_divergence": {
+                "steps": self.first_divergence_steps,
+                "seconds": self.first_divergence_seconds,
+            },
+            "coverage": self.coverage,
+            "leniencies": self.leniencies,
+        }
+
+
+def _progress_printer(every: int) -> Callable[[RunStats], None]:
+    def show(stats: RunStats) -> None:
+        if stats.examples % every == 0:
+            rate = stats.steps / max(time.perf_counter() - stats.started, 1e-9)
+            print(
+                f"  {stats.examples} examples, {stats.steps} steps, {rate:.0f} steps/s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return show
+
+
+def run_conformance(
+    driver: Driver,
+    profile: str = "dev",
+    *,
+    mode: Mode = Mode.EXACT,
+    oracle: Oracle | None = None,
+    trace_dir: Path | None = None,
+    max_examples: int | None = None,
+    shrink: bool = True,
+    processes: int = 3,
+    config: Config = SMALL_CONFIG,
+    progress: bool | None = None,
+) -> Report:
+    """Run the lock-step machine against ``driver`` and report."""
+    checker = Checker(
+        driver, processes=processes, config=config, mode=mode, oracle=oracle
+    )
+    show = progress if progress is not None else profile == "deep"
+    stats = RunStats(progress=_progress_printer(100) if show else None)
+    machine = lockstep(checker, stats)
+    report = Report(
+        target=driver.name,
+        groups=sorted(driver.groups),
+        mode=mode.value,
+        profile=profile,
+    )
+    started = time.perf_counter()
+    try:
+        run_state_machine_as_test(
+            machine,
+            settings=settings_for(profile, max_examples=max_examples, shrink=shrink),
+        )
+    except Divergence as div:
+        report.status = "diverged"
+        report.divergence = div.to_json()
+        data = trace_data(checker, div, driver.name)
+        if trace_dir is not None:
+            name = f"divergence-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
+            report.trace = str(write_json(trace_dir / name, data))
+        report.divergence = {**report.divergence, "steps": data["steps"]}
+    except TargetFailure as fail:
+        report.status = "target-failure"
+        report.failure = str(fail)
+    report.seconds = time.perf_counter() - started
+    report.examples = stats.examples
+    report.steps = stats.steps
+    report.first_divergence_steps = stats.first_divergence_steps
+    report.first_divergence_seconds = stats.first_divergence_seconds
+    report.coverage = checker.coverage.to_json()
+    report.leniencies = checker.leniencies_json()
+    return report

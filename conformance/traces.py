@@ -1,0 +1,177 @@
+"""Trace files and static vectors: write, read, print, replay.
+
+A **trace** records a divergence: the (shrunk) operations, the spec's result
+and the target's at every step, and at the divergent step what differed. A
+**vector** records a run of the spec alone: operations, expected results and
+the observation after each step, for implementations that cannot be driven
+live. Both are JSON (``trace.schema.json``) and share the step format:
+
+    {"pid": 1, "op": {"op": "Send", "args": {...}}, "spec": {"ok": null}, ...}
+
+Implementation-chosen numbers (pids, handles, mapping ids; ``surface.ID_FIELDS``
+and ``surface.RESULT_ID`` say which fields hold them) are **symbolic**: they
+are the spec's numbering, bound to the target's own numbers as the target
+returns them, so a trace replays on any implementation (``replay``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from veridian_ipc.spec.results import Data
+
+from .checker import Checker, Divergence
+from .compare import Mode
+from .targets import Driver
+from .wire import decode_config, decode_op, encode_config
+
+TRACE_FORMAT = "veridian-ipc-trace"
+VECTOR_FORMAT = "veridian-ipc-vector"
+FORMAT_VERSION = 1
+
+
+class TraceError(ValueError):
+    """A file that is not a trace or vector of a known version."""
+
+
+def trace_data(checker: Checker, divergence: Divergence, target: str) -> Data:
+    """The trace of ``divergence`` found by ``checker`` against ``target``."""
+    return {
+        "format": TRACE_FORMAT,
+        "version": FORMAT_VERSION,
+        "target": target,
+        "processes": checker.processes,
+        "config": encode_config(checker.config),
+        "groups": sorted(checker.driver.groups),
+        "mode": checker.mode.value,
+        "steps": [r.to_json() for r in divergence.steps],
+        "divergence": divergence.to_json(),
+    }
+
+
+def vector_data(checker: Checker, steps: list[Any], name: str) -> Data:
+    """A static vector of one example (records made with observations)."""
+    return {
+        "format": VECTOR_FORMAT,
+        "version": FORMAT_VERSION,
+        "name": name,
+        "processes": checker.processes,
+        "config": encode_config(checker.config),
+        "groups": sorted(checker.driver.groups),
+        "steps": [
+            {
+                "pid": r.pid,
+                "op": r.to_json()["op"],
+                "spec": r.spec,
+                "rules": r.rules,
+                "observation": r.observation,
+            }
+            for r in steps
+        ],
+    }
+
+
+def write_json(path: Path, data: Data) -> Path:
+    """Write ``data`` as indented JSON (creating directories)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def load(path: Path) -> Data:
+    """A trace or vector file, checked for its format and version."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise TraceError(f"{path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") not in (
+        TRACE_FORMAT,
+        VECTOR_FORMAT,
+    ):
+        raise TraceError(f"{path}: not a trace or vector file")
+    if data.get("version") != FORMAT_VERSION:
+        raise TraceError(f"{path}: format version {data.get('version')!r}")
+    if not isinstance(data.get("steps"), list):
+        raise TraceError(f"{path}: no steps")
+    return data
+
+
+def _short(v: Data, width: int) -> str:
+    text = json.dumps(v, separators=(",", ":"))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def op_text(op: Data) -> str:
+    """``Send(handle=1, ...)`` from an encoded operation."""
+    args = ", ".join(f"{k}={json.dumps(v)}" for k, v in op.get("args", {}).items())
+    return f"{op.get('op')}({args})"
+
+
+def format_table(data: Data, divergence: Data | None = None) -> str:
+    """A readable table of a trace's steps and its divergence."""
+    div = divergence if divergence is not None else data.get("divergence")
+    bad = div.get("step") if isinstance(div, dict) else None
+    lines = [f"{'#':>3} {'pid':>3}  {'operation':<44} {'spec':<22} target"]
+    for i, st in enumerate(data["steps"], start=1):
+        mark = "✗" if i == bad else " "
+        target = st.get("target", st.get("spec"))
+        lines.append(
+            f"{i:>3} {st['pid']:>3}{mark} {_short(op_text(st['op']), 44):<44} "
+            f"{_short(st['spec'], 22):<22} {_short(target, 40)}"
+        )
+    if isinstance(div, dict):
+        lines.append("")
+        lines.append(f"divergence at step {div.get('step')}: {div.get('kind')}")
+        lines.append(f"  {div.get('message')}")
+        if div.get("invariants"):
+            lines.append(f"  invariants violated: {', '.join(div['invariants'])}")
+        lines.extend(
+            f"  {d['path']}: spec {_short(d['spec'], 30)}"
+            f"  target {_short(d['target'], 30)}"
+            for d in div.get("diff", [])[:12]
+        )
+    return "\n".join(lines)
+
+
+@dataclass
+class ReplayOutcome:
+    """What replaying a trace or vector against a target gave."""
+
+    steps: int
+    divergence: Divergence | None
+    spec_changed: list[int]
+
+    @property
+    def conforms(self) -> bool:
+        """The target agreed with the spec on every step."""
+        return self.divergence is None
+
+
+def replay(data: Data, driver: Driver, mode: Mode | None = None) -> ReplayOutcome:
+    """Run a trace's (or vector's) operations against ``driver`` in lock-step.
+
+    Also notes steps where the spec's result today differs from the one
+    recorded (the spec changed since the file was written).
+    """
+    chosen = mode or Mode(data.get("mode", Mode.EXACT.value))
+    checker = Checker(
+        driver,
+        processes=int(data["processes"]),
+        config=decode_config(data["config"]),
+        mode=chosen,
+    )
+    checker.reset()
+    changed: list[int] = []
+    for i, st in enumerate(data["steps"], start=1):
+        try:
+            rec = checker.apply(int(st["pid"]), decode_op(st["op"]))
+        except Divergence as div:
+            if div.steps and div.steps[-1].spec != st.get("spec"):
+                changed.append(i)
+            return ReplayOutcome(i, div, changed)
+        if rec.spec != st.get("spec"):
+            changed.append(i)
+    return ReplayOutcome(len(data["steps"]), None, changed)
