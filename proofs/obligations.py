@@ -1,0 +1,350 @@
+"""Every proof obligation, named after the rules and invariants it covers.
+
+Each ``Obligation`` lists the checks that prove it (inductive: ``Init => I``
+and ``I and T => I'`` per transition and conjunct of its encoding, plus
+two-state step properties) and a negative control: the same claim over a
+deliberately broken rule, which the solver must refute. ``coverage()`` maps
+every rule and invariant ID to the obligations that cover it, so the rule
+index can show what is proved and what is not.
+
+Obligations over one encoding share its inductive strengthening (every
+conjunct is checked for every transition, and each obligation repeats those
+checks: a theorem is only proved if the whole strengthening is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from veridian_ipc.spec import InvId, RuleId
+
+from . import (
+    buffer_system,
+    cap_system,
+    errno_checks,
+    filter_system,
+    port_system,
+    precedence,
+    ring_system,
+)
+from ._smt import Model
+from .induction import (
+    Check,
+    Obligation,
+    StepProperty,
+    System,
+    Transition,
+    inductive_checks,
+)
+
+R = RuleId
+#: Negative controls search states whose arrays are empty outside ``0..3``
+#: (where the encoding allows it): any model is a real counterexample, and the
+#: invariant's quantifiers become finite conjunctions, which the solver
+#: satisfies quickly.
+CONTROL_SUPPORT = 3
+V = InvId
+
+
+def _all(system: System) -> list[str]:
+    return [c.name for c in system.conjuncts]
+
+
+def _proof(
+    system: System, props: Sequence[StepProperty] = (), extra: Sequence[Check] = ()
+) -> list[Check]:
+    return [
+        *inductive_checks(system, _all(system), step_properties=props),
+        *extra,
+    ]
+
+
+def _control(
+    system: System,
+    broken: Transition,
+    targets: Sequence[str],
+    props: Sequence[StepProperty] = (),
+) -> list[Check]:
+    return inductive_checks(
+        system,
+        targets,
+        replace={broken.name: broken},
+        step_properties=props,
+        transitions=[broken.name],
+        finite=None if system.small is None else CONTROL_SUPPORT,
+    )
+
+
+def _slot_lemma() -> Check:
+    def decode(model: Model) -> str:
+        return "a wrapped ring step misses the slot push/pop compute"
+
+    return Check(
+        "RING-SLOT-LEMMA", ring_system.slot_lemma(), decode, "ring: slot lemma"
+    )
+
+
+CS = cap_system
+PS = port_system
+RS = ring_system
+FS = filter_system
+BS = buffer_system
+
+OBLIGATIONS: tuple[Obligation, ...] = (
+    Obligation(
+        id="INV-RIGHTS-MONOTONE",
+        covers=(
+            V.RIGHTS_MONOTONE,
+            V.RIGHTS_KIND,
+            R.RIGHTS_DERIVE,
+            R.MSG_TRANSFER,
+            R.NS_BIND,
+            R.NS_LOOKUP,
+            R.NS_CONNECT,
+            R.BUF_TRANSFER,
+            R.POSIX_BIND,
+            R.POSIX_CONNECT,
+            R.PORT_CREATE,
+            R.CHAN_CREATE,
+            R.BUF_CREATE,
+        ),
+        summary="no rights amplification: every live capability's rights are a "
+        "subset of its parent's, and of every ancestor's, back to its creation",
+        checks=lambda: _proof(CS.SYSTEM),
+        control="RIGHTS-DERIVE lets GRANT through beyond the parent's rights",
+        control_checks=lambda: _control(
+            CS.SYSTEM, CS.DERIVE_EXTRA_GRANT, ["INV-RIGHTS-MONOTONE"]
+        ),
+    ),
+    Obligation(
+        id="CAP-HANDLE",
+        covers=(R.CAP_HANDLE, V.HANDLES_LIVE, V.IDS_FRESH, R.PROC_SPAWN),
+        summary="no forgery: only issued, live handles resolve; a handle that "
+        "names nothing fails and changes nothing; handles and ids are never reused",
+        checks=lambda: _proof(CS.SYSTEM, [CS.FORGERY_FAILS]),
+        control="the handle table hands out handle 1 again instead of a fresh one",
+        control_checks=lambda: _control(
+            CS.SYSTEM,
+            CS.DERIVE_REUSES_HANDLE,
+            ["INV-HANDLES-LIVE", "CAP-HANDLE/never-reused"],
+        ),
+    ),
+    Obligation(
+        id="RIGHTS-REVOKE",
+        covers=(R.RIGHTS_REVOKE, R.MSG_INFLIGHT_REVOKE, R.POSIX_CLOSE, R.PROC_KILL),
+        summary="revocation completeness: after a revoke no descendant is live or "
+        "held anywhere (tables, messages in flight, namespace, sockets), and a "
+        "revoked capability can never be obtained again",
+        checks=lambda: _proof(CS.SYSTEM, [CS.REVOKE_KILLS_DESCENDANTS]),
+        control="RIGHTS-REVOKE forgets the copies in messages in flight",
+        control_checks=lambda: _control(
+            CS.SYSTEM,
+            CS.REVOKE_KEEPS_INFLIGHT,
+            ["INV-CAP-LOCATION", "RIGHTS-REVOKE/gone"],
+            [CS.REVOKE_KILLS_DESCENDANTS],
+        ),
+    ),
+    Obligation(
+        id="INV-CAP-LOCATION",
+        covers=(
+            V.CAP_LOCATION,
+            V.NAMESPACE_LIVE,
+            V.SOCKETS_LIVE,
+            R.PORT_RECEIVE,
+            R.NS_UNBIND,
+            R.POSIX_SOCKET,
+        ),
+        summary="a capability is held in at most one place, and every holder "
+        "holds a live capability of the right kind: moving never duplicates",
+        checks=lambda: _proof(CS.SYSTEM),
+        control="delivery installs a carried capability but leaves it in flight",
+        control_checks=lambda: _control(
+            CS.SYSTEM, CS.DELIVER_KEEPS_FLIGHT, ["INV-CAP-LOCATION"]
+        ),
+    ),
+    Obligation(
+        id="MSG-TRANSFER",
+        covers=(R.MSG_TRANSFER, R.NS_BIND, R.POSIX_BIND),
+        summary="grant discipline: a capability travels in a message, or is "
+        "published in the namespace, only from a holder with GRANT",
+        checks=lambda: _proof(CS.SYSTEM, [CS.BINDING_GRANTED]),
+        control="PORT-SEND moves carried capabilities without checking GRANT",
+        control_checks=lambda: _control(
+            CS.SYSTEM, CS.SEND_WITHOUT_GRANT, ["MSG-TRANSFER/in-flight-granted"]
+        ),
+    ),
+    Obligation(
+        id="BUF-TRANSFER",
+        covers=(R.BUF_TRANSFER, V.MAPPINGS_LIVE, R.BUF_MAP, R.BUF_UNMAP),
+        summary="ownership: after a transfer exactly one capability to the "
+        "buffer exists, in the message; no process holds or maps the buffer",
+        checks=lambda: _proof(CS.SYSTEM, [CS.TRANSFER_EXCLUSIVE]),
+        control="BUF-TRANSFER destroys only the sender's capabilities",
+        control_checks=lambda: _control(
+            CS.SYSTEM, CS.TRANSFER_LOCAL_ONLY, [], [CS.TRANSFER_EXCLUSIVE]
+        ),
+    ),
+    Obligation(
+        id="CAP-DROP",
+        covers=(R.CAP_DROP, V.DERIVATION_TREE),
+        summary="the derivation tree stays a tree: parents live, same object, "
+        "acyclic; a dropped capability's children move up to its parent",
+        checks=lambda: _proof(CS.SYSTEM),
+        control="CAP-DROP leaves the children pointing at the dropped node",
+        control_checks=lambda: _control(
+            CS.SYSTEM, CS.DROP_NO_REPARENT, ["INV-DERIVATION-TREE"]
+        ),
+    ),
+    Obligation(
+        id="PORT-SEND/PORT-RECEIVE",
+        covers=(
+            R.PORT_SEND,
+            R.PORT_RECEIVE,
+            R.PORT_HANDOFF,
+            R.PORT_CLOSE,
+            R.POSIX_SEND,
+            R.POSIX_RECV,
+            R.POSIX_CLOSE,
+            R.TIME_DEADLINE,
+            V.WAITERS,
+        ),
+        summary="message integrity: per port, messages leave in the order they "
+        "were accepted, each at most once and unchanged; none is lost while the "
+        "port lives, and a socket close accounts for what it discards",
+        checks=lambda: _proof(PS.SYSTEM, [PS.CLOSED_STAYS]),
+        control="PORT-HANDOFF also queues the message it hands to a waiter",
+        control_checks=lambda: _control(
+            PS.SYSTEM, PS.HANDOFF_ALSO_QUEUES, ["PORT-INTEGRITY"]
+        ),
+    ),
+    Obligation(
+        id="INV-QUEUE-BOUND",
+        covers=(V.QUEUE_BOUND, R.PORT_SEND, R.PORT_CREATE),
+        summary="a port's queue never holds more than its capacity",
+        checks=lambda: _proof(PS.SYSTEM),
+        control="PORT-SEND queues into a full queue (off by one)",
+        control_checks=lambda: _control(
+            PS.SYSTEM, PS.SEND_OVERFILLS, ["INV-QUEUE-BOUND"]
+        ),
+    ),
+    Obligation(
+        id="MSG-LIMITS",
+        covers=(R.MSG_LIMITS, V.MESSAGE_LIMITS),
+        summary="every queued message has at most 64 bytes and 4 capabilities",
+        checks=lambda: _proof(PS.SYSTEM),
+        control="MSG-LIMITS accepts 65 bytes of inline data",
+        control_checks=lambda: _control(
+            PS.SYSTEM, PS.SEND_65_BYTES, ["INV-MESSAGE-LIMITS"]
+        ),
+    ),
+    Obligation(
+        id="INV-RING-BOUNDS",
+        covers=(V.RING_BOUNDS, R.CHAN_CREATE, R.CHAN_SEND_BATCH),
+        summary="ring indices in range: 0 <= write - read <= capacity, and "
+        "exactly the slots between them (mod capacity) are full",
+        checks=lambda: _proof(RS.SYSTEM, extra=[_slot_lemma()]),
+        control="CHAN-SEND-BATCH accepts a batch one slot too large",
+        control_checks=lambda: _control(
+            RS.SYSTEM, RS.SEND_OVERFILLS, ["INV-RING-BOUNDS"]
+        ),
+    ),
+    Obligation(
+        id="CHAN-SEND/CHAN-RECEIVE",
+        covers=(
+            R.CHAN_SEND,
+            R.CHAN_SEND_BATCH,
+            R.CHAN_RECEIVE,
+            R.CHAN_RECEIVE_BATCH,
+            R.CHAN_CLOSE,
+        ),
+        summary="channel integrity: receives return the sent sequence in order, "
+        "each message once and unchanged; a closed channel keeps what it holds",
+        checks=lambda: _proof(RS.SYSTEM, [RS.INDICES_GROW], extra=[_slot_lemma()]),
+        control="CHAN-SEND writes one slot past write_idx",
+        control_checks=lambda: _control(
+            RS.SYSTEM, RS.SEND_SKIPS_SLOT, ["CHAN-INTEGRITY"]
+        ),
+    ),
+    Obligation(
+        id="INV-BUFFER-BOUNDS",
+        covers=(V.BUFFER_BOUNDS, R.BUF_READ, R.BUF_WRITE, R.BUF_CREATE),
+        summary="buffer access never leaves the buffer: stored bytes lie in "
+        "[0, size), and reads and writes touch only their in-bounds range",
+        checks=lambda: _proof(BS.SYSTEM, [BS.ACCESS_INSIDE]),
+        control="BUF-WRITE's bounds check lets a write run one byte past the end",
+        control_checks=lambda: _control(
+            BS.SYSTEM, BS.WRITE_PAST_END, ["INV-BUFFER-BOUNDS"], [BS.ACCESS_INSIDE]
+        ),
+    ),
+    Obligation(
+        id="FILTER-CHECK",
+        covers=(R.FILTER_CHECK, R.FILTER_SET),
+        summary="filter soundness: a message a filtered port admits has an "
+        "allowed type and a size within the filter's limit",
+        checks=lambda: _proof(FS.SYSTEM, [FS.ADMITTED_PASSES]),
+        control="FILTER-CHECK admits a message one byte over max_size",
+        control_checks=lambda: _control(
+            FS.SYSTEM, FS.OFFER_LOOSE_SIZE, [], [FS.ADMITTED_PASSES]
+        ),
+    ),
+    Obligation(
+        id="FILTER-RATE",
+        covers=(R.FILTER_RATE, V.BUCKET_BOUND, R.TIME_ADVANCE),
+        summary="the token bucket holds 0..burst tokens and, in any k whole "
+        "periods, admits at most burst + k * refill messages",
+        checks=lambda: _proof(FS.SYSTEM),
+        control="the bucket refills every tick instead of every period",
+        control_checks=lambda: _control(
+            FS.SYSTEM, FS.OFFER_FAST_REFILL, ["FILTER-RATE/window", "FILTER-RATE/bound"]
+        ),
+    ),
+    Obligation(
+        id="ERR-ATOMIC",
+        covers=(R.ERR_ATOMIC,),
+        summary="a rejected send changes nothing: the filter's bucket is "
+        "updated only when every check passed (no token taken by a failure)",
+        checks=lambda: _proof(FS.SYSTEM, [FS.REJECTED_UNCHANGED]),
+        control="the token is taken before the capacity check can still fail",
+        control_checks=lambda: _control(
+            FS.SYSTEM, FS.OFFER_EARLY_COMMIT, [], [FS.REJECTED_UNCHANGED]
+        ),
+    ),
+    Obligation(
+        id="POSIX-ERRNO",
+        covers=(R.POSIX_ERRNO,),
+        summary="the errno mapping is total, unambiguous, and agrees with the "
+        "errno each POSIX rule documents",
+        checks=errno_checks.errno_checks,
+        control="the errno table misses one error",
+        control_checks=lambda: errno_checks.errno_checks(errno_checks.broken_table()),
+    ),
+    Obligation(
+        id="ERR-PRECEDENCE",
+        covers=(R.ERR_PRECEDENCE, *precedence.covered_rules()),
+        summary="for every covered operation, the spec's check order is its "
+        "documented order: any combination of failing conditions yields exactly "
+        "the first listed error",
+        checks=precedence.precedence_checks,
+        control="two checks of PORT-SEND swapped (rights before the handle)",
+        control_checks=precedence.broken_checks,
+    ),
+)
+
+
+def obligation(ident: str) -> Obligation:
+    """The obligation called ``ident``."""
+    for ob in OBLIGATIONS:
+        if ob.id == ident:
+            return ob
+    raise KeyError(ident)
+
+
+def coverage() -> dict[str, list[str]]:
+    """Every rule and invariant ID -> the obligations covering it ([] if none)."""
+    out: dict[str, list[str]] = {r.value: [] for r in RuleId}
+    out.update({v.value: [] for v in InvId})
+    for ob in OBLIGATIONS:
+        for ident in ob.covers:
+            if ob.id not in out[ident.value]:
+                out[ident.value].append(ob.id)
+    return out
