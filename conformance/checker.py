@@ -196,7 +196,15 @@ class Checker:
         name = type(op).__name__
         for c in self.candidates:
             spid, sop = (pid, op) if c is c0 else c.renaming.op_to_spec(tpid, top)
-            outcomes = self.oracle.outcomes(c.state, spid, sop)
+            try:
+                outcomes = self.oracle.outcomes(c.state, spid, sop)
+            except Exception as exc:  # the spec must never raise (ERR-TOTAL)
+                raise Divergence(
+                    "spec",
+                    f"the spec raised {exc!r} on {sop!r}: a spec bug",
+                    index,
+                    self.steps,
+                ) from exc
             for s2, r in outcomes:
                 ren = (
                     c.renaming

@@ -190,3 +190,35 @@ def run_conformance(
     report.coverage = checker.coverage.to_json()
     report.leniencies = checker.leniencies_json()
     return report
+
+
+def export_vectors(
+    directory: Path,
+    profile: str = "ci",
+    *,
+    max_examples: int = 20,
+    processes: int = 3,
+    config: Config = SMALL_CONFIG,
+) -> list[Path]:
+    """Write static vectors: generated operation sequences with the spec's
+    results and observation after every step, one file per example."""
+    from .targets import InProcessDriver, SpecTarget
+    from .traces import vector_data
+
+    checker = Checker(InProcessDriver(SpecTarget), processes=processes, config=config)
+    checker.keep_observations = True
+    stats = RunStats(keep_history=True)
+    run_state_machine_as_test(
+        lockstep(checker, stats),
+        settings=settings_for(profile, max_examples=max_examples, seed_stable=True),
+    )
+    written = []
+    for i, steps in enumerate(stats.history, start=1):
+        if steps:
+            name = f"vector-{i:04d}"
+            written.append(
+                write_json(
+                    directory / f"{name}.json", vector_data(checker, steps, name)
+                )
+            )
+    return written
