@@ -1,0 +1,968 @@
+"""A thread-safe, blocking, Pythonic API over the kernel.
+
+``System`` owns one ``Kernel`` and one lock; every call takes the lock, applies
+the rule, and releases it, so every operation is atomic (it linearizes at the
+moment it holds the lock). Blocking is done outside the lock:
+
+- A **receive** that finds the queue empty parks a ``Waiter`` on the port (the
+  kernel's waiter queue, PORT-RECEIVE) and waits on a private lock the kernel
+  releases when it ends the wait: a send hands the message straight to the first
+  waiter (PORT-HANDOFF), a close wakes every waiter with ``PortClosed``
+  (PORT-CLOSE), a revoke with ``InvalidCapability`` (RIGHTS-REVOKE), the
+  deadline with ``Timeout`` (TIME-DEADLINE).
+- A **send** to a full port and every waiting **channel** operation retry when
+  the object changes: the waiter registers a callback the kernel runs after
+  each change (a ``threading.Condition`` on the system lock for threads, a
+  future resolved through ``call_soon_threadsafe`` for asyncio tasks).
+
+Clock: ``System(clock="monotonic")`` (the default) drives the kernel's clock
+from ``time.monotonic_ns`` in microsecond ticks, so deadlines and rate limits
+run in real time; ``System(clock="logical")`` leaves the clock to
+``System.advance_clock`` (deterministic tests, conformance).
+
+Errors are ``IpcException`` (with the spec's ``IpcError`` as ``.error``); the
+POSIX socket object raises ``OSError(errno, strerror)`` instead (POSIX-ERRNO).
+A process from several threads is fine: a blocked receive does not block the
+process, only its thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal, NamedTuple, TypeVar
+
+from veridian_ipc.spec import syscalls as sc
+from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.spec.names import MAX_FLAGS, MAX_INLINE_DATA, MAX_U32, Config
+from veridian_ipc.spec.results import CapInfo, Delivered, Err, Ok, Result
+from veridian_ipc.spec.rights import RECEIVE, SEND
+
+from . import ports as kports
+from .kernel import Kernel
+from .messages import take_delivery
+from .sockets import errno_of
+from .state import Buffer as KBuffer
+from .state import Channel as KChannel
+from .state import KObject, Waiter
+from .state import Message as KMessage
+from .state import Port as KPort
+from .state import Process as KProcess
+from .store import E_TIMEOUT, wake
+from .timeouts import advance_to
+
+T = TypeVar("T")
+
+#: Ticks per second of the monotonic clock (one tick is a microsecond).
+TICKS_PER_SECOND = 1_000_000
+
+
+class IpcException(Exception):
+    """An operation failed with the spec's ``error``."""
+
+    def __init__(self, error: IpcError, what: str = "") -> None:
+        self.error = error
+        super().__init__(f"{error.name}: {what}" if what else error.name)
+
+
+def _check(result: Result, what: str = "") -> object:
+    """The value of an ``Ok``; an ``Err`` becomes ``IpcException``."""
+    if type(result) is Err:
+        raise IpcException(result.error, what)
+    assert isinstance(result, Ok)
+    return result.value
+
+
+class Message(NamedTuple):
+    """A received synchronous message; ``caps`` are the receiver's new handle
+    objects (``None`` for a capability revoked in flight, MSG-INFLIGHT-REVOKE)."""
+
+    sender: int
+    msg_type: int
+    flags: int
+    data: bytes
+    caps: tuple[Handle | None, ...]
+
+
+class System:
+    """One IPC system: a kernel, its lock, its clock, its processes."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        clock: Literal["monotonic", "logical"] = "monotonic",
+    ) -> None:
+        if clock not in ("monotonic", "logical"):
+            raise ValueError(f"clock must be 'monotonic' or 'logical', not {clock!r}")
+        self.kernel = Kernel(0, config)
+        self.lock = threading.Lock()
+        self.realtime = clock == "monotonic"
+        self._origin = time.monotonic_ns()
+
+    # -- clock ------------------------------------------------------------------
+
+    def now(self) -> int:
+        """The kernel clock's tick now (monotonic mode: microseconds)."""
+        if self.realtime:
+            return (time.monotonic_ns() - self._origin) // 1000
+        return self.kernel.state.clock
+
+    def ticks(self, seconds: float) -> int:
+        """A timeout in seconds as ticks (logical mode: one tick per second)."""
+        if seconds < 0:
+            raise ValueError(f"timeout must be >= 0, not {seconds!r}")
+        if self.realtime:
+            return max(1, int(seconds * TICKS_PER_SECOND)) if seconds else 0
+        return int(seconds)
+
+    def _sync_clock(self) -> None:
+        """Bring the kernel clock up to now and fire deadlines (lock held)."""
+        if self.realtime:
+            advance_to(self.kernel.state, self.now())
+
+    def advance_clock(self, ticks: int) -> int:
+        """Logical mode: time passes (TIME-ADVANCE). Returns the new clock."""
+        if self.realtime:
+            raise RuntimeError("advance_clock needs System(clock='logical')")
+        with self.lock:
+            now = _check(self.kernel.apply(0, sc.AdvanceClock(ticks)), "advance")
+        assert isinstance(now, int)
+        return now
+
+    # -- processes --------------------------------------------------------------
+
+    def spawn(self) -> Process:
+        """A new process (PROC-SPAWN)."""
+        with self.lock:
+            pid = _check(self.kernel.apply(0, sc.Spawn()))
+        assert isinstance(pid, int)
+        return Process(self, pid)
+
+    def apply(self, pid: int, op: sc.Operation) -> Result:
+        """Any operation record, as ``Kernel.apply`` (under the lock)."""
+        with self.lock:
+            self._sync_clock()
+            return self.kernel.apply(pid, op)
+
+
+class Process:
+    """A process of a ``System``: creates objects and holds their handles."""
+
+    __slots__ = ("_kp", "pid", "system")
+
+    def __init__(self, system: System, pid: int) -> None:
+        self.system = system
+        self.pid = pid
+        self._kp: KProcess = system.kernel.state.processes[pid]
+
+    def __enter__(self) -> Process:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._kp.alive:
+            self.kill()
+
+    def __repr__(self) -> str:
+        return f"Process({self.pid})"
+
+    def apply(self, op: sc.Operation) -> Result:
+        """Any operation record on behalf of this process."""
+        return self.system.apply(self.pid, op)
+
+    def _do(self, op: sc.Operation, what: str = "") -> object:
+        return _check(self.system.apply(self.pid, op), what or type(op).__name__)
+
+    def _wrap(self, handle: int) -> Handle:
+        """The facade object for one of this process's handles."""
+        cap = self._kp.handles[handle]
+        cls = _HANDLE_CLASSES[type(cap.obj)]
+        return cls(self, handle)
+
+    def kill(self) -> None:
+        """The process ends (PROC-KILL); its blocked threads get NoSuchProcess."""
+        with self.system.lock:
+            _check(self.system.kernel.apply(0, sc.Kill(self.pid)), "kill")
+
+    def create_port(self, capacity: int = 64) -> Port:
+        """A new port (PORT-CREATE) with every right."""
+        h = self._do(sc.CreatePort(capacity))
+        assert isinstance(h, int)
+        return Port(self, h)
+
+    def create_channel(self, capacity: int = 1024, max_message: int = 4096) -> Channel:
+        """A new asynchronous channel (CHAN-CREATE)."""
+        h = self._do(sc.CreateChannel(capacity, max_message))
+        assert isinstance(h, int)
+        return Channel(self, h)
+
+    def create_buffer(self, size: int) -> SharedBuffer:
+        """A new zero-filled shared buffer (BUF-CREATE)."""
+        h = self._do(sc.CreateBuffer(size))
+        assert isinstance(h, int)
+        return SharedBuffer(self, h)
+
+    def socket(self, capacity: int | None = None) -> Socket:
+        """A new POSIX-style socket (POSIX-SOCKET)."""
+        r = self.apply(sc.Socket(capacity))
+        if type(r) is Err:
+            raise _os_error(r.error)
+        assert isinstance(r, Ok)
+        assert isinstance(r.value, int)
+        return Socket(self, r.value)
+
+    @property
+    def namespace(self) -> Namespace:
+        """The namespace, as seen by this process."""
+        return Namespace(self)
+
+    def handles(self) -> list[Handle]:
+        """Facade objects for every handle this process holds."""
+        with self.system.lock:
+            return [self._wrap(h) for h in sorted(self._kp.handles)]
+
+
+class Namespace:
+    """Bind, lookup and typed connect (NS-*), on behalf of a process."""
+
+    __slots__ = ("_proc",)
+
+    def __init__(self, proc: Process) -> None:
+        self._proc = proc
+
+    def bind(self, name: str, port: Port, service_type: int = 0) -> None:
+        """Publish ``port`` under ``name`` (NS-BIND; needs GRANT)."""
+        self._proc._do(sc.Bind(port.handle, name, service_type), f"bind {name!r}")
+
+    def unbind(self, name: str, port: Port) -> None:
+        """Remove a binding by a MANAGE capability to its port (NS-UNBIND)."""
+        self._proc._do(sc.Unbind(port.handle, name), f"unbind {name!r}")
+
+    def lookup(self, name: str) -> Port:
+        """A new handle to the port bound to ``name`` (NS-LOOKUP)."""
+        h = self._proc._do(sc.Lookup(name), f"lookup {name!r}")
+        assert isinstance(h, int)
+        return Port(self._proc, h)
+
+    def connect(self, name: str, service_type: int) -> Port:
+        """Typed lookup (NS-CONNECT): ``TypeMismatch`` on another service type."""
+        h = self._proc._do(sc.Connect(name, service_type), f"connect {name!r}")
+        assert isinstance(h, int)
+        return Port(self._proc, h)
+
+
+class Handle:
+    """A capability held by a process under ``handle`` (CAP-HANDLE).
+
+    Every call re-resolves the handle in the kernel (one dict lookup): a handle
+    dropped, revoked or sent away fails with ``InvalidCapability``.
+    """
+
+    __slots__ = ("_kp", "_lock", "_sys", "handle", "process")
+
+    def __init__(self, process: Process, handle: int) -> None:
+        self.process = process
+        self.handle = handle
+        self._sys = process.system
+        self._lock = process.system.lock
+        self._kp = process._kp
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(pid={self.process.pid}, handle={self.handle})"
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self.handle in self._kp.handles:
+                self._sys.kernel.apply(self.process.pid, sc.Drop(self.handle))
+
+    def inspect(self) -> CapInfo:
+        """Kind and rights (CAP-INSPECT)."""
+        info = self.process._do(sc.Inspect(self.handle))
+        assert isinstance(info, CapInfo)
+        return info
+
+    @property
+    def rights(self) -> int:
+        """The capability's rights bit mask."""
+        return self.inspect().rights
+
+    def derive(self: H, rights: int) -> H:
+        """A new handle to the same object with a subset of the rights
+        (RIGHTS-DERIVE)."""
+        h = self.process._do(sc.Derive(self.handle, rights))
+        assert isinstance(h, int)
+        return type(self)(self.process, h)
+
+    def drop(self) -> None:
+        """Remove this handle (CAP-DROP)."""
+        self.process._do(sc.Drop(self.handle))
+
+    def revoke(self) -> int:
+        """Destroy everything derived from this capability (RIGHTS-REVOKE)."""
+        n = self.process._do(sc.Revoke(self.handle))
+        assert isinstance(n, int)
+        return n
+
+    @property
+    def alive(self) -> bool:
+        """The handle is still live in its process."""
+        return self.handle in self._kp.handles
+
+
+H = TypeVar("H", bound=Handle)
+
+
+class _Waiting:
+    """Waits, outside the system lock, for a kernel object to change."""
+
+    __slots__ = ("cond", "obj")
+
+    def __init__(self, sys: System, obj: KObject) -> None:
+        self.cond = threading.Condition(sys.lock)
+        self.obj = obj
+        if obj.watchers is None:
+            obj.watchers = []
+        obj.watchers.append(self.cond.notify_all)
+
+    def wait(self, deadline: float | None) -> bool:
+        """Wait (lock held) for a change or the deadline; False if it passed."""
+        if deadline is None:
+            self.cond.wait()
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        self.cond.wait(remaining)
+        return True
+
+    def close(self) -> None:
+        watchers = self.obj.watchers
+        assert watchers is not None
+        watchers.remove(self.cond.notify_all)
+        if not watchers:
+            self.obj.watchers = None
+
+
+def _deadline(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if timeout < 0:
+        raise ValueError(f"timeout must be >= 0, not {timeout!r}")
+    return time.monotonic() + timeout
+
+
+class Port(Handle):
+    """A port capability: synchronous messages with direct hand-off (PORT-*)."""
+
+    __slots__ = ()
+
+    # -- fast paths -----------------------------------------------------------
+
+    def send_nowait(self, data: bytes, msg_type: int = 0, flags: int = 0) -> None:
+        """Send without waiting (PORT-SEND); ``PortFull`` if there is no room.
+
+        The common case (no filter, no waiter, room in the queue, no
+        capabilities) appends straight to the queue after the same checks the
+        rule makes; anything else goes through the rule itself.
+        """
+        with self._lock:
+            cap = self._kp.handles.get(self.handle)
+            if (
+                cap is not None
+                and cap.rights & SEND
+                and type(data) is bytes
+                and len(data) <= MAX_INLINE_DATA
+                and type(msg_type) is int
+                and 0 <= msg_type <= MAX_U32
+                and type(flags) is int
+                and 0 <= flags <= MAX_FLAGS
+            ):
+                port = cap.obj
+                if type(port) is KPort and not port.closed and port.filter is None:
+                    q = port.queue
+                    if q is not None and not port.waiters and len(q) < port.capacity:
+                        q.append(KMessage(self._kp.pid, msg_type, flags, data, ()))
+                        if port.watchers:
+                            for cb in port.watchers:
+                                cb()
+                        return
+            self._sys._sync_clock()
+            r = self._sys.kernel.apply(
+                self._kp.pid, sc.Send(self.handle, msg_type, flags, data)
+            )
+        if type(r) is Err:
+            raise IpcException(r.error, "send")
+
+    def receive_nowait(self) -> Message:
+        """The oldest message, or ``WouldBlock`` (PORT-RECEIVE, timeout 0)."""
+        with self._lock:
+            cap = self._kp.handles.get(self.handle)
+            if cap is not None and cap.rights & RECEIVE:
+                port = cap.obj
+                if type(port) is KPort:
+                    q = port.queue
+                    if q:
+                        msg = q.popleft()
+                        if port.watchers:
+                            for cb in port.watchers:
+                                cb()
+                        if not msg.caps:
+                            return Message(
+                                msg.sender, msg.msg_type, msg.flags, msg.data, ()
+                            )
+                        return self._deliver(take_delivery(self._kp, msg))
+            r = self._sys.kernel.apply(self._kp.pid, sc.Receive(self.handle, 0))
+            if type(r) is Err:
+                raise IpcException(r.error, "receive")
+            assert isinstance(r, Ok)
+            assert isinstance(r.value, Delivered)
+            return self._deliver(r.value)
+
+    def _deliver(self, d: Delivered) -> Message:
+        """A ``Delivered`` as a ``Message`` with facade handle objects (lock held)."""
+        caps = tuple(None if h is None else self.process._wrap(h) for h in d.caps)
+        return Message(d.sender, d.msg_type, d.flags, d.data, caps)
+
+    # -- blocking -------------------------------------------------------------
+
+    def send(
+        self,
+        data: bytes = b"",
+        msg_type: int = 0,
+        flags: int = 0,
+        caps: Sequence[Handle] = (),
+        timeout: float | None = None,
+    ) -> None:
+        """Send, waiting up to ``timeout`` seconds (None: forever) for room.
+
+        ``caps`` are moved to the receiver (MSG-TRANSFER; each needs GRANT).
+        Every other error is raised at once.
+        """
+        for c in caps:
+            if c.process is not self.process:
+                raise ValueError(f"{c!r} belongs to another process")
+        op = sc.Send(self.handle, msg_type, flags, data, tuple(c.handle for c in caps))
+        deadline = _deadline(timeout)
+        kernel = self._sys.kernel
+        with self._lock:
+            self._sys._sync_clock()
+            r = kernel.apply(self._kp.pid, op)
+            if type(r) is Err and r.error is IpcError.PortFull and timeout != 0:
+                cap = self._kp.handles[self.handle]
+                waiting = _Waiting(self._sys, cap.obj)
+                try:
+                    while type(r) is Err and r.error is IpcError.PortFull:
+                        if not waiting.wait(deadline):
+                            break
+                        self._sys._sync_clock()
+                        r = kernel.apply(self._kp.pid, op)
+                finally:
+                    waiting.close()
+        if type(r) is Err:
+            raise IpcException(r.error, "send")
+
+    def receive(self, timeout: float | None = None) -> Message:
+        """The oldest message, waiting up to ``timeout`` seconds (None: forever).
+
+        A waiting receiver gets the next message sent by direct hand-off
+        (PORT-HANDOFF). Raises ``IpcException``: ``Timeout`` when the deadline
+        passes, ``PortClosed`` when the port is closed (and drained),
+        ``InvalidCapability`` when the capability is revoked while waiting.
+        """
+        sys = self._sys
+        kernel = sys.kernel
+        st = kernel.state
+        with self._lock:
+            sys._sync_clock()
+            r = kernel.apply(self._kp.pid, sc.Receive(self.handle, 0))
+            if type(r) is not Err or r.error is not IpcError.WouldBlock or timeout == 0:
+                if type(r) is Err:
+                    raise IpcException(r.error, "receive")
+                assert isinstance(r, Ok)
+                assert isinstance(r.value, Delivered)
+                return self._deliver(r.value)
+            cap = self._kp.handles[self.handle]
+            port = cap.obj
+            assert isinstance(port, KPort)
+            ticks = None if timeout is None else sys.ticks(timeout)
+            deadline = None if ticks is None else st.clock + ticks
+            w = kports.block(st, self._kp, port, cap, deadline)
+            if self._kp.thread_waiters is None:
+                self._kp.thread_waiters = set()
+            self._kp.thread_waiters.add(w)
+            signal = threading.Lock()
+            signal.acquire()
+            w.notify = signal.release
+        self._await_signal(w, signal, timeout)
+        with self._lock:
+            result = w.result
+            assert result is not None
+            if type(result) is Err:
+                raise IpcException(result.error, "receive")
+            assert isinstance(result, Ok)
+            assert isinstance(result.value, Delivered)
+            return self._deliver(result.value)
+
+    def _await_signal(
+        self, w: Waiter, signal: threading.Lock, timeout: float | None
+    ) -> None:
+        """Wait for the kernel to end ``w``; on the real deadline, end it."""
+        sys = self._sys
+        if not sys.realtime or timeout is None:
+            signal.acquire()
+            return
+        if signal.acquire(timeout=timeout):
+            return
+        with self._lock:
+            if w.result is None:
+                sys._sync_clock()
+            if w.result is None:  # the clock tick rounding: end it now
+                wake(sys.kernel.state, w, E_TIMEOUT)
+
+    # -- the rest -------------------------------------------------------------
+
+    def close(self) -> int:
+        """Close the port (PORT-CLOSE): waiters wake with ``PortClosed``.
+        Returns the number of messages left to drain."""
+        n = self.process._do(sc.Close(self.handle))
+        assert isinstance(n, int)
+        return n
+
+    def set_filter(
+        self,
+        allowed_types: Iterable[int] | None = None,
+        max_size: int | None = None,
+        rate: tuple[int, int, int] | None = None,
+    ) -> None:
+        """Set or clear (no argument) the port's filter (FILTER-SET).
+
+        ``rate`` is ``(burst, refill, period)``, ``period`` in clock ticks.
+        """
+        types = None if allowed_types is None else frozenset(allowed_types)
+        limit = None if rate is None else sc.RateLimit(*rate)
+        self.process._do(sc.SetFilter(self.handle, types, max_size, limit))
+
+    def bind(self, name: str, service_type: int = 0) -> None:
+        """Publish this port under ``name`` (NS-BIND)."""
+        self.process.namespace.bind(name, self, service_type)
+
+
+class Channel(Handle):
+    """An asynchronous channel capability: a ring of byte messages (CHAN-*).
+
+    ``*_nowait`` and the batch calls never wait (``WouldBlock``);
+    ``send_wait``/``receive_wait`` block a thread; ``send``/``receive``/
+    ``send_many``/``receive_many`` are coroutines for asyncio.
+    """
+
+    __slots__ = ()
+
+    def _ring(self, right: int) -> KChannel | None:
+        """The ring if the handle is a live channel handle with ``right`` (lock
+        held); None sends the caller down the rule's own path."""
+        cap = self._kp.handles.get(self.handle)
+        if cap is not None and cap.rights & right and type(cap.obj) is KChannel:
+            return cap.obj
+        return None
+
+    def send_nowait(self, data: bytes) -> None:
+        """Append one message (CHAN-SEND)."""
+        with self._lock:
+            ring = self._ring(SEND)
+            if (
+                ring is not None
+                and type(data) is bytes
+                and not ring.closed
+                and len(data) <= ring.max_message
+            ):
+                w = ring.write_idx
+                if w - ring.read_idx < ring.capacity:
+                    ring.slots[w % ring.capacity] = data
+                    ring.write_idx = w + 1
+                    if ring.watchers:
+                        for cb in ring.watchers:
+                            cb()
+                    return
+            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self.handle, data))
+        if type(r) is Err:
+            raise IpcException(r.error, "channel send")
+
+    def receive_nowait(self) -> bytes:
+        """Take the oldest message (CHAN-RECEIVE)."""
+        with self._lock:
+            ring = self._ring(RECEIVE)
+            if ring is not None:
+                r_ = ring.read_idx
+                if ring.write_idx != r_:
+                    idx = r_ % ring.capacity
+                    data = ring.slots[idx]
+                    ring.slots[idx] = None
+                    ring.read_idx = r_ + 1
+                    if ring.watchers:
+                        for cb in ring.watchers:
+                            cb()
+                    assert data is not None
+                    return data
+            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self.handle))
+        value = _check(r, "channel receive")
+        assert isinstance(value, bytes)
+        return value
+
+    def send_batch(self, items: Sequence[bytes]) -> int:
+        """Append every message or none (CHAN-SEND-BATCH). Returns the count."""
+        batch = items if type(items) is tuple else tuple(items)
+        with self._lock:
+            r = self._sys.kernel.apply(
+                self._kp.pid, sc.ChannelSendBatch(self.handle, batch)
+            )
+        n = _check(r, "channel send batch")
+        assert isinstance(n, int)
+        return n
+
+    def receive_batch(self, max_count: int = 1 << 30) -> list[bytes]:
+        """Take up to ``max_count`` oldest messages (CHAN-RECEIVE-BATCH)."""
+        from .channels import pop_some
+
+        with self._lock:
+            ring = self._ring(RECEIVE)
+            if ring is not None and type(max_count) is int and max_count >= 1:
+                got = pop_some(ring, max_count)
+                if type(got) is list:
+                    return got
+            r = self._sys.kernel.apply(
+                self._kp.pid, sc.ChannelReceiveBatch(self.handle, max_count)
+            )
+        value = _check(r, "channel receive batch")
+        assert isinstance(value, tuple)
+        return list(value)
+
+    def close(self) -> int:
+        """Close the channel (CHAN-CLOSE); returns the messages left to drain."""
+        n = self.process._do(sc.Close(self.handle))
+        assert isinstance(n, int)
+        return n
+
+    # -- threads --------------------------------------------------------------
+
+    def _retry(self, attempt: Callable[[], T], timeout: float | None) -> T:
+        """Run ``attempt`` (which needs the lock) until it does not fail with
+        ``WouldBlock``, waiting for the channel to change in between."""
+        deadline = _deadline(timeout)
+        with self._lock:
+            try:
+                return attempt()
+            except IpcException as e:
+                if e.error is not IpcError.WouldBlock or timeout == 0:
+                    raise
+            waiting = _Waiting(self._sys, self._kp.handles[self.handle].obj)
+            try:
+                while True:
+                    if not waiting.wait(deadline):
+                        raise IpcException(IpcError.Timeout, "channel")
+                    try:
+                        return attempt()
+                    except IpcException as e:
+                        if e.error is not IpcError.WouldBlock:
+                            raise
+            finally:
+                waiting.close()
+
+    def send_wait(self, data: bytes, timeout: float | None = None) -> None:
+        """Send, waiting up to ``timeout`` seconds for a free slot."""
+        self._retry(lambda: self._send_locked(data), timeout)
+
+    def receive_wait(self, timeout: float | None = None) -> bytes:
+        """Receive, waiting up to ``timeout`` seconds for a message."""
+        return self._retry(self._receive_locked, timeout)
+
+    # -- asyncio --------------------------------------------------------------
+
+    async def _retry_async(self, attempt: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        while True:
+            with self._lock:
+                try:
+                    return attempt()
+                except IpcException as e:
+                    if e.error is not IpcError.WouldBlock:
+                        raise
+                cap = self._kp.handles[self.handle]
+                obj = cap.obj
+                fut: asyncio.Future[None] = loop.create_future()
+
+                def wake_up(fut: asyncio.Future[None] = fut) -> None:
+                    loop.call_soon_threadsafe(_resolve, fut)
+
+                if obj.watchers is None:
+                    obj.watchers = []
+                obj.watchers.append(wake_up)
+            try:
+                await fut
+            finally:
+                with self._lock:
+                    if obj.watchers is not None and wake_up in obj.watchers:
+                        obj.watchers.remove(wake_up)
+                        if not obj.watchers:
+                            obj.watchers = None
+
+    async def send(self, data: bytes) -> None:
+        """Send, awaiting a free slot."""
+        await self._retry_async(lambda: self._send_locked(data))
+
+    async def receive(self) -> bytes:
+        """Receive, awaiting a message."""
+        return await self._retry_async(self._receive_locked)
+
+    async def send_many(self, items: Sequence[bytes]) -> int:
+        """Send a batch, awaiting room for all of it (all or nothing)."""
+        batch = items if type(items) is tuple else tuple(items)
+        with self._lock:
+            cap = self._kp.handles.get(self.handle)
+            if (
+                cap is not None
+                and isinstance(cap.obj, KChannel)
+                and len(batch) > cap.obj.capacity
+            ):
+                raise ValueError(
+                    f"a batch of {len(batch)} never fits in {cap.obj.capacity} slots"
+                )
+        return await self._retry_async(lambda: self._send_batch_locked(batch))
+
+    async def receive_many(self, max_count: int = 1 << 30) -> list[bytes]:
+        """Receive up to ``max_count`` messages, awaiting at least one."""
+        return await self._retry_async(lambda: self._receive_batch_locked(max_count))
+
+    # Versions of the calls above for a caller that holds the lock.
+
+    def _send_locked(self, data: bytes) -> None:
+        _check(self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self.handle, data)))
+
+    def _receive_locked(self) -> bytes:
+        v = _check(self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self.handle)))
+        assert isinstance(v, bytes)
+        return v
+
+    def _send_batch_locked(self, batch: tuple[bytes, ...]) -> int:
+        op = sc.ChannelSendBatch(self.handle, batch)
+        v = _check(self._sys.kernel.apply(self._kp.pid, op))
+        assert isinstance(v, int)
+        return v
+
+    def _receive_batch_locked(self, max_count: int) -> list[bytes]:
+        op = sc.ChannelReceiveBatch(self.handle, max_count)
+        v = _check(self._sys.kernel.apply(self._kp.pid, op))
+        assert isinstance(v, tuple)
+        return list(v)
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+class SharedBuffer(Handle):
+    """A shared buffer capability: real memory, mapped without copies (BUF-*)."""
+
+    __slots__ = ()
+
+    def map(self, writable: bool = True) -> Mapping:
+        """Map the buffer (BUF-MAP; READ, and WRITE if writable)."""
+        m = self.process._do(sc.MapBuffer(self.handle, writable))
+        assert isinstance(m, int)
+        return Mapping(self.process, m)
+
+    @property
+    def size(self) -> int:
+        """The buffer's size in bytes."""
+        with self._lock:
+            cap = self._kp.handles.get(self.handle)
+            if cap is None:
+                raise IpcException(IpcError.InvalidCapability, "buffer")
+            assert isinstance(cap.obj, KBuffer)
+            return cap.obj.size
+
+    def transfer(self, port: Port, msg_type: int = 0) -> None:
+        """Give the buffer away in a message on ``port`` (BUF-TRANSFER): every
+        other capability and mapping ends, their memoryviews are released."""
+        if port.process is not self.process:
+            raise ValueError(f"{port!r} belongs to another process")
+        self.process._do(sc.TransferBuffer(self.handle, port.handle, msg_type))
+
+
+class Mapping:
+    """A mapping of a shared buffer in one process (BUF-MAP)."""
+
+    __slots__ = ("_sys", "mapping", "process")
+
+    def __init__(self, process: Process, mapping: int) -> None:
+        self.process = process
+        self.mapping = mapping
+        self._sys = process.system
+
+    def __enter__(self) -> Mapping:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._sys.lock:
+            if self.mapping in self.process._kp.mappings:
+                self._sys.kernel.apply(self.process.pid, sc.Unmap(self.mapping))
+
+    def view(self, offset: int = 0, length: int | None = None) -> memoryview:
+        """A memoryview of the buffer's memory itself (no copy).
+
+        Read-only for a read-only mapping. The view is released when the
+        mapping goes (unmap, drop, revoke, transfer): any later access raises
+        ``ValueError``. Slices made from it are the caller's to release.
+        """
+        with self._sys.lock:
+            m = self.process._kp.mappings.get(self.mapping)
+            if m is None:
+                raise IpcException(IpcError.InvalidCapability, "mapping")
+            size = m.buf.size
+            end = size if length is None else offset + length
+            if not 0 <= offset <= end <= size:
+                raise IpcException(IpcError.OutOfBounds, f"[{offset}, {end})")
+            base = memoryview(m.buf.mem)
+            v = base[offset:end]
+            base.release()
+            if not m.writable:
+                ro = v.toreadonly()
+                v.release()
+                v = ro
+            if m.views is None:
+                m.views = []
+            m.views.append(v)
+            return v
+
+    def read(self, offset: int, length: int) -> bytes:
+        """A copy of ``length`` bytes at ``offset`` (BUF-READ)."""
+        v = self.process._do(sc.ReadBuffer(self.mapping, offset, length))
+        assert isinstance(v, bytes)
+        return v
+
+    def write(self, offset: int, data: bytes) -> None:
+        """Store ``data`` at ``offset`` (BUF-WRITE)."""
+        self.process._do(sc.WriteBuffer(self.mapping, offset, bytes(data)))
+
+    def unmap(self) -> None:
+        """Remove the mapping (BUF-UNMAP); its views are released."""
+        self.process._do(sc.Unmap(self.mapping))
+
+
+def _os_error(error: IpcError) -> OSError:
+    """The POSIX face of an error (POSIX-ERRNO)."""
+    code = errno_of(error)
+    return OSError(code, os.strerror(code))
+
+
+class Socket:
+    """A datagram socket over a port (POSIX-*); errors are ``OSError``."""
+
+    __slots__ = ("_blocking", "_sys", "fd", "process")
+
+    def __init__(self, process: Process, fd: int) -> None:
+        self.process = process
+        self.fd = fd
+        self._sys = process.system
+        self._blocking = True
+
+    def __enter__(self) -> Socket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._sys.lock:
+            if self.fd in self.process._kp.fds:
+                self._sys.kernel.apply(self.process.pid, sc.SockClose(self.fd))
+
+    def fileno(self) -> int:
+        """The file descriptor (lowest free, as POSIX requires)."""
+        return self.fd
+
+    def setblocking(self, flag: bool) -> None:
+        """Non-blocking ``recv`` raises ``EAGAIN`` instead of waiting."""
+        self._blocking = bool(flag)
+
+    def _call(self, op: sc.Operation) -> object:
+        r = self.process.apply(op)
+        if type(r) is Err:
+            raise _os_error(r.error)
+        assert isinstance(r, Ok)
+        return r.value
+
+    def bind(self, name: str) -> None:
+        """Publish the socket's port under ``name``, SEND only (POSIX-BIND)."""
+        self._call(sc.SockBind(self.fd, name))
+
+    def connect(self, name: str) -> None:
+        """Make the port bound to ``name`` the peer (POSIX-CONNECT)."""
+        self._call(sc.SockConnect(self.fd, name))
+
+    def send(self, data: bytes) -> int:
+        """Send one datagram to the peer (POSIX-SEND); returns its length."""
+        n = self._call(sc.SockSend(self.fd, bytes(data)))
+        assert isinstance(n, int)
+        return n
+
+    def recv(self, bufsize: int, timeout: float | None = None) -> bytes:
+        """The oldest datagram (POSIX-RECV); waits for one when blocking.
+
+        ``EMSGSIZE`` leaves a datagram longer than ``bufsize`` queued.
+        ``timeout`` (seconds) bounds the wait: ``ETIMEDOUT``.
+        """
+        op = sc.SockRecv(self.fd, bufsize)
+        sys = self._sys
+        with sys.lock:
+            r = sys.kernel.apply(self.process.pid, op)
+            if (
+                type(r) is Err
+                and r.error is IpcError.WouldBlock
+                and self._blocking
+                and timeout != 0
+            ):
+                entry = self.process._kp.fds[self.fd]
+                waiting = _Waiting(sys, entry.own.obj)
+                deadline = _deadline(timeout)
+                try:
+                    while type(r) is Err and r.error is IpcError.WouldBlock:
+                        if not waiting.wait(deadline):
+                            raise _os_error(IpcError.Timeout)
+                        r = sys.kernel.apply(self.process.pid, op)
+                finally:
+                    waiting.close()
+        if type(r) is Err:
+            raise _os_error(r.error)
+        assert isinstance(r, Ok)
+        assert isinstance(r.value, bytes)
+        return r.value
+
+    def close(self) -> int:
+        """Close the socket (POSIX-CLOSE); returns the datagrams discarded."""
+        n = self._call(sc.SockClose(self.fd))
+        assert isinstance(n, int)
+        return n
+
+
+_HANDLE_CLASSES: dict[type, type[Handle]] = {
+    KPort: Port,
+    KChannel: Channel,
+    KBuffer: SharedBuffer,
+}
+
+__all__ = [
+    "Channel",
+    "Handle",
+    "IpcException",
+    "Mapping",
+    "Message",
+    "Namespace",
+    "Port",
+    "Process",
+    "SharedBuffer",
+    "Socket",
+    "System",
+]
