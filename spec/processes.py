@@ -57,8 +57,8 @@ def kill(s: KernelState, op: Kill) -> Step:
         waiters = tuple(w for w in pt.waiters if w != target)
         s = put_obj(s, status.port, replace(pt, waiters=waiters))
         s = put_proc(s, target, replace(proc(s, target), status=RUNNING))
-    for entry in list(proc(s, target).fds.values()):
-        s, _ = close_socket(s, entry)
+    for fd in sorted(proc(s, target).fds):
+        s, _ = close_socket(s, target, fd)
     for cap_id in list(proc(s, target).handles.values()):
         s = destroy(s, cap_id)
     return replace(s, processes=s.processes.delete(target)), Ok(None)

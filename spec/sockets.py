@@ -239,13 +239,17 @@ def sock_close(s: KernelState, pid: Pid, op: SockClose) -> Step:
     entry = _socket(s, pid, op.fd)
     if isinstance(entry, IpcError):
         return fail(s, entry)
-    return close_socket(s, entry)
+    return close_socket(s, pid, Fd(op.fd))
 
 
-def close_socket(s: KernelState, entry: SocketEntry) -> Step:
-    """The effects of ``close()`` on an open socket (also used by PROC-KILL)."""
-    for cap_id in reversed(descendants(s, entry.own)):
+def close_socket(s: KernelState, pid: Pid, fd: Fd) -> Step:
+    """The effects of ``close()`` on open socket ``fd`` of ``pid`` (also used
+    by PROC-KILL). The revocation may empty the socket's own peer slot (a
+    socket connected to its own name), so the entry is read again after it."""
+    own = proc(s, pid).fds[fd].own
+    for cap_id in reversed(descendants(s, own)):
         s = destroy(s, cap_id)
+    entry = proc(s, pid).fds[fd]
     obj = s.caps[entry.own].obj
     pt = port(s, obj)
     s = put_obj(s, obj, replace(pt, closed=True, queue=()))

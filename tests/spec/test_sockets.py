@@ -116,3 +116,22 @@ def test_posix_errno_total_and_linux_numbered() -> None:
     if host.EBADF == 9:  # on Linux hosts the numbers are the host's own
         for name, value in ERRNO_VALUES.items():
             assert getattr(host, name) == value, name
+
+
+def test_posix_close_self_connected_socket(world: Callable[..., World]) -> None:
+    """POSIX-CLOSE on a socket connected to its own name: the revocation takes
+    its peer capability too, and the close still succeeds."""
+    w = world(1)
+    fd = w.ok(1, Socket())
+    w.ok(1, SockBind(fd, "me"))
+    w.ok(1, SockConnect(fd, "me"))
+    assert w.ok(1, SockSend(fd, b"loop")) == 4
+    assert w.ok(1, SockClose(fd)) == 1
+    assert len(w.s.caps) == 0
+    fd = w.ok(1, Socket())
+    w.ok(1, SockBind(fd, "me"))
+    w.ok(1, SockConnect(fd, "me"))
+    from veridian_ipc.spec.syscalls import Kill
+
+    w.ok(0, Kill(1))
+    assert len(w.s.caps) == 0
