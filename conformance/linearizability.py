@@ -56,6 +56,7 @@ response closed the window.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -268,6 +269,10 @@ def _entries(calls: Sequence[Call]) -> list[int]:
     return [e for _, _, e in events]
 
 
+def _interval(c: Call) -> tuple[int, float]:
+    return c.invoked, math.inf if c.responded is None else c.responded
+
+
 def validate(calls: Sequence[Call]) -> None:
     """Refuse a history the spec cannot stand for: one process with two calls
     in progress at once (PROC-STATUS: a process issues one call at a time)."""
@@ -275,7 +280,7 @@ def validate(calls: Sequence[Call]) -> None:
     for c in calls:
         by_pid.setdefault(c.pid, []).append(c)
     for pid, cs in by_pid.items():
-        cs.sort(key=lambda c: c.invoked)
+        cs.sort(key=_interval)
         for a, b in itertools.pairwise(cs):
             if a.responded is None or a.responded > b.invoked:
                 raise ValueError(
