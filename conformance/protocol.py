@@ -92,6 +92,9 @@ class ProcessDriver:
     # -- process ---------------------------------------------------------------------
 
     def _start(self) -> None:
+        self._kill()
+        if self.stderr is not None:
+            self.stderr.close()
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives with the process)
         try:
             self.proc = subprocess.Popen(
@@ -102,6 +105,8 @@ class ProcessDriver:
                 bufsize=0,
             )
         except OSError as exc:
+            self.stderr.close()
+            self.stderr = None
             raise TargetFailure(f"cannot start target {self.name!r}: {exc}") from None
         self.buffer = b""
         self._send({"type": "hello", "protocol": PROTOCOL, "version": VERSION})
@@ -134,14 +139,26 @@ class ProcessDriver:
         return f"\n--- target stderr (end) ---\n{tail}" if tail else ""
 
     def _kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=5)
+        """End the program (it is ours: started by this driver) and its pipes."""
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
     def _fail(self, what: str) -> NoReturn:
         self._kill()
-        raise TargetFailure(f"target {self.name!r} {what}{self._stderr_tail()}")
+        tail = self._stderr_tail()
+        if self.stderr is not None:
+            self.stderr.close()
+            self.stderr = None
+        raise TargetFailure(f"target {self.name!r} {what}{tail}")
 
     def _send(self, msg: Data) -> None:
         assert self.proc is not None
@@ -247,7 +264,8 @@ class ProcessDriver:
                 self.proc.stdin.close()
                 self.proc.wait(timeout=2)
             except (OSError, ValueError, subprocess.TimeoutExpired):
-                self._kill()
+                pass
+        self._kill()
         if self.stderr is not None:
             self.stderr.close()
             self.stderr = None

@@ -1,0 +1,6 @@
+"""Declares a feature group that does not exist."""
+
+from _common import handshake, read
+
+handshake(["caps", "teleportation"])
+read()
