@@ -33,7 +33,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal, NamedTuple, TypeVar
+from typing import Literal, TypeVar
 
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.errors import IpcError
@@ -47,14 +47,14 @@ from .messages import take_delivery
 from .sockets import errno_of
 from .state import Buffer as KBuffer
 from .state import Channel as KChannel
-from .state import KObject, Waiter
-from .state import Message as KMessage
+from .state import KObject, Message, Waiter
 from .state import Port as KPort
 from .state import Process as KProcess
 from .store import E_TIMEOUT, wake
 from .timeouts import advance_to
 
 T = TypeVar("T")
+new_tuple = tuple.__new__
 
 #: Ticks per second of the monotonic clock (one tick is a microsecond).
 TICKS_PER_SECOND = 1_000_000
@@ -74,17 +74,6 @@ def _check(result: Result, what: str = "") -> object:
         raise IpcException(result.error, what)
     assert isinstance(result, Ok)
     return result.value
-
-
-class Message(NamedTuple):
-    """A received synchronous message; ``caps`` are the receiver's new handle
-    objects (``None`` for a capability revoked in flight, MSG-INFLIGHT-REVOKE)."""
-
-    sender: int
-    msg_type: int
-    flags: int
-    data: bytes
-    caps: tuple[Handle | None, ...]
 
 
 class System:
@@ -260,14 +249,26 @@ class Handle:
     dropped, revoked or sent away fails with ``InvalidCapability``.
     """
 
-    __slots__ = ("_kp", "_lock", "_sys", "handle", "process")
+    __slots__ = (
+        "_acquire",
+        "_handles",
+        "_kp",
+        "_lock",
+        "_release",
+        "_sys",
+        "handle",
+        "process",
+    )
 
     def __init__(self, process: Process, handle: int) -> None:
         self.process = process
         self.handle = handle
         self._sys = process.system
         self._lock = process.system.lock
+        self._acquire = self._lock.acquire
+        self._release = self._lock.release
         self._kp = process._kp
+        self._handles = process._kp.handles
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(pid={self.process.pid}, handle={self.handle})"
@@ -370,58 +371,68 @@ class Port(Handle):
         capabilities) appends straight to the queue after the same checks the
         rule makes; anything else goes through the rule itself.
         """
-        with self._lock:
-            cap = self._kp.handles.get(self.handle)
+        self._acquire()
+        try:
+            cap = self._handles.get(self.handle)
             if (
                 cap is not None
                 and cap.rights & SEND
                 and type(data) is bytes
                 and len(data) <= MAX_INLINE_DATA
                 and type(msg_type) is int
-                and 0 <= msg_type <= MAX_U32
                 and type(flags) is int
+                and 0 <= msg_type <= MAX_U32
                 and 0 <= flags <= MAX_FLAGS
             ):
                 port = cap.obj
-                if type(port) is KPort and not port.closed and port.filter is None:
-                    q = port.queue
-                    if q is not None and not port.waiters and len(q) < port.capacity:
-                        q.append(KMessage(self._kp.pid, msg_type, flags, data, ()))
-                        if port.watchers:
-                            for cb in port.watchers:
-                                cb()
-                        return
+                q = port.queue if type(port) is KPort else None
+                if (
+                    q is not None
+                    and port.filter is None  # type: ignore[attr-defined]
+                    and not port.closed
+                    and not port.waiters  # type: ignore[attr-defined]
+                    and len(q) < port.capacity  # type: ignore[attr-defined]
+                ):
+                    q.append(
+                        new_tuple(Message, (self._kp.pid, msg_type, flags, data, ()))
+                    )
+                    if port.watchers:
+                        for cb in port.watchers:
+                            cb()
+                    return
             self._sys._sync_clock()
             r = self._sys.kernel.apply(
                 self._kp.pid, sc.Send(self.handle, msg_type, flags, data)
             )
+        finally:
+            self._release()
         if type(r) is Err:
             raise IpcException(r.error, "send")
 
     def receive_nowait(self) -> Message:
         """The oldest message, or ``WouldBlock`` (PORT-RECEIVE, timeout 0)."""
-        with self._lock:
-            cap = self._kp.handles.get(self.handle)
+        self._acquire()
+        try:
+            cap = self._handles.get(self.handle)
             if cap is not None and cap.rights & RECEIVE:
                 port = cap.obj
-                if type(port) is KPort:
-                    q = port.queue
-                    if q:
-                        msg = q.popleft()
-                        if port.watchers:
-                            for cb in port.watchers:
-                                cb()
-                        if not msg.caps:
-                            return Message(
-                                msg.sender, msg.msg_type, msg.flags, msg.data, ()
-                            )
-                        return self._deliver(take_delivery(self._kp, msg))
+                q = port.queue if type(port) is KPort else None
+                if q:
+                    msg: Message = q.popleft()
+                    if port.watchers:
+                        for cb in port.watchers:
+                            cb()
+                    if not msg.caps:
+                        return msg
+                    return self._deliver(take_delivery(self._kp, msg))
             r = self._sys.kernel.apply(self._kp.pid, sc.Receive(self.handle, 0))
             if type(r) is Err:
                 raise IpcException(r.error, "receive")
             assert isinstance(r, Ok)
             assert isinstance(r.value, Delivered)
             return self._deliver(r.value)
+        finally:
+            self._release()
 
     def _deliver(self, d: Delivered) -> Message:
         """A ``Delivered`` as a ``Message`` with facade handle objects (lock held)."""

@@ -157,6 +157,7 @@ def transfer_buffer(st: State, p: Process, op: TransferBuffer) -> Result:
         return FAIL[err]
     buf = bcap.obj
     rights = bcap.rights
+    assert buf.caps is not None
     for cap in list(buf.caps):
         if cap.obj is buf:
             destroy(st, cap)

@@ -88,13 +88,16 @@ def revoke(st: State, p: Process, op: Revoke) -> Result:
 def descendants(cap: Cap) -> list[Cap]:
     """Every strict descendant of ``cap``, parents before children."""
     out: list[Cap] = []
+    if not cap.children:
+        return out
     todo = list(cap.children)
     i = 0
     while i < len(todo):
         c = todo[i]
         i += 1
         out.append(c)
-        todo.extend(c.children)
+        if c.children:
+            todo.extend(c.children)
     return out
 
 
@@ -102,8 +105,12 @@ def new_cap(obj: KObject, rights: int, parent: Cap | None) -> Cap:
     """A new capability node (held nowhere yet), a child of ``parent``."""
     cap = Cap(obj, rights, parent)
     if parent is not None:
-        parent.children.add(cap)
-    obj.caps.add(cap)
+        if parent.children is None:
+            parent.children = {cap}
+        else:
+            parent.children.add(cap)
+    if obj.caps is not None:
+        obj.caps.add(cap)
     return cap
 
 
@@ -170,14 +177,18 @@ def destroy(st: State, cap: Cap) -> None:
     detach(st, cap)
     parent = cap.parent
     children = cap.children
-    for child in children:
-        child.parent = parent
+    if children:
+        for child in children:
+            child.parent = parent
     if parent is not None:
+        assert parent.children is not None
         parent.children.discard(cap)
-        parent.children |= children
-    cap.children = set()
+        if children:
+            parent.children |= children
+    cap.children = None
     cap.parent = None
-    cap.obj.caps.discard(cap)
+    if cap.obj.caps is not None:
+        cap.obj.caps.discard(cap)
 
 
 def release_views(views: list[memoryview] | None) -> None:

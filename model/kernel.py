@@ -113,6 +113,18 @@ class Statistics:
     clock: int
 
 
+def count_caps(st: State) -> int:
+    """Every live capability: in handle tables, bindings, sockets, in flight."""
+    n = len(st.namespace)
+    for p in st.processes.values():
+        n += len(p.handles)
+        n += sum(1 if e.peer is None else 2 for e in p.fds.values())
+    for o in st.objects.values():
+        if isinstance(o, Port) and o.queue:
+            n += sum(1 for m in o.queue for c in m.caps if c is not None)
+    return n
+
+
 class Kernel:
     """The model: the spec's operation surface on a mutable, fast state."""
 
@@ -170,7 +182,7 @@ class Kernel:
             ports=sum(1 for o in objs if isinstance(o, Port)),
             channels=sum(1 for o in objs if isinstance(o, Channel)),
             buffers=sum(1 for o in objs if isinstance(o, Buffer)),
-            capabilities=sum(len(o.caps) for o in objs),
+            capabilities=count_caps(st),
             bindings=len(st.namespace),
             clock=st.clock,
         )

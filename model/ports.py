@@ -32,6 +32,7 @@ from .store import (
     wake,
 )
 
+new_tuple = tuple.__new__
 E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
 E_PORT_FULL = FAIL[IpcError.PortFull]
 
@@ -121,10 +122,10 @@ def commit_offer(
     if f is not None:
         take_token(f, st.clock)
     if caps:
-        msg = Message(sender, msg_type, flags, data, list(caps))
+        msg = new_tuple(Message, (sender, msg_type, flags, data, list(caps)))
         put_in_flight(st, caps, msg)
     else:
-        msg = Message(sender, msg_type, flags, data, ())
+        msg = new_tuple(Message, (sender, msg_type, flags, data, ()))
     if port.waiters:
         hand_off(st, port, msg)
     else:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import mmap
 from collections import deque
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final, NamedTuple
 
 from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.results import Result
@@ -75,7 +75,7 @@ class Cap:
         self.obj: KObject = obj
         self.rights = rights
         self.parent = parent
-        self.children: set[Cap] = set()
+        self.children: set[Cap] | None = None  # created on first derive
         self.where = NOWHERE
         self.proc: Process | None = None  # AT_HANDLE / IN_SOCKET_*
         self.handle = 0  # AT_HANDLE
@@ -86,24 +86,21 @@ class Cap:
         self.waiters: list[Waiter] | None = None  # receives waiting through it
 
 
-class Message:
-    """A synchronous message queued on a port (MSG-LIMITS, MSG-SENDER)."""
+class Message(NamedTuple):
+    """A synchronous message (MSG-LIMITS, MSG-SENDER).
 
-    __slots__ = ("caps", "data", "flags", "msg_type", "sender")
+    Queued on a port, ``caps`` is a list of the ``Cap`` nodes in flight (a slot
+    becomes ``None`` when its capability is revoked, MSG-INFLIGHT-REVOKE) or
+    ``()``. The facade hands the same record to a receiver when it carries no
+    capabilities, and a copy with the receiver's handle objects otherwise.
+    Built with ``tuple.__new__(Message, ...)`` on hot paths.
+    """
 
-    def __init__(
-        self,
-        sender: int,
-        msg_type: int,
-        flags: int,
-        data: bytes,
-        caps: list[Cap | None] | tuple[()],
-    ) -> None:
-        self.sender = sender
-        self.msg_type = msg_type
-        self.flags = flags
-        self.data = data
-        self.caps = caps
+    sender: int
+    msg_type: int
+    flags: int
+    data: bytes
+    caps: Any
 
 
 class Filter:
@@ -142,7 +139,9 @@ class KObject:
 
     def __init__(self, obj_id: int) -> None:
         self.id = obj_id
-        self.caps: set[Cap] = set()
+        # Every capability naming the object; kept for buffers only, whose
+        # ownership transfer destroys them all (BUF-TRANSFER).
+        self.caps: set[Cap] | None = None
         self.closed = False
         # Callbacks run (under the kernel lock) after the object's state changed;
         # the facade uses them to wake threads and tasks waiting on a channel.
@@ -188,6 +187,7 @@ class Buffer(KObject):
         super().__init__(obj_id)
         self.size = size
         self.mem = mmap.mmap(-1, size)
+        self.caps = set()
 
 
 class Mapping:
