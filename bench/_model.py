@@ -9,13 +9,16 @@ their construction is part of the measured cost.
 
 from __future__ import annotations
 
+import threading
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from _harness import Loop
+from _peers import JOIN_SECONDS
 
+from veridian_ipc.model.api import Handle, System
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import Delivered, Ok, Result
 from veridian_ipc.spec.names import Config
@@ -37,8 +40,6 @@ from veridian_ipc.spec.syscalls import (
 #: Room for the footprint row's objects and the batch row's rings.
 BENCH_CONFIG = Config(max_port_capacity=4096, max_channel_capacity=4096)
 
-PATH = "Kernel.apply"
-
 
 def ok(r: Result) -> Any:
     """The value of a set-up step that must succeed."""
@@ -47,8 +48,8 @@ def ok(r: Result) -> Any:
     return r.value
 
 
-def sync_loop(data: bytes) -> Loop:
-    """Send one message on a port and receive it, in one thread."""
+def sync_apply_loop(data: bytes) -> Loop:
+    """Send one message on a port and receive it through ``Kernel.apply``."""
     k = Kernel(1, BENCH_CONFIG)
     h = ok(k.apply(1, CreatePort(16)))
     send, recv = Send(h, 0, 0, data), Receive(h, 0)
@@ -65,10 +66,8 @@ def sync_loop(data: bytes) -> Loop:
     return loop
 
 
-def caps_loop(data: bytes, count: int = 4) -> Loop:
-    """Send one message carrying ``count`` capabilities and receive it; the
-    capabilities move (MSG-TRANSFER), so the next send carries the receiver's
-    new handles."""
+def caps_apply_loop(data: bytes, count: int = 4) -> Loop:
+    """The capability transfer through ``Kernel.apply``."""
     k = Kernel(1, BENCH_CONFIG)
     h = ok(k.apply(1, CreatePort(16)))
     carried = tuple(ok(k.apply(1, CreateChannel(1, 1))) for _ in range(count))
@@ -144,8 +143,8 @@ def refused_loops() -> tuple[Loop, Loop]:
     return rights, lookup
 
 
-def batch_loop(items: tuple[bytes, ...]) -> Loop:
-    """One batched send of ``items`` on a channel and one batched receive."""
+def batch_apply_loop(items: tuple[bytes, ...]) -> Loop:
+    """The batch through ``Kernel.apply``."""
     k = Kernel(1, BENCH_CONFIG)
     size = max(len(x) for x in items)
     h = ok(k.apply(1, CreateChannel(len(items) * 2, size)))
@@ -237,10 +236,104 @@ def _rss() -> int:
         return 0
 
 
-PINGPONG_PATH = ""
+# -- the thread-safe facade (veridian_ipc.model.api) ------------------------------
+
+PATH = "model.api Port.send_nowait + Port.receive_nowait"
+BATCH_PATH = "model.api Channel.send_batch + Channel.receive_batch"
+CAPS_PATH = "model.api Port.send(caps=...) + Port.receive_nowait"
+PINGPONG_PATH = "model.api Port.send_nowait + Port.receive (blocking)"
 
 
-def pingpong(data: bytes) -> tuple[Loop, Callable[[], None]] | None:
-    """Round trips between two threads through two ports: needs the model's
-    blocking, thread-safe facade; None where the model has none."""
-    return None
+def sync_loop(data: bytes) -> Loop:
+    """Send one message on a port and receive it, in one thread, through the
+    facade's fast paths (no capabilities, no filter, nobody waiting)."""
+    proc = System(BENCH_CONFIG).spawn()
+    port = proc.create_port(16)
+    port.send_nowait(data)
+    if port.receive_nowait().data != data:
+        raise RuntimeError("send/receive does not round-trip")
+    send, recv = port.send_nowait, port.receive_nowait
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            send(data)
+            recv()
+
+    return loop
+
+
+def caps_loop(data: bytes, count: int = 4) -> Loop:
+    """Send one message carrying ``count`` capabilities and receive it; the
+    capabilities move (MSG-TRANSFER), so the next send carries the receiver's
+    new handles."""
+    proc = System(BENCH_CONFIG).spawn()
+    port = proc.create_port(16)
+    state: dict[str, Sequence[Handle | None]] = {
+        "caps": [proc.create_channel(1, 1) for _ in range(count)]
+    }
+    send, recv = port.send, port.receive_nowait
+
+    def loop(n: int) -> None:
+        caps = state["caps"]
+        for _ in range(n):
+            send(data, caps=caps)  # type: ignore[arg-type]
+            caps = recv().caps
+        state["caps"] = caps
+
+    loop(1)
+    if len(state["caps"]) != count or None in state["caps"]:
+        raise RuntimeError("capabilities were not transferred")
+    return loop
+
+
+def batch_loop(items: tuple[bytes, ...]) -> Loop:
+    """One batched send of ``items`` on a channel and one batched receive."""
+    proc = System(BENCH_CONFIG).spawn()
+    chan = proc.create_channel(len(items) * 2, max(len(x) for x in items))
+    chan.send_batch(items)
+    if chan.receive_batch(len(items)) != list(items):
+        raise RuntimeError("batch does not round-trip")
+    send, recv, count = chan.send_batch, chan.receive_batch, len(items)
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            send(items)
+            recv(count)
+
+    return loop
+
+
+def pingpong(data: bytes) -> tuple[Loop, Callable[[], None]]:
+    """Round trips between two threads (two processes): ``ping`` carries the
+    message out, an echo thread sends it back on ``pong``; each side waits in
+    a blocking receive."""
+    system = System(BENCH_CONFIG)
+    a, b = system.spawn(), system.spawn()
+    ping_a = a.create_port(16)
+    ping_a.bind("ping")
+    ping_b = b.namespace.lookup("ping")
+    pong_b = b.create_port(16)
+    pong_b.bind("pong")
+    pong_a = a.namespace.lookup("pong")
+
+    def echo() -> None:
+        recv, send = ping_b.receive, pong_b.send_nowait
+        while data := recv(timeout=JOIN_SECONDS).data:
+            send(data)
+
+    t = threading.Thread(target=echo, name="bench-echo-model", daemon=True)
+    t.start()
+    send, recv = ping_a.send_nowait, pong_a.receive
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            send(data)
+            recv()
+
+    def close() -> None:
+        ping_a.send_nowait(b"")
+        t.join(JOIN_SECONDS)
+        if t.is_alive():
+            raise RuntimeError("the model's echo thread did not stop")
+
+    return loop, close

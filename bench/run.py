@@ -58,7 +58,7 @@ class Run:
         self.verbose = verbose
         self.rows: list[Row] = []
         self.skipped: list[dict[str, str]] = []
-        self._closers: list[Callable[[], None]] = []
+        self.closers: list[Callable[[], None]] = []
 
     def note(self, text: str) -> None:
         print(f"note: {text}", file=sys.stderr, flush=True)
@@ -75,12 +75,12 @@ class Run:
             self.skipped.append({"name": name, "reason": f"{e} is not installed"})
             self.note(f"skipping optional peer {name}: {e} is not installed")
             return None
-        self._closers.append(close)
+        self.closers.append(close)
         return loop
 
     def close_peers(self) -> None:
-        while self._closers:
-            self._closers.pop()()
+        while self.closers:
+            self.closers.pop()()
 
     def add(self, row: Row) -> Row:
         self.rows.append(row)
@@ -146,6 +146,7 @@ def bench_sync(run: Run) -> None:
     """Small synchronous message, one thread: send + receive of 64 bytes."""
     loops: dict[str, tuple[str, Loop]] = {
         "model": ("model", _model.sync_loop(DATA)),
+        "model, Kernel.apply": ("model", _model.sync_apply_loop(DATA)),
         "floor": ("floor", _peers.floor_sync(DATA)[0]),
     }
     for label, factory in _peers.SYNC_PEERS.items():
@@ -165,6 +166,7 @@ def bench_sync(run: Run) -> None:
         )
     finally:
         run.close_peers()
+    rows["model, Kernel.apply"].variant = "model: Kernel.apply"
     m = rows["model"]
     m.target = "<= 1000 ns; aim <= 3x floor"
     m.meets_target = m.median <= 1000
@@ -181,6 +183,7 @@ def bench_caps(run: Run) -> None:
     """The same with 4 capabilities moved by every message."""
     loops: dict[str, tuple[str, Loop]] = {
         "model, 4 caps": ("model", _model.caps_loop(DATA, 4)),
+        "model, 4 caps, Kernel.apply": ("model", _model.caps_apply_loop(DATA, 4)),
         "model, no caps": ("model", _model.sync_loop(DATA)),
         "floor": ("floor", _peers.floor_sync(DATA)[0]),
     }
@@ -190,8 +193,10 @@ def bench_caps(run: Run) -> None:
     m = rows["model, 4 caps"]
     m.variant = "model (4 caps)"
     rows["model, no caps"].variant = "model (no caps)"
+    rows["model, 4 caps, Kernel.apply"].variant = "model (4 caps): Kernel.apply"
     m.target = "<= 2000 ns"
     m.meets_target = m.median <= 2000
+    m.note = f"path: {_model.CAPS_PATH}"
     m.extra["vs_no_caps"] = round(m.median / rows["model, no caps"].median, 3)
 
 
@@ -237,16 +242,9 @@ def bench_rights(run: Run) -> None:
 def bench_pingpong(run: Run) -> None:
     """Round trips between two threads through a port, against the peers."""
     loops: dict[str, tuple[str, Loop]] = {}
-    model = _model.pingpong(DATA)
-    if model is None:
-        run.skipped.append(
-            {"name": "model ping-pong", "reason": "the model has no blocking facade"}
-        )
-        run.note("model ping-pong skipped: the model has no blocking facade yet")
-    else:
-        loop, close = model
-        run._closers.append(close)
-        loops["model"] = ("model", loop)
+    loop, close = _model.pingpong(DATA)
+    run.closers.append(close)
+    loops["model"] = ("model", loop)
     for label, factory in _peers.PINGPONG_PEERS.items():
         peer = run.peer(
             label, functools.partial(factory, DATA), label in _peers.OPTIONAL
@@ -276,6 +274,7 @@ def bench_batch(run: Run) -> None:
     """Batched channel send and receive of 64 messages of 64 bytes."""
     loops: dict[str, tuple[str, Loop]] = {
         "model": ("model", _model.batch_loop(BATCH)),
+        "model, Kernel.apply": ("model", _model.batch_apply_loop(BATCH)),
         "floor": ("floor", _peers.floor_batch(BATCH)[0]),
     }
     for label, factory in _peers.BATCH_PEERS.items():
@@ -296,10 +295,11 @@ def bench_batch(run: Run) -> None:
         )
     finally:
         run.close_peers()
+    rows["model, Kernel.apply"].variant = "model: Kernel.apply"
     m = rows["model"]
     m.target = ">= 2 M msg/s"
     m.meets_target = m.median >= 2e6
-    m.note = f"path: {_model.PATH}"
+    m.note = f"path: {_model.BATCH_PATH}"
 
 
 def _traced(make: Callable[[], object], count: int) -> float:

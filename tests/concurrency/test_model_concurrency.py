@@ -1,15 +1,21 @@
 """The model under real threads: every concurrent history is linearizable.
 
 Several threads, each its own process, run random programs against one model
-kernel (sends, try- and blocking receives, channel sends and receives, batches,
-a close racing with all of them); every call is recorded with its interval
-(``conformance.linearizability.Recorder``) and the history is checked against
-the spec. A controller closes everything at the end, which must wake every
-blocked receiver, then drains what is left, so the check also sees that no
-message was lost or delivered twice. Every wait is bounded: a thread that does
-not finish is reported as a hang, with the history so far.
+system: sends (fast path and waiting on a full port), try- and waiting receives
+(with and without real-time timeouts), channel sends and receives (single,
+batched, waiting), and a close racing with all of them. Every call is recorded
+with its interval (``conformance.linearizability.Recorder``) and the history is
+checked against the spec. A controller closes everything at the end, which must
+wake every waiting thread, then drains what is left, so the check also sees
+that no message was lost or delivered twice. Every wait is bounded: a thread
+that does not finish is reported as a hang, with the history so far.
 
-The rounds use fixed seeds (the thread schedule still varies from run to run),
+Two drivers: the model's thread-safe facade (``veridian_ipc.model.api``), and
+``Kernel.apply`` serialised under one lock with the spec's own blocking
+protocol (``Receive`` then ``Resume``). Deliberately broken drivers must be
+caught (negative controls).
+
+The rounds use fixed seeds (the thread schedule still varies from run to run)
 and a short switch interval, so threads interleave inside the model's calls.
 """
 
@@ -35,6 +41,7 @@ from veridian_ipc.conformance.linearizability import (
     blocking_receive,
     check,
 )
+from veridian_ipc.model.api import Channel, IpcException, Message, Port, System
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import BLOCKED, Delivered, Err, IpcError, Ok, Result, step
 from veridian_ipc.spec.names import Config
@@ -59,71 +66,50 @@ from veridian_ipc.spec.syscalls import (
 #: Upper bound of any single wait in this module (a hang, not a slow machine).
 WAIT_SECONDS = 20.0
 WORKERS = 4
-OPS_PER_WORKER = 20
-ROUNDS = 24
-MAX_FEEDS = 2 * WORKERS
+OPS_PER_WORKER = 30
+ROUNDS = 30
+MAX_NUDGES = 2 * WORKERS
 CONFIG = Config(max_port_capacity=8, max_channel_capacity=8, max_channel_message=16)
 
-PORT = 1  # every process's handle to the shared port
-CHANNEL = 2  # every process's handle to the shared channel
+PORT = 1  # every process's handle to the shared port (capacity 2)
+CHANNEL = 2  # every process's handle to the shared channel (4 slots)
+
+E_WOULD_BLOCK: Result = Err(IpcError.WouldBlock)
+E_TIMEOUT: Result = Err(IpcError.Timeout)
 
 
 class Hang(AssertionError):
     """A call or a thread did not finish within ``WAIT_SECONDS``."""
 
 
+# -- drivers ----------------------------------------------------------------------
+
+
 class Driver(Protocol):
-    """How a test thread reaches the model."""
+    """How a test thread reaches the model; every result in the spec's terms."""
 
-    name: str
-
-    def call(self, pid: int, op: Operation) -> Result:
-        """A call that never waits; the spec's result."""
-        ...
-
-    def receive(self, pid: int, handle: int) -> Result:
-        """A receive that waits until a message, a close or a revoke ends it."""
-        ...
-
-
-class LockedKernel:
-    """``Kernel.apply`` serialised under one lock, with waiting receives.
-
-    A waiting receive is the spec's own protocol: ``Receive(h, None)``; when
-    that blocks, the thread sleeps on a condition that every call signals, and
-    collects the outcome with ``Resume`` once the kernel has woken it.
-    """
-
-    name = "Kernel.apply under a lock"
-
-    def __init__(self, kernel: Kernel) -> None:
-        self.kernel = kernel
-        self.cond = threading.Condition()
+    timeouts: bool
+    """Whether waiting calls may have a real-time timeout."""
 
     def call(self, pid: int, op: Operation) -> Result:
-        with self.cond:
-            r = self.kernel.apply(pid, op)
-            self.cond.notify_all()
-            return r
+        """A call that never waits."""
+        ...
 
-    def receive(self, pid: int, handle: int) -> Result:
-        deadline = time.monotonic() + WAIT_SECONDS
-        with self.cond:
-            r = self.kernel.apply(pid, Receive(handle, None))
-            self.cond.notify_all()
-            if r != Ok(BLOCKED):
-                return r
-            while (r := self.kernel.apply(pid, Resume())) == Err(IpcError.WouldBlock):
-                left = deadline - time.monotonic()
-                if left <= 0 or not self.cond.wait(left):
-                    raise Hang(f"pid {pid}: receive on {handle} never woke")
-            return r
+    def receive(self, pid: int, timeout: float | None) -> Result:
+        """Receive on the port, waiting for a message, a close or the timeout."""
+        ...
 
+    def send(self, pid: int, data: bytes, timeout: float | None) -> Result:
+        """Send on the port, waiting for room (``PortFull`` once timed out)."""
+        ...
 
-DRIVERS: dict[str, Callable[[Kernel], Driver]] = {"locked-kernel": LockedKernel}
+    def channel_send(self, pid: int, data: bytes, timeout: float | None) -> Result:
+        """Send on the channel, waiting for a slot (``WouldBlock`` once timed out)."""
+        ...
 
-
-# -- set-up ---------------------------------------------------------------------------
+    def channel_receive(self, pid: int, timeout: float | None) -> Result:
+        """Receive from the channel, waiting (``WouldBlock`` once timed out)."""
+        ...
 
 
 def setup_ops(processes: int) -> Iterator[tuple[int, Operation, Result | None]]:
@@ -137,25 +123,175 @@ def setup_ops(processes: int) -> Iterator[tuple[int, Operation, Result | None]]:
         yield 1, Derive(CHANNEL, 0x0F), None  # a copy to give away
     for pid in range(2, processes + 1):
         # pid 1's copies are handles 3, 4, ...; each moves to ``pid``'s table.
-        copy = pid + 1
-        yield 1, Send(PORT, 0, 0, b"", (copy,)), Ok(None)
+        yield 1, Send(PORT, 0, 0, b"", (pid + 1,)), Ok(None)
         yield pid, Receive(PORT, 0), None
+    for pid in range(1, processes + 1):
+        yield pid, ChannelReceive(CHANNEL), E_WOULD_BLOCK  # handle 2 is the channel
 
 
-def prepared(processes: int) -> tuple[Kernel, KernelState]:
-    """The model and the spec after the same set-up, checked step by step."""
-    kernel = Kernel(processes, CONFIG)
+def prepare(apply: Callable[[int, Operation], Result], processes: int) -> KernelState:
+    """Run the set-up on the model (``apply``) and on the spec, checking that
+    they agree step by step; returns the spec state the history starts from."""
     s = initial_state(processes, CONFIG)
     for pid, op, expected in setup_ops(processes):
         s, r = step(s, pid, op)
-        got = kernel.apply(pid, op)
+        got = apply(pid, op)
         assert got == r, f"set-up {op!r}: model {got!r}, spec {r!r}"
         if expected is not None:
             assert r == expected, f"set-up {op!r}: {r!r}"
-    for pid in range(2, processes + 1):
-        assert kernel.apply(pid, ChannelReceive(CHANNEL)) == Err(IpcError.WouldBlock)
-        s, _ = step(s, pid, ChannelReceive(CHANNEL))
-    return kernel, s
+    return s
+
+
+def _delivered(m: Message) -> Delivered:
+    caps = tuple(None if c is None else c.handle for c in m.caps)
+    return Delivered(m.sender, m.msg_type, m.flags, m.data, caps)
+
+
+class Facade:
+    """The model's thread-safe facade, one ``Process`` per thread, fast paths
+    (``*_nowait``) for the calls that never wait."""
+
+    timeouts = True
+
+    def __init__(self, processes: int) -> None:
+        self.system = System(CONFIG)
+        procs = {}
+        for _ in range(processes):
+            p = self.system.spawn()
+            procs[p.pid] = p
+        self.initial = prepare(self.system.apply, processes)
+        self.ports = {pid: Port(p, PORT) for pid, p in procs.items()}
+        self.chans = {pid: Channel(p, CHANNEL) for pid, p in procs.items()}
+
+    def waiters(self) -> int:
+        with self.system.lock:
+            return len(self.ports[1]._kp.handles[PORT].obj.waiters or ())  # type: ignore[attr-defined]
+
+    def _run(self, fn: Callable[[], object], timed_out: Result | None = None) -> Result:
+        try:
+            value = fn()
+        except IpcException as e:
+            if e.error is IpcError.Timeout and timed_out is not None:
+                return timed_out
+            return Err(e.error)
+        if isinstance(value, Message):
+            return Ok(_delivered(value))
+        if isinstance(value, list):
+            return Ok(tuple(value))
+        return Ok(value)  # type: ignore[arg-type]
+
+    def call(self, pid: int, op: Operation) -> Result:
+        port, chan = self.ports[pid], self.chans[pid]
+        if isinstance(op, Send) and op.handle == PORT and not op.caps:
+            return self._run(lambda: port.send_nowait(op.data, op.msg_type, op.flags))
+        if isinstance(op, Receive) and op.handle == PORT and op.timeout == 0:
+            return self._run(port.receive_nowait)
+        if isinstance(op, ChannelSend) and op.handle == CHANNEL:
+            return self._run(lambda: chan.send_nowait(op.data))
+        if isinstance(op, ChannelSendBatch) and op.handle == CHANNEL:
+            return self._run(lambda: chan.send_batch(op.items))
+        if isinstance(op, ChannelReceive) and op.handle == CHANNEL:
+            return self._run(chan.receive_nowait)
+        if isinstance(op, ChannelReceiveBatch) and op.handle == CHANNEL:
+            return self._run(lambda: chan.receive_batch(op.max_count))
+        if isinstance(op, Close) and op.handle in (PORT, CHANNEL):
+            return self._run(port.close if op.handle == PORT else chan.close)
+        return self.system.apply(pid, op)
+
+    def receive(self, pid: int, timeout: float | None) -> Result:
+        return self._run(lambda: self.ports[pid].receive(timeout))
+
+    def send(self, pid: int, data: bytes, timeout: float | None) -> Result:
+        return self._run(lambda: self.ports[pid].send(data, pid, timeout=timeout))
+
+    def channel_send(self, pid: int, data: bytes, timeout: float | None) -> Result:
+        chan = self.chans[pid]
+        return self._run(lambda: chan.send_wait(data, timeout), E_WOULD_BLOCK)
+
+    def channel_receive(self, pid: int, timeout: float | None) -> Result:
+        chan = self.chans[pid]
+        return self._run(lambda: chan.receive_wait(timeout), E_WOULD_BLOCK)
+
+
+class LockedKernel:
+    """``Kernel.apply`` serialised under one lock, with waiting calls.
+
+    A waiting receive is the spec's own protocol: ``Receive(h, None)``; when
+    that blocks, the thread sleeps on a condition that every call signals, and
+    collects the outcome with ``Resume`` once the kernel has woken it. A
+    waiting send retries on every signal. No real-time timeouts (the kernel's
+    clock is logical here), so ``timeouts`` is False.
+    """
+
+    timeouts = False
+
+    def __init__(self, processes: int) -> None:
+        self.kernel = Kernel(processes, CONFIG)
+        self.cond = threading.Condition()
+        self.initial = prepare(self.kernel.apply, processes)
+
+    def waiters(self) -> int:
+        with self.cond:
+            return len(self.kernel.state.objects[1].waiters or ())  # type: ignore[attr-defined]
+
+    def call(self, pid: int, op: Operation) -> Result:
+        with self.cond:
+            r = self.kernel.apply(pid, op)
+            self.cond.notify_all()
+            return r
+
+    def _wait(self, pid: int, what: str, deadline: float) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0 or not self.cond.wait(left):
+            raise Hang(f"pid {pid}: {what} never woke")
+
+    def receive(self, pid: int, timeout: float | None) -> Result:
+        assert timeout is None, "no real-time timeouts on the locked kernel"
+        deadline = time.monotonic() + WAIT_SECONDS
+        with self.cond:
+            r = self.kernel.apply(pid, Receive(PORT, None))
+            self.cond.notify_all()
+            if r != Ok(BLOCKED):
+                return r
+            while (r := self.kernel.apply(pid, Resume())) == E_WOULD_BLOCK:
+                self._wait(pid, "receive", deadline)
+            return r
+
+    def _retry(self, pid: int, op: Operation, again: Result) -> Result:
+        deadline = time.monotonic() + WAIT_SECONDS
+        with self.cond:
+            while (r := self.kernel.apply(pid, op)) == again:
+                self._wait(pid, type(op).__name__, deadline)
+            self.cond.notify_all()
+            return r
+
+    def send(self, pid: int, data: bytes, timeout: float | None) -> Result:
+        assert timeout is None, "no real-time timeouts on the locked kernel"
+        return self._retry(pid, Send(PORT, pid, 0, data), Err(IpcError.PortFull))
+
+    def channel_send(self, pid: int, data: bytes, timeout: float | None) -> Result:
+        assert timeout is None, "no real-time timeouts on the locked kernel"
+        return self._retry(pid, ChannelSend(CHANNEL, data), E_WOULD_BLOCK)
+
+    def channel_receive(self, pid: int, timeout: float | None) -> Result:
+        assert timeout is None, "no real-time timeouts on the locked kernel"
+        return self._retry(pid, ChannelReceive(CHANNEL), E_WOULD_BLOCK)
+
+
+class Target(Driver, Protocol):
+    """A driver with its set-up done."""
+
+    initial: KernelState
+
+    def waiters(self) -> int:
+        """Receivers waiting on the port now."""
+        ...
+
+
+DRIVERS: dict[str, Callable[[int], Target]] = {
+    "facade": Facade,
+    "locked-kernel": LockedKernel,
+}
 
 
 # -- programs ----------------------------------------------------------------------
@@ -163,32 +299,86 @@ def prepared(processes: int) -> tuple[Kernel, KernelState]:
 
 @dataclass(frozen=True)
 class Action:
-    """One call of a worker: an operation, or a waiting receive."""
+    """One call of a worker. ``kind`` is ``call`` (``op``, never waits) or one
+    of the waiting calls: ``receive``, ``send``, ``channel_send``,
+    ``channel_receive`` (with ``data`` and ``timeout``)."""
 
-    op: Operation | None  # None: a waiting receive on the port
+    kind: str
+    op: Operation | None = None
+    data: bytes = b""
+    timeout: float | None = None
+
+    @property
+    def waits(self) -> bool:
+        return self.kind != "call"
+
+    def run(self, drv: Driver, pid: int) -> Result:
+        if self.kind == "call":
+            assert self.op is not None
+            return drv.call(pid, self.op)
+        if self.kind == "receive":
+            return drv.receive(pid, self.timeout)
+        if self.kind == "send":
+            return drv.send(pid, self.data, self.timeout)
+        if self.kind == "channel_send":
+            return drv.channel_send(pid, self.data, self.timeout)
+        assert self.kind == "channel_receive"
+        return drv.channel_receive(pid, self.timeout)
+
+    def steps(self, pid: int, result: Result) -> tuple[StepOp, ...]:
+        """The spec steps this call stands for, given how it ended. A waiting
+        send or channel call linearizes at its last attempt: the one that
+        succeeded, or the one that found no room when it gave up."""
+        if self.kind == "call":
+            assert self.op is not None
+            return (self.op,)
+        if self.kind == "receive":
+            return blocking_receive(PORT, result)
+        if self.kind == "send":
+            return (Send(PORT, pid, 0, self.data),)
+        if self.kind == "channel_send":
+            return (ChannelSend(CHANNEL, self.data),)
+        return (ChannelReceive(CHANNEL),)
 
 
-def program(rnd: random.Random, pid: int, count: int) -> list[Action]:
-    """A random program for worker ``pid``; messages are unique per sender."""
+def program(rnd: random.Random, pid: int, count: int, timeouts: bool) -> list[Action]:
+    """A random program for worker ``pid``; payloads are unique per sender."""
+
+    def timeout() -> float | None:
+        if not timeouts or rnd.random() < 0.5:
+            return None
+        return rnd.uniform(0.0002, 0.003)
+
     out: list[Action] = []
     for i in range(count):
         tag = f"{pid}.{i}".encode()
         x = rnd.random()
-        if x < 0.30:
-            out.append(Action(Send(PORT, pid, 0, tag)))
-        elif x < 0.42:
-            out.append(Action(Receive(PORT, 0)))
-        elif x < 0.58:
-            out.append(Action(None))
-        elif x < 0.70:
-            out.append(Action(ChannelSend(CHANNEL, tag)))
-        elif x < 0.76:
-            out.append(Action(ChannelSendBatch(CHANNEL, (tag + b"a", tag + b"b"))))
-        elif x < 0.88:
-            out.append(Action(ChannelReceive(CHANNEL)))
+        if x < 0.20:
+            out.append(Action("call", Send(PORT, pid, 0, tag)))
+        elif x < 0.28:
+            out.append(Action("send", data=tag, timeout=timeout()))
+        elif x < 0.38:
+            out.append(Action("call", Receive(PORT, 0)))
+        elif x < 0.54:
+            out.append(Action("receive", timeout=timeout()))
+        elif x < 0.64:
+            out.append(Action("call", ChannelSend(CHANNEL, tag)))
+        elif x < 0.69:
+            out.append(
+                Action("call", ChannelSendBatch(CHANNEL, (tag + b"a", tag + b"b")))
+            )
+        elif x < 0.74:
+            out.append(Action("channel_send", data=tag + b"w", timeout=timeout()))
+        elif x < 0.82:
+            out.append(Action("call", ChannelReceive(CHANNEL)))
+        elif x < 0.89:
+            out.append(Action("channel_receive", timeout=timeout()))
         else:
-            out.append(Action(ChannelReceiveBatch(CHANNEL, rnd.randint(1, 3))))
+            out.append(Action("call", ChannelReceiveBatch(CHANNEL, rnd.randint(1, 3))))
     return out
+
+
+# -- one round ----------------------------------------------------------------------
 
 
 class Worker:
@@ -197,30 +387,25 @@ class Worker:
     def __init__(self, pid: int, actions: list[Action]) -> None:
         self.pid = pid
         self.actions = actions
-        self.waiting = False  # inside a waiting receive
+        self.waiting = False  # inside a call that may wait
         self.finished = threading.Event()
 
     def quiet(self) -> bool:
-        """Finished, or inside a waiting receive (which only a close may end)."""
+        """Finished, or inside a waiting call."""
         return self.finished.is_set() or self.waiting
 
 
 def perform(drv: Driver, rec: Recorder, w: Worker, action: Action) -> None:
-    pid = w.pid
-    if action.op is None:
-        w.waiting = True
-        try:
-            rec.call(
-                pid,
-                lambda r: blocking_receive(PORT, r),
-                lambda: drv.receive(pid, PORT),
-                thread=f"worker {pid}",
-            )
-        finally:
-            w.waiting = False
-    else:
-        op = action.op
-        rec.call(pid, (op,), lambda: drv.call(pid, op), thread=f"worker {pid}")
+    w.waiting = action.waits
+    try:
+        rec.call(
+            w.pid,
+            partial(action.steps, w.pid),
+            partial(action.run, drv, w.pid),
+            thread=f"worker {w.pid}",
+        )
+    finally:
+        w.waiting = False
 
 
 @dataclass
@@ -233,17 +418,18 @@ class Outcome:
 
 
 def run_round(driver: str, seed: int, racing_close: bool) -> Outcome:
-    """One round: fresh kernel, workers racing, then the controller's close and
+    """One round: fresh system, workers racing, then the controller's close and
     drain. With ``racing_close`` the controller closes while the workers run;
-    otherwise once every worker has finished or waits in a receive (the close
-    must wake them). Thread failures and hangs are in ``errors``."""
+    otherwise once every worker has finished or waits, nudging waiting workers
+    (a send for receivers, a receive for senders) a bounded number of times.
+    Thread failures and hangs are in ``errors``."""
     rnd = random.Random(seed)
     controller = WORKERS + 1
-    kernel, s0 = prepared(controller)
-    drv = DRIVERS[driver](kernel)
+    drv = DRIVERS[driver](controller)
     rec = Recorder()
     workers = [
-        Worker(pid, program(rnd, pid, OPS_PER_WORKER)) for pid in range(1, WORKERS + 1)
+        Worker(pid, program(rnd, pid, OPS_PER_WORKER, drv.timeouts))
+        for pid in range(1, WORKERS + 1)
     ]
     pauses = {w.pid: [rnd.random() < 0.3 for _ in w.actions] for w in workers}
     errors: list[str] = []
@@ -261,6 +447,9 @@ def run_round(driver: str, seed: int, racing_close: bool) -> Outcome:
         finally:
             w.finished.set()
 
+    def control(op: Operation) -> Result:
+        return rec.call(controller, (op,), partial(drv.call, controller, op), "control")
+
     threads = [
         threading.Thread(target=work, args=(w,), name=f"worker-{w.pid}", daemon=True)
         for w in workers
@@ -277,36 +466,34 @@ def run_round(driver: str, seed: int, racing_close: bool) -> Outcome:
                 break
             time.sleep(0)
     else:
-        # Whenever every worker left waits in a receive, feed one message
-        # (handed off to the first waiter), a bounded number of times.
-        feeds = 0
+        nudges = 0
         while not all(w.finished.is_set() for w in workers):
             if time.monotonic() > deadline:
-                errors.append("the workers never finished or blocked: a hang")
+                errors.append("the workers never finished or waited: a hang")
                 break
             if all(w.quiet() for w in workers):
-                if feeds == MAX_FEEDS:
+                if nudges == MAX_NUDGES:
                     break
-                feeds += 1
-                feed = Send(PORT, controller, 0, f"feed.{feeds}".encode())
-                rec.call(controller, (feed,), partial(drv.call, controller, feed))
+                nudges += 1
+                tag = f"nudge.{nudges}".encode()
+                control(Receive(PORT, 0))
+                control(Send(PORT, controller, 0, tag))
+                control(ChannelReceive(CHANNEL))
+                control(ChannelSend(CHANNEL, tag + b"c"))
             time.sleep(0.0005)
-    closes: list[Operation] = [Close(PORT), Close(CHANNEL)]
-    for op in closes:
-        rec.call(controller, (op,), partial(drv.call, controller, op), "controller")
+    control(Close(PORT))
+    control(Close(CHANNEL))
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
         if t.is_alive():
             errors.append(f"{t.name} still running after {WAIT_SECONDS} s: a hang")
-    if errors:
-        return Outcome(rec.history(), s0, errors, getattr(drv, "injected", False))
-    drain: list[Operation] = [Receive(PORT, 0), ChannelReceiveBatch(CHANNEL, 8)]
-    for op in drain:
-        while isinstance(
-            rec.call(controller, (op,), partial(drv.call, controller, op)), Ok
-        ):
+    injected = bool(getattr(drv, "injected", False))
+    if not errors:
+        while isinstance(control(Receive(PORT, 0)), Ok):
             pass
-    return Outcome(rec.history(), s0, errors, getattr(drv, "injected", False))
+        while isinstance(control(ChannelReceiveBatch(CHANNEL, 8)), Ok):
+            pass
+    return Outcome(rec.history(), drv.initial, errors, injected)
 
 
 def delivered_and_sent(history: list[Call]) -> tuple[Counter[bytes], Counter[bytes]]:
@@ -321,7 +508,7 @@ def delivered_and_sent(history: list[Call]) -> tuple[Counter[bytes], Counter[byt
             sent[op.data] += 1
         elif isinstance(op, ChannelSendBatch):
             sent.update(op.items)
-        if isinstance(r.value, Delivered) and r.value.data:
+        if isinstance(r.value, Delivered):
             got[r.value.data] += 1
         elif isinstance(r.value, bytes):
             got[r.value] += 1
@@ -351,23 +538,23 @@ def test_concurrent_history_is_linearizable(driver: str, seed: int) -> None:
     assert got - sent == Counter(), f"received but never sent: {got - sent}"
     assert sent - got == Counter(), f"sent but never received (lost): {sent - got}"
     assert max(got.values(), default=1) == 1, f"received twice: {got}"
-    report = check(out.history, out.initial, max_nodes=200_000, max_seconds=20)
+    report = check(out.history, out.initial, max_nodes=300_000, max_seconds=30)
     assert report.verdict is Verdict.LINEARIZABLE, (
         f"seed {seed}, {driver}:\n{report.describe()}"
     )
 
 
-def test_blocked_receivers_are_all_woken_by_close() -> None:
-    """Every worker blocks on the empty port; one close wakes them all with
-    ``PortClosed``; the history is linearizable (a close racing receives)."""
-    kernel, s0 = prepared(WORKERS + 1)
-    drv = LockedKernel(kernel)
+@pytest.mark.parametrize("driver", sorted(DRIVERS))
+def test_waiting_receivers_are_all_woken_by_close(driver: str) -> None:
+    """Every worker waits on the empty port; one close wakes them all with
+    ``PortClosed``; the history is linearizable."""
+    drv = DRIVERS[driver](WORKERS + 1)
     rec = Recorder()
     results: dict[int, Result] = {}
 
     def worker(pid: int) -> None:
         results[pid] = rec.call(
-            pid, lambda r: blocking_receive(PORT, r), lambda: drv.receive(pid, PORT)
+            pid, partial(blocking_receive, PORT), partial(drv.receive, pid, None)
         )
 
     threads = [
@@ -376,19 +563,65 @@ def test_blocked_receivers_are_all_woken_by_close() -> None:
     for t in threads:
         t.start()
     deadline = time.monotonic() + WAIT_SECONDS
-    while len(kernel.state.objects[1].waiters or ()) < WORKERS:  # type: ignore[attr-defined]
+    while drv.waiters() < WORKERS:
         if time.monotonic() > deadline:
-            raise Hang("the workers never all blocked")
+            raise Hang("the workers never all waited")
         time.sleep(0.001)
-    rec.call(WORKERS + 1, (Close(PORT),), lambda: drv.call(WORKERS + 1, Close(PORT)))
+    rec.call(WORKERS + 1, (Close(PORT),), partial(drv.call, WORKERS + 1, Close(PORT)))
     for t in threads:
         t.join(WAIT_SECONDS)
         assert not t.is_alive(), "a receiver was not woken by the close"
     assert set(results.values()) == {Err(IpcError.PortClosed)}
-    report = check(rec.history(), s0)
+    report = check(rec.history(), drv.initial)
     assert report.ok, report.describe()
-    steps: list[StepOp] = [p.op for p in report.witness]
-    assert steps.count(Resume()) == WORKERS
+    assert [p.op for p in report.witness].count(Resume()) == WORKERS
+
+
+@pytest.mark.usefixtures("fast_switching")
+@pytest.mark.parametrize("seed", range(5))
+def test_sends_racing_timeouts_lose_nothing(seed: int) -> None:
+    """Receivers with short timeouts race senders: a message is either handed
+    to a receiver or stays queued, never lost to a receive that timed out."""
+    drv = Facade(WORKERS + 1)
+    rec = Recorder()
+    rnd = random.Random(seed)
+    delays = [rnd.uniform(0.0, 0.002) for _ in range(3 * WORKERS)]
+
+    def receiver(pid: int) -> None:
+        for _ in range(3):
+            rec.call(
+                pid,
+                partial(blocking_receive, PORT),
+                partial(drv.receive, pid, rnd.uniform(0.0002, 0.001)),
+            )
+
+    def sender(pid: int) -> None:
+        for i, d in enumerate(delays[pid::WORKERS][:3]):
+            time.sleep(d)
+            op = Send(PORT, pid, 0, f"{pid}.{i}".encode())
+            rec.call(pid, (op,), partial(drv.call, pid, op))
+
+    threads = [
+        threading.Thread(target=receiver if p % 2 else sender, args=(p,))
+        for p in range(1, WORKERS + 1)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT_SECONDS)
+        assert not t.is_alive(), f"{t.name} hung"
+    close = Close(PORT)
+    rec.call(WORKERS + 1, (close,), partial(drv.call, WORKERS + 1, close))
+    drain = Receive(PORT, 0)
+    while isinstance(
+        rec.call(WORKERS + 1, (drain,), partial(drv.call, WORKERS + 1, drain)), Ok
+    ):
+        pass
+    history = rec.history()
+    sent, got = delivered_and_sent(history)
+    assert sent == got
+    report = check(history, drv.initial, max_nodes=300_000, max_seconds=30)
+    assert report.ok, report.describe()
 
 
 # -- negative controls: broken drivers must be caught --------------------------------
@@ -398,7 +631,6 @@ class DroppingKernel(LockedKernel):
     """Broken on purpose: the first send is acknowledged and never performed
     (a lost message, or a success where the spec reports an error)."""
 
-    name = "drops a message"
     injected = False
 
     def call(self, pid: int, op: Operation) -> Result:
@@ -413,7 +645,6 @@ class DuplicatingKernel(LockedKernel):
     """Broken on purpose: the first message taken by a try-receive is put back
     (it will be received twice)."""
 
-    name = "duplicates a message"
     injected = False
 
     def call(self, pid: int, op: Operation) -> Result:
@@ -433,7 +664,7 @@ class DuplicatingKernel(LockedKernel):
             return r
 
 
-MUTANTS: dict[str, type[LockedKernel]] = {
+MUTANTS: dict[str, Callable[[int], Target]] = {
     "drop": DroppingKernel,
     "duplicate": DuplicatingKernel,
 }
@@ -455,6 +686,6 @@ def test_broken_models_are_caught(mutant: str) -> None:
             pytest.fail(f"the {mutant} fault was never injected in {ROUNDS} rounds")
     finally:
         del DRIVERS[mutant]
-    report = check(out.history, out.initial, max_nodes=200_000, max_seconds=20)
+    report = check(out.history, out.initial, max_nodes=300_000, max_seconds=30)
     assert report.verdict is Verdict.VIOLATION, report.describe()
     assert "then no call could be placed next" in report.describe()
