@@ -77,10 +77,12 @@ def summarize(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
-def time_loop(loop: Loop, n: int) -> int:
-    """Nanoseconds taken by ``loop(n)``, with the garbage collector paused."""
+def time_loop(loop: Loop, n: int, collect: bool = True) -> int:
+    """Nanoseconds taken by ``loop(n)``, with the garbage collector paused
+    (after a collection, unless ``collect`` is False)."""
     enabled = gc.isenabled()
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.disable()
     try:
         t0 = time.perf_counter_ns()
@@ -96,7 +98,7 @@ def calibrate(loop: Loop, seconds: float, start: int = 1) -> int:
     n = max(1, start)
     target = seconds * 1e9
     while True:
-        elapsed = time_loop(loop, n)
+        elapsed = time_loop(loop, n, collect=False)
         if elapsed >= target / 4 or n >= 1 << 30:
             return max(1, int(n * target / max(elapsed, 1)))
         n *= 4 if elapsed < target / 40 else 2
