@@ -32,6 +32,7 @@ import asyncio
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, TypeVar
 
@@ -47,7 +48,7 @@ from .messages import take_delivery
 from .sockets import errno_of
 from .state import Buffer as KBuffer
 from .state import Channel as KChannel
-from .state import KObject, Message, Waiter
+from .state import KObject, Message
 from .state import Port as KPort
 from .state import Process as KProcess
 from .store import E_TIMEOUT, wake
@@ -367,9 +368,10 @@ class Port(Handle):
     def send_nowait(self, data: bytes, msg_type: int = 0, flags: int = 0) -> None:
         """Send without waiting (PORT-SEND); ``PortFull`` if there is no room.
 
-        The common case (no filter, no waiter, room in the queue, no
-        capabilities) appends straight to the queue after the same checks the
-        rule makes; anything else goes through the rule itself.
+        The common case (no capabilities, no filter) is done here, after the
+        same checks the rule makes: a waiting receiver gets the message by
+        direct hand-off (PORT-HANDOFF), else it is queued. Anything else goes
+        through the rule itself.
         """
         self._acquire()
         try:
@@ -385,21 +387,20 @@ class Port(Handle):
                 and 0 <= flags <= MAX_FLAGS
             ):
                 port = cap.obj
-                q = port.queue if type(port) is KPort else None
-                if (
-                    q is not None
-                    and port.filter is None  # type: ignore[attr-defined]
-                    and not port.closed
-                    and not port.waiters  # type: ignore[attr-defined]
-                    and len(q) < port.capacity  # type: ignore[attr-defined]
-                ):
-                    q.append(
-                        new_tuple(Message, (self._kp.pid, msg_type, flags, data, ()))
-                    )
-                    if port.watchers:
-                        for cb in port.watchers:
-                            cb()
-                    return
+                if type(port) is KPort and port.filter is None and not port.closed:
+                    msg = new_tuple(Message, (self._kp.pid, msg_type, flags, data, ()))
+                    if port.waiters:
+                        kports.hand_off(self._sys.kernel.state, port, msg)
+                        return
+                    q = port.queue
+                    if q is None:
+                        q = port.queue = deque()
+                    if len(q) < port.capacity:
+                        q.append(msg)
+                        if port.watchers:
+                            for cb in port.watchers:
+                                cb()
+                        return
             self._sys._sync_clock()
             r = self._sys.kernel.apply(
                 self._kp.pid, sc.Send(self.handle, msg_type, flags, data)
@@ -483,57 +484,81 @@ class Port(Handle):
         A waiting receiver gets the next message sent by direct hand-off
         (PORT-HANDOFF). Raises ``IpcException``: ``Timeout`` when the deadline
         passes, ``PortClosed`` when the port is closed (and drained),
-        ``InvalidCapability`` when the capability is revoked while waiting.
+        ``InvalidCapability`` when the capability is revoked while waiting,
+        ``NoSuchProcess`` when the process is killed.
         """
+        if timeout is not None and not timeout >= 0:
+            raise ValueError(f"timeout must be >= 0, not {timeout!r}")
         sys = self._sys
-        kernel = sys.kernel
-        st = kernel.state
-        with self._lock:
-            sys._sync_clock()
-            r = kernel.apply(self._kp.pid, sc.Receive(self.handle, 0))
-            if type(r) is not Err or r.error is not IpcError.WouldBlock or timeout == 0:
+        kp = self._kp
+        self._acquire()
+        try:
+            cap = self._handles.get(self.handle)
+            port = None if cap is None else cap.obj
+            if (
+                cap is None
+                or type(port) is not KPort
+                or not cap.rights & RECEIVE
+                or not kp.alive
+            ):
+                # Not the common case: let the rule say which error it is.
+                r = sys.kernel.apply(kp.pid, sc.Receive(self.handle, 0))
                 if type(r) is Err:
                     raise IpcException(r.error, "receive")
                 assert isinstance(r, Ok)
                 assert isinstance(r.value, Delivered)
                 return self._deliver(r.value)
-            cap = self._kp.handles[self.handle]
-            port = cap.obj
             assert isinstance(port, KPort)
-            ticks = None if timeout is None else sys.ticks(timeout)
-            deadline = None if ticks is None else st.clock + ticks
-            w = kports.block(st, self._kp, port, cap, deadline)
-            if self._kp.thread_waiters is None:
-                self._kp.thread_waiters = set()
-            self._kp.thread_waiters.add(w)
-            signal = threading.Lock()
-            signal.acquire()
+            q = port.queue
+            if q:
+                msg: Message = q.popleft()
+                if port.watchers:
+                    for cb in port.watchers:
+                        cb()
+                if not msg.caps:
+                    return msg
+                return self._deliver(take_delivery(kp, msg))
+            if port.closed:
+                raise IpcException(IpcError.PortClosed, "receive")
+            if timeout == 0:
+                raise IpcException(IpcError.WouldBlock, "receive")
+            st = sys.kernel.state
+            if timeout is None:
+                deadline = None
+            elif sys.realtime:
+                deadline = max(st.clock, sys.now()) + sys.ticks(timeout)
+            else:
+                deadline = st.clock + sys.ticks(timeout)
+            w = kports.block(st, kp, port, cap, deadline)
+            w.raw = True
+            if kp.thread_waiters is None:
+                kp.thread_waiters = set()
+            kp.thread_waiters.add(w)
+            signal = _signal()
             w.notify = signal.release
-        self._await_signal(w, signal, timeout)
-        with self._lock:
-            result = w.result
-            assert result is not None
-            if type(result) is Err:
-                raise IpcException(result.error, "receive")
-            assert isinstance(result, Ok)
-            assert isinstance(result.value, Delivered)
-            return self._deliver(result.value)
-
-    def _await_signal(
-        self, w: Waiter, signal: threading.Lock, timeout: float | None
-    ) -> None:
-        """Wait for the kernel to end ``w``; on the real deadline, end it."""
-        sys = self._sys
-        if not sys.realtime or timeout is None:
+        finally:
+            self._release()
+        if timeout is None or not sys.realtime:
             signal.acquire()
-            return
-        if signal.acquire(timeout=timeout):
-            return
+        elif not signal.acquire(timeout=timeout):
+            self._acquire()
+            try:
+                if w.result is None:
+                    sys._sync_clock()
+                if w.result is None:  # tick rounding: the deadline is now
+                    wake(sys.kernel.state, w, E_TIMEOUT)
+            finally:
+                self._release()
+            signal.acquire()  # released by the wake-up: take it back
+        result = w.result
+        if type(result) is Message:
+            return result
+        if type(result) is Err:
+            raise IpcException(result.error, "receive")
+        assert isinstance(result, Ok)
+        assert isinstance(result.value, Delivered)
         with self._lock:
-            if w.result is None:
-                sys._sync_clock()
-            if w.result is None:  # the clock tick rounding: end it now
-                wake(sys.kernel.state, w, E_TIMEOUT)
+            return self._deliver(result.value)
 
     # -- the rest -------------------------------------------------------------
 
@@ -769,6 +794,19 @@ class Channel(Handle):
         v = _check(self._sys.kernel.apply(self._kp.pid, op))
         assert isinstance(v, tuple)
         return list(v)
+
+
+_local = threading.local()
+
+
+def _signal() -> threading.Lock:
+    """This thread's wake-up lock, held: the kernel releases it to wake us."""
+    lock: threading.Lock | None = getattr(_local, "signal", None)
+    if lock is None:
+        lock = threading.Lock()
+        lock.acquire()
+        _local.signal = lock
+    return lock
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

@@ -35,6 +35,7 @@ def observe(st: State) -> dict[str, Any]:
         else:
             assert w is not None
             assert w.result is not None
+            assert not isinstance(w.result, tuple)
             status = {"woken": encode_result(w.result)}
         procs[pid] = {
             "status": status,

@@ -142,7 +142,10 @@ def hand_off(st: State, port: Port, msg: Message) -> None:
     """PORT-HANDOFF: the first waiter (FIFO) gets the message as its result."""
     assert port.waiters
     w = port.waiters.popleft()
-    finish(st, w, Ok(take_delivery(w.proc, msg)))
+    if w.raw and not msg.caps:
+        finish(st, w, msg)
+    else:
+        finish(st, w, Ok(take_delivery(w.proc, msg)))
 
 
 def receive(st: State, p: Process, op: Receive) -> Result:
@@ -214,10 +217,12 @@ def resume(st: State, p: Process, op: Resume) -> Result:
         return E_WOULD_BLOCK
     w = p.waiter
     assert w is not None
-    assert w.result is not None
+    result = w.result
+    assert result is not None
+    assert not isinstance(result, Message)  # only facade waiters get raw ones
     p.status = RUNNING
     p.waiter = None
-    return w.result
+    return result
 
 
 def close_port(st: State, port: Port) -> Result:

@@ -235,7 +235,7 @@ class Waiter:
     PORT-CLOSE, RIGHTS-REVOKE); ``notify``, if set, is called then.
     """
 
-    __slots__ = ("cap", "deadline", "notify", "port", "proc", "result")
+    __slots__ = ("cap", "deadline", "notify", "port", "proc", "raw", "result")
 
     def __init__(
         self,
@@ -249,8 +249,11 @@ class Waiter:
         self.port: Port | None = port
         self.cap: Cap | None = cap
         self.deadline = deadline
-        self.result: Result | None = None
+        # The outcome. A ``raw`` waiter (the facade's) that is handed a message
+        # without capabilities gets the queued ``Message`` itself.
+        self.result: Result | Message | None = None
         self.notify = notify
+        self.raw = False
 
 
 class Process:

@@ -11,7 +11,7 @@ from typing import Final
 from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.results import Err, Ok, Result
 
-from .state import RUNNING, WOKEN, KObject, State, Waiter
+from .state import RUNNING, WOKEN, KObject, Message, State, Waiter
 
 #: One ``Err`` per error, built once.
 FAIL: Final[dict[IpcError, Err]] = {e: Err(e) for e in IpcError}
@@ -32,7 +32,7 @@ def new_object(st: State, obj: KObject) -> KObject:
     return obj
 
 
-def finish(st: State, w: Waiter, result: Result) -> None:
+def finish(st: State, w: Waiter, result: Result | Message) -> None:
     """End the receive ``w`` (already off its port's queue) with ``result``.
 
     The waiting process becomes woken (PORT-RESUME collects the result); a
