@@ -340,3 +340,51 @@ def test_handles_are_rechecked() -> None:
     assert e.value.error is IpcError.InsufficientRights or (
         e.value.error is IpcError.WouldBlock
     )
+
+
+def test_waiting_receiver_gets_capabilities_by_hand_off() -> None:
+    _, server, client = pair()
+    extra = client.process.create_port()
+    t, out = in_thread(lambda: server.receive(timeout=WAIT))
+    wait_blocked(server)
+    client.send(b"cap", caps=[extra])
+    t.join(WAIT)
+    msg = out[0]
+    assert msg.data == b"cap"  # type: ignore[attr-defined]
+    (got,) = msg.caps  # type: ignore[attr-defined]
+    assert isinstance(got, Port)
+    assert got.process is server.process
+    got.send_nowait(b"through the moved capability")
+    assert got.receive_nowait().data == b"through the moved capability"
+
+
+def test_send_nowait_hands_off_to_waiter_and_kill_wakes_it() -> None:
+    sys = System()
+    p = sys.spawn()
+    port = p.create_port(1)
+    t, out = in_thread(lambda: port.receive())
+    wait_blocked(port)
+    port.send_nowait(b"direct")
+    t.join(WAIT)
+    assert out[0].data == b"direct"  # type: ignore[attr-defined]
+    t, out = in_thread(lambda: port.receive())
+    wait_blocked(port)
+    p.kill()
+    t.join(WAIT)
+    assert isinstance(out[0], IpcException)
+    assert out[0].error is IpcError.NoSuchProcess
+
+
+def test_bad_facade_arguments() -> None:
+    sys = System()
+    p = sys.spawn()
+    port = p.create_port()
+    with pytest.raises(ValueError, match="timeout"):
+        port.receive(timeout=-1)
+    with pytest.raises(ValueError, match="clock"):
+        System(clock="sundial")  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="logical"):
+        sys.advance_clock(1)
+    with pytest.raises(IpcException) as e:
+        port.send_nowait("text")  # type: ignore[arg-type]
+    assert e.value.error is IpcError.InvalidArgument
