@@ -43,6 +43,7 @@ from veridian_ipc.spec.results import CapInfo, Delivered, Err, Ok, Result
 from veridian_ipc.spec.rights import RECEIVE, SEND
 
 from . import ports as kports
+from .channels import pop_some
 from .kernel import Kernel
 from .messages import take_delivery
 from .sockets import errno_of
@@ -662,8 +663,6 @@ class Channel(Handle):
 
     def receive_batch(self, max_count: int = 1 << 30) -> list[bytes]:
         """Take up to ``max_count`` oldest messages (CHAN-RECEIVE-BATCH)."""
-        from .channels import pop_some
-
         with self._lock:
             ring = self._ring(RECEIVE)
             if ring is not None and type(max_count) is int and max_count >= 1:

@@ -146,6 +146,10 @@ def detach(st: State, cap: Cap) -> None:
         if cap.waiters:
             for w in list(cap.waiters):
                 wake(st, w, E_INVALID_CAP_WAKE)
+        watchers = cap.obj.watchers
+        if watchers:  # threads waiting for room or data retry, and find it gone
+            for cb in watchers:
+                cb()
         cap.proc = None
         cap.handle = 0
     elif where == IN_FLIGHT:

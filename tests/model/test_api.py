@@ -388,3 +388,38 @@ def test_bad_facade_arguments() -> None:
     with pytest.raises(IpcException) as e:
         port.send_nowait("text")  # type: ignore[arg-type]
     assert e.value.error is IpcError.InvalidArgument
+
+
+def test_sender_waiting_for_room_sees_its_capability_revoked() -> None:
+    _, server, client = pair()
+    weak = client.derive(SEND)
+    for _ in range(4):
+        weak.send_nowait(b"")
+    t, out = in_thread(lambda: weak.send(b"more", timeout=WAIT))
+    for _ in range(10_000):  # bounded: until the sender waits for room
+        with server._lock:
+            if server._kp.handles[server.handle].obj.watchers:
+                break
+        threading.Event().wait(0.001)
+    client.revoke()
+    t.join(WAIT)
+    assert not t.is_alive()
+    assert isinstance(out[0], IpcException)
+    assert out[0].error is IpcError.InvalidCapability
+
+
+def test_channel_waiter_woken_by_kill() -> None:
+    sys = System()
+    p = sys.spawn()
+    ch = p.create_channel(1, 4)
+    t, out = in_thread(lambda: ch.receive_wait(timeout=WAIT))
+    for _ in range(10_000):
+        with ch._lock:
+            if ch._kp.handles[ch.handle].obj.watchers:
+                break
+        threading.Event().wait(0.001)
+    p.kill()
+    t.join(WAIT)
+    assert not t.is_alive()
+    assert isinstance(out[0], IpcException)
+    assert out[0].error is IpcError.NoSuchProcess
