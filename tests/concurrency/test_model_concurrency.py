@@ -21,12 +21,13 @@ and a short switch interval, so threads interleave inside the model's calls.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -689,3 +690,99 @@ def test_broken_models_are_caught(mutant: str) -> None:
     report = check(out.history, out.initial, max_nodes=300_000, max_seconds=30)
     assert report.verdict is Verdict.VIOLATION, report.describe()
     assert "then no call could be placed next" in report.describe()
+
+
+# -- asyncio tasks and threads on one channel -----------------------------------------
+
+
+async def _timed(
+    rec: Recorder, pid: int, op: Operation, coro: Awaitable[object]
+) -> Result:
+    """Await one facade coroutine and record it as the call ``op``."""
+    invoked = time.perf_counter_ns()
+    try:
+        value = await asyncio.wait_for(coro, WAIT_SECONDS)
+        result: Result = Ok(tuple(value) if isinstance(value, list) else value)  # type: ignore[arg-type]
+    except IpcException as e:
+        result = Err(e.error)
+    except TimeoutError as e:
+        raise Hang(f"pid {pid}: {op!r} never finished") from e
+    rec.add(Call(pid, (op,), result, invoked, time.perf_counter_ns(), f"task {pid}"))
+    return result
+
+
+@pytest.mark.usefixtures("fast_switching")
+@pytest.mark.parametrize("seed", range(6))
+def test_asyncio_tasks_and_threads_share_a_channel(seed: int) -> None:
+    """Two threads (waiting ``send_wait``/``receive_wait``) and two asyncio
+    tasks (``send``/``send_many``/``receive``/``receive_many``) of four
+    processes use one 4-slot channel; a close ends the receivers. Every
+    message is received once and the history is linearizable."""
+    rnd = random.Random(seed)
+    drv = Facade(WORKERS + 1)
+    rec = Recorder()
+    count = 12
+
+    def thread_sender(pid: int) -> None:
+        for i in range(count):
+            data = f"t{pid}.{i}".encode()
+            rec.call(
+                pid,
+                (ChannelSend(CHANNEL, data),),
+                partial(drv.channel_send, pid, data, None),
+            )
+
+    def thread_receiver(pid: int) -> None:
+        for _ in range(count):
+            rec.call(
+                pid,
+                (ChannelReceive(CHANNEL),),
+                partial(drv.channel_receive, pid, None),
+            )
+
+    async def task_sender(pid: int) -> None:
+        chan = drv.chans[pid]
+        for i in range(count // 2):
+            data = f"a{pid}.{i}".encode()
+            if rnd.random() < 0.5:
+                await _timed(rec, pid, ChannelSend(CHANNEL, data), chan.send(data))
+            else:
+                items = (data + b"x", data + b"y")
+                op = ChannelSendBatch(CHANNEL, items)
+                await _timed(rec, pid, op, chan.send_many(items))
+
+    async def task_receiver(pid: int) -> None:
+        chan = drv.chans[pid]
+        while True:
+            if rnd.random() < 0.5:
+                r = await _timed(rec, pid, ChannelReceive(CHANNEL), chan.receive())
+            else:
+                n = rnd.randint(1, 3)
+                op = ChannelReceiveBatch(CHANNEL, n)
+                r = await _timed(rec, pid, op, chan.receive_many(n))
+            if not isinstance(r, Ok):
+                return
+
+    async def main() -> None:
+        threads = [
+            threading.Thread(target=thread_sender, args=(1,), daemon=True),
+            threading.Thread(target=thread_receiver, args=(2,), daemon=True),
+        ]
+        for t in threads:
+            t.start()
+        receiving = asyncio.create_task(task_receiver(4))
+        await task_sender(3)
+        await asyncio.to_thread(threads[0].join, WAIT_SECONDS)
+        assert not threads[0].is_alive(), "the sending thread hung"
+        close = Close(CHANNEL)
+        rec.call(WORKERS + 1, (close,), partial(drv.call, WORKERS + 1, close))
+        await asyncio.wait_for(receiving, WAIT_SECONDS)
+        await asyncio.to_thread(threads[1].join, WAIT_SECONDS)
+        assert not threads[1].is_alive(), "the receiving thread hung"
+
+    asyncio.run(main())
+    history = rec.history()
+    sent, got = delivered_and_sent(history)
+    assert got == sent, (sent - got, got - sent)
+    report = check(history, drv.initial, max_nodes=300_000, max_seconds=30)
+    assert report.ok, report.describe()
