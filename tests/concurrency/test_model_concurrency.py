@@ -57,6 +57,7 @@ from veridian_ipc.spec.syscalls import (
     CreateChannel,
     CreatePort,
     Derive,
+    Kill,
     Lookup,
     Operation,
     Receive,
@@ -418,11 +419,16 @@ class Outcome:
     """A deliberately broken driver injected its fault (negative controls)."""
 
 
-def run_round(driver: str, seed: int, racing_close: bool) -> Outcome:
+def run_round(
+    driver: str, seed: int, racing_close: bool, kill: bool = False
+) -> Outcome:
     """One round: fresh system, workers racing, then the controller's close and
     drain. With ``racing_close`` the controller closes while the workers run;
     otherwise once every worker has finished or waits, nudging waiting workers
     (a send for receivers, a receive for senders) a bounded number of times.
+    With ``kill`` the controller kills one worker's process while they run
+    (PROC-KILL: its waiting calls end with ``NoSuchProcess``, the rest of its
+    program fails the same way, what it sent stays queued).
     Thread failures and hangs are in ``errors``."""
     rnd = random.Random(seed)
     controller = WORKERS + 1
@@ -459,14 +465,16 @@ def run_round(driver: str, seed: int, racing_close: bool) -> Outcome:
         t.start()
     start.wait()
     deadline = time.monotonic() + WAIT_SECONDS
-    if racing_close:
+    if racing_close or kill:
         calls = rnd.randint(1, WORKERS * OPS_PER_WORKER // 2)
         while len(rec.history()) < calls and not all(w.quiet() for w in workers):
             if time.monotonic() > deadline:
                 errors.append("the workers made no progress: a hang")
                 break
             time.sleep(0)
-    else:
+    if kill:
+        control(Kill(rnd.randint(1, WORKERS)))
+    if not racing_close:
         nudges = 0
         while not all(w.finished.is_set() for w in workers):
             if time.monotonic() > deadline:
@@ -533,7 +541,7 @@ def fast_switching() -> Iterator[None]:
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
 @pytest.mark.parametrize("seed", range(ROUNDS))
 def test_concurrent_history_is_linearizable(driver: str, seed: int) -> None:
-    out = run_round(driver, seed, racing_close=seed % 3 == 0)
+    out = run_round(driver, seed, racing_close=seed % 4 == 0, kill=seed % 4 == 1)
     assert not out.errors, "\n".join(out.errors)
     sent, got = delivered_and_sent(out.history)
     assert got - sent == Counter(), f"received but never sent: {got - sent}"
@@ -786,3 +794,17 @@ def test_asyncio_tasks_and_threads_share_a_channel(seed: int) -> None:
     assert got == sent, (sent - got, got - sent)
     report = check(history, drv.initial, max_nodes=300_000, max_seconds=30)
     assert report.ok, report.describe()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("fast_switching")
+@pytest.mark.parametrize("driver", sorted(DRIVERS))
+def test_many_rounds_are_linearizable(driver: str) -> None:
+    """The rounds above, many more of them (run on demand: ``-m slow``)."""
+    for seed in range(ROUNDS, ROUNDS + 400):
+        out = run_round(driver, seed, racing_close=seed % 4 == 0, kill=seed % 4 == 1)
+        assert not out.errors, "\n".join(out.errors)
+        report = check(out.history, out.initial, max_nodes=1_000_000, max_seconds=60)
+        assert report.verdict is Verdict.LINEARIZABLE, (
+            f"seed {seed}, {driver}:\n{report.describe()}"
+        )
