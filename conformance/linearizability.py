@@ -374,7 +374,7 @@ class _Search:
         self.best_path: list[Placed] = []
         self.best_attempts: list[Attempt] = []
         self.best_barrier: int | None = None
-        self.best_node = -1
+        self.best_node = -1  # -1: nothing kept yet
 
     def _lift(self, i: int) -> None:
         """Unlink call i's events (it is fully placed)."""
@@ -402,14 +402,23 @@ class _Search:
             return _DONE
         return _REJECT
 
+    def _record(self, attempts: list[Attempt], barrier: int | None) -> None:
+        """Keep the current node as the deepest failure if it is deeper than
+        the one kept (copied only then: a search that never fails copies
+        nothing)."""
+        if len(self.path) > len(self.best_path) or self.best_node < 0:
+            self.best_node = 0
+            self.best_path = list(self.path)
+            self.best_attempts = attempts
+            self.best_barrier = barrier
+
     def run(self) -> bool:
         calls, nxt, budget = self.calls, self.nxt, self.budget
         s = self.initial
         bits = 0
-        node = 0
         # Frame: (event tried, state before, bits before, was call completed).
         stack: list[tuple[int, KernelState, int, bool]] = []
-        best_depth = -1
+        attempts: list[Attempt] = []  # what failed at the current node so far
         e = nxt[self.head]
         fresh = True
         while True:
@@ -418,20 +427,15 @@ class _Search:
                 if self.required == 0:
                     return True
                 budget.nodes += 1
-                node += 1
+                attempts = []
                 if budget.nodes >= budget.max_nodes:
                     budget.spent = f"{budget.max_nodes} search nodes"
+                    self._record(attempts, None)
                     return False
                 if (budget.nodes & 255) == 0 and time.perf_counter() > budget.deadline:
                     budget.spent = "time"
+                    self._record(attempts, None)
                     return False
-                if len(self.path) > best_depth:
-                    best_depth = len(self.path)
-                    self.best_path = list(self.path)
-                    self.best_attempts = []
-                    self.best_barrier = None
-                    self.best_node = node
-            at_best = node == self.best_node
             if e != self.tail and not e & 1:
                 i = e >> 1
                 c = calls[i]
@@ -439,7 +443,6 @@ class _Search:
                 op = c.ops[k]
                 s2, r = apply_step(s, c.pid, op)
                 kind = self._classify(c, k, r)
-                placed = False
                 if kind != _REJECT:
                     width = len(c.ops) - k if kind == _DONE else 1
                     nbits = bits | (((1 << width) - 1) << (self.base[i] + k))
@@ -456,18 +459,13 @@ class _Search:
                         s, bits = s2, nbits
                         e = nxt[self.head]
                         fresh = True
-                        placed = True
-                if at_best and not placed:
-                    expected = c.result if k == len(c.ops) - 1 else None
-                    self.best_attempts.append(
-                        Attempt(i, op, r, expected, kind != _REJECT)
-                    )
-                if not placed:
-                    e = nxt[e]
+                        continue
+                expected = c.result if k == len(c.ops) - 1 else None
+                attempts.append(Attempt(i, op, r, expected, kind != _REJECT))
+                e = nxt[e]
                 continue
             # A response (or the end): nothing after it can be placed here.
-            if at_best and e != self.tail:
-                self.best_barrier = e >> 1
+            self._record(attempts, None if e == self.tail else e >> 1)
             if not stack:
                 return False
             e, s, bits, completed = stack.pop()
@@ -478,7 +476,7 @@ class _Search:
                 self._unlift(i)
                 if calls[i].responded is not None:
                     self.required += 1
-            node = -1  # back at an interior node: not the deepest any more
+            attempts = []  # an interior node is never deeper than its child
             e = nxt[e]
 
 
