@@ -7,7 +7,11 @@ real-time-consistent order the spec accepts, rejected ones have none.
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -23,9 +27,13 @@ from veridian_ipc.conformance.linearizability import (
     apply_step,
     blocking_receive,
     check,
+    decode_history,
+    encode_history,
 )
+from veridian_ipc.conformance.wire import WireError
 from veridian_ipc.spec import (
     BLOCKED,
+    CapInfo,
     Delivered,
     Err,
     IpcError,
@@ -43,7 +51,9 @@ from veridian_ipc.spec.syscalls import (
     Close,
     CreateChannel,
     CreatePort,
+    Inspect,
     Lookup,
+    Operation,
     Receive,
     Resume,
     Send,
@@ -395,3 +405,63 @@ def test_recorder_times_calls_around_the_real_call() -> None:
 
 def _boom() -> Result:
     raise RuntimeError("the implementation crashed")
+
+
+# -- history files -------------------------------------------------------------------
+
+
+SETUP: tuple[tuple[int, Operation], ...] = (
+    (1, CreatePort(4)),
+    (1, Bind(1, "p")),
+    (2, Lookup("p")),
+    (3, Lookup("p")),
+)
+
+
+def test_history_round_trips_through_json() -> None:
+    calls = [
+        recv(3, TIMEOUT, 0, 100),
+        recv(1, got(2, b"\x00\xff"), 0, 300),
+        send(2, b"\x00\xff", 150, 160),
+        Call(2, (Inspect(1),), Ok(CapInfo("port", 0x0F)), 170, 180, "t"),
+        Call(3, (Receive(1, 0),), None, 200, None),
+    ]
+    data = json.loads(json.dumps(encode_history(calls, 3, None, SETUP)))
+    back, s = decode_history(data)
+    assert back == calls
+    assert s == shared_port()
+    assert check(back, s).ok
+
+
+def test_bad_history_data_is_refused() -> None:
+    good = encode_history([send(2, b"a", 0, 1)], 3, None, SETUP)
+    with pytest.raises(WireError):
+        decode_history({**good, "version": 99})
+    bad_result = {**good, "calls": [{**good["calls"][0], "result": {"error": "Nope"}}]}
+    with pytest.raises(WireError):
+        decode_history(bad_result)
+    with pytest.raises(WireError):
+        decode_history({**good, "calls": [{"pid": 1}]})
+
+
+@pytest.mark.parametrize(
+    ("calls", "status", "verdict"),
+    [
+        ([send(2, b"a", 0, 10), try_recv(3, got(2, b"a"), 20, 30)], 0, "linearizable"),
+        ([try_recv(3, got(2, b"a"), 0, 10), send(2, b"a", 20, 30)], 1, "not linear"),
+    ],
+)
+def test_module_checks_a_history_file(
+    tmp_path: Path, calls: list[Call], status: int, verdict: str
+) -> None:
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(encode_history(calls, 3, None, SETUP)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "veridian_ipc.conformance.linearizability", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == status, proc.stderr
+    assert proc.stdout.startswith(verdict)

@@ -22,6 +22,7 @@ and a short switch interval, so threads interleave inside the model's calls.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import sys
 import threading
@@ -30,6 +31,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Protocol
 
 import pytest
@@ -41,6 +43,7 @@ from veridian_ipc.conformance.linearizability import (
     Verdict,
     blocking_receive,
     check,
+    encode_history,
 )
 from veridian_ipc.model.api import Channel, IpcException, Message, Port, System
 from veridian_ipc.model.kernel import Kernel
@@ -540,17 +543,33 @@ def fast_switching() -> Iterator[None]:
 @pytest.mark.usefixtures("fast_switching")
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
 @pytest.mark.parametrize("seed", range(ROUNDS))
-def test_concurrent_history_is_linearizable(driver: str, seed: int) -> None:
-    out = run_round(driver, seed, racing_close=seed % 4 == 0, kill=seed % 4 == 1)
-    assert not out.errors, "\n".join(out.errors)
+def test_concurrent_history_is_linearizable(
+    driver: str, seed: int, tmp_path: Path
+) -> None:
+    kill = seed % 4 == 1
+    out = run_round(driver, seed, racing_close=seed % 4 == 0, kill=kill)
+    saved = save(out, tmp_path / f"history-{driver}-{seed}.json")
+    assert not out.errors, "\n".join(out.errors) + saved
     sent, got = delivered_and_sent(out.history)
-    assert got - sent == Counter(), f"received but never sent: {got - sent}"
-    assert sent - got == Counter(), f"sent but never received (lost): {sent - got}"
-    assert max(got.values(), default=1) == 1, f"received twice: {got}"
+    assert got - sent == Counter(), f"received but never sent: {got - sent}{saved}"
+    assert max(got.values(), default=1) == 1, f"received twice: {got}{saved}"
+    if not kill:
+        # (A message handed to a waiting receiver whose process is then killed
+        # dies with it, PROC-KILL: only the linearizability check judges that.)
+        assert sent - got == Counter(), f"sent, never received: {sent - got}{saved}"
     report = check(out.history, out.initial, max_nodes=300_000, max_seconds=30)
     assert report.verdict is Verdict.LINEARIZABLE, (
-        f"seed {seed}, {driver}:\n{report.describe()}"
+        f"seed {seed}, {driver}:\n{report.describe()}{saved}"
     )
+
+
+def save(out: Outcome, path: Path) -> str:
+    """Write the round's history as a history file; the text to point at it
+    (``python -m veridian_ipc.conformance.linearizability FILE`` re-checks it)."""
+    setup = [(pid, op) for pid, op, _ in setup_ops(WORKERS + 1)]
+    data = encode_history(out.history, WORKERS + 1, CONFIG, setup)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return f"\n(history saved to {path})"
 
 
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
