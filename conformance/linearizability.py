@@ -115,14 +115,17 @@ def apply_step(s: KernelState, pid: int, op: StepOp) -> tuple[KernelState, Resul
     return step(s, pid, op)
 
 
-def blocking_receive(handle: int, result: Result | None) -> tuple[StepOp, ...]:
+def blocking_receive(
+    handle: int, result: Result | None, timed: bool = False
+) -> tuple[StepOp, ...]:
     """The steps of a receive that waits (with or without a real-time deadline).
 
     ``Receive(handle, None)``, then ``Resume``; a receive that timed out
     (``result`` is ``Err(Timeout)``) also has ``Expire`` between them. ``result``
-    None (the call never returned) gives the steps of a receive still waiting.
+    None (the call never returned) gives the steps of a receive that may still
+    be waiting, or, if it had a deadline (``timed``), may have timed out.
     """
-    if result == E_TIMEOUT:
+    if result == E_TIMEOUT or (result is None and timed):
         return (Receive(handle, None), Expire(), Resume())
     return (Receive(handle, None), Resume())
 
@@ -386,7 +389,7 @@ class _Search:
         self.best_path: list[Placed] = []
         self.best_attempts: list[Attempt] = []
         self.best_barrier: int | None = None
-        self.best_node = -1  # -1: nothing kept yet
+        self.kept = False
 
     def _lift(self, i: int) -> None:
         """Unlink call i's events (it is fully placed)."""
@@ -418,8 +421,8 @@ class _Search:
         """Keep the current node as the deepest failure if it is deeper than
         the one kept (copied only then: a search that never fails copies
         nothing)."""
-        if len(self.path) > len(self.best_path) or self.best_node < 0:
-            self.best_node = 0
+        if len(self.path) > len(self.best_path) or not self.kept:
+            self.kept = True
             self.best_path = list(self.path)
             self.best_attempts = attempts
             self.best_barrier = barrier

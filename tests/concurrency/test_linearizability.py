@@ -200,6 +200,12 @@ def test_pending_calls_may_or_may_not_have_taken_effect() -> None:
     assert verdict(without).ok
     still_waiting = [Call(3, blocking_receive(1, None), None, 0, None)]
     assert verdict(still_waiting).ok
+    # A waiting receive that never returned, with a deadline: it may have
+    # timed out (Expire), so a message sent later may have been queued.
+    timed = Call(3, blocking_receive(1, None, timed=True), None, 0, None)
+    assert Expire() in timed.ops
+    later = [send(2, b"a", 10, 20), try_recv(1, got(2, b"a"), 30, 40)]
+    assert verdict([timed, *later]).ok
 
 
 def test_channel_history() -> None:
