@@ -275,7 +275,7 @@ def _send(g: Gen) -> tuple[int, Operation]:
     caps: tuple[int, ...] = ()
     if "messages" in g.groups and g.roll() < 40:
         pool = [x for x in g.handles(pid) if x != h] or [h + 1]
-        n = int(g.pick([1, 2, 0, MAX_MESSAGE_CAPS, MAX_MESSAGE_CAPS + 1]))
+        n = int(g.pick([1, 2, MAX_MESSAGE_CAPS + 1, MAX_MESSAGE_CAPS, 0, 3]))
         caps = tuple(int(g.pick(pool)) for _ in range(n))
         if g.roll() < 80:  # distinct, padded with never-issued handles
             caps = tuple(dict.fromkeys(caps))
@@ -606,22 +606,79 @@ def rendezvous(g: Gen) -> Steps:
 
 
 def filtered_sends(g: Gen) -> Steps:
-    """A filter is set on a port, then messages are offered to it
-    (FILTER-SET, FILTER-CHECK, FILTER-RATE)."""
-    ports = _port_holders(g)
+    """A valid filter is set on a port, then messages at its edges are offered
+    (FILTER-SET, FILTER-CHECK, FILTER-RATE); invalid filters are the
+    ``SetFilter`` rule's business."""
+    ports = _held(g, Kind.PORT, 0x5)
     if not ports:
         return [_create_port(g)]
-    pid, h, _ = g.pick(ports)
-    _, filt = _set_filter(g)
-    assert isinstance(filt, SetFilter)
-    steps: Steps = [(pid, SetFilter(h, filt.allowed_types, filt.max_size, filt.rate))]
-    for _ in range(int(g.pick([2, 1, 3]))):
-        steps.append((pid, Send(h, int(g.pick([0, 1, 2])), 0, g.data(4))))
-        if g.roll() < 20:
+    pid, h = g.pick(ports)
+    types = None
+    if g.roll() < 50:
+        types = frozenset(g.pick([[0], [0, 1], [1, 2]]))
+    size = g.pick([None, 2, 0, 3])
+    rate = None
+    if g.roll() < 50:
+        rate = RateLimit(int(g.pick([1, 2])), int(g.pick([1, 2])), int(g.pick([2, 1])))
+    steps: Steps = [(pid, SetFilter(h, types, size, rate))]
+    allowed = sorted(types or {0, 1, 2})
+    for _ in range(int(g.pick([3, 2, 4]))):
+        if size is not None:
+            data = bytes(int(g.pick([size + 1, size, 0])))
+        else:
+            data = g.data(4)
+        msg_type = int(g.pick([*allowed, 3]))
+        steps.append((pid, Send(h, msg_type, 0, data)))
+        r = g.roll()
+        if r < 20:
             steps.append((0, AdvanceClock(int(g.pick([1, 2])))))
-        elif g.roll() < 30:
+        elif r < 50:
             steps.append((pid, Receive(h, 0)))
     return steps
+
+
+def drop_held(g: Gen) -> Steps:
+    """A capability with a derived child (and maybe a mapping) is dropped:
+    the child stays, re-attached to the grandparent; the mapping goes
+    (CAP-DROP, BUF-MAP)."""
+    held = sorted(
+        (int(pid), int(h))
+        for pid, p in g.s.processes.items()
+        if isinstance(p.status, Running)
+        for h in p.handles
+    )
+    if not held:
+        return [_create_buffer(g)]
+    pid, h = g.pick(held)
+    child = _fresh_handle(g, pid)
+    steps: Steps = [(pid, Derive(h, g.rights(pid, h)))]
+    cap = g.s.caps[g.s.processes[pid].handles[h]]  # type: ignore[index]
+    if cap.kind is Kind.BUFFER and "buffers" in g.groups:
+        steps.append((pid, MapBuffer(h, bool(g.pick([False, True])))))
+    steps += [(pid, Drop(h)), (pid, Inspect(child))]
+    return steps
+
+
+def blocked_acts(g: Gen) -> Steps:
+    """A process blocks on an empty port, tries to act (only Resume is
+    allowed), times out and resumes (PROC-STATUS, TIME-DEADLINE, PORT-RESUME)."""
+    empty = [
+        (pid, h)
+        for pid, h in _held(g, Kind.PORT, 0x2)
+        if not g.s.objects[
+            g.s.caps[g.s.processes[pid].handles[h]].obj  # type: ignore[index]
+        ].queue  # type: ignore[union-attr]
+    ]
+    if not empty or "timeouts" not in g.groups:
+        return [_create_port(g)]
+    pid, h = g.pick(empty)
+    t = int(g.pick([1, 2]))
+    return [
+        (pid, Receive(h, t)),
+        (pid, g.pick([Inspect(h), CreatePort(1), Derive(h, 0), Resume()])),
+        (0, AdvanceClock(t)),
+        (pid, Resume()),
+    ]
 
 
 def carry_caps(g: Gen) -> Steps:
@@ -817,6 +874,8 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "buffer_io": buffer_io,
     "attenuated": attenuated,
     "double_fault": double_fault,
+    "drop_held": drop_held,
+    "blocked_acts": blocked_acts,
 }
 
 

@@ -32,13 +32,22 @@ from .generate import GENERATORS, SCENARIOS, SETUPS, Gen, GenFn, Steps, ill_type
 from .surface import op_names_for
 
 
+class ShrinkBudgetSpent(BaseException):
+    """Shrinking has used its time budget: stop, keep the shortest divergence.
+
+    A ``BaseException`` so that Hypothesis stops at once instead of treating
+    it as a failure of its own."""
+
+
 class RunStats:
-    """What a run did: examples, steps, when the first divergence came."""
+    """What a run did: examples, steps, when the first divergence came, and
+    the shortest divergence seen (what shrinking has reached so far)."""
 
     def __init__(
         self,
         keep_history: bool = False,
         progress: Callable[[RunStats], None] | None = None,
+        shrink_seconds: float | None = None,
     ) -> None:
         self.examples = 0
         self.steps = 0
@@ -48,16 +57,24 @@ class RunStats:
         self.keep_history = keep_history
         self.history: list[list[StepRecord]] = []
         self.progress = progress
+        self.shrink_seconds = shrink_seconds
+        self.best: Divergence | None = None
 
     def step(self, checker: Checker, pid: int, op: Operation) -> None:
         """Apply one step, noting the first divergence."""
         self.steps += 1
         try:
             checker.apply(pid, op)
-        except Divergence:
-            if self.first_divergence_steps is None:
+        except Divergence as div:
+            now = time.perf_counter() - self.started
+            if self.first_divergence_seconds is None:
                 self.first_divergence_steps = self.steps
-                self.first_divergence_seconds = time.perf_counter() - self.started
+                self.first_divergence_seconds = now
+            if self.best is None or len(div.steps) < len(self.best.steps):
+                self.best = div
+            budget = self.shrink_seconds
+            if budget is not None and now - self.first_divergence_seconds > budget:
+                raise ShrinkBudgetSpent() from div
             raise
 
 
@@ -154,6 +171,8 @@ SCENARIO_GROUPS: dict[str, frozenset[str]] = {
     "buffer_io": frozenset({"buffers"}),
     "attenuated": frozenset({"ports", "rights"}),
     "double_fault": frozenset({"ports", "rights", "messages"}),
+    "drop_held": frozenset({"caps", "rights"}),
+    "blocked_acts": frozenset({"ports"}),
 }
 
 

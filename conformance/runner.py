@@ -29,10 +29,10 @@ from veridian_ipc.spec.results import Data
 
 from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
-from .machine import RunStats, lockstep
+from .machine import RunStats, ShrinkBudgetSpent, lockstep
 from .outcomes import Oracle
 from .targets import Driver, TargetFailure
-from .traces import trace_data, write_json
+from .traces import minimize, trace_data, write_json
 
 #: (max_examples, stateful_step_count) per profile.
 PROFILES: dict[str, tuple[int, int]] = {
@@ -40,6 +40,11 @@ PROFILES: dict[str, tuple[int, int]] = {
     "dev": (200, 50),
     "deep": (5000, 100),
 }
+
+
+#: Seconds Hypothesis may spend shrinking before the shortest divergence found
+#: so far is taken (then finished by ``traces.minimize``).
+SHRINK_SECONDS: dict[str, float] = {"ci": 10.0, "dev": 30.0, "deep": 300.0}
 
 
 def database_for(profile: str) -> ExampleDatabase | None:
@@ -157,7 +162,10 @@ def run_conformance(
         driver, processes=processes, config=config, mode=mode, oracle=oracle
     )
     show = progress if progress is not None else profile == "deep"
-    stats = RunStats(progress=_progress_printer(100) if show else None)
+    stats = RunStats(
+        progress=_progress_printer(100) if show else None,
+        shrink_seconds=SHRINK_SECONDS[profile],
+    )
     machine = lockstep(checker, stats)
     report = Report(
         target=driver.name,
@@ -171,7 +179,16 @@ def run_conformance(
             machine,
             settings=settings_for(profile, max_examples=max_examples, shrink=shrink),
         )
-    except Divergence as div:
+    except (Divergence, ShrinkBudgetSpent):
+        div = stats.best
+        assert div is not None
+        if shrink:
+
+            def fresh() -> Checker:
+                return Checker(driver, processes, config, mode, oracle)
+
+            ops = [(r.pid, r.op) for r in div.steps]
+            div = minimize(ops, fresh, div.kind) or div
         report.status = "diverged"
         report.divergence = div.to_json()
         data = trace_data(checker, div, driver.name)

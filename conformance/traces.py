@@ -17,15 +17,17 @@ returns them, so a trace replays on any implementation (``replay``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from veridian_ipc.spec.results import Data
+from veridian_ipc.spec.syscalls import Operation
 
 from .checker import Checker, Divergence
 from .compare import Mode
-from .targets import Driver
+from .targets import Driver, TargetFailure
 from .wire import decode_config, decode_op, encode_config
 
 TRACE_FORMAT = "veridian-ipc-trace"
@@ -77,7 +79,7 @@ def vector_data(checker: Checker, steps: list[Any], name: str) -> Data:
 def write_json(path: Path, data: Data) -> Path:
     """Write ``data`` as indented JSON (creating directories)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    path.write_text(json.dumps(data, indent=1) + "\n")
     return path
 
 
@@ -99,9 +101,12 @@ def load(path: Path) -> Data:
     return data
 
 
-def _short(v: Data, width: int) -> str:
-    text = json.dumps(v, separators=(",", ":"))
+def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short(v: Data, width: int) -> str:
+    return _clip(json.dumps(v, separators=(",", ":")), width)
 
 
 def op_text(op: Data) -> str:
@@ -119,7 +124,7 @@ def format_table(data: Data, divergence: Data | None = None) -> str:
         mark = "✗" if i == bad else " "
         target = st.get("target", st.get("spec"))
         lines.append(
-            f"{i:>3} {st['pid']:>3}{mark} {_short(op_text(st['op']), 44):<44} "
+            f"{i:>3} {st['pid']:>3}{mark} {_clip(op_text(st['op']), 44):<44} "
             f"{_short(st['spec'], 22):<22} {_short(target, 40)}"
         )
     if isinstance(div, dict):
@@ -175,3 +180,52 @@ def replay(data: Data, driver: Driver, mode: Mode | None = None) -> ReplayOutcom
         if rec.spec != st.get("spec"):
             changed.append(i)
     return ReplayOutcome(len(data["steps"]), None, changed)
+
+
+def minimize(
+    ops: list[tuple[int, Operation]],
+    make_checker: Callable[[], Checker],
+    kind: str,
+    budget: int = 400,
+) -> Divergence | None:
+    """A shorter sequence showing a divergence of the same ``kind``, if any.
+
+    Finishes Hypothesis's shrinking: removes chunks of 8, 4, 2 and single steps
+    (delta debugging) while the divergence persists, replaying each candidate
+    from the initial state, at most ``budget`` replays. Ops keep their symbolic
+    numbers, so a removed step changes what later numbers name; a candidate
+    counts only if it still diverges the same way.
+    """
+    tries = 0
+
+    def diverges(candidate: list[tuple[int, Operation]]) -> Divergence | None:
+        nonlocal tries
+        tries += 1
+        checker = make_checker()
+        try:
+            checker.reset()
+            for pid, op in candidate:
+                checker.apply(pid, op)
+        except Divergence as div:
+            return div if div.kind == kind else None
+        except TargetFailure:
+            return None
+        return None
+
+    best = diverges(ops)
+    if best is None:
+        return None
+    current = ops[: best.step]
+    changed = True
+    while changed and tries < budget:
+        changed = False
+        for chunk in (8, 4, 2, 1):
+            i = 0
+            while i < len(current) and tries < budget:
+                candidate = current[:i] + current[i + chunk :]
+                found = diverges(candidate) if candidate else None
+                if found is not None:
+                    best, current, changed = found, candidate[: found.step], True
+                else:
+                    i += chunk
+    return best

@@ -1,0 +1,51 @@
+"""Traces: a shrunk divergence is written, printed, and replays on any target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from veridian_ipc.conformance.mutants import PortCapacityPlusOne
+from veridian_ipc.conformance.runner import export_vectors, run_conformance
+from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
+from veridian_ipc.conformance.traces import format_table, load, replay
+
+from .renumbered import Renumbered
+
+
+def test_divergence_is_shrunk_written_and_replayed(tmp_path: Path) -> None:
+    report = run_conformance(
+        InProcessDriver(PortCapacityPlusOne), "ci", trace_dir=tmp_path
+    )
+    assert report.status == "diverged"
+    assert report.trace is not None
+    data = load(Path(report.trace))
+    div = data["divergence"]
+    steps = data["steps"]
+    # shrunk: a port, enough sends to fill it, one more
+    assert len(steps) <= 8
+    assert div["step"] == len(steps)
+    assert steps[-1]["op"]["op"] == "Send"
+    assert steps[-1]["spec"] == {"error": "PortFull"}
+    assert steps[-1]["target"] == {"ok": None}
+    table = format_table(data)
+    assert "✗" in table
+    assert "PortFull" in table
+
+    again = replay(data, InProcessDriver(PortCapacityPlusOne))
+    assert again.divergence is not None
+    assert again.divergence.step == div["step"]
+    assert again.divergence.kind == div["kind"]
+    assert again.spec_changed == []
+    # the same symbolic trace replays on other implementations
+    assert replay(data, InProcessDriver(SpecTarget)).conforms
+    assert replay(data, InProcessDriver(Renumbered)).conforms
+
+
+def test_exported_vectors_replay(tmp_path: Path) -> None:
+    paths = export_vectors(tmp_path, "ci", max_examples=5)
+    assert paths
+    for p in paths:
+        data = load(p)
+        assert data["format"] == "veridian-ipc-vector"
+        assert all("observation" in st for st in data["steps"])
+        assert replay(data, InProcessDriver(Renumbered)).conforms
