@@ -73,7 +73,6 @@ WAIT_SECONDS = 20.0
 WORKERS = 4
 OPS_PER_WORKER = 30
 ROUNDS = 30
-MAX_NUDGES = 2 * WORKERS
 CONFIG = Config(max_port_capacity=8, max_channel_capacity=8, max_channel_message=16)
 
 PORT = 1  # every process's handle to the shared port (capacity 2)
@@ -423,7 +422,11 @@ class Outcome:
 
 
 def run_round(
-    driver: str, seed: int, racing_close: bool, kill: bool = False
+    driver: str,
+    seed: int,
+    racing_close: bool,
+    kill: bool = False,
+    workers: int = WORKERS,
 ) -> Outcome:
     """One round: fresh system, workers racing, then the controller's close and
     drain. With ``racing_close`` the controller closes while the workers run;
@@ -434,16 +437,16 @@ def run_round(
     program fails the same way, what it sent stays queued).
     Thread failures and hangs are in ``errors``."""
     rnd = random.Random(seed)
-    controller = WORKERS + 1
+    controller = workers + 1
     drv = DRIVERS[driver](controller)
     rec = Recorder()
-    workers = [
+    crew = [
         Worker(pid, program(rnd, pid, OPS_PER_WORKER, drv.timeouts))
-        for pid in range(1, WORKERS + 1)
+        for pid in range(1, controller)
     ]
-    pauses = {w.pid: [rnd.random() < 0.3 for _ in w.actions] for w in workers}
+    pauses = {w.pid: [rnd.random() < 0.3 for _ in w.actions] for w in crew}
     errors: list[str] = []
-    start = threading.Barrier(WORKERS + 1, timeout=WAIT_SECONDS)
+    start = threading.Barrier(controller, timeout=WAIT_SECONDS)
 
     def work(w: Worker) -> None:
         try:
@@ -462,29 +465,29 @@ def run_round(
 
     threads = [
         threading.Thread(target=work, args=(w,), name=f"worker-{w.pid}", daemon=True)
-        for w in workers
+        for w in crew
     ]
     for t in threads:
         t.start()
     start.wait()
     deadline = time.monotonic() + WAIT_SECONDS
     if racing_close or kill:
-        calls = rnd.randint(1, WORKERS * OPS_PER_WORKER // 2)
-        while len(rec.history()) < calls and not all(w.quiet() for w in workers):
+        calls = rnd.randint(1, workers * OPS_PER_WORKER // 2)
+        while len(rec.history()) < calls and not all(w.quiet() for w in crew):
             if time.monotonic() > deadline:
                 errors.append("the workers made no progress: a hang")
                 break
             time.sleep(0)
     if kill:
-        control(Kill(rnd.randint(1, WORKERS)))
+        control(Kill(rnd.randint(1, workers)))
     if not racing_close:
         nudges = 0
-        while not all(w.finished.is_set() for w in workers):
+        while not all(w.finished.is_set() for w in crew):
             if time.monotonic() > deadline:
                 errors.append("the workers never finished or waited: a hang")
                 break
-            if all(w.quiet() for w in workers):
-                if nudges == MAX_NUDGES:
+            if all(w.quiet() for w in crew):
+                if nudges == 2 * workers:
                     break
                 nudges += 1
                 tag = f"nudge.{nudges}".encode()
@@ -563,11 +566,11 @@ def test_concurrent_history_is_linearizable(
     )
 
 
-def save(out: Outcome, path: Path) -> str:
+def save(out: Outcome, path: Path, processes: int = WORKERS + 1) -> str:
     """Write the round's history as a history file; the text to point at it
     (``python -m veridian_ipc.conformance.linearizability FILE`` re-checks it)."""
-    setup = [(pid, op) for pid, op, _ in setup_ops(WORKERS + 1)]
-    data = encode_history(out.history, WORKERS + 1, CONFIG, setup)
+    setup = [(pid, op) for pid, op, _ in setup_ops(processes)]
+    data = encode_history(out.history, processes, CONFIG, setup)
     path.write_text(json.dumps(data), encoding="utf-8")
     return f"\n(history saved to {path})"
 
@@ -818,12 +821,17 @@ def test_asyncio_tasks_and_threads_share_a_channel(seed: int) -> None:
 @pytest.mark.slow
 @pytest.mark.usefixtures("fast_switching")
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
-def test_many_rounds_are_linearizable(driver: str) -> None:
-    """The rounds above, many more of them (run on demand: ``-m slow``)."""
-    for seed in range(ROUNDS, ROUNDS + 400):
-        out = run_round(driver, seed, racing_close=seed % 4 == 0, kill=seed % 4 == 1)
-        assert not out.errors, "\n".join(out.errors)
-        report = check(out.history, out.initial, max_nodes=1_000_000, max_seconds=60)
+def test_many_rounds_are_linearizable(driver: str, tmp_path: Path) -> None:
+    """The rounds above, many more of them, with 4 and 8 workers (run on
+    demand: ``-m slow``)."""
+    for seed in range(ROUNDS, ROUNDS + 300):
+        workers = 8 if seed % 2 else WORKERS
+        out = run_round(
+            driver, seed, seed % 4 == 0, kill=seed % 4 == 1, workers=workers
+        )
+        saved = save(out, tmp_path / f"history-{seed}.json", workers + 1)
+        assert not out.errors, "\n".join(out.errors) + saved
+        report = check(out.history, out.initial, max_nodes=2_000_000, max_seconds=60)
         assert report.verdict is Verdict.LINEARIZABLE, (
-            f"seed {seed}, {driver}:\n{report.describe()}"
+            f"seed {seed}, {driver}, {workers} workers:\n{report.describe()}{saved}"
         )
