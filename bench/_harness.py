@@ -167,8 +167,8 @@ def markdown(rows: list[Row]) -> str:
     """The report as a Markdown table."""
     head = (
         "| benchmark | variant | median | min-max | unit | time ratio | target "
-        "| met |\n"
-        "|---|---|---:|---:|---|---:|---|---|"
+        "| met | notes |\n"
+        "|---|---|---:|---:|---|---:|---|---|---|"
     )
     lines = [head]
     for r in rows:
@@ -178,6 +178,6 @@ def markdown(rows: list[Row]) -> str:
         lines.append(
             f"| {name} | {r.variant} | {fmt(r.median, r.unit)} | "
             f"{fmt(r.min, r.unit)}-{fmt(r.max, r.unit)} | {r.unit} | {ratio.strip()} | "
-            f"{r.target or ''} | {met} |"
+            f"{r.target or ''} | {met} | {r.note} |"
         )
     return "\n".join(lines)

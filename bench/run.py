@@ -441,8 +441,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="+", choices=sorted(BENCHMARKS), help="run these only"
     )
+    parser.add_argument(
+        "--render", type=Path, metavar="FILE", help="print a saved JSON report"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
+    if args.render is not None:
+        print(render(json.loads(args.render.read_text(encoding="utf-8"))))
+        return 0
     mode = SMOKE if args.smoke else QUICK if args.quick else FULL
     run = Run(mode, args.verbose)
     started = time.perf_counter()
@@ -454,25 +460,41 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} ...", file=sys.stderr, flush=True)
         bench(run)
     elapsed = time.perf_counter() - started
-    print(
-        f"Python {info['python']} on {info['platform']}, {info['cpu_count']} CPUs "
-        f"({info['cpu_model'] or info['machine']}), load {info['load_average']}; "
-        f"mode {mode.name}: median of {mode.repeats} runs, {elapsed:.0f} s\n"
-    )
-    print(markdown(run.rows))
-    for s in run.skipped:
-        print(f"\nskipped: {s['name']}: {s['reason']}")
+    report: dict[str, Any] = {
+        "machine": info,
+        "mode": mode.name,
+        "repeats": mode.repeats,
+        "seconds": round(elapsed, 2),
+        "rows": [r.as_json() for r in run.rows],
+        "skipped": run.skipped,
+    }
+    print(render(report))
     if args.json is not None:
-        report: dict[str, Any] = {
-            "machine": info,
-            "mode": mode.name,
-            "repeats": mode.repeats,
-            "seconds": round(elapsed, 2),
-            "rows": [r.as_json() for r in run.rows],
-            "skipped": run.skipped,
-        }
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def render(report: dict[str, Any]) -> str:
+    """A report (as written by ``--json``) as text: machine line, Markdown
+    table, skipped peers."""
+    info = report["machine"]
+    fields = set(Row.__dataclass_fields__)
+    rows = [
+        Row(
+            **{k: v for k, v in r.items() if k in fields},
+            extra={k: v for k, v in r.items() if k not in fields},
+        )
+        for r in report["rows"]
+    ]
+    lines = [
+        f"Python {info['python']} on {info['platform']}, {info['cpu_count']} CPUs "
+        f"({info['cpu_model'] or info['machine']}), load {info['load_average']}; "
+        f"mode {report['mode']}: median of {report['repeats']} runs, "
+        f"{report['seconds']:.0f} s\n",
+        markdown(rows),
+    ]
+    lines.extend(f"\nskipped: {s['name']}: {s['reason']}" for s in report["skipped"])
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,15 @@ def test_smoke_run_writes_a_well_formed_report(tmp_path: Path) -> None:
             assert r["variant"].startswith("model"), r
     targets = {r["name"] for r in rows if r["target"] is not None}
     assert len(targets) == 5, targets  # sync, caps, rights, ping-pong, batch
+    rendered = subprocess.run(
+        [sys.executable, str(RUNNER), "--render", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.strip() == proc.stdout.strip()
     for skipped in report["skipped"]:
         assert skipped["name"] in {
             "pyzmq inproc PAIR",
