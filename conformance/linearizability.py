@@ -275,11 +275,22 @@ class _Budget:
 
 def _entries(calls: Sequence[Call]) -> list[int]:
     """Event ids sorted by time: ``2i`` invokes call i, ``2i + 1`` is its
-    response. At equal times invocations come first, so calls whose times touch
-    count as overlapping (the permissive choice: the clock cannot order them)."""
+    response. At equal times invocations come first, so calls of different
+    processes whose times touch count as overlapping (the permissive choice:
+    the clock cannot order them); but a process's next call, invoked at the
+    very tick its previous call returned, comes after that response (program
+    order is known without the clock)."""
+    follows: set[int] = set()
+    last: dict[int, Call] = {}
+    for i in sorted(range(len(calls)), key=lambda i: _interval(calls[i])):
+        c = calls[i]
+        prev = last.get(c.pid)
+        if prev is not None and prev.responded == c.invoked:
+            follows.add(i)
+        last[c.pid] = c
     events: list[tuple[int, int, int]] = []
     for i, c in enumerate(calls):
-        events.append((c.invoked, 0, 2 * i))
+        events.append((c.invoked, 2 if i in follows else 0, 2 * i))
         if c.responded is not None:
             events.append((c.responded, 1, 2 * i + 1))
     events.sort()

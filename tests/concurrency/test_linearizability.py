@@ -284,6 +284,16 @@ def test_send_accepted_after_close_is_rejected() -> None:
     assert verdict(calls).verdict is Verdict.VIOLATION
 
 
+def test_program_order_holds_when_timestamps_touch() -> None:
+    # Process 2 sends then receives, the receive invoked at the very tick the
+    # send returned; the receive cannot be placed first (it would miss "a").
+    calls = [send(2, b"a", 0, 10), try_recv(2, WOULD_BLOCK, 10, 20)]
+    assert verdict(calls).verdict is Verdict.VIOLATION
+    # Between different processes touching intervals may be taken either way.
+    calls = [send(2, b"a", 0, 10), try_recv(3, WOULD_BLOCK, 10, 20)]
+    assert verdict(calls).ok
+
+
 def test_overlapping_calls_of_one_process_are_refused() -> None:
     calls = [send(2, b"a", 0, 10), send(2, b"b", 5, 15)]
     with pytest.raises(ValueError, match="overlapping"):
