@@ -53,6 +53,20 @@ effect or not, with any result: the search may place any prefix of its steps.
 could place and, at that point, each call that could come next and why it
 could not (the spec's result against the recorded one), and the call whose
 response closed the window.
+
+Use, with results already in the spec's terms (``Ok``/``Err`` records)::
+
+    rec = Recorder()
+    # in each thread, acting as its own process ``pid``:
+    rec.call(pid, (Send(h, 0, 0, b"x"),), lambda: impl_send(h, b"x"))
+    rec.call(pid, partial(blocking_receive, h), lambda: impl_receive(h))
+    # once every thread is joined:
+    report = check(rec.history(), initial)  # the spec state the run began in
+    assert report.ok, report.describe()
+
+A history can be saved (``encode_history``, JSON) and checked later or by
+another tool: ``python -m veridian_ipc.conformance.linearizability FILE``
+prints the report and exits 0 (linearizable), 1 (not) or 2 (undecided).
 """
 
 from __future__ import annotations
