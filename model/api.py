@@ -43,9 +43,9 @@ from veridian_ipc.spec.results import CapInfo, Delivered, Err, Ok, Result
 from veridian_ipc.spec.rights import RECEIVE, SEND
 
 from . import ports as kports
+from .caps import install
 from .channels import pop_some
 from .kernel import Kernel
-from .messages import take_delivery
 from .sockets import errno_of
 from .state import Buffer as KBuffer
 from .state import Channel as KChannel
@@ -168,9 +168,10 @@ class Process:
 
     def _wrap(self, handle: int) -> Handle:
         """The facade object for one of this process's handles."""
-        cap = self._kp.handles[handle]
-        cls = _HANDLE_CLASSES[type(cap.obj)]
-        return cls(self, handle)
+        cap = self._kp.handles.get(handle)
+        if cap is None:  # gone already (revoked since delivery): a bare Handle
+            return Handle(self, handle)
+        return _HANDLE_CLASSES[type(cap.obj)](self, handle)
 
     def kill(self) -> None:
         """The process ends (PROC-KILL); its blocked threads get NoSuchProcess."""
@@ -402,7 +403,7 @@ class Port(Handle):
                             for cb in port.watchers:
                                 cb()
                         return
-            self._sys._sync_clock()
+            self._sync_if_filtered()
             r = self._sys.kernel.apply(
                 self._kp.pid, sc.Send(self.handle, msg_type, flags, data)
             )
@@ -426,7 +427,7 @@ class Port(Handle):
                             cb()
                     if not msg.caps:
                         return msg
-                    return self._deliver(take_delivery(self._kp, msg))
+                    return self._take(msg)
             r = self._sys.kernel.apply(self._kp.pid, sc.Receive(self.handle, 0))
             if type(r) is Err:
                 raise IpcException(r.error, "receive")
@@ -435,6 +436,23 @@ class Port(Handle):
             return self._deliver(r.value)
         finally:
             self._release()
+
+    def _sync_if_filtered(self) -> None:
+        """Bring the clock up to now if the port has a filter (lock held): its
+        rate limit reads the clock (FILTER-RATE)."""
+        cap = self._handles.get(self.handle)
+        if cap is not None and type(cap.obj) is KPort and cap.obj.filter is not None:
+            self._sys._sync_clock()
+
+    def _take(self, msg: Message) -> Message:
+        """A dequeued message with capabilities, delivered to this process
+        (MSG-INFLIGHT-REVOKE: new handles in message order; lock held)."""
+        proc, kp = self.process, self._kp
+        caps = tuple(
+            None if c is None else _HANDLE_CLASSES[type(c.obj)](proc, install(kp, c))
+            for c in msg.caps
+        )
+        return new_tuple(Message, (msg.sender, msg.msg_type, msg.flags, msg.data, caps))
 
     def _deliver(self, d: Delivered) -> Message:
         """A ``Delivered`` as a ``Message`` with facade handle objects (lock held)."""
@@ -463,7 +481,7 @@ class Port(Handle):
         deadline = _deadline(timeout)
         kernel = self._sys.kernel
         with self._lock:
-            self._sys._sync_clock()
+            self._sync_if_filtered()
             r = kernel.apply(self._kp.pid, op)
             if type(r) is Err and r.error is IpcError.PortFull and timeout != 0:
                 cap = self._kp.handles[self.handle]
@@ -472,7 +490,7 @@ class Port(Handle):
                     while type(r) is Err and r.error is IpcError.PortFull:
                         if not waiting.wait(deadline):
                             break
-                        self._sys._sync_clock()
+                        self._sync_if_filtered()
                         r = kernel.apply(self._kp.pid, op)
                 finally:
                     waiting.close()
@@ -518,7 +536,7 @@ class Port(Handle):
                         cb()
                 if not msg.caps:
                     return msg
-                return self._deliver(take_delivery(kp, msg))
+                return self._take(msg)
             if port.closed:
                 raise IpcException(IpcError.PortClosed, "receive")
             if timeout == 0:
