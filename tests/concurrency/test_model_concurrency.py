@@ -65,6 +65,7 @@ from veridian_ipc.spec.syscalls import (
     Operation,
     Receive,
     Resume,
+    Revoke,
     Send,
 )
 
@@ -117,17 +118,21 @@ class Driver(Protocol):
 
 
 def setup_ops(processes: int) -> Iterator[tuple[int, Operation, Result | None]]:
-    """Every process gets handle 1 to one port (capacity 2: sends meet
-    ``PortFull``) and handle 2 to one channel (4 slots of 16 bytes)."""
-    yield 1, CreatePort(2), Ok(PORT)
-    yield 1, Bind(PORT, "shared"), Ok(None)
-    yield 1, CreateChannel(4, 16), Ok(CHANNEL)
-    for pid in range(2, processes + 1):
+    """The last process (the controller) creates one port (capacity 2: sends
+    meet ``PortFull``) and one channel (4 slots of 16 bytes) and holds their
+    root capabilities; every process gets handle 1 to the port (a lookup, so
+    derived from the controller's) and handle 2 to the channel (a derived copy,
+    moved in a message)."""
+    ctl = processes
+    yield ctl, CreatePort(2), Ok(PORT)
+    yield ctl, Bind(PORT, "shared"), Ok(None)
+    yield ctl, CreateChannel(4, 16), Ok(CHANNEL)
+    for pid in range(1, ctl):
         yield pid, Lookup("shared"), Ok(PORT)
-        yield 1, Derive(CHANNEL, 0x0F), None  # a copy to give away
-    for pid in range(2, processes + 1):
-        # pid 1's copies are handles 3, 4, ...; each moves to ``pid``'s table.
-        yield 1, Send(PORT, 0, 0, b"", (pid + 1,)), Ok(None)
+        yield ctl, Derive(CHANNEL, 0x0F), None  # a copy to give away
+    for pid in range(1, ctl):
+        # The controller's copies are handles 3, 4, ...; each moves to ``pid``.
+        yield ctl, Send(PORT, 0, 0, b"", (pid + 2,)), Ok(None)
         yield pid, Receive(PORT, 0), None
     for pid in range(1, processes + 1):
         yield pid, ChannelReceive(CHANNEL), E_WOULD_BLOCK  # handle 2 is the channel
@@ -421,21 +426,36 @@ class Outcome:
     """A deliberately broken driver injected its fault (negative controls)."""
 
 
+#: What the controller does while the workers run (``run_round``).
+EVENTS = ("close", "kill", "revoke", "none")
+
+
+def event_for(seed: int) -> str:
+    return EVENTS[seed % len(EVENTS)]
+
+
 def run_round(
-    driver: str,
-    seed: int,
-    racing_close: bool,
-    kill: bool = False,
-    workers: int = WORKERS,
+    driver: str, seed: int, event: str = "none", workers: int = WORKERS
 ) -> Outcome:
     """One round: fresh system, workers racing, then the controller's close and
-    drain. With ``racing_close`` the controller closes while the workers run;
-    otherwise once every worker has finished or waits, nudging waiting workers
-    (a send for receivers, a receive for senders) a bounded number of times.
-    With ``kill`` the controller kills one worker's process while they run
-    (PROC-KILL: its waiting calls end with ``NoSuchProcess``, the rest of its
-    program fails the same way, what it sent stays queued).
-    Thread failures and hangs are in ``errors``."""
+    drain. The controller, while the workers run:
+
+    - ``close``: closes the port and the channel (the rest of the round races
+      with the close);
+    - ``kill``: kills one worker's process (PROC-KILL: its waiting calls end
+      with ``NoSuchProcess``, the rest of its program fails the same way, what
+      it sent stays queued);
+    - ``revoke``: revokes every capability derived from its port capability
+      (RIGHTS-REVOKE: every worker's port handle dies, waiting receives end
+      with ``InvalidCapability``);
+    - ``none``: nothing.
+
+    Unless it closed early, once every worker has finished or waits it nudges
+    waiting workers (a send for receivers, a receive for senders) a bounded
+    number of times, then closes. Thread failures and hangs are in
+    ``errors``."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event!r}")
     rnd = random.Random(seed)
     controller = workers + 1
     drv = DRIVERS[driver](controller)
@@ -471,16 +491,18 @@ def run_round(
         t.start()
     start.wait()
     deadline = time.monotonic() + WAIT_SECONDS
-    if racing_close or kill:
+    if event != "none":
         calls = rnd.randint(1, workers * OPS_PER_WORKER // 2)
         while len(rec.history()) < calls and not all(w.quiet() for w in crew):
             if time.monotonic() > deadline:
                 errors.append("the workers made no progress: a hang")
                 break
             time.sleep(0)
-    if kill:
+    if event == "kill":
         control(Kill(rnd.randint(1, workers)))
-    if not racing_close:
+    elif event == "revoke":
+        control(Revoke(PORT))
+    if event != "close":
         nudges = 0
         while not all(w.finished.is_set() for w in crew):
             if time.monotonic() > deadline:
@@ -549,14 +571,14 @@ def fast_switching() -> Iterator[None]:
 def test_concurrent_history_is_linearizable(
     driver: str, seed: int, tmp_path: Path
 ) -> None:
-    kill = seed % 4 == 1
-    out = run_round(driver, seed, racing_close=seed % 4 == 0, kill=kill)
+    event = event_for(seed)
+    out = run_round(driver, seed, event)
     saved = save(out, tmp_path / f"history-{driver}-{seed}.json")
     assert not out.errors, "\n".join(out.errors) + saved
     sent, got = delivered_and_sent(out.history)
     assert got - sent == Counter(), f"received but never sent: {got - sent}{saved}"
     assert max(got.values(), default=1) == 1, f"received twice: {got}{saved}"
-    if not kill:
+    if event != "kill":
         # (A message handed to a waiting receiver whose process is then killed
         # dies with it, PROC-KILL: only the linearizability check judges that.)
         assert sent - got == Counter(), f"sent, never received: {sent - got}{saved}"
@@ -709,7 +731,7 @@ def test_broken_models_are_caught(mutant: str) -> None:
     DRIVERS[mutant] = MUTANTS[mutant]
     try:
         for seed in range(ROUNDS):
-            out = run_round(mutant, seed, racing_close=False)
+            out = run_round(mutant, seed)
             assert not out.errors, "\n".join(out.errors)
             if out.injected:
                 break
@@ -826,9 +848,7 @@ def test_many_rounds_are_linearizable(driver: str, tmp_path: Path) -> None:
     demand: ``-m slow``)."""
     for seed in range(ROUNDS, ROUNDS + 300):
         workers = 8 if seed % 2 else WORKERS
-        out = run_round(
-            driver, seed, seed % 4 == 0, kill=seed % 4 == 1, workers=workers
-        )
+        out = run_round(driver, seed, event_for(seed), workers=workers)
         saved = save(out, tmp_path / f"history-{seed}.json", workers + 1)
         assert not out.errors, "\n".join(out.errors) + saved
         report = check(out.history, out.initial, max_nodes=2_000_000, max_seconds=60)
