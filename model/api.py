@@ -44,7 +44,7 @@ from veridian_ipc.spec.rights import RECEIVE, SEND
 
 from . import ports as kports
 from .caps import install
-from .channels import pop_some
+from .channels import pop_some, push_all
 from .kernel import Kernel
 from .sockets import errno_of
 from .state import Buffer as KBuffer
@@ -57,6 +57,7 @@ from .timeouts import advance_to
 
 T = TypeVar("T")
 new_tuple = tuple.__new__
+_BYTES_ONLY = {bytes}
 
 #: Ticks per second of the monotonic clock (one tick is a microsecond).
 TICKS_PER_SECOND = 1_000_000
@@ -670,11 +671,25 @@ class Channel(Handle):
 
     def send_batch(self, items: Sequence[bytes]) -> int:
         """Append every message or none (CHAN-SEND-BATCH). Returns the count."""
-        batch = items if type(items) is tuple else tuple(items)
-        with self._lock:
-            r = self._sys.kernel.apply(
-                self._kp.pid, sc.ChannelSendBatch(self.handle, batch)
-            )
+        self._acquire()
+        try:
+            ring = self._ring(SEND)
+            if (
+                ring is not None
+                and type(items) in (list, tuple)
+                and (not items or set(map(type, items)) == _BYTES_ONLY)
+            ):
+                err = push_all(ring, items)
+                if err is None:
+                    return len(items)
+                r: Result = err
+            else:
+                batch = items if type(items) is tuple else tuple(items)
+                r = self._sys.kernel.apply(
+                    self._kp.pid, sc.ChannelSendBatch(self.handle, batch)
+                )
+        finally:
+            self._release()
         n = _check(r, "channel send batch")
         assert isinstance(n, int)
         return n

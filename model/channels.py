@@ -8,6 +8,8 @@ cost per message is that of a list copy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.results import Ok, Result
 from veridian_ipc.spec.rights import PORT_RIGHTS, RECEIVE, SEND
@@ -98,7 +100,7 @@ def channel_send_batch(st: State, p: Process, op: ChannelSendBatch) -> Result:
     return Ok(len(op.items))
 
 
-def push_all(ring: Channel, items: tuple[bytes, ...] | list[bytes]) -> Result | None:
+def push_all(ring: Channel, items: Sequence[bytes]) -> Result | None:
     """Check and append a batch (the rule's checks after the capability's)."""
     n = len(items)
     if not n:
