@@ -29,6 +29,7 @@ process, only its thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
@@ -764,7 +765,10 @@ class Channel(Handle):
                 fut: asyncio.Future[None] = loop.create_future()
 
                 def wake_up(fut: asyncio.Future[None] = fut) -> None:
-                    loop.call_soon_threadsafe(_resolve, fut)
+                    # Runs under the system lock, in whatever thread changed
+                    # the channel; a loop already closed has nobody to wake.
+                    with contextlib.suppress(RuntimeError):
+                        loop.call_soon_threadsafe(_resolve, fut)
 
                 if obj.watchers is None:
                     obj.watchers = []

@@ -423,3 +423,33 @@ def test_channel_waiter_woken_by_kill() -> None:
     assert not t.is_alive()
     assert isinstance(out[0], IpcException)
     assert out[0].error is IpcError.NoSuchProcess
+
+
+def test_rate_limit_on_the_monotonic_clock() -> None:
+    sys = System()
+    p = sys.spawn()
+    port = p.create_port(8)
+    port.set_filter(rate=(1, 1, 3600 * 1_000_000))  # one message an hour
+    port.send_nowait(b"first")
+    with pytest.raises(IpcException) as e:
+        port.send_nowait(b"second")
+    assert e.value.error is IpcError.RateLimited
+    port.set_filter()
+    port.send_nowait(b"second")
+    assert [port.receive_nowait().data for _ in range(2)] == [b"first", b"second"]
+
+
+def test_rate_limit_on_the_logical_clock() -> None:
+    sys = System(clock="logical")
+    p = sys.spawn()
+    port = p.create_port(8)
+    port.set_filter(allowed_types=[1], rate=(1, 1, 5))
+    port.send_nowait(b"", msg_type=1)
+    with pytest.raises(IpcException) as e:
+        port.send_nowait(b"", msg_type=1)
+    assert e.value.error is IpcError.RateLimited
+    with pytest.raises(IpcException) as e:
+        port.send_nowait(b"", msg_type=2)
+    assert e.value.error is IpcError.Filtered
+    sys.advance_clock(5)
+    port.send_nowait(b"", msg_type=1)
