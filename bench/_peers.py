@@ -9,12 +9,15 @@ their package is not installed; the runner prints a note and goes on.
 from __future__ import annotations
 
 import importlib
+import itertools
 import multiprocessing
+import os
 import queue
 import socket
 import threading
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from _harness import Loop
@@ -24,6 +27,9 @@ Peer = tuple[Loop, Closer]
 
 #: Bounded waits in the echo threads, so a broken peer cannot hang the runner.
 JOIN_SECONDS = 10.0
+
+
+_names = itertools.count()
 
 
 class Missing(Exception):
@@ -178,6 +184,32 @@ def faster_fifo_sync(data: bytes) -> Peer:
     return loop, close
 
 
+def _mqueue(posix_ipc: Any, tag: str, size: int) -> Any:
+    name = f"/veridian-bench-{os.getpid()}-{tag}-{next(_names)}"
+    return posix_ipc.MessageQueue(
+        name, posix_ipc.O_CREX, max_messages=8, max_message_size=max(size, 1)
+    )
+
+
+def _unlink(*queues: Any) -> None:
+    for q in queues:
+        q.close()
+        q.unlink()
+
+
+def posix_mq_sync(data: bytes) -> Peer:
+    posix_ipc = _optional("posix_ipc", "posix_ipc")
+    q = _mqueue(posix_ipc, "sync", len(data))
+    send, recv = q.send, q.receive
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            send(data)
+            recv()
+
+    return loop, partial(_unlink, q)
+
+
 SYNC_PEERS: dict[str, Callable[[bytes], Peer]] = {
     "queue.SimpleQueue": simplequeue_sync,
     "queue.Queue": queue_sync,
@@ -186,8 +218,11 @@ SYNC_PEERS: dict[str, Callable[[bytes], Peer]] = {
     "socket.socketpair": socketpair_sync,
     "pyzmq inproc PAIR": zmq_sync,
     "faster-fifo Queue": faster_fifo_sync,
+    "posix_ipc MessageQueue": posix_mq_sync,
 }
-OPTIONAL = frozenset({"pyzmq inproc PAIR", "faster-fifo Queue"})
+OPTIONAL = frozenset(
+    {"pyzmq inproc PAIR", "faster-fifo Queue", "posix_ipc MessageQueue"}
+)
 
 
 # -- two threads: ping-pong, per round trip --------------------------------------
@@ -330,12 +365,39 @@ def zmq_pingpong(data: bytes) -> Peer:
     return loop, close
 
 
+def posix_mq_pingpong(data: bytes) -> Peer:
+    posix_ipc = _optional("posix_ipc", "posix_ipc")
+    ping = _mqueue(posix_ipc, "ping", len(data))
+    pong = _mqueue(posix_ipc, "pong", len(data))
+
+    def echo() -> None:
+        recv, send = ping.receive, pong.send
+        while x := recv(JOIN_SECONDS)[0]:
+            send(x)
+
+    t = _echo_thread(echo)
+    send, recv = ping.send, pong.receive
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            send(data)
+            recv()
+
+    def close() -> None:
+        ping.send(b"")
+        _join(t)
+        _unlink(ping, pong)
+
+    return loop, close
+
+
 PINGPONG_PEERS: dict[str, Callable[[bytes], Peer]] = {
     "queue.SimpleQueue": simplequeue_pingpong,
     "queue.Queue": queue_pingpong,
     "multiprocessing.Pipe": pipe_pingpong,
     "socket.socketpair": socketpair_pingpong,
     "pyzmq inproc PAIR": zmq_pingpong,
+    "posix_ipc MessageQueue": posix_mq_pingpong,
 }
 
 
