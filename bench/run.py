@@ -10,7 +10,8 @@ over repeated runs with the min-max of the runs and the ratio to the reference
 of its group. ``--json FILE`` writes the same as
 ``{"machine": {...}, "mode": ..., "rows": [...], "skipped": [...]}``.
 ``--quick`` takes under a minute; ``--smoke`` only checks that everything runs.
-Optional peers (pyzmq, faster-fifo) are skipped with a note when missing.
+Optional peers (pyzmq, faster-fifo, posix_ipc) are skipped with a note when
+missing.
 See bench/README.md for what each row measures.
 """
 
