@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .compare import Mode
-from .mutants import MutantResult, run_campaign
+from .mutants import MUTANTS, MutantResult, run_campaign
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
 from .runner import PROFILES, Report, export_vectors, run_conformance
 from .surface import ALL_GROUPS
@@ -52,6 +52,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", type=Path, help="write the report here")
     p.add_argument("--oracle", choices=sorted(ORACLES), default="spec")
     p.add_argument("--mutants", action="store_true", help="run the mutant campaign")
+    p.add_argument(
+        "--mutant",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="with --mutants: only this mutant (repeatable)",
+    )
     p.add_argument("--export", type=Path, metavar="DIR", help="write static vectors")
     p.set_defaults(run=run_conform)
 
@@ -117,8 +124,17 @@ def run_conform(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
+        chosen = MUTANTS
+        if args.mutant:
+            by_name = {m.__name__: m for m in MUTANTS}
+            unknown = [n for n in args.mutant if n not in by_name]
+            if unknown:
+                print(f"conform: unknown mutants {unknown}", file=sys.stderr)
+                return 2
+            chosen = tuple(by_name[n] for n in args.mutant)
         campaign = run_campaign(
             args.profile if args.profile != "dev" else "ci",
+            mutants=chosen,
             max_examples=args.max_examples,
             on_result=show,
         )

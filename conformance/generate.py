@@ -106,11 +106,18 @@ class Gen:
                 if isinstance(p.status, Running) != blocked
                 for h in self.handles(pid, kind)
             ]
+            if self.roll() < 85:  # mostly objects still open
+                pairs = [x for x in pairs if self.is_open(*x)] or pairs
             if pairs:
                 pid, h = self.pick(sorted(pairs))
                 return int(pid), int(h)
         pid = self.pid()
         return pid, self.handle(pid, kind)
+
+    def is_open(self, pid: int, handle: int) -> bool:
+        """The handle's object is not a closed port or channel."""
+        cap = self.s.caps[self.s.processes[pid].handles[handle]]  # type: ignore[index]
+        return not getattr(self.s.objects[cap.obj], "closed", False)
 
     def pid(self) -> int:
         """Mostly a running process; sometimes a blocked, dead or unknown one."""
@@ -205,8 +212,11 @@ class Gen:
         return int(self.pick([1, 2, 0, limit, limit + 1, limit - 1, -1]))
 
     def data(self, limit: int = MAX_INLINE_DATA) -> bytes:
-        """Bytes of a length near 0 or near ``limit``."""
-        n = int(self.pick([0, 1, 2, 3, limit, limit - 1, limit + 1]))
+        """Bytes of a length near 0 or near ``limit`` (over it one time in 10)."""
+        if self.roll() < 90:
+            n = int(self.pick([0, 1, 2, 3, limit, limit - 1]))
+        else:
+            n = limit + 1
         n = max(n, 0)
         b: bytes = self.draw(st.binary(min_size=n, max_size=n))
         return b
@@ -231,8 +241,10 @@ class Gen:
         return int(self.pick([ALL_RIGHTS + 1, 0x40, -1]))
 
     def msg_type(self) -> int:
-        """A message or service type: small mostly, sometimes out of range."""
-        return int(self.pick([0, 1, 2, MAX_U32, MAX_U32 + 1, -1]))
+        """A message or service type: small mostly, out of range one time in 10."""
+        if self.roll() < 90:
+            return int(self.pick([0, 1, 2, MAX_U32]))
+        return int(self.pick([MAX_U32 + 1, -1]))
 
 
 GenFn = Callable[[Gen], tuple[int, Operation]]
@@ -283,7 +295,7 @@ def _send(g: Gen) -> tuple[int, Operation]:
             caps += tuple(range(nxt, nxt + n - len(caps)))
         if g.roll() < 5:
             caps = (*caps, h)
-    flags = int(g.pick([0, 1, 0xFFFF, 0x10000]))
+    flags = int(g.pick([0, 1, 0xFFFF])) if g.roll() < 95 else 0x10000
     return pid, Send(h, g.msg_type(), flags, g.data(), caps)
 
 
@@ -543,66 +555,97 @@ def _port_holders(g: Gen) -> list[tuple[int, int, int]]:
     return [(pid, h, r) for _, pid, h, r in sorted(out)]
 
 
+def _free_name(g: Gen) -> str:
+    """A valid name not bound yet."""
+    i = len(g.s.namespace)
+    while f"r{i}" in g.s.namespace:
+        i += 1
+    return f"r{i}"
+
+
+def _idle_port(g: Gen, obj: int) -> bool:
+    """An open port with nothing queued: a receive on it blocks."""
+    pt = g.s.objects[obj]  # type: ignore[index]
+    return not getattr(pt, "closed", True) and not getattr(pt, "queue", ())
+
+
 def rendezvous(g: Gen) -> Steps:
-    """Two processes meet on one port: share it (bind + lookup) if no port is
-    shared yet; else one blocks in a receive and is woken by a send (hand-off),
-    a deadline, a close or a revoke, then resumes (PORT-HANDOFF, TIME-DEADLINE,
-    PORT-RESUME, PORT-CLOSE, RIGHTS-REVOKE)."""
-    by_obj: dict[int, list[tuple[int, int, int]]] = {}
-    for pid, p in g.s.processes.items():
-        if not isinstance(p.status, Running):
-            continue
-        for h, c in p.handles.items():
+    """Processes meet on one port (shared by bind + lookup if need be); one
+    or two block in a receive and are woken by a send (FIFO hand-off), a
+    deadline, a close, a revoke, or the receiver is killed; then they resume
+    (PORT-HANDOFF, TIME-DEADLINE, PORT-RESUME, PORT-CLOSE, RIGHTS-REVOKE,
+    PROC-KILL, PROC-STATUS)."""
+    running = sorted(
+        int(p) for p, q in g.s.processes.items() if isinstance(q.status, Running)
+    )
+    if len(running) < 2:
+        return [(0, Spawn())]
+    by_obj: dict[int, dict[int, list[tuple[int, int]]]] = {}
+    for pid in running:
+        for h, c in g.s.processes[pid].handles.items():  # type: ignore[index]
             cap = g.s.caps[c]
             if cap.kind is Kind.PORT:
-                by_obj.setdefault(int(cap.obj), []).append(
-                    (int(pid), int(h), cap.rights)
-                )
+                holders = by_obj.setdefault(int(cap.obj), {})
+                holders.setdefault(pid, []).append((int(h), cap.rights))
     pairs = [
-        (obj, a, b)
+        (obj, pa, ha, pb, hb)
         for obj, holders in sorted(by_obj.items())
-        for a in holders
-        for b in holders
-        if a[0] != b[0] and a[2] & 0x1 and b[2] & 0x2
+        for pa, hs_a in sorted(holders.items())
+        for ha, ra in hs_a
+        for pb, hs_b in sorted(holders.items())
+        for hb, rb in hs_b
+        if pa != pb and ra & 0x1 and rb & 0x2 and _idle_port(g, obj)
     ]
-    if pairs:
-        obj, (pa, ha, _), (pb, hb, _) = g.pick(pairs)
-        timeout = g.pick([2, 1, None]) if "timeouts" in g.groups else None
-        steps: Steps = [(pb, Receive(hb, timeout))]
-        if g.roll() < 20:  # a blocked process can only resume (PROC-STATUS)
-            steps.append((pb, g.pick([Inspect(hb), CreatePort(1), Drop(hb)])))
-        third = [x for x in by_obj[obj] if x[0] not in (pa, pb) and x[2] & 0x2]
-        if third and g.roll() < 50:  # two receivers wait: FIFO hand-off
-            pc, hc, _ = g.pick(third)
-            steps += [
-                (pc, Receive(hc, None)),
-                (pa, Send(ha, 1, 0, b"1")),
-                (pa, Send(ha, 2, 0, b"2")),
-                (pc, Resume()),
-            ]
-        how = int(g.pick([0, 1, 2, 3]))
-        if how == 0:
-            steps.append((pa, Send(ha, g.msg_type(), 0, g.data())))
-        elif how == 1 and "timeouts" in g.groups:
-            steps.append((0, AdvanceClock(int(g.pick([1, 2, 3])))))
-        elif how == 2:
-            steps.append((pa, Close(ha)))
-        else:
-            steps.append((pa, Revoke(ha)))
-        steps.append((pb, Resume()))
-        if "timeouts" in g.groups and g.roll() < 50:
-            steps += [(0, AdvanceClock(3)), (pb, Resume())]
-        return steps
-    holders = [x for x in _port_holders(g) if x[2] & 0x8]
-    others = sorted(
-        p for p, q in g.s.processes.items() if isinstance(q.status, Running)
-    )
-    if holders and len(others) > 1 and "namespace" in g.groups:
-        pa, ha, _ = g.pick(holders)
-        pb = g.pick([p for p in others if p != pa])
-        name = str(g.pick(list(NAMES)))
-        return [(pa, Bind(ha, name, 0)), (int(pb), Lookup(name))]
-    return [_create_port(g)]
+    steps: Steps = []
+    third: list[tuple[int, int]] = []
+    if pairs and g.roll() < 70:
+        obj, pa, ha, pb, hb = g.pick(pairs)
+        third = [
+            (pc, hc)
+            for pc, hs in sorted(by_obj[obj].items())
+            if pc not in (pa, pb)
+            for hc, rc in hs
+            if rc & 0x2
+        ]
+    elif "namespace" in g.groups:
+        pa = int(g.pick(running))
+        pb = int(g.pick([p for p in running if p != pa]))
+        ha, hb, name = _fresh_handle(g, pa), _fresh_handle(g, pb), _free_name(g)
+        steps += [(pa, CreatePort(2)), (pa, Bind(ha, name, 0)), (pb, Lookup(name))]
+        others = [p for p in running if p not in (pa, pb)]
+        if others:
+            pc = int(g.pick(others))
+            steps.append((pc, Lookup(name)))
+            third = [(pc, _fresh_handle(g, pc))]
+    else:
+        return [_create_port(g)]
+    timeout = g.pick([2, 1, None]) if "timeouts" in g.groups else None
+    steps.append((pb, Receive(hb, timeout)))
+    if g.roll() < 20:  # a blocked process can only resume (PROC-STATUS)
+        steps.append((pb, g.pick([Inspect(hb), CreatePort(1), Drop(hb)])))
+    if third and g.roll() < 50:  # two receivers wait: FIFO hand-off
+        pc, hc = g.pick(third)
+        steps += [
+            (pc, Receive(hc, None)),
+            (pa, Send(ha, 1, 0, b"1")),
+            (pa, Send(ha, 2, 0, b"2")),
+            (pc, Resume()),
+        ]
+    how = int(g.pick([0, 1, 2, 3, 4]))
+    if how == 0:
+        steps.append((pa, Send(ha, g.msg_type(), 0, g.data())))
+    elif how == 1 and "timeouts" in g.groups:
+        steps.append((0, AdvanceClock(int(g.pick([1, 2, 3])))))
+    elif how == 2:
+        steps.append((pa, Close(ha)))
+    elif how == 3:
+        steps.append((pa, Revoke(ha)))
+    else:
+        steps.append((0, Kill(pb)))
+    steps.append((pb, Resume()))
+    if "timeouts" in g.groups and g.roll() < 50:
+        steps += [(0, AdvanceClock(3)), (pb, Resume())]
+    return steps
 
 
 def filtered_sends(g: Gen) -> Steps:
@@ -652,10 +695,32 @@ def drop_held(g: Gen) -> Steps:
     pid, h = g.pick(held)
     child = _fresh_handle(g, pid)
     steps: Steps = [(pid, Derive(h, g.rights(pid, h)))]
-    cap = g.s.caps[g.s.processes[pid].handles[h]]  # type: ignore[index]
+    cap = g.s.caps[g.s.processes[pid].handles[h]]
     if cap.kind is Kind.BUFFER and "buffers" in g.groups:
         steps.append((pid, MapBuffer(h, bool(g.pick([False, True])))))
     steps += [(pid, Drop(h)), (pid, Inspect(child))]
+    return steps
+
+
+def hand_over(g: Gen) -> Steps:
+    """A buffer's ownership goes away in a message and is received
+    (BUF-TRANSFER, MSG-INFLIGHT-REVOKE)."""
+    bufs = _held(g, Kind.BUFFER, 0xC)
+    if not bufs:
+        return [_create_buffer(g)]
+    pid, b = g.pick(bufs)
+    ports = [h for q, h in _held(g, Kind.PORT, 0x3) if q == pid]
+    steps: Steps = []
+    if ports and g.roll() < 60:
+        port = int(g.pick(ports))
+    else:
+        port = _fresh_handle(g, pid)
+        steps.append((pid, CreatePort(2)))
+    steps += [
+        (pid, TransferBuffer(b, port, int(g.pick([0, 1])))),
+        (pid, Inspect(b)),
+        (pid, Receive(port, 0)),
+    ]
     return steps
 
 
@@ -720,10 +785,10 @@ def socket_exchange(g: Gen) -> Steps:
     pid, fd, (owner, ofd) = g.pick(links)
     data = g.data()
     steps: Steps = [(pid, SockSend(fd, data))]
+    if g.roll() < 30:  # closed with a message queued: reported, not lost
+        steps.append((owner, SockClose(ofd)))
     bufsize = int(g.pick([MAX_INLINE_DATA, max(len(data) - 1, 0), 1]))
     steps.append((owner, SockRecv(ofd, bufsize)))
-    if g.roll() < 30:
-        steps.append((owner, SockClose(ofd)))
     return steps
 
 
@@ -745,14 +810,18 @@ def socket_churn(g: Gen) -> Steps:
 
 
 def _held(g: Gen, kind: Kind, rights: int = 0) -> list[tuple[int, int]]:
-    """(pid, handle) of running processes' handles of ``kind`` with ``rights``."""
-    return sorted(
+    """(pid, handle) of running processes' handles of ``kind`` with ``rights``,
+    open objects only most of the time."""
+    out = sorted(
         (int(pid), int(h))
         for pid, p in g.s.processes.items()
         if isinstance(p.status, Running)
         for h, c in p.handles.items()
         if g.s.caps[c].kind is kind and g.s.caps[c].rights & rights == rights
     )
+    if g.roll() < 85:
+        out = [x for x in out if g.is_open(*x)] or out
+    return out
 
 
 def queue_traffic(g: Gen) -> Steps:
@@ -765,7 +834,7 @@ def queue_traffic(g: Gen) -> Steps:
     steps: Steps = [
         (pid, Send(h, i, 0, bytes([i]))) for i in range(int(g.pick([2, 3, 4])))
     ]
-    if g.roll() < 40:
+    if g.roll() < 20:
         steps.append((pid, Close(h)))
     steps += [(pid, Receive(h, 0)), (pid, Receive(h, 0))]
     return steps
@@ -775,15 +844,21 @@ def channel_traffic(g: Gen) -> Steps:
     """A ring filled by batches, drained by batches, maybe closed first
     (CHAN-SEND-BATCH, CHAN-RECEIVE-BATCH, CHAN-SEND, CHAN-CLOSE)."""
     chans = _held(g, Kind.CHANNEL, 0x3)
-    if not chans:
-        return [_create_channel(g)]
-    pid, h = g.pick(chans)
+    steps: Steps = []
+    if chans and g.roll() < 70:
+        pid, h = g.pick(chans)
+    else:
+        pid = g.pid()
+        if pid not in g.s.processes:
+            return [_create_channel(g)]
+        h = _fresh_handle(g, pid)
+        steps.append((pid, CreateChannel(int(g.pick([2, 3])), 4)))
     n = int(g.pick([2, 3, 4, 1]))
-    steps: Steps = [
+    steps += [
         (pid, ChannelSendBatch(h, tuple(bytes([i]) for i in range(n)))),
         (pid, ChannelSend(h, b"x")),
     ]
-    if g.roll() < 40:
+    if g.roll() < 25:
         steps.append((pid, Close(h)))
     steps += [
         (pid, ChannelReceiveBatch(h, int(g.pick([1, 2])))),
@@ -818,12 +893,19 @@ def buffer_io(g: Gen) -> Steps:
 def attenuated(g: Gen) -> Steps:
     """A handle derived without MANAGE (or GRANT) tries what needs it
     (RIGHTS-REQUIRED: SetFilter, Unbind, Close, Bind, Derive)."""
+    bufs = _held(g, Kind.BUFFER, 0x10) if "buffers" in g.groups else []
+    if bufs and g.roll() < 30:
+        pid, h = g.pick(bufs)
+        weak = _fresh_handle(g, pid)
+        return [(pid, Derive(h, 0x18)), (pid, MapBuffer(weak, True))]
     ports = _held(g, Kind.PORT)
     if not ports:
         return [_create_port(g)]
     pid, h = g.pick(ports)
     weak = _fresh_handle(g, pid)
-    name = str(g.pick(list(NAMES)))
+    obj = g.s.caps[g.s.processes[pid].handles[h]].obj
+    names = sorted(n for n, b in g.s.namespace.items() if g.s.caps[b.cap].obj == obj)
+    name = str(g.pick(names or list(NAMES)))
     tries = _claimed(
         g,
         [
@@ -876,6 +958,7 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "double_fault": double_fault,
     "drop_held": drop_held,
     "blocked_acts": blocked_acts,
+    "hand_over": hand_over,
 }
 
 

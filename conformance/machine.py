@@ -173,6 +173,7 @@ SCENARIO_GROUPS: dict[str, frozenset[str]] = {
     "double_fault": frozenset({"ports", "rights", "messages"}),
     "drop_held": frozenset({"caps", "rights"}),
     "blocked_acts": frozenset({"ports"}),
+    "hand_over": frozenset({"ports", "buffers"}),
 }
 
 

@@ -54,7 +54,7 @@ def test_exact_oracle_rejects_a_partial_batch() -> None:
 def test_partial_batch_oracle_accepts_it_and_tracks_the_state() -> None:
     checker, div = run_ops(OneAtATime, OPS, oracle=PartialBatchOracle())
     assert div is None
-    rings = [o for o in checker.spec_state.objects.values()]
+    rings = list(checker.spec_state.objects.values())
     assert len(rings) == 1
     assert len(checker.candidates) == 1  # the target showed which outcome it took
 

@@ -1,0 +1,136 @@
+"""Invariant monitors on observations: silent on the spec, named when broken."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from veridian_ipc.conformance.monitors import (
+    FreshIds,
+    observation_violations,
+)
+from veridian_ipc.conformance.mutants import FailedDeriveCreates, KillLeavesWaiter
+from veridian_ipc.spec import initial_state, step
+from veridian_ipc.spec.observe import observe
+from veridian_ipc.spec.syscalls import (
+    Bind,
+    CreateBuffer,
+    CreateChannel,
+    CreatePort,
+    Derive,
+    Kill,
+    MapBuffer,
+    RateLimit,
+    Receive,
+    Send,
+    SetFilter,
+    Socket,
+)
+
+from .helpers import run_ops
+
+
+def _busy() -> Any:
+    s = initial_state(processes=2)
+    for pid, op in [
+        (1, CreatePort(2)),
+        (1, Send(1, 0, 0, b"x")),
+        (1, SetFilter(1, None, None, RateLimit(2, 1, 1))),
+        (1, Bind(1, "svc", 0)),
+        (1, CreateChannel(2, 4)),
+        (1, CreateBuffer(8)),
+        (1, MapBuffer(3, True)),
+        (1, Socket(None)),
+        (2, CreatePort(1)),
+        (2, Receive(1, None)),
+    ]:
+        s, _ = step(s, pid, op)
+    return observe(s)
+
+
+def test_spec_observations_pass() -> None:
+    assert observation_violations(_busy(), FreshIds()) == []
+
+
+def _queue_over(o: Any) -> None:
+    port = next(iter(o["ports"].values()))
+    port["queue"] = port["queue"] * 3
+
+
+def _waiter_gone(o: Any) -> None:
+    del o["processes"][2]
+
+
+def _bad_rights(o: Any) -> None:
+    o["processes"][1]["handles"][1]["rights"] |= 0x10
+
+
+def _dangling_name(o: Any) -> None:
+    o["namespace"]["svc"]["obj"] = 999
+
+
+def _too_many_tokens(o: Any) -> None:
+    for p in o["ports"].values():
+        if p["filter"] is not None:
+            p["filter"]["tokens"] = 99
+
+
+def _ring_over(o: Any) -> None:
+    ring = next(iter(o["channels"].values()))
+    ring["items"] = ["00"] * 3
+
+
+def _mapping_without_cap(o: Any) -> None:
+    del o["processes"][1]["handles"][3]
+
+
+def _socket_without_port(o: Any) -> None:
+    o["processes"][1]["fds"][0]["port"] = 999
+
+
+CASES: dict[str, Callable[[Any], None]] = {
+    "INV-QUEUE-BOUND": _queue_over,
+    "INV-WAITERS": _waiter_gone,
+    "INV-RIGHTS-KIND": _bad_rights,
+    "INV-NAMESPACE-LIVE": _dangling_name,
+    "INV-BUCKET-BOUND": _too_many_tokens,
+    "INV-RING-BOUNDS": _ring_over,
+    "INV-MAPPINGS-LIVE": _mapping_without_cap,
+    "INV-SOCKETS-LIVE": _socket_without_port,
+}
+
+
+@pytest.mark.parametrize("inv", sorted(CASES))
+def test_each_monitor_names_its_invariant(inv: str) -> None:
+    o = copy.deepcopy(_busy())
+    CASES[inv](o)
+    assert inv in [v.value for v in observation_violations(o)]
+
+
+def test_fresh_ids_remembers_what_disappeared() -> None:
+    fresh = FreshIds()
+    o = _busy()
+    assert fresh.check(o)
+    gone = copy.deepcopy(o)
+    del gone["processes"][1]["handles"][2]
+    assert fresh.check(gone)
+    assert not fresh.check(o)
+
+
+def test_broken_target_is_reported_by_invariant_name() -> None:
+    _, div = run_ops(
+        KillLeavesWaiter, [(2, CreatePort(1)), (2, Receive(1, None)), (0, Kill(2))]
+    )
+    assert div is not None
+    assert "INV-WAITERS" in div.invariants
+
+
+def test_failed_operation_changing_state_is_err_atomic() -> None:
+    _, div = run_ops(
+        FailedDeriveCreates, [(1, CreatePort(1)), (1, Derive(1, 1)), (1, Derive(2, 3))]
+    )
+    assert div is not None
+    assert "ERR-ATOMIC" in div.invariants

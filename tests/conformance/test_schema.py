@@ -1,0 +1,99 @@
+"""The shipped JSON Schemas describe what the suite and the server really send."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import veridian_ipc.conformance
+from veridian_ipc.conformance.mutants import NoHandoff
+from veridian_ipc.conformance.protocol import PROTOCOL, VERSION
+from veridian_ipc.conformance.runner import export_vectors, run_conformance
+from veridian_ipc.conformance.serve import serve
+from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
+from veridian_ipc.conformance.traces import load
+from veridian_ipc.conformance.wire import encode_config, encode_op
+from veridian_ipc.spec.syscalls import (
+    Bind,
+    CreatePort,
+    Lookup,
+    RateLimit,
+    Receive,
+    Send,
+    SetFilter,
+)
+
+jsonschema = pytest.importorskip(
+    "jsonschema", reason="jsonschema validates the schemas"
+)
+referencing = pytest.importorskip("referencing")
+
+HERE = Path(veridian_ipc.conformance.__file__).parent
+PROTOCOL_SCHEMA = json.loads((HERE / "protocol.schema.json").read_text())
+REPO = Path(__file__).resolve().parents[2]
+TRACE_SCHEMA = json.loads((HERE / "trace.schema.json").read_text())
+
+
+def _validator(schema: dict[str, object], ref: str | None = None) -> object:
+    resource = referencing.Resource.from_contents(PROTOCOL_SCHEMA)
+    registry = referencing.Registry().with_resources(
+        [("protocol.schema.json", resource), (PROTOCOL_SCHEMA["$id"], resource)]
+    )
+    target = schema if ref is None else {"$ref": f"{PROTOCOL_SCHEMA['$id']}{ref}"}
+    cls = jsonschema.validators.validator_for(PROTOCOL_SCHEMA)
+    cls.check_schema(schema)
+    return cls(target, registry=registry)
+
+
+def test_a_served_session_matches_the_schema() -> None:
+    ops = [
+        CreatePort(2),
+        Bind(1, "svc", 0),
+        Lookup("svc"),
+        SetFilter(1, frozenset({0}), 8, RateLimit(1, 1, 2)),
+        Send(1, 0, 0, b"hi", (2,)),
+        Receive(1, None),
+        Receive(1, 1),
+    ]
+    requests = [
+        {"type": "hello", "protocol": PROTOCOL, "version": VERSION},
+        {
+            "type": "reset",
+            "processes": 2,
+            "config": encode_config(SpecTarget(1, None).state.config),
+        },  # type: ignore[arg-type]
+    ]
+    for i, op in enumerate(ops):
+        requests.append({"type": "apply", "id": 2 * i, "pid": 1, "op": encode_op(op)})
+        requests.append({"type": "observe", "id": 2 * i + 1})
+    requests.append({"type": "bye"})
+    inp = io.BytesIO(b"".join(json.dumps(r).encode() + b"\n" for r in requests))
+    out = io.BytesIO()
+    assert serve(SpecTarget, list(SpecTarget.groups), inp, out) == 0
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(answers) == len(requests) - 1
+    v = _validator(PROTOCOL_SCHEMA)
+    for msg in requests + answers:
+        v.validate(msg)  # type: ignore[attr-defined]
+    kinds = [a["type"] for a in answers]
+    assert kinds[:2] == ["hello", "ready"]
+
+
+def test_traces_and_vectors_match_the_schema(tmp_path: Path) -> None:
+    v = _validator(TRACE_SCHEMA)
+    report = run_conformance(InProcessDriver(NoHandoff), "ci", trace_dir=tmp_path)
+    assert report.trace is not None
+    v.validate(load(Path(report.trace)))  # type: ignore[attr-defined]
+    for path in export_vectors(tmp_path / "vectors", "ci", max_examples=3):
+        v.validate(load(path))  # type: ignore[attr-defined]
+    for path in sorted((REPO / "conformance" / "vectors").glob("*.json")):
+        v.validate(load(path))  # type: ignore[attr-defined]
+
+
+def test_a_malformed_message_is_rejected() -> None:
+    v = _validator(PROTOCOL_SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):
+        v.validate({"type": "result", "id": 1, "result": {"error": "Oops"}})  # type: ignore[attr-defined]
