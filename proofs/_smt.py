@@ -78,13 +78,16 @@ class Unknown:
 Outcome = Proved | Counterexample | Unknown
 
 
-def prove(claim: Term, timeout_ms: int = 10_000) -> Outcome:
+def prove(claim: Term, timeout_ms: int = 10_000, seed: int = 0) -> Outcome:
     """Check that ``claim`` is valid: its negation is unsatisfiable.
 
-    One fresh solver per claim (a frame of its own), bounded by ``timeout_ms``.
+    One fresh solver per claim (a frame of its own), bounded by ``timeout_ms``;
+    ``seed`` varies the solver's heuristics (for a retry after ``Unknown``).
     """
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
+    if seed:
+        solver.set("random_seed", seed)
     solver.add(z3.Not(claim))
     answer = solver.check()
     if answer == z3.unsat:
@@ -200,6 +203,19 @@ def value(term: Term) -> int | bool:
     raise ValueError(f"not a closed value: {t}")
 
 
+def truth(term: Term) -> bool:
+    """The truth of a closed formula, quantifiers included (by the solver when
+    simplification alone does not decide it)."""
+    t = z3.simplify(term)
+    if z3.is_true(t) or z3.is_false(t):
+        return bool(z3.is_true(t))
+    if isinstance(prove(t, 10_000), Proved):
+        return True
+    if isinstance(prove(z3.Not(t), 10_000), Proved):
+        return False
+    raise ValueError(f"undecided: {t}")
+
+
 def model_value(model: Model, term: Term) -> int | bool:
     """``term`` evaluated in ``model`` (unconstrained parts completed)."""
     return value(model.eval(term, model_completion=True))
@@ -299,5 +315,6 @@ __all__ = [
     "rights_val",
     "subset",
     "substitute",
+    "truth",
     "value",
 ]

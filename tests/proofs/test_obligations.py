@@ -17,7 +17,7 @@ _CACHE: dict[str, CheckResult] = {}
 
 @pytest.mark.parametrize("ob", OBLIGATIONS, ids=[ob.id for ob in OBLIGATIONS])
 def test_obligation_proved_and_control_refuted(ob: Obligation) -> None:
-    r = run_obligation(ob, timeout_ms=30_000, cache=_CACHE)
+    r = run_obligation(ob, timeout_ms=60_000, cache=_CACHE)
     assert r.verdict == "proved", r.counterexample() or [
         c.name for c in r.checks if c.verdict != "proved"
     ]

@@ -1,0 +1,65 @@
+"""ERR-PRECEDENCE against the spec: the cascades are the spec's check order.
+
+On reachable states, the first failing condition of a rule's cascade (in the
+order ``proofs.precedence`` records the code's checks) is exactly the error the
+spec returns, and no condition fails when the spec succeeds. The solver then
+proves the cascade agrees with the documented order (test_obligations).
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from veridian_ipc.proofs.agreement import _issued
+from veridian_ipc.proofs.precedence import CASCADES, Cascade, cascade_for, first_error
+from veridian_ipc.proofs.scenarios import random_run
+from veridian_ipc.spec import RULES, Err
+from veridian_ipc.spec.step import atomic
+
+EXAMPLES = max(10, settings.default.max_examples // 4)
+
+
+@settings(max_examples=EXAMPLES)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_cascades_match_spec_errors(seed: int) -> None:
+    for step in random_run(seed, 40):
+        c = cascade_for(step.op)
+        if c is None or not _issued(step.before, step.pid, step.op):
+            continue
+        want = step.result.error.name if isinstance(step.result, Err) else None
+        got = first_error(c, step.before, step.pid, step.op)
+        assert got == want, f"{step.op}: cascade {got}, spec {step.result}"
+
+
+@settings(max_examples=EXAMPLES)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_every_failed_step_is_atomic(seed: int) -> None:
+    """ERR-ATOMIC on the spec itself, for every step of random runs."""
+    for step in random_run(seed, 40):
+        assert atomic(step.before, step.after, step.result, step.op)
+        if isinstance(step.result, Err) and type(step.op).__name__ != "Resume":
+            assert step.after is step.before
+
+
+def test_swapped_cascade_disagrees_with_spec() -> None:
+    """The spec check can fail: PORT-SEND with rights checked before the handle."""
+    send = next(c for c in CASCADES if c.rule.value == "PORT-SEND")
+    swapped = Cascade(
+        send.rule, send.op, (send.conds[2], send.conds[0], *send.conds[3:])
+    )
+    for seed in range(60):
+        for step in random_run(seed, 40):
+            if type(step.op) is not send.op or not _issued(
+                step.before, step.pid, step.op
+            ):
+                continue
+            want = step.result.error.name if isinstance(step.result, Err) else None
+            if first_error(swapped, step.before, step.pid, step.op) != want:
+                return
+    raise AssertionError("no run told the swapped order from the spec's")
+
+
+def test_cascades_list_every_documented_error() -> None:
+    for c in CASCADES:
+        assert sorted(x.error for x in c.conds) == sorted(RULES[c.rule].errors), c.rule
