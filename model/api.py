@@ -482,9 +482,15 @@ class Port(Handle):
         op = sc.Send(self.handle, msg_type, flags, data, tuple(c.handle for c in caps))
         deadline = _deadline(timeout)
         kernel = self._sys.kernel
+        # The facade built ``op``: only the caller's values need ERR-TOTAL's
+        # type check before the rule runs directly.
+        direct = type(data) is bytes and type(msg_type) is int and type(flags) is int
         with self._lock:
             self._sync_if_filtered()
-            r = kernel.apply(self._kp.pid, op)
+            if direct and self._kp.alive:
+                r = kports.send(kernel.state, self._kp, op)
+            else:
+                r = kernel.apply(self._kp.pid, op)
             if type(r) is Err and r.error is IpcError.PortFull and timeout != 0:
                 cap = self._kp.handles[self.handle]
                 waiting = _Waiting(self._sys, cap.obj)

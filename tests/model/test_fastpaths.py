@@ -66,7 +66,16 @@ def test_fast_paths_agree_with_spec(seed: int) -> None:
             s, r = step(s, 1, sc.Receive(p.handle, 0))
             if got[0] == "ok":
                 m = got[1]
-                got = ("ok", Delivered(m.sender, m.msg_type, m.flags, m.data, ()))
+                handles = tuple(None if c is None else c.handle for c in m.caps)
+                for c in m.caps:
+                    if c is not None:
+                        (ports if isinstance(c, Port) else chans).append(c)
+                got = ("ok", Delivered(m.sender, m.msg_type, m.flags, m.data, handles))
+        elif kind == 8 and rnd.random() < 0.5:
+            carried = rnd.sample(ports + chans, rnd.randint(1, 2))
+            got = outcome(p.send, data[:8], 0, 0, carried, 0)
+            handles = tuple(c.handle for c in carried)
+            s, r = step(s, 1, sc.Send(p.handle, 0, 0, data[:8], handles))
         elif kind == 2:
             got = outcome(c.send_nowait, data)
             s, r = step(s, 1, sc.ChannelSend(c.handle, data))
