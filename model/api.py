@@ -24,6 +24,13 @@ Errors are ``IpcException`` (with the spec's ``IpcError`` as ``.error``); the
 POSIX socket object raises ``OSError(errno, strerror)`` instead (POSIX-ERRNO).
 A process from several threads is fine: a blocked receive does not block the
 process, only its thread.
+
+Hot paths (``Port.send_nowait``/``receive_nowait``, ``Channel.send_nowait``/
+``receive_nowait``/``send_batch``/``receive_batch``) skip the operation records
+but make every check the rule makes, in the rule's order: the handle is looked
+up again on every call (a dropped, revoked or moved capability fails at once),
+then its rights, then the arguments and the object. Whatever the fast path does
+not handle itself (filters, capabilities, errors) goes through the rule.
 """
 
 from __future__ import annotations
