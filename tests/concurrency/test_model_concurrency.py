@@ -60,6 +60,7 @@ from veridian_ipc.spec.syscalls import (
     CreateChannel,
     CreatePort,
     Derive,
+    Drop,
     Kill,
     Lookup,
     Operation,
@@ -169,6 +170,7 @@ class Facade:
             p = self.system.spawn()
             procs[p.pid] = p
         self.initial = prepare(self.system.apply, processes)
+        self.procs = procs
         self.ports = {pid: Port(p, PORT) for pid, p in procs.items()}
         self.chans = {pid: Channel(p, CHANNEL) for pid, p in procs.items()}
 
@@ -190,9 +192,22 @@ class Facade:
         return Ok(value)  # type: ignore[arg-type]
 
     def call(self, pid: int, op: Operation) -> Result:
-        port, chan = self.ports[pid], self.chans[pid]
+        port, chan, proc = self.ports[pid], self.chans[pid], self.procs[pid]
         if isinstance(op, Send) and op.handle == PORT and not op.caps:
             return self._run(lambda: port.send_nowait(op.data, op.msg_type, op.flags))
+        if isinstance(op, Send) and op.handle == PORT:
+            caps = [Channel(proc, h) for h in op.caps]
+            return self._run(
+                lambda: port.send(op.data, op.msg_type, op.flags, caps, timeout=0)
+            )
+        if isinstance(op, CreateChannel):
+            return self._run(
+                lambda: proc.create_channel(op.capacity, op.max_message).handle
+            )
+        if isinstance(op, ChannelSend) and op.handle != CHANNEL:
+            return self._run(lambda: Channel(proc, op.handle).send_nowait(op.data))
+        if isinstance(op, Drop):
+            return self._run(lambda: Channel(proc, op.handle).drop())
         if isinstance(op, Receive) and op.handle == PORT and op.timeout == 0:
             return self._run(port.receive_nowait)
         if isinstance(op, ChannelSend) and op.handle == CHANNEL:
@@ -308,9 +323,12 @@ DRIVERS: dict[str, Callable[[int], Target]] = {
 
 @dataclass(frozen=True)
 class Action:
-    """One call of a worker. ``kind`` is ``call`` (``op``, never waits) or one
+    """One call of a worker. ``kind`` is ``call`` (``op``, never waits), one
     of the waiting calls: ``receive``, ``send``, ``channel_send``,
-    ``channel_receive`` (with ``data`` and ``timeout``)."""
+    ``channel_receive`` (with ``data`` and ``timeout``), or one of the
+    capability-moving sequences (``perform``): ``send_cap`` (create a channel
+    and send its capability on the port) and ``use_cap`` (send on a channel
+    received that way, then drop it)."""
 
     kind: str
     op: Operation | None = None
@@ -319,7 +337,7 @@ class Action:
 
     @property
     def waits(self) -> bool:
-        return self.kind != "call"
+        return self.kind not in ("call", "send_cap", "use_cap")
 
     def run(self, drv: Driver, pid: int) -> Result:
         if self.kind == "call":
@@ -362,8 +380,10 @@ def program(rnd: random.Random, pid: int, count: int, timeouts: bool) -> list[Ac
     for i in range(count):
         tag = f"{pid}.{i}".encode()
         x = rnd.random()
-        if x < 0.20:
+        if x < 0.16:
             out.append(Action("call", Send(PORT, pid, 0, tag)))
+        elif x < 0.20:
+            out.append(Action("send_cap", data=tag))
         elif x < 0.28:
             out.append(Action("send", data=tag, timeout=timeout()))
         elif x < 0.38:
@@ -382,8 +402,10 @@ def program(rnd: random.Random, pid: int, count: int, timeouts: bool) -> list[Ac
             out.append(Action("call", ChannelReceive(CHANNEL)))
         elif x < 0.89:
             out.append(Action("channel_receive", timeout=timeout()))
-        else:
+        elif x < 0.95:
             out.append(Action("call", ChannelReceiveBatch(CHANNEL, rnd.randint(1, 3))))
+        else:
+            out.append(Action("use_cap", data=tag))
     return out
 
 
@@ -398,6 +420,7 @@ class Worker:
         self.actions = actions
         self.waiting = False  # inside a call that may wait
         self.finished = threading.Event()
+        self.held: list[int] = []  # channel handles received in messages
 
     def quiet(self) -> bool:
         """Finished, or inside a waiting call."""
@@ -405,16 +428,35 @@ class Worker:
 
 
 def perform(drv: Driver, rec: Recorder, w: Worker, action: Action) -> None:
-    w.waiting = action.waits
-    try:
-        rec.call(
-            w.pid,
-            partial(action.steps, w.pid),
-            partial(action.run, drv, w.pid),
-            thread=f"worker {w.pid}",
-        )
-    finally:
-        w.waiting = False
+    pid, thread = w.pid, f"worker {w.pid}"
+
+    def plain(op: Operation) -> Result:
+        return rec.call(pid, (op,), partial(drv.call, pid, op), thread)
+
+    if action.kind == "send_cap":
+        made = plain(CreateChannel(2, 8))
+        if isinstance(made, Ok) and isinstance(made.value, int):
+            sent = plain(Send(PORT, pid, 0, action.data, (made.value,)))
+            if not isinstance(sent, Ok):
+                plain(Drop(made.value))
+        return
+    if action.kind == "use_cap":
+        if not w.held:
+            result = plain(Receive(PORT, 0))
+        else:
+            handle = w.held.pop()
+            plain(ChannelSend(handle, action.data))
+            result = plain(Drop(handle))
+    else:
+        w.waiting = action.waits
+        try:
+            result = rec.call(
+                pid, partial(action.steps, pid), partial(action.run, drv, pid), thread
+            )
+        finally:
+            w.waiting = False
+    if isinstance(result, Ok) and isinstance(result.value, Delivered):
+        w.held.extend(h for h in result.value.caps if h is not None)
 
 
 @dataclass
@@ -534,16 +576,19 @@ def run_round(
 
 
 def delivered_and_sent(history: list[Call]) -> tuple[Counter[bytes], Counter[bytes]]:
-    """Every payload accepted by a send, and every payload received."""
+    """Every payload accepted by a send on the shared port and channel, and
+    every payload received from them (channels created and moved by the
+    workers are private: what is sent on them is not counted)."""
     sent: Counter[bytes] = Counter()
     got: Counter[bytes] = Counter()
     for c in history:
         op, r = c.ops[0], c.result
         if not isinstance(r, Ok):
             continue
-        if isinstance(op, Send | ChannelSend):
+        shared = PORT if isinstance(op, Send) else CHANNEL
+        if isinstance(op, Send | ChannelSend) and op.handle == shared:
             sent[op.data] += 1
-        elif isinstance(op, ChannelSendBatch):
+        elif isinstance(op, ChannelSendBatch) and op.handle == CHANNEL:
             sent.update(op.items)
         if isinstance(r.value, Delivered):
             got[r.value.data] += 1
