@@ -935,6 +935,8 @@ def double_fault(g: Gen) -> Steps:
         TransferBuffer(h, nxt, MAX_U32 + 1),
         Bind(nxt, "", -1),
         Receive(nxt, -1),
+        Drop(True),  # ill-typed and (as 1) maybe a live handle
+        Receive(h, False),
     ]
     return [(pid, g.pick(_claimed(g, faults)))]
 
