@@ -152,7 +152,10 @@ class Kernel:
         elif isinstance(op, sc.AdvanceClock):
             result = timeouts.advance_clock(st, op)
         else:
-            p = st.processes.get(pid)
+            try:
+                p = st.processes.get(pid)
+            except TypeError:  # an unhashable pid names no process
+                p = None
             if p is None:
                 result = E_NO_SUCH_PROCESS
             elif p.status != RUNNING and type(op) is not sc.Resume:

@@ -233,6 +233,12 @@ def test_statistics_and_snapshot() -> None:
     assert k.snapshot() == k.observe()
 
 
+def test_any_pid_is_answered() -> None:
+    k = Kernel(1)
+    for pid in ("1", [1], None, 1.5, -1):
+        assert k.apply(pid, sc.CreatePort(1)) == Err(E.NoSuchProcess)  # type: ignore[arg-type]
+
+
 def test_bad_constructor_arguments() -> None:
     with pytest.raises(ValueError, match="processes"):
         Kernel(-1)
