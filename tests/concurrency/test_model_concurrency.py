@@ -3,7 +3,9 @@
 Several threads, each its own process, run random programs against one model
 system: sends (fast path and waiting on a full port), try- and waiting receives
 (with and without real-time timeouts), channel sends and receives (single,
-batched, waiting), and a close racing with all of them. Every call is recorded
+batched, waiting), capabilities moved between processes in messages; and the
+controller closes, kills a process or revokes the port's capabilities while
+they run. Every call is recorded
 with its interval (``conformance.linearizability.Recorder``) and the history is
 checked against the spec. A controller closes everything at the end, which must
 wake every waiting thread, then drains what is left, so the check also sees
