@@ -32,7 +32,8 @@ def h_out(h: int) -> int:
 def h_in(h: object) -> object:
     if type(h) is int and h >= 100 and (h - 100) % 7 == 0:
         return (h - 100) // 7
-    return -(10**6) if type(h) is int else h  # never a live spec handle
+    # distinct numbers stay distinct (duplicate checks), none is a live handle
+    return -(10**6) - h if type(h) is int else h
 
 
 class Renumbered:
@@ -63,7 +64,7 @@ class Renumbered:
             elif f.name == "caps":
                 changes[f.name] = tuple(h_in(x) for x in v)
             elif f.name in MAPPING_FIELDS and type(v) is int:
-                changes[f.name] = v - 50 if v > 50 else -(10**6)
+                changes[f.name] = v - 50 if v > 50 else -(10**6) - v
             elif isinstance(op, Kill) and f.name == "target":
                 changes[f.name] = self.pid_in(v)
         return replace(op, **changes) if changes else op  # type: ignore[type-var]
