@@ -180,15 +180,23 @@ def run_conformance(
             settings=settings_for(profile, max_examples=max_examples, shrink=shrink),
         )
     except (Divergence, ShrinkBudgetSpent):
-        div = stats.best
-        assert div is not None
+        pass
+    except TargetFailure as fail:
+        # a target that breaks while a divergence is being shrunk: report both
+        report.status = "target-failure"
+        report.failure = str(fail)
+    div = stats.best
+    if div is not None:
         if shrink:
 
             def fresh() -> Checker:
                 return Checker(driver, processes, config, mode, oracle)
 
             ops = [(r.pid, r.op) for r in div.steps]
-            div = minimize(ops, fresh, div.kind) or div
+            try:
+                div = minimize(ops, fresh, div.kind) or div
+            except TargetFailure as fail:
+                report.failure = str(fail)
         report.status = "diverged"
         report.divergence = div.to_json()
         data = trace_data(checker, div, driver.name)
@@ -196,9 +204,6 @@ def run_conformance(
             name = f"divergence-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
             report.trace = str(write_json(trace_dir / name, data))
         report.divergence = {**report.divergence, "steps": data["steps"]}
-    except TargetFailure as fail:
-        report.status = "target-failure"
-        report.failure = str(fail)
     report.seconds = time.perf_counter() - started
     report.examples = stats.examples
     report.steps = stats.steps

@@ -197,9 +197,10 @@ def minimize(
     counts only if it still diverges the same way.
     """
     tries = 0
+    broken = False
 
     def diverges(candidate: list[tuple[int, Operation]]) -> Divergence | None:
-        nonlocal tries
+        nonlocal tries, broken
         tries += 1
         checker = make_checker()
         try:
@@ -208,7 +209,8 @@ def minimize(
                 checker.apply(pid, op)
         except Divergence as div:
             return div if div.kind == kind else None
-        except TargetFailure:
+        except TargetFailure:  # stop: a broken target makes replays meaningless
+            broken = True
             return None
         return None
 
@@ -217,11 +219,11 @@ def minimize(
         return None
     current = ops[: best.step]
     changed = True
-    while changed and tries < budget:
+    while changed and tries < budget and not broken:
         changed = False
         for chunk in (8, 4, 2, 1):
             i = 0
-            while i < len(current) and tries < budget:
+            while i < len(current) and tries < budget and not broken:
                 candidate = current[:i] + current[i + chunk :]
                 found = diverges(candidate) if candidate else None
                 if found is not None:
