@@ -925,6 +925,7 @@ class Mapping:
             end = size if length is None else offset + length
             if not 0 <= offset <= end <= size:
                 raise IpcException(IpcError.OutOfBounds, f"[{offset}, {end})")
+            assert m.buf.mem is not None  # the mapping's capability holds it
             base = memoryview(m.buf.mem)
             v = base[offset:end]
             base.release()

@@ -106,6 +106,7 @@ def read_buffer(st: State, p: Process, op: ReadBuffer) -> Result:
     buf = m.buf
     if not in_bounds(buf.size, op.offset, op.length):
         return E_OUT_OF_BOUNDS
+    assert buf.mem is not None  # a mapping holds a capability to it
     return Ok(buf.mem[op.offset : op.offset + op.length])
 
 
@@ -126,6 +127,7 @@ def write_buffer(st: State, p: Process, op: WriteBuffer) -> Result:
     buf = m.buf
     if not in_bounds(buf.size, op.offset, n):
         return E_OUT_OF_BOUNDS
+    assert buf.mem is not None  # a mapping holds a capability to it
     buf.mem[op.offset : op.offset + n] = op.data
     return OK_NONE
 
@@ -157,10 +159,10 @@ def transfer_buffer(st: State, p: Process, op: TransferBuffer) -> Result:
         return FAIL[err]
     buf = bcap.obj
     rights = bcap.rights
+    fresh = new_cap(buf, rights, None)  # first, so the memory stays reachable
     assert buf.caps is not None
     for cap in list(buf.caps):
-        if cap.obj is buf:
+        if cap is not fresh:
             destroy(st, cap)
-    fresh = new_cap(buf, rights, None)
     commit_offer(st, p.pid, port, op.msg_type, 0, b"", [fresh])
     return OK_NONE

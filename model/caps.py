@@ -21,6 +21,7 @@ from .state import (
     IN_SOCKET_OWN,
     IN_SOCKET_PEER,
     NOWHERE,
+    Buffer,
     Cap,
     KObject,
     Process,
@@ -191,8 +192,11 @@ def destroy(st: State, cap: Cap) -> None:
             parent.children |= children
     cap.children = None
     cap.parent = None
-    if cap.obj.caps is not None:
-        cap.obj.caps.discard(cap)
+    obj = cap.obj
+    if obj.caps is not None:
+        obj.caps.discard(cap)
+        if not obj.caps and isinstance(obj, Buffer):
+            obj.mem = None  # unreachable now (BUF-TRANSFER keeps its new cap)
 
 
 def release_views(views: list[memoryview] | None) -> None:

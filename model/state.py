@@ -186,7 +186,9 @@ class Buffer(KObject):
     def __init__(self, obj_id: int, size: int) -> None:
         super().__init__(obj_id)
         self.size = size
-        self.mem = mmap.mmap(-1, size)
+        # None once no capability to the buffer is left: nothing can reach the
+        # memory again, and it is freed when the last memoryview goes.
+        self.mem: mmap.mmap | None = mmap.mmap(-1, size)
         self.caps = set()
 
 

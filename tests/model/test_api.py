@@ -453,3 +453,16 @@ def test_rate_limit_on_the_logical_clock() -> None:
     assert e.value.error is IpcError.Filtered
     sys.advance_clock(5)
     port.send_nowait(b"", msg_type=1)
+
+
+def test_buffer_memory_goes_with_its_last_capability() -> None:
+    sys = System()
+    p = sys.spawn()
+    buf = p.create_buffer(1 << 20)
+    view = buf.map().view()
+    view[0] = 7
+    obj = p._kp.handles[buf.handle].obj
+    buf.drop()
+    with pytest.raises(ValueError, match="released"):
+        view[0]
+    assert obj.mem is None  # type: ignore[attr-defined]
