@@ -658,7 +658,9 @@ def test_waiting_receivers_are_all_woken_by_close(driver: str) -> None:
         )
 
     threads = [
-        threading.Thread(target=worker, args=(p,)) for p in range(1, WORKERS + 1)
+        # Daemon threads: one left waiting after a failure cannot hold up exit.
+        threading.Thread(target=worker, args=(p,), daemon=True)
+        for p in range(1, WORKERS + 1)
     ]
     for t in threads:
         t.start()
@@ -702,7 +704,7 @@ def test_sends_racing_timeouts_lose_nothing(seed: int) -> None:
             rec.call(pid, (op,), partial(drv.call, pid, op))
 
     threads = [
-        threading.Thread(target=receiver if p % 2 else sender, args=(p,))
+        threading.Thread(target=receiver if p % 2 else sender, args=(p,), daemon=True)
         for p in range(1, WORKERS + 1)
     ]
     for t in threads:
