@@ -13,14 +13,26 @@ import importlib
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from veridian_ipc.spec import GROUPS, INVARIANTS, RULES, IpcError, RuleId, errno_of
 
 PREAMBLE = [IpcError.InvalidArgument, IpcError.NoSuchProcess, IpcError.ProcessBlocked]
 
 
-def rule_index() -> dict[str, object]:
+def proof_coverage() -> dict[str, list[str]] | None:
+    """Rule/invariant ID -> the proof obligations covering it, or None when the
+    proofs' dependencies (the ``proofs`` extra) are not installed."""
+    try:
+        from veridian_ipc.proofs.obligations import coverage
+    except ImportError:
+        return None
+    return coverage()
+
+
+def rule_index() -> dict[str, Any]:
     """The rule index as plain data (the ``--json`` output)."""
+    proved = proof_coverage()
     order = {g: i for i, (g, _) in enumerate(GROUPS)}
     position = {r.value: i for i, r in enumerate(RuleId)}
     rules = sorted(RULES.values(), key=lambda e: (order[e.group], position[e.id]))
@@ -33,15 +45,24 @@ def rule_index() -> dict[str, object]:
                 "errors": [IpcError[n].value for n in e.errors],
                 "error_names": list(e.errors),
                 "defined_in": f"{e.module}.{e.qualname}",
+                "proved_by": None if proved is None else proved[e.id],
             }
             for e in rules
         ],
         "preamble": [e.value for e in PREAMBLE],
         "groups": [{"id": g, "title": t} for g, t in GROUPS],
         "invariants": [
-            {"id": e.id, "summary": e.summary, "defined_in": f"{e.module}.{e.qualname}"}
+            {
+                "id": e.id,
+                "summary": e.summary,
+                "defined_in": f"{e.module}.{e.qualname}",
+                "proved_by": None if proved is None else proved[e.id],
+            }
             for e in INVARIANTS.values()
         ],
+        "unproved": None
+        if proved is None
+        else sorted(k for k, v in proved.items() if not v),
         "errors": [
             {"code": e.value, "name": e.name, "errno": errno_of(e)} for e in IpcError
         ],
@@ -56,17 +77,20 @@ def catalogue_markdown() -> str:
     titles = dict(GROUPS)
     out = ["# VeridianOS IPC: rule catalogue", ""]
     current = None
-    for r in index["rules"]:  # type: ignore[attr-defined]
+    for r in index["rules"]:
         if r["group"] != current:
             current = r["group"]
             out += [f"## {titles[current]}", ""]
         entry = RULES[RuleId(r["id"])]
         out += [f"### {r['id']}", "", f"`{r['defined_in']}`", "", entry.doc, ""]
+        if r["proved_by"] is not None:
+            proofs = ", ".join(r["proved_by"]) or "none yet"
+            out += [f"Proof obligations: {proofs}.", ""]
     out += ["## Invariants", ""]
-    for inv in index["invariants"]:  # type: ignore[attr-defined]
+    for inv in index["invariants"]:
         out += [f"- **{inv['id']}** (`{inv['defined_in']}`): {inv['summary']}"]
     out += ["", "## Errors", "", "| code | name | errno |", "|---|---|---|"]
-    for e in index["errors"]:  # type: ignore[attr-defined]
+    for e in index["errors"]:
         out.append(f"| {e['code']} | {e['name']} | {e['errno']} |")
     return "\n".join(out) + "\n"
 
@@ -82,14 +106,18 @@ def _print_index(as_json: bool, markdown: bool = False) -> None:
         return
     titles = dict(GROUPS)
     current = None
-    for r in index["rules"]:  # type: ignore[attr-defined]
+    for r in index["rules"]:
         if r["group"] != current:
             current = r["group"]
             print(f"\n## {titles[current]} ({current})")
         errors = ", ".join(r["error_names"])
-        print(f"{r['id']:<20} {r['summary']}")
+        mark = "" if r["proved_by"] is None else ("P " if r["proved_by"] else "  ")
+        print(f"{mark}{r['id']:<20} {r['summary']}")
         if errors:
-            print(f"{'':<20}   errors: {errors}")
+            print(f"{'':<{len(mark) + 20}}   errors: {errors}")
+    if index["unproved"] is not None:
+        print("\nP: covered by a proof obligation (veridian-ipc prove).")
+        print("Not covered by any obligation yet: " + ", ".join(index["unproved"]))
 
 
 COMMAND_MODULES = (

@@ -63,3 +63,19 @@ def test_spec_markdown_has_every_rule_and_error(
     for e in IpcError:
         assert f"| {e.value} | {e.name} |" in out
     assert "Errors, in precedence order:" in out
+
+
+def test_spec_json_marks_proof_coverage(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each rule and invariant lists the obligations covering it; the index
+    lists those no obligation covers yet."""
+    from veridian_ipc.proofs.obligations import OBLIGATIONS
+
+    assert main(["spec", "--json"]) == 0
+    index = json.loads(capsys.readouterr().out)
+    by_id = {r["id"]: r for r in index["rules"] + index["invariants"]}
+    for ob in OBLIGATIONS:
+        for covered in ob.covers:
+            assert ob.id in by_id[covered.value]["proved_by"]
+    assert index["unproved"] == sorted(
+        k for k, r in by_id.items() if not r["proved_by"]
+    )
