@@ -152,10 +152,8 @@ class Kernel:
         elif isinstance(op, sc.AdvanceClock):
             result = timeouts.advance_clock(st, op)
         else:
-            try:
-                p = st.processes.get(pid)
-            except TypeError:  # an unhashable pid names no process
-                p = None
+            # a pid that is not an int (bool, float, unhashable) names no process
+            p = st.processes.get(pid) if type(pid) is int else None
             if p is None:
                 result = E_NO_SUCH_PROCESS
             elif p.status != RUNNING and type(op) is not sc.Resume:

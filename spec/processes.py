@@ -65,7 +65,7 @@ def kill(s: KernelState, op: Kill) -> Step:
 
 
 @rule(RuleId.PROC_STATUS)
-def check_issuer(s: KernelState, pid: int, op: Operation) -> IpcError | None:
+def check_issuer(s: KernelState, pid: object, op: Operation) -> IpcError | None:
     """Only a live, running process issues operations; a blocked one only resumes.
 
     Checked by ``step`` before anything else for every process operation. A
@@ -75,11 +75,12 @@ def check_issuer(s: KernelState, pid: int, op: Operation) -> IpcError | None:
 
     Errors, in precedence order:
 
-    - ``NoSuchProcess``: ``pid`` is not a live process.
+    - ``NoSuchProcess``: ``pid`` is not a live process (or not an ``int`` at
+      all: a ``bool``, a float or an unhashable value names no process).
     - ``ProcessBlocked``: the process is not running and ``op`` is not
       ``Resume``.
     """
-    p = s.processes.get(Pid(pid))
+    p = s.processes.get(Pid(pid)) if type(pid) is int else None
     if p is None:
         return IpcError.NoSuchProcess
     if not isinstance(p.status, Running) and not isinstance(op, Resume):

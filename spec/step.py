@@ -187,7 +187,7 @@ _PROCESS_RULES: dict[type, Callable[..., Step]] = {
 
 
 @rule(RuleId.ERR_PRECEDENCE)
-def step(s: KernelState, pid: int, op: object) -> tuple[KernelState, Result]:
+def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     """Apply one operation; when several errors apply, the first listed wins.
 
     Every operation checks, in this order, and returns the first error found:
@@ -222,6 +222,7 @@ def step(s: KernelState, pid: int, op: object) -> tuple[KernelState, Result]:
     err = processes.check_issuer(s, pid, op)
     if err is not None:
         return fail(s, err)
+    assert type(pid) is int  # check_issuer found the process
     return _PROCESS_RULES[type(op)](s, Pid(pid), op)
 
 

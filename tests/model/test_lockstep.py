@@ -296,33 +296,6 @@ def random_op(rnd: random.Random, obs: Any, pid: int) -> Any:
     return choices[-1][1]()
 
 
-def spec_kill_crashes(obs: Any, op: object) -> bool:
-    """The spec's ``close_socket`` crashes (KeyError) when a socket it closes
-    was connected to its own process's bound socket: it destroys the peer
-    capability the revoke already destroyed, through a stale entry. Reported
-    with reproducers; the model closes both. Such steps are skipped."""
-    if type(op) is sc.Kill:
-        proc = obs["processes"].get(op.target)
-        fds = list(proc["fds"].values()) if proc else []
-    elif type(op) is sc.SockClose:
-        return False  # see spec_close_crashes
-    else:
-        return False
-    own = {e["port"] for e in fds}
-    return any(e["peer"] in own for e in fds)
-
-
-def spec_close_crashes(obs: Any, pid: int, op: object) -> bool:
-    """``SockClose`` of a socket connected to its own bound port (see above)."""
-    if type(op) is not sc.SockClose or pid not in obs["processes"]:
-        return False
-    proc = obs["processes"][pid]
-    if proc["status"] != "running":
-        return False
-    e = proc["fds"].get(op.fd)
-    return e is not None and e["peer"] == e["port"]
-
-
 @settings(max_examples=max(10, settings.default.max_examples // 4))
 @given(st.data())
 def test_model_agrees_with_spec(data: st.DataObject) -> None:
@@ -338,8 +311,6 @@ def test_model_agrees_with_spec(data: st.DataObject) -> None:
         )
         typed = data.draw(st.integers(0, 19), label=f"typed {i}") > 0
         op = data.draw(op_for(obs, pid) if typed else ill_typed, label=f"op {i}")
-        if spec_kill_crashes(obs, op) or spec_close_crashes(obs, pid, op):
-            continue
         s, expected = step(s, pid, op)
         got = k.apply(pid, op)
         assert got == expected, f"step {i}: {op!r}: model {got!r}, spec {expected!r}"
@@ -362,8 +333,6 @@ def test_model_agrees_with_spec_on_random_programs(seed: int, processes: int) ->
         else:
             pid = choose_pid(rnd, obs)
             op = random_op(rnd, obs, pid) if rnd.random() < 0.97 else rnd.choice(ILL)
-        if spec_kill_crashes(obs, op) or spec_close_crashes(obs, pid, op):
-            continue
         trace.append(f"{i}: pid {pid} {op!r}")
         s, expected = step(s, pid, op)
         got = k.apply(pid, op)

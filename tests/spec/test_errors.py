@@ -110,3 +110,12 @@ def test_err_atomic_failed_ops_return_the_same_state() -> None:
         s2, r = step(s, 1, op)
         assert s2 is s
         assert hasattr(r, "error")
+
+
+def test_err_precedence_pid_must_be_an_int() -> None:
+    """PROC-STATUS / ERR-TOTAL: a pid that is not an int names no process."""
+    s = initial_state(1)
+    for pid in (True, 1.0, [1], "1", None):
+        s2, r = step(s, pid, CreatePort(1))
+        assert s2 is s
+        assert getattr(r, "error", None) is IpcError.NoSuchProcess, pid

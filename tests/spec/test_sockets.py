@@ -135,3 +135,19 @@ def test_posix_close_self_connected_socket(world: Callable[..., World]) -> None:
 
     w.ok(0, Kill(1))
     assert len(w.s.caps) == 0
+
+
+def test_posix_kill_with_a_socket_connected_to_a_sibling(
+    world: Callable[..., World],
+) -> None:
+    """PROC-KILL closes every socket: the first close revokes the second
+    socket's peer, and the second close still succeeds."""
+    from veridian_ipc.spec.syscalls import Kill
+
+    w = world(1)
+    w.ok(1, Socket())
+    w.ok(1, SockBind(0, "a"))
+    w.ok(1, Socket())
+    w.ok(1, SockConnect(1, "a"))
+    w.ok(0, Kill(1))
+    assert len(w.s.caps) == 0
