@@ -18,7 +18,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 from veridian_ipc.conformance.surface import OP_GROUP
-from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
 from veridian_ipc.spec.rights import ALL_RIGHTS
 from veridian_ipc.spec.state import KernelState, Kind, Running
@@ -435,39 +434,9 @@ def _sock_bind(g: Gen) -> tuple[int, Operation]:
     return pid, SockBind(fd, g.name())
 
 
-def _self_connect_crashes() -> bool:
-    """Whether the spec raises when a socket connected to its own name closes.
-
-    Found by this suite: ``Socket``, ``SockBind(0, "b")``, ``SockConnect(0,
-    "b")``, ``SockClose(0)`` makes ``sockets.close_socket`` destroy the peer
-    capability twice (``KeyError``). Until the spec is fixed, generators do not
-    connect a socket to its own name; the probe lifts that by itself once the
-    spec no longer raises.
-    """
-    s = initial_state(processes=1)
-    ops = (Socket(None), SockBind(0, "b"), SockConnect(0, "b"), SockClose(0))
-    try:
-        for op in ops:
-            s, _ = step(s, 1, op)
-    except Exception:
-        return True
-    return False
-
-
-SELF_CONNECT_CRASHES = _self_connect_crashes()
-
-
 def _sock_connect(g: Gen) -> tuple[int, Operation]:
     pid, fd = g.actor_fd()
-    name = g.name()
-    p = g.s.processes.get(pid)  # type: ignore[call-overload]
-    entry = None if p is None else p.fds.get(fd)
-    binding = g.s.namespace.get(name)
-    own = None if entry is None else g.s.caps[entry.own].obj
-    bound = None if binding is None else g.s.caps[binding.cap].obj
-    if SELF_CONNECT_CRASHES and own is not None and bound == own:
-        return pid, Socket(None)
-    return pid, SockConnect(fd, name)
+    return pid, SockConnect(fd, g.name())
 
 
 def _sock_send(g: Gen) -> tuple[int, Operation]:
