@@ -52,7 +52,7 @@ from veridian_ipc.spec.rights import RECEIVE, SEND
 
 from . import messages as kmessages
 from . import ports as kports
-from .caps import install
+from .caps import install_all
 from .channels import pop_some, push_all
 from .kernel import Kernel
 from .sockets import errno_of
@@ -463,13 +463,11 @@ class Port(Handle):
     def _take(self, msg: Message) -> Message:
         """A dequeued message with capabilities, delivered to this process
         (MSG-INFLIGHT-REVOKE: new handles in message order; lock held)."""
-        proc, kp = self.process, self._kp
+        proc = self.process
+        carried = msg.caps
         caps: list[Handle | None] = []
-        for c in msg.caps:
-            if c is None:
-                caps.append(None)
-            else:
-                caps.append(_HANDLE_CLASSES[type(c.obj)](proc, install(kp, c)))
+        for c, h in zip(carried, install_all(self._kp, carried), strict=True):
+            caps.append(None if h is None else _HANDLE_CLASSES[type(c.obj)](proc, h))
         return new_tuple(
             Message, (msg.sender, msg.msg_type, msg.flags, msg.data, tuple(caps))
         )

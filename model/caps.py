@@ -126,6 +126,26 @@ def install(p: Process, cap: Cap) -> int:
     return handle
 
 
+def install_all(p: Process, caps: list[Cap | None]) -> list[int | None]:
+    """``install`` each capability of a delivered message, in order; a slot
+    emptied in flight (None) stays None."""
+    table = p.handles
+    handle = p.next_handle
+    out: list[int | None] = []
+    for cap in caps:
+        if cap is None:
+            out.append(None)
+        else:
+            table[handle] = cap
+            cap.where = AT_HANDLE
+            cap.proc = p
+            cap.handle = handle
+            out.append(handle)
+            handle += 1
+    p.next_handle = handle
+    return out
+
+
 def detach(st: State, cap: Cap) -> None:
     """Take ``cap`` out of the place that holds it (the node stays).
 

@@ -12,7 +12,7 @@ from veridian_ipc.spec.names import (
 from veridian_ipc.spec.results import Delivered
 from veridian_ipc.spec.rights import GRANT
 
-from .caps import detach, install
+from .caps import detach, install_all
 from .state import AT_HANDLE, IN_FLIGHT, Cap, Message, Process, State
 
 
@@ -102,8 +102,5 @@ def take_delivery(p: Process, msg: Message) -> Delivered:
 
     MSG-SENDER: ``sender`` is the pid the system stamped on the message.
     """
-    if msg.caps:
-        handles = tuple(None if c is None else install(p, c) for c in msg.caps)
-    else:
-        handles = ()
+    handles = tuple(install_all(p, msg.caps)) if msg.caps else ()
     return Delivered(msg.sender, msg.msg_type, msg.flags, msg.data, handles)

@@ -117,12 +117,14 @@ def commit_offer(
     caps: list[Cap] | None,
 ) -> None:
     """The effects of an admitted send: a token is taken, the capabilities move
-    into the message, and the message is handed off or queued."""
+    into the message, and the message is handed off or queued.
+
+    ``caps`` (a list the caller gives up) becomes the message's list."""
     f = port.filter
     if f is not None:
         take_token(f, st.clock)
     if caps:
-        msg = new_tuple(Message, (sender, msg_type, flags, data, list(caps)))
+        msg = new_tuple(Message, (sender, msg_type, flags, data, caps))
         put_in_flight(st, caps, msg)
     else:
         msg = new_tuple(Message, (sender, msg_type, flags, data, ()))
