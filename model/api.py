@@ -609,9 +609,6 @@ class Port(Handle):
                 deadline = st.clock + sys.ticks(timeout)
             w = kports.block(st, kp, port, cap, deadline)
             w.raw = True
-            if kp.thread_waiters is None:
-                kp.thread_waiters = set()
-            kp.thread_waiters.add(w)
             signal = _signal()
             w.notify = signal.release
         finally:

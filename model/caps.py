@@ -24,6 +24,7 @@ from .state import (
     Buffer,
     Cap,
     KObject,
+    Port,
     Process,
     State,
 )
@@ -164,10 +165,11 @@ def detach(st: State, cap: Cap) -> None:
                 m = p.mappings.pop(map_id)
                 release_views(m.views)
             cap.mappings = None
-        if cap.waiters:
-            for w in list(cap.waiters):
+        obj = cap.obj
+        if type(obj) is Port and obj.waiters:  # receives waiting through it end
+            for w in [w for w in obj.waiters if w.cap is cap]:
                 wake(st, w, E_INVALID_CAP_WAKE)
-        watchers = cap.obj.watchers
+        watchers = obj.watchers
         if watchers:  # threads waiting for room or data retry, and find it gone
             for cb in watchers:
                 cb()

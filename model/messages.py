@@ -13,7 +13,7 @@ from veridian_ipc.spec.results import Delivered
 from veridian_ipc.spec.rights import GRANT
 
 from .caps import detach, install_all
-from .state import AT_HANDLE, IN_FLIGHT, Cap, Message, Process, State
+from .state import AT_HANDLE, IN_FLIGHT, Cap, Message, Port, Process, State
 
 
 def check_limits(
@@ -81,7 +81,7 @@ def put_in_flight(st: State, caps: list[Cap], msg: Message) -> None:
         if (
             cap.where == AT_HANDLE
             and not cap.mappings
-            and not cap.waiters
+            and not (type(cap.obj) is Port and cap.obj.waiters)
             and not cap.obj.watchers
         ):
             # ``detach`` from a handle table with nothing to end or notify

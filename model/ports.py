@@ -193,14 +193,12 @@ def take_message(port: Port, p: Process) -> Ok[Delivered] | None:
 
 
 def block(st: State, p: Process, port: Port, cap: Cap, deadline: int | None) -> Waiter:
-    """Queue a new waiter for ``p`` on ``port`` through ``cap``."""
+    """Queue a new waiter for ``p`` on ``port`` through ``cap`` (a revoke of
+    ``cap`` finds it on the port's waiter queue)."""
     w = Waiter(p, port, cap, deadline)
     if port.waiters is None:
         port.waiters = deque()
     port.waiters.append(w)
-    if cap.waiters is None:
-        cap.waiters = []
-    cap.waiters.append(w)
     if deadline is not None:
         st.timed[w] = None
     return w

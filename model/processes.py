@@ -8,7 +8,7 @@ from veridian_ipc.spec.syscalls import Kill, Spawn
 
 from .caps import destroy
 from .sockets import close_socket
-from .state import RUNNING, Process, State
+from .state import RUNNING, Port, Process, State, Waiter
 from .store import FAIL, OK_NONE, finish, unwait
 
 E_NO_SUCH_PROCESS = FAIL[IpcError.NoSuchProcess]
@@ -38,10 +38,9 @@ def kill(st: State, op: Kill) -> Result:
         unwait(st, p.waiter)
     p.waiter = None
     p.status = RUNNING
-    if p.thread_waiters:
-        for w in list(p.thread_waiters):
-            unwait(st, w)
-            finish(st, w, E_NO_SUCH_PROCESS)
+    for w in facade_waiters(p):
+        unwait(st, w)
+        finish(st, w, E_NO_SUCH_PROCESS)
     for entry in list(p.fds.values()):
         if entry.fd in p.fds:
             close_socket(st, entry)
@@ -50,3 +49,15 @@ def kill(st: State, op: Kill) -> Result:
     p.alive = False
     del st.processes[p.pid]
     return OK_NONE
+
+
+def facade_waiters(p: Process) -> list[Waiter]:
+    """The receives the threaded facade parked for ``p``: every waiter is on
+    the queue of the port it waits on, through one of ``p``'s handles (a
+    waiter whose capability leaves the table is woken then)."""
+    found: list[Waiter] = []
+    for cap in p.handles.values():
+        port = cap.obj
+        if type(port) is Port and port.waiters:
+            found.extend(w for w in port.waiters if w.cap is cap)
+    return found

@@ -67,7 +67,6 @@ class Cap:
         "proc",
         "rights",
         "sock",
-        "waiters",
         "where",
     )
 
@@ -83,7 +82,6 @@ class Cap:
         self.name: str | None = None  # IN_BINDING
         self.sock: SocketEntry | None = None  # IN_SOCKET_*
         self.mappings: list[int] | None = None  # mapping ids made through it
-        self.waiters: list[Waiter] | None = None  # receives waiting through it
 
 
 class Message(NamedTuple):
@@ -270,7 +268,6 @@ class Process:
         "next_mapping",
         "pid",
         "status",
-        "thread_waiters",
         "waiter",
     )
 
@@ -284,7 +281,6 @@ class Process:
         self.fds: dict[int, SocketEntry] = {}
         self.status = RUNNING
         self.waiter: Waiter | None = None  # WAITING / WOKEN: the blocked receive
-        self.thread_waiters: set[Waiter] | None = None  # facade receives
 
 
 class State:

@@ -39,19 +39,13 @@ def finish(st: State, w: Waiter, result: Result | Message) -> None:
     facade waiter is notified.
     """
     w.port = None
-    cap = w.cap
-    if cap is not None:
-        w.cap = None
-        if cap.waiters is not None:
-            cap.waiters.remove(w)
+    w.cap = None
     if w.deadline is not None:
         st.timed.pop(w, None)
     w.result = result
     p = w.proc
     if p.waiter is w:
         p.status = WOKEN
-    elif p.thread_waiters is not None:
-        p.thread_waiters.discard(w)
     if w.notify is not None:
         w.notify()
 
@@ -71,11 +65,7 @@ def unwait(st: State, w: Waiter) -> None:
     if port is not None and port.waiters is not None:
         port.waiters.remove(w)
     w.port = None
-    cap = w.cap
-    if cap is not None:
-        w.cap = None
-        if cap.waiters is not None:
-            cap.waiters.remove(w)
+    w.cap = None
     if w.deadline is not None:
         st.timed.pop(w, None)
     p = w.proc
