@@ -586,7 +586,6 @@ class Port(Handle):
                 assert isinstance(r, Ok)
                 assert isinstance(r.value, Delivered)
                 return self._deliver(r.value)
-            assert isinstance(port, KPort)
             q = port.queue
             if q:
                 msg: Message = q.popleft()
@@ -607,10 +606,8 @@ class Port(Handle):
                 deadline = max(st.clock, sys.now()) + sys.ticks(timeout)
             else:
                 deadline = st.clock + sys.ticks(timeout)
-            w = kports.block(st, kp, port, cap, deadline)
-            w.raw = True
             signal = _signal()
-            w.notify = signal.release
+            w = kports.block(st, kp, port, cap, deadline, signal.release)
         finally:
             self._release()
         if timeout is None or not sys.realtime:

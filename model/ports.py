@@ -9,6 +9,7 @@ a revoke ends it (PORT-RESUME collects the outcome).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.results import BLOCKED, Delivered, Err, Ok, Result
@@ -192,10 +193,19 @@ def take_message(port: Port, p: Process) -> Ok[Delivered] | None:
     return Ok(take_delivery(p, msg))
 
 
-def block(st: State, p: Process, port: Port, cap: Cap, deadline: int | None) -> Waiter:
+def block(
+    st: State,
+    p: Process,
+    port: Port,
+    cap: Cap,
+    deadline: int | None,
+    notify: Callable[[], None] | None = None,
+) -> Waiter:
     """Queue a new waiter for ``p`` on ``port`` through ``cap`` (a revoke of
-    ``cap`` finds it on the port's waiter queue)."""
-    w = Waiter(p, port, cap, deadline)
+    ``cap`` finds it on the port's waiter queue). A waiter with a ``notify``
+    callback is the threaded facade's: it takes a message without
+    capabilities as it was queued (``Waiter.raw``)."""
+    w = Waiter(p, port, cap, deadline, notify, notify is not None)
     if port.waiters is None:
         port.waiters = deque()
     port.waiters.append(w)

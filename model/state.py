@@ -244,6 +244,7 @@ class Waiter:
         cap: Cap,
         deadline: int | None,
         notify: Callable[[], None] | None = None,
+        raw: bool = False,
     ) -> None:
         self.proc = proc
         self.port: Port | None = port
@@ -253,7 +254,7 @@ class Waiter:
         # without capabilities gets the queued ``Message`` itself.
         self.result: Result | Message | None = None
         self.notify = notify
-        self.raw = False
+        self.raw = raw
 
 
 class Process:
