@@ -11,6 +11,8 @@ full ports) must give the same outcomes and the same observations.
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from veridian_ipc.model.api import Handle, IpcException, Port, System
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec import syscalls as sc
+from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.spec.results import Delivered, Err, Ok
@@ -110,3 +113,54 @@ def test_caps_fast_path_agrees_with_spec(seed: int) -> None:
                 s, r = step(s, 1, sc.Close(p.handle))
         assert got == spec_outcome(r), (kind, got, r)
         assert system.kernel.observe() == observe(s)
+
+
+def test_moving_a_capability_ends_only_the_receives_waiting_through_it() -> None:
+    """A receive waiting through a capability that the fast path sends away
+    ends with ``InvalidCapability``; one waiting on the same port through
+    another handle keeps waiting and gets the next message."""
+    system = System()
+    proc = system.spawn()
+    target = proc.create_port()
+    sibling = target.derive(0x0F)
+    moved = target.derive(0x0F)
+    carrier = proc.create_port()
+    outs: dict[str, list[Any]] = {"sibling": [], "moved": []}
+
+    def wait(name: str, port: Port) -> threading.Thread:
+        def run() -> None:
+            try:
+                outs[name].append(port.receive(timeout=10.0))
+            except IpcException as e:
+                outs[name].append(e.error)
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        return t
+
+    t1 = wait("sibling", sibling)
+    _wait_for_waiters(target, 1)
+    t2 = wait("moved", moved)
+    _wait_for_waiters(target, 2)
+    carrier.send(b"m", caps=[moved])
+    t2.join(10.0)
+    assert outs["moved"] == [IpcError.InvalidCapability]
+    assert t1.is_alive()
+    target.send_nowait(b"x")
+    t1.join(10.0)
+    assert [m.data for m in outs["sibling"]] == [b"x"]
+    (got,) = carrier.receive_nowait().caps
+    assert isinstance(got, Port)
+    assert got.handle not in (moved.handle, sibling.handle)
+    got.send_nowait(b"y")
+    assert target.receive_nowait().data == b"y"
+
+
+def _wait_for_waiters(port: Port, n: int) -> None:
+    for _ in range(10_000):
+        with port._lock:
+            obj = port._kp.handles[port.handle].obj
+            if len(obj.waiters or ()) >= n:  # type: ignore[attr-defined]
+                return
+        time.sleep(0.001)
+    raise AssertionError("receiver never blocked")
