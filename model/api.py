@@ -464,13 +464,15 @@ class Port(Handle):
         """A dequeued message with capabilities, delivered to this process
         (MSG-INFLIGHT-REVOKE: new handles in message order; lock held)."""
         proc = self.process
-        carried = msg.caps
-        caps: list[Handle | None] = []
-        for c, h in zip(carried, install_all(self._kp, carried), strict=True):
-            caps.append(None if h is None else _HANDLE_CLASSES[type(c.obj)](proc, h))
-        return new_tuple(
-            Message, (msg.sender, msg.msg_type, msg.flags, msg.data, tuple(caps))
+        sender, msg_type, flags, data, carried = msg
+        install_all(self._kp, carried)  # each capability now knows its handle
+        caps = tuple(
+            [
+                None if c is None else _HANDLE_CLASSES[type(c.obj)](proc, c.handle)
+                for c in carried
+            ]
         )
+        return new_tuple(Message, (sender, msg_type, flags, data, caps))
 
     def _deliver(self, d: Delivered) -> Message:
         """A ``Delivered`` as a ``Message`` with facade handle objects (lock held)."""
