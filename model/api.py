@@ -614,7 +614,7 @@ class Port(Handle):
             self._release()
         if timeout is None or not sys.realtime:
             signal.acquire()
-        elif not signal.acquire(timeout=timeout):
+        elif not signal.acquire(True, timeout):
             self._acquire()
             try:
                 if w.result is None:
