@@ -110,6 +110,19 @@ class Mutant(SpecTarget):
         c = self.state.caps[cid]
         self.state = put_cap(self.state, cid, replace(c, rights=rights))
 
+    def apply_with_right(
+        self, pid: int, op: SetFilter | MapBuffer, kind: Kind, right: int
+    ) -> Result:
+        """Apply ``op`` as if its ``handle`` also held ``right``; the handle's
+        rights are restored afterwards."""
+        handle = op.handle
+        c = self.cap(pid, handle, kind)
+        assert c is not None
+        self.set_rights(pid, handle, c.rights | right)
+        r = self.spec_apply(pid, op)
+        self.set_rights(pid, handle, c.rights)
+        return r
+
     def running(self, pid: int) -> bool:
         """``pid`` is a live, running process."""
         p = self.state.processes.get(Pid(pid))
@@ -654,11 +667,7 @@ class FilterWithoutManage(Mutant):
     def apply(self, pid: int, op: Operation) -> Result:
         r = self.spec_apply(pid, op)
         if isinstance(op, SetFilter) and r == Err(E.InsufficientRights):
-            c = self.cap(pid, op.handle, Kind.PORT)
-            assert c is not None
-            self.set_rights(pid, op.handle, c.rights | MANAGE)
-            r = self.spec_apply(pid, op)
-            self.set_rights(pid, op.handle, c.rights)
+            r = self.apply_with_right(pid, op, Kind.PORT, MANAGE)
         return r
 
 
@@ -822,11 +831,7 @@ class MapWithoutWrite(Mutant):
     def apply(self, pid: int, op: Operation) -> Result:
         r = self.spec_apply(pid, op)
         if isinstance(op, MapBuffer) and r == Err(E.InsufficientRights) and op.writable:
-            c = self.cap(pid, op.handle, Kind.BUFFER)
-            assert c is not None
-            self.set_rights(pid, op.handle, c.rights | WRITE)
-            r = self.spec_apply(pid, op)
-            self.set_rights(pid, op.handle, c.rights)
+            r = self.apply_with_right(pid, op, Kind.BUFFER, WRITE)
         return r
 
 
