@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -20,7 +19,6 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else
 if PROFILE not in ("ci", "dev", "deep"):
     PROFILE = "dev"
 
-MODEL_PRESENT = importlib.util.find_spec("veridian_ipc.model.kernel") is not None
 MODEL = "veridian_ipc.model.kernel:Kernel"
 SPEC = "veridian_ipc.conformance.targets:SpecTarget"
 

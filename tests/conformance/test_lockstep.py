@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from veridian_ipc.conformance.runner import run_conformance
 from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget, load_class
 
-from .helpers import MODEL, MODEL_PRESENT, PROFILE, SPEC, protocol_driver
-
-needs_model = pytest.mark.skipif(
-    not MODEL_PRESENT, reason="veridian_ipc.model.kernel is not there yet"
-)
+from .helpers import MODEL, PROFILE, SPEC, protocol_driver
 
 
 def test_spec_conforms_in_process() -> None:
@@ -35,14 +29,12 @@ def test_spec_conforms_over_protocol() -> None:
     assert set(report.groups) == set(SpecTarget.groups)
 
 
-@needs_model
 def test_model_conforms_in_process() -> None:
     report = run_conformance(InProcessDriver(load_class(MODEL)), PROFILE)
     assert report.status == "pass", report.divergence or report.failure
     assert report.coverage["uncovered"] == []  # type: ignore[index]
 
 
-@needs_model
 def test_model_conforms_over_protocol() -> None:
     driver = protocol_driver(MODEL)
     try:

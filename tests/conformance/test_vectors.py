@@ -13,9 +13,9 @@ import pytest
 from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget, load_class
 from veridian_ipc.conformance.traces import load, replay
 
-from .helpers import MODEL, MODEL_PRESENT
+from .helpers import MODEL
 
-#: The kept vectors, in the checkout (package data once pyproject ships them).
+#: The kept vectors (shipped as package data too).
 VECTORS = Path(__file__).resolve().parents[2] / "conformance" / "vectors"
 FILES = sorted(VECTORS.glob("*.json"))
 
@@ -30,8 +30,7 @@ def test_vector_replays(path: Path) -> None:
     out = replay(data, InProcessDriver(SpecTarget))
     assert out.conforms, out.divergence
     assert out.spec_changed == [], "the spec's results changed: re-record"
-    if MODEL_PRESENT:
-        assert replay(data, InProcessDriver(load_class(MODEL))).conforms
+    assert replay(data, InProcessDriver(load_class(MODEL))).conforms
     if data["format"] == "veridian-ipc-trace":
         caught = replay(data, InProcessDriver(load_class(data["target"])))
         assert caught.divergence is not None
