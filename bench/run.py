@@ -26,9 +26,9 @@ import sys
 import time
 import tracemalloc
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -47,6 +47,7 @@ from _harness import (
     summarize,
 )
 
+T = TypeVar("T")
 DATA = bytes(range(64))  # a 64-byte message
 BATCH = tuple(bytes([i]) * 64 for i in range(64))  # 64 messages of 64 bytes
 
@@ -78,6 +79,20 @@ class Run:
             return None
         self.closers.append(close)
         return loop
+
+    def add_peers(
+        self,
+        loops: dict[str, tuple[str, Loop]],
+        peers: Mapping[str, Callable[[T], _peers.Peer]],
+        arg: T,
+        optional: frozenset[str],
+    ) -> None:
+        """Open every peer of ``peers`` on ``arg`` and add its loop to
+        ``loops`` (optional peers that are not installed are skipped)."""
+        for label, factory in peers.items():
+            loop = self.peer(label, functools.partial(factory, arg), label in optional)
+            if loop is not None:
+                loops[label] = ("peer", loop)
 
     def close_peers(self) -> None:
         while self.closers:
@@ -150,12 +165,7 @@ def bench_sync(run: Run) -> None:
         "model, Kernel.apply": ("model", _model.sync_apply_loop(DATA)),
         "floor": ("floor", _peers.floor_sync(DATA)[0]),
     }
-    for label, factory in _peers.SYNC_PEERS.items():
-        loop = run.peer(
-            label, functools.partial(factory, DATA), label in _peers.OPTIONAL
-        )
-        if loop is not None:
-            loops[label] = ("peer", loop)
+    run.add_peers(loops, _peers.SYNC_PEERS, DATA, _peers.OPTIONAL)
     try:
         rows = timed_rows(
             run,
@@ -246,12 +256,7 @@ def bench_pingpong(run: Run) -> None:
     loop, close = _model.pingpong(DATA)
     run.closers.append(close)
     loops["model"] = ("model", loop)
-    for label, factory in _peers.PINGPONG_PEERS.items():
-        peer = run.peer(
-            label, functools.partial(factory, DATA), label in _peers.OPTIONAL
-        )
-        if peer is not None:
-            loops[label] = ("peer", peer)
+    run.add_peers(loops, _peers.PINGPONG_PEERS, DATA, _peers.OPTIONAL)
     try:
         rows = timed_rows(
             run,
@@ -278,12 +283,7 @@ def bench_batch(run: Run) -> None:
         "model, Kernel.apply": ("model", _model.batch_apply_loop(BATCH)),
         "floor": ("floor", _peers.floor_batch(BATCH)[0]),
     }
-    for label, factory in _peers.BATCH_PEERS.items():
-        loop = run.peer(
-            label, functools.partial(factory, BATCH), label in _peers.BATCH_OPTIONAL
-        )
-        if loop is not None:
-            loops[label] = ("peer", loop)
+    run.add_peers(loops, _peers.BATCH_PEERS, BATCH, _peers.BATCH_OPTIONAL)
     try:
         rows = timed_rows(
             run,
