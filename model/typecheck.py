@@ -2,8 +2,10 @@
 
 An operation is accepted only if its class is exactly one of the operation
 records and every field holds a value of exactly its declared type (``bool`` is
-not an ``int``, ``str`` is not ``bytes``). The table below is written out by
-hand from the records' declarations (a test checks it covers every field).
+not an ``int``, ``str`` is not ``bytes``; a field that was never set, as in
+``object.__new__(Socket)``, is never well typed, even where ``None`` is). The
+table below is written out by hand from the records' declarations (a test
+checks it covers every field).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from collections.abc import Callable
 from veridian_ipc.spec import syscalls as sc
 
 Check = Callable[[object], bool]
+
+#: Read in place of a field that was never set; no check accepts it.
+_UNSET = object()
 
 
 def _int(v: object) -> bool:
@@ -50,9 +55,9 @@ def _opt_int_set(v: object) -> bool:
 def _opt_rate(v: object) -> bool:
     return v is None or (
         type(v) is sc.RateLimit
-        and type(v.burst) is int
-        and type(v.refill) is int
-        and type(v.period) is int
+        and type(getattr(v, "burst", _UNSET)) is int
+        and type(getattr(v, "refill", _UNSET)) is int
+        and type(getattr(v, "period", _UNSET)) is int
     )
 
 
@@ -112,6 +117,6 @@ def well_typed(op: object) -> bool:
     if checks is None:
         return False
     for name, check in checks:  # noqa: SIM110  (a loop: no generator per call)
-        if not check(getattr(op, name, None)):
+        if not check(getattr(op, name, _UNSET)):
             return False
     return True

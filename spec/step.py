@@ -97,10 +97,15 @@ def _check_for(tp: object) -> Check:
     raise TypeError(f"no argument check for {tp!r}")  # a spec bug, at import
 
 
+#: Read in place of a field that was never set (``object.__new__(Op)``); no
+#: field check accepts it, so such a record is ill-typed.
+_UNSET = object()
+
+
 def _record_check(cls: type) -> Check:
     hints = get_type_hints(cls)
     checks = [(f.name, _check_for(hints[f.name])) for f in fields(cls)]
-    return lambda v: type(v) is cls and all(c(getattr(v, n)) for n, c in checks)
+    return lambda v: type(v) is cls and all(c(getattr(v, n, _UNSET)) for n, c in checks)
 
 
 _WELL_TYPED: dict[type, Check] = {cls: _record_check(cls) for cls in OPERATIONS}
@@ -113,7 +118,8 @@ def well_typed(op: object) -> bool:
     ``step`` accepts any value as an operation. A value that is not one of the
     operation records, or a record whose fields do not have their declared types
     (an ``int`` field holding a ``bool`` or a ``str``, ``bytes`` holding a
-    ``str``, ...), is refused with ``InvalidArgument`` and changes nothing.
+    ``str``, a field never set, as in ``object.__new__(Inspect)``, ...), is
+    refused with ``InvalidArgument`` and changes nothing.
     Every value of the right type is then handled by its rule: negative or huge
     numbers, unknown handles, empty or oversized data each get the error the
     rule documents. An exception escaping ``step`` is a bug in the spec.
