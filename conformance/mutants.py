@@ -794,9 +794,7 @@ class ChannelCloseDrops(Mutant):
         r = self.spec_apply(pid, op)
         if obj is not None and isinstance(r, Ok):
             ring = channel(self.state, obj)
-            empty = replace(
-                ring, read_idx=ring.write_idx, slots=(None,) * ring.capacity
-            )
+            empty = replace(ring, read_idx=ring.write_idx, held=())
             self.state = put_obj(self.state, obj, empty)
         return r
 

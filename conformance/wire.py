@@ -136,7 +136,10 @@ def decode_config(data: Data) -> Config:
     names = {f.name for f in dataclasses.fields(Config)}
     if set(data) - names or not all(type(v) is int for v in data.values()):
         raise WireError(f"bad config: {data!r}")
-    return Config(**data)
+    try:
+        return Config(**data)
+    except ValueError as e:  # a limit the machine cannot honour
+        raise WireError(f"bad config: {e}") from None
 
 
 def _int_keys(d: Data, what: str) -> dict[int, Data]:

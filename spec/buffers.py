@@ -26,6 +26,10 @@ access through it is bounds-checked. Decisions:
 - *Bounds.* An access outside ``[0, size)`` is ``OutOfBounds`` (a dedicated
   error: it is neither a bad message nor a bad capability; Zircon reports
   ``ZX_ERR_OUT_OF_RANGE``). One access moves at most ``Config.max_io`` bytes.
+- *Cost.* The bytes are stored in page-sized chunks, zero chunks absent
+  (spec/storage.py): creating a buffer of any size allocates nothing, and an
+  access costs O(n) in the bytes it moves, sharing untouched chunks with the
+  previous state.
 - *Stale mapping ids* are refused like stale handles (``InvalidCapability``):
   a mapping id is a per-process name for authority, never reused.
 """
@@ -44,6 +48,7 @@ from .ports import check_offer, commit_offer
 from .results import Ok
 from .rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE
 from .state import Buffer, InFlight, KernelState, Kind, Mapping
+from .storage import read_bytes, write_bytes
 from .store import Step, buffer, fail, new_object, proc, put_obj, put_proc
 from .syscalls import (
     CreateBuffer,
@@ -146,8 +151,7 @@ def read_buffer(s: KernelState, pid: Pid, op: ReadBuffer) -> Step:
     buf = buffer(s, m.buf)
     if not in_bounds(buf.size, op.offset, op.length):
         return fail(s, IpcError.OutOfBounds)
-    get = buf.contents.get
-    return s, Ok(bytes(get(i, 0) for i in range(op.offset, op.offset + op.length)))
+    return s, Ok(read_bytes(buf.chunks, op.offset, op.length))
 
 
 @rule(RuleId.BUF_WRITE)
@@ -171,14 +175,8 @@ def write_buffer(s: KernelState, pid: Pid, op: WriteBuffer) -> Step:
     buf = buffer(s, m.buf)
     if not in_bounds(buf.size, op.offset, len(op.data)):
         return fail(s, IpcError.OutOfBounds)
-    with buf.contents.mutate() as contents:
-        for i, byte in enumerate(op.data, start=op.offset):
-            if byte:
-                contents[i] = byte
-            elif i in contents:
-                del contents[i]
-        new_contents = contents.finish()
-    return put_obj(s, m.buf, replace(buf, contents=new_contents)), Ok(None)
+    chunks = write_bytes(buf.chunks, op.offset, op.data)
+    return put_obj(s, m.buf, replace(buf, chunks=chunks)), Ok(None)
 
 
 @rule(RuleId.BUF_TRANSFER)

@@ -21,6 +21,8 @@ Decisions:
   ``SYS_CHANNEL_SEND_BATCH`` system call in the seed, and atomic multi-message
   writes in Zircon's ``zx_channel_write_etc`` per call). A batched receive takes
   the longest available prefix, up to ``max_count``.
+- *Storage.* A ring stores the messages it holds, not ``capacity`` empty slots
+  (spec/storage.py): creating a ring of any allowed capacity costs nothing.
 - *Close* needs MANAGE; afterwards sends give ``PortClosed``, and receivers drain
   what is left, then get ``PortClosed`` (as for ports, PORT-CLOSE).
 """
@@ -67,7 +69,7 @@ def create_channel(s: KernelState, pid: Pid, op: CreateChannel) -> Step:
         or op.max_message > s.config.max_channel_message
     ):
         return fail(s, IpcError.OutOfMemory)
-    ring = Channel(op.capacity, op.max_message, (None,) * op.capacity)
+    ring = Channel(op.capacity, op.max_message)  # no slot is allocated ahead
     s, obj = new_object(s, ring)
     s, handle = new_handle(s, pid, obj, Kind.CHANNEL, PORT_RIGHTS, None)
     return s, Ok(handle)
@@ -85,23 +87,15 @@ def _endpoint(
 
 def push(ring: Channel, items: tuple[bytes, ...]) -> Channel:
     """The ring with ``items`` appended at ``write_idx`` (room is checked)."""
-    slots = list(ring.slots)
-    for i, data in enumerate(items):
-        slots[(ring.write_idx + i) % ring.capacity] = data
-    return replace(ring, slots=tuple(slots), write_idx=ring.write_idx + len(items))
+    return replace(ring, held=ring.held + items, write_idx=ring.write_idx + len(items))
 
 
 def pop(ring: Channel, count: int) -> tuple[Channel, tuple[bytes, ...]]:
     """The ring without its ``count`` oldest messages, and those messages."""
-    slots = list(ring.slots)
-    out: list[bytes] = []
-    for i in range(count):
-        idx = (ring.read_idx + i) % ring.capacity
-        item = slots[idx]
-        assert item is not None, "a slot between read_idx and write_idx is full"
-        out.append(item)
-        slots[idx] = None
-    return replace(ring, slots=tuple(slots), read_idx=ring.read_idx + count), tuple(out)
+    out = ring.held[:count]
+    assert len(out) == count, "the messages between read_idx and write_idx are held"
+    rest = replace(ring, held=ring.held[count:], read_idx=ring.read_idx + count)
+    return rest, out
 
 
 @rule(RuleId.CHAN_SEND)

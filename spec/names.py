@@ -40,12 +40,50 @@ MAX_U32 = 0xFFFF_FFFF
 MAX_FLAGS = 0xFFFF
 
 
+#: Upper bounds on ``Config`` fields: the limits a machine can honour.
+KIB = 1 << 10
+MIB = 1 << 20
+GIB = 1 << 30
+CONFIG_BOUNDS: dict[str, int] = {
+    "max_port_capacity": 1 << 16,
+    "max_channel_capacity": 1 << 16,
+    "max_channel_message": 16 * MIB,
+    "max_buffer_size": GIB,
+    "max_io": 16 * MIB,
+    "max_name_length": 4 * KIB,
+    "default_socket_capacity": 1 << 16,
+}
+#: A full channel's bytes (``max_channel_capacity * max_channel_message``).
+MAX_CHANNEL_BYTES = GIB
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """Resource limits of one system, fixed at ``initial_state``.
 
     Requests above a limit fail with ``OutOfMemory`` (the system cannot grant the
     memory); requests that are not positive fail with ``InvalidArgument``.
+
+    *Limits the machine can honour* (issue 8). A configuration promises that
+    every request within its limits succeeds when nothing else is in the way,
+    so a limit no machine can honour would make the spec answer ``Ok`` where any
+    implementation must fail. ``Config`` therefore refuses, when it is made,
+    with a ``ValueError`` naming the field and the bound, any field that is not
+    an ``int`` (a ``bool`` is not one), below 1, or above its bound in
+    ``CONFIG_BOUNDS``:
+
+    - ``max_buffer_size`` at most 1 GiB: one shared buffer is one contiguous
+      mapping (seed "Zero-Copy Shared Memory"); 1 GiB fits the address space
+      and the commit limits of an ordinary host, and is the default.
+    - ``max_channel_capacity`` at most 65,536 slots and ``max_channel_message``
+      at most 16 MiB, and their product (the bytes of a full ring, seed
+      "Asynchronous Channels") at most 1 GiB, like one buffer.
+    - ``max_port_capacity`` and ``default_socket_capacity`` at most 65,536
+      messages of 64 bytes and 4 capabilities each (seed "Synchronous Message
+      Passing").
+    - ``max_io`` at most 16 MiB: one ``ReadBuffer`` / ``WriteBuffer`` copies
+      that much in one step.
+    - ``max_name_length`` at most 4,096 bytes (POSIX ``PATH_MAX``).
     """
 
     max_port_capacity: int = 1024
@@ -62,3 +100,19 @@ class Config:
     """Longest namespace name, in UTF-8 bytes."""
     default_socket_capacity: int = 64
     """Queue capacity of a socket's port when ``Socket`` is given none."""
+
+    def __post_init__(self) -> None:
+        for name, bound in CONFIG_BOUNDS.items():
+            value = getattr(self, name)
+            if type(value) is not int:
+                raise ValueError(
+                    f"Config.{name} must be an int, not {type(value).__name__}"
+                )
+            if not 1 <= value <= bound:
+                raise ValueError(f"Config.{name} must be in [1, {bound}], not {value}")
+        ring = self.max_channel_capacity * self.max_channel_message
+        if ring > MAX_CHANNEL_BYTES:
+            raise ValueError(
+                "Config.max_channel_capacity * Config.max_channel_message must be"
+                f" at most {MAX_CHANNEL_BYTES} (a full ring), not {ring}"
+            )

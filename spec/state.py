@@ -33,6 +33,7 @@ from immutables import Map
 
 from .names import CapId, Config, Fd, Handle, MapId, ObjId, Pid
 from .results import Result
+from .storage import Chunks, NonZeroBytes, RingSlots
 from .syscalls import RateLimit
 
 
@@ -140,22 +141,40 @@ class Channel:
 
     ``read_idx`` and ``write_idx`` count messages ever received and sent (the
     seed's ``AtomicUsize`` indices); slot ``i % capacity`` holds message ``i``.
+    ``held`` is the messages between the indices, oldest first: the ring costs
+    what it holds, not its capacity (spec/storage.py); ``slots`` presents it as
+    the ring of ``capacity`` slots.
     """
 
     capacity: int
     max_message: int
-    slots: tuple[bytes | None, ...]
+    held: tuple[bytes, ...] = ()
     read_idx: int = 0
     write_idx: int = 0
     closed: bool = False
 
+    @property
+    def slots(self) -> RingSlots:
+        """The ring's slots: message ``i`` in slot ``i % capacity``, else None."""
+        return RingSlots(self.capacity, self.held, self.read_idx)
+
 
 @dataclass(frozen=True, slots=True)
 class Buffer:
-    """A shared buffer of ``size`` bytes; ``contents`` maps offset -> non-zero byte."""
+    """A shared buffer of ``size`` bytes, stored in chunks (spec/storage.py).
+
+    ``chunks`` maps chunk number -> its bytes; an all-zero chunk is absent, so a
+    fresh buffer of any size costs nothing. ``contents`` presents the bytes as
+    the map offset -> non-zero byte.
+    """
 
     size: int
-    contents: Map[int, int] = field(default_factory=Map)
+    chunks: Chunks = field(default_factory=Map)
+
+    @property
+    def contents(self) -> NonZeroBytes:
+        """The map offset -> byte of the buffer's non-zero bytes."""
+        return NonZeroBytes(self.chunks)
 
 
 KernelObject = Port | Channel | Buffer
