@@ -904,7 +904,12 @@ def _resolve(fut: asyncio.Future[None]) -> None:
 
 
 class SharedBuffer(Handle):
-    """A shared buffer capability: real memory, mapped without copies (BUF-*)."""
+    """A shared buffer capability: real memory, mapped without copies (BUF-*).
+
+    Isolation: once a mapping ends, or the buffer is transferred, no view of
+    its memory taken before, nor any view derived from one, reads or writes
+    the memory its holders see from then on (see ``Mapping.view``).
+    """
 
     __slots__ = ()
 
@@ -926,7 +931,8 @@ class SharedBuffer(Handle):
 
     def transfer(self, port: Port, msg_type: int = 0) -> None:
         """Give the buffer away in a message on ``port`` (BUF-TRANSFER): every
-        other capability and mapping ends, their memoryviews are released."""
+        other capability and mapping ends, their memoryviews are released, and
+        views derived from them no longer reach the buffer's memory."""
         if port.process is not self.process:
             raise ValueError(f"{port!r} belongs to another process")
         self.process._do(sc.TransferBuffer(self.handle, port.handle, msg_type))
@@ -953,9 +959,16 @@ class Mapping:
     def view(self, offset: int = 0, length: int | None = None) -> memoryview:
         """A memoryview of the buffer's memory itself (no copy).
 
-        Read-only for a read-only mapping. The view is released when the
-        mapping goes (unmap, drop, revoke, transfer): any later access raises
-        ``ValueError``. Slices made from it are the caller's to release.
+        Read-only for a read-only mapping. Every process that maps the buffer
+        sees what is written through a view, and the reverse, while the mapping
+        lives. When the mapping ends (unmap, drop, revoke, transfer, kill) the
+        view is released (any later access raises ``ValueError``), and views
+        derived from it (slices, ``memoryview(v)``, ``v.cast(...)``) that are
+        still alive are cut off: the buffer's contents move to fresh memory,
+        so nothing done through them is seen by the buffer's holders, and
+        nothing they do is seen through them. Such a move also releases this
+        buffer's other views; take new ones (model/memory.py). ``OutOfMemory``
+        if the host cannot allocate the memory.
         """
         with self._sys.lock:
             m = self.process._kp.mappings.get(self.mapping)
@@ -966,16 +979,9 @@ class Mapping:
             if not 0 <= offset <= end <= size:
                 raise IpcException(IpcError.OutOfBounds, f"[{offset}, {end})")
             assert m.buf.mem is not None  # the mapping's capability holds it
-            base = memoryview(m.buf.mem)
-            v = base[offset:end]
-            base.release()
-            if not m.writable:
-                ro = v.toreadonly()
-                v.release()
-                v = ro
-            if m.views is None:
-                m.views = []
-            m.views.append(v)
+            v = m.buf.mem.view(m, offset, end, not m.writable)
+            if v is None:
+                raise IpcException(IpcError.OutOfMemory, "buffer memory")
             return v
 
     def read(self, offset: int, length: int) -> bytes:

@@ -1,10 +1,13 @@
 """Zero-copy shared buffers: real memory, mappings tied to capabilities (BUF-*).
 
-A buffer's memory is an anonymous ``mmap``; every mapping of it, in every
-process, reads and writes that one memory. A mapping lives as long as the
-capability it was made through stays in the process's table (``detach``
-removes it); ownership transfer destroys every capability to the buffer, with
-every mapping, and sends one fresh capability.
+A buffer's memory (model/memory.py) is allocated on first write or view; every
+mapping of it, in every process, reads and writes that one memory. If the host
+cannot allocate it, ``WriteBuffer`` answers ``OutOfMemory`` and changes nothing
+(the one place the model may differ from the spec: see model/memory.py).
+
+A mapping lives as long as the capability it was made through stays in the
+process's table (``detach`` removes it); ownership transfer destroys every
+capability to the buffer, with every mapping, and sends one fresh capability.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from veridian_ipc.spec.syscalls import (
     WriteBuffer,
 )
 
-from .caps import destroy, install, new_cap, release_views
+from .caps import destroy, install, new_cap
 from .ports import check_offer, commit_offer
-from .state import Buffer, Mapping, Port, Process, State
+from .state import Buffer, Mapping, Port, Process, State, end_mapping
 from .store import (
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
@@ -83,7 +86,7 @@ def unmap(st: State, p: Process, op: Unmap) -> Result:
         return E_INVALID_CAPABILITY
     if m.cap.mappings is not None:
         m.cap.mappings.remove(op.mapping)
-    release_views(m.views)
+    end_mapping(m)
     return OK_NONE
 
 
@@ -107,14 +110,16 @@ def read_buffer(st: State, p: Process, op: ReadBuffer) -> Result:
     if not in_bounds(buf.size, op.offset, op.length):
         return E_OUT_OF_BOUNDS
     assert buf.mem is not None  # a mapping holds a capability to it
-    return Ok(buf.mem[op.offset : op.offset + op.length])
+    return Ok(buf.mem.read(op.offset, op.length))
 
 
 def write_buffer(st: State, p: Process, op: WriteBuffer) -> Result:
     """BUF-WRITE: store ``data`` at ``offset`` through a writable mapping.
 
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``
-    (read-only mapping), ``InvalidArgument`` (over ``max_io``), ``OutOfBounds``.
+    (read-only mapping), ``InvalidArgument`` (over ``max_io``), ``OutOfBounds``;
+    and ``OutOfMemory`` if the host cannot allocate the buffer's memory on its
+    first write (host exhaustion, which the spec does not model).
     """
     m = p.mappings.get(op.mapping)
     if m is None:
@@ -128,7 +133,8 @@ def write_buffer(st: State, p: Process, op: WriteBuffer) -> Result:
     if not in_bounds(buf.size, op.offset, n):
         return E_OUT_OF_BOUNDS
     assert buf.mem is not None  # a mapping holds a capability to it
-    buf.mem[op.offset : op.offset + n] = op.data
+    if not buf.mem.write(op.offset, op.data):
+        return E_OUT_OF_MEMORY
     return OK_NONE
 
 

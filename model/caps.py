@@ -27,6 +27,7 @@ from .state import (
     Port,
     Process,
     State,
+    end_mapping,
 )
 from .store import (
     E_INSUFFICIENT_RIGHTS,
@@ -162,8 +163,7 @@ def detach(st: State, cap: Cap) -> None:
         del p.handles[cap.handle]
         if cap.mappings:
             for map_id in cap.mappings:
-                m = p.mappings.pop(map_id)
-                release_views(m.views)
+                end_mapping(p.mappings.pop(map_id))
             cap.mappings = None
         obj = cap.obj
         if type(obj) is Port and obj.waiters:  # receives waiting through it end
@@ -217,13 +217,6 @@ def destroy(st: State, cap: Cap) -> None:
     obj = cap.obj
     if obj.caps is not None:
         obj.caps.discard(cap)
-        if not obj.caps and isinstance(obj, Buffer):
-            obj.mem = None  # unreachable now (BUF-TRANSFER keeps its new cap)
-
-
-def release_views(views: list[memoryview] | None) -> None:
-    """Release the memoryviews handed out for a mapping that goes away."""
-    if views:
-        for v in views:
-            v.release()
-        views.clear()
+        if not obj.caps and isinstance(obj, Buffer) and obj.mem is not None:
+            obj.mem.free()  # unreachable now (BUF-TRANSFER keeps its new cap)
+            obj.mem = None

@@ -12,8 +12,9 @@ The spec keeps one immutable value; the model keeps plain mutable records with
   port is small) and a ``deque`` of ``Waiter`` (PORT-RECEIVE, PORT-HANDOFF).
 - A **channel** is a preallocated list ring with ``read_idx``/``write_idx``
   (CHAN-SEND, CHAN-RECEIVE).
-- A **buffer** owns real memory (an anonymous ``mmap``, zero-filled and
-  committed lazily by the OS) (BUF-CREATE).
+- A **buffer** owns its ``Memory`` (model/memory.py): real memory, allocated
+  on first write or view, a ``bytearray`` when small and an anonymous ``mmap``
+  when large (BUF-CREATE).
 - A **waiter** is one blocked receive. A process blocked by the operation
   interface (``Receive`` then ``Resume``) waits through its own ``Waiter``; the
   threaded facade parks one ``Waiter`` per blocked call, each with a ``notify``
@@ -26,13 +27,14 @@ descriptors are the lowest free number (POSIX-SOCKET).
 
 from __future__ import annotations
 
-import mmap
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple
 
 from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.results import Result
+
+from .memory import Memory
 
 #: Object kinds, as the observation spells them.
 PORT: Final = "port"
@@ -176,7 +178,11 @@ class Channel(KObject):
 
 
 class Buffer(KObject):
-    """A shared buffer: ``size`` bytes of real, zero-filled memory (BUF-CREATE)."""
+    """A shared buffer: ``size`` zero bytes of real memory (BUF-CREATE).
+
+    The memory is allocated on first write or view (model/memory.py), so
+    creating a buffer of any allowed size costs nothing.
+    """
 
     __slots__ = ("mem", "size")
     kind = BUFFER
@@ -185,25 +191,33 @@ class Buffer(KObject):
         super().__init__(obj_id)
         self.size = size
         # None once no capability to the buffer is left: nothing can reach the
-        # memory again, and it is freed when the last memoryview goes.
-        self.mem: mmap.mmap | None = mmap.mmap(-1, size)
+        # memory again; a view still alive keeps it for itself alone.
+        self.mem: Memory | None = Memory(size)
         self.caps = set()
 
 
 class Mapping:
     """A buffer mapped into a process through capability ``cap`` (BUF-MAP).
 
-    ``views`` are the memoryviews the facade handed out for this mapping; they
-    are released when the mapping goes (BUF-UNMAP, BUF-TRANSFER).
+    The memoryviews the facade hands out for a mapping are tracked by the
+    buffer's ``Memory`` under the mapping; when the mapping goes (BUF-UNMAP,
+    CAP-DROP, RIGHTS-REVOKE, BUF-TRANSFER, PROC-KILL) ``end_mapping`` releases
+    them and cuts off any view derived from them (model/memory.py).
     """
 
-    __slots__ = ("buf", "cap", "views", "writable")
+    __slots__ = ("buf", "cap", "writable")
 
     def __init__(self, buf: Buffer, cap: Cap, writable: bool) -> None:
         self.buf = buf
         self.cap = cap
         self.writable = writable
-        self.views: list[memoryview] | None = None
+
+
+def end_mapping(m: Mapping) -> None:
+    """Mapping ``m`` is gone: no view handed out for it reaches the buffer."""
+    mem = m.buf.mem
+    if mem is not None:
+        mem.end(m)
 
 
 class SocketEntry:
@@ -338,4 +352,5 @@ __all__ = [
     "SocketEntry",
     "State",
     "Waiter",
+    "end_mapping",
 ]
