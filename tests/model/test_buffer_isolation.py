@@ -10,12 +10,15 @@ holders, and the holders' writes are not seen through them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from veridian_ipc.model.api import Mapping, Process, SharedBuffer, System
-from veridian_ipc.model.memory import Memory
 from veridian_ipc.spec.rights import BUFFER_RIGHTS, READ, WRITE
+
+if TYPE_CHECKING:
+    from veridian_ipc.model.memory import Memory
 
 SIZE = 64
 
@@ -170,6 +173,8 @@ def test_the_isolation_check_fails_on_a_seeded_bug(
 ) -> None:
     """With the move disabled, stale views still alias the memory, and
     ``isolated`` says so."""
+    from veridian_ipc.model.memory import Memory
+
     monkeypatch.setattr(Memory, "move", lambda self: None)
     _, _, buf = fresh()
     m = buf.map()
@@ -179,6 +184,8 @@ def test_the_isolation_check_fails_on_a_seeded_bug(
 
 
 def _memory(buf: SharedBuffer) -> Memory:
+    from veridian_ipc.model.memory import Memory
+
     obj = buf.process._kp.handles[buf.handle].obj
     mem = obj.mem  # type: ignore[attr-defined]
     assert isinstance(mem, Memory)

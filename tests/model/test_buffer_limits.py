@@ -12,10 +12,8 @@ import mmap
 
 import pytest
 
-from veridian_ipc.model import memory
 from veridian_ipc.model.api import IpcException, System
 from veridian_ipc.model.kernel import Kernel
-from veridian_ipc.model.memory import SMALL, Memory, allocate
 from veridian_ipc.spec import Config, Err, IpcError, Ok, initial_state, step
 from veridian_ipc.spec.syscalls import (
     ChannelReceive,
@@ -85,6 +83,8 @@ def test_a_gib_buffer_allocates_nothing_until_written() -> None:
     assert k.apply(1, CreateBuffer(GIB)) == Ok(1)
     assert k.apply(1, MapBuffer(1, True)) == Ok(1)
     assert k.apply(1, ReadBuffer(1, GIB - 3, 3)) == Ok(b"\0\0\0")
+    from veridian_ipc.model.memory import Memory
+
     buf = k.state.objects[1]
     mem = buf.mem  # type: ignore[attr-defined]
     assert isinstance(mem, Memory)
@@ -98,6 +98,8 @@ def test_a_gib_buffer_allocates_nothing_until_written() -> None:
 
 
 def test_small_buffers_use_no_memory_map() -> None:
+    from veridian_ipc.model.memory import SMALL, allocate
+
     assert isinstance(allocate(SMALL), bytearray)
     assert isinstance(allocate(SMALL + 1), mmap.mmap)
 
@@ -105,6 +107,8 @@ def test_small_buffers_use_no_memory_map() -> None:
 def test_host_exhaustion_is_out_of_memory_and_changes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from veridian_ipc.model import memory
+
     def no_memory(size: int) -> None:
         return None
 
@@ -124,6 +128,8 @@ def test_host_exhaustion_is_out_of_memory_and_changes_nothing(
 def test_a_view_the_host_cannot_back_is_out_of_memory(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from veridian_ipc.model import memory
+
     p = System().spawn()
     m = p.create_buffer(4096).map()
     monkeypatch.setattr(memory, "allocate", lambda size: None)
@@ -136,6 +142,9 @@ def test_a_view_the_host_cannot_back_is_out_of_memory(
 def test_allocate_answers_none_when_the_host_refuses(
     monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
+    from veridian_ipc.model import memory
+    from veridian_ipc.model.memory import SMALL, allocate
+
     def refuse(*args: object) -> object:
         raise error
 
