@@ -30,8 +30,11 @@ copy) and the old memory is left to the stale views alone: nothing written
 through them is seen by anyone, and nothing written to the buffer from then on
 is seen through them. The views handed out for the buffer's live mappings
 alias the old memory too, so they are released as well (using one raises
-``ValueError``; ``Mapping.view`` gives a new one). Without stale views, nothing
-moves and every view stays zero-copy.
+``ValueError``; ``Mapping.view`` gives a new one); a write through one of them
+racing with the move (from another thread, outside the kernel lock) may land
+in the old memory. Without stale views, nothing moves and every view stays
+zero-copy. If the host has no memory for the copy, nothing moves (isolation
+then yields to host exhaustion, like allocation above).
 """
 
 from __future__ import annotations

@@ -68,6 +68,7 @@ def test_the_largest_buffer_and_ring_agree_with_the_spec() -> None:
         WriteBuffer(1, GIB - 2, b"\0\0"),
         WriteBuffer(1, 0, b""),
         CreateBuffer(GIB + 1),
+        CreateBuffer(2**45),
         CreateChannel(1 << 16, 1 << 14),
         ChannelSend(2, b"x"),
         ChannelReceive(2),
