@@ -42,7 +42,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal, TypeVar
+from threading import TIMEOUT_MAX
+from typing import Literal, TypeVar, cast
 
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.errors import IpcError
@@ -63,9 +64,24 @@ from .state import Port as KPort
 from .state import Process as KProcess
 from .store import E_TIMEOUT, wake
 from .timeouts import advance_to
+from .waiting import (
+    DATA,
+    ROOM,
+    Entry,
+    TimedOut,
+    check_timeout,
+    deadline_of,
+    rearm,
+    register,
+    remove,
+    wait_thread,
+)
 
 T = TypeVar("T")
 new_tuple = tuple.__new__
+
+#: The private construction token: the facade's objects are made here only.
+_TOKEN = object()
 _BYTES_ONLY = {bytes}
 
 #: Ticks per second of the monotonic clock (one tick is a microsecond).
@@ -140,7 +156,7 @@ class System:
         with self.lock:
             pid = _check(self.kernel.apply(0, sc.Spawn()))
         assert isinstance(pid, int)
-        return Process(self, pid)
+        return Process(self, pid, _TOKEN)
 
     def apply(self, pid: int, op: sc.Operation) -> Result:
         """Any operation record, as ``Kernel.apply`` (under the lock)."""
@@ -150,18 +166,35 @@ class System:
 
 
 class Process:
-    """A process of a ``System``: creates objects and holds their handles."""
+    """A process of a ``System``: creates objects and holds their handles.
 
-    __slots__ = ("_acquire", "_kp", "_lock", "_release", "pid", "system")
+    Only ``System.spawn`` makes one (a private token is checked): the object is
+    the process's authority in this API, so it cannot be built for another
+    process's pid, and its ``system`` and ``pid`` are read-only.
+    """
 
-    def __init__(self, system: System, pid: int) -> None:
-        self.system = system
-        self.pid = pid
+    __slots__ = ("_acquire", "_kp", "_lock", "_pid", "_release", "_system")
+
+    def __init__(self, system: System, pid: int, token: object = None) -> None:
+        if token is not _TOKEN:
+            raise TypeError("Process objects are made by System.spawn only")
+        self._system = system
+        self._pid = pid
         self._kp: KProcess = system.kernel.state.processes[pid]
         # Shared by every handle of the process (see ``Handle.__init__``).
         self._lock = system.lock
         self._acquire = system.lock.acquire
         self._release = system.lock.release
+
+    @property
+    def system(self) -> System:
+        """The system the process lives in."""
+        return self._system
+
+    @property
+    def pid(self) -> int:
+        """The process id (PROC-SPAWN); stamped on every message it sends."""
+        return self._pid
 
     def __enter__(self) -> Process:
         return self
@@ -184,8 +217,8 @@ class Process:
         """The facade object for one of this process's handles."""
         cap = self._kp.handles.get(handle)
         if cap is None:  # gone already (revoked since delivery): a bare Handle
-            return Handle(self, handle)
-        return _HANDLE_CLASSES[type(cap.obj)](self, handle)
+            return Handle(self, handle, _TOKEN)
+        return _HANDLE_CLASSES[type(cap.obj)](self, handle, _TOKEN)
 
     def kill(self) -> None:
         """The process ends (PROC-KILL); its blocked threads get NoSuchProcess."""
@@ -196,19 +229,19 @@ class Process:
         """A new port (PORT-CREATE) with every right."""
         h = self._do(sc.CreatePort(capacity))
         assert isinstance(h, int)
-        return Port(self, h)
+        return Port(self, h, _TOKEN)
 
     def create_channel(self, capacity: int = 1024, max_message: int = 4096) -> Channel:
         """A new asynchronous channel (CHAN-CREATE)."""
         h = self._do(sc.CreateChannel(capacity, max_message))
         assert isinstance(h, int)
-        return Channel(self, h)
+        return Channel(self, h, _TOKEN)
 
     def create_buffer(self, size: int) -> SharedBuffer:
         """A new zero-filled shared buffer (BUF-CREATE)."""
         h = self._do(sc.CreateBuffer(size))
         assert isinstance(h, int)
-        return SharedBuffer(self, h)
+        return SharedBuffer(self, h, _TOKEN)
 
     def socket(self, capacity: int | None = None) -> Socket:
         """A new POSIX-style socket (POSIX-SOCKET)."""
@@ -217,12 +250,21 @@ class Process:
             raise _os_error(r.error)
         assert isinstance(r, Ok)
         assert isinstance(r.value, int)
-        return Socket(self, r.value)
+        return Socket(self, r.value, _TOKEN)
 
     @property
     def namespace(self) -> Namespace:
         """The namespace, as seen by this process."""
-        return Namespace(self)
+        return Namespace(self, _TOKEN)
+
+    def handle_object(self, handle: int) -> Handle:
+        """The facade object (``Port``, ``Channel``, ``SharedBuffer``) for one
+        of this process's live handles; ``InvalidCapability`` if it holds none
+        under ``handle``."""
+        with self.system.lock:
+            if type(handle) is not int or handle not in self._kp.handles:
+                raise IpcException(IpcError.InvalidCapability, f"handle {handle!r}")
+            return self._wrap(handle)
 
     def handles(self) -> list[Handle]:
         """Facade objects for every handle this process holds."""
@@ -235,7 +277,9 @@ class Namespace:
 
     __slots__ = ("_proc",)
 
-    def __init__(self, proc: Process) -> None:
+    def __init__(self, proc: Process, token: object = None) -> None:
+        if token is not _TOKEN:
+            raise TypeError("Namespace objects are made by Process.namespace only")
         self._proc = proc
 
     def bind(self, name: str, port: Port, service_type: int = 0) -> None:
@@ -250,13 +294,13 @@ class Namespace:
         """A new handle to the port bound to ``name`` (NS-LOOKUP)."""
         h = self._proc._do(sc.Lookup(name), f"lookup {name!r}")
         assert isinstance(h, int)
-        return Port(self._proc, h)
+        return Port(self._proc, h, _TOKEN)
 
     def connect(self, name: str, service_type: int) -> Port:
         """Typed lookup (NS-CONNECT): ``TypeMismatch`` on another service type."""
         h = self._proc._do(sc.Connect(name, service_type), f"connect {name!r}")
         assert isinstance(h, int)
-        return Port(self._proc, h)
+        return Port(self._proc, h, _TOKEN)
 
 
 class Handle:
@@ -264,45 +308,66 @@ class Handle:
 
     Every call re-resolves the handle in the kernel (one dict lookup): a handle
     dropped, revoked or sent away fails with ``InvalidCapability``.
+
+    Handle objects are made by this module only (``Process.create_*``, a
+    receive, ``derive``, ``Process.handle_object``; a private token is checked):
+    a handle object always acts for the process that holds the handle, and its
+    ``process`` and ``handle`` are read-only.
     """
 
     __slots__ = (
         "_acquire",
+        "_handle",
         "_handles",
         "_kp",
         "_lock",
+        "_process",
         "_release",
         "_sys",
-        "handle",
-        "process",
     )
 
-    def __init__(self, process: Process, handle: int) -> None:
+    def __init__(self, process: Process, handle: int, token: object = None) -> None:
+        if token is not _TOKEN:
+            raise TypeError(
+                f"{type(self).__name__} objects are made by their process only"
+            )
+        if type(handle) is not int:  # the fast paths index tables with it
+            raise TypeError(f"a handle is an int, not {handle!r}")
         # Copied from the process, not derived: a receive of capabilities
         # builds one handle object per capability.
-        self.process = process
-        self.handle = handle
-        self._sys = process.system
+        self._process = process
+        self._handle = handle
+        self._sys = process._system
         self._lock = process._lock
         self._acquire = process._acquire
         self._release = process._release
         self._kp = kp = process._kp
         self._handles = kp.handles
 
+    @property
+    def process(self) -> Process:
+        """The process holding the handle (it acts, and sends, as this one)."""
+        return self._process
+
+    @property
+    def handle(self) -> int:
+        """The handle number in the process's table (CAP-HANDLE)."""
+        return self._handle
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(pid={self.process.pid}, handle={self.handle})"
+        return f"{type(self).__name__}(pid={self._process.pid}, handle={self._handle})"
 
     def __enter__(self: T) -> T:
         return self
 
     def __exit__(self, *exc: object) -> None:
         with self._lock:
-            if self.handle in self._kp.handles:
-                self._sys.kernel.apply(self.process.pid, sc.Drop(self.handle))
+            if self._handle in self._kp.handles:
+                self._sys.kernel.apply(self._process.pid, sc.Drop(self._handle))
 
     def inspect(self) -> CapInfo:
         """Kind and rights (CAP-INSPECT)."""
-        info = self.process._do(sc.Inspect(self.handle))
+        info = self._process._do(sc.Inspect(self._handle))
         assert isinstance(info, CapInfo)
         return info
 
@@ -314,66 +379,27 @@ class Handle:
     def derive(self: H, rights: int) -> H:
         """A new handle to the same object with a subset of the rights
         (RIGHTS-DERIVE)."""
-        h = self.process._do(sc.Derive(self.handle, rights))
+        h = self._process._do(sc.Derive(self._handle, rights))
         assert isinstance(h, int)
-        return type(self)(self.process, h)
+        return type(self)(self._process, h, _TOKEN)
 
     def drop(self) -> None:
         """Remove this handle (CAP-DROP)."""
-        self.process._do(sc.Drop(self.handle))
+        self._process._do(sc.Drop(self._handle))
 
     def revoke(self) -> int:
         """Destroy everything derived from this capability (RIGHTS-REVOKE)."""
-        n = self.process._do(sc.Revoke(self.handle))
+        n = self._process._do(sc.Revoke(self._handle))
         assert isinstance(n, int)
         return n
 
     @property
     def alive(self) -> bool:
         """The handle is still live in its process."""
-        return self.handle in self._kp.handles
+        return self._handle in self._kp.handles
 
 
 H = TypeVar("H", bound=Handle)
-
-
-class _Waiting:
-    """Waits, outside the system lock, for a kernel object to change."""
-
-    __slots__ = ("cond", "obj")
-
-    def __init__(self, sys: System, obj: KObject) -> None:
-        self.cond = threading.Condition(sys.lock)
-        self.obj = obj
-        if obj.watchers is None:
-            obj.watchers = []
-        obj.watchers.append(self.cond.notify_all)
-
-    def wait(self, deadline: float | None) -> bool:
-        """Wait (lock held) for a change or the deadline; False if it passed."""
-        if deadline is None:
-            self.cond.wait()
-            return True
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        self.cond.wait(remaining)
-        return True
-
-    def close(self) -> None:
-        watchers = self.obj.watchers
-        assert watchers is not None
-        watchers.remove(self.cond.notify_all)
-        if not watchers:
-            self.obj.watchers = None
-
-
-def _deadline(timeout: float | None) -> float | None:
-    if timeout is None:
-        return None
-    if timeout < 0:
-        raise ValueError(f"timeout must be >= 0, not {timeout!r}")
-    return time.monotonic() + timeout
 
 
 class Port(Handle):
@@ -393,10 +419,11 @@ class Port(Handle):
         """
         self._acquire()
         try:
-            cap = self._handles.get(self.handle)
+            cap = self._handles.get(self._handle)
             if (
                 cap is not None
                 and cap.rights & SEND
+                and self._kp.status == RUNNING
                 and type(data) is bytes
                 and len(data) <= MAX_INLINE_DATA
                 and type(msg_type) is int
@@ -421,7 +448,7 @@ class Port(Handle):
                         return
             self._sync_if_filtered()
             r = self._sys.kernel.apply(
-                self._kp.pid, sc.Send(self.handle, msg_type, flags, data)
+                self._kp.pid, sc.Send(self._handle, msg_type, flags, data)
             )
         finally:
             self._release()
@@ -432,8 +459,8 @@ class Port(Handle):
         """The oldest message, or ``WouldBlock`` (PORT-RECEIVE, timeout 0)."""
         self._acquire()
         try:
-            cap = self._handles.get(self.handle)
-            if cap is not None and cap.rights & RECEIVE:
+            cap = self._handles.get(self._handle)
+            if cap is not None and cap.rights & RECEIVE and self._kp.status == RUNNING:
                 port = cap.obj
                 q = port.queue if type(port) is KPort else None
                 if q:
@@ -444,7 +471,7 @@ class Port(Handle):
                     if not msg.caps:
                         return msg
                     return self._take(msg)
-            r = self._sys.kernel.apply(self._kp.pid, sc.Receive(self.handle, 0))
+            r = self._sys.kernel.apply(self._kp.pid, sc.Receive(self._handle, 0))
             if type(r) is Err:
                 raise IpcException(r.error, "receive")
             assert isinstance(r, Ok)
@@ -456,19 +483,21 @@ class Port(Handle):
     def _sync_if_filtered(self) -> None:
         """Bring the clock up to now if the port has a filter (lock held): its
         rate limit reads the clock (FILTER-RATE)."""
-        cap = self._handles.get(self.handle)
+        cap = self._handles.get(self._handle)
         if cap is not None and type(cap.obj) is KPort and cap.obj.filter is not None:
             self._sys._sync_clock()
 
     def _take(self, msg: Message) -> Message:
         """A dequeued message with capabilities, delivered to this process
         (MSG-INFLIGHT-REVOKE: new handles in message order; lock held)."""
-        proc = self.process
+        proc = self._process
         sender, msg_type, flags, data, carried = msg
         install_all(self._kp, carried)  # each capability now knows its handle
         caps = tuple(
             [
-                None if c is None else _HANDLE_CLASSES[type(c.obj)](proc, c.handle)
+                None
+                if c is None
+                else _HANDLE_CLASSES[type(c.obj)](proc, c.handle, _TOKEN)
                 for c in carried
             ]
         )
@@ -476,7 +505,7 @@ class Port(Handle):
 
     def _deliver(self, d: Delivered) -> Message:
         """A ``Delivered`` as a ``Message`` with facade handle objects (lock held)."""
-        caps = tuple(None if h is None else self.process._wrap(h) for h in d.caps)
+        caps = tuple(None if h is None else self._process._wrap(h) for h in d.caps)
         return Message(d.sender, d.msg_type, d.flags, d.data, caps)
 
     # -- blocking -------------------------------------------------------------
@@ -494,14 +523,16 @@ class Port(Handle):
         ``caps`` are moved to the receiver (MSG-TRANSFER; each needs GRANT).
         Every other error is raised at once.
         """
-        proc = self.process
+        proc = self._process
         handles = []
         for c in caps:
-            if c.process is not proc:
+            if not isinstance(c, Handle):
+                raise TypeError(f"caps holds handle objects, not {c!r}")
+            if c._process is not proc:
                 raise ValueError(f"{c!r} belongs to another process")
-            handles.append(c.handle)
+            handles.append(c._handle)
         carried = tuple(handles)
-        deadline = _deadline(timeout)
+        timeout = check_timeout(timeout)
         kp = self._kp
         kernel = self._sys.kernel
         # The facade checks ERR-TOTAL's types itself (it built the handles).
@@ -511,7 +542,7 @@ class Port(Handle):
             # waiting receiver), so the send is admitted as the rule would.
             # Any failing check sends the call down the rule, which names the
             # error in its order.
-            cap = self._handles.get(self.handle)
+            cap = self._handles.get(self._handle)
             if (
                 direct
                 and cap is not None
@@ -532,57 +563,78 @@ class Port(Handle):
                         or len(port.queue) < port.capacity
                     )
                 ):
-                    moved = kmessages.carried_caps(kp, carried, self.handle)
+                    moved = kmessages.carried_caps(kp, carried, self._handle)
                     if moved is not None:
                         kports.commit_offer(
                             kernel.state, kp.pid, port, msg_type, flags, data, moved
                         )
                         return
-            op = sc.Send(self.handle, msg_type, flags, data, carried)
+            op = sc.Send(self._handle, msg_type, flags, data, carried)
             self._sync_if_filtered()
             if direct and kp.alive and kp.status == RUNNING:
                 r = kports.send(kernel.state, kp, op)
             else:
                 r = kernel.apply(self._kp.pid, op)
             if type(r) is Err and r.error is IpcError.PortFull and timeout != 0:
-                cap = self._kp.handles[self.handle]
-                waiting = _Waiting(self._sys, cap.obj)
-                try:
-                    while type(r) is Err and r.error is IpcError.PortFull:
-                        if not waiting.wait(deadline):
-                            break
-                        self._sync_if_filtered()
-                        r = kernel.apply(self._kp.pid, op)
-                finally:
-                    waiting.close()
+                r = self._wait_for_room(op, r, timeout)
         if type(r) is Err:
             raise IpcException(r.error, "send")
 
+    def _wait_for_room(self, op: sc.Send, r: Result, timeout: float | None) -> Result:
+        """Retry a send that found the port full each time this thread is
+        woken for a free slot (``waiting``: only as many senders as there are
+        free slots are woken, in arrival order), until it is admitted, fails
+        otherwise, or ``timeout`` passes (the last ``PortFull`` then stands).
+        Lock held."""
+        kernel = self._sys.kernel
+        pid = self._kp.pid
+        cap = self._kp.handles[self._handle]
+
+        def attempt() -> Result:
+            self._sync_if_filtered()
+            return kernel.apply(pid, op)
+
+        def blocked(r: Result) -> bool:
+            return type(r) is Err and r.error is IpcError.PortFull
+
+        got = wait_thread(
+            self._lock, cap.obj, ROOM, 1, cap, attempt, blocked, deadline_of(timeout)
+        )
+        return r if isinstance(got, TimedOut) else got
+
     def receive(self, timeout: float | None = None) -> Message:
-        """The oldest message, waiting up to ``timeout`` seconds (None: forever).
+        """The oldest message, waiting up to ``timeout`` seconds (None or
+        infinity: forever; any finite timeout is a deadline, TIME-DEADLINE).
 
         A waiting receiver gets the next message sent by direct hand-off
         (PORT-HANDOFF). Raises ``IpcException``: ``Timeout`` when the deadline
         passes, ``PortClosed`` when the port is closed (and drained),
         ``InvalidCapability`` when the capability is revoked while waiting,
-        ``NoSuchProcess`` when the process is killed.
+        ``NoSuchProcess`` when the process is killed; ``ValueError`` or
+        ``TypeError`` for a bad timeout, before anything waits.
+
+        An exception raised while the thread waits (a signal handler's,
+        ``KeyboardInterrupt``) propagates, and the receive leaves no trace:
+        its waiter leaves the port, and a message already handed to it goes
+        back to the port as its oldest message (``ports.withdraw``), for the
+        next receive.
         """
-        if timeout is not None and not timeout >= 0:
-            raise ValueError(f"timeout must be >= 0, not {timeout!r}")
+        timeout = check_timeout(timeout)
         sys = self._sys
         kp = self._kp
         self._acquire()
         try:
-            cap = self._handles.get(self.handle)
+            cap = self._handles.get(self._handle)
             port = None if cap is None else cap.obj
             if (
                 cap is None
                 or type(port) is not KPort
                 or not cap.rights & RECEIVE
+                or kp.status != RUNNING
                 or not kp.alive
             ):
                 # Not the common case: let the rule say which error it is.
-                r = sys.kernel.apply(kp.pid, sc.Receive(self.handle, 0))
+                r = sys.kernel.apply(kp.pid, sc.Receive(self._handle, 0))
                 if type(r) is Err:
                     raise IpcException(r.error, "receive")
                 assert isinstance(r, Ok)
@@ -612,18 +664,24 @@ class Port(Handle):
             w = kports.block(st, kp, port, cap, deadline, signal.release)
         finally:
             self._release()
-        if timeout is None or not sys.realtime:
-            signal.acquire()
-        elif not signal.acquire(True, timeout):
-            self._acquire()
-            try:
-                if w.result is None:
-                    sys._sync_clock()
-                if w.result is None:  # tick rounding: the deadline is now
-                    wake(sys.kernel.state, w, E_TIMEOUT)
-            finally:
-                self._release()
-            signal.acquire()  # released by the wake-up: take it back
+        try:
+            if timeout is None or not sys.realtime or timeout > TIMEOUT_MAX:
+                signal.acquire()
+            elif not signal.acquire(True, timeout):
+                self._acquire()
+                try:
+                    if w.result is None:
+                        sys._sync_clock()
+                    if w.result is None:  # tick rounding: the deadline is now
+                        wake(sys.kernel.state, w, E_TIMEOUT)
+                finally:
+                    self._release()
+                signal.acquire()  # released by the wake-up: take it back
+        except BaseException:
+            with self._lock:
+                kports.withdraw(sys.kernel.state, w, port)
+                signal.acquire(False)  # held again, whoever released it
+            raise
         result = w.result
         if type(result) is Message:
             return result
@@ -639,7 +697,7 @@ class Port(Handle):
     def close(self) -> int:
         """Close the port (PORT-CLOSE): waiters wake with ``PortClosed``.
         Returns the number of messages left to drain."""
-        n = self.process._do(sc.Close(self.handle))
+        n = self._process._do(sc.Close(self._handle))
         assert isinstance(n, int)
         return n
 
@@ -655,11 +713,11 @@ class Port(Handle):
         """
         types = None if allowed_types is None else frozenset(allowed_types)
         limit = None if rate is None else sc.RateLimit(*rate)
-        self.process._do(sc.SetFilter(self.handle, types, max_size, limit))
+        self._process._do(sc.SetFilter(self._handle, types, max_size, limit))
 
     def bind(self, name: str, service_type: int = 0) -> None:
         """Publish this port under ``name`` (NS-BIND)."""
-        self.process.namespace.bind(name, self, service_type)
+        self._process.namespace.bind(name, self, service_type)
 
 
 class Channel(Handle):
@@ -673,10 +731,16 @@ class Channel(Handle):
     __slots__ = ()
 
     def _ring(self, right: int) -> KChannel | None:
-        """The ring if the handle is a live channel handle with ``right`` (lock
-        held); None sends the caller down the rule's own path."""
-        cap = self._kp.handles.get(self.handle)
-        if cap is not None and cap.rights & right and type(cap.obj) is KChannel:
+        """The ring if the handle is a live channel handle with ``right`` and
+        the process is running (PROC-STATUS), lock held; None sends the caller
+        down the rule's own path, which names the error."""
+        cap = self._handles.get(self._handle)
+        if (
+            cap is not None
+            and cap.rights & right
+            and type(cap.obj) is KChannel
+            and self._kp.status == RUNNING
+        ):
             return cap.obj
         return None
 
@@ -698,7 +762,7 @@ class Channel(Handle):
                         for cb in ring.watchers:
                             cb()
                     return
-            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self.handle, data))
+            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self._handle, data))
         if type(r) is Err:
             raise IpcException(r.error, "channel send")
 
@@ -718,7 +782,7 @@ class Channel(Handle):
                             cb()
                     assert data is not None
                     return data
-            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self.handle))
+            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self._handle))
         value = _check(r, "channel receive")
         assert isinstance(value, bytes)
         return value
@@ -738,9 +802,8 @@ class Channel(Handle):
                     return len(items)
                 r: Result = err
             else:
-                batch = items if type(items) is tuple else tuple(items)
                 r = self._sys.kernel.apply(
-                    self._kp.pid, sc.ChannelSendBatch(self.handle, batch)
+                    self._kp.pid, sc.ChannelSendBatch(self._handle, _as_tuple(items))
                 )
         finally:
             self._release()
@@ -757,7 +820,7 @@ class Channel(Handle):
                 if type(got) is list:
                     return got
             r = self._sys.kernel.apply(
-                self._kp.pid, sc.ChannelReceiveBatch(self.handle, max_count)
+                self._kp.pid, sc.ChannelReceiveBatch(self._handle, max_count)
             )
         value = _check(r, "channel receive batch")
         assert isinstance(value, tuple)
@@ -765,89 +828,105 @@ class Channel(Handle):
 
     def close(self) -> int:
         """Close the channel (CHAN-CLOSE); returns the messages left to drain."""
-        n = self.process._do(sc.Close(self.handle))
+        n = self._process._do(sc.Close(self._handle))
         assert isinstance(n, int)
         return n
 
     # -- threads --------------------------------------------------------------
 
-    def _retry(self, attempt: Callable[[], T], timeout: float | None) -> T:
+    def _retry(self, attempt: Callable[[], T], timeout: float | None, kind: int) -> T:
         """Run ``attempt`` (which needs the lock) until it does not fail with
-        ``WouldBlock``, waiting for the channel to change in between."""
-        deadline = _deadline(timeout)
+        ``WouldBlock``, waiting to be woken (``waiting``: for a free slot,
+        ``ROOM``, or a message, ``DATA``) in between; ``Timeout`` when
+        ``timeout`` passes first."""
+        timeout = check_timeout(timeout)
+        deadline = deadline_of(timeout)
         with self._lock:
             try:
                 return attempt()
             except IpcException as e:
                 if e.error is not IpcError.WouldBlock or timeout == 0:
                     raise
-            waiting = _Waiting(self._sys, self._kp.handles[self.handle].obj)
-            try:
-                while True:
-                    if not waiting.wait(deadline):
-                        raise IpcException(IpcError.Timeout, "channel")
+            cap = self._kp.handles[self._handle]
+
+            def tried() -> T | IpcException:
+                try:
+                    return attempt()
+                except IpcException as e:
+                    return e
+
+            def blocked(r: T | IpcException) -> bool:
+                return type(r) is IpcException and r.error is IpcError.WouldBlock
+
+            r = wait_thread(self._lock, cap.obj, kind, 1, cap, tried, blocked, deadline)
+        if isinstance(r, TimedOut):
+            raise IpcException(IpcError.Timeout, "channel")
+        if type(r) is IpcException:
+            raise r
+        return cast(T, r)  # not an exception: an attempt's value
+
+    def send_wait(self, data: bytes, timeout: float | None = None) -> None:
+        """Send, waiting up to ``timeout`` seconds for a free slot."""
+        self._retry(lambda: self._send_locked(data), timeout, ROOM)
+
+    def receive_wait(self, timeout: float | None = None) -> bytes:
+        """Receive, waiting up to ``timeout`` seconds for a message."""
+        return self._retry(self._receive_locked, timeout, DATA)
+
+    # -- asyncio --------------------------------------------------------------
+
+    async def _retry_async(
+        self, attempt: Callable[[], T], kind: int, need: int = 1
+    ) -> T:
+        """Run ``attempt`` until it does not fail with ``WouldBlock``, awaiting
+        a wake-up (``waiting``: ``need`` free slots, ``ROOM``, or a message,
+        ``DATA``) in between. The entry keeps its place across retries and
+        leaves in every case (cancellation included)."""
+        loop = asyncio.get_running_loop()
+        entry: Entry | None = None
+        obj: KObject | None = None
+        try:
+            while True:
+                with self._lock:
                     try:
                         return attempt()
                     except IpcException as e:
                         if e.error is not IpcError.WouldBlock:
                             raise
-            finally:
-                waiting.close()
+                    fut: asyncio.Future[None] = loop.create_future()
 
-    def send_wait(self, data: bytes, timeout: float | None = None) -> None:
-        """Send, waiting up to ``timeout`` seconds for a free slot."""
-        self._retry(lambda: self._send_locked(data), timeout)
+                    def wake_up(fut: asyncio.Future[None] = fut) -> None:
+                        # Runs under the system lock, in whatever thread changed
+                        # the channel; a loop already closed has nobody to wake.
+                        with contextlib.suppress(RuntimeError):
+                            loop.call_soon_threadsafe(_resolve, fut)
 
-    def receive_wait(self, timeout: float | None = None) -> bytes:
-        """Receive, waiting up to ``timeout`` seconds for a message."""
-        return self._retry(self._receive_locked, timeout)
-
-    # -- asyncio --------------------------------------------------------------
-
-    async def _retry_async(self, attempt: Callable[[], T]) -> T:
-        loop = asyncio.get_running_loop()
-        while True:
-            with self._lock:
-                try:
-                    return attempt()
-                except IpcException as e:
-                    if e.error is not IpcError.WouldBlock:
-                        raise
-                cap = self._kp.handles[self.handle]
-                obj = cap.obj
-                fut: asyncio.Future[None] = loop.create_future()
-
-                def wake_up(fut: asyncio.Future[None] = fut) -> None:
-                    # Runs under the system lock, in whatever thread changed
-                    # the channel; a loop already closed has nobody to wake.
-                    with contextlib.suppress(RuntimeError):
-                        loop.call_soon_threadsafe(_resolve, fut)
-
-                if obj.watchers is None:
-                    obj.watchers = []
-                obj.watchers.append(wake_up)
-            try:
+                    if entry is None or obj is None:
+                        cap = self._kp.handles[self._handle]
+                        obj = cap.obj
+                        entry = register(obj, kind, need, cap, wake_up)
+                    else:
+                        rearm(obj, entry)
+                        entry.wake = wake_up
                 await fut
-            finally:
+        finally:
+            if entry is not None and obj is not None:
                 with self._lock:
-                    if obj.watchers is not None and wake_up in obj.watchers:
-                        obj.watchers.remove(wake_up)
-                        if not obj.watchers:
-                            obj.watchers = None
+                    remove(obj, entry)
 
     async def send(self, data: bytes) -> None:
         """Send, awaiting a free slot."""
-        await self._retry_async(lambda: self._send_locked(data))
+        await self._retry_async(lambda: self._send_locked(data), ROOM)
 
     async def receive(self) -> bytes:
         """Receive, awaiting a message."""
-        return await self._retry_async(self._receive_locked)
+        return await self._retry_async(self._receive_locked, DATA)
 
     async def send_many(self, items: Sequence[bytes]) -> int:
         """Send a batch, awaiting room for all of it (all or nothing)."""
         batch = items if type(items) is tuple else tuple(items)
         with self._lock:
-            cap = self._kp.handles.get(self.handle)
+            cap = self._kp.handles.get(self._handle)
             if (
                 cap is not None
                 and isinstance(cap.obj, KChannel)
@@ -856,30 +935,36 @@ class Channel(Handle):
                 raise ValueError(
                     f"a batch of {len(batch)} never fits in {cap.obj.capacity} slots"
                 )
-        return await self._retry_async(lambda: self._send_batch_locked(batch))
+        return await self._retry_async(
+            lambda: self._send_batch_locked(batch), ROOM, max(1, len(batch))
+        )
 
     async def receive_many(self, max_count: int = 1 << 30) -> list[bytes]:
         """Receive up to ``max_count`` messages, awaiting at least one."""
-        return await self._retry_async(lambda: self._receive_batch_locked(max_count))
+        return await self._retry_async(
+            lambda: self._receive_batch_locked(max_count), DATA
+        )
 
     # Versions of the calls above for a caller that holds the lock.
 
     def _send_locked(self, data: bytes) -> None:
-        _check(self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self.handle, data)))
+        _check(self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self._handle, data)))
 
     def _receive_locked(self) -> bytes:
-        v = _check(self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self.handle)))
+        v = _check(
+            self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self._handle))
+        )
         assert isinstance(v, bytes)
         return v
 
     def _send_batch_locked(self, batch: tuple[bytes, ...]) -> int:
-        op = sc.ChannelSendBatch(self.handle, batch)
+        op = sc.ChannelSendBatch(self._handle, batch)
         v = _check(self._sys.kernel.apply(self._kp.pid, op))
         assert isinstance(v, int)
         return v
 
     def _receive_batch_locked(self, max_count: int) -> list[bytes]:
-        op = sc.ChannelReceiveBatch(self.handle, max_count)
+        op = sc.ChannelReceiveBatch(self._handle, max_count)
         v = _check(self._sys.kernel.apply(self._kp.pid, op))
         assert isinstance(v, tuple)
         return list(v)
@@ -938,6 +1023,8 @@ class Mapping:
     __slots__ = ("_sys", "mapping", "process")
 
     def __init__(self, process: Process, mapping: int) -> None:
+        if type(process) is not Process:
+            raise TypeError(f"a mapping belongs to a Process, not {process!r}")
         self.process = process
         self.mapping = mapping
         self._sys = process.system
@@ -1002,21 +1089,33 @@ def _os_error(error: IpcError) -> OSError:
 class Socket:
     """A datagram socket over a port (POSIX-*); errors are ``OSError``."""
 
-    __slots__ = ("_blocking", "_sys", "fd", "process")
+    __slots__ = ("_blocking", "_fd", "_process", "_sys")
 
-    def __init__(self, process: Process, fd: int) -> None:
-        self.process = process
-        self.fd = fd
+    def __init__(self, process: Process, fd: int, token: object = None) -> None:
+        if token is not _TOKEN:
+            raise TypeError("Socket objects are made by Process.socket only")
+        self._process = process
+        self._fd = fd
         self._sys = process.system
         self._blocking = True
+
+    @property
+    def process(self) -> Process:
+        """The process holding the socket."""
+        return self._process
+
+    @property
+    def fd(self) -> int:
+        """The socket's file descriptor (POSIX-SOCKET)."""
+        return self._fd
 
     def __enter__(self) -> Socket:
         return self
 
     def __exit__(self, *exc: object) -> None:
         with self._sys.lock:
-            if self.fd in self.process._kp.fds:
-                self._sys.kernel.apply(self.process.pid, sc.SockClose(self.fd))
+            if self._fd in self._process._kp.fds:
+                self._sys.kernel.apply(self._process.pid, sc.SockClose(self._fd))
 
     def fileno(self) -> int:
         """The file descriptor (lowest free, as POSIX requires)."""
@@ -1053,26 +1152,36 @@ class Socket:
         ``EMSGSIZE`` leaves a datagram longer than ``bufsize`` queued.
         ``timeout`` (seconds) bounds the wait: ``ETIMEDOUT``.
         """
-        op = sc.SockRecv(self.fd, bufsize)
+        timeout = check_timeout(timeout)
+        op = sc.SockRecv(self._fd, bufsize)
         sys = self._sys
+        pid = self._process.pid
         with sys.lock:
-            r = sys.kernel.apply(self.process.pid, op)
+            r = sys.kernel.apply(pid, op)
             if (
                 type(r) is Err
                 and r.error is IpcError.WouldBlock
                 and self._blocking
                 and timeout != 0
             ):
-                entry = self.process._kp.fds[self.fd]
-                waiting = _Waiting(sys, entry.own.obj)
-                deadline = _deadline(timeout)
-                try:
-                    while type(r) is Err and r.error is IpcError.WouldBlock:
-                        if not waiting.wait(deadline):
-                            raise _os_error(IpcError.Timeout)
-                        r = sys.kernel.apply(self.process.pid, op)
-                finally:
-                    waiting.close()
+                own = self._process._kp.fds[self._fd].own
+
+                def blocked(r: Result) -> bool:
+                    return type(r) is Err and r.error is IpcError.WouldBlock
+
+                got = wait_thread(
+                    sys.lock,
+                    own.obj,
+                    DATA,
+                    1,
+                    None,  # a close of the socket closes the port: all wake
+                    lambda: sys.kernel.apply(pid, op),
+                    blocked,
+                    deadline_of(timeout),
+                )
+                if isinstance(got, TimedOut):
+                    raise _os_error(IpcError.Timeout)
+                r = got
         if type(r) is Err:
             raise _os_error(r.error)
         assert isinstance(r, Ok)
@@ -1105,3 +1214,12 @@ __all__ = [
     "Socket",
     "System",
 ]
+
+
+def _as_tuple(items: object) -> tuple[bytes, ...]:
+    """A batch as the operation record takes it: a tuple of a list, a tuple or
+    any other iterable; anything else as it is (ERR-TOTAL then refuses it with
+    ``InvalidArgument``, as the rule does)."""
+    if isinstance(items, Iterable):
+        return tuple(items)
+    return cast("tuple[bytes, ...]", items)
