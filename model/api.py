@@ -9,11 +9,18 @@ moment it holds the lock). Blocking is done outside the lock:
   releases when it ends the wait: a send hands the message straight to the first
   waiter (PORT-HANDOFF), a close wakes every waiter with ``PortClosed``
   (PORT-CLOSE), a revoke with ``InvalidCapability`` (RIGHTS-REVOKE), the
-  deadline with ``Timeout`` (TIME-DEADLINE).
+  deadline with ``Timeout`` (TIME-DEADLINE). An exception while it waits (a
+  signal handler's, ``KeyboardInterrupt``) withdraws the waiter, and a message
+  already handed to it goes back to the port (``ports.withdraw``): none is lost.
 - A **send** to a full port and every waiting **channel** operation retry when
-  the object changes: the waiter registers a callback the kernel runs after
-  each change (a ``threading.Condition`` on the system lock for threads, a
-  future resolved through ``call_soon_threadsafe`` for asyncio tasks).
+  woken (``waiting``): per object, a FIFO of waiting calls, of which only as
+  many are woken as there are free slots (senders) or held messages
+  (receivers); a close wakes all, a capability leaving its table wakes those
+  waiting through it.
+
+Timeouts are seconds: ``None`` or infinity wait forever, any finite timeout
+``>= 0`` is a deadline (however far), anything else is refused before waiting
+(``ValueError``, ``TypeError``).
 
 Clock: ``System(clock="monotonic")`` (the default) drives the kernel's clock
 from ``time.monotonic_ns`` in microsecond ticks, so deadlines and rate limits
@@ -25,12 +32,28 @@ POSIX socket object raises ``OSError(errno, strerror)`` instead (POSIX-ERRNO).
 A process from several threads is fine: a blocked receive does not block the
 process, only its thread.
 
-Hot paths (``Port.send_nowait``/``receive_nowait``, ``Channel.send_nowait``/
-``receive_nowait``/``send_batch``/``receive_batch``) skip the operation records
-but make every check the rule makes, in the rule's order: the handle is looked
-up again on every call (a dropped, revoked or moved capability fails at once),
-then its rights, then the arguments and the object. Whatever the fast path does
-not handle itself (filters, capabilities, errors) goes through the rule.
+Hot paths (``Port.send_nowait``/``receive_nowait``/``send``/``receive``,
+``Channel.send_nowait``/``receive_nowait``/``send_batch``/``receive_batch``)
+skip the operation records only when a cheap check proves the rule would admit
+the call: the process is running (PROC-STATUS), the handle is live in its table
+(looked up again on every call), it has the right, every argument is
+well-typed and in range (ERR-TOTAL, MSG-LIMITS), the object takes it (no
+filter, open, room or data). Anything else goes through ``Kernel.apply`` with
+the operation record, which gives the rule's own answer, so a fast path never
+answers differently from the rule.
+
+**What the API guarantees about authority.** A ``Process`` object is a
+process's authority here: only ``System.spawn`` makes one, and every handle
+object (``Port``, ``Channel``, ``SharedBuffer``), ``Socket`` and ``Namespace``
+is made by this module for the process that holds it (a private construction
+token is checked; ``__slots__`` and read-only ``process``/``pid``/``handle``/
+``fd``). So through the API a process can act only as itself and with the
+rights it holds, and every message carries its real sender (MSG-SENDER). This
+guards against misuse and forgery *through the API*; it is not isolation:
+Python gives code in one interpreter no memory isolation (``object.__setattr__``
+on private slots, ``gc`` or ``ctypes`` can always reach another process's
+objects). Real isolation is the cross-process design's, where one trusted
+owner of all authority (the kernel) serves processes that share no memory.
 """
 
 from __future__ import annotations
