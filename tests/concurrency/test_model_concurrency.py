@@ -47,8 +47,8 @@ from veridian_ipc.conformance.linearizability import (
     check,
     encode_history,
 )
-from veridian_ipc.model import api
 from veridian_ipc.model.api import Channel, IpcException, Message, Port, Process, System
+from veridian_ipc.model.api_handles import TOKEN
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import BLOCKED, Delivered, Err, IpcError, Ok, Result, step
 from veridian_ipc.spec.names import Config
@@ -163,7 +163,7 @@ def _delivered(m: Message) -> Delivered:
 def _channel(proc: Process, handle: int) -> Channel:
     """A channel object for any handle number, stale ones included: a white-box
     use of the facade's private construction token, to drive the rule's errors."""
-    return Channel(proc, handle, api._TOKEN)
+    return Channel(proc, handle, TOKEN)
 
 
 class Facade:
