@@ -25,6 +25,7 @@ import pytest
 
 from veridian_ipc.model.api import Channel, IpcException, Port, Process, System
 from veridian_ipc.model.state import Port as KPort
+from veridian_ipc.model.waiting import DATA, waiters_of
 from veridian_ipc.spec.errors import IpcError
 
 pytestmark = pytest.mark.skipif(
@@ -276,3 +277,35 @@ def test_interrupted_send_waiting_for_room_leaves_no_entry(
     with pytest.raises(IpcException) as e:
         port.receive_nowait()
     assert e.value.error is IpcError.WouldBlock
+
+
+def test_message_promised_to_an_interrupted_channel_wait_goes_to_the_next(
+    on_sigusr1: Callable[[Callable[[], object]], None],
+) -> None:
+    system = System()
+    proc = system.spawn()
+    ch = proc.create_channel(2, 8)
+    ring = ch._kp.handles[ch.handle].obj
+    got: list[bytes] = []
+
+    def entries() -> int:
+        ws = waiters_of(ring)
+        return 0 if ws is None else len(ws.fifo[DATA])
+
+    def receive_in_thread() -> None:
+        got.append(ch.receive_wait(timeout=10))
+
+    # The main thread waits first, another second; the one message wakes the
+    # main thread only, which is interrupted before it takes it: the other
+    # thread must be woken in its place.
+    on_sigusr1(lambda: ch.send_nowait(b"one"))
+    t = threading.Thread(target=receive_in_thread)
+    starter = when(lambda: entries() == 1, t.start)
+    helper = when(lambda: entries() == 2, interrupt_main)
+    with interrupted():
+        ch.receive_wait(timeout=30)
+    starter.join()
+    helper.join()
+    t.join(10)
+    assert got == [b"one"]
+    assert ring.watchers is None  # every entry left
