@@ -47,8 +47,6 @@ ROOM: Final = 0
 #: ... or for held messages (a receiver).
 DATA: Final = 1
 
-_UNBOUNDED: Final = 1 << 62
-
 
 class Entry:
     """One waiting call: what it waits for, through which capability, and how
@@ -81,9 +79,8 @@ def levels(obj: KObject) -> tuple[int, int]:
         return obj.capacity - held, held
     assert type(obj) is KPort
     held = len(obj.queue) if obj.queue else 0
-    if obj.waiters:  # a send is handed off (PORT-HANDOFF): no room needed
-        return _UNBOUNDED, held
-    return obj.capacity - held, held
+    # A send to a waiting receiver is handed off (PORT-HANDOFF): no slot used.
+    return obj.capacity - held + (len(obj.waiters) if obj.waiters else 0), held
 
 
 class Waiters:

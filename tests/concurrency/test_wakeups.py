@@ -10,6 +10,7 @@ from ``wait`` is a thread woken. (No timing is measured here; see
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -238,3 +239,35 @@ def test_channel_waits_wake_one_per_slot_and_message(
     for t in senders:
         t.join(10)
     assert closed == [IpcError.PortClosed] * (N - 1)
+
+
+def test_asyncio_senders_are_woken_one_per_slot() -> None:
+    # (imported here: the module is new, the rest of this file runs without it)
+    from veridian_ipc.model.waiting import ROOM, waiters_of
+
+    system = System()
+    proc = system.spawn()
+    ch = proc.create_channel(1, 8)
+    ring = ch._kp.handles[ch.handle].obj
+    ch.send_nowait(b"fill")
+
+    async def main() -> list[bytes]:
+        tasks = [asyncio.create_task(ch.send(b"%d" % i)) for i in range(N)]
+        while (ws := waiters_of(ring)) is None or len(ws.fifo[ROOM]) < N:
+            await asyncio.sleep(0.001)
+        got = [ch.receive_nowait()]
+        while not any(t.done() for t in tasks):
+            await asyncio.sleep(0.001)
+        assert ws.wakeups == 1  # one slot, one task woken
+        while len(got) < N + 1:  # each message taken wakes one more sender
+            try:
+                got.append(ch.receive_nowait())
+            except IpcException:
+                await asyncio.sleep(0.001)
+        await asyncio.gather(*tasks)
+        assert ws.wakeups == N
+        return got
+
+    got = asyncio.run(main())
+    assert got == [b"fill"] + [b"%d" % i for i in range(N)]  # in arrival order
+    assert ring.watchers is None
