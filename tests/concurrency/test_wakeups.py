@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from veridian_ipc.model.api import IpcException, Port, System
+from veridian_ipc.model.waiting import ROOM, waiters_of
 from veridian_ipc.spec.errors import IpcError
 
 N = 12
@@ -242,9 +243,6 @@ def test_channel_waits_wake_one_per_slot_and_message(
 
 
 def test_asyncio_senders_are_woken_one_per_slot() -> None:
-    # (imported here: the module is new, the rest of this file runs without it)
-    from veridian_ipc.model.waiting import ROOM, waiters_of
-
     system = System()
     proc = system.spawn()
     ch = proc.create_channel(1, 8)
