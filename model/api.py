@@ -51,10 +51,11 @@ answers differently from the rule.
 **What the API guarantees about authority.** A ``Process`` object is a
 process's authority here: only ``System.spawn`` makes one, and every handle
 object (``Port``, ``Channel``, ``SharedBuffer``), ``Socket`` and ``Namespace``
-is made by this module for the process that holds it (a private construction
+is made by the facade for the process that holds it (a private construction
 token is checked; ``__slots__`` and read-only ``process``/``pid``/``handle``/
 ``fd``). So through the API a process can act only as itself and with the
-rights it holds, and every message carries its real sender (MSG-SENDER). This
+rights it holds, and every message carries its real sender (MSG-SENDER); the
+holder of the ``System`` itself (its kernel, its lock) holds all authority. This
 guards against misuse and forgery *through the API*; it is not isolation:
 Python gives code in one interpreter no memory isolation (``object.__setattr__``
 on private slots, ``gc`` or ``ctypes`` can always reach another process's
