@@ -1,5 +1,11 @@
 """A thread-safe, blocking, Pythonic API over the kernel.
 
+``System``, ``Process``, ``Namespace``, ``SharedBuffer``, ``Mapping`` and
+``Socket`` live here; ``Port`` in ``api_ports``, ``Channel`` in
+``api_channels``, their base ``Handle`` and ``IpcException`` in
+``api_handles``, the waiting of blocked calls in ``waiting``. Import them all
+from here (or from ``veridian_ipc.model``).
+
 ``System`` owns one ``Kernel`` and one lock; every call takes the lock, applies
 the rule, and releases it, so every operation is atomic (it linearizes at the
 moment it holds the lock). Blocking is done outside the lock:
@@ -9,11 +15,18 @@ moment it holds the lock). Blocking is done outside the lock:
   releases when it ends the wait: a send hands the message straight to the first
   waiter (PORT-HANDOFF), a close wakes every waiter with ``PortClosed``
   (PORT-CLOSE), a revoke with ``InvalidCapability`` (RIGHTS-REVOKE), the
-  deadline with ``Timeout`` (TIME-DEADLINE).
+  deadline with ``Timeout`` (TIME-DEADLINE). An exception while it waits (a
+  signal handler's, ``KeyboardInterrupt``) withdraws the waiter, and a message
+  already handed to it goes back to the port (``ports.withdraw``): none is lost.
 - A **send** to a full port and every waiting **channel** operation retry when
-  the object changes: the waiter registers a callback the kernel runs after
-  each change (a ``threading.Condition`` on the system lock for threads, a
-  future resolved through ``call_soon_threadsafe`` for asyncio tasks).
+  woken (``waiting``): per object, a FIFO of waiting calls, of which only as
+  many are woken as there are free slots (senders) or held messages
+  (receivers); a close wakes all, a capability leaving its table wakes those
+  waiting through it.
+
+Timeouts are seconds: ``None`` or infinity wait forever, any finite timeout
+``>= 0`` is a deadline (however far), anything else is refused before waiting
+(``ValueError``, ``TypeError``).
 
 Clock: ``System(clock="monotonic")`` (the default) drives the kernel's clock
 from ``time.monotonic_ns`` in microsecond ticks, so deadlines and rate limits
@@ -25,67 +38,64 @@ POSIX socket object raises ``OSError(errno, strerror)`` instead (POSIX-ERRNO).
 A process from several threads is fine: a blocked receive does not block the
 process, only its thread.
 
-Hot paths (``Port.send_nowait``/``receive_nowait``, ``Channel.send_nowait``/
-``receive_nowait``/``send_batch``/``receive_batch``) skip the operation records
-but make every check the rule makes, in the rule's order: the handle is looked
-up again on every call (a dropped, revoked or moved capability fails at once),
-then its rights, then the arguments and the object. Whatever the fast path does
-not handle itself (filters, capabilities, errors) goes through the rule.
+Hot paths (``Port.send_nowait``/``receive_nowait``/``send``/``receive``,
+``Channel.send_nowait``/``receive_nowait``/``send_batch``/``receive_batch``)
+skip the operation records only when a cheap check proves the rule would admit
+the call: the process is running (PROC-STATUS), the handle is live in its table
+(looked up again on every call), it has the right, every argument is
+well-typed and in range (ERR-TOTAL, MSG-LIMITS), the object takes it (no
+filter, open, room or data). Anything else goes through ``Kernel.apply`` with
+the operation record, which gives the rule's own answer, so a fast path never
+answers differently from the rule.
+
+**What the API guarantees about authority.** A ``Process`` object is a
+process's authority here: only ``System.spawn`` makes one, and every handle
+object (``Port``, ``Channel``, ``SharedBuffer``), ``Socket`` and ``Namespace``
+is made by the facade for the process that holds it (a private construction
+token is checked; ``__slots__`` and read-only ``process``/``pid``/``handle``/
+``fd``). So through the API a process can act only as itself and with the
+rights it holds, and every message carries its real sender (MSG-SENDER); the
+holder of the ``System`` itself (its kernel, its lock) holds all authority. This
+guards against misuse and forgery *through the API*; it is not isolation:
+Python gives code in one interpreter no memory isolation (``object.__setattr__``
+on private slots, ``gc`` or ``ctypes`` can always reach another process's
+objects). Real isolation is the cross-process design's, where one trusted
+owner of all authority (the kernel) serves processes that share no memory.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from typing import Literal, TypeVar
+from typing import Literal
 
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import MAX_FLAGS, MAX_INLINE_DATA, MAX_U32, Config
-from veridian_ipc.spec.results import CapInfo, Delivered, Err, Ok, Result
-from veridian_ipc.spec.rights import RECEIVE, SEND
+from veridian_ipc.spec.names import Config
+from veridian_ipc.spec.results import Err, Ok, Result
 
-from . import messages as kmessages
-from . import ports as kports
-from .caps import install_all
-from .channels import pop_some, push_all
+from .api_channels import Channel
+from .api_handles import HANDLE_CLASSES, TOKEN, Handle, IpcException, check_result
+from .api_ports import Port
 from .kernel import Kernel
 from .sockets import errno_of
-from .state import RUNNING, KObject, Message
 from .state import Buffer as KBuffer
 from .state import Channel as KChannel
+from .state import Message
 from .state import Port as KPort
 from .state import Process as KProcess
-from .store import E_TIMEOUT, wake
 from .timeouts import advance_to
-
-T = TypeVar("T")
-new_tuple = tuple.__new__
-_BYTES_ONLY = {bytes}
+from .waiting import (
+    DATA,
+    TimedOut,
+    check_timeout,
+    deadline_of,
+    wait_thread,
+)
 
 #: Ticks per second of the monotonic clock (one tick is a microsecond).
 TICKS_PER_SECOND = 1_000_000
-
-
-class IpcException(Exception):
-    """An operation failed with the spec's ``error``."""
-
-    def __init__(self, error: IpcError, what: str = "") -> None:
-        self.error = error
-        super().__init__(f"{error.name}: {what}" if what else error.name)
-
-
-def _check(result: Result, what: str = "") -> object:
-    """The value of an ``Ok``; an ``Err`` becomes ``IpcException``."""
-    if type(result) is Err:
-        raise IpcException(result.error, what)
-    assert isinstance(result, Ok)
-    return result.value
 
 
 class System:
@@ -129,7 +139,7 @@ class System:
         if self.realtime:
             raise RuntimeError("advance_clock needs System(clock='logical')")
         with self.lock:
-            now = _check(self.kernel.apply(0, sc.AdvanceClock(ticks)), "advance")
+            now = check_result(self.kernel.apply(0, sc.AdvanceClock(ticks)), "advance")
         assert isinstance(now, int)
         return now
 
@@ -138,9 +148,9 @@ class System:
     def spawn(self) -> Process:
         """A new process (PROC-SPAWN)."""
         with self.lock:
-            pid = _check(self.kernel.apply(0, sc.Spawn()))
+            pid = check_result(self.kernel.apply(0, sc.Spawn()))
         assert isinstance(pid, int)
-        return Process(self, pid)
+        return Process(self, pid, TOKEN)
 
     def apply(self, pid: int, op: sc.Operation) -> Result:
         """Any operation record, as ``Kernel.apply`` (under the lock)."""
@@ -150,18 +160,35 @@ class System:
 
 
 class Process:
-    """A process of a ``System``: creates objects and holds their handles."""
+    """A process of a ``System``: creates objects and holds their handles.
 
-    __slots__ = ("_acquire", "_kp", "_lock", "_release", "pid", "system")
+    Only ``System.spawn`` makes one (a private token is checked): the object is
+    the process's authority in this API, so it cannot be built for another
+    process's pid, and its ``system`` and ``pid`` are read-only.
+    """
 
-    def __init__(self, system: System, pid: int) -> None:
-        self.system = system
-        self.pid = pid
+    __slots__ = ("_acquire", "_kp", "_lock", "_pid", "_release", "_system")
+
+    def __init__(self, system: System, pid: int, token: object = None) -> None:
+        if token is not TOKEN:
+            raise TypeError("Process objects are made by System.spawn only")
+        self._system = system
+        self._pid = pid
         self._kp: KProcess = system.kernel.state.processes[pid]
         # Shared by every handle of the process (see ``Handle.__init__``).
         self._lock = system.lock
         self._acquire = system.lock.acquire
         self._release = system.lock.release
+
+    @property
+    def system(self) -> System:
+        """The system the process lives in."""
+        return self._system
+
+    @property
+    def pid(self) -> int:
+        """The process id (PROC-SPAWN); stamped on every message it sends."""
+        return self._pid
 
     def __enter__(self) -> Process:
         return self
@@ -178,37 +205,37 @@ class Process:
         return self.system.apply(self.pid, op)
 
     def _do(self, op: sc.Operation, what: str = "") -> object:
-        return _check(self.system.apply(self.pid, op), what or type(op).__name__)
+        return check_result(self.system.apply(self.pid, op), what or type(op).__name__)
 
     def _wrap(self, handle: int) -> Handle:
         """The facade object for one of this process's handles."""
         cap = self._kp.handles.get(handle)
         if cap is None:  # gone already (revoked since delivery): a bare Handle
-            return Handle(self, handle)
-        return _HANDLE_CLASSES[type(cap.obj)](self, handle)
+            return Handle(self, handle, TOKEN)
+        return HANDLE_CLASSES[type(cap.obj)](self, handle, TOKEN)
 
     def kill(self) -> None:
         """The process ends (PROC-KILL); its blocked threads get NoSuchProcess."""
         with self.system.lock:
-            _check(self.system.kernel.apply(0, sc.Kill(self.pid)), "kill")
+            check_result(self.system.kernel.apply(0, sc.Kill(self.pid)), "kill")
 
     def create_port(self, capacity: int = 64) -> Port:
         """A new port (PORT-CREATE) with every right."""
         h = self._do(sc.CreatePort(capacity))
         assert isinstance(h, int)
-        return Port(self, h)
+        return Port(self, h, TOKEN)
 
     def create_channel(self, capacity: int = 1024, max_message: int = 4096) -> Channel:
         """A new asynchronous channel (CHAN-CREATE)."""
         h = self._do(sc.CreateChannel(capacity, max_message))
         assert isinstance(h, int)
-        return Channel(self, h)
+        return Channel(self, h, TOKEN)
 
     def create_buffer(self, size: int) -> SharedBuffer:
         """A new zero-filled shared buffer (BUF-CREATE)."""
         h = self._do(sc.CreateBuffer(size))
         assert isinstance(h, int)
-        return SharedBuffer(self, h)
+        return SharedBuffer(self, h, TOKEN)
 
     def socket(self, capacity: int | None = None) -> Socket:
         """A new POSIX-style socket (POSIX-SOCKET)."""
@@ -217,12 +244,21 @@ class Process:
             raise _os_error(r.error)
         assert isinstance(r, Ok)
         assert isinstance(r.value, int)
-        return Socket(self, r.value)
+        return Socket(self, r.value, TOKEN)
 
     @property
     def namespace(self) -> Namespace:
         """The namespace, as seen by this process."""
-        return Namespace(self)
+        return Namespace(self, TOKEN)
+
+    def handle_object(self, handle: int) -> Handle:
+        """The facade object (``Port``, ``Channel``, ``SharedBuffer``) for one
+        of this process's live handles; ``InvalidCapability`` if it holds none
+        under ``handle``."""
+        with self.system.lock:
+            if type(handle) is not int or handle not in self._kp.handles:
+                raise IpcException(IpcError.InvalidCapability, f"handle {handle!r}")
+            return self._wrap(handle)
 
     def handles(self) -> list[Handle]:
         """Facade objects for every handle this process holds."""
@@ -235,7 +271,9 @@ class Namespace:
 
     __slots__ = ("_proc",)
 
-    def __init__(self, proc: Process) -> None:
+    def __init__(self, proc: Process, token: object = None) -> None:
+        if token is not TOKEN:
+            raise TypeError("Namespace objects are made by Process.namespace only")
         self._proc = proc
 
     def bind(self, name: str, port: Port, service_type: int = 0) -> None:
@@ -250,657 +288,13 @@ class Namespace:
         """A new handle to the port bound to ``name`` (NS-LOOKUP)."""
         h = self._proc._do(sc.Lookup(name), f"lookup {name!r}")
         assert isinstance(h, int)
-        return Port(self._proc, h)
+        return Port(self._proc, h, TOKEN)
 
     def connect(self, name: str, service_type: int) -> Port:
         """Typed lookup (NS-CONNECT): ``TypeMismatch`` on another service type."""
         h = self._proc._do(sc.Connect(name, service_type), f"connect {name!r}")
         assert isinstance(h, int)
-        return Port(self._proc, h)
-
-
-class Handle:
-    """A capability held by a process under ``handle`` (CAP-HANDLE).
-
-    Every call re-resolves the handle in the kernel (one dict lookup): a handle
-    dropped, revoked or sent away fails with ``InvalidCapability``.
-    """
-
-    __slots__ = (
-        "_acquire",
-        "_handles",
-        "_kp",
-        "_lock",
-        "_release",
-        "_sys",
-        "handle",
-        "process",
-    )
-
-    def __init__(self, process: Process, handle: int) -> None:
-        # Copied from the process, not derived: a receive of capabilities
-        # builds one handle object per capability.
-        self.process = process
-        self.handle = handle
-        self._sys = process.system
-        self._lock = process._lock
-        self._acquire = process._acquire
-        self._release = process._release
-        self._kp = kp = process._kp
-        self._handles = kp.handles
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(pid={self.process.pid}, handle={self.handle})"
-
-    def __enter__(self: T) -> T:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            if self.handle in self._kp.handles:
-                self._sys.kernel.apply(self.process.pid, sc.Drop(self.handle))
-
-    def inspect(self) -> CapInfo:
-        """Kind and rights (CAP-INSPECT)."""
-        info = self.process._do(sc.Inspect(self.handle))
-        assert isinstance(info, CapInfo)
-        return info
-
-    @property
-    def rights(self) -> int:
-        """The capability's rights bit mask."""
-        return self.inspect().rights
-
-    def derive(self: H, rights: int) -> H:
-        """A new handle to the same object with a subset of the rights
-        (RIGHTS-DERIVE)."""
-        h = self.process._do(sc.Derive(self.handle, rights))
-        assert isinstance(h, int)
-        return type(self)(self.process, h)
-
-    def drop(self) -> None:
-        """Remove this handle (CAP-DROP)."""
-        self.process._do(sc.Drop(self.handle))
-
-    def revoke(self) -> int:
-        """Destroy everything derived from this capability (RIGHTS-REVOKE)."""
-        n = self.process._do(sc.Revoke(self.handle))
-        assert isinstance(n, int)
-        return n
-
-    @property
-    def alive(self) -> bool:
-        """The handle is still live in its process."""
-        return self.handle in self._kp.handles
-
-
-H = TypeVar("H", bound=Handle)
-
-
-class _Waiting:
-    """Waits, outside the system lock, for a kernel object to change."""
-
-    __slots__ = ("cond", "obj")
-
-    def __init__(self, sys: System, obj: KObject) -> None:
-        self.cond = threading.Condition(sys.lock)
-        self.obj = obj
-        if obj.watchers is None:
-            obj.watchers = []
-        obj.watchers.append(self.cond.notify_all)
-
-    def wait(self, deadline: float | None) -> bool:
-        """Wait (lock held) for a change or the deadline; False if it passed."""
-        if deadline is None:
-            self.cond.wait()
-            return True
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        self.cond.wait(remaining)
-        return True
-
-    def close(self) -> None:
-        watchers = self.obj.watchers
-        assert watchers is not None
-        watchers.remove(self.cond.notify_all)
-        if not watchers:
-            self.obj.watchers = None
-
-
-def _deadline(timeout: float | None) -> float | None:
-    if timeout is None:
-        return None
-    if timeout < 0:
-        raise ValueError(f"timeout must be >= 0, not {timeout!r}")
-    return time.monotonic() + timeout
-
-
-class Port(Handle):
-    """A port capability: synchronous messages with direct hand-off (PORT-*)."""
-
-    __slots__ = ()
-
-    # -- fast paths -----------------------------------------------------------
-
-    def send_nowait(self, data: bytes, msg_type: int = 0, flags: int = 0) -> None:
-        """Send without waiting (PORT-SEND); ``PortFull`` if there is no room.
-
-        The common case (no capabilities, no filter) is done here, after the
-        same checks the rule makes: a waiting receiver gets the message by
-        direct hand-off (PORT-HANDOFF), else it is queued. Anything else goes
-        through the rule itself.
-        """
-        self._acquire()
-        try:
-            cap = self._handles.get(self.handle)
-            if (
-                cap is not None
-                and cap.rights & SEND
-                and type(data) is bytes
-                and len(data) <= MAX_INLINE_DATA
-                and type(msg_type) is int
-                and type(flags) is int
-                and 0 <= msg_type <= MAX_U32
-                and 0 <= flags <= MAX_FLAGS
-            ):
-                port = cap.obj
-                if type(port) is KPort and port.filter is None and not port.closed:
-                    msg = new_tuple(Message, (self._kp.pid, msg_type, flags, data, ()))
-                    if port.waiters:
-                        kports.hand_off(self._sys.kernel.state, port, msg)
-                        return
-                    q = port.queue
-                    if q is None:
-                        q = port.queue = deque()
-                    if len(q) < port.capacity:
-                        q.append(msg)
-                        if port.watchers:
-                            for cb in port.watchers:
-                                cb()
-                        return
-            self._sync_if_filtered()
-            r = self._sys.kernel.apply(
-                self._kp.pid, sc.Send(self.handle, msg_type, flags, data)
-            )
-        finally:
-            self._release()
-        if type(r) is Err:
-            raise IpcException(r.error, "send")
-
-    def receive_nowait(self) -> Message:
-        """The oldest message, or ``WouldBlock`` (PORT-RECEIVE, timeout 0)."""
-        self._acquire()
-        try:
-            cap = self._handles.get(self.handle)
-            if cap is not None and cap.rights & RECEIVE:
-                port = cap.obj
-                q = port.queue if type(port) is KPort else None
-                if q:
-                    msg: Message = q.popleft()
-                    if port.watchers:
-                        for cb in port.watchers:
-                            cb()
-                    if not msg.caps:
-                        return msg
-                    return self._take(msg)
-            r = self._sys.kernel.apply(self._kp.pid, sc.Receive(self.handle, 0))
-            if type(r) is Err:
-                raise IpcException(r.error, "receive")
-            assert isinstance(r, Ok)
-            assert isinstance(r.value, Delivered)
-            return self._deliver(r.value)
-        finally:
-            self._release()
-
-    def _sync_if_filtered(self) -> None:
-        """Bring the clock up to now if the port has a filter (lock held): its
-        rate limit reads the clock (FILTER-RATE)."""
-        cap = self._handles.get(self.handle)
-        if cap is not None and type(cap.obj) is KPort and cap.obj.filter is not None:
-            self._sys._sync_clock()
-
-    def _take(self, msg: Message) -> Message:
-        """A dequeued message with capabilities, delivered to this process
-        (MSG-INFLIGHT-REVOKE: new handles in message order; lock held)."""
-        proc = self.process
-        sender, msg_type, flags, data, carried = msg
-        install_all(self._kp, carried)  # each capability now knows its handle
-        caps = tuple(
-            [
-                None if c is None else _HANDLE_CLASSES[type(c.obj)](proc, c.handle)
-                for c in carried
-            ]
-        )
-        return new_tuple(Message, (sender, msg_type, flags, data, caps))
-
-    def _deliver(self, d: Delivered) -> Message:
-        """A ``Delivered`` as a ``Message`` with facade handle objects (lock held)."""
-        caps = tuple(None if h is None else self.process._wrap(h) for h in d.caps)
-        return Message(d.sender, d.msg_type, d.flags, d.data, caps)
-
-    # -- blocking -------------------------------------------------------------
-
-    def send(
-        self,
-        data: bytes = b"",
-        msg_type: int = 0,
-        flags: int = 0,
-        caps: Sequence[Handle] = (),
-        timeout: float | None = None,
-    ) -> None:
-        """Send, waiting up to ``timeout`` seconds (None: forever) for room.
-
-        ``caps`` are moved to the receiver (MSG-TRANSFER; each needs GRANT).
-        Every other error is raised at once.
-        """
-        proc = self.process
-        handles = []
-        for c in caps:
-            if c.process is not proc:
-                raise ValueError(f"{c!r} belongs to another process")
-            handles.append(c.handle)
-        carried = tuple(handles)
-        deadline = _deadline(timeout)
-        kp = self._kp
-        kernel = self._sys.kernel
-        # The facade checks ERR-TOTAL's types itself (it built the handles).
-        direct = type(data) is bytes and type(msg_type) is int and type(flags) is int
-        with self._lock:
-            # Fast path: every check of the rule passes (no filter, room or a
-            # waiting receiver), so the send is admitted as the rule would.
-            # Any failing check sends the call down the rule, which names the
-            # error in its order.
-            cap = self._handles.get(self.handle)
-            if (
-                direct
-                and cap is not None
-                and kp.status == RUNNING
-                and cap.rights & SEND
-                and len(data) <= MAX_INLINE_DATA
-                and 0 <= msg_type <= MAX_U32
-                and 0 <= flags <= MAX_FLAGS
-            ):
-                port = cap.obj
-                if (
-                    type(port) is KPort
-                    and port.filter is None
-                    and not port.closed
-                    and (
-                        port.waiters
-                        or not port.queue
-                        or len(port.queue) < port.capacity
-                    )
-                ):
-                    moved = kmessages.carried_caps(kp, carried, self.handle)
-                    if moved is not None:
-                        kports.commit_offer(
-                            kernel.state, kp.pid, port, msg_type, flags, data, moved
-                        )
-                        return
-            op = sc.Send(self.handle, msg_type, flags, data, carried)
-            self._sync_if_filtered()
-            if direct and kp.alive and kp.status == RUNNING:
-                r = kports.send(kernel.state, kp, op)
-            else:
-                r = kernel.apply(self._kp.pid, op)
-            if type(r) is Err and r.error is IpcError.PortFull and timeout != 0:
-                cap = self._kp.handles[self.handle]
-                waiting = _Waiting(self._sys, cap.obj)
-                try:
-                    while type(r) is Err and r.error is IpcError.PortFull:
-                        if not waiting.wait(deadline):
-                            break
-                        self._sync_if_filtered()
-                        r = kernel.apply(self._kp.pid, op)
-                finally:
-                    waiting.close()
-        if type(r) is Err:
-            raise IpcException(r.error, "send")
-
-    def receive(self, timeout: float | None = None) -> Message:
-        """The oldest message, waiting up to ``timeout`` seconds (None: forever).
-
-        A waiting receiver gets the next message sent by direct hand-off
-        (PORT-HANDOFF). Raises ``IpcException``: ``Timeout`` when the deadline
-        passes, ``PortClosed`` when the port is closed (and drained),
-        ``InvalidCapability`` when the capability is revoked while waiting,
-        ``NoSuchProcess`` when the process is killed.
-        """
-        if timeout is not None and not timeout >= 0:
-            raise ValueError(f"timeout must be >= 0, not {timeout!r}")
-        sys = self._sys
-        kp = self._kp
-        self._acquire()
-        try:
-            cap = self._handles.get(self.handle)
-            port = None if cap is None else cap.obj
-            if (
-                cap is None
-                or type(port) is not KPort
-                or not cap.rights & RECEIVE
-                or not kp.alive
-            ):
-                # Not the common case: let the rule say which error it is.
-                r = sys.kernel.apply(kp.pid, sc.Receive(self.handle, 0))
-                if type(r) is Err:
-                    raise IpcException(r.error, "receive")
-                assert isinstance(r, Ok)
-                assert isinstance(r.value, Delivered)
-                return self._deliver(r.value)
-            q = port.queue
-            if q:
-                msg: Message = q.popleft()
-                if port.watchers:
-                    for cb in port.watchers:
-                        cb()
-                if not msg.caps:
-                    return msg
-                return self._take(msg)
-            if port.closed:
-                raise IpcException(IpcError.PortClosed, "receive")
-            if timeout == 0:
-                raise IpcException(IpcError.WouldBlock, "receive")
-            st = sys.kernel.state
-            if timeout is None:
-                deadline = None
-            elif sys.realtime:
-                deadline = max(st.clock, sys.now()) + sys.ticks(timeout)
-            else:
-                deadline = st.clock + sys.ticks(timeout)
-            signal = _signal()
-            w = kports.block(st, kp, port, cap, deadline, signal.release)
-        finally:
-            self._release()
-        if timeout is None or not sys.realtime:
-            signal.acquire()
-        elif not signal.acquire(True, timeout):
-            self._acquire()
-            try:
-                if w.result is None:
-                    sys._sync_clock()
-                if w.result is None:  # tick rounding: the deadline is now
-                    wake(sys.kernel.state, w, E_TIMEOUT)
-            finally:
-                self._release()
-            signal.acquire()  # released by the wake-up: take it back
-        result = w.result
-        if type(result) is Message:
-            return result
-        if type(result) is Err:
-            raise IpcException(result.error, "receive")
-        assert isinstance(result, Ok)
-        assert isinstance(result.value, Delivered)
-        with self._lock:
-            return self._deliver(result.value)
-
-    # -- the rest -------------------------------------------------------------
-
-    def close(self) -> int:
-        """Close the port (PORT-CLOSE): waiters wake with ``PortClosed``.
-        Returns the number of messages left to drain."""
-        n = self.process._do(sc.Close(self.handle))
-        assert isinstance(n, int)
-        return n
-
-    def set_filter(
-        self,
-        allowed_types: Iterable[int] | None = None,
-        max_size: int | None = None,
-        rate: tuple[int, int, int] | None = None,
-    ) -> None:
-        """Set or clear (no argument) the port's filter (FILTER-SET).
-
-        ``rate`` is ``(burst, refill, period)``, ``period`` in clock ticks.
-        """
-        types = None if allowed_types is None else frozenset(allowed_types)
-        limit = None if rate is None else sc.RateLimit(*rate)
-        self.process._do(sc.SetFilter(self.handle, types, max_size, limit))
-
-    def bind(self, name: str, service_type: int = 0) -> None:
-        """Publish this port under ``name`` (NS-BIND)."""
-        self.process.namespace.bind(name, self, service_type)
-
-
-class Channel(Handle):
-    """An asynchronous channel capability: a ring of byte messages (CHAN-*).
-
-    ``*_nowait`` and the batch calls never wait (``WouldBlock``);
-    ``send_wait``/``receive_wait`` block a thread; ``send``/``receive``/
-    ``send_many``/``receive_many`` are coroutines for asyncio.
-    """
-
-    __slots__ = ()
-
-    def _ring(self, right: int) -> KChannel | None:
-        """The ring if the handle is a live channel handle with ``right`` (lock
-        held); None sends the caller down the rule's own path."""
-        cap = self._kp.handles.get(self.handle)
-        if cap is not None and cap.rights & right and type(cap.obj) is KChannel:
-            return cap.obj
-        return None
-
-    def send_nowait(self, data: bytes) -> None:
-        """Append one message (CHAN-SEND)."""
-        with self._lock:
-            ring = self._ring(SEND)
-            if (
-                ring is not None
-                and type(data) is bytes
-                and not ring.closed
-                and len(data) <= ring.max_message
-            ):
-                w = ring.write_idx
-                if w - ring.read_idx < ring.capacity:
-                    ring.slots[w % ring.capacity] = data
-                    ring.write_idx = w + 1
-                    if ring.watchers:
-                        for cb in ring.watchers:
-                            cb()
-                    return
-            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self.handle, data))
-        if type(r) is Err:
-            raise IpcException(r.error, "channel send")
-
-    def receive_nowait(self) -> bytes:
-        """Take the oldest message (CHAN-RECEIVE)."""
-        with self._lock:
-            ring = self._ring(RECEIVE)
-            if ring is not None:
-                r_ = ring.read_idx
-                if ring.write_idx != r_:
-                    idx = r_ % ring.capacity
-                    data = ring.slots[idx]
-                    ring.slots[idx] = None
-                    ring.read_idx = r_ + 1
-                    if ring.watchers:
-                        for cb in ring.watchers:
-                            cb()
-                    assert data is not None
-                    return data
-            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self.handle))
-        value = _check(r, "channel receive")
-        assert isinstance(value, bytes)
-        return value
-
-    def send_batch(self, items: Sequence[bytes]) -> int:
-        """Append every message or none (CHAN-SEND-BATCH). Returns the count."""
-        self._acquire()
-        try:
-            ring = self._ring(SEND)
-            if (
-                ring is not None
-                and type(items) in (list, tuple)
-                and (not items or set(map(type, items)) == _BYTES_ONLY)
-            ):
-                err = push_all(ring, items)
-                if err is None:
-                    return len(items)
-                r: Result = err
-            else:
-                batch = items if type(items) is tuple else tuple(items)
-                r = self._sys.kernel.apply(
-                    self._kp.pid, sc.ChannelSendBatch(self.handle, batch)
-                )
-        finally:
-            self._release()
-        n = _check(r, "channel send batch")
-        assert isinstance(n, int)
-        return n
-
-    def receive_batch(self, max_count: int = 1 << 30) -> list[bytes]:
-        """Take up to ``max_count`` oldest messages (CHAN-RECEIVE-BATCH)."""
-        with self._lock:
-            ring = self._ring(RECEIVE)
-            if ring is not None and type(max_count) is int and max_count >= 1:
-                got = pop_some(ring, max_count)
-                if type(got) is list:
-                    return got
-            r = self._sys.kernel.apply(
-                self._kp.pid, sc.ChannelReceiveBatch(self.handle, max_count)
-            )
-        value = _check(r, "channel receive batch")
-        assert isinstance(value, tuple)
-        return list(value)
-
-    def close(self) -> int:
-        """Close the channel (CHAN-CLOSE); returns the messages left to drain."""
-        n = self.process._do(sc.Close(self.handle))
-        assert isinstance(n, int)
-        return n
-
-    # -- threads --------------------------------------------------------------
-
-    def _retry(self, attempt: Callable[[], T], timeout: float | None) -> T:
-        """Run ``attempt`` (which needs the lock) until it does not fail with
-        ``WouldBlock``, waiting for the channel to change in between."""
-        deadline = _deadline(timeout)
-        with self._lock:
-            try:
-                return attempt()
-            except IpcException as e:
-                if e.error is not IpcError.WouldBlock or timeout == 0:
-                    raise
-            waiting = _Waiting(self._sys, self._kp.handles[self.handle].obj)
-            try:
-                while True:
-                    if not waiting.wait(deadline):
-                        raise IpcException(IpcError.Timeout, "channel")
-                    try:
-                        return attempt()
-                    except IpcException as e:
-                        if e.error is not IpcError.WouldBlock:
-                            raise
-            finally:
-                waiting.close()
-
-    def send_wait(self, data: bytes, timeout: float | None = None) -> None:
-        """Send, waiting up to ``timeout`` seconds for a free slot."""
-        self._retry(lambda: self._send_locked(data), timeout)
-
-    def receive_wait(self, timeout: float | None = None) -> bytes:
-        """Receive, waiting up to ``timeout`` seconds for a message."""
-        return self._retry(self._receive_locked, timeout)
-
-    # -- asyncio --------------------------------------------------------------
-
-    async def _retry_async(self, attempt: Callable[[], T]) -> T:
-        loop = asyncio.get_running_loop()
-        while True:
-            with self._lock:
-                try:
-                    return attempt()
-                except IpcException as e:
-                    if e.error is not IpcError.WouldBlock:
-                        raise
-                cap = self._kp.handles[self.handle]
-                obj = cap.obj
-                fut: asyncio.Future[None] = loop.create_future()
-
-                def wake_up(fut: asyncio.Future[None] = fut) -> None:
-                    # Runs under the system lock, in whatever thread changed
-                    # the channel; a loop already closed has nobody to wake.
-                    with contextlib.suppress(RuntimeError):
-                        loop.call_soon_threadsafe(_resolve, fut)
-
-                if obj.watchers is None:
-                    obj.watchers = []
-                obj.watchers.append(wake_up)
-            try:
-                await fut
-            finally:
-                with self._lock:
-                    if obj.watchers is not None and wake_up in obj.watchers:
-                        obj.watchers.remove(wake_up)
-                        if not obj.watchers:
-                            obj.watchers = None
-
-    async def send(self, data: bytes) -> None:
-        """Send, awaiting a free slot."""
-        await self._retry_async(lambda: self._send_locked(data))
-
-    async def receive(self) -> bytes:
-        """Receive, awaiting a message."""
-        return await self._retry_async(self._receive_locked)
-
-    async def send_many(self, items: Sequence[bytes]) -> int:
-        """Send a batch, awaiting room for all of it (all or nothing)."""
-        batch = items if type(items) is tuple else tuple(items)
-        with self._lock:
-            cap = self._kp.handles.get(self.handle)
-            if (
-                cap is not None
-                and isinstance(cap.obj, KChannel)
-                and len(batch) > cap.obj.capacity
-            ):
-                raise ValueError(
-                    f"a batch of {len(batch)} never fits in {cap.obj.capacity} slots"
-                )
-        return await self._retry_async(lambda: self._send_batch_locked(batch))
-
-    async def receive_many(self, max_count: int = 1 << 30) -> list[bytes]:
-        """Receive up to ``max_count`` messages, awaiting at least one."""
-        return await self._retry_async(lambda: self._receive_batch_locked(max_count))
-
-    # Versions of the calls above for a caller that holds the lock.
-
-    def _send_locked(self, data: bytes) -> None:
-        _check(self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self.handle, data)))
-
-    def _receive_locked(self) -> bytes:
-        v = _check(self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self.handle)))
-        assert isinstance(v, bytes)
-        return v
-
-    def _send_batch_locked(self, batch: tuple[bytes, ...]) -> int:
-        op = sc.ChannelSendBatch(self.handle, batch)
-        v = _check(self._sys.kernel.apply(self._kp.pid, op))
-        assert isinstance(v, int)
-        return v
-
-    def _receive_batch_locked(self, max_count: int) -> list[bytes]:
-        op = sc.ChannelReceiveBatch(self.handle, max_count)
-        v = _check(self._sys.kernel.apply(self._kp.pid, op))
-        assert isinstance(v, tuple)
-        return list(v)
-
-
-_local = threading.local()
-
-
-def _signal() -> threading.Lock:
-    """This thread's wake-up lock, held: the kernel releases it to wake us."""
-    lock: threading.Lock | None = getattr(_local, "signal", None)
-    if lock is None:
-        lock = threading.Lock()
-        lock.acquire()
-        _local.signal = lock
-    return lock
-
-
-def _resolve(fut: asyncio.Future[None]) -> None:
-    if not fut.done():
-        fut.set_result(None)
+        return Port(self._proc, h, TOKEN)
 
 
 class SharedBuffer(Handle):
@@ -944,6 +338,8 @@ class Mapping:
     __slots__ = ("_sys", "mapping", "process")
 
     def __init__(self, process: Process, mapping: int) -> None:
+        if type(process) is not Process:
+            raise TypeError(f"a mapping belongs to a Process, not {process!r}")
         self.process = process
         self.mapping = mapping
         self._sys = process.system
@@ -1008,21 +404,33 @@ def _os_error(error: IpcError) -> OSError:
 class Socket:
     """A datagram socket over a port (POSIX-*); errors are ``OSError``."""
 
-    __slots__ = ("_blocking", "_sys", "fd", "process")
+    __slots__ = ("_blocking", "_fd", "_process", "_sys")
 
-    def __init__(self, process: Process, fd: int) -> None:
-        self.process = process
-        self.fd = fd
+    def __init__(self, process: Process, fd: int, token: object = None) -> None:
+        if token is not TOKEN:
+            raise TypeError("Socket objects are made by Process.socket only")
+        self._process = process
+        self._fd = fd
         self._sys = process.system
         self._blocking = True
+
+    @property
+    def process(self) -> Process:
+        """The process holding the socket."""
+        return self._process
+
+    @property
+    def fd(self) -> int:
+        """The socket's file descriptor (POSIX-SOCKET)."""
+        return self._fd
 
     def __enter__(self) -> Socket:
         return self
 
     def __exit__(self, *exc: object) -> None:
         with self._sys.lock:
-            if self.fd in self.process._kp.fds:
-                self._sys.kernel.apply(self.process.pid, sc.SockClose(self.fd))
+            if self._fd in self._process._kp.fds:
+                self._sys.kernel.apply(self._process.pid, sc.SockClose(self._fd))
 
     def fileno(self) -> int:
         """The file descriptor (lowest free, as POSIX requires)."""
@@ -1059,26 +467,36 @@ class Socket:
         ``EMSGSIZE`` leaves a datagram longer than ``bufsize`` queued.
         ``timeout`` (seconds) bounds the wait: ``ETIMEDOUT``.
         """
-        op = sc.SockRecv(self.fd, bufsize)
+        timeout = check_timeout(timeout)
+        op = sc.SockRecv(self._fd, bufsize)
         sys = self._sys
+        pid = self._process.pid
         with sys.lock:
-            r = sys.kernel.apply(self.process.pid, op)
+            r = sys.kernel.apply(pid, op)
             if (
                 type(r) is Err
                 and r.error is IpcError.WouldBlock
                 and self._blocking
                 and timeout != 0
             ):
-                entry = self.process._kp.fds[self.fd]
-                waiting = _Waiting(sys, entry.own.obj)
-                deadline = _deadline(timeout)
-                try:
-                    while type(r) is Err and r.error is IpcError.WouldBlock:
-                        if not waiting.wait(deadline):
-                            raise _os_error(IpcError.Timeout)
-                        r = sys.kernel.apply(self.process.pid, op)
-                finally:
-                    waiting.close()
+                own = self._process._kp.fds[self._fd].own
+
+                def blocked(r: Result) -> bool:
+                    return type(r) is Err and r.error is IpcError.WouldBlock
+
+                got = wait_thread(
+                    sys.lock,
+                    own.obj,
+                    DATA,
+                    1,
+                    None,  # a close of the socket closes the port: all wake
+                    lambda: sys.kernel.apply(pid, op),
+                    blocked,
+                    deadline_of(timeout),
+                )
+                if isinstance(got, TimedOut):
+                    raise _os_error(IpcError.Timeout)
+                r = got
         if type(r) is Err:
             raise _os_error(r.error)
         assert isinstance(r, Ok)
@@ -1092,11 +510,7 @@ class Socket:
         return n
 
 
-_HANDLE_CLASSES: dict[type, type[Handle]] = {
-    KPort: Port,
-    KChannel: Channel,
-    KBuffer: SharedBuffer,
-}
+HANDLE_CLASSES.update({KPort: Port, KChannel: Channel, KBuffer: SharedBuffer})
 
 __all__ = [
     "Channel",

@@ -104,3 +104,15 @@ def take_delivery(p: Process, msg: Message) -> Delivered:
     """
     handles = tuple(install_all(p, msg.caps)) if msg.caps else ()
     return Delivered(msg.sender, msg.msg_type, msg.flags, msg.data, handles)
+
+
+def take_back(st: State, p: Process, d: Delivered) -> Message:
+    """The queued message a delivery to ``p`` came from: ``p``'s new handles for
+    the carried capabilities go back in flight, in message order (the inverse
+    of ``take_delivery``; a handle ``p`` no longer holds becomes ``None``)."""
+    if not d.caps:
+        return tuple.__new__(Message, (d.sender, d.msg_type, d.flags, d.data, ()))
+    slots: list[Cap | None] = [None if h is None else p.handles.get(h) for h in d.caps]
+    msg = tuple.__new__(Message, (d.sender, d.msg_type, d.flags, d.data, slots))
+    put_in_flight(st, [c for c in slots if c is not None], msg)
+    return msg

@@ -18,7 +18,13 @@ from veridian_ipc.spec.syscalls import CreatePort, Receive, Resume, Send
 
 from .caps import install, new_cap
 from .filters import check_filter, take_token
-from .messages import check_limits, check_transfer, put_in_flight, take_delivery
+from .messages import (
+    check_limits,
+    check_transfer,
+    put_in_flight,
+    take_back,
+    take_delivery,
+)
 from .state import RUNNING, WAITING, WOKEN, Cap, Message, Port, Process, State, Waiter
 from .store import (
     E_INSUFFICIENT_RIGHTS,
@@ -30,6 +36,7 @@ from .store import (
     OK_NONE,
     finish,
     new_object,
+    unwait,
     wake,
 )
 
@@ -252,3 +259,42 @@ def close_port(st: State, port: Port) -> Result:
         for cb in port.watchers:
             cb()
     return Ok(len(port.queue) if port.queue else 0)
+
+
+def withdraw(st: State, w: Waiter, port: Port) -> None:
+    """The thread behind the facade waiter ``w`` on ``port`` stopped waiting
+    before it took its outcome (an exception: a signal handler raised,
+    ``KeyboardInterrupt``). Nothing is lost:
+
+    - not ended yet: ``w`` leaves the port's waiter queue (and the deadlines),
+      so no later send is handed to it;
+    - ended with a message (PORT-HANDOFF): the message goes back to the port as
+      if it had not been received. It is the port's oldest message, so it goes
+      to the next waiting receiver (PORT-HANDOFF) or to the head of the queue
+      (which may hold one message more than its capacity until it is drained:
+      a send is not refused for room it was promised). Capabilities already
+      installed in the receiver's table go back in flight in it (a handle the
+      receiver no longer holds is ``None``, MSG-INFLIGHT-REVOKE);
+    - ended with an error (``Timeout``, ``PortClosed`` ...): nothing to do.
+    """
+    result = w.result
+    if result is None:
+        unwait(st, w)
+        return
+    if type(result) is Message:
+        msg = result
+    elif type(result) is Ok and type(result.value) is Delivered:
+        msg = take_back(st, w.proc, result.value)
+    else:
+        return
+    w.result = None
+    if port.waiters:
+        hand_off(st, port, msg)
+        return
+    q = port.queue
+    if q is None:
+        q = port.queue = deque()
+    q.appendleft(msg)
+    if port.watchers:
+        for cb in port.watchers:
+            cb()

@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import pytest
 
@@ -47,7 +47,8 @@ from veridian_ipc.conformance.linearizability import (
     check,
     encode_history,
 )
-from veridian_ipc.model.api import Channel, IpcException, Message, Port, System
+from veridian_ipc.model.api import Channel, IpcException, Message, Port, Process, System
+from veridian_ipc.model.api_handles import TOKEN
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import BLOCKED, Delivered, Err, IpcError, Ok, Result, step
 from veridian_ipc.spec.names import Config
@@ -159,6 +160,12 @@ def _delivered(m: Message) -> Delivered:
     return Delivered(m.sender, m.msg_type, m.flags, m.data, caps)
 
 
+def _channel(proc: Process, handle: int) -> Channel:
+    """A channel object for any handle number, stale ones included: a white-box
+    use of the facade's private construction token, to drive the rule's errors."""
+    return Channel(proc, handle, TOKEN)
+
+
 class Facade:
     """The model's thread-safe facade, one ``Process`` per thread, fast paths
     (``*_nowait``) for the calls that never wait."""
@@ -173,8 +180,12 @@ class Facade:
             procs[p.pid] = p
         self.initial = prepare(self.system.apply, processes)
         self.procs = procs
-        self.ports = {pid: Port(p, PORT) for pid, p in procs.items()}
-        self.chans = {pid: Channel(p, CHANNEL) for pid, p in procs.items()}
+        self.ports = {
+            pid: cast(Port, p.handle_object(PORT)) for pid, p in procs.items()
+        }
+        self.chans = {
+            pid: cast(Channel, p.handle_object(CHANNEL)) for pid, p in procs.items()
+        }
 
     def waiters(self) -> int:
         with self.system.lock:
@@ -198,7 +209,7 @@ class Facade:
         if isinstance(op, Send) and op.handle == PORT and not op.caps:
             return self._run(lambda: port.send_nowait(op.data, op.msg_type, op.flags))
         if isinstance(op, Send) and op.handle == PORT:
-            caps = [Channel(proc, h) for h in op.caps]
+            caps = [_channel(proc, h) for h in op.caps]
             return self._run(
                 lambda: port.send(op.data, op.msg_type, op.flags, caps, timeout=0)
             )
@@ -207,9 +218,9 @@ class Facade:
                 lambda: proc.create_channel(op.capacity, op.max_message).handle
             )
         if isinstance(op, ChannelSend) and op.handle != CHANNEL:
-            return self._run(lambda: Channel(proc, op.handle).send_nowait(op.data))
+            return self._run(lambda: _channel(proc, op.handle).send_nowait(op.data))
         if isinstance(op, Drop):
-            return self._run(lambda: Channel(proc, op.handle).drop())
+            return self._run(lambda: _channel(proc, op.handle).drop())
         if isinstance(op, Receive) and op.handle == PORT and op.timeout == 0:
             return self._run(port.receive_nowait)
         if isinstance(op, ChannelSend) and op.handle == CHANNEL:

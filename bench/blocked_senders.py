@@ -1,0 +1,87 @@
+"""Draining a full port with many blocked sender threads (``model.waiting``).
+
+Usage::
+
+    python bench/blocked_senders.py [--senders 500 1000] [--repeats 3] [--capacity 1]
+
+For each count ``n``: ``n`` threads each send one message, with no timeout, to
+a port of ``capacity`` slots that is already full, and all of them block. Then
+the owner drains the port (``receive`` until every message, the fill and the
+``n`` sent, has arrived) and the time from the first receive to the last is
+measured. Prints, per ``n``, the median, min and max over the repeats, in
+seconds, and the thread wake-ups per freed slot. With one wake-up per freed
+slot the drain is linear in ``n``; waking every sender on every change made it
+quadratic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+
+from veridian_ipc.model.api import System
+from veridian_ipc.model.state import Port as KPort
+from veridian_ipc.model.waiting import waiters_of
+
+
+def blocked(port: KPort) -> int:
+    """How many sends wait for room on ``port``."""
+    ws = waiters_of(port)
+    return 0 if ws is None else len(ws.fifo[0])
+
+
+def drain_once(n: int, capacity: int) -> tuple[float, int]:
+    """Seconds to drain the port past ``n`` blocked senders, and the wake-ups."""
+    system = System()
+    owner, user = system.spawn(), system.spawn()
+    port = owner.create_port(capacity)
+    port.bind("svc")
+    out = user.namespace.lookup("svc")
+    for _ in range(capacity):
+        out.send_nowait(b"fill")
+    kport = owner._kp.handles[port.handle].obj
+    assert isinstance(kport, KPort)
+    threads = [
+        threading.Thread(target=out.send, args=(b"x",), daemon=True) for _ in range(n)
+    ]
+    for t in threads:
+        t.start()
+    while blocked(kport) < n:
+        time.sleep(0.001)
+    ws = waiters_of(kport)
+    assert ws is not None
+    before = ws.wakeups
+    t0 = time.perf_counter()
+    for _ in range(n + capacity):
+        port.receive(timeout=60)
+    elapsed = time.perf_counter() - t0
+    wakeups = ws.wakeups - before
+    for t in threads:
+        t.join()
+    return elapsed, wakeups
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--senders", type=int, nargs="+", default=[500, 1000])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--capacity", type=int, default=1)
+    args = ap.parse_args()
+    if args.repeats < 1 or args.capacity < 1 or min(args.senders) < 1:
+        ap.error("--senders, --repeats and --capacity must be >= 1")
+    print("| blocked senders | median s | min s | max s | wake-ups per freed slot |")
+    print("|---:|---:|---:|---:|---:|")
+    for n in args.senders:
+        runs = [drain_once(n, args.capacity) for _ in range(args.repeats)]
+        times = [t for t, _ in runs]
+        per_slot = max(w for _, w in runs) / n
+        print(
+            f"| {n} | {statistics.median(times):.3f} | {min(times):.3f} "
+            f"| {max(times):.3f} | {per_slot:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
