@@ -29,9 +29,12 @@ from veridian_ipc.spec.rights import ALL_RIGHTS
 from veridian_ipc.spec.state import KernelState, Kind, Running
 from veridian_ipc.spec.syscalls import Operation
 
+#: Hypothesis's ``draw`` (of ``st.data()``): a value of a strategy.
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
+#: The valid names operations use (a small pool, so names collide).
 NAMES = ("a", "b", "svc")
+#: Invalid names: empty, with a NUL byte, longer than ``SMALL_CONFIG`` allows.
 BAD_NAMES = ("", "x\0", "toolong!")
 
 

@@ -10,7 +10,7 @@ The helpers here are the few shapes every perturbation is made of: find the
 capability or object behind a handle, edit one node of the state (a
 capability, a port, a process), apply an operation with a port or a handle
 temporarily changed and put it back afterwards, give a process a copy of a
-capability it should have lost. Most mutants bend what happens when the spec
+capability it should have lost. Many mutants bend what happens when the spec
 refuses an operation (a check left out, the wrong error reported): those are
 ``Refusal`` mutants, which say which refusal and what happens instead.
 
