@@ -1,11 +1,115 @@
-"""The suite kills every (non-equivalent) mutant within the ci profile."""
+"""The suite kills every (non-equivalent) mutant within the ci profile; the
+catalogue lists every mutant of its group modules under a stable name; the
+mutant machinery and the campaign report do what they say."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
+
 import pytest
 
-from veridian_ipc.conformance.mutants import MUTANTS, Mutant, run_mutant
-from veridian_ipc.spec import GROUPS, group_of
+import veridian_ipc.conformance as conformance
+from veridian_ipc.conformance import mutants, mutants_campaign
+from veridian_ipc.conformance.checker import SMALL_CONFIG
+from veridian_ipc.conformance.mutants import (
+    MUTANTS,
+    Mutant,
+    MutantResult,
+    run_campaign,
+    run_mutant,
+)
+from veridian_ipc.conformance.mutants_base import Refusal
+from veridian_ipc.conformance.targets import SpecTarget, load_class
+from veridian_ipc.spec import GROUPS, IpcError, RuleId, group_of
+from veridian_ipc.spec.results import Err, Ok, Result
+from veridian_ipc.spec.syscalls import CreatePort, Drop, Inspect, Operation
+
+#: Names that CI, the tests and users select mutants by (``--mutant NAME``,
+#: ``mutants:NAME``): they never change. New mutants may join.
+STABLE_NAMES = [
+    "DeriveKeepsRights",
+    "DeriveAmplifies",
+    "FailedDeriveCreates",
+    "RevokeChildrenOnly",
+    "InflightSurvivesRevoke",
+    "DropRevokesChildren",
+    "DropKeepsMappings",
+    "HandleReuse",
+    "InspectChannelAsPort",
+    "BlockedMayInspect",
+    "SpawnReusesPid",
+    "KillLeavesWaiter",
+    "BoolIsInt",
+    "ReceiveNewestFirst",
+    "PortCapacityPlusOne",
+    "SendLeaksCapOnFailure",
+    "SendCopiesCaps",
+    "Accept65Bytes",
+    "FiveCaps",
+    "SenderIsReceiver",
+    "OversizeBeforeHandle",
+    "NoHandoff",
+    "HandoffToLastWaiter",
+    "CloseDropsQueue",
+    "CloseLeavesWaiters",
+    "TryReceiveBlocks",
+    "ResumeTimeoutAsClosed",
+    "DeadlinePlusOne",
+    "ClockNoExpiry",
+    "RateLimitOneExtra",
+    "FilterSizeOffByOne",
+    "FilterWithoutManage",
+    "BindReplaces",
+    "UnbindWithoutManage",
+    "LookupFullRights",
+    "ConnectIgnoresType",
+    "BatchPartial",
+    "ReceiveBatchExtra",
+    "RingFullEarly",
+    "ChannelCloseDrops",
+    "TransferKeepsOwnership",
+    "MapWithoutWrite",
+    "WriteReadOnly",
+    "ReadPastEnd",
+    "SocketFdNotLowest",
+    "ReconnectAllowed",
+    "UnconnectedSendEpipe",
+    "RecvTruncates",
+    "CloseReportsNothing",
+]
+
+
+def group_modules() -> list[ModuleType]:
+    """The modules the catalogue is made of (``conformance.mutants_*``)."""
+    return [
+        importlib.import_module(f"{conformance.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(conformance.__path__)
+        if info.name.startswith("mutants_")
+    ]
+
+
+def catalogue_gaps(
+    modules: Iterable[ModuleType], catalogue: Sequence[type[Mutant]]
+) -> tuple[list[str], list[str]]:
+    """The mutants (classes naming the ``rules`` they perturb) defined in
+    ``modules`` but missing from ``catalogue``, and the catalogue's entries
+    listed more than once."""
+    defined = [
+        obj
+        for mod in modules
+        for obj in vars(mod).values()
+        if isinstance(obj, type)
+        and issubclass(obj, Mutant)
+        and obj.__module__ == mod.__name__
+        and obj.rules
+    ]
+    missing = sorted(c.__name__ for c in defined if c not in catalogue)
+    names = [c.__name__ for c in catalogue]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    return missing, twice
 
 
 def test_enough_mutants_over_every_group() -> None:
@@ -15,6 +119,110 @@ def test_enough_mutants_over_every_group() -> None:
     covered = {group_of(r) for m in MUTANTS for r in m.rules}
     wanted = {g for g, _ in GROUPS}
     assert covered == wanted, wanted - covered
+
+
+def test_the_catalogue_lists_every_mutant_of_its_modules_once() -> None:
+    modules = group_modules()
+    assert len(modules) >= 6
+    assert catalogue_gaps(modules, MUTANTS) == ([], [])
+
+
+def test_catalogue_gaps_finds_a_stray_or_doubled_mutant() -> None:
+    stray_module = ModuleType("stray_mutants")
+
+    class Stray(Mutant):
+        """Defined in a group module but left out of the catalogue."""
+
+        rules = (RuleId.CAP_DROP,)
+
+    Stray.__module__ = stray_module.__name__
+    stray_module.Stray = Stray  # type: ignore[attr-defined]
+    doubled = (*MUTANTS, MUTANTS[0])
+    assert catalogue_gaps([stray_module], MUTANTS) == (["Stray"], [])
+    assert catalogue_gaps([], doubled) == ([], [MUTANTS[0].__name__])
+
+
+def test_mutant_names_are_stable_and_load_from_the_index() -> None:
+    assert len(STABLE_NAMES) == 49
+    assert [m.__name__ for m in MUTANTS][: len(STABLE_NAMES)] == STABLE_NAMES
+    for name in STABLE_NAMES:
+        cls = load_class(f"veridian_ipc.conformance.mutants:{name}")
+        assert cls is getattr(mutants, name)
+        assert name in mutants.__all__
+
+
+class _DropAnything(Refusal[Drop]):
+    """A test double: dropping a handle never held succeeds."""
+
+    rules = (RuleId.CAP_DROP,)
+    refused_op = Drop
+    refused_with = IpcError.InvalidCapability
+
+    def instead(self, pid: int, op: Drop, refusal: Result) -> Result:
+        return Ok(None)
+
+
+def test_a_refusal_mutant_bends_its_refusal_only() -> None:
+    mutant = _DropAnything(2, SMALL_CONFIG)
+    spec = SpecTarget(2, SMALL_CONFIG)
+    assert spec.apply(1, Drop(99)) == Err(IpcError.InvalidCapability)
+    assert mutant.apply(1, Drop(99)) == Ok(None)
+    # Another operation refused the same way, a success, another refusal of
+    # the same operation: the spec's results, the spec's state.
+    ops: list[tuple[int, Operation]] = [
+        (1, Inspect(99)),
+        (1, CreatePort(2)),
+        (1, Drop(1)),
+        (7, Drop(1)),
+    ]
+    for pid, op in ops:
+        assert mutant.apply(pid, op) == spec.apply(pid, op)
+    assert mutant.observe() == spec.observe()
+
+
+def _fake_run(killed: set[str], equivalent: set[str]) -> Callable[..., MutantResult]:
+    """A stand-in for ``run_mutant``: kills the mutants named in ``killed`` at
+    step 10, flags those in ``equivalent``, lets the rest survive."""
+
+    def run(
+        cls: type[Mutant], profile: str = "ci", max_examples: int | None = None
+    ) -> MutantResult:
+        name, rules = cls.__name__, [r.value for r in cls.rules]
+        if name in equivalent:
+            return MutantResult(name, rules, False, 99, 0.5, equivalent=True)
+        hit = name in killed
+        return MutantResult(name, rules, hit, 10 if hit else 99, 0.5)
+
+    return run
+
+
+def test_campaign_counts_kills_and_leaves_equivalents_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second, third = MUTANTS[:3]
+    fake = _fake_run({first.__name__}, {third.__name__})
+    monkeypatch.setattr(mutants_campaign, "run_mutant", fake)
+    seen: list[str] = []
+    report = run_campaign(
+        "ci", mutants=MUTANTS[:3], on_result=lambda r: seen.append(r.name)
+    )
+    assert seen == [first.__name__, second.__name__, third.__name__]
+    assert report["killed"] == 1
+    assert report["total"] == 2
+    assert report["kill_rate"] == 0.5
+    assert report["survivors"] == [second.__name__]
+    assert report["median_steps"] == 10.0
+
+
+def test_campaign_runs_the_whole_catalogue_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    every = {m.__name__ for m in MUTANTS}
+    monkeypatch.setattr(mutants_campaign, "run_mutant", _fake_run(every, set()))
+    report = run_campaign("ci")
+    assert report["total"] == len(MUTANTS)
+    assert report["kill_rate"] == 1.0
+    assert report["survivors"] == []
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.__name__)

@@ -1,0 +1,155 @@
+"""What a mutant is: the spec as a target, with one rule perturbed.
+
+A mutant subclasses ``SpecTarget`` and overrides ``apply``: it runs the spec's
+own ``step`` (``spec_apply``) and bends the outcome of one rule (named in
+``rules``) the way a real implementation could get it wrong. It bends it with
+the spec's state and bookkeeping helpers, never with an implementation, so
+the catalogue (``mutants``) says nothing about any one implementation.
+
+The helpers here are the few shapes every perturbation is made of: find the
+capability or object behind a handle, edit one node of the state (a
+capability, a port, a process), apply an operation with a port or a handle
+temporarily changed and put it back afterwards, give a process a copy of a
+capability it should have lost. Many mutants bend what happens when the spec
+refuses an operation (a check left out, the wrong error reported): those are
+``Refusal`` mutants, which say which refusal and what happens instead.
+
+A mutant whose difference no sequence of operations can show is *equivalent*
+and says so (``equivalent = True``); the campaign does not count it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Generic, TypeVar
+
+from veridian_ipc.spec import IpcError, RuleId
+from veridian_ipc.spec.caps import new_handle, resolve
+from veridian_ipc.spec.names import CapId, Handle, ObjId, Pid
+from veridian_ipc.spec.results import Err, Result
+from veridian_ipc.spec.state import Cap, Kind, Port, Process, Running
+from veridian_ipc.spec.store import port, proc, put_cap, put_obj, put_proc
+from veridian_ipc.spec.syscalls import MapBuffer, Operation, SetFilter
+
+from .targets import SpecTarget
+
+#: A change to one port, given the port as it is now.
+PortEdit = Callable[[Port], Port]
+
+OpT = TypeVar("OpT", bound=Operation)
+
+
+class Mutant(SpecTarget):
+    """A ``SpecTarget`` with one rule perturbed."""
+
+    rules: tuple[RuleId, ...] = ()
+    equivalent = False
+
+    def spec_apply(self, pid: int, op: Operation) -> Result:
+        """The unperturbed step."""
+        return SpecTarget.apply(self, pid, op)
+
+    def running(self, pid: int) -> bool:
+        """``pid`` is a live, running process."""
+        p = self.state.processes.get(Pid(pid))
+        return p is not None and isinstance(p.status, Running)
+
+    # -- what a handle names ------------------------------------------------------
+
+    def cap(self, pid: int, handle: object, kind: Kind | None = None) -> Cap | None:
+        """The capability behind ``pid``'s ``handle``, if live."""
+        if pid not in self.state.processes or type(handle) is not int:
+            return None
+        found = resolve(self.state, Pid(pid), handle, kind)
+        return None if isinstance(found, IpcError) else found[1]
+
+    def live_cap(self, pid: int, handle: object, kind: Kind | None = None) -> Cap:
+        """The capability behind a handle the caller knows to be live."""
+        c = self.cap(pid, handle, kind)
+        assert c is not None
+        return c
+
+    def cap_id(self, pid: int, handle: int) -> CapId:
+        """The capability id behind a live handle."""
+        return self.state.processes[Pid(pid)].handles[Handle(handle)]
+
+    def port_of(self, pid: int, handle: object) -> ObjId | None:
+        """The port behind ``pid``'s ``handle``, if live."""
+        return self._obj_of(pid, handle, Kind.PORT)
+
+    def channel_of(self, pid: int, handle: object) -> ObjId | None:
+        """The channel behind ``pid``'s ``handle``, if live."""
+        return self._obj_of(pid, handle, Kind.CHANNEL)
+
+    def _obj_of(self, pid: int, handle: object, kind: Kind) -> ObjId | None:
+        c = self.cap(pid, handle, kind)
+        return None if c is None else c.obj
+
+    # -- editing the state ----------------------------------------------------------
+
+    def set_rights(self, pid: int, handle: int, rights: int) -> None:
+        """Overwrite a live handle's rights."""
+        cid = self.cap_id(pid, handle)
+        c = self.state.caps[cid]
+        self.state = put_cap(self.state, cid, replace(c, rights=rights))
+
+    def edit_port(self, obj: ObjId, edit: PortEdit) -> None:
+        """Replace port ``obj`` by ``edit`` of it."""
+        self.state = put_obj(self.state, obj, edit(port(self.state, obj)))
+
+    def edit_proc(self, pid: int, edit: Callable[[Process], Process]) -> None:
+        """Replace process ``pid`` by ``edit`` of it."""
+        self.state = put_proc(self.state, Pid(pid), edit(proc(self.state, Pid(pid))))
+
+    def copy_cap(self, pid: int, c: Cap) -> None:
+        """Give ``pid`` a fresh handle to what ``c`` names, with its rights."""
+        self.state, _ = new_handle(self.state, Pid(pid), c.obj, c.kind, c.rights, None)
+
+    # -- applying with something changed for the duration -------------------------
+
+    def apply_with_port(
+        self, pid: int, op: Operation, obj: ObjId, during: PortEdit, after: PortEdit
+    ) -> Result:
+        """Apply ``op`` with port ``obj`` changed by ``during``; then change the
+        port as the step left it by ``after`` (which puts the field back)."""
+        self.edit_port(obj, during)
+        r = self.spec_apply(pid, op)
+        self.edit_port(obj, after)
+        return r
+
+    def apply_with_right(
+        self, pid: int, op: SetFilter | MapBuffer, kind: Kind, right: int
+    ) -> Result:
+        """Apply ``op`` as if its ``handle`` also held ``right``; the handle's
+        rights are restored afterwards."""
+        handle = op.handle
+        c = self.live_cap(pid, handle, kind)
+        self.set_rights(pid, handle, c.rights | right)
+        r = self.spec_apply(pid, op)
+        self.set_rights(pid, handle, c.rights)
+        return r
+
+
+class Refusal(Mutant, Generic[OpT]):
+    """A mutant that bends one refusal of the spec: when an operation of type
+    ``refused_op`` fails with ``refused_with``, the result is ``instead``'s
+    (which may act on the state, or keep the refusal where it does not apply).
+    Every other step is the spec's."""
+
+    refused_op: type[OpT]
+    refused_with: IpcError
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        r = self.spec_apply(pid, op)
+        if isinstance(op, self.refused_op) and r == Err(self.refused_with):
+            return self.instead(pid, op, r)
+        return r
+
+    def instead(self, pid: int, op: OpT, refusal: Result) -> Result:
+        """The mutant's result in place of ``refusal`` (``pid``'s ``op`` was
+        refused, the state is unchanged)."""
+        return refusal
+
+
+__all__ = ["Mutant", "PortEdit", "Refusal"]

@@ -1,0 +1,98 @@
+"""Mutants of shared buffers (BUF-*): ownership kept after a transfer, a
+writable mapping without WRITE, a write through a read-only mapping, a read
+one byte past the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from veridian_ipc.spec import IpcError as E
+from veridian_ipc.spec import RuleId as R
+from veridian_ipc.spec.names import MapId, Pid
+from veridian_ipc.spec.results import Ok, Result
+from veridian_ipc.spec.rights import WRITE
+from veridian_ipc.spec.state import Kind, Mapping
+from veridian_ipc.spec.store import proc
+from veridian_ipc.spec.syscalls import (
+    MapBuffer,
+    Operation,
+    ReadBuffer,
+    TransferBuffer,
+    WriteBuffer,
+)
+
+from .mutants_base import Mutant, Refusal
+
+
+class TransferKeepsOwnership(Mutant):
+    """After a buffer transfer the sender keeps a capability to it."""
+
+    rules = (R.BUF_TRANSFER,)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        c = (
+            self.cap(pid, op.handle, Kind.BUFFER)
+            if isinstance(op, TransferBuffer)
+            else None
+        )
+        r = self.spec_apply(pid, op)
+        if c is not None and isinstance(r, Ok):
+            self.copy_cap(pid, c)
+        return r
+
+
+class MapWithoutWrite(Refusal[MapBuffer]):
+    """A writable mapping is granted without the WRITE right."""
+
+    rules = (R.BUF_MAP,)
+    refused_op = MapBuffer
+    refused_with = E.InsufficientRights
+
+    def instead(self, pid: int, op: MapBuffer, refusal: Result) -> Result:
+        if not op.writable:
+            return refusal
+        return self.apply_with_right(pid, op, Kind.BUFFER, WRITE)
+
+
+class WriteReadOnly(Refusal[WriteBuffer]):
+    """A write through a read-only mapping succeeds."""
+
+    rules = (R.BUF_WRITE,)
+    refused_op = WriteBuffer
+    refused_with = E.InsufficientRights
+
+    def instead(self, pid: int, op: WriteBuffer, refusal: Result) -> Result:
+        mid = MapId(op.mapping)
+        m = proc(self.state, Pid(pid)).mappings[mid]
+        self._put_mapping(pid, mid, replace(m, writable=True))
+        r = self.spec_apply(pid, op)
+        self._put_mapping(pid, mid, m)
+        return r
+
+    def _put_mapping(self, pid: int, mid: MapId, m: Mapping) -> None:
+        self.edit_proc(pid, lambda p: replace(p, mappings=p.mappings.set(mid, m)))
+
+
+class ReadPastEnd(Refusal[ReadBuffer]):
+    """A read may run one byte past the end of the buffer (reads a zero)."""
+
+    rules = (R.BUF_READ,)
+    refused_op = ReadBuffer
+    refused_with = E.OutOfBounds
+
+    def instead(self, pid: int, op: ReadBuffer, refusal: Result) -> Result:
+        if op.length < 1:
+            return refusal
+        inner = self.spec_apply(pid, replace(op, length=op.length - 1))
+        if isinstance(inner, Ok) and isinstance(inner.value, bytes):
+            return Ok(inner.value + b"\0")
+        return refusal
+
+
+__all__ = [
+    "MapWithoutWrite",
+    "ReadPastEnd",
+    "TransferKeepsOwnership",
+    "WriteReadOnly",
+]

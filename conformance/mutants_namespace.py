@@ -1,0 +1,79 @@
+"""Mutants of the namespace (NS-*): a bind that replaces a binding, an unbind
+without MANAGE, a lookup that grants every right, a typed connect that does
+not check the type.
+"""
+
+from __future__ import annotations
+
+from veridian_ipc.spec import IpcError as E
+from veridian_ipc.spec import RuleId as R
+from veridian_ipc.spec.caps import destroy
+from veridian_ipc.spec.results import Ok, Result
+from veridian_ipc.spec.rights import PORT_RIGHTS
+from veridian_ipc.spec.state import Kind
+from veridian_ipc.spec.syscalls import Bind, Connect, Lookup, Operation, Unbind
+
+from .mutants_base import Mutant, Refusal
+
+
+class BindReplaces(Refusal[Bind]):
+    """Binding a bound name silently replaces the binding."""
+
+    rules = (R.NS_BIND,)
+    refused_op = Bind
+    refused_with = E.NameInUse
+
+    def instead(self, pid: int, op: Bind, refusal: Result) -> Result:
+        b = self.state.namespace.get(op.name)
+        if b is None:
+            return refusal
+        self.state = destroy(self.state, b.cap)
+        return self.spec_apply(pid, op)
+
+
+class UnbindWithoutManage(Refusal[Unbind]):
+    """Unbind succeeds with any capability to the bound port."""
+
+    rules = (R.NS_UNBIND,)
+    refused_op = Unbind
+    refused_with = E.InsufficientRights
+
+    def instead(self, pid: int, op: Unbind, refusal: Result) -> Result:
+        c = self.cap(pid, op.handle, Kind.PORT)
+        b = self.state.namespace.get(op.name)
+        if c is not None and b is not None and self.state.caps[b.cap].obj == c.obj:
+            self.state = destroy(self.state, b.cap)
+            return Ok(None)
+        return refusal
+
+
+class LookupFullRights(Mutant):
+    """A looked-up handle carries every port right, not the binding's."""
+
+    rules = (R.NS_LOOKUP,)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        r = self.spec_apply(pid, op)
+        if isinstance(op, Lookup | Connect) and isinstance(r, Ok):
+            assert isinstance(r.value, int)
+            self.set_rights(pid, r.value, PORT_RIGHTS)
+        return r
+
+
+class ConnectIgnoresType(Refusal[Connect]):
+    """Typed connect does not check the service type."""
+
+    rules = (R.NS_CONNECT,)
+    refused_op = Connect
+    refused_with = E.TypeMismatch
+
+    def instead(self, pid: int, op: Connect, refusal: Result) -> Result:
+        return self.spec_apply(pid, Lookup(op.name))
+
+
+__all__ = [
+    "BindReplaces",
+    "ConnectIgnoresType",
+    "LookupFullRights",
+    "UnbindWithoutManage",
+]
