@@ -47,7 +47,14 @@ from veridian_ipc.spec.state import (
     QueuedMessage,
 )
 
-from . import buffer_system, cap_system, filter_system, port_system, ring_system
+from . import (
+    enc_buffers,
+    enc_caps,
+    enc_caps_state,
+    enc_channels,
+    enc_filters,
+    enc_ports,
+)
 from ._smt import (
     And,
     BoolVal,
@@ -116,7 +123,11 @@ def cap_state(s: KernelState) -> State:
         "parent": int_array(0, {int(c): int(cp.parent or 0) for c, cp in caps.items()}),
         "obj": int_array(0, {int(c): int(cp.obj) for c, cp in caps.items()}),
         "kind": int_array(
-            0, {int(c): cap_system.KIND_CODES[cp.kind.value] for c, cp in caps.items()}
+            0,
+            {
+                int(c): enc_caps_state.KIND_CODES[cp.kind.value]
+                for c, cp in caps.items()
+            },
         ),
         "ht": nested_int_array(
             0,
@@ -386,7 +397,7 @@ def check_cap_step(
     op: object,
     after: KernelState,
     result: object,
-    system: System = cap_system.SYSTEM,
+    system: System = enc_caps.SYSTEM,
 ) -> list[str]:
     """Disagreements of the capability encoding with one spec step."""
     if not _issued(before, pid, op):
@@ -541,7 +552,7 @@ def check_port_step(
     op: object,
     after: KernelState,
     result: object,
-    system: System = port_system.SYSTEM,
+    system: System = enc_ports.SYSTEM,
 ) -> list[str]:
     """Disagreements of the port encoding with one spec step, on every port."""
     if not _issued(before, pid, op):
@@ -614,7 +625,7 @@ def check_ring_step(
     op: object,
     after: KernelState,
     result: object,
-    system: System = ring_system.SYSTEM,
+    system: System = enc_channels.SYSTEM,
 ) -> list[str]:
     """Disagreements of the channel encoding with one spec step."""
     if not _issued(before, pid, op):
@@ -700,7 +711,7 @@ def check_buffer_step(
     op: object,
     after: KernelState,
     result: object,
-    system: System = buffer_system.SYSTEM,
+    system: System = enc_buffers.SYSTEM,
 ) -> list[str]:
     """Disagreements of the buffer encoding with one spec step."""
     if not _issued(before, pid, op) or not isinstance(
@@ -799,7 +810,7 @@ def check_filter_step(
     op: object,
     after: KernelState,
     result: object,
-    system: System = filter_system.SYSTEM,
+    system: System = enc_filters.SYSTEM,
 ) -> list[str]:
     """Disagreements of the filter encoding with one spec step."""
     if not _issued(before, pid, op):
@@ -855,7 +866,7 @@ def check_filter_step(
                 out.append(f"port {obj} filter: guard {ok}, spec result {result}")
             continue
         if steps and steps[0][0] == "offer":
-            admitted = bool(value(filter_system.offer_ok(pre, steps[0][1])))
+            admitted = bool(value(enc_filters.offer_ok(pre, steps[0][1])))
             if admitted != _succeeded(result):
                 out.append(f"port {obj}: offer admitted {admitted}, spec {result}")
                 continue

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from veridian_ipc.proofs import (
     agreement,
-    cap_system,
-    port_system,
-    ring_system,
+    enc_caps,
+    enc_caps_controls,
+    enc_channels,
+    enc_ports,
 )
 from veridian_ipc.proofs.induction import System, Transition
 from veridian_ipc.proofs.scenarios import random_run
@@ -47,16 +48,16 @@ def _broken(system: System, t: Transition) -> System:
 BROKEN = [
     pytest.param(
         "caps",
-        cap_system.SYSTEM,
-        cap_system.DERIVE_EXTRA_GRANT,
+        enc_caps.SYSTEM,
+        enc_caps_controls.DERIVE_EXTRA_GRANT,
         marks=pytest.mark.slow,
     ),
-    ("caps", cap_system.SYSTEM, cap_system.DROP_NO_REPARENT),
-    ("caps", cap_system.SYSTEM, cap_system.SEND_WITHOUT_GRANT),
-    ("port", port_system.SYSTEM, port_system.SEND_OVERFILLS),
-    ("port", port_system.SYSTEM, port_system.HANDOFF_ALSO_QUEUES),
-    ("channel", ring_system.SYSTEM, ring_system.SEND_OVERFILLS),
-    ("channel", ring_system.SYSTEM, ring_system.SEND_SKIPS_SLOT),
+    ("caps", enc_caps.SYSTEM, enc_caps_controls.DROP_NO_REPARENT),
+    ("caps", enc_caps.SYSTEM, enc_caps_controls.SEND_WITHOUT_GRANT),
+    ("port", enc_ports.SYSTEM, enc_ports.SEND_OVERFILLS),
+    ("port", enc_ports.SYSTEM, enc_ports.HANDOFF_ALSO_QUEUES),
+    ("channel", enc_channels.SYSTEM, enc_channels.SEND_OVERFILLS),
+    ("channel", enc_channels.SYSTEM, enc_channels.SEND_SKIPS_SLOT),
 ]
 
 
