@@ -28,6 +28,7 @@ from . import (
     enc_ports,
     errno_checks,
     precedence,
+    precedence_cascades,
 )
 from ._smt import Model
 from .induction import (
@@ -341,7 +342,7 @@ OBLIGATIONS: tuple[Obligation, ...] = (
     ),
     Obligation(
         id="ERR-PRECEDENCE",
-        covers=(R.ERR_PRECEDENCE, *precedence.covered_rules()),
+        covers=(R.ERR_PRECEDENCE, *precedence_cascades.covered_rules()),
         summary="for every covered operation, the spec's check order is its "
         "documented order: any combination of failing conditions yields exactly "
         "the first listed error",
