@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from veridian_ipc.spec import IpcError, KernelState, RuleId
 from veridian_ipc.spec.caps import resolve
@@ -29,6 +29,7 @@ from veridian_ipc.spec.rights import GRANT, has
 from veridian_ipc.spec.state import Buffer, Cap, Channel, Kind, Port
 
 Pred = Callable[[KernelState, Pid, Any], bool]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,22 +62,24 @@ def cap_at(
     return None if isinstance(found, IpcError) else found[1]
 
 
-def port_of(s: KernelState, pid: Pid, handle: int) -> Port:
-    """The port ``handle`` names (the check that it does comes first)."""
-    cap = cap_at(s, pid, handle, Kind.PORT)
+def _object_of(s: KernelState, pid: Pid, handle: int, kind: Kind, cls: type[T]) -> T:
+    """The object of ``kind`` that ``handle`` names (the check that it does
+    comes first in every cascade that asks)."""
+    cap = cap_at(s, pid, handle, kind)
     assert cap is not None
     o = s.objects[cap.obj]
-    assert isinstance(o, Port)
+    assert isinstance(o, cls)
     return o
+
+
+def port_of(s: KernelState, pid: Pid, handle: int) -> Port:
+    """The port ``handle`` names."""
+    return _object_of(s, pid, handle, Kind.PORT, Port)
 
 
 def ring_of(s: KernelState, pid: Pid, handle: int) -> Channel:
-    """The ring ``handle`` names (the check that it does comes first)."""
-    cap = cap_at(s, pid, handle, Kind.CHANNEL)
-    assert cap is not None
-    o = s.objects[cap.obj]
-    assert isinstance(o, Channel)
-    return o
+    """The ring ``handle`` names."""
+    return _object_of(s, pid, handle, Kind.CHANNEL, Channel)
 
 
 def lacks(kind: Kind | None, right: int, field: str = "handle") -> Pred:

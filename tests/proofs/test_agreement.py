@@ -32,7 +32,7 @@ from veridian_ipc.spec import step as spec_step
 from veridian_ipc.spec import syscalls as sc
 
 #: Each example is a whole run, so fewer examples than the profile's default.
-EXAMPLES = max(4, settings.default.max_examples // 25)
+EXAMPLES = max(4, settings().max_examples // 25)
 STEPS = 30
 
 

@@ -16,9 +16,10 @@ from veridian_ipc.proofs.precedence_cascades import CASCADES, cascade_for, first
 from veridian_ipc.proofs.precedence_conds import Cascade
 from veridian_ipc.proofs.scenarios import random_run
 from veridian_ipc.spec import RULES, Err
+from veridian_ipc.spec.names import Pid
 from veridian_ipc.spec.step import atomic
 
-EXAMPLES = max(10, settings.default.max_examples // 4)
+EXAMPLES = max(10, settings().max_examples // 4)
 
 
 @settings(max_examples=EXAMPLES)
@@ -29,7 +30,7 @@ def test_cascades_match_spec_errors(seed: int) -> None:
         if c is None or not issued(step.before, step.pid, step.op):
             continue
         want = step.result.error.name if isinstance(step.result, Err) else None
-        got = first_error(c, step.before, step.pid, step.op)
+        got = first_error(c, step.before, Pid(step.pid), step.op)
         assert got == want, f"{step.op}: cascade {got}, spec {step.result}"
 
 
@@ -56,7 +57,7 @@ def test_swapped_cascade_disagrees_with_spec() -> None:
             ):
                 continue
             want = step.result.error.name if isinstance(step.result, Err) else None
-            if first_error(swapped, step.before, step.pid, step.op) != want:
+            if first_error(swapped, step.before, Pid(step.pid), step.op) != want:
                 return
     raise AssertionError("no run told the swapped order from the spec's")
 
