@@ -18,43 +18,45 @@ from .enc_caps_rules import (
     bind,
     deliver,
     derive,
-    pid_handle,
     send,
     transfer,
 )
 from .enc_caps_state import remove_where, resolve, revoke_set
-from .induction import Params, State, Transition, rights_param, updated
+from .induction import Params, State, Transition, updated
 
 DERIVE_EXTRA_GRANT = Transition(
     "derive",
     (RuleId.RIGHTS_DERIVE,),
-    (*pid_handle(), rights_param("r")),
+    BY_NAME["derive"].params,
     lambda s, a: derive(s, a, extra=GRANT),
 )
 
 
 def _drop_no_reparent(s: State, a: Params) -> tuple[Term, State]:
+    """Broken CAP-DROP: the children keep pointing at the dropped node."""
     c = resolve(s, a["p"], a["h"])
     return c != 0, remove_where(s, lambda x: x == c)
 
 
 DROP_NO_REPARENT = Transition(
-    "drop", (RuleId.CAP_DROP,), pid_handle(), _drop_no_reparent
+    "drop", (RuleId.CAP_DROP,), BY_NAME["drop"].params, _drop_no_reparent
 )
 
 
 def _revoke_keep_inflight(s: State, a: Params) -> tuple[Term, State]:
+    """Broken RIGHTS-REVOKE: the copies in messages in flight are forgotten."""
     c = resolve(s, a["p"], a["h"])
     t = revoke_set(s, c)
     return c != 0, updated(t, flight=s["flight"])
 
 
 REVOKE_KEEPS_INFLIGHT = Transition(
-    "revoke", (RuleId.RIGHTS_REVOKE,), pid_handle(), _revoke_keep_inflight
+    "revoke", (RuleId.RIGHTS_REVOKE,), BY_NAME["revoke"].params, _revoke_keep_inflight
 )
 
 
 def _install_reuse(s: State, a: Params) -> tuple[Term, State]:
+    """Broken RIGHTS-DERIVE: the table hands out handle 1 again."""
     guard, t = derive(s, a)
     # the broken table hands out handle 1 again instead of nh[p]
     p = a["p"]
@@ -69,7 +71,7 @@ def _install_reuse(s: State, a: Params) -> tuple[Term, State]:
 DERIVE_REUSES_HANDLE = Transition(
     "derive",
     (RuleId.RIGHTS_DERIVE,),
-    (*pid_handle(), rights_param("r")),
+    BY_NAME["derive"].params,
     _install_reuse,
 )
 SEND_WITHOUT_GRANT = Transition(
@@ -93,6 +95,7 @@ TRANSFER_LOCAL_ONLY = Transition(
 
 
 def _deliver_keeps_flight(s: State, a: Params) -> tuple[Term, State]:
+    """Broken delivery: the installed capability also stays in flight."""
     guard, post = deliver(s, a)
     return guard, updated(post, flight=s["flight"])
 

@@ -271,7 +271,7 @@ def _sock_connect(s: State, a: Params) -> tuple[Term, State]:
     return guard, updated(t, sock=Store(t["sock"], child, True))
 
 
-def pid_handle() -> tuple[Param, Param]:
+def _pid_handle() -> tuple[Param, Param]:
     """The caller and the handle it names (the parameters of most rules)."""
     return int_param("p", "pid"), int_param("h", "handle")
 
@@ -284,10 +284,10 @@ TRANSITIONS = (
         _create,
     ),
     Transition(
-        "derive", (RuleId.RIGHTS_DERIVE,), (*pid_handle(), rights_param("r")), derive
+        "derive", (RuleId.RIGHTS_DERIVE,), (*_pid_handle(), rights_param("r")), derive
     ),
-    Transition("drop", (RuleId.CAP_DROP,), pid_handle(), _drop),
-    Transition("revoke", (RuleId.RIGHTS_REVOKE,), pid_handle(), _revoke),
+    Transition("drop", (RuleId.CAP_DROP,), _pid_handle(), _drop),
+    Transition("revoke", (RuleId.RIGHTS_REVOKE,), _pid_handle(), _revoke),
     Transition(
         "destroy_any",
         (RuleId.PROC_KILL, RuleId.POSIX_CLOSE, RuleId.NS_UNBIND),
@@ -317,7 +317,7 @@ TRANSITIONS = (
     Transition(
         "bind",
         (RuleId.NS_BIND,),
-        (*pid_handle(), int_param("n", "name"), bool_param("name_ok")),
+        (*_pid_handle(), int_param("n", "name"), bool_param("name_ok")),
         bind,
     ),
     Transition(
@@ -327,7 +327,7 @@ TRANSITIONS = (
         _lookup,
     ),
     Transition(
-        "unbind", (RuleId.NS_UNBIND,), (*pid_handle(), int_param("n", "name")), _unbind
+        "unbind", (RuleId.NS_UNBIND,), (*_pid_handle(), int_param("n", "name")), _unbind
     ),
     Transition(
         "transfer",
@@ -340,7 +340,9 @@ TRANSITIONS = (
         ),
         transfer,
     ),
-    Transition("map", (RuleId.BUF_MAP,), (*pid_handle(), bool_param("writable")), _map),
+    Transition(
+        "map", (RuleId.BUF_MAP,), (*_pid_handle(), bool_param("writable")), _map
+    ),
     Transition(
         "unmap", (RuleId.BUF_UNMAP,), (int_param("p", "pid"), int_param("m")), _unmap
     ),
