@@ -1,9 +1,10 @@
 """The capability encoding's state, and the helpers mirroring ``spec/caps.py``.
 
 The encoding of the spec's capability chapter (derivation tree, handle tables
-and holders) is in four parts: this state, its transitions
-(``enc_caps_rules``), its invariant (``enc_caps_invariants``) and its
-counterexample decoding (``enc_caps_decode``), assembled in ``enc_caps``.
+and holders) is in parts: this state, its transitions (``enc_caps_rules``),
+its invariant (``enc_caps_invariants``), its step properties
+(``enc_caps_properties``), its negative controls (``enc_caps_controls``) and
+its counterexample decoding (``enc_caps_decode``), assembled in ``enc_caps``.
 
 Abstract state (one field per concern, all over Int ids; 0 means "none"):
 
@@ -21,6 +22,7 @@ Abstract state (one field per concern, all over Int ids; 0 means "none"):
 - ``next_cap``, ``next_obj``: the id counters.
 - Ghosts: ``anc[x][y]`` (``x`` is a strict ancestor of ``y``: the transitive
   closure of ``parent``), ``gone[c]`` (destroyed by a revoke), ``spent[p][h]``
+  (a handle of ``p`` that was issued and is gone).
 """
 
 from __future__ import annotations
