@@ -117,6 +117,31 @@ def array_sort(domain: Sort, rng: Sort) -> Sort:
     return ArraySort(domain, rng)
 
 
+def int_to_int() -> Sort:
+    """Int -> Int arrays (a table of ids, sizes or tokens)."""
+    return ArraySort(IntSort(), IntSort())
+
+
+def int_to_bool() -> Sort:
+    """Int -> Bool arrays (a set of ids)."""
+    return ArraySort(IntSort(), BoolSort())
+
+
+def int_to_rights() -> Sort:
+    """Int -> rights arrays (a rights mask per id)."""
+    return ArraySort(IntSort(), rights_sort())
+
+
+def int_to_int_to_int() -> Sort:
+    """Int -> (Int -> Int) arrays (a table per process)."""
+    return ArraySort(IntSort(), int_to_int())
+
+
+def int_to_int_to_bool() -> Sort:
+    """Int -> (Int -> Bool) arrays (a relation, or a set per process)."""
+    return ArraySort(IntSort(), int_to_bool())
+
+
 def const(name: str, sort: Sort) -> Term:
     """A fresh constant of ``sort``."""
     return z3.Const(name, sort)
@@ -304,6 +329,11 @@ __all__ = [
     "has_bits",
     "int_array",
     "int_sort",
+    "int_to_bool",
+    "int_to_int",
+    "int_to_int_to_bool",
+    "int_to_int_to_int",
+    "int_to_rights",
     "lam",
     "model_text",
     "model_value",

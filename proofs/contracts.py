@@ -71,6 +71,18 @@ def check_in_bounds_stays_inside(size: int, offset: int, length: int) -> bool:
     return True
 
 
+def _bucket(
+    burst: int, per: int, period: int, tokens: int, stamp: int, now: int
+) -> Filter | None:
+    """A rate-limited filter with a valid bucket at ``now``, from bounded
+    arguments (None: the arguments are outside the searched domain)."""
+    if not (1 <= burst <= 50 and 1 <= per <= 50 and 1 <= period <= 50):
+        return None
+    if not (0 <= tokens <= burst and stamp <= now):
+        return None
+    return Filter(None, None, RateLimit(burst, per, period), tokens, stamp)
+
+
 def check_refill_keeps_bucket_bound(
     burst: int, per: int, period: int, tokens: int, stamp: int, now: int
 ) -> bool:
@@ -79,11 +91,9 @@ def check_refill_keeps_bucket_bound(
 
     post: _
     """
-    if not (1 <= burst <= 50 and 1 <= per <= 50 and 1 <= period <= 50):
+    f = _bucket(burst, per, period, tokens, stamp, now)
+    if f is None:
         return True
-    if not (0 <= tokens <= burst and stamp <= now):
-        return True
-    f = Filter(None, None, RateLimit(burst, per, period), tokens, stamp)
     g = refill(f, now)
     return 0 <= g.tokens <= burst and stamp <= g.stamp <= now
 
@@ -96,11 +106,9 @@ def check_take_token_takes_one(
 
     post: _
     """
-    if not (1 <= burst <= 50 and 1 <= per <= 50 and 1 <= period <= 50):
+    f = _bucket(burst, per, period, tokens, stamp, now)
+    if f is None:
         return True
-    if not (0 <= tokens <= burst and stamp <= now):
-        return True
-    f = Filter(None, None, RateLimit(burst, per, period), tokens, stamp)
     got = take_token(f, now)
     full = refill(f, now)
     if isinstance(got, IpcError):

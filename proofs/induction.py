@@ -28,8 +28,10 @@ from veridian_ipc.spec.rights import rights_names
 
 from ._smt import (
     And,
+    BoolSort,
     Counterexample,
     Implies,
+    IntSort,
     Model,
     Proved,
     Sort,
@@ -264,6 +266,22 @@ def _decoder(
 def rights_param(name: str) -> Param:
     """A rights-mask parameter."""
     return Param(name, "rights", rights_sort)
+
+
+def int_param(name: str, kind: str = "int") -> Param:
+    """An integer parameter; ``kind`` (``pid``, ``handle``, ``cap``, ``name``)
+    says what it names, for counterexample decoding."""
+    return Param(name, kind, IntSort)
+
+
+def array_param(name: str, sort: Callable[[], Sort]) -> Param:
+    """An array parameter (message items, bytes written, allowed types)."""
+    return Param(name, "array", sort)
+
+
+def bool_param(name: str) -> Param:
+    """A boolean parameter (a condition another encoding decides)."""
+    return Param(name, "bool", BoolSort)
 
 
 # -- obligations -------------------------------------------------------------------

@@ -19,13 +19,16 @@ from collections.abc import Callable, Sequence
 from veridian_ipc.spec import InvId, RuleId
 
 from . import (
-    buffer_system,
-    cap_system,
+    enc_buffers,
+    enc_caps,
+    enc_caps_controls,
+    enc_caps_properties,
+    enc_channels,
+    enc_filters,
+    enc_ports,
     errno_checks,
-    filter_system,
-    port_system,
     precedence,
-    ring_system,
+    precedence_cascades,
 )
 from ._smt import Model
 from .induction import (
@@ -80,7 +83,7 @@ def _slot_lemma() -> Check:
         return "a wrapped ring step misses the slot push/pop compute"
 
     return Check(
-        "RING-SLOT-LEMMA", ring_system.slot_lemma(), decode, "ring: slot lemma"
+        "RING-SLOT-LEMMA", enc_channels.slot_lemma(), decode, "ring: slot lemma"
     )
 
 
@@ -101,11 +104,13 @@ def _rate_lemmas() -> list[Check]:
     return checks
 
 
-CS = cap_system
-PS = port_system
-RS = ring_system
-FS = filter_system
-BS = buffer_system
+CS = enc_caps
+CC = enc_caps_controls
+CP = enc_caps_properties
+PS = enc_ports
+RS = enc_channels
+FS = enc_filters
+BS = enc_buffers
 
 OBLIGATIONS: tuple[Obligation, ...] = (
     Obligation(
@@ -130,7 +135,7 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         checks=lambda: _proof(CS.SYSTEM),
         control="RIGHTS-DERIVE lets GRANT through beyond the parent's rights",
         control_checks=lambda: _control(
-            CS.SYSTEM, CS.DERIVE_EXTRA_GRANT, ["INV-RIGHTS-MONOTONE"]
+            CS.SYSTEM, CC.DERIVE_EXTRA_GRANT, ["INV-RIGHTS-MONOTONE"]
         ),
     ),
     Obligation(
@@ -138,11 +143,11 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         covers=(R.CAP_HANDLE, V.HANDLES_LIVE, V.IDS_FRESH, R.PROC_SPAWN),
         summary="no forgery: only issued, live handles resolve; a handle that "
         "names nothing fails and changes nothing; handles and ids are never reused",
-        checks=lambda: _proof(CS.SYSTEM, [CS.FORGERY_FAILS]),
+        checks=lambda: _proof(CS.SYSTEM, [CP.FORGERY_FAILS]),
         control="the handle table hands out handle 1 again instead of a fresh one",
         control_checks=lambda: _control(
             CS.SYSTEM,
-            CS.DERIVE_REUSES_HANDLE,
+            CC.DERIVE_REUSES_HANDLE,
             ["INV-HANDLES-LIVE", "CAP-HANDLE/never-reused"],
         ),
     ),
@@ -152,13 +157,13 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         summary="revocation completeness: after a revoke no descendant is live or "
         "held anywhere (tables, messages in flight, namespace, sockets), and a "
         "revoked capability can never be obtained again",
-        checks=lambda: _proof(CS.SYSTEM, [CS.REVOKE_KILLS_DESCENDANTS]),
+        checks=lambda: _proof(CS.SYSTEM, [CP.REVOKE_KILLS_DESCENDANTS]),
         control="RIGHTS-REVOKE forgets the copies in messages in flight",
         control_checks=lambda: _control(
             CS.SYSTEM,
-            CS.REVOKE_KEEPS_INFLIGHT,
+            CC.REVOKE_KEEPS_INFLIGHT,
             ["INV-CAP-LOCATION", "RIGHTS-REVOKE/gone"],
-            [CS.REVOKE_KILLS_DESCENDANTS],
+            [CP.REVOKE_KILLS_DESCENDANTS],
         ),
     ),
     Obligation(
@@ -176,7 +181,7 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         checks=lambda: _proof(CS.SYSTEM),
         control="delivery installs a carried capability but leaves it in flight",
         control_checks=lambda: _control(
-            CS.SYSTEM, CS.DELIVER_KEEPS_FLIGHT, ["INV-CAP-LOCATION"]
+            CS.SYSTEM, CC.DELIVER_KEEPS_FLIGHT, ["INV-CAP-LOCATION"]
         ),
     ),
     Obligation(
@@ -184,10 +189,10 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         covers=(R.MSG_TRANSFER, R.NS_BIND, R.POSIX_BIND),
         summary="grant discipline: a capability travels in a message, or is "
         "published in the namespace, only from a holder with GRANT",
-        checks=lambda: _proof(CS.SYSTEM, [CS.BINDING_GRANTED]),
+        checks=lambda: _proof(CS.SYSTEM, [CP.BINDING_GRANTED]),
         control="PORT-SEND moves carried capabilities without checking GRANT",
         control_checks=lambda: _control(
-            CS.SYSTEM, CS.SEND_WITHOUT_GRANT, ["MSG-TRANSFER/in-flight-granted"]
+            CS.SYSTEM, CC.SEND_WITHOUT_GRANT, ["MSG-TRANSFER/in-flight-granted"]
         ),
     ),
     Obligation(
@@ -195,10 +200,10 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         covers=(R.BUF_TRANSFER, V.MAPPINGS_LIVE, R.BUF_MAP, R.BUF_UNMAP),
         summary="ownership: after a transfer exactly one capability to the "
         "buffer exists, in the message; no process holds or maps the buffer",
-        checks=lambda: _proof(CS.SYSTEM, [CS.TRANSFER_EXCLUSIVE]),
+        checks=lambda: _proof(CS.SYSTEM, [CP.TRANSFER_EXCLUSIVE]),
         control="BUF-TRANSFER destroys only the sender's capabilities",
         control_checks=lambda: _control(
-            CS.SYSTEM, CS.TRANSFER_LOCAL_ONLY, [], [CS.TRANSFER_EXCLUSIVE]
+            CS.SYSTEM, CC.TRANSFER_LOCAL_ONLY, [], [CP.TRANSFER_EXCLUSIVE]
         ),
     ),
     Obligation(
@@ -209,7 +214,7 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         checks=lambda: _proof(CS.SYSTEM),
         control="CAP-DROP leaves the children pointing at the dropped node",
         control_checks=lambda: _control(
-            CS.SYSTEM, CS.DROP_NO_REPARENT, ["INV-DERIVATION-TREE"]
+            CS.SYSTEM, CC.DROP_NO_REPARENT, ["INV-DERIVATION-TREE"]
         ),
     ),
     Obligation(
@@ -337,7 +342,7 @@ OBLIGATIONS: tuple[Obligation, ...] = (
     ),
     Obligation(
         id="ERR-PRECEDENCE",
-        covers=(R.ERR_PRECEDENCE, *precedence.covered_rules()),
+        covers=(R.ERR_PRECEDENCE, *precedence_cascades.covered_rules()),
         summary="for every covered operation, the spec's check order is its "
         "documented order: any combination of failing conditions yields exactly "
         "the first listed error",

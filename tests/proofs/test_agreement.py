@@ -17,15 +17,22 @@ from hypothesis import strategies as st
 
 from veridian_ipc.proofs import (
     agreement,
-    cap_system,
-    port_system,
-    ring_system,
+    enc_buffers,
+    enc_caps,
+    enc_caps_controls,
+    enc_channels,
+    enc_filters,
+    enc_ports,
 )
-from veridian_ipc.proofs.induction import System, Transition
-from veridian_ipc.proofs.scenarios import random_run
+from veridian_ipc.proofs._smt import Term
+from veridian_ipc.proofs.induction import Params, State, System, Transition
+from veridian_ipc.proofs.scenarios import SMALL, Step, random_run
+from veridian_ipc.spec import Err, RuleId, initial_state
+from veridian_ipc.spec import step as spec_step
+from veridian_ipc.spec import syscalls as sc
 
 #: Each example is a whole run, so fewer examples than the profile's default.
-EXAMPLES = max(4, settings.default.max_examples // 25)
+EXAMPLES = max(4, settings().max_examples // 25)
 STEPS = 30
 
 
@@ -44,19 +51,35 @@ def _broken(system: System, t: Transition) -> System:
     return dataclasses.replace(system, transitions=swapped)
 
 
+def _write_shifted(s: State, a: Params) -> tuple[Term, State]:
+    """Broken: the bytes land one offset later than the guard checked."""
+    write = enc_buffers.SYSTEM.transition("write")
+    guard, _ = write.apply(s, a)
+    _, post = write.apply(s, {**a, "offset": a["offset"] + 1})
+    return guard, post
+
+
+WRITE_SHIFTED = Transition(
+    "write",
+    (RuleId.BUF_WRITE,),
+    enc_buffers.SYSTEM.transition("write").params,
+    _write_shifted,
+)
+
 BROKEN = [
     pytest.param(
         "caps",
-        cap_system.SYSTEM,
-        cap_system.DERIVE_EXTRA_GRANT,
+        enc_caps.SYSTEM,
+        enc_caps_controls.DERIVE_EXTRA_GRANT,
         marks=pytest.mark.slow,
     ),
-    ("caps", cap_system.SYSTEM, cap_system.DROP_NO_REPARENT),
-    ("caps", cap_system.SYSTEM, cap_system.SEND_WITHOUT_GRANT),
-    ("port", port_system.SYSTEM, port_system.SEND_OVERFILLS),
-    ("port", port_system.SYSTEM, port_system.HANDOFF_ALSO_QUEUES),
-    ("channel", ring_system.SYSTEM, ring_system.SEND_OVERFILLS),
-    ("channel", ring_system.SYSTEM, ring_system.SEND_SKIPS_SLOT),
+    ("caps", enc_caps.SYSTEM, enc_caps_controls.DROP_NO_REPARENT),
+    ("caps", enc_caps.SYSTEM, enc_caps_controls.SEND_WITHOUT_GRANT),
+    ("port", enc_ports.SYSTEM, enc_ports.SEND_OVERFILLS),
+    ("port", enc_ports.SYSTEM, enc_ports.HANDOFF_ALSO_QUEUES),
+    ("channel", enc_channels.SYSTEM, enc_channels.SEND_OVERFILLS),
+    ("channel", enc_channels.SYSTEM, enc_channels.SEND_SKIPS_SLOT),
+    ("buffer", enc_buffers.SYSTEM, WRITE_SHIFTED),
 ]
 
 
@@ -73,3 +96,53 @@ def test_broken_encoding_disagrees(
             ):
                 return
     pytest.fail(f"no run exposed the broken {broken.name} of the {encoding} encoding")
+
+
+#: A port with a filter of at most 2 bytes, then a send of 2 and one of 3.
+OVERSIZE = [
+    (1, sc.CreatePort(2)),
+    (1, sc.SetFilter(1, None, 2, None)),
+    (1, sc.Send(1, 0, 0, b"ab")),
+    (1, sc.Send(1, 0, 0, b"abc")),
+]
+#: A rate-limited port of capacity 1, then a send that fills it and one that
+#: finds it full (with a token left in the bucket).
+FULL = [
+    (1, sc.CreatePort(1)),
+    (1, sc.SetFilter(1, None, None, sc.RateLimit(2, 1, 2))),
+    (1, sc.Send(1, 0, 0, b"a")),
+    (1, sc.Send(1, 0, 0, b"b")),
+]
+
+
+def _recorded(ops: list[tuple[int, object]]) -> list[Step]:
+    s = initial_state(1, SMALL)
+    out: list[Step] = []
+    for pid, op in ops:
+        after, result = spec_step(s, pid, op)
+        out.append(Step(s, pid, op, after, result))
+        s = after
+    return out
+
+
+@pytest.mark.parametrize(
+    ("ops", "broken"),
+    [
+        (OVERSIZE, enc_filters.OFFER_LOOSE_SIZE),
+        (FULL, enc_filters.OFFER_EARLY_COMMIT),
+    ],
+)
+def test_filter_check_sees_a_broken_offer(
+    ops: list[tuple[int, object]], broken: Transition
+) -> None:
+    """The filter's verdict comes from the encoding under test: an offer that
+    admits what the spec refuses, or takes a token for a refused message, is
+    a disagreement (the spec refuses the last send of each run)."""
+    check = agreement.CHECKERS["filter"]
+    recorded = _recorded(ops)
+    assert isinstance(recorded[-1].result, Err)
+    for rec in recorded:
+        assert check(rec.before, rec.pid, rec.op, rec.after, rec.result) == []
+    bad = _broken(enc_filters.SYSTEM, broken)
+    last = recorded[-1]
+    assert check(last.before, last.pid, last.op, last.after, last.result, system=bad)

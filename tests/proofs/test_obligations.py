@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from veridian_ipc.proofs.induction import CheckResult, run_obligation
-from veridian_ipc.proofs.obligations import OBLIGATIONS, Obligation, coverage
+from veridian_ipc.proofs import (
+    OBLIGATIONS,
+    CheckResult,
+    Obligation,
+    coverage,
+    run_obligation,
+)
 from veridian_ipc.spec import INVARIANTS, InvId, RuleId
 
 _CACHE: dict[str, CheckResult] = {}

@@ -1,7 +1,7 @@
 """ERR-PRECEDENCE against the spec: the cascades are the spec's check order.
 
 On reachable states, the first failing condition of a rule's cascade (in the
-order ``proofs.precedence`` records the code's checks) is exactly the error the
+order ``proofs.precedence_cascades`` records the code's checks) is exactly the error the
 spec returns, and no condition fails when the spec succeeds. The solver then
 proves the cascade agrees with the documented order (test_obligations).
 """
@@ -11,13 +11,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veridian_ipc.proofs.agreement import _issued
-from veridian_ipc.proofs.precedence import CASCADES, Cascade, cascade_for, first_error
+from veridian_ipc.proofs.faithful import issued
+from veridian_ipc.proofs.precedence_cascades import CASCADES, cascade_for, first_error
+from veridian_ipc.proofs.precedence_conds import Cascade
 from veridian_ipc.proofs.scenarios import random_run
 from veridian_ipc.spec import RULES, Err
+from veridian_ipc.spec.names import Pid
 from veridian_ipc.spec.step import atomic
 
-EXAMPLES = max(10, settings.default.max_examples // 4)
+EXAMPLES = max(10, settings().max_examples // 4)
 
 
 @settings(max_examples=EXAMPLES)
@@ -25,10 +27,10 @@ EXAMPLES = max(10, settings.default.max_examples // 4)
 def test_cascades_match_spec_errors(seed: int) -> None:
     for step in random_run(seed, 40):
         c = cascade_for(step.op)
-        if c is None or not _issued(step.before, step.pid, step.op):
+        if c is None or not issued(step.before, step.pid, step.op):
             continue
         want = step.result.error.name if isinstance(step.result, Err) else None
-        got = first_error(c, step.before, step.pid, step.op)
+        got = first_error(c, step.before, Pid(step.pid), step.op)
         assert got == want, f"{step.op}: cascade {got}, spec {step.result}"
 
 
@@ -50,12 +52,12 @@ def test_swapped_cascade_disagrees_with_spec() -> None:
     )
     for seed in range(60):
         for step in random_run(seed, 40):
-            if type(step.op) is not send.op or not _issued(
+            if type(step.op) is not send.op or not issued(
                 step.before, step.pid, step.op
             ):
                 continue
             want = step.result.error.name if isinstance(step.result, Err) else None
-            if first_error(swapped, step.before, step.pid, step.op) != want:
+            if first_error(swapped, step.before, Pid(step.pid), step.op) != want:
                 return
     raise AssertionError("no run told the swapped order from the spec's")
 

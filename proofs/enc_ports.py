@@ -1,4 +1,4 @@
-"""The port encoding: one port's queue, waiters and close, with message history.
+"""The port encoding (spec ``ports``): a port's queue, waiters and close, with history.
 
 Abstract state of one port (spec ``Port``): ``cap`` (capacity), ``closed``,
 the queue as ``q[0..qlen)`` (index 0 is the head, as ``Port.queue[0]``) with the
@@ -37,8 +37,8 @@ from ._smt import (
     Or,
     Store,
     Term,
-    array_sort,
     forall,
+    int_to_int,
     lam,
     model_value,
 )
@@ -51,37 +51,27 @@ from .induction import (
     StepProperty,
     System,
     Transition,
+    bool_param,
+    int_param,
     updated,
 )
 
 INT = IntSort
 
 
-def _ii() -> object:
-    return array_sort(IntSort(), IntSort())
-
-
 FIELDS = (
     Field("cap", IntSort),
     Field("closed", BoolSort),
-    Field("q", _ii),
-    Field("qs", _ii),
-    Field("qc", _ii),
+    Field("q", int_to_int),
+    Field("qs", int_to_int),
+    Field("qc", int_to_int),
     Field("qlen", IntSort),
     Field("nw", IntSort),
-    Field("hist", _ii),
+    Field("hist", int_to_int),
     Field("nsent", IntSort),
-    Field("out", _ii),
+    Field("out", int_to_int),
     Field("nout", IntSort),
 )
-
-
-def _int(name: str, kind: str = "int") -> Param:
-    return Param(name, kind, IntSort)
-
-
-def _bool(name: str) -> Param:
-    return Param(name, "bool", BoolSort)
 
 
 def check_limits(a: Params, limit: int = MAX_INLINE_DATA) -> Term:
@@ -205,13 +195,13 @@ def _sock_close(s: State, a: Params) -> tuple[Term, State]:
 
 def _send_params() -> tuple[Param, ...]:
     return (
-        _int("m"),
-        _int("size"),
-        _int("msg_type"),
-        _int("flags"),
-        _int("ncaps"),
-        _bool("caps_ok"),
-        _bool("filter_ok"),
+        int_param("m"),
+        int_param("size"),
+        int_param("msg_type"),
+        int_param("flags"),
+        int_param("ncaps"),
+        bool_param("caps_ok"),
+        bool_param("filter_ok"),
     )
 
 
@@ -225,17 +215,17 @@ TRANSITIONS = (
     Transition(
         "receive",
         (RuleId.PORT_RECEIVE,),
-        (_bool("cap_ok"), _int("timeout")),
+        (bool_param("cap_ok"), int_param("timeout")),
         _receive,
     ),
-    Transition("sock_recv", (RuleId.POSIX_RECV,), (_int("bufsize"),), _sock_recv),
+    Transition("sock_recv", (RuleId.POSIX_RECV,), (int_param("bufsize"),), _sock_recv),
     Transition(
         "wake_one",
         (RuleId.TIME_DEADLINE, RuleId.RIGHTS_REVOKE, RuleId.PROC_KILL),
         (),
         _wake_one,
     ),
-    Transition("close", (RuleId.PORT_CLOSE,), (_bool("cap_ok"),), _close),
+    Transition("close", (RuleId.PORT_CLOSE,), (bool_param("cap_ok"),), _close),
     Transition("sock_close", (RuleId.POSIX_CLOSE,), (), _sock_close),
 )
 

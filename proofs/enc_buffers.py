@@ -1,4 +1,4 @@
-"""The shared-buffer encoding: one buffer's memory and the accesses to it.
+"""The buffer encoding (spec ``buffers``): one buffer's memory and its accesses.
 
 Abstract state (spec ``Buffer``): ``size`` and ``contents[o]``, the byte at
 offset ``o`` (0 where the spec's map has no entry). ``max_io`` is the
@@ -16,7 +16,6 @@ from veridian_ipc.spec import RuleId
 
 from ._smt import (
     And,
-    BoolSort,
     If,
     Implies,
     IntSort,
@@ -24,8 +23,8 @@ from ._smt import (
     Not,
     Or,
     Term,
-    array_sort,
     forall,
+    int_to_int,
     lam,
     model_value,
 )
@@ -38,20 +37,19 @@ from .induction import (
     StepProperty,
     System,
     Transition,
+    array_param,
+    bool_param,
+    int_param,
     updated,
 )
 
 INT = IntSort
 
 
-def _ii() -> object:
-    return array_sort(IntSort(), IntSort())
-
-
 FIELDS = (
     Field("size", IntSort),
     Field("max_io", IntSort),
-    Field("contents", _ii),
+    Field("contents", int_to_int),
 )
 
 
@@ -95,10 +93,10 @@ def _read(s: State, a: Params) -> tuple[Term, State]:
 
 def _write_params() -> tuple[Param, ...]:
     return (
-        Param("offset", "int", IntSort),
-        Param("n", "int", IntSort),
-        Param("data", "array", _ii),
-        Param("writable", "bool", BoolSort),
+        int_param("offset"),
+        int_param("n"),
+        array_param("data", int_to_int),
+        bool_param("writable"),
     )
 
 
@@ -107,7 +105,7 @@ TRANSITIONS = (
     Transition(
         "read",
         (RuleId.BUF_READ,),
-        (Param("offset", "int", IntSort), Param("length", "int", IntSort)),
+        (int_param("offset"), int_param("length")),
         _read,
     ),
 )

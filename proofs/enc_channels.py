@@ -1,4 +1,4 @@
-"""The channel encoding: one ring of ``cap`` slots (spec ``Channel``).
+"""The channel encoding (spec ``channels``): one ring of ``cap`` slots (``Channel``).
 
 Abstract state: ``cap``, ``maxm`` (``max_message``), ``closed``, the indices
 ``r`` / ``w`` (``read_idx`` / ``write_idx``: messages ever received / sent),
@@ -34,9 +34,9 @@ from ._smt import (
     Not,
     Or,
     Term,
-    array_sort,
     const,
     forall,
+    int_to_int,
     lam,
     model_value,
 )
@@ -49,14 +49,12 @@ from .induction import (
     StepProperty,
     System,
     Transition,
+    array_param,
+    int_param,
     updated,
 )
 
 INT = IntSort
-
-
-def _ii() -> object:
-    return array_sort(IntSort(), IntSort())
 
 
 FIELDS = (
@@ -67,16 +65,12 @@ FIELDS = (
     Field("w", IntSort),
     Field("ph", IntSort),
     Field("wp", IntSort),
-    Field("slots", _ii),
-    Field("ssz", _ii),
-    Field("hist", _ii),
-    Field("got", _ii),
+    Field("slots", int_to_int),
+    Field("ssz", int_to_int),
+    Field("hist", int_to_int),
+    Field("got", int_to_int),
     Field("ngot", IntSort),
 )
-
-
-def _int(name: str) -> Param:
-    return Param(name, "int", IntSort)
 
 
 def wrap(x: Term, cap: Term) -> Term:
@@ -159,7 +153,11 @@ def _close(s: State, a: Params) -> tuple[Term, State]:
 
 
 def _send_params() -> tuple[Param, ...]:
-    return (_int("k"), Param("items", "array", _ii), Param("sizes", "array", _ii))
+    return (
+        int_param("k"),
+        array_param("items", int_to_int),
+        array_param("sizes", int_to_int),
+    )
 
 
 TRANSITIONS = (
@@ -169,7 +167,7 @@ TRANSITIONS = (
     Transition(
         "receive",
         (RuleId.CHAN_RECEIVE, RuleId.CHAN_RECEIVE_BATCH),
-        (_int("max_count"),),
+        (int_param("max_count"),),
         _receive,
     ),
     Transition("close", (RuleId.CHAN_CLOSE,), (), _close),

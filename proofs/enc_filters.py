@@ -1,4 +1,4 @@
-"""The filter encoding: one port's filter and token bucket on the logical clock.
+"""The filter encoding (spec ``filters``): a port's filter and token bucket over time.
 
 Abstract state (spec ``Filter`` and ``KernelState.clock``): ``clock``; the
 filter's ``any_type`` / ``allowed[t]`` (``allowed_types``, None is "any"),
@@ -29,9 +29,9 @@ from ._smt import (
     Not,
     Or,
     Term,
-    array_sort,
     const,
     forall,
+    int_to_bool,
     model_value,
 )
 from .induction import (
@@ -43,20 +43,19 @@ from .induction import (
     StepProperty,
     System,
     Transition,
+    array_param,
+    bool_param,
+    int_param,
     updated,
 )
 
 INT = IntSort
 
 
-def _ib() -> object:
-    return array_sort(IntSort(), BoolSort())
-
-
 FIELDS = (
     Field("clock", IntSort),
     Field("any_type", BoolSort),
-    Field("allowed", _ib),
+    Field("allowed", int_to_bool),
     Field("any_size", BoolSort),
     Field("max_size", IntSort),
     Field("rated", BoolSort),
@@ -73,14 +72,6 @@ FIELDS = (
     Field("adm", IntSort),
     Field("nadm", IntSort),
 )
-
-
-def _int(name: str) -> Param:
-    return Param(name, "int", IntSort)
-
-
-def _bool(name: str) -> Param:
-    return Param(name, "bool", BoolSort)
 
 
 def check_filter(s: State, msg_type: Term, size: Term, slack: int = 0) -> Term:
@@ -190,19 +181,24 @@ def _open_window(s: State, a: Params) -> tuple[Term, State]:
 
 
 def _offer_params() -> tuple[Param, ...]:
-    return (_int("msg_type"), _int("size"), _bool("closed"), _bool("room"))
+    return (
+        int_param("msg_type"),
+        int_param("size"),
+        bool_param("closed"),
+        bool_param("room"),
+    )
 
 
 def _set_params() -> tuple[Param, ...]:
     return (
-        _bool("any_type"),
-        Param("allowed", "array", _ib),
-        _bool("any_size"),
-        _int("max_size"),
-        _bool("rated"),
-        _int("burst"),
-        _int("refill"),
-        _int("period"),
+        bool_param("any_type"),
+        array_param("allowed", int_to_bool),
+        bool_param("any_size"),
+        int_param("max_size"),
+        bool_param("rated"),
+        int_param("burst"),
+        int_param("refill"),
+        int_param("period"),
     )
 
 
@@ -213,7 +209,7 @@ TRANSITIONS = (
         _offer_params(),
         _offer,
     ),
-    Transition("advance", (RuleId.TIME_ADVANCE,), (_int("ticks"),), _advance),
+    Transition("advance", (RuleId.TIME_ADVANCE,), (int_param("ticks"),), _advance),
     Transition("set_filter", (RuleId.FILTER_SET,), _set_params(), _set_filter),
     Transition("open_window", (RuleId.FILTER_RATE,), (), _open_window),
 )

@@ -1,0 +1,337 @@
+"""The capability encoding's side of the faithfulness check (``faithful``).
+
+``cap_state`` projects a spec state into the capability encoding
+(``enc_caps``): the derivation tree, handle tables, holders and mappings, with
+ghosts empty and ``anc`` the closure of the spec's parent links. ``cap_steps``
+maps a spec step to the encoding's transitions: a send carrying ``k``
+capabilities is ``k`` moves, a hand-off is a send then a delivery, a kill or a
+socket close is one ``destroy_any`` per capability it destroys. Conditions the
+encoding leaves to another encoding (``port_ok``, ``args_ok``, ``name_ok``)
+are computed with the spec's own helpers.
+"""
+
+from __future__ import annotations
+
+from veridian_ipc.spec import IpcError, KernelState, Ok
+from veridian_ipc.spec import syscalls as sc
+from veridian_ipc.spec.caps import resolve
+from veridian_ipc.spec.messages import check_limits, check_transfer
+from veridian_ipc.spec.names import MAX_U32, Fd, ObjId, Pid
+from veridian_ipc.spec.namespace import valid_name
+from veridian_ipc.spec.ports import check_offer
+from veridian_ipc.spec.results import Delivered
+from veridian_ipc.spec.state import (
+    AtHandle,
+    InFlight,
+    InSocket,
+    Kind,
+    Port,
+    QueuedMessage,
+)
+
+from ._smt import (
+    BoolVal,
+    IntVal,
+    Term,
+    bool_array,
+    int_array,
+    nested_bool_array,
+    nested_int_array,
+    rights_array,
+    rights_val,
+)
+from .enc_caps import SYSTEM
+from .enc_caps_state import KIND_CODES
+from .faithful import (
+    Instance,
+    Pair,
+    Part,
+    Step,
+    differences,
+    nested_pairs,
+    pairs,
+    succeeded,
+)
+from .induction import State
+
+#: Namespace names as the encoding's integer names.
+NAME_IDS = {"a": 1, "b": 2, "c": 3, "d": 4}
+
+
+def cap_state(s: KernelState) -> State:
+    """The capability encoding's view of ``s`` (ghosts empty)."""
+    caps = dict(s.caps.items())
+    anc: dict[int, set[int]] = {}
+    for cid, c in caps.items():
+        cur = c.parent
+        while cur is not None:
+            anc.setdefault(int(cur), set()).add(int(cid))
+            cur = caps[cur].parent
+    owner = {
+        int(c): int(cp.at.pid) for c, cp in caps.items() if isinstance(cp.at, AtHandle)
+    }
+    return {
+        "live": bool_array({int(c) for c in caps}),
+        "rights": rights_array({int(c): cp.rights for c, cp in caps.items()}),
+        "parent": int_array(0, {int(c): int(cp.parent or 0) for c, cp in caps.items()}),
+        "obj": int_array(0, {int(c): int(cp.obj) for c, cp in caps.items()}),
+        "kind": int_array(
+            0,
+            {int(c): KIND_CODES[cp.kind.value] for c, cp in caps.items()},
+        ),
+        "ht": nested_int_array(
+            0,
+            {
+                int(p): {int(h): int(c) for h, c in pr.handles.items()}
+                for p, pr in s.processes.items()
+            },
+        ),
+        "nh": int_array(1, {int(p): pr.next_handle for p, pr in s.processes.items()}),
+        "owner": int_array(0, owner),
+        "flight": bool_array(
+            {int(c) for c, cp in caps.items() if isinstance(cp.at, InFlight)}
+        ),
+        "bnd": int_array(0, {NAME_IDS[n]: int(b.cap) for n, b in s.namespace.items()}),
+        "sock": bool_array(
+            {int(c) for c, cp in caps.items() if isinstance(cp.at, InSocket)}
+        ),
+        "sown": bool_array(
+            {
+                int(c)
+                for c, cp in caps.items()
+                if isinstance(cp.at, InSocket) and not cp.at.peer
+            }
+        ),
+        "mp": nested_int_array(
+            0,
+            {
+                int(p): {int(m): int(mp.cap) for m, mp in pr.mappings.items()}
+                for p, pr in s.processes.items()
+            },
+        ),
+        "nm": int_array(1, {int(p): pr.next_mapping for p, pr in s.processes.items()}),
+        "next_cap": IntVal(s.next_cap),
+        "next_obj": IntVal(s.next_obj),
+        "anc": nested_bool_array(anc),
+        "gone": bool_array(set()),
+        "spent": nested_bool_array({}),
+    }
+
+
+def _i(x: int) -> Term:
+    return IntVal(x)
+
+
+def _name_id(name: str) -> int:
+    return NAME_IDS.get(name, 0)
+
+
+def _own_cap(s: KernelState, pid: int, fd: int) -> int:
+    p = s.processes[Pid(pid)]
+    entry = p.fds.get(Fd(fd))
+    return 0 if entry is None else int(entry.own)
+
+
+def _caps_of(msg: QueuedMessage) -> list[int]:
+    return [int(c) for c in msg.caps if c is not None]
+
+
+def _deliveries(q: int, caps: list[int]) -> list[Step]:
+    return [("deliver", {"q": _i(q), "c0": _i(c)}) for c in caps]
+
+
+def _destroy_socket(s: KernelState, pid: int, fd: int) -> list[Step]:
+    entry = s.processes[Pid(pid)].fds[Fd(fd)]
+    steps: list[Step] = [("revoke_any", {"c": _i(int(entry.own))})]
+    o = s.objects[s.caps[entry.own].obj]
+    assert isinstance(o, Port)
+    steps += [("destroy_any", {"c": _i(c)}) for m in o.queue for c in _caps_of(m)]
+    if entry.peer is not None:
+        steps.append(("destroy_any", {"c": _i(int(entry.peer))}))
+    steps.append(("destroy_any", {"c": _i(int(entry.own))}))
+    return steps
+
+
+def _handoff_target(s: KernelState, obj: int) -> int | None:
+    o = s.objects.get(ObjId(obj))
+    if isinstance(o, Port) and o.waiters:
+        return int(o.waiters[0])
+    return None
+
+
+def cap_steps(
+    s: KernelState, pid: int, op: object, result: object
+) -> list[Step] | None:
+    """The capability encoding's steps for one spec step (None: not mapped)."""
+    ok = succeeded(result)
+    P = _i(pid)
+    if isinstance(op, sc.CreatePort | sc.CreateChannel | sc.CreateBuffer):
+        kind = {sc.CreatePort: 1, sc.CreateChannel: 2, sc.CreateBuffer: 3}[type(op)]
+        return [("create", {"p": P, "kind": _i(kind), "args_ok": BoolVal(ok)})]
+    if isinstance(op, sc.Derive):
+        if not 0 <= op.rights < 64:
+            return None  # outside the 6-bit domain of the encoding (ERR-TOTAL)
+        return [("derive", {"p": P, "h": _i(op.handle), "r": rights_val(op.rights)})]
+    if isinstance(op, sc.Drop):
+        return [("drop", {"p": P, "h": _i(op.handle)})]
+    if isinstance(op, sc.Revoke):
+        return [("revoke", {"p": P, "h": _i(op.handle)})]
+    if isinstance(op, sc.Send):
+        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
+        port_ok = (
+            check_limits(op.msg_type, op.flags, op.data, op.caps, op.handle) is None
+            and not isinstance(found, IpcError)
+            and not isinstance(
+                check_offer(s, found[1].obj, op.msg_type, len(op.data)), IpcError
+            )
+        )
+        carried = op.caps or (0,)
+        steps = [
+            (
+                "send",
+                {"p": P, "hp": _i(op.handle), "h0": _i(h), "port_ok": BoolVal(port_ok)},
+            )
+            for h in carried
+        ]
+        if ok and not isinstance(found, IpcError):
+            moved = check_transfer(s, Pid(pid), op.caps)
+            target = _handoff_target(s, found[1].obj)
+            if target is not None and not isinstance(moved, IpcError):
+                steps += _deliveries(target, [int(c) for c in moved])
+        return steps
+    if isinstance(op, sc.Receive):
+        if ok and isinstance(result, Ok) and isinstance(result.value, Delivered):
+            found = resolve(s, Pid(pid), op.handle, Kind.PORT)
+            assert not isinstance(found, IpcError)
+            o = s.objects[found[1].obj]
+            assert isinstance(o, Port)
+            return _deliveries(pid, _caps_of(o.queue[0]))
+        return []
+    if isinstance(op, sc.SockRecv):
+        if ok:
+            o = s.objects[s.caps[s.processes[Pid(pid)].fds[Fd(op.fd)].own].obj]
+            assert isinstance(o, Port)
+            return _deliveries(pid, _caps_of(o.queue[0]))
+        return []
+    if isinstance(op, sc.Bind):
+        name_ok = valid_name(s, op.name) and 0 <= op.service_type <= MAX_U32
+        n = _name_id(op.name)
+        return [
+            (
+                "bind",
+                {"p": P, "h": _i(op.handle), "n": _i(n), "name_ok": BoolVal(name_ok)},
+            )
+        ]
+    if isinstance(op, sc.Unbind):
+        n = _name_id(op.name)
+        return [("unbind", {"p": P, "h": _i(op.handle), "n": _i(n)})]
+    if isinstance(op, sc.Lookup | sc.Connect):
+        n = _name_id(op.name) if valid_name(s, op.name) else 0
+        type_ok = True
+        if isinstance(op, sc.Connect):
+            b = s.namespace.get(op.name)
+            type_ok = 0 <= op.service_type <= MAX_U32 and (
+                b is None or b.service_type == op.service_type
+            )
+        return [("lookup", {"p": P, "n": _i(n), "type_ok": BoolVal(type_ok)})]
+    if isinstance(op, sc.MapBuffer):
+        return [("map", {"p": P, "h": _i(op.handle), "writable": BoolVal(op.writable)})]
+    if isinstance(op, sc.Unmap):
+        return [("unmap", {"p": P, "m": _i(op.mapping)})]
+    if isinstance(op, sc.TransferBuffer):
+        found = resolve(s, Pid(pid), op.port, Kind.PORT)
+        port_ok = (
+            not isinstance(found, IpcError)
+            and check_limits(op.msg_type, 0, b"", (), op.port) is None
+            and not isinstance(check_offer(s, found[1].obj, op.msg_type, 0), IpcError)
+        )
+        steps = [
+            (
+                "transfer",
+                {
+                    "p": P,
+                    "hb": _i(op.handle),
+                    "hp": _i(op.port),
+                    "port_ok": BoolVal(port_ok),
+                },
+            )
+        ]
+        if ok and not isinstance(found, IpcError):
+            target = _handoff_target(s, found[1].obj)
+            if target is not None:
+                steps += _deliveries(target, [s.next_cap])
+        return steps
+    if isinstance(op, sc.Socket):
+        return [("socket", {"args_ok": BoolVal(ok)})]
+    if isinstance(op, sc.SockBind):
+        entry = s.processes[Pid(pid)].fds.get(Fd(op.fd))
+        name_ok = entry is not None and entry.name is None and valid_name(s, op.name)
+        c = _own_cap(s, pid, op.fd)
+        n = _name_id(op.name)
+        return [("sock_bind", {"c": _i(c), "n": _i(n), "name_ok": BoolVal(name_ok)})]
+    if isinstance(op, sc.SockConnect):
+        entry = s.processes[Pid(pid)].fds.get(Fd(op.fd))
+        args_ok = entry is not None and entry.peer is None
+        n = _name_id(op.name) if valid_name(s, op.name) else 0
+        return [("sock_connect", {"n": _i(n), "args_ok": BoolVal(args_ok)})]
+    if isinstance(op, sc.SockClose):
+        if not ok:
+            return []
+        return _destroy_socket(s, pid, op.fd)
+    if isinstance(op, sc.Kill):
+        if not ok:
+            return []
+        victim = s.processes[Pid(op.target)]
+        gone: list[Step] = []
+        for fd in list(victim.fds):
+            gone += _destroy_socket(s, op.target, int(fd))
+        gone += [("destroy_any", {"c": _i(int(c))}) for c in victim.handles.values()]
+        return gone
+    return []  # the operation moves no capability
+
+
+def instances(
+    before: KernelState, pid: int, op: object, after: KernelState, result: object
+) -> list[Instance]:
+    """The whole capability system, and the steps ``op`` maps to."""
+    steps = cap_steps(before, pid, op, result)
+    if steps is None:
+        return []
+    return [
+        Instance(
+            "", cap_state(before), steps, lambda post: _compare(post, before, after)
+        )
+    ]
+
+
+def _compare(post: State, before: KernelState, after: KernelState) -> list[str]:
+    """Whole arrays first (one solver call); on a difference, entry by entry on
+    the ids in use, to say where."""
+    want = cap_state(after)
+    caps = list(range(max(before.next_cap, after.next_cap) + 2))
+    pids = sorted(int(p) for p in after.processes)
+    procs = after.processes.values()
+    handles = list(range(max([p.next_handle for p in procs] + [1]) + 2))
+    maps = list(range(max([p.next_mapping for p in procs] + [1]) + 2))
+    live = sorted(int(c) for c in after.caps)
+    whole = ("live", "owner", "flight", "sock", "sown", "anc", "bnd", "ht", "mp")
+    compared: list[Pair] = [(f, post[f], want[f]) for f in whole]
+    for f in ("rights", "parent", "obj", "kind"):  # a dead node's fields are moot
+        compared += pairs(f, post[f], want[f], live)
+    for f in ("nh", "nm"):  # a dead process's counters are moot
+        compared += pairs(f, post[f], want[f], pids)
+    compared += [(f, post[f], want[f]) for f in ("next_cap", "next_obj")]
+    if not differences(compared):
+        return []
+    for f in ("live", "owner", "flight", "sock", "sown"):
+        compared += pairs(f, post[f], want[f], caps)
+    compared += nested_pairs("anc", post["anc"], want["anc"], caps, caps)
+    compared += pairs("bnd", post["bnd"], want["bnd"], sorted(NAME_IDS.values()))
+    compared += nested_pairs("ht", post["ht"], want["ht"], pids, handles)
+    compared += nested_pairs("mp", post["mp"], want["mp"], pids, maps)
+    compared = [p for p in compared if p[0] not in whole]
+    return differences(compared) or ["arrays differ outside the ids in use"]
+
+
+#: The capability encoding's part of the faithfulness check.
+PART = Part("caps", SYSTEM, instances)

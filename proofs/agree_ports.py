@@ -1,0 +1,174 @@
+"""The port encoding's side of the faithfulness check (``faithful``).
+
+``port_state`` projects one port into the port encoding (``enc_ports``), its
+queue as message tokens (the ghost history: the queue itself). ``port_steps``
+maps a spec step to the encoding's transitions on one port: a send, buffer
+transfer or socket send that reaches it is an offer (its filter and carried
+capabilities decided by the spec's helpers), a receive or socket receive a
+pop, a close or socket close a close, and every waiter the step woke (deadline,
+revoke, kill) a ``wake_one``. Every port of the pre-state is checked.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from veridian_ipc.spec import IpcError, KernelState
+from veridian_ipc.spec import syscalls as sc
+from veridian_ipc.spec.caps import resolve
+from veridian_ipc.spec.filters import admit
+from veridian_ipc.spec.messages import check_transfer
+from veridian_ipc.spec.names import Fd, ObjId, Pid
+from veridian_ipc.spec.rights import GRANT, MANAGE, RECEIVE, SEND, has
+from veridian_ipc.spec.state import Kind, Port, QueuedMessage
+
+from ._smt import BoolVal, IntVal, int_array
+from .enc_ports import SYSTEM
+from .faithful import (
+    Instance,
+    Pair,
+    Part,
+    Step,
+    Tokens,
+    differences,
+    object_of,
+    pairs,
+)
+from .induction import State
+
+
+def _body(m: QueuedMessage) -> tuple[int, int, int, bytes]:
+    return (int(m.sender), m.msg_type, m.flags, m.data)
+
+
+def port_state(pt: Port, tokens: Tokens) -> State:
+    """The port encoding's view of one port (ghost history: the queue)."""
+    q = {i: tokens.of(_body(m)) for i, m in enumerate(pt.queue)}
+    return {
+        "cap": IntVal(pt.capacity),
+        "closed": BoolVal(pt.closed),
+        "q": int_array(0, q),
+        "qs": int_array(0, {i: len(m.data) for i, m in enumerate(pt.queue)}),
+        "qc": int_array(0, {i: len(m.caps) for i, m in enumerate(pt.queue)}),
+        "qlen": IntVal(len(pt.queue)),
+        "nw": IntVal(len(pt.waiters)),
+        "hist": int_array(0, q),
+        "nsent": IntVal(len(pt.queue)),
+        "out": int_array(0, {}),
+        "nout": IntVal(0),
+    }
+
+
+def _offer(
+    tokens: Tokens,
+    s: KernelState,
+    pt: Port,
+    body: tuple[int, int, int, bytes],
+    ncaps: int,
+    caps_ok: bool,
+) -> Step:
+    _, msg_type, flags, data = body
+    filter_ok = not isinstance(admit(pt.filter, msg_type, len(data), s.clock), IpcError)
+    return (
+        "send",
+        {
+            "m": IntVal(tokens.of(body)),
+            "size": IntVal(len(data)),
+            "msg_type": IntVal(msg_type),
+            "flags": IntVal(flags),
+            "ncaps": IntVal(ncaps),
+            "caps_ok": BoolVal(caps_ok),
+            "filter_ok": BoolVal(filter_ok),
+        },
+    )
+
+
+def port_steps(
+    s: KernelState, pid: int, op: object, obj: int, tokens: Tokens, after: KernelState
+) -> list[Step]:
+    """The port encoding's steps on port ``obj`` for one spec step."""
+    pt = s.objects[ObjId(obj)]
+    assert isinstance(pt, Port)
+    if isinstance(op, sc.Send) and object_of(s, pid, op.handle, Kind.PORT, SEND) == obj:
+        moved = check_transfer(s, Pid(pid), op.caps)
+        distinct = len(set(op.caps)) == len(op.caps) and op.handle not in op.caps
+        caps_ok = distinct and not isinstance(moved, IpcError)
+        body = (pid, op.msg_type, op.flags, op.data)
+        return [_offer(tokens, s, pt, body, len(op.caps), caps_ok)]
+    if (
+        isinstance(op, sc.TransferBuffer)
+        and object_of(s, pid, op.port, Kind.PORT, SEND) == obj
+    ):
+        found = resolve(s, Pid(pid), op.handle, Kind.BUFFER)
+        if isinstance(found, IpcError) or not has(found[1].rights, MANAGE | GRANT):
+            return []
+        return [_offer(tokens, s, pt, (pid, op.msg_type, 0, b""), 1, True)]
+    entry = None
+    if isinstance(op, sc.SockSend | sc.SockRecv | sc.SockClose):
+        entry = s.processes[Pid(pid)].fds.get(Fd(op.fd))
+    peer = None if entry is None or entry.peer is None else entry.peer
+    if (
+        isinstance(op, sc.SockSend)
+        and peer is not None
+        and int(s.caps[peer].obj) == obj
+    ):
+        return [_offer(tokens, s, pt, (pid, 0, 0, op.data), 0, True)]
+    own = None if entry is None else int(s.caps[entry.own].obj)
+    if isinstance(op, sc.SockRecv) and own == obj:
+        return [("sock_recv", {"bufsize": IntVal(op.bufsize)})]
+    if isinstance(op, sc.SockClose) and own == obj:
+        return [("sock_close", {})]
+    if isinstance(op, sc.Kill) and Pid(op.target) in s.processes:
+        for e in s.processes[Pid(op.target)].fds.values():
+            if int(s.caps[e.own].obj) == obj:
+                return [("sock_close", {})]
+    if (
+        isinstance(op, sc.Receive)
+        and object_of(s, pid, op.handle, Kind.PORT, RECEIVE) == obj
+    ):
+        timeout = 1 if op.timeout is None else op.timeout  # None: wait, no deadline
+        return [("receive", {"cap_ok": BoolVal(True), "timeout": IntVal(timeout)})]
+    if (
+        isinstance(op, sc.Close)
+        and object_of(s, pid, op.handle, Kind.PORT, MANAGE) == obj
+    ):
+        return [("close", {"cap_ok": BoolVal(True)})]
+    o2 = after.objects[ObjId(obj)]
+    assert isinstance(o2, Port)
+    woken = len(pt.waiters) - len(o2.waiters)
+    return [("wake_one", {})] * max(0, woken)
+
+
+def instances(
+    before: KernelState, pid: int, op: object, after: KernelState, result: object
+) -> list[Instance]:
+    """Every port, and the steps ``op`` maps to on it (judged when the step
+    does more than wake waiters)."""
+    out: list[Instance] = []
+    for obj, pt in before.objects.items():
+        if not isinstance(pt, Port):
+            continue
+        tokens = Tokens()
+        steps = port_steps(before, pid, op, int(obj), tokens, after)
+        touched = any(name != "wake_one" for name, _ in steps)
+        compare = partial(_compare, after.objects[obj], tokens)
+        pre = port_state(pt, tokens)
+        out.append(Instance(f"port {obj}", pre, steps, compare, touched))
+    return out
+
+
+def _compare(pt2: object, tokens: Tokens, post: State) -> list[str]:
+    """The abstract port against the spec's: its queue, entry by entry."""
+    assert isinstance(pt2, Port)
+    want = port_state(pt2, tokens)
+    every = range(len(pt2.queue))
+    compared: list[Pair] = [
+        (f, post[f], want[f]) for f in ("cap", "closed", "qlen", "nw")
+    ]
+    for f in ("q", "qs", "qc"):
+        compared += pairs(f, post[f], want[f], every)
+    return differences(compared)
+
+
+#: The port encoding's part of the faithfulness check.
+PART = Part("port", SYSTEM, instances)

@@ -1,0 +1,180 @@
+"""The one faithfulness check: an encoding evaluated on a spec step, compared.
+
+A proof is about an encoding; this check ties each encoding to the spec
+(STYLE 4.6 "check that the encoding is faithful"). For a recorded spec step
+``(before, pid, op, after, result)`` and an encoding's ``Part``:
+
+1. the part *projects* ``before`` into the encoding's state, once per thing
+   the encoding models (each port, each ring, ..., or the whole capability
+   system), as concrete z3 terms, and maps ``op`` to the encoding's
+   transitions and their parameters (an ``Instance``; one spec step may be
+   several abstract steps);
+2. the part's check (``Part.__call__``) applies them (substitute and
+   simplify): the guards must hold exactly when the spec succeeded (when the
+   part says the encoding decides it), and a successful step's abstract
+   post-state must equal the projection of ``after`` on every field the part
+   compares.
+
+A failed step changes nothing in the spec (ERR-ATOMIC) nor in the encoding,
+so it is compared no further. The per-encoding parts (``agree_caps``,
+``agree_ports``, ``agree_channels``, ``agree_buffers``, ``agree_filters``)
+hold only the projection and the step mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from veridian_ipc.spec import IpcError, KernelState, Ok
+from veridian_ipc.spec import syscalls as sc
+from veridian_ipc.spec.caps import resolve
+from veridian_ipc.spec.names import Pid
+from veridian_ipc.spec.processes import check_issuer
+from veridian_ipc.spec.rights import has
+from veridian_ipc.spec.state import Kind
+
+from ._smt import And, Proved, Term, prove, truth, value
+from .induction import Params, State, System
+
+#: One abstract step: a transition's name and its parameters.
+Step = tuple[str, Params]
+#: A compared field: its label, the encoding's value and the spec's.
+Pair = tuple[str, Term, Term]
+
+
+@dataclass
+class Tokens:
+    """Integer tokens standing for message bodies (equal bodies, equal tokens)."""
+
+    ids: dict[object, int] = field(default_factory=dict)
+
+    def of(self, body: object) -> int:
+        """The token of ``body`` (1, 2, ... in order of first appearance)."""
+        return self.ids.setdefault(body, len(self.ids) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One thing an encoding models, and what one spec step does to it."""
+
+    label: str
+    """Names the thing in a disagreement (``port 3``; empty for the whole
+    capability system)."""
+    pre: State
+    """The projection of the spec's pre-state."""
+    steps: Sequence[Step]
+    """The abstract steps the spec step maps to (none: nothing should change)."""
+    compare: Callable[[State], list[str]]
+    """The disagreements of an abstract post-state with the spec's post-state."""
+    judged: bool = True
+    """Whether the encoding decides the spec step's success (the steps' guards
+    must then hold exactly when the spec succeeded)."""
+    admits: Callable[[State, State], Term] | None = None
+    """The encoding's verdict from the pre- and post-state, when its guards
+    always hold (a filter's offer: whether it counted the message admitted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """An encoding's side of the check: which system, and how a spec step maps
+    into it (``instances``: one per modelled thing the step concerns)."""
+
+    name: str
+    system: System
+    instances: Callable[
+        [KernelState, int, object, KernelState, object], Iterable[Instance]
+    ]
+
+    def __call__(
+        self,
+        before: KernelState,
+        pid: int,
+        op: object,
+        after: KernelState,
+        result: object,
+        system: System | None = None,
+    ) -> list[str]:
+        """The check: disagreements of the encoding (or ``system``, a variant
+        of it) with one spec step, empty when they agree. Run the step's
+        abstract steps on each projected instance, judge the guards, compare."""
+        if not issued(before, pid, op):
+            return []
+        system = self.system if system is None else system
+        out: list[str] = []
+        for inst in self.instances(before, pid, op, after, result):
+            ok, post = apply(system, inst.pre, inst.steps)
+            verdict = ok
+            if inst.admits is not None:
+                verdict = bool(value(inst.admits(inst.pre, post)))
+            prefix = f"{inst.label}: " if inst.label else ""
+            if inst.steps and inst.judged and verdict != succeeded(result):
+                out.append(f"{prefix}guard {verdict}, spec result {result}")
+                continue
+            if ok:  # a failed step changes nothing; the spec agrees (ERR-ATOMIC)
+                out += [prefix + d for d in inst.compare(post)]
+        return out
+
+
+def apply(system: System, s: State, steps: Iterable[Step]) -> tuple[bool, State]:
+    """``steps`` applied in order: whether every guard held, and the result."""
+    ok = True
+    for name, params in steps:
+        guard, s = system.transition(name).apply(s, params)
+        ok = ok and truth(guard)
+    return ok, s
+
+
+def succeeded(result: object) -> bool:
+    """The spec step succeeded."""
+    return isinstance(result, Ok)
+
+
+def issued(s: KernelState, pid: int, op: object) -> bool:
+    """The step reached its rule (not refused by PROC-STATUS first)."""
+    if not isinstance(op, sc.Operation) or op.environment:
+        return True
+    return check_issuer(s, pid, op) is None
+
+
+def object_of(
+    s: KernelState, pid: int, handle: int, kind: Kind, right: int
+) -> int | None:
+    """The object a handle names, if it resolves to ``kind`` and has ``right``."""
+    found = resolve(s, Pid(pid), handle, kind)
+    if isinstance(found, IpcError) or not has(found[1].rights, right):
+        return None
+    return int(found[1].obj)
+
+
+def pairs(name: str, got: Term, want: Term, idx: Iterable[int]) -> list[Pair]:
+    """Entry-by-entry pairs of two arrays at the indices ``idx``."""
+    return [(f"{name}[{i}]", got[i], want[i]) for i in idx]
+
+
+def nested_pairs(
+    name: str, got: Term, want: Term, idx: Iterable[int], inner: Sequence[int]
+) -> list[Pair]:
+    """Entry-by-entry pairs of two arrays of arrays."""
+    return [(f"{name}[{i}][{j}]", got[i][j], want[i][j]) for i in idx for j in inner]
+
+
+def differences(compared: list[Pair]) -> list[str]:
+    """The pairs whose two closed terms differ (one solver call when none do;
+    arrays are compared whole, by extensionality)."""
+    if not compared or isinstance(
+        prove(And(*[a == b for _, a, b in compared])), Proved
+    ):
+        return []
+    return [
+        f"{name}: encoding {_show(a)}, spec {_show(b)}"
+        for name, a, b in compared
+        if not isinstance(prove(a == b), Proved)
+    ]
+
+
+def _show(t: Term) -> str:
+    try:
+        return str(value(t))
+    except ValueError:
+        return "(an array)"
