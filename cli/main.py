@@ -17,6 +17,8 @@ from typing import Any
 
 from veridian_ipc.spec import GROUPS, INVARIANTS, RULES, IpcError, RuleId, errno_of
 
+PROG = "veridian-ipc"
+
 PREAMBLE = [IpcError.InvalidArgument, IpcError.NoSuchProcess, IpcError.ProcessBlocked]
 
 
@@ -134,7 +136,7 @@ def _run_spec(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="veridian-ipc",
+        prog=PROG,
         description="The VeridianOS IPC reference model: spec, proofs, conformance.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,9 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status after Ctrl-C (128 + SIGINT, as a shell reports it).
+INTERRUPTED = 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    status: int = args.run(args)
+    """Run one subcommand; its exit status. Ctrl-C ends it with a one-line
+    message and status 130 (a subcommand releases what it started, such as a
+    conformance target's processes, on its way out)."""
+    try:
+        args = build_parser().parse_args(argv)
+        status: int = args.run(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     return status
 
 

@@ -6,8 +6,22 @@
     veridian-ipc conform --export DIR                     (static vectors)
     veridian-ipc replay TRACE... --target ...
 
-Exit status: 0 when the target conforms (or every mutant is killed), 1 on a
-divergence, a target failure or a surviving mutant, 2 on bad usage.
+A ``module:Class`` target runs in a worker process (the protocol server
+wrapping the class), like a command: a target that hangs past ``--timeout``,
+exits or crashes is a reported TARGET FAILURE, and whatever it started (its
+whole process group) is ended with the run.
+
+Exit status:
+
+- 0: the target conforms (every step of at least one example agreed with the
+  spec), or every mutant is killed, or the vectors were written;
+- 1: a divergence (``status: diverged``; ``reproduced: false`` when it did not
+  happen again on the same steps: a non-deterministic target), a target
+  failure, a run that executed no step (``status: no-steps``: nothing was
+  checked), or a surviving mutant;
+- 2: bad usage or input (unknown target, groups, mutant; a file or directory
+  that cannot be written);
+- 130: interrupted (Ctrl-C); the target is ended first.
 """
 
 from __future__ import annotations
@@ -72,10 +86,25 @@ def register(subparsers: Any) -> None:
     r.set_defaults(run=run_replay)
 
 
-def _dump(path: Path | None, data: object) -> None:
-    if path is not None:
+def _dump(path: Path | None, data: object) -> bool:
+    """Write ``data`` as JSON to ``path`` (if any); False (and a one-line
+    message) when it cannot be written."""
+    if path is None:
+        return True
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1) + "\n")
+    except OSError as exc:
+        print(f"conform: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _writable_dir(path: Path, what: str) -> str | None:
+    """Why ``path`` cannot be used as the directory ``what`` (None if it can)."""
+    if path.exists() and not path.is_dir():
+        return f"conform: {what} {path} exists and is not a directory"
+    return None
 
 
 def _print_report(rep: Report) -> None:
@@ -103,9 +132,15 @@ def _print_report(rep: Report) -> None:
         print("result:   PASS")
     elif rep.status == "target-failure":
         print(f"result:   TARGET FAILURE\n{rep.failure}")
+    elif rep.status == "no-steps":
+        print(f"result:   NO STEP RUN (not a pass)\n{rep.failure}")
     else:
         div = rep.divergence
-        print("result:   DIVERGENCE (shrunk)")
+        if rep.reproduced is False:
+            print("result:   DIVERGENCE (did not reproduce: not deterministic)")
+            print(f"          {rep.failure}")
+        else:
+            print("result:   DIVERGENCE (shrunk)")
         if isinstance(div, dict):
             print(format_table({"steps": div.get("steps", [])}, div))
         if rep.trace:
@@ -143,29 +178,30 @@ def run_conform(args: argparse.Namespace) -> int:
             f"{campaign['total']}), median {campaign['median_steps']} steps, "
             f"{campaign['median_seconds']} s to the first divergence"
         )
-        _dump(args.json, campaign)
+        if not _dump(args.json, campaign):
+            return 2
         return 0 if not campaign["survivors"] else 1
     if args.export is not None:
-        paths = export_vectors(
-            args.export, args.profile, max_examples=args.max_examples or 20
-        )
-        print(f"wrote {len(paths)} vectors to {args.export}")
-        return 0
+        return _run_export(args)
     if not args.target:
         print(
             "conform: --target is required (or --mutants / --export)", file=sys.stderr
         )
         return 2
+    problem = _writable_dir(args.trace_dir, "--trace-dir")
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     groups = None if args.groups is None else [g for g in args.groups.split(",") if g]
+    if groups == []:
+        print("conform: --groups names no group", file=sys.stderr)
+        return 2
     try:
         driver = make_driver(args.target, groups, args.timeout)
     except TargetFailure as exc:
         print(f"result:   TARGET FAILURE\n{exc}")
-        _dump(
-            args.json,
-            {"target": args.target, "status": "target-failure", "failure": str(exc)},
-        )
-        return 1
+        data = {"target": args.target, "status": "target-failure", "failure": str(exc)}
+        return 1 if _dump(args.json, data) else 2
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         print(f"conform: cannot load target {args.target!r}: {exc}", file=sys.stderr)
         return 2
@@ -181,8 +217,26 @@ def run_conform(args: argparse.Namespace) -> int:
     finally:
         driver.close()
     _print_report(rep)
-    _dump(args.json, rep.to_json())
+    if not _dump(args.json, rep.to_json()):
+        return 2
     return 0 if rep.status == "pass" else 1
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    """``conform --export DIR``: static vectors."""
+    problem = _writable_dir(args.export, "--export")
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        paths = export_vectors(
+            args.export, args.profile, max_examples=args.max_examples or 20
+        )
+    except OSError as exc:
+        print(f"conform: cannot write vectors to {args.export}: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(paths)} vectors to {args.export}")
+    return 0
 
 
 def run_replay(args: argparse.Namespace) -> int:
