@@ -52,6 +52,8 @@ VERSION = 1
 #: Longest line accepted from a target (an observation of a small system is a
 #: few kilobytes).
 MAX_LINE = 1 << 24
+#: Seconds between checks that a silent target is still running.
+EXIT_POLL = 0.25
 #: Bytes of the target's standard error kept (the most recent ones).
 STDERR_KEPT = 64 * 1024
 #: Bytes of that tail shown in a failure message.
@@ -251,11 +253,18 @@ class ProcessDriver:
             sel.register(out, selectors.EVENT_READ)
             while b"\n" not in self.buffer:
                 left = deadline - time.monotonic()
-                if left <= 0 or not sel.select(left):
+                if left <= 0:
                     self._fail(
                         f"did not answer within {self.timeout:g} s "
                         f"(step {self.step}); it was killed"
                     )
+                if not sel.select(min(left, EXIT_POLL)):
+                    # a program that exited while something it forked holds
+                    # its output open: no end of output will come
+                    code = self.proc.poll()
+                    if code is not None:
+                        self._fail(f"exited ({_status_text(code)}) at step {self.step}")
+                    continue
                 chunk = os.read(out.fileno(), 65536)
                 if not chunk:
                     try:
