@@ -160,7 +160,11 @@ class ProcessDriver:
         self.step = 0
         self.groups: frozenset[str] = frozenset()
         self.target_name = ""
-        self._start()
+        try:
+            self._start()
+        except BaseException:  # Ctrl-C during the handshake: no orphan left
+            self._kill()
+            raise
 
     # -- process ---------------------------------------------------------------------
 

@@ -116,15 +116,16 @@ def test_an_exiting_target_is_a_target_failure(
     assert "result:   TARGET FAILURE" in capsys.readouterr().out
 
 
-def test_ctrl_c_ends_conform_and_its_target(tmp_path: Path) -> None:
-    pidfile = tmp_path / "target.pid"
+def _interrupt(target: str, pidfile: Path, tmp_path: Path) -> tuple[str, int]:
+    """Run ``conform`` on ``target`` in a subprocess, send it SIGINT once the
+    target has written its pid to ``pidfile``; its stderr and the target pid."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(FAKES), *sys.path]),
         "VERIDIAN_FAKE_PIDFILE": str(pidfile),
     }
     argv = [sys.executable, "-m", "veridian_ipc.cli.main", "conform"]
-    argv += ["--target", f"{FAKE}:Sleeps", "--profile", "ci", "--timeout", "600"]
+    argv += ["--target", target, "--profile", "ci", "--timeout", "600"]
     argv += ["--trace-dir", str(tmp_path / "traces")]
     proc = subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -135,7 +136,7 @@ def test_ctrl_c_ends_conform_and_its_target(tmp_path: Path) -> None:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the target never started"
             time.sleep(0.05)
-        target = int(pidfile.read_text())
+        pid = int(pidfile.read_text())
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
@@ -143,7 +144,21 @@ def test_ctrl_c_ends_conform_and_its_target(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 130, (out, err)
+    return err, pid
+
+
+def test_ctrl_c_ends_conform_and_its_target(tmp_path: Path) -> None:
+    pidfile = tmp_path / "target.pid"
+    err, target = _interrupt(f"{FAKE}:Sleeps", pidfile, tmp_path)
     assert "Traceback" not in err
+    assert err.strip() == "veridian-ipc: interrupted"
+    assert _wait_gone(target)
+
+
+def test_ctrl_c_during_the_handshake_leaves_no_target(tmp_path: Path) -> None:
+    pidfile = tmp_path / "target.pid"
+    command = f"{sys.executable} {FAKES / 'silent_pid.py'} {pidfile}"
+    err, target = _interrupt(command, pidfile, tmp_path)
     assert err.strip() == "veridian-ipc: interrupted"
     assert _wait_gone(target)
 
