@@ -231,6 +231,7 @@ class ProcessDriver:
                     pipe.close()
         if self.stderr is not None:
             self.stderr.close()
+        self.proc = None  # ended: its group id is never signalled again
 
     def _fail(self, what: str) -> NoReturn:
         self._kill()
