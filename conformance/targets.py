@@ -11,12 +11,13 @@ canonical encoding (``wire``), so in-process classes and foreign programs
 (``protocol.ProcessDriver``) are compared by the same code.
 
 ``make_driver`` (what ``--target`` uses) runs a ``module:Class`` target in a
-**worker process**: the protocol server (``serve``) wrapping the class, driven
-by a ``ProcessDriver``. A target that hangs, exits (``sys.exit``,
-``os._exit``) or crashes then ends as a reported ``TargetFailure`` (with its
-per-step timeout), exactly as a foreign program would; one code path for every
-target. ``InProcessDriver`` stays, for the project's own tests and
-benchmarks, where the target is trusted and speed matters.
+**worker process** (``worker``: the protocol server wrapping the class, with
+the target's own prints kept out of the protocol), driven by a
+``ProcessDriver``. A target that hangs, exits (``sys.exit``, ``os._exit``) or
+crashes then ends as a reported ``TargetFailure`` (with its per-step timeout),
+exactly as a foreign program would: one code path for every target.
+``InProcessDriver`` stays, for the project's own tests and benchmarks, where
+the target is trusted and speed matters.
 """
 
 from __future__ import annotations
@@ -170,8 +171,8 @@ def is_class_spec(spec: str) -> bool:
 
 
 def worker_argv(spec: str) -> list[str]:
-    """The command line of a worker serving the class ``spec`` (``serve``)."""
-    return [sys.executable, "-m", "veridian_ipc.conformance.serve", "--impl", spec]
+    """The command line of a worker serving the class ``spec`` (``worker``)."""
+    return [sys.executable, "-m", "veridian_ipc.conformance.worker", "--impl", spec]
 
 
 def worker_env() -> dict[str, str]:

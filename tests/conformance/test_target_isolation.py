@@ -91,6 +91,12 @@ def test_a_class_target_runs_in_a_worker() -> None:
     assert isinstance(fast, InProcessDriver)
 
 
+def test_a_target_that_prints_does_not_garble_the_protocol(tmp_path: Path) -> None:
+    status, data = _conform("Chatty", tmp_path)
+    assert data["status"] == "pass", data["failure"]
+    assert status == 0
+
+
 def test_a_sleeping_target_is_timed_out(tmp_path: Path) -> None:
     status, data = _conform("Sleeps", tmp_path, "--timeout", "1")
     assert status == 1

@@ -118,3 +118,14 @@ class Aborts(Small):
 
     def apply(self, pid: int, op: Operation) -> Result:
         os.abort()
+
+
+class Chatty(Small):
+    """Correct, but prints on standard output (and reads standard input) as
+    it goes, as debugging code does."""
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        print(f"chatty: {pid} {op!r}")
+        os.write(1, b"chatty: raw\n")
+        sys.stdin.read(1)
+        return super().apply(pid, op)
