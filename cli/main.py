@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -162,18 +164,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Exit status after Ctrl-C (128 + SIGINT, as a shell reports it).
 INTERRUPTED = 130
+#: Exit status after SIGTERM (128 + SIGTERM).
+TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (running every ``finally``) and exit."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; its exit status. Ctrl-C ends it with a one-line
-    message and status 130 (a subcommand releases what it started, such as a
-    conformance target's processes, on its way out)."""
+    """Run one subcommand; its exit status. Ctrl-C (SIGINT) and SIGTERM end it
+    with a one-line message and status 130 or 143, after the subcommand has
+    released what it started (a conformance target's processes) on its way
+    out."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         args = build_parser().parse_args(argv)
         status: int = args.run(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return status
 
 

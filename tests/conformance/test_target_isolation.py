@@ -122,8 +122,14 @@ def test_an_exiting_target_is_a_target_failure(
     assert "result:   TARGET FAILURE" in capsys.readouterr().out
 
 
-def _interrupt(target: str, pidfile: Path, tmp_path: Path) -> tuple[str, int]:
-    """Run ``conform`` on ``target`` in a subprocess, send it SIGINT once the
+def _interrupt(
+    target: str,
+    pidfile: Path,
+    tmp_path: Path,
+    how: signal.Signals = signal.SIGINT,
+    status: int = 130,
+) -> tuple[str, int]:
+    """Run ``conform`` on ``target`` in a subprocess, send it ``how`` once the
     target has written its pid to ``pidfile``; its stderr and the target pid."""
     env = {
         **os.environ,
@@ -143,13 +149,13 @@ def _interrupt(target: str, pidfile: Path, tmp_path: Path) -> tuple[str, int]:
             assert time.monotonic() < deadline, "the target never started"
             time.sleep(0.05)
         pid = int(pidfile.read_text())
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(how)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 130, (out, err)
+    assert proc.returncode == status, (out, err)
     return err, pid
 
 
@@ -158,6 +164,15 @@ def test_ctrl_c_ends_conform_and_its_target(tmp_path: Path) -> None:
     err, target = _interrupt(f"{FAKE}:Sleeps", pidfile, tmp_path)
     assert "Traceback" not in err
     assert err.strip() == "veridian-ipc: interrupted"
+    assert _wait_gone(target)
+
+
+def test_sigterm_ends_conform_and_its_target(tmp_path: Path) -> None:
+    pidfile = tmp_path / "target.pid"
+    err, target = _interrupt(
+        f"{FAKE}:Sleeps", pidfile, tmp_path, signal.SIGTERM, status=143
+    )
+    assert err.strip() == "veridian-ipc: terminated"
     assert _wait_gone(target)
 
 
