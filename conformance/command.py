@@ -1,6 +1,6 @@
 """The ``conform`` and ``replay`` subcommands of ``veridian-ipc``.
 
-    veridian-ipc conform --target package.module:Class   (in-process)
+    veridian-ipc conform --target package.module:Class   (a class, in a worker)
     veridian-ipc conform --target 'CMD ARGS'             (JSON-lines protocol)
     veridian-ipc conform --mutants [--json FILE]          (mutation campaign)
     veridian-ipc conform --export DIR                     (static vectors)
@@ -13,15 +13,17 @@ whole process group) is ended with the run.
 
 Exit status:
 
-- 0: the target conforms (every step of at least one example agreed with the
-  spec), or every mutant is killed, or the vectors were written;
+- 0: the target conforms (every step of every example agreed with the spec,
+  and at least one step ran), or every mutant is killed, or the vectors were
+  written;
 - 1: a divergence (``status: diverged``; ``reproduced: false`` when it did not
   happen again on the same steps: a non-deterministic target), a target
   failure, a run that executed no step (``status: no-steps``: nothing was
   checked), or a surviving mutant;
 - 2: bad usage or input (unknown target, groups, mutant; a file or directory
   that cannot be written);
-- 130: interrupted (Ctrl-C); the target is ended first.
+- 130: interrupted (Ctrl-C), 143: terminated (SIGTERM); the target is ended
+  first.
 """
 
 from __future__ import annotations
