@@ -149,8 +149,21 @@ def _print_report(rep: Report) -> None:
             print(f"trace:    {rep.trace}")
 
 
+def _bad_numbers(args: argparse.Namespace) -> str | None:
+    """Why ``--timeout`` or ``--max-examples`` is unusable (None if both are)."""
+    if not args.timeout > 0:
+        return f"conform: --timeout must be a positive number, not {args.timeout}"
+    if args.max_examples is not None and args.max_examples < 1:
+        return f"conform: --max-examples must be at least 1, not {args.max_examples}"
+    return None
+
+
 def run_conform(args: argparse.Namespace) -> int:
     """``veridian-ipc conform``."""
+    problem = _bad_numbers(args)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     if args.mutants:
 
         def show(res: MutantResult) -> None:

@@ -64,3 +64,14 @@ def test_no_group_is_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_groups_are_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["conform", "--target", SPEC, "--groups", "caps,warp"]) == 2
     _one_line_error(capsys, "unknown feature groups")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--timeout", "0"), ("--timeout", "nan"), ("--max-examples", "-1")],
+)
+def test_unusable_numbers_are_bad_usage(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["conform", "--target", SPEC, option, value]) == 2
+    _one_line_error(capsys, f"{option} must be")
