@@ -138,9 +138,12 @@ def _print_report(rep: Report) -> None:
         print(f"result:   NO STEP RUN (not a pass)\n{rep.failure}")
     else:
         div = rep.divergence
+        at_reset = isinstance(div, dict) and div.get("step") == 0
         if rep.reproduced is False:
             print("result:   DIVERGENCE (did not reproduce: not deterministic)")
             print(f"          {rep.failure}")
+        elif at_reset:
+            print("result:   DIVERGENCE at reset (the initial states differ)")
         else:
             print("result:   DIVERGENCE (shrunk)")
         if isinstance(div, dict):
