@@ -46,6 +46,7 @@ from veridian_ipc.spec.results import Data
 
 from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
+from .constants import pinned_constants
 from .machine import RunStats, ShrinkBudgetSpent, lockstep
 from .outcomes import Oracle
 from .targets import Driver, TargetFailure
@@ -248,10 +249,13 @@ def run_conformance(
     started = time.perf_counter()
     div: Divergence | None = None
     try:
-        run_state_machine_as_test(
-            machine,
-            settings=settings_for(profile, max_examples=max_examples, shrink=shrink),
-        )
+        with pinned_constants():
+            run_state_machine_as_test(
+                machine,
+                settings=settings_for(
+                    profile, max_examples=max_examples, shrink=shrink
+                ),
+            )
     except (Divergence, ShrinkBudgetSpent):
         div = stats.best
         report.reproduced = True
@@ -304,10 +308,11 @@ def export_vectors(
     checker = Checker(InProcessDriver(SpecTarget), processes=processes, config=config)
     checker.keep_observations = True
     stats = RunStats(keep_history=True)
-    run_state_machine_as_test(
-        lockstep(checker, stats),
-        settings=settings_for(profile, max_examples=max_examples, seed_stable=True),
-    )
+    with pinned_constants():
+        run_state_machine_as_test(
+            lockstep(checker, stats),
+            settings=settings_for(profile, max_examples=max_examples, seed_stable=True),
+        )
     written = []
     for i, steps in enumerate(stats.history, start=1):
         if steps:
