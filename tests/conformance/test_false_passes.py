@@ -18,7 +18,13 @@ import pytest
 from veridian_ipc.cli.main import main
 from veridian_ipc.conformance.protocol import ProcessDriver
 from veridian_ipc.conformance.runner import Report, run_conformance
-from veridian_ipc.conformance.targets import Driver, InProcessDriver, load_class
+from veridian_ipc.conformance.targets import (
+    Driver,
+    InProcessDriver,
+    SpecTarget,
+    load_class,
+)
+from veridian_ipc.conformance.traces import load, replay
 
 from .helpers import FAKES, fake_driver
 
@@ -64,6 +70,15 @@ def test_initial_clock_ahead_diverges_in_process(tmp_path: Path) -> None:
     _assert_reset_divergence(report, tmp_path)
     diff = report.to_json()["divergence"]["diff"]
     assert {"path": "$.clock", "spec": 0, "target": 1} in diff
+
+
+def test_a_reset_divergence_trace_replays(tmp_path: Path) -> None:
+    report = _run(InProcessDriver(_fake_class("ClockAhead")), tmp_path)
+    data = load(Path(str(report.trace)))
+    again = replay(data, InProcessDriver(_fake_class("ClockAhead")))
+    assert again.divergence is not None
+    assert again.divergence.step == 0
+    assert replay(data, InProcessDriver(SpecTarget)).conforms
 
 
 def test_initial_clock_ahead_diverges_over_the_protocol(tmp_path: Path) -> None:
