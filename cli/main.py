@@ -11,11 +11,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from veridian_ipc.spec import GROUPS, INVARIANTS, RULES, IpcError, RuleId, errno_of
+
+PROG = "veridian-ipc"
 
 PREAMBLE = [IpcError.InvalidArgument, IpcError.NoSuchProcess, IpcError.ProcessBlocked]
 
@@ -134,7 +138,7 @@ def _run_spec(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="veridian-ipc",
+        prog=PROG,
         description="The VeridianOS IPC reference model: spec, proofs, conformance.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,9 +162,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status after Ctrl-C (128 + SIGINT, as a shell reports it).
+INTERRUPTED = 130
+#: Exit status after SIGTERM (128 + SIGTERM).
+TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (running every ``finally``) and exit."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    status: int = args.run(args)
+    """Run one subcommand; its exit status. Ctrl-C (SIGINT) and SIGTERM end it
+    with a one-line message and status 130 or 143, after the subcommand has
+    released what it started (a conformance target's processes) on its way
+    out."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        args = build_parser().parse_args(argv)
+        status: int = args.run(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Terminated:
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return status
 
 

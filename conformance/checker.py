@@ -19,6 +19,7 @@ target that crashes, hangs or garbles the protocol raises ``TargetFailure``.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -52,6 +53,15 @@ SMALL_CONFIG = Config(
 MAX_CANDIDATES = 64
 
 
+def _plain(value: Data) -> Data:
+    """``value`` as JSON can hold it (what is not plain data becomes its repr),
+    so that a trace can show whatever a broken target returned."""
+    try:
+        return json.loads(json.dumps(value, default=repr))
+    except (TypeError, ValueError):  # keys JSON cannot hold, cycles
+        return repr(value)
+
+
 @dataclass
 class StepRecord:
     """One step as the trace shows it (spec numbering throughout)."""
@@ -69,7 +79,7 @@ class StepRecord:
             "pid": self.pid,
             "op": encode_op(self.op),
             "spec": self.spec,
-            "target": self.target,
+            "target": _plain(self.target),
             "rules": self.rules,
         }
         if self.observation is not None:
@@ -104,8 +114,14 @@ class Divergence(Exception):
             "kind": self.kind,
             "message": self.message,
             "invariants": self.invariants,
-            "diff": self.diff,
+            "diff": _plain(self.diff),
         }
+
+
+def _shown(value: object, width: int = 80) -> str:
+    """``repr(value)``, clipped for a message."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 @dataclass
@@ -160,13 +176,27 @@ class Checker:
         ren = Renaming(self.processes)
         self.candidates = [Candidate(s, ren)]
         self.target_obs = obs
-        problems = observation_violations(obs, self.fresh)
         spec_obs = observe(s)
+        if not isinstance(obs, dict):
+            raise Divergence(
+                "observation",
+                f"the initial observation is {_shown(obs)}, not an object",
+                0,
+                [],
+                diff(spec_obs, obs),
+            )
+        problems = observation_violations(obs, self.fresh)
         try:
             ren.bind_observation(spec_obs, obs)
             translated = ren.observation_to_spec(obs)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise Divergence("observation", f"malformed: {exc!r}", 0, []) from None
+        except Exception as exc:  # anything a malformed observation raises
+            raise Divergence(
+                "observation",
+                f"the initial observation is malformed: {exc!r}",
+                0,
+                [],
+                diff(spec_obs, obs),
+            ) from None
         if translated != spec_obs or problems:
             raise Divergence(
                 "observation",
@@ -274,6 +304,9 @@ class Checker:
             translated = ren.unify_result(name, spid, tpid, spec_r, t_res)
         except RenamingError as exc:
             return ("renaming", str(exc), []), t_res
+        except Exception as exc:  # anything a malformed result raises
+            msg = f"{name}: malformed result {_shown(t_res)}: {exc!r}"
+            return ("result", msg, diff(spec_r, t_res)), t_res
         ok, leniency = results_agree(self.mode, spec_r, translated)
         if not ok:
             msg = f"{name}: spec {spec_r}, target {translated}"
@@ -282,8 +315,9 @@ class Checker:
         try:
             ren.bind_observation(spec_obs, t_obs)
             t_tr = ren.observation_to_spec(t_obs)
-        except (KeyError, TypeError, AttributeError) as exc:
-            return ("observation", f"malformed observation: {exc!r}", []), translated
+        except Exception as exc:  # anything a malformed observation raises
+            msg = f"after {name}: malformed observation: {exc!r}"
+            return ("observation", msg, []), translated
         if t_tr != spec_obs:
             d = diff(spec_obs, t_tr)
             where = ", ".join(str(x["path"]) for x in d[:3])

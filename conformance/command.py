@@ -1,13 +1,29 @@
 """The ``conform`` and ``replay`` subcommands of ``veridian-ipc``.
 
-    veridian-ipc conform --target package.module:Class   (in-process)
+    veridian-ipc conform --target package.module:Class   (a class, in a worker)
     veridian-ipc conform --target 'CMD ARGS'             (JSON-lines protocol)
     veridian-ipc conform --mutants [--json FILE]          (mutation campaign)
     veridian-ipc conform --export DIR                     (static vectors)
     veridian-ipc replay TRACE... --target ...
 
-Exit status: 0 when the target conforms (or every mutant is killed), 1 on a
-divergence, a target failure or a surviving mutant, 2 on bad usage.
+A ``module:Class`` target runs in a worker process (the protocol server
+wrapping the class), like a command: a target that hangs past ``--timeout``,
+exits or crashes is a reported TARGET FAILURE, and whatever it started (its
+whole process group) is ended with the run.
+
+Exit status:
+
+- 0: the target conforms (every step of every example agreed with the spec,
+  and at least one step ran), or every mutant is killed, or the vectors were
+  written;
+- 1: a divergence (``status: diverged``; ``reproduced: false`` when it did not
+  happen again on the same steps: a non-deterministic target), a target
+  failure, a run that executed no step (``status: no-steps``: nothing was
+  checked), or a surviving mutant;
+- 2: bad usage or input (unknown target, groups, mutant; a file or directory
+  that cannot be written);
+- 130: interrupted (Ctrl-C), 143: terminated (SIGTERM); the target is ended
+  first.
 """
 
 from __future__ import annotations
@@ -72,10 +88,25 @@ def register(subparsers: Any) -> None:
     r.set_defaults(run=run_replay)
 
 
-def _dump(path: Path | None, data: object) -> None:
-    if path is not None:
+def _dump(path: Path | None, data: object) -> bool:
+    """Write ``data`` as JSON to ``path`` (if any); False (and a one-line
+    message) when it cannot be written."""
+    if path is None:
+        return True
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1) + "\n")
+    except OSError as exc:
+        print(f"conform: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _writable_dir(path: Path, what: str) -> str | None:
+    """Why ``path`` cannot be used as the directory ``what`` (None if it can)."""
+    if path.exists() and not path.is_dir():
+        return f"conform: {what} {path} exists and is not a directory"
+    return None
 
 
 def _print_report(rep: Report) -> None:
@@ -103,17 +134,39 @@ def _print_report(rep: Report) -> None:
         print("result:   PASS")
     elif rep.status == "target-failure":
         print(f"result:   TARGET FAILURE\n{rep.failure}")
+    elif rep.status == "no-steps":
+        print(f"result:   NO STEP RUN (not a pass)\n{rep.failure}")
     else:
         div = rep.divergence
-        print("result:   DIVERGENCE (shrunk)")
+        at_reset = isinstance(div, dict) and div.get("step") == 0
+        if rep.reproduced is False:
+            print("result:   DIVERGENCE (did not reproduce: not deterministic)")
+            print(f"          {rep.failure}")
+        elif at_reset:
+            print("result:   DIVERGENCE at reset (the initial states differ)")
+        else:
+            print("result:   DIVERGENCE (shrunk)")
         if isinstance(div, dict):
             print(format_table({"steps": div.get("steps", [])}, div))
         if rep.trace:
             print(f"trace:    {rep.trace}")
 
 
+def _bad_numbers(args: argparse.Namespace) -> str | None:
+    """Why ``--timeout`` or ``--max-examples`` is unusable (None if both are)."""
+    if not args.timeout > 0:
+        return f"conform: --timeout must be a positive number, not {args.timeout}"
+    if args.max_examples is not None and args.max_examples < 1:
+        return f"conform: --max-examples must be at least 1, not {args.max_examples}"
+    return None
+
+
 def run_conform(args: argparse.Namespace) -> int:
     """``veridian-ipc conform``."""
+    problem = _bad_numbers(args)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     if args.mutants:
 
         def show(res: MutantResult) -> None:
@@ -143,29 +196,30 @@ def run_conform(args: argparse.Namespace) -> int:
             f"{campaign['total']}), median {campaign['median_steps']} steps, "
             f"{campaign['median_seconds']} s to the first divergence"
         )
-        _dump(args.json, campaign)
+        if not _dump(args.json, campaign):
+            return 2
         return 0 if not campaign["survivors"] else 1
     if args.export is not None:
-        paths = export_vectors(
-            args.export, args.profile, max_examples=args.max_examples or 20
-        )
-        print(f"wrote {len(paths)} vectors to {args.export}")
-        return 0
+        return _run_export(args)
     if not args.target:
         print(
             "conform: --target is required (or --mutants / --export)", file=sys.stderr
         )
         return 2
+    problem = _writable_dir(args.trace_dir, "--trace-dir")
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     groups = None if args.groups is None else [g for g in args.groups.split(",") if g]
+    if groups == []:
+        print("conform: --groups names no group", file=sys.stderr)
+        return 2
     try:
         driver = make_driver(args.target, groups, args.timeout)
     except TargetFailure as exc:
         print(f"result:   TARGET FAILURE\n{exc}")
-        _dump(
-            args.json,
-            {"target": args.target, "status": "target-failure", "failure": str(exc)},
-        )
-        return 1
+        data = {"target": args.target, "status": "target-failure", "failure": str(exc)}
+        return 1 if _dump(args.json, data) else 2
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         print(f"conform: cannot load target {args.target!r}: {exc}", file=sys.stderr)
         return 2
@@ -181,8 +235,26 @@ def run_conform(args: argparse.Namespace) -> int:
     finally:
         driver.close()
     _print_report(rep)
-    _dump(args.json, rep.to_json())
+    if not _dump(args.json, rep.to_json()):
+        return 2
     return 0 if rep.status == "pass" else 1
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    """``conform --export DIR``: static vectors."""
+    problem = _writable_dir(args.export, "--export")
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        paths = export_vectors(
+            args.export, args.profile, max_examples=args.max_examples or 20
+        )
+    except OSError as exc:
+        print(f"conform: cannot write vectors to {args.export}: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(paths)} vectors to {args.export}")
+    return 0
 
 
 def run_replay(args: argparse.Namespace) -> int:

@@ -66,7 +66,9 @@ Use, with results already in the spec's terms (``Ok``/``Err`` records)::
 
 A history can be saved (``encode_history``, JSON) and checked later or by
 another tool: ``python -m veridian_ipc.conformance.linearizability FILE``
-prints the report and exits 0 (linearizable), 1 (not) or 2 (undecided).
+prints the report and exits 0 (linearizable), 1 (not linearizable), 2 (bad
+usage or input: a missing or malformed history, printed as one line) or 3
+(undecided: the search budget ran out).
 """
 
 from __future__ import annotations
@@ -746,30 +748,54 @@ def decode_history(data: Data) -> tuple[list[Call], KernelState]:
     return calls, s
 
 
+#: Exit status of ``main`` per verdict; ``EXIT_BAD_INPUT`` for a bad input.
+EXIT_STATUS: dict[Verdict, int] = {
+    Verdict.LINEARIZABLE: 0,
+    Verdict.VIOLATION: 1,
+    Verdict.UNDECIDED: 3,
+}
+EXIT_BAD_INPUT = 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m veridian_ipc.conformance.linearizability HISTORY.json``:
-    check a recorded history; exit 0 linearizable, 1 not, 2 undecided."""
+    check a recorded history; exit 0 linearizable, 1 not linearizable, 2 bad
+    usage or input (one line on standard error), 3 undecided."""
     import argparse
     import json
+    import sys
     from pathlib import Path
 
     parser = argparse.ArgumentParser(
         prog="python -m veridian_ipc.conformance.linearizability",
         description="Check a recorded concurrent history against the spec.",
+        epilog="exit status: 0 linearizable, 1 not linearizable, "
+        "2 bad usage or input, 3 undecided (search budget spent)",
     )
     parser.add_argument("history", type=Path, help="a history file (JSON)")
     parser.add_argument("--max-nodes", type=int, default=1_000_000)
     parser.add_argument("--max-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
-    calls, s = decode_history(json.loads(args.history.read_text(encoding="utf-8")))
+    try:
+        data = json.loads(args.history.read_text(encoding="utf-8"))
+        calls, s = decode_history(data)
+        validate(calls)
+    except OSError as exc:
+        print(f"{parser.prog}: cannot read {args.history}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # bad JSON (ValueError), a bad history (WireError), bad calls
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"{parser.prog}: {args.history}: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     report = check(calls, s, max_nodes=args.max_nodes, max_seconds=args.max_seconds)
     print(report.describe())
-    return {Verdict.LINEARIZABLE: 0, Verdict.VIOLATION: 1, Verdict.UNDECIDED: 2}[
-        report.verdict
-    ]
+    return EXIT_STATUS[report.verdict]
 
 
 __all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_STATUS",
     "HISTORY_VERSION",
     "Attempt",
     "Call",

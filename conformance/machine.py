@@ -40,8 +40,9 @@ class ShrinkBudgetSpent(BaseException):
 
 
 class RunStats:
-    """What a run did: examples, steps, when the first divergence came, and
-    the shortest divergence seen (what shrinking has reached so far)."""
+    """What a run did: examples, steps, when the first divergence came, the
+    first divergence seen and the shortest (what shrinking has reached so far;
+    a divergence at reset has no steps at all)."""
 
     def __init__(
         self,
@@ -59,6 +60,16 @@ class RunStats:
         self.progress = progress
         self.shrink_seconds = shrink_seconds
         self.best: Divergence | None = None
+        self.first: Divergence | None = None
+
+    def reset(self, checker: Checker) -> None:
+        """Start an example: reset both sides and compare the initial states
+        (a difference there is a divergence at step 0, noted like any other)."""
+        try:
+            checker.reset()
+        except Divergence as div:
+            self._note(div)
+            raise
 
     def step(self, checker: Checker, pid: int, op: Operation) -> None:
         """Apply one step, noting the first divergence."""
@@ -66,16 +77,22 @@ class RunStats:
         try:
             checker.apply(pid, op)
         except Divergence as div:
-            now = time.perf_counter() - self.started
-            if self.first_divergence_seconds is None:
-                self.first_divergence_steps = self.steps
-                self.first_divergence_seconds = now
-            if self.best is None or len(div.steps) < len(self.best.steps):
-                self.best = div
-            budget = self.shrink_seconds
-            if budget is not None and now - self.first_divergence_seconds > budget:
-                raise ShrinkBudgetSpent() from div
+            self._note(div)
             raise
+
+    def _note(self, div: Divergence) -> None:
+        """Keep the first and the shortest divergence; stop shrinking once its
+        time budget is spent."""
+        now = time.perf_counter() - self.started
+        if self.first_divergence_seconds is None:
+            self.first_divergence_steps = self.steps
+            self.first_divergence_seconds = now
+            self.first = div
+        if self.best is None or len(div.steps) < len(self.best.steps):
+            self.best = div
+        budget = self.shrink_seconds
+        if budget is not None and now - self.first_divergence_seconds > budget:
+            raise ShrinkBudgetSpent() from div
 
 
 def _make_rule(gen: GenFn, op_name: str) -> Callable[..., None]:
@@ -198,7 +215,7 @@ class LockstepMachine(RuleBasedStateMachine):
         self.stats.examples += 1
         if self.stats.progress is not None:
             self.stats.progress(self.stats)
-        self.checker.reset()
+        self.stats.reset(self.checker)
 
     def teardown(self) -> None:
         """Keep the example's steps when asked to (static vectors)."""

@@ -18,6 +18,12 @@ JSON Schema of every message. In short, one JSON object per line each way:
 then killed) or a malformed answer into a ``TargetFailure`` that says what
 happened and shows the end of the program's standard error. It never waits
 without a deadline.
+
+The program runs in a session (and process group) of its own: on close or
+failure the whole group is killed, so nothing the target forked outlives the
+run, and a Ctrl-C meant for the suite reaches the suite alone (which then ends
+the group). Its standard error is drained by a thread that keeps only the last
+``STDERR_KEPT`` bytes: a target that floods it costs neither memory nor disk.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ import contextlib
 import json
 import os
 import selectors
+import signal
 import subprocess
-import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import IO, NoReturn
@@ -45,6 +52,12 @@ VERSION = 1
 #: Longest line accepted from a target (an observation of a small system is a
 #: few kilobytes).
 MAX_LINE = 1 << 24
+#: Seconds between checks that a silent target is still running.
+EXIT_POLL = 0.25
+#: Bytes of the target's standard error kept (the most recent ones).
+STDERR_KEPT = 64 * 1024
+#: Bytes of that tail shown in a failure message.
+STDERR_SHOWN = 2000
 
 
 def dumps(msg: Data) -> bytes:
@@ -65,6 +78,62 @@ def check_result(data: Data) -> str | None:
     return None
 
 
+def _status_text(code: int | None) -> str:
+    """How a program ended, from its ``returncode``."""
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}, exit status {code}"
+    return f"exit status {code}"
+
+
+class StderrTail:
+    """Drains a pipe on a thread of its own, keeping only its last ``limit``
+    bytes (and how many were read in all)."""
+
+    def __init__(self, pipe: IO[bytes], limit: int = STDERR_KEPT) -> None:
+        self.limit = limit
+        self.total = 0
+        self._kept = bytearray()
+        self._lock = threading.Lock()
+        self._pipe = pipe
+        self._thread = threading.Thread(
+            target=self._drain, name="target-stderr", daemon=True
+        )
+        self._thread.start()
+
+    def _drain(self) -> None:
+        fd = self._pipe.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            with self._lock:
+                self.total += len(chunk)
+                self._kept += chunk
+                if len(self._kept) > self.limit:
+                    del self._kept[: len(self._kept) - self.limit]
+
+    def tail(self) -> bytes:
+        """The last bytes read (at most ``limit``)."""
+        with self._lock:
+            return bytes(self._kept)
+
+    def close(self, wait: float = 2.0) -> None:
+        """Wait for the end of the stream (the writers are gone), then close."""
+        self._thread.join(wait)
+        if not self._thread.is_alive():
+            with contextlib.suppress(OSError):
+                self._pipe.close()
+
+
 class ProcessDriver:
     """A target program speaking the protocol on its stdin/stdout."""
 
@@ -73,41 +142,48 @@ class ProcessDriver:
         argv: Sequence[str],
         timeout: float = 10.0,
         groups: Iterable[str] | None = None,
+        *,
+        name: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.argv = list(argv)
-        self.name = " ".join(self.argv)
+        self.name = name if name is not None else " ".join(self.argv)
         self.timeout = timeout
+        self.env = env
         self.claimed: frozenset[str] | None = None
         if groups is not None:
             self.claimed = frozenset(groups)
         self.proc: subprocess.Popen[bytes] | None = None
-        self.stderr: IO[bytes] | None = None
+        self.stderr: StderrTail | None = None
         self.buffer = b""
         self.next_id = 0
         self.step = 0
         self.groups: frozenset[str] = frozenset()
         self.target_name = ""
-        self._start()
+        try:
+            self._start()
+        except BaseException:  # Ctrl-C during the handshake: no orphan left
+            self._kill()
+            raise
 
     # -- process ---------------------------------------------------------------------
 
     def _start(self) -> None:
         self._kill()
-        if self.stderr is not None:
-            self.stderr.close()
-        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives with the process)
         try:
             self.proc = subprocess.Popen(
                 self.argv,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=self.stderr,
+                stderr=subprocess.PIPE,
                 bufsize=0,
+                start_new_session=True,
+                env=self.env,
             )
         except OSError as exc:
-            self.stderr.close()
-            self.stderr = None
             raise TargetFailure(f"cannot start target {self.name!r}: {exc}") from None
+        assert self.proc.stderr is not None
+        self.stderr = StderrTail(self.proc.stderr)
         self.buffer = b""
         self._send({"type": "hello", "protocol": PROTOCOL, "version": VERSION})
         hello = self._expect("hello")
@@ -126,23 +202,25 @@ class ProcessDriver:
         self.groups = declared if self.claimed is None else self.claimed
         self.target_name = str(hello.get("name", ""))
 
-    def _stderr_tail(self) -> str:
-        if self.stderr is None:
-            return ""
-        try:
-            self.stderr.seek(0, os.SEEK_END)
-            size = self.stderr.tell()
-            self.stderr.seek(max(0, size - 2000))
-            tail = self.stderr.read().decode(errors="replace").strip()
-        except (OSError, ValueError):
-            return ""
+    def stderr_tail(self) -> bytes:
+        """The last bytes (at most ``STDERR_KEPT``) the target wrote on its
+        standard error (the current or the last program run)."""
+        return b"" if self.stderr is None else self.stderr.tail()
+
+    def _stderr_text(self) -> str:
+        tail = self.stderr_tail()[-STDERR_SHOWN:].decode(errors="replace").strip()
         return f"\n--- target stderr (end) ---\n{tail}" if tail else ""
 
     def _kill(self) -> None:
-        """End the program (it is ours: started by this driver) and its pipes."""
+        """End the program and everything in its process group (all ours: the
+        group was made for it by this driver), then its pipes."""
         proc = self.proc
         if proc is None:
             return
+        # The group outlives its leader while a member is alive, and its id is
+        # not reused meanwhile: killing it after the leader exited is safe.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
         if proc.poll() is None:
             proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -151,14 +229,13 @@ class ProcessDriver:
             if pipe is not None:
                 with contextlib.suppress(OSError):
                     pipe.close()
+        if self.stderr is not None:
+            self.stderr.close()
+        self.proc = None  # ended: its group id is never signalled again
 
     def _fail(self, what: str) -> NoReturn:
         self._kill()
-        tail = self._stderr_tail()
-        if self.stderr is not None:
-            self.stderr.close()
-            self.stderr = None
-        raise TargetFailure(f"target {self.name!r} {what}{tail}")
+        raise TargetFailure(f"target {self.name!r} {what}{self._stderr_text()}")
 
     def _send(self, msg: Data) -> None:
         assert self.proc is not None
@@ -168,7 +245,9 @@ class ProcessDriver:
             self.proc.stdin.flush()
         except (BrokenPipeError, ValueError, OSError):
             code = self.proc.poll()
-            self._fail(f"exited (status {code}) before reading {msg.get('type')!r}")
+            self._fail(
+                f"exited ({_status_text(code)}) before reading {msg.get('type')!r}"
+            )
 
     def _read_line(self) -> bytes:
         assert self.proc is not None
@@ -179,11 +258,18 @@ class ProcessDriver:
             sel.register(out, selectors.EVENT_READ)
             while b"\n" not in self.buffer:
                 left = deadline - time.monotonic()
-                if left <= 0 or not sel.select(left):
+                if left <= 0:
                     self._fail(
                         f"did not answer within {self.timeout:g} s "
                         f"(step {self.step}); it was killed"
                     )
+                if not sel.select(min(left, EXIT_POLL)):
+                    # a program that exited while something it forked holds
+                    # its output open: no end of output will come
+                    code = self.proc.poll()
+                    if code is not None:
+                        self._fail(f"exited ({_status_text(code)}) at step {self.step}")
+                    continue
                 chunk = os.read(out.fileno(), 65536)
                 if not chunk:
                     try:
@@ -191,7 +277,7 @@ class ProcessDriver:
                     except subprocess.TimeoutExpired:
                         code = None
                     self._fail(
-                        f"closed its output (exit status {code}) at step {self.step}"
+                        f"closed its output ({_status_text(code)}) at step {self.step}"
                     )
                 self.buffer += chunk
                 if len(self.buffer) > MAX_LINE:
@@ -266,7 +352,4 @@ class ProcessDriver:
             except (OSError, ValueError, subprocess.TimeoutExpired):
                 pass
         self._kill()
-        if self.stderr is not None:
-            self.stderr.close()
-            self.stderr = None
         self.proc = None

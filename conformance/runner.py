@@ -5,6 +5,22 @@
 groups it claims, examples and steps run, steps per second, pass or the first
 divergence (shrunk, written as a trace file), rule coverage and leniencies.
 
+A report's ``status`` is one of:
+
+- ``pass``: every step of every example agreed with the spec (and at least
+  one step ran);
+- ``diverged``: a divergence, possibly at reset (step 0: the target's initial
+  observation differs from the spec's, or is not an observation at all).
+  ``reproduced`` is True when Hypothesis replayed it (the trace is shrunk),
+  False when it did not happen again on the same steps (the target depends on
+  history across examples, on time or on chance): the divergence first seen
+  is reported, with its trace, unshrunk;
+- ``target-failure``: the target crashed, hung, or answered outside the
+  protocol (``failure`` says how); also a target so unreliable that Hypothesis
+  could not replay an example and no divergence was seen;
+- ``no-steps``: the run executed no step at all, so nothing was checked
+  (``failure`` says why): never a pass.
+
 Profiles match the test suite's (``tests/conftest.py``): ``ci`` is bounded and
 derandomized (a few minutes at most), ``dev`` the default, ``deep`` long, with
 progress output and an example database shared between runs (and machines:
@@ -22,6 +38,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
+from hypothesis.errors import Flaky, InvalidDefinition
 from hypothesis.stateful import run_state_machine_as_test
 
 from veridian_ipc.spec import Config
@@ -29,6 +46,7 @@ from veridian_ipc.spec.results import Data
 
 from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
+from .constants import pinned_constants
 from .machine import RunStats, ShrinkBudgetSpent, lockstep
 from .outcomes import Oracle
 from .targets import Driver, TargetFailure
@@ -100,6 +118,7 @@ class Report:
     leniencies: list[Data] = field(default_factory=list)
     first_divergence_steps: int | None = None
     first_divergence_seconds: float | None = None
+    reproduced: bool | None = None
 
     @property
     def steps_per_second(self) -> float:
@@ -120,6 +139,7 @@ class Report:
             "seconds": round(self.seconds, 3),
             "steps_per_second": round(self.steps_per_second, 1),
             "divergence": self.divergence,
+            "reproduced": self.reproduced,
             "trace": self.trace,
             "failure": self.failure,
             "first_divergence": {
@@ -142,6 +162,59 @@ def _progress_printer(every: int) -> Callable[[RunStats], None]:
             )
 
     return show
+
+
+#: Why a divergence is reported unshrunk.
+NOT_REPRODUCED = (
+    "not reproduced: the same steps, replayed, did not diverge (the target "
+    "depends on history, time or chance); shown as first seen, unshrunk"
+)
+NOT_REPLAYED = "the target is not deterministic: Hypothesis could not replay an example"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _report_divergence(
+    report: Report,
+    div: Divergence,
+    checker: Checker,
+    trace_dir: Path | None,
+    shrink: bool,
+) -> None:
+    """Fill ``report`` with ``div`` (finishing its shrinking unless it did not
+    reproduce) and write its trace."""
+    ops = [(r.pid, r.op) for r in div.steps]
+    if report.reproduced is False:
+        report.failure = NOT_REPRODUCED
+    elif shrink and ops:
+
+        def fresh() -> Checker:
+            return Checker(
+                checker.driver,
+                checker.processes,
+                checker.config,
+                checker.mode,
+                checker.oracle,
+            )
+
+        try:
+            div = minimize(ops, fresh, div.kind) or div
+        except TargetFailure as fail:
+            report.failure = str(fail)
+    report.status = "diverged"
+    report.divergence = div.to_json()
+    data = trace_data(checker, div, report.target)
+    if trace_dir is not None:
+        name = f"divergence-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
+        try:
+            report.trace = str(write_json(trace_dir / name, data))
+        except OSError as exc:
+            note = f"the trace could not be written to {trace_dir}: {exc}"
+            report.failure = f"{report.failure}\n{note}" if report.failure else note
+    report.divergence = {**report.divergence, "steps": data["steps"]}
 
 
 def run_conformance(
@@ -174,36 +247,41 @@ def run_conformance(
         profile=profile,
     )
     started = time.perf_counter()
+    div: Divergence | None = None
     try:
-        run_state_machine_as_test(
-            machine,
-            settings=settings_for(profile, max_examples=max_examples, shrink=shrink),
-        )
+        with pinned_constants():
+            run_state_machine_as_test(
+                machine,
+                settings=settings_for(
+                    profile, max_examples=max_examples, shrink=shrink
+                ),
+            )
     except (Divergence, ShrinkBudgetSpent):
-        pass
+        div = stats.best
+        report.reproduced = True
+    except Flaky as exc:
+        # seen once, not again on the same steps: report what was seen
+        div = stats.first
+        report.reproduced = False
+        if div is None:
+            report.status = "target-failure"
+            report.failure = f"{NOT_REPLAYED}: {_first_line(exc)}"
+    except InvalidDefinition as exc:
+        report.status = "no-steps"
+        report.failure = f"nothing to run: {_first_line(exc)}"
     except TargetFailure as fail:
         # a target that breaks while a divergence is being shrunk: report both
         report.status = "target-failure"
         report.failure = str(fail)
-    div = stats.best
+        div = stats.best
     if div is not None:
-        if shrink:
-
-            def fresh() -> Checker:
-                return Checker(driver, processes, config, mode, oracle)
-
-            ops = [(r.pid, r.op) for r in div.steps]
-            try:
-                div = minimize(ops, fresh, div.kind) or div
-            except TargetFailure as fail:
-                report.failure = str(fail)
-        report.status = "diverged"
-        report.divergence = div.to_json()
-        data = trace_data(checker, div, driver.name)
-        if trace_dir is not None:
-            name = f"divergence-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
-            report.trace = str(write_json(trace_dir / name, data))
-        report.divergence = {**report.divergence, "steps": data["steps"]}
+        _report_divergence(report, div, checker, trace_dir, shrink)
+    elif report.status == "pass" and stats.steps == 0:
+        report.status = "no-steps"
+        report.failure = (
+            f"no step was executed in {stats.examples} examples: nothing was "
+            "checked (no operation of the target's groups could run)"
+        )
     report.seconds = time.perf_counter() - started
     report.examples = stats.examples
     report.steps = stats.steps
@@ -230,10 +308,11 @@ def export_vectors(
     checker = Checker(InProcessDriver(SpecTarget), processes=processes, config=config)
     checker.keep_observations = True
     stats = RunStats(keep_history=True)
-    run_state_machine_as_test(
-        lockstep(checker, stats),
-        settings=settings_for(profile, max_examples=max_examples, seed_stable=True),
-    )
+    with pinned_constants():
+        run_state_machine_as_test(
+            lockstep(checker, stats),
+            settings=settings_for(profile, max_examples=max_examples, seed_stable=True),
+        )
     written = []
     for i, steps in enumerate(stats.history, start=1):
         if steps:

@@ -9,12 +9,23 @@ feature groups it implements in a class attribute ``groups`` (default: all).
 The suite talks to every target through a ``Driver``: plain data in the
 canonical encoding (``wire``), so in-process classes and foreign programs
 (``protocol.ProcessDriver``) are compared by the same code.
+
+``make_driver`` (what ``--target`` uses) runs a ``module:Class`` target in a
+**worker process** (``worker``: the protocol server wrapping the class, with
+the target's own prints kept out of the protocol), driven by a
+``ProcessDriver``. A target that hangs, exits (``sys.exit``, ``os._exit``) or
+crashes then ends as a reported ``TargetFailure`` (with its per-step timeout),
+exactly as a foreign program would: one code path for every target.
+``InProcessDriver`` stays, for the project's own tests and benchmarks, where
+the target is trusted and speed matters.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import shlex
+import sys
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
@@ -159,12 +170,47 @@ def is_class_spec(spec: str) -> bool:
     return bool(mod) and bool(name) and all(p.isidentifier() for p in mod.split("."))
 
 
+def worker_argv(spec: str) -> list[str]:
+    """The command line of a worker serving the class ``spec`` (``worker``)."""
+    return [sys.executable, "-m", "veridian_ipc.conformance.worker", "--impl", spec]
+
+
+def worker_env() -> dict[str, str]:
+    """The environment of a worker: this one, with this interpreter's import
+    path, so that the worker imports the class this process would."""
+    path = [p or os.getcwd() for p in sys.path]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+
+
 def make_driver(
-    spec: str, groups: Iterable[str] | None = None, timeout: float = 10.0
+    spec: str,
+    groups: Iterable[str] | None = None,
+    timeout: float = 10.0,
+    *,
+    isolated: bool = True,
 ) -> Driver:
-    """A driver for ``--target``: ``module:Class`` in-process, else a command."""
-    if is_class_spec(spec):
-        return InProcessDriver(load_class(spec), groups)
+    """A driver for ``--target``: ``module:Class`` (run in a worker process
+    unless ``isolated`` is False), else a command speaking the protocol.
+
+    The class is looked up here first, so that a wrong name is a usage error
+    (``ImportError``, ``AttributeError``, ``TypeError``, ``ValueError`` for
+    unknown groups) rather than a failing worker.
+    """
     from .protocol import ProcessDriver
 
-    return ProcessDriver(shlex.split(spec), timeout=timeout, groups=groups)
+    if not is_class_spec(spec):
+        return ProcessDriver(shlex.split(spec), timeout=timeout, groups=groups)
+    try:
+        cls = load_class(spec)
+    except SystemExit as exc:  # a module that exits on import
+        raise ImportError(f"importing it exited ({exc.code!r})") from None
+    claimed = _groups_of(cls, groups)
+    if not isolated:
+        return InProcessDriver(cls, groups)
+    return ProcessDriver(
+        worker_argv(spec),
+        timeout=timeout,
+        groups=None if groups is None else claimed,
+        name=spec,
+        env=worker_env(),
+    )

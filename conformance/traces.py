@@ -168,7 +168,10 @@ def replay(data: Data, driver: Driver, mode: Mode | None = None) -> ReplayOutcom
         config=decode_config(data["config"]),
         mode=chosen,
     )
-    checker.reset()
+    try:
+        checker.reset()
+    except Divergence as div:  # the initial states differ (a step-0 trace)
+        return ReplayOutcome(0, div, [])
     changed: list[int] = []
     for i, st in enumerate(data["steps"], start=1):
         try:
