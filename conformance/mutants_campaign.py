@@ -54,7 +54,8 @@ def run_mutant(
     report = run_conformance(
         InProcessDriver(cls), profile, max_examples=max_examples, shrink=False
     )
-    killed = report.status != "pass"
+    # a run that executed no step ("no-steps") examined nothing: not a kill
+    killed = report.status in ("diverged", "target-failure")
     div = report.divergence if isinstance(report.divergence, dict) else {}
     return MutantResult(
         name=cls.__name__,

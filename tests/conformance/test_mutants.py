@@ -234,3 +234,16 @@ def test_mutant_is_killed(mutant: type[Mutant]) -> None:
         assert result.killed, f"{mutant.__name__} survived {result.steps} steps"
         assert result.steps is not None
         assert result.steps > 0
+
+
+def test_a_run_that_examined_nothing_is_not_a_kill(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mutant run that executed no step ("no-steps") examined nothing: it
+    counts as a survivor, never as a kill."""
+    from veridian_ipc.conformance import runner
+
+    monkeypatch.setattr(runner, "run_state_machine_as_test", lambda *a, **k: None)
+    result = run_mutant(MUTANTS[0], "ci")
+    assert result.killed is False
+    assert result.kind is None
