@@ -87,8 +87,10 @@ def test_a_served_session_matches_the_schema() -> None:
     v = _validator(PROTOCOL_SCHEMA)
     for msg in requests + answers:
         v.validate(msg)
+    # every request but ``bye`` answered once, in order, with its id
     kinds = [a["type"] for a in answers]
-    assert kinds[:2] == ["hello", "ready"]
+    assert kinds == ["hello", "ready", *["result", "observation"] * len(ops)]
+    assert [a["id"] for a in answers[2:]] == list(range(2 * len(ops)))
 
 
 def test_traces_and_vectors_match_the_schema(tmp_path: Path) -> None:
