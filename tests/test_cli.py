@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from veridian_ipc.cli.main import main
-from veridian_ipc.spec import GROUPS, IpcError, RuleId
+from veridian_ipc.spec import GROUPS, RULES, IpcError, RuleId, errno_of
 
 
 def test_help_lists_spec(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,8 +39,11 @@ def test_spec_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
         IpcError.InsufficientRights.value,
     ]
     assert send["errors"][-1] == IpcError.PortFull.value
-    assert {e["name"] for e in index["errors"]} == set(IpcError.__members__)
-    assert all(isinstance(e["errno"], int) for e in index["errors"])
+    assert send["error_names"] == list(RULES[RuleId.PORT_SEND].errors)
+    assert send["errors"] == [IpcError[n].value for n in send["error_names"]]
+    assert index["errors"] == [
+        {"code": e.value, "name": e.name, "errno": errno_of(e)} for e in IpcError
+    ]
 
 
 def test_console_script_runs() -> None:

@@ -14,7 +14,12 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
 
 
 def test_readme_has_examples() -> None:
-    assert len(BLOCKS) >= 2
+    """Both tours are there: the spec's (``step``) and the model's
+    (``System()``, whose printed results ``test_readme_example_runs`` checks)."""
+    assert [("step(" in b, "System()" in b) for b in BLOCKS] == [
+        (True, False),
+        (False, True),
+    ]
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])

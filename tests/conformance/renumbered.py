@@ -6,12 +6,12 @@ spawned pids ``p + 500`` (the initial pids 1..n are given by the interface).
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import Field, fields, is_dataclass, replace
 
 from veridian_ipc.conformance.targets import SpecTarget
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.results import Delivered, Ok, Result
+from veridian_ipc.spec.results import Data, Delivered, Ok, Result
 from veridian_ipc.spec.state import Waiting, Woken
 from veridian_ipc.spec.syscalls import (
     Kill,
@@ -27,6 +27,12 @@ MAPPING_FIELDS = {"mapping"}
 
 def h_out(h: int) -> int:
     return 7 * h + 100
+
+
+def fields_of(op: object) -> tuple[Field[object], ...]:
+    """The fields of an operation record."""
+    assert is_dataclass(op), op
+    return fields(op)
 
 
 def h_in(h: object) -> object:
@@ -48,7 +54,7 @@ class Renumbered:
     def pid_out(self, p: int) -> int:
         return p if p <= self.n else p + 500
 
-    def pid_in(self, p: object) -> object:
+    def pid_in(self, p: int) -> int:
         if type(p) is not int:
             return p
         if p <= self.n:
@@ -56,8 +62,8 @@ class Renumbered:
         return p - 500 if p > 500 + self.n else -1
 
     def _op_in(self, op: Operation) -> Operation:
-        changes: dict[str, Any] = {}
-        for f in fields(op):  # type: ignore[arg-type]
+        changes: dict[str, object] = {}
+        for f in fields_of(op):
             v = getattr(op, f.name)
             if f.name in HANDLE_FIELDS:
                 changes[f.name] = h_in(v)
@@ -67,14 +73,18 @@ class Renumbered:
                 changes[f.name] = v - 50 if v > 50 else -(10**6) - v
             elif isinstance(op, Kill) and f.name == "target":
                 changes[f.name] = self.pid_in(v)
-        return replace(op, **changes) if changes else op  # type: ignore[type-var]
+        if not changes:
+            return op
+        # the record's class, called with every field by name
+        make: Callable[..., Operation] = type(op)
+        return make(**{f.name: getattr(op, f.name) for f in fields_of(op)} | changes)
 
     def _delivered_out(self, d: Delivered) -> Delivered:
         caps = tuple(None if c is None else h_out(c) for c in d.caps)
         return replace(d, sender=self.pid_out(d.sender), caps=caps)
 
     def apply(self, pid: int, op: Operation) -> Result:
-        r = self.inner.apply(self.pid_in(pid), self._op_in(op))  # type: ignore[arg-type]
+        r = self.inner.apply(self.pid_in(pid), self._op_in(op))
         if not isinstance(r, Ok):
             return r
         v = r.value
@@ -90,11 +100,13 @@ class Renumbered:
                 return Ok(h_out(v))
         return r
 
-    def observe(self) -> Any:
+    def observe(self) -> Data:
         o = self.inner.observe()
-        obj = lambda x: None if x is None else x + 1000  # noqa: E731
 
-        def cap(c: Any) -> Any:
+        def obj(x: int | None) -> int | None:
+            return None if x is None else x + 1000
+
+        def cap(c: Data) -> Data:
             return None if c is None else {**c, "obj": obj(c["obj"])}
 
         procs = {}

@@ -32,7 +32,7 @@ def test_spec_conforms_over_protocol() -> None:
 def test_model_conforms_in_process() -> None:
     report = run_conformance(InProcessDriver(load_class(MODEL)), PROFILE)
     assert report.status == "pass", report.divergence or report.failure
-    assert report.coverage["uncovered"] == []  # type: ignore[index]
+    assert report.coverage["uncovered"] == []
 
 
 def test_model_conforms_over_protocol() -> None:
@@ -51,7 +51,7 @@ def test_declared_groups_limit_generation() -> None:
         max_examples=20,
     )
     assert report.status == "pass"
-    rules = report.coverage["rules"]  # type: ignore[index]
+    rules = report.coverage["rules"]
     assert rules["CHAN-SEND"]["count"] == 0
     assert rules["POSIX-SOCKET"]["count"] == 0
     assert rules["PORT-SEND"]["count"] > 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -15,6 +14,7 @@ from veridian_ipc.conformance.monitors import (
 from veridian_ipc.conformance.mutants import FailedDeriveCreates, KillLeavesWaiter
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec.observe import observe
+from veridian_ipc.spec.results import Data
 from veridian_ipc.spec.syscalls import (
     Bind,
     CreateBuffer,
@@ -33,7 +33,7 @@ from veridian_ipc.spec.syscalls import (
 from .helpers import run_ops
 
 
-def _busy() -> Any:
+def _busy() -> Data:
     s = initial_state(processes=2)
     for pid, op in [
         (1, CreatePort(2)),
@@ -55,43 +55,43 @@ def test_spec_observations_pass() -> None:
     assert observation_violations(_busy(), FreshIds()) == []
 
 
-def _queue_over(o: Any) -> None:
+def _queue_over(o: Data) -> None:
     port = next(iter(o["ports"].values()))
     port["queue"] = port["queue"] * 3
 
 
-def _waiter_gone(o: Any) -> None:
+def _waiter_gone(o: Data) -> None:
     del o["processes"][2]
 
 
-def _bad_rights(o: Any) -> None:
+def _bad_rights(o: Data) -> None:
     o["processes"][1]["handles"][1]["rights"] |= 0x10
 
 
-def _dangling_name(o: Any) -> None:
+def _dangling_name(o: Data) -> None:
     o["namespace"]["svc"]["obj"] = 999
 
 
-def _too_many_tokens(o: Any) -> None:
+def _too_many_tokens(o: Data) -> None:
     for p in o["ports"].values():
         if p["filter"] is not None:
             p["filter"]["tokens"] = 99
 
 
-def _ring_over(o: Any) -> None:
+def _ring_over(o: Data) -> None:
     ring = next(iter(o["channels"].values()))
     ring["items"] = ["00"] * 3
 
 
-def _mapping_without_cap(o: Any) -> None:
+def _mapping_without_cap(o: Data) -> None:
     del o["processes"][1]["handles"][3]
 
 
-def _socket_without_port(o: Any) -> None:
+def _socket_without_port(o: Data) -> None:
     o["processes"][1]["fds"][0]["port"] = 999
 
 
-CASES: dict[str, Callable[[Any], None]] = {
+CASES: dict[str, Callable[[Data], None]] = {
     "INV-QUEUE-BOUND": _queue_over,
     "INV-WAITERS": _waiter_gone,
     "INV-RIGHTS-KIND": _bad_rights,
@@ -107,7 +107,7 @@ CASES: dict[str, Callable[[Any], None]] = {
 def test_each_monitor_names_its_invariant(inv: str) -> None:
     o = copy.deepcopy(_busy())
     CASES[inv](o)
-    assert inv in [v.value for v in observation_violations(o)]
+    assert [v.value for v in observation_violations(o)] == [inv]
 
 
 def test_fresh_ids_remembers_what_disappeared() -> None:
@@ -125,7 +125,7 @@ def test_broken_target_is_reported_by_invariant_name() -> None:
         KillLeavesWaiter, [(2, CreatePort(1)), (2, Receive(1, None)), (0, Kill(2))]
     )
     assert div is not None
-    assert "INV-WAITERS" in div.invariants
+    assert (div.step, div.kind, div.invariants) == (3, "observation", ["INV-WAITERS"])
 
 
 def test_failed_operation_changing_state_is_err_atomic() -> None:
@@ -133,4 +133,4 @@ def test_failed_operation_changing_state_is_err_atomic() -> None:
         FailedDeriveCreates, [(1, CreatePort(1)), (1, Derive(1, 1)), (1, Derive(2, 3))]
     )
     assert div is not None
-    assert "ERR-ATOMIC" in div.invariants
+    assert (div.step, div.kind, div.invariants) == (3, "observation", ["ERR-ATOMIC"])

@@ -54,10 +54,10 @@ def test_operations_round_trip_through_json(op: Operation) -> None:
 
 def test_every_operation_has_a_wire_name() -> None:
     for cls in OPERATIONS:
+        record: type = cls
+        assert dataclasses.is_dataclass(record), cls
         required = [
-            f
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-            if f.default is dataclasses.MISSING
+            f for f in dataclasses.fields(record) if f.default is dataclasses.MISSING
         ]
         if required:
             with pytest.raises(WireError):

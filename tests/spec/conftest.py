@@ -1,14 +1,22 @@
 """Fixtures for the spec's example tests: a ``World`` that steps the spec and
-checks, on every step, the invariants and ERR-ATOMIC."""
+checks, on every step, the invariants and ERR-ATOMIC.
+
+``World.ok`` returns the operation's value as the union ``Value``; the typed
+accessors (``handle``, ``info``, ``delivered``, ``data``, ``items``,
+``blocked``) say which kind of value the test expects and assert it at run
+time, so a test that got another kind of value fails at that step instead of
+passing a wrong value on (a ``CapInfo`` used as a handle, say).
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pytest
 
 from veridian_ipc.spec import (
+    BLOCKED,
+    CapInfo,
     Config,
+    Delivered,
     Err,
     IpcError,
     KernelState,
@@ -18,7 +26,9 @@ from veridian_ipc.spec import (
     step,
     violations,
 )
+from veridian_ipc.spec.names import Handle, Pid
 from veridian_ipc.spec.results import Value
+from veridian_ipc.spec.state import Port
 from veridian_ipc.spec.step import atomic
 from veridian_ipc.spec.syscalls import Operation
 
@@ -45,7 +55,52 @@ class World:
         r = self.do(pid, op)
         assert r == Err(error), (op, r)
 
+    # -- typed accessors: the kind of value the operation must give -----------
+
+    def handle(self, pid: int, op: Operation) -> int:
+        """A number the caller names something by: a handle, mapping id, fd or
+        pid (a non-bool int)."""
+        v = self.ok(pid, op)
+        assert type(v) is int, (op, v)
+        return v
+
+    def info(self, pid: int, op: Operation) -> CapInfo:
+        """What ``Inspect`` reports (CAP-INSPECT)."""
+        v = self.ok(pid, op)
+        assert isinstance(v, CapInfo), (op, v)
+        return v
+
+    def delivered(self, pid: int, op: Operation) -> Delivered:
+        """A received synchronous message (PORT-RECEIVE, PORT-RESUME)."""
+        v = self.ok(pid, op)
+        assert isinstance(v, Delivered), (op, v)
+        return v
+
+    def data(self, pid: int, op: Operation) -> bytes:
+        """Bytes read from a channel, a buffer or a socket."""
+        v = self.ok(pid, op)
+        assert isinstance(v, bytes), (op, v)
+        return v
+
+    def items(self, pid: int, op: Operation) -> tuple[bytes, ...]:
+        """The messages of a batch receive (CHAN-RECEIVE-BATCH)."""
+        v = self.ok(pid, op)
+        assert isinstance(v, tuple), (op, v)
+        return v
+
+    def blocked(self, pid: int, op: Operation) -> None:
+        """A receive that made the caller wait (PORT-RECEIVE, PORT-RESUME)."""
+        v = self.ok(pid, op)
+        assert v == BLOCKED, (op, v)
+
+    def port_of(self, pid: int, handle: int) -> Port:
+        """The port that ``pid``'s ``handle`` names, as the state holds it."""
+        cap = self.s.caps[self.s.processes[Pid(pid)].handles[Handle(handle)]]
+        port = self.s.objects[cap.obj]
+        assert isinstance(port, Port), (handle, port)
+        return port
+
 
 @pytest.fixture
-def world() -> Callable[..., World]:
+def world() -> type[World]:
     return World

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from veridian_ipc.spec import Config, Delivered, IpcError
+from veridian_ipc.spec import CapInfo, Config, Delivered, IpcError
 from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, WRITE
 from veridian_ipc.spec.syscalls import (
     Bind,
@@ -27,52 +25,53 @@ from veridian_ipc.spec.syscalls import (
 from .conftest import World
 
 
-def test_buf_create_limits(world: Callable[..., World]) -> None:
+def test_buf_create_limits(world: type[World]) -> None:
     """BUF-CREATE: size 1..max_buffer_size; READ|WRITE|MANAGE|GRANT."""
     w = world(1, Config(max_buffer_size=64))
     w.err(1, CreateBuffer(0), IpcError.InvalidArgument)
     w.err(1, CreateBuffer(65), IpcError.OutOfMemory)
-    b = w.ok(1, CreateBuffer(64))
-    assert w.ok(1, Inspect(b)).rights == BUFFER_RIGHTS  # type: ignore[union-attr]
+    b = w.handle(1, CreateBuffer(64))
+    assert w.info(1, Inspect(b)) == CapInfo("buffer", BUFFER_RIGHTS)
 
 
-def test_buf_map_needs_read_and_write(world: Callable[..., World]) -> None:
+def test_buf_map_needs_read_and_write(world: type[World]) -> None:
     """BUF-MAP: READ to map, READ|WRITE to map writable; mapping dies with the
     capability it was made through."""
     w = world(1)
-    b = w.ok(1, CreateBuffer(8))
-    ro = w.ok(1, Derive(b, READ))
-    wo = w.ok(1, Derive(b, WRITE))
+    b = w.handle(1, CreateBuffer(8))
+    ro = w.handle(1, Derive(b, READ))
+    wo = w.handle(1, Derive(b, WRITE))
     w.err(1, MapBuffer(wo, False), IpcError.InsufficientRights)
     w.err(1, MapBuffer(ro, True), IpcError.InsufficientRights)
-    p = w.ok(1, CreatePort(1))
+    p = w.handle(1, CreatePort(1))
     w.err(1, MapBuffer(p, False), IpcError.InvalidCapability)
-    m = w.ok(1, MapBuffer(ro, False))
+    m = w.handle(1, MapBuffer(ro, False))
     w.ok(1, Drop(ro))
     w.err(1, ReadBuffer(m, 0, 1), IpcError.InvalidCapability)
 
 
-def test_buf_unmap(world: Callable[..., World]) -> None:
+def test_buf_unmap(world: type[World]) -> None:
     """BUF-UNMAP: a live mapping id; never reused."""
     w = world(1)
-    b = w.ok(1, CreateBuffer(8))
-    m = w.ok(1, MapBuffer(b, False))
+    b = w.handle(1, CreateBuffer(8))
+    m = w.handle(1, MapBuffer(b, False))
+    assert m == 1
     w.ok(1, Unmap(m))
     w.err(1, Unmap(m), IpcError.InvalidCapability)
-    assert w.ok(1, MapBuffer(b, False)) != m
+    assert w.handle(1, MapBuffer(b, False)) == 2
 
 
-def test_buf_read_write_bounds(world: Callable[..., World]) -> None:
+def test_buf_read_write_bounds(world: type[World]) -> None:
     """BUF-READ / BUF-WRITE: shared memory seen by every mapping; bounds are
     OutOfBounds; read-only mapping refuses writes; max_io enforced."""
     w = world(2, Config(max_io=4))
-    b = w.ok(1, CreateBuffer(6))
-    rw = w.ok(1, MapBuffer(b, True))
-    ro = w.ok(1, MapBuffer(b, False))
+    b = w.handle(1, CreateBuffer(6))
+    rw = w.handle(1, MapBuffer(b, True))
+    ro = w.handle(1, MapBuffer(b, False))
     w.ok(1, WriteBuffer(rw, 2, b"ab\x00c"))
-    assert w.ok(1, ReadBuffer(ro, 0, 4)) == b"\x00\x00ab"
-    assert w.ok(1, ReadBuffer(ro, 5, 1)) == b"c"
-    assert w.ok(1, ReadBuffer(ro, 6, 0)) == b""
+    assert w.data(1, ReadBuffer(ro, 0, 4)) == b"\x00\x00ab"
+    assert w.data(1, ReadBuffer(ro, 5, 1)) == b"c"
+    assert w.data(1, ReadBuffer(ro, 6, 0)) == b""
     w.err(1, WriteBuffer(ro, 0, b"x"), IpcError.InsufficientRights)
     w.err(1, WriteBuffer(rw, 3, b"xyzw"), IpcError.OutOfBounds)
     w.err(1, WriteBuffer(rw, -1, b"x"), IpcError.OutOfBounds)
@@ -84,20 +83,20 @@ def test_buf_read_write_bounds(world: Callable[..., World]) -> None:
 
 
 def test_buf_transfer_leaves_exactly_one_capability(
-    world: Callable[..., World],
+    world: type[World],
 ) -> None:
     """BUF-TRANSFER: every capability and mapping to the buffer is gone, one new
     capability with the sender's rights travels; the receiver maps the same
     memory; a failed transfer changes nothing."""
     w = world(2)
-    port = w.ok(2, CreatePort(1))
+    port = w.handle(2, CreatePort(1))
     w.ok(2, Bind(port, "inbox", 0))
-    to2 = w.ok(1, Lookup("inbox"))
-    b = w.ok(1, CreateBuffer(4))
-    m = w.ok(1, MapBuffer(b, True))
+    to2 = w.handle(1, Lookup("inbox"))
+    b = w.handle(1, CreateBuffer(4))
+    m = w.handle(1, MapBuffer(b, True))
     w.ok(1, WriteBuffer(m, 0, b"data"))
-    reader = w.ok(1, Derive(b, READ))
-    no_grant = w.ok(1, Derive(b, BUFFER_RIGHTS & ~GRANT))
+    reader = w.handle(1, Derive(b, READ))
+    no_grant = w.handle(1, Derive(b, BUFFER_RIGHTS & ~GRANT))
     w.err(1, TransferBuffer(no_grant, to2, 0), IpcError.InsufficientRights)
     w.err(1, TransferBuffer(reader, to2, 0), IpcError.InsufficientRights)
     w.err(1, TransferBuffer(b, b, 0), IpcError.InvalidCapability)
@@ -110,17 +109,16 @@ def test_buf_transfer_leaves_exactly_one_capability(
     w.err(1, ReadBuffer(m, 0, 1), IpcError.InvalidCapability)
     buf_caps = [c for c in w.s.caps.values() if c.kind.value == "buffer"]
     assert len(buf_caps) == 1
-    got = w.ok(2, Receive(port, 0))
-    assert isinstance(got, Delivered)
-    assert got.caps[0] is not None
-    assert got.data == b""
-    assert got.msg_type == 7
-    assert w.ok(2, Inspect(got.caps[0])).rights == BUFFER_RIGHTS  # type: ignore[union-attr]
-    m2 = w.ok(2, MapBuffer(got.caps[0], False))
-    assert w.ok(2, ReadBuffer(m2, 0, 4)) == b"data"
+    got = w.delivered(2, Receive(port, 0))
+    (moved,) = got.caps
+    assert moved is not None
+    assert got == Delivered(1, 7, 0, b"", (moved,))
+    assert w.info(2, Inspect(moved)) == CapInfo("buffer", BUFFER_RIGHTS)
+    m2 = w.handle(2, MapBuffer(moved, False))
+    assert w.data(2, ReadBuffer(m2, 0, 4)) == b"data"
     # PortFull: nothing changes
     w.ok(1, Send(to2, 7, 0, b"fill", ()))
-    b2 = w.ok(1, CreateBuffer(1))
+    b2 = w.handle(1, CreateBuffer(1))
     w.err(1, TransferBuffer(b2, to2, 7), IpcError.PortFull)
-    assert w.ok(1, Inspect(b2)).rights == BUFFER_RIGHTS  # type: ignore[union-attr]
+    assert w.info(1, Inspect(b2)) == CapInfo("buffer", BUFFER_RIGHTS)
     assert MANAGE & BUFFER_RIGHTS

@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from immutables import Map
 
-from veridian_ipc.spec import Config, IpcError, KernelState, Ok, initial_state, step
+from veridian_ipc.spec import (
+    Config,
+    Err,
+    IpcError,
+    KernelState,
+    Ok,
+    initial_state,
+    step,
+)
 from veridian_ipc.spec.names import CONFIG_BOUNDS, MAX_CHANNEL_BYTES
 from veridian_ipc.spec.state import Buffer, Channel
 from veridian_ipc.spec.storage import CHUNK, read_bytes, write_bytes
@@ -66,28 +74,28 @@ def test_the_default_configuration_is_within_the_bounds() -> None:
 def test_a_channel_holds_no_slot_per_unit_of_capacity() -> None:
     cfg = Config(max_channel_capacity=1 << 16, max_channel_message=64)
     s, r = step(initial_state(1, cfg), 1, CreateChannel(1 << 16, 1))
-    assert isinstance(r, Ok)
+    assert r == Ok(1)
     (ring,) = [o for o in s.objects.values() if isinstance(o, Channel)]
     assert ring.held == ()
-    s, _ = step(s, 1, ChannelSend(r.value, b"x"))  # type: ignore[arg-type]
+    s, sent = step(s, 1, ChannelSend(1, b"x"))
+    assert sent == Ok(None)
     (ring,) = [o for o in s.objects.values() if isinstance(o, Channel)]
     assert ring.held == (b"x",)
     assert len(ring.slots) == 1 << 16
     assert ring.slots[0] == b"x"
     assert ring.slots[1] is None
-    assert step(s, 1, ChannelReceive(r.value))[1] == Ok(b"x")  # type: ignore[arg-type]
+    assert step(s, 1, ChannelReceive(1))[1] == Ok(b"x")
 
 
 def _mapped_gib_buffer() -> tuple[KernelState, int]:
     s = initial_state(1, Config(max_io=MIB))
     s, h = step(s, 1, CreateBuffer(1 << 30))
-    assert isinstance(h, Ok)
-    s, m = step(s, 1, MapBuffer(h.value, True))  # type: ignore[arg-type]
-    assert isinstance(m, Ok)
+    assert h == Ok(1)
+    s, m = step(s, 1, MapBuffer(1, True))
+    assert m == Ok(1)
     (buf,) = [o for o in s.objects.values() if isinstance(o, Buffer)]
     assert buf.chunks == Map()  # nothing stored for a fresh buffer
-    assert isinstance(m.value, int)
-    return s, m.value
+    return s, 1
 
 
 def test_a_one_mib_write_costs_about_one_mib() -> None:
@@ -151,7 +159,7 @@ def test_bad_sizes_still_get_the_spec_errors() -> None:
     assert (
         step(s, 1, CreateBuffer((1 << 30) + 1))[1] == step(s, 1, CreateBuffer(2**45))[1]
     )
-    assert step(s, 1, CreateChannel(10**12, 1))[1].error is IpcError.OutOfMemory  # type: ignore[union-attr]
+    assert step(s, 1, CreateChannel(10**12, 1))[1] == Err(IpcError.OutOfMemory)
 
 
 def test_a_wire_config_beyond_the_bounds_is_a_wire_error() -> None:

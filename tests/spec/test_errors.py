@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from veridian_ipc.spec import RULES, IpcError, RuleId, initial_state, step
+from veridian_ipc.spec import RULES, Err, IpcError, RuleId, initial_state, step
 from veridian_ipc.spec.syscalls import (
     OPERATIONS,
     CreatePort,
@@ -45,18 +43,18 @@ def test_err_every_documented_error_is_in_the_enum() -> None:
             assert name in IpcError.__members__, (entry.id, name)
 
 
-def test_err_precedence_issuer_checks_first(world: Callable[..., World]) -> None:
+def test_err_precedence_issuer_checks_first(world: type[World]) -> None:
     """ERR-PRECEDENCE: ill-typed < unknown process < blocked < rule checks."""
     w = world(1)
-    h = w.ok(1, CreatePort(1))
+    h = w.handle(1, CreatePort(1))
     w.err(99, Send("bad", 0, 0, b"", ()), IpcError.InvalidArgument)  # type: ignore[arg-type]
     w.err(99, Send(999, 0, 0, b"", ()), IpcError.NoSuchProcess)
-    w.ok(1, Receive(h, None))
+    w.blocked(1, Receive(h, None))
     w.err(1, Send(999, 0, 0, bytes(100), ()), IpcError.ProcessBlocked)
 
 
 def test_err_precedence_documented_order_matches_code(
-    world: Callable[..., World],
+    world: type[World],
 ) -> None:
     """ERR-PRECEDENCE: for SetFilter, each error in the documented order wins
     over the ones after it."""
@@ -68,8 +66,8 @@ def test_err_precedence_documented_order_matches_code(
         "PortClosed",
     )
     w = world(1)
-    h = w.ok(1, CreatePort(1))
-    weak = w.ok(1, Derive(h, 0))
+    h = w.handle(1, CreatePort(1))
+    weak = w.handle(1, Derive(h, 0))
     from veridian_ipc.spec.syscalls import Close
 
     w.ok(1, Close(h))
@@ -106,10 +104,14 @@ def test_err_atomic_failed_ops_return_the_same_state() -> None:
     s = initial_state(1)
     s, _ = step(s, 1, CreatePort(1))
     s, _ = step(s, 1, Send(1, 0, 0, b"", ()))
-    for op in (Send(1, 0, 0, b"", ()), Receive(5, 0), Derive(1, 0x80)):
+    for op, error in (
+        (Send(1, 0, 0, b"", ()), IpcError.PortFull),
+        (Receive(5, 0), IpcError.InvalidCapability),
+        (Derive(1, 0x80), IpcError.InvalidArgument),
+    ):
         s2, r = step(s, 1, op)
         assert s2 is s
-        assert hasattr(r, "error")
+        assert r == Err(error), op
 
 
 def test_err_precedence_pid_must_be_an_int() -> None:

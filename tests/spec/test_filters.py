@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from veridian_ipc.spec import IpcError
 from veridian_ipc.spec.rights import SEND
 from veridian_ipc.spec.syscalls import (
@@ -20,11 +18,11 @@ from veridian_ipc.spec.syscalls import (
 from .conftest import World
 
 
-def test_filter_set_validation(world: Callable[..., World]) -> None:
+def test_filter_set_validation(world: type[World]) -> None:
     """FILTER-SET: MANAGE needed; arguments validated; closed port refused."""
     w = world(1)
-    h = w.ok(1, CreatePort(4))
-    s_only = w.ok(1, Derive(h, SEND))
+    h = w.handle(1, CreatePort(4))
+    s_only = w.handle(1, Derive(h, SEND))
     w.err(1, SetFilter(s_only, frozenset({1}), None, None), IpcError.InsufficientRights)
     w.err(1, SetFilter(h, frozenset({-1}), None, None), IpcError.InvalidArgument)
     w.err(1, SetFilter(h, None, 65, None), IpcError.InvalidArgument)
@@ -36,23 +34,23 @@ def test_filter_set_validation(world: Callable[..., World]) -> None:
     w.err(1, SetFilter(h, None, 1, None), IpcError.PortClosed)
 
 
-def test_filter_check_type_then_size(world: Callable[..., World]) -> None:
+def test_filter_check_type_then_size(world: type[World]) -> None:
     """FILTER-CHECK: Filtered for a type, MessageTooLarge over max_size; a
     rejected message is not queued."""
     w = world(1)
-    h = w.ok(1, CreatePort(4))
+    h = w.handle(1, CreatePort(4))
     w.ok(1, SetFilter(h, frozenset({1, 2}), 4, None))
     w.err(1, Send(h, 3, 0, b"12345", ()), IpcError.Filtered)
     w.err(1, Send(h, 1, 0, b"12345", ()), IpcError.MessageTooLarge)
     w.ok(1, Send(h, 2, 0, b"1234", ()))
-    assert len(w.s.objects[1].queue) == 1  # type: ignore[union-attr]
+    assert [m.data for m in w.port_of(1, h).queue] == [b"1234"]
 
 
-def test_filter_rate_token_bucket(world: Callable[..., World]) -> None:
+def test_filter_rate_token_bucket(world: type[World]) -> None:
     """FILTER-RATE: burst tokens, refill per whole period, capped at burst;
     a PortFull send takes no token."""
     w = world(1)
-    h = w.ok(1, CreatePort(8))
+    h = w.handle(1, CreatePort(8))
     w.ok(1, SetFilter(h, None, None, RateLimit(burst=2, refill=1, period=10)))
     w.ok(1, Send(h, 0, 0, b"", ()))
     w.ok(1, Send(h, 0, 0, b"", ()))
@@ -67,11 +65,11 @@ def test_filter_rate_token_bucket(world: Callable[..., World]) -> None:
     w.ok(1, Send(h, 0, 0, b"", ()))
     w.err(1, Send(h, 0, 0, b"", ()), IpcError.RateLimited)
     # bucket untouched by a PortFull rejection
-    small = w.ok(1, CreatePort(1))
+    small = w.handle(1, CreatePort(1))
     w.ok(1, Send(small, 0, 0, b"queued first", ()))
     w.ok(1, SetFilter(small, None, None, RateLimit(burst=1, refill=1, period=5)))
     w.err(1, Send(small, 0, 0, b"", ()), IpcError.PortFull)
-    w.ok(1, Receive(small, 0))
+    assert w.delivered(1, Receive(small, 0)).data == b"queued first"
     w.ok(1, Send(small, 0, 0, b"", ()))  # the token is still there
-    w.ok(1, Receive(small, 0))
+    assert w.delivered(1, Receive(small, 0)).data == b""
     w.err(1, Send(small, 0, 0, b"", ()), IpcError.RateLimited)

@@ -5,9 +5,9 @@ FIFO per port (PORT-SEND, PORT-RECEIVE, PORT-HANDOFF) and per channel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
-from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,7 +21,15 @@ from veridian_ipc.spec import (
     step,
     violations,
 )
-from veridian_ipc.spec.state import AtHandle, KernelState, Port, Waiting
+from veridian_ipc.spec.names import Fd, Handle, ObjId, Pid
+from veridian_ipc.spec.state import (
+    AtHandle,
+    Channel,
+    KernelState,
+    Port,
+    Process,
+    Waiting,
+)
 from veridian_ipc.spec.step import atomic
 from veridian_ipc.spec.syscalls import (
     AdvanceClock,
@@ -41,6 +49,7 @@ from veridian_ipc.spec.syscalls import (
     Kill,
     Lookup,
     MapBuffer,
+    Op,
     RateLimit,
     ReadBuffer,
     Receive,
@@ -80,8 +89,11 @@ class Live:
     k: int
 
 
-def live_or(raw: st.SearchStrategy[int]) -> st.SearchStrategy[Any]:
-    """Mostly (3 in 4) a live name, sometimes an arbitrary number (error paths)."""
+def live_or(raw: st.SearchStrategy[int]) -> st.SearchStrategy[int | Live]:
+    """Mostly (3 in 4) a live name, sometimes an arbitrary number (error paths).
+
+    A ``Live`` stands in an int field of an operation record until ``resolve``
+    replaces it."""
     live = st.builds(Live, st.integers(0, 7))
     return st.one_of(live, live, live, raw)
 
@@ -155,7 +167,7 @@ operations = st.one_of(
 #: (bound under its own name and looked up by the next process), a channel, a
 #: mapped buffer and a socket; process 1's socket is bound, process 2's
 #: connected to it.
-PROLOGUE: tuple[tuple[int, Any], ...] = (
+PROLOGUE: tuple[tuple[int, Op], ...] = (
     *((p, CreatePort(2)) for p in (1, 2, 3)),
     (1, Bind(1, "a", 0)),
     (2, Bind(1, "b", 1)),
@@ -184,12 +196,12 @@ programs = st.lists(
 )
 
 
-def resolve(s: KernelState, who: Any, op: Any) -> tuple[int, Any]:
+def resolve(s: KernelState, who: int | Live, op: Op) -> tuple[int, Op]:
     """Replace every ``Live`` placeholder by a live name in ``s``."""
-    pids = sorted(s.processes)
+    pids: list[int] = sorted(s.processes)
     pid = (pids[who.k % len(pids)] if pids else 0) if isinstance(who, Live) else who
-    proc = s.processes.get(pid)  # type: ignore[call-overload]
-    pools = {
+    proc = s.processes.get(Pid(pid))
+    pools: dict[str, list[int]] = {
         "handle": sorted(proc.handles) if proc is not None else [],
         "mapping": sorted(proc.mappings) if proc is not None else [],
         "fd": sorted(proc.fds) if proc is not None else [],
@@ -197,42 +209,41 @@ def resolve(s: KernelState, who: Any, op: Any) -> tuple[int, Any]:
     }
     pools["port"] = pools["caps"] = pools["handle"]
 
-    def name(field: str, v: Any) -> Any:
+    def name(field: str, v: object) -> object:
         if not isinstance(v, Live):
             return v
         pool = pools[field]
         return pool[v.k % len(pool)] if pool else 0
 
-    if not hasattr(op, "__dataclass_fields__"):
-        return pid, op
-    fields = {}
+    fields: dict[str, object] = {}
     for f in (fl.name for fl in dataclass_fields(op)):
         v = getattr(op, f)
-        if f == "caps":
+        if f == "caps" and isinstance(v, tuple):
             v = tuple(name("caps", c) for c in v)
         elif f in pools:
             v = name(f, v)
         fields[f] = v
-    return pid, type(op)(**fields)
+    # the record's class, called with every field by name
+    make: Callable[..., Op] = type(op)
+    return pid, make(**fields)
 
 
-def _tagged(op: Any, tag: int) -> Any:
+def _tagged(op: Op, tag: int) -> Op:
     """Make message data unique so deliveries can be traced to sends."""
     if (
         isinstance(op, Send | ChannelSend | SockSend)
         and isinstance(op.data, bytes)
         and len(op.data) <= 8
     ):
-        return type(op)(**{**_fields(op), "data": tag.to_bytes(4, "big")})
+        return replace(op, data=tag.to_bytes(4, "big"))
     return op
 
 
-def _fields(op: Any) -> dict[str, Any]:
-    return {f.name: getattr(op, f.name) for f in dataclass_fields(op)}
+Program = list[tuple[int | Live, Op]]
 
 
 @given(programs)
-def test_any_program_keeps_every_invariant(program: list[tuple[Any, Any]]) -> None:
+def test_any_program_keeps_every_invariant(program: Program) -> None:
     """ERR-TOTAL, ERR-ATOMIC, every INV-*: no exception, invariants hold after
     every step, and a failed step returns the very state it was given."""
     s = populated()
@@ -246,9 +257,7 @@ def test_any_program_keeps_every_invariant(program: list[tuple[Any, Any]]) -> No
 
 
 @given(programs)
-def test_derived_rights_never_exceed_the_parents(
-    program: list[tuple[Any, Any]],
-) -> None:
+def test_derived_rights_never_exceed_the_parents(program: Program) -> None:
     """RIGHTS-DERIVE / INV-RIGHTS-MONOTONE along every path to a root."""
     s = populated()
     for who, raw in program:
@@ -262,25 +271,28 @@ def test_derived_rights_never_exceed_the_parents(
 
 
 @given(programs)
-def test_fifo_no_loss_no_duplication(program: list[tuple[Any, Any]]) -> None:
+def test_fifo_no_loss_no_duplication(program: Program) -> None:
     """Per port and per channel, messages are delivered in the order sent, at
     most once, unchanged; every sent message is delivered, still queued, or
     counted as discarded by a socket close."""
     s = populated()
-    sent: dict[int, list[bytes]] = {}
-    delivered: dict[int, list[bytes]] = {}
-    discarded: dict[int, int] = {}
-    blocked_on: dict[int, int] = {}
+    sent: dict[ObjId, list[bytes]] = {}
+    delivered: dict[ObjId, list[bytes]] = {}
+    discarded: dict[ObjId, int] = {}
+    blocked_on: dict[int, ObjId] = {}
     for tag, (who, raw) in enumerate(program):
         pid, op = resolve(s, who, _tagged(raw, tag))
         before = s
         s, r = step(s, pid, op)
         if isinstance(r, Err):
             continue
-        proc = before.processes.get(pid)  # type: ignore[call-overload]
+        proc = before.processes.get(Pid(pid))
 
-        def obj_of(handle: int, proc: Any = proc, before: Any = before) -> int:
-            return int(before.caps[proc.handles[handle]].obj)
+        def obj_of(
+            handle: int, proc: Process | None = proc, before: KernelState = before
+        ) -> ObjId:
+            assert proc is not None
+            return before.caps[proc.handles[Handle(handle)]].obj
 
         if isinstance(op, (Send, ChannelSend)):
             sent.setdefault(obj_of(op.handle), []).append(op.data)
@@ -288,7 +300,7 @@ def test_fifo_no_loss_no_duplication(program: list[tuple[Any, Any]]) -> None:
             sent.setdefault(obj_of(op.handle), []).extend(op.items)
         elif isinstance(op, SockSend):
             assert proc is not None
-            peer = proc.fds[op.fd].peer  # type: ignore[index]
+            peer = proc.fds[Fd(op.fd)].peer
             assert peer is not None
             sent.setdefault(before.caps[peer].obj, []).append(op.data)
         elif isinstance(op, Receive) and isinstance(r.value, Delivered):
@@ -298,13 +310,16 @@ def test_fifo_no_loss_no_duplication(program: list[tuple[Any, Any]]) -> None:
         elif isinstance(op, Resume) and isinstance(r.value, Delivered):
             delivered.setdefault(blocked_on[pid], []).append(r.value.data)
         elif isinstance(op, ChannelReceive):
-            delivered.setdefault(obj_of(op.handle), []).append(r.value)  # type: ignore[arg-type]
+            assert isinstance(r.value, bytes)
+            delivered.setdefault(obj_of(op.handle), []).append(r.value)
         elif isinstance(op, ChannelReceiveBatch):
-            delivered.setdefault(obj_of(op.handle), []).extend(r.value)  # type: ignore[arg-type]
+            assert isinstance(r.value, tuple)
+            delivered.setdefault(obj_of(op.handle), []).extend(r.value)
         elif isinstance(op, SockRecv):
             assert proc is not None
-            own = before.caps[proc.fds[op.fd].own].obj  # type: ignore[index]
-            delivered.setdefault(own, []).append(r.value)  # type: ignore[arg-type]
+            assert isinstance(r.value, bytes)
+            own = before.caps[proc.fds[Fd(op.fd)].own].obj
+            delivered.setdefault(own, []).append(r.value)
         elif isinstance(op, SockClose | Kill):
             for obj, o in before.objects.items():
                 after = s.objects[obj]
@@ -315,12 +330,13 @@ def test_fifo_no_loss_no_duplication(program: list[tuple[Any, Any]]) -> None:
     for obj, msgs in sent.items():
         got = delivered.get(obj, [])
         o = s.objects[obj]
+        assert isinstance(o, Port | Channel), o
         queued = (
             [m.data for m in o.queue]
             if isinstance(o, Port)
             else [
-                o.slots[(o.read_idx + i) % o.capacity]  # type: ignore[union-attr]
-                for i in range(o.write_idx - o.read_idx)  # type: ignore[union-attr]
+                o.slots[(o.read_idx + i) % o.capacity]
+                for i in range(o.write_idx - o.read_idx)
             ]
         )
         gone = discarded.get(obj, 0)

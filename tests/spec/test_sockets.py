@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from veridian_ipc.spec import Config, IpcError, errno_of
+from veridian_ipc.spec import CapInfo, Config, IpcError, errno_of
 from veridian_ipc.spec.errors import ERRNO_NAMES, ERRNO_VALUES
+from veridian_ipc.spec.names import Pid
+from veridian_ipc.spec.rights import PORT_RIGHTS, SEND
 from veridian_ipc.spec.syscalls import (
     Inspect,
     Lookup,
@@ -21,7 +21,7 @@ from veridian_ipc.spec.syscalls import (
 from .conftest import World
 
 
-def test_posix_socket_lowest_free_fd(world: Callable[..., World]) -> None:
+def test_posix_socket_lowest_free_fd(world: type[World]) -> None:
     """POSIX-SOCKET: fds are the lowest free number; capacity validated."""
     w = world(1, Config(max_port_capacity=8, default_socket_capacity=8))
     assert w.ok(1, Socket()) == 0
@@ -31,29 +31,29 @@ def test_posix_socket_lowest_free_fd(world: Callable[..., World]) -> None:
     assert w.ok(1, Socket(2)) == 1
     w.err(1, Socket(0), IpcError.InvalidArgument)
     w.err(1, Socket(9), IpcError.OutOfMemory)
-    assert len(w.s.processes[1].handles) == 0  # fds hold their capabilities
+    assert len(w.s.processes[Pid(1)].handles) == 0  # fds hold their capabilities
 
 
-def test_posix_bind(world: Callable[..., World]) -> None:
+def test_posix_bind(world: type[World]) -> None:
     """POSIX-BIND: publishes SEND only; EBADF, EINVAL, EADDRINUSE."""
     w = world(2)
-    fd = w.ok(1, Socket())
+    fd = w.handle(1, Socket())
     w.err(1, SockBind(5, "s"), IpcError.InvalidCapability)
     w.err(1, SockBind(fd, ""), IpcError.InvalidArgument)
     w.ok(1, SockBind(fd, "s"))
     w.err(1, SockBind(fd, "t"), IpcError.InvalidArgument)
-    fd2 = w.ok(1, Socket())
+    fd2 = w.handle(1, Socket())
     w.err(1, SockBind(fd2, "s"), IpcError.NameInUse)
-    h = w.ok(2, Lookup("s"))
-    assert w.ok(2, Inspect(h)).rights == 0x01  # type: ignore[union-attr]
+    h = w.handle(2, Lookup("s"))
+    assert w.info(2, Inspect(h)) == CapInfo("port", SEND)
 
 
-def test_posix_connect_send_recv(world: Callable[..., World]) -> None:
+def test_posix_connect_send_recv(world: type[World]) -> None:
     """POSIX-CONNECT / POSIX-SEND / POSIX-RECV: datagrams, no truncation."""
     w = world(2)
-    server = w.ok(1, Socket(2))
+    server = w.handle(1, Socket(2))
     w.ok(1, SockBind(server, "srv"))
-    client = w.ok(2, Socket())
+    client = w.handle(2, Socket())
     w.err(2, SockSend(client, b"x"), IpcError.NotConnected)
     w.err(2, SockConnect(client, "nope"), IpcError.PortNotFound)
     w.err(2, SockConnect(client, ""), IpcError.InvalidArgument)
@@ -65,33 +65,34 @@ def test_posix_connect_send_recv(world: Callable[..., World]) -> None:
     w.err(2, SockSend(client, bytes(65)), IpcError.MessageTooLarge)
     w.err(1, SockRecv(server, -1), IpcError.InvalidArgument)
     w.err(1, SockRecv(server, 4), IpcError.MessageTooLarge)  # stays queued
-    assert w.ok(1, SockRecv(server, 5)) == b"hello"
-    assert w.ok(1, SockRecv(server, 0)) == b""
+    assert w.data(1, SockRecv(server, 5)) == b"hello"
+    assert w.data(1, SockRecv(server, 0)) == b""
     w.err(1, SockRecv(server, 5), IpcError.WouldBlock)
     w.err(1, SockRecv(7, 5), IpcError.InvalidCapability)
 
 
-def test_posix_recv_installs_carried_capabilities(world: Callable[..., World]) -> None:
+def test_posix_recv_installs_carried_capabilities(world: type[World]) -> None:
     """POSIX-RECV: capabilities sent natively arrive as handles."""
     from veridian_ipc.spec.syscalls import CreatePort
 
     w = world(2)
-    server = w.ok(1, Socket())
+    server = w.handle(1, Socket())
     w.ok(1, SockBind(server, "srv"))
-    h = w.ok(2, Lookup("srv"))
-    gift = w.ok(2, CreatePort(1))
+    h = w.handle(2, Lookup("srv"))
+    gift = w.handle(2, CreatePort(1))
     w.ok(2, Send(h, 0, 0, b"gift", (gift,)))
-    assert w.ok(1, SockRecv(server, 64)) == b"gift"
-    assert len(w.s.processes[1].handles) == 1
+    assert w.data(1, SockRecv(server, 64)) == b"gift"
+    assert list(w.s.processes[Pid(1)].handles) == [1]
+    assert w.info(1, Inspect(1)) == CapInfo("port", PORT_RIGHTS)
 
 
-def test_posix_close_revokes_and_counts(world: Callable[..., World]) -> None:
+def test_posix_close_revokes_and_counts(world: type[World]) -> None:
     """POSIX-CLOSE: binding and peers revoked (ENOTCONN), queue discarded and
     counted, fd freed."""
     w = world(2)
-    server = w.ok(1, Socket())
+    server = w.handle(1, Socket())
     w.ok(1, SockBind(server, "srv"))
-    client = w.ok(2, Socket())
+    client = w.handle(2, Socket())
     w.ok(2, SockConnect(client, "srv"))
     w.ok(2, SockSend(client, b"1"))
     w.ok(2, SockSend(client, b"2"))
@@ -105,7 +106,7 @@ def test_posix_close_revokes_and_counts(world: Callable[..., World]) -> None:
 def test_posix_errno_total_and_linux_numbered() -> None:
     """POSIX-ERRNO: every error has one errno, Linux numbering."""
     assert set(ERRNO_NAMES) == set(IpcError)
-    assert {errno_of(e) for e in IpcError} <= set(ERRNO_VALUES.values())
+    assert {errno_of(e) for e in IpcError} == set(ERRNO_VALUES.values())
     assert errno_of(IpcError.InvalidCapability) == 9  # EBADF
     assert errno_of(IpcError.WouldBlock) == 11  # EAGAIN
     assert errno_of(IpcError.InsufficientRights) == 13  # EACCES
@@ -118,17 +119,17 @@ def test_posix_errno_total_and_linux_numbered() -> None:
             assert getattr(host, name) == value, name
 
 
-def test_posix_close_self_connected_socket(world: Callable[..., World]) -> None:
+def test_posix_close_self_connected_socket(world: type[World]) -> None:
     """POSIX-CLOSE on a socket connected to its own name: the revocation takes
     its peer capability too, and the close still succeeds."""
     w = world(1)
-    fd = w.ok(1, Socket())
+    fd = w.handle(1, Socket())
     w.ok(1, SockBind(fd, "me"))
     w.ok(1, SockConnect(fd, "me"))
     assert w.ok(1, SockSend(fd, b"loop")) == 4
     assert w.ok(1, SockClose(fd)) == 1
     assert len(w.s.caps) == 0
-    fd = w.ok(1, Socket())
+    fd = w.handle(1, Socket())
     w.ok(1, SockBind(fd, "me"))
     w.ok(1, SockConnect(fd, "me"))
     from veridian_ipc.spec.syscalls import Kill
@@ -138,7 +139,7 @@ def test_posix_close_self_connected_socket(world: Callable[..., World]) -> None:
 
 
 def test_posix_kill_with_a_socket_connected_to_a_sibling(
-    world: Callable[..., World],
+    world: type[World],
 ) -> None:
     """PROC-KILL closes every socket: the first close revokes the second
     socket's peer, and the second close still succeeds."""
