@@ -150,7 +150,7 @@ def derive_dispatch(
         arity = 2 if spec.environment else 3
         try:
             inspect.signature(fn).bind(*range(arity))
-        except TypeError:
+        except (TypeError, ValueError):
             raise RegistryError(
                 f"operation {spec.name}: {fn.__qualname__} does not take"
                 f" {arity} arguments"
