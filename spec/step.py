@@ -3,8 +3,10 @@
 This is the whole system as one pure function (h11's sans-I/O stance): the
 proofs, the conformance suite and the tests drive the spec only through it.
 ``step`` never raises for any input (ERR-TOTAL), checks the issuer first
-(ERR-PRECEDENCE), then hands the operation to the rule that defines it. A
-failed operation returns the state it was given (ERR-ATOMIC).
+(ERR-PRECEDENCE), then hands the operation to the rule that defines it: the
+function registered (``@rule``) for the rule ID its record declares in the
+operation registry (spec/operations.py), so adding an operation adds no line
+here. A failed operation returns the state it was given (ERR-ATOMIC).
 """
 
 from __future__ import annotations

@@ -9,11 +9,13 @@ from __future__ import annotations
 import pytest
 
 from veridian_ipc.conformance import surface
+from veridian_ipc.conformance.coverage import tags as coverage_tags
 from veridian_ipc.conformance.generate import GENERATORS
 from veridian_ipc.conformance.machine import NEEDS, WEIGHTS
 from veridian_ipc.conformance.mutants import MUTANTS
 from veridian_ipc.proofs.precedence import CASCADES
-from veridian_ipc.spec import RULES, RuleId
+from veridian_ipc.spec import RULES, Err, RuleId, initial_state, step
+from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.operations import (
     OPERATIONS,
     OPS_BY_NAME,
@@ -216,3 +218,17 @@ def test_a_generator_table_missing_an_operation_is_named() -> None:
         RegistryError, match=r"GENERATORS is out of date: missing Unmap"
     ):
         check_table(partial, "conformance.generate.GENERATORS")
+
+
+def test_posix_errno_is_tagged_on_errors_of_posix_operations_only() -> None:
+    s = initial_state(1)
+    for op, tagged in (
+        (sc.SockClose(9), True),
+        (sc.Socket(-1), True),
+        (sc.Inspect(9), False),
+        (sc.Close(9), False),
+    ):
+        after, result = step(s, 1, op)
+        assert isinstance(result, Err), op
+        rules, _ = coverage_tags(s, 1, op, result, after)
+        assert (R.POSIX_ERRNO in rules) is tagged, op
