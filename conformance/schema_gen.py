@@ -215,7 +215,7 @@ def _type_name(annotation: object) -> str:
     origin = get_origin(annotation)
     if origin is Annotated:
         kind = id_kind_of(annotation)
-        return {"pid": "PidRef", "handle": "Handle", "mapping": "MapId"}[kind.value]  # type: ignore[union-attr]
+        return {"pid": "PidRef", "handle": "HandleRef", "mapping": "MapRef"}[kind.value]  # type: ignore[union-attr]
     if origin in (Union, types.UnionType):
         return r" \| ".join(_type_name(a) for a in get_args(annotation))
     if origin is tuple:

@@ -11,15 +11,17 @@ about it:
   PORT-CLOSE or CHAN-CLOSE, depends on the object);
 - the rule IDs it **also** always exercises (RIGHTS-REQUIRED, CAP-HANDLE,
   MSG-LIMITS ...), which conformance coverage counts;
-- what it **returns** on success, as an annotation (``None``, ``Handle``,
+- what it **returns** on success, as an annotation (``None``, ``HandleRef``,
   ``bytes``, ``Delivered | Blocked`` ...).
 
 Its fields are typed once, in their annotations. Fields that hold numbers the
-implementation chooses (pids, handles, mapping ids) use ``PidRef``, ``Handle``
-and ``MapId``: ``Annotated`` ints, so callers and mypy still see plain ints,
+implementation chooses (pids, handles, mapping ids) use ``PidRef``, ``HandleRef``
+and ``MapRef``: ``Annotated`` ints, so callers and mypy still see plain ints,
 while the registry reads the kind (``IdKind``) with
-``get_type_hints(..., include_extras=True)``. File descriptors are normative
-(POSIX-SOCKET numbers them; they are never renamed) and stay plain ``int``.
+``get_type_hints(..., include_extras=True)``. (They are not the NewTypes of
+spec/names.py, ``Handle`` and ``MapId``, which the state uses and callers would
+have to wrap.) File descriptors are normative (POSIX-SOCKET numbers them; they
+are never renamed) and stay plain ``int``.
 
 Dispatch tables, the conformance protocol's id fields and result ids, coverage
 tags, field type checks (ERR-TOTAL), the JSON schema of operation arguments and
@@ -59,11 +61,9 @@ class IdKind(Enum):
 #: A process id (PROC-SPAWN numbers them).
 PidRef = Annotated[int, IdKind.PID]
 #: A handle in the caller's capability table (CAP-HANDLE).
-Handle = Annotated[int, IdKind.HANDLE]
+HandleRef = Annotated[int, IdKind.HANDLE]
 #: A mapping id (BUF-MAP numbers them).
-MapId = Annotated[int, IdKind.MAPPING]
-#: A file descriptor: normative (POSIX-SOCKET), never renamed, so a plain int.
-Fd = int
+MapRef = Annotated[int, IdKind.MAPPING]
 
 #: The names of the feature groups (``ids.GROUPS``), in reading order.
 GROUP_NAMES: tuple[str, ...] = tuple(g for g, _ in GROUPS)
@@ -86,7 +86,7 @@ class FieldSpec:
 
     ``type`` is the annotation with the id markers stripped (what a value must
     be, ERR-TOTAL); ``id_kind`` says which kind of renamed number it holds, if
-    any (for ``tuple[Handle, ...]``, each item is one).
+    any (for ``tuple[HandleRef, ...]``, each item is one).
     """
 
     name: str
@@ -143,7 +143,7 @@ def process_ops() -> list[OpSpec]:
 
 
 def id_kind_of(annotation: object) -> IdKind | None:
-    """The ``IdKind`` an annotation marks (``Handle``, ``tuple[Handle, ...]``)."""
+    """The ``IdKind`` an annotation marks (``HandleRef``, ``tuple[HandleRef, ...]``)."""
     if get_origin(annotation) is Annotated:
         kinds = [m for m in get_args(annotation)[1:] if isinstance(m, IdKind)]
         return kinds[0] if kinds else None

@@ -9,7 +9,7 @@ serialise and compare.
 Each record is described once, here: its ``@operation(...)`` decorator gives
 its feature group, its rule, the other rules it always exercises and what it
 returns; its field annotations give each field's type, and mark the fields
-holding implementation-chosen numbers (``Handle``, ``MapId``, ``PidRef``; see
+holding implementation-chosen numbers (``HandleRef``, ``MapRef``, ``PidRef``; see
 spec/operations.py). Everything else that lists operations is derived from
 this registry or checked against it.
 
@@ -30,7 +30,7 @@ from typing import ClassVar
 
 from .ids import RuleId as R
 from .operations import OPERATIONS as _SPECS
-from .operations import Fd, Handle, MapId, PidRef, check_registered, operation
+from .operations import HandleRef, MapRef, PidRef, check_registered, operation
 from .operations import Operation as Operation
 from .results import Blocked, CapInfo, Delivered
 
@@ -82,7 +82,7 @@ class AdvanceClock(Operation):
 class Inspect(Operation):
     """Kind and rights of a handle (CAP-INSPECT)."""
 
-    handle: Handle
+    handle: HandleRef
 
 
 @operation(group="caps", rule=R.CAP_DROP, also=(R.CAP_HANDLE,))
@@ -90,20 +90,20 @@ class Inspect(Operation):
 class Drop(Operation):
     """Remove one handle from the caller's table (CAP-DROP)."""
 
-    handle: Handle
+    handle: HandleRef
 
 
 @operation(
     group="rights",
     rule=R.RIGHTS_DERIVE,
     also=(R.CAP_HANDLE, R.RIGHTS_BITS),
-    returns=Handle,
+    returns=HandleRef,
 )
 @dataclass(frozen=True, slots=True)
 class Derive(Operation):
     """A new handle to the same object with a subset of the rights (RIGHTS-DERIVE)."""
 
-    handle: Handle
+    handle: HandleRef
     rights: int
 
 
@@ -112,13 +112,13 @@ class Derive(Operation):
 class Revoke(Operation):
     """Invalidate every capability derived from this one (RIGHTS-REVOKE)."""
 
-    handle: Handle
+    handle: HandleRef
 
 
 # -- ports and messages -----------------------------------------------------------
 
 
-@operation(group="ports", rule=R.PORT_CREATE, returns=Handle)
+@operation(group="ports", rule=R.PORT_CREATE, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class CreatePort(Operation):
     """A new port with a queue of ``capacity`` messages (PORT-CREATE)."""
@@ -135,11 +135,11 @@ class CreatePort(Operation):
 class Send(Operation):
     """Send a synchronous message on a port (PORT-SEND)."""
 
-    handle: Handle
+    handle: HandleRef
     msg_type: int
     flags: int
     data: bytes
-    caps: tuple[Handle, ...] = ()
+    caps: tuple[HandleRef, ...] = ()
 
 
 @operation(
@@ -153,7 +153,7 @@ class Receive(Operation):
     """Receive from a port; ``timeout`` None waits forever, 0 never waits
     (try-receive), n > 0 waits at most n ticks (PORT-RECEIVE)."""
 
-    handle: Handle
+    handle: HandleRef
     timeout: int | None = 0
 
 
@@ -168,7 +168,7 @@ class Resume(Operation):
 class Close(Operation):
     """Close a port or a channel (PORT-CLOSE, CHAN-CLOSE)."""
 
-    handle: Handle
+    handle: HandleRef
 
 
 @operation(group="filters", rule=R.FILTER_SET, also=(R.RIGHTS_REQUIRED,))
@@ -176,7 +176,7 @@ class Close(Operation):
 class SetFilter(Operation):
     """Set (or, with every field None, clear) a port's filter (FILTER-SET)."""
 
-    handle: Handle
+    handle: HandleRef
     allowed_types: frozenset[int] | None = None
     max_size: int | None = None
     rate: RateLimit | None = None
@@ -190,7 +190,7 @@ class SetFilter(Operation):
 class Bind(Operation):
     """Bind a well-known name to a port capability (NS-BIND)."""
 
-    handle: Handle
+    handle: HandleRef
     name: str
     service_type: int = 0
 
@@ -200,11 +200,11 @@ class Bind(Operation):
 class Unbind(Operation):
     """Remove a binding, by authority of a MANAGE capability (NS-UNBIND)."""
 
-    handle: Handle
+    handle: HandleRef
     name: str
 
 
-@operation(group="namespace", rule=R.NS_LOOKUP, returns=Handle)
+@operation(group="namespace", rule=R.NS_LOOKUP, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class Lookup(Operation):
     """A new handle to the port bound to ``name`` (NS-LOOKUP)."""
@@ -212,7 +212,7 @@ class Lookup(Operation):
     name: str
 
 
-@operation(group="namespace", rule=R.NS_CONNECT, returns=Handle)
+@operation(group="namespace", rule=R.NS_CONNECT, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class Connect(Operation):
     """Lookup that also checks the binding's service type (NS-CONNECT)."""
@@ -224,7 +224,7 @@ class Connect(Operation):
 # -- asynchronous channels ----------------------------------------------------------
 
 
-@operation(group="channels", rule=R.CHAN_CREATE, returns=Handle)
+@operation(group="channels", rule=R.CHAN_CREATE, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class CreateChannel(Operation):
     """A ring of ``capacity`` slots of ``max_message`` bytes (CHAN-CREATE)."""
@@ -238,7 +238,7 @@ class CreateChannel(Operation):
 class ChannelSend(Operation):
     """Append one message to a channel's ring (CHAN-SEND)."""
 
-    handle: Handle
+    handle: HandleRef
     data: bytes
 
 
@@ -249,7 +249,7 @@ class ChannelSend(Operation):
 class ChannelSendBatch(Operation):
     """Append several messages as one step, all or nothing (CHAN-SEND-BATCH)."""
 
-    handle: Handle
+    handle: HandleRef
     items: tuple[bytes, ...]
 
 
@@ -260,7 +260,7 @@ class ChannelSendBatch(Operation):
 class ChannelReceive(Operation):
     """Take the oldest message of a channel (CHAN-RECEIVE)."""
 
-    handle: Handle
+    handle: HandleRef
 
 
 @operation(
@@ -273,14 +273,14 @@ class ChannelReceive(Operation):
 class ChannelReceiveBatch(Operation):
     """Take up to ``max_count`` oldest messages (CHAN-RECEIVE-BATCH)."""
 
-    handle: Handle
+    handle: HandleRef
     max_count: int
 
 
 # -- zero-copy shared buffers -------------------------------------------------------
 
 
-@operation(group="buffers", rule=R.BUF_CREATE, returns=Handle)
+@operation(group="buffers", rule=R.BUF_CREATE, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class CreateBuffer(Operation):
     """A new zero-filled shared buffer of ``size`` bytes (BUF-CREATE)."""
@@ -288,12 +288,12 @@ class CreateBuffer(Operation):
     size: int
 
 
-@operation(group="buffers", rule=R.BUF_MAP, returns=MapId)
+@operation(group="buffers", rule=R.BUF_MAP, returns=MapRef)
 @dataclass(frozen=True, slots=True)
 class MapBuffer(Operation):
     """Map a buffer into the caller, read-only or writable (BUF-MAP)."""
 
-    handle: Handle
+    handle: HandleRef
     writable: bool
 
 
@@ -302,7 +302,7 @@ class MapBuffer(Operation):
 class Unmap(Operation):
     """Remove a mapping (BUF-UNMAP)."""
 
-    mapping: MapId
+    mapping: MapRef
 
 
 @operation(group="buffers", rule=R.BUF_READ, returns=bytes)
@@ -310,7 +310,7 @@ class Unmap(Operation):
 class ReadBuffer(Operation):
     """Read ``length`` bytes at ``offset`` through a mapping (BUF-READ)."""
 
-    mapping: MapId
+    mapping: MapRef
     offset: int
     length: int
 
@@ -320,7 +320,7 @@ class ReadBuffer(Operation):
 class WriteBuffer(Operation):
     """Write ``data`` at ``offset`` through a writable mapping (BUF-WRITE)."""
 
-    mapping: MapId
+    mapping: MapRef
     offset: int
     data: bytes
 
@@ -330,15 +330,15 @@ class WriteBuffer(Operation):
 class TransferBuffer(Operation):
     """Give a buffer's ownership away in a message on ``port`` (BUF-TRANSFER)."""
 
-    handle: Handle
-    port: Handle
+    handle: HandleRef
+    port: HandleRef
     msg_type: int = 0
 
 
 # -- POSIX layer --------------------------------------------------------------------
 
 
-@operation(group="posix", rule=R.POSIX_SOCKET, returns=Fd)
+@operation(group="posix", rule=R.POSIX_SOCKET, returns=int)
 @dataclass(frozen=True, slots=True)
 class Socket(Operation):
     """``socket()``: a new socket over a new port (POSIX-SOCKET)."""
@@ -351,7 +351,7 @@ class Socket(Operation):
 class SockBind(Operation):
     """``bind()``: publish the socket's port under ``name`` (POSIX-BIND)."""
 
-    fd: Fd
+    fd: int
     name: str
 
 
@@ -360,7 +360,7 @@ class SockBind(Operation):
 class SockConnect(Operation):
     """``connect()``: make the port bound to ``name`` the peer (POSIX-CONNECT)."""
 
-    fd: Fd
+    fd: int
     name: str
 
 
@@ -369,7 +369,7 @@ class SockConnect(Operation):
 class SockSend(Operation):
     """``send()``: a message to the peer (POSIX-SEND)."""
 
-    fd: Fd
+    fd: int
     data: bytes
 
 
@@ -378,7 +378,7 @@ class SockSend(Operation):
 class SockRecv(Operation):
     """``recv()``: the oldest message on the socket's port (POSIX-RECV)."""
 
-    fd: Fd
+    fd: int
     bufsize: int
 
 
@@ -387,7 +387,7 @@ class SockRecv(Operation):
 class SockClose(Operation):
     """``close()``: the socket ends (POSIX-CLOSE)."""
 
-    fd: Fd
+    fd: int
 
 
 check_registered(globals())  # a record without its decorator fails here, by name

@@ -18,9 +18,9 @@ from veridian_ipc.spec import GROUPS, RULES, RuleId
 from veridian_ipc.spec import operations as ops
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.operations import (
-    Handle,
+    HandleRef,
     IdKind,
-    MapId,
+    MapRef,
     Operation,
     OpSpec,
     RegistryError,
@@ -208,7 +208,7 @@ def scratch_registry(monkeypatch: pytest.MonkeyPatch) -> list[OpSpec]:
 def test_a_record_without_its_decorator_is_named() -> None:
     @dataclass(frozen=True, slots=True)
     class Bogus(Operation):
-        handle: Handle
+        handle: HandleRef
 
     with pytest.raises(RegistryError, match="operation Bogus is not registered"):
         check_registered({"Bogus": Bogus, "Send": sc.Send})
@@ -220,7 +220,7 @@ def test_a_decorator_below_dataclass_is_named(scratch_registry: list[OpSpec]) ->
     @operation(group="caps", rule=RuleId.CAP_INSPECT)
     @dataclass
     class Bogus(Operation):
-        handle: Handle
+        handle: HandleRef
 
     assert [s.name for s in scratch_registry] == ["Bogus"]
     with pytest.raises(RegistryError, match=r"Bogus.*above @dataclass"):
@@ -239,7 +239,7 @@ def test_bad_declarations_are_refused(scratch_registry: list[OpSpec]) -> None:
 
     @dataclass(frozen=True)
     class Bogus(Operation):
-        mapping: MapId
+        mapping: MapRef
 
     with pytest.raises(RegistryError, match="Bogus: unknown group 'sockets'"):
         declare(group="sockets")(Bogus)
