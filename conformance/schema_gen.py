@@ -1,4 +1,4 @@
-"""The JSON Schema and the reference of every operation, generated from the registry.
+"""The JSON Schema and the reference of the operations, generated from the registry.
 
 ``operations.schema.json`` (next to this module) describes each operation as it
 travels in the conformance protocol, traces and vectors (``wire.encode_op``):
@@ -12,13 +12,16 @@ handle or mapping; file descriptors are normative and never renamed).
 The schema describes *well-typed* operations: the suite also sends ill-typed
 ones on purpose (ERR-TOTAL), which ``protocol.schema.json`` admits.
 
-Regenerate after changing an operation record (a test fails while the committed
-file is stale), from the repository's root::
+``OPERATIONS.md`` (next to it) is the operation reference: one table row per
+operation, with its group, rule, typed fields and result.
 
-    python -m veridian_ipc.conformance.schema_gen > conformance/operations.schema.json
+Regenerate both after changing an operation record (a test fails while a
+committed file is stale), from the repository's root::
 
-``--check FILE`` exits 1 when ``FILE`` is stale; ``--markdown`` prints the
-operation reference (a Markdown table) instead.
+    python -m veridian_ipc.conformance.schema_gen --write conformance
+
+``--check DIR`` exits 1 when a file in ``DIR`` is stale; without options the
+schema is printed, with ``--markdown`` the reference.
 """
 
 from __future__ import annotations
@@ -246,30 +249,77 @@ def operations_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def reference_text() -> str:
+    """``OPERATIONS.md``: the operation reference, as committed."""
+    return (
+        "# Operations\n\n"
+        "Generated from the operation registry (`spec/syscalls.py`, one\n"
+        "`@operation(...)` per record) by\n"
+        "`python -m veridian_ipc.conformance.schema_gen --write conformance`:\n"
+        "do not edit. The wire form of each operation and of its success value is\n"
+        "`operations.schema.json`.\n\n"
+        "`HandleRef`, `MapRef` and `PidRef` are ints the implementation chooses:\n"
+        "the conformance suite renames them between the spec's numbering and a\n"
+        "target's (PROTOCOL.md). File descriptors are normative and never renamed.\n"
+        "*Rule* is the rule that defines the operation (the spec's step calls its\n"
+        "definition); *also exercises* lists the rules every step of it counts\n"
+        "towards in conformance coverage.\n\n" + operations_markdown()
+    )
+
+
+#: The generated files, by name, and what they must contain.
+GENERATED = {"operations.schema.json": schema_text, "OPERATIONS.md": reference_text}
+
+
+def _check(directory: Path) -> int:
+    stale = []
+    for name, text in GENERATED.items():
+        try:
+            current = (directory / name).read_text(encoding="utf-8")
+        except OSError as exc:
+            print(
+                f"schema_gen: cannot read {directory / name}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 2
+        if current != text():
+            stale.append(name)
+    if stale:
+        print(
+            f"schema_gen: stale in {directory}: {', '.join(stale)};"
+            f" regenerate with --write {directory}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the schema (or the reference); ``--check FILE``: exit 1 if stale."""
+    """Print the schema or the reference; write or check the generated files."""
     parser = argparse.ArgumentParser(
         prog="python -m veridian_ipc.conformance.schema_gen",
-        description="Generate the operations' JSON Schema from the registry.",
+        description="Generate the operations' JSON Schema and reference from the"
+        " registry (default: print the schema).",
     )
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--check", metavar="FILE", help="exit 1 if FILE is stale")
-    group.add_argument("--markdown", action="store_true", help="the reference")
+    group.add_argument("--markdown", action="store_true", help="print the reference")
+    group.add_argument(
+        "--write", metavar="DIR", type=Path, help="write the generated files into DIR"
+    )
+    group.add_argument(
+        "--check", metavar="DIR", type=Path, help="exit 1 if DIR's files are stale"
+    )
     args = parser.parse_args(argv)
-    if args.markdown:
-        sys.stdout.write(operations_markdown())
+    if args.check is not None:
+        return _check(args.check)
+    if args.write is not None:
+        if not args.write.is_dir():
+            print(f"schema_gen: {args.write} is not a directory", file=sys.stderr)
+            return 2
+        for name, text in GENERATED.items():
+            (args.write / name).write_text(text(), encoding="utf-8")
         return 0
-    if args.check is None:
-        sys.stdout.write(schema_text())
-        return 0
-    try:
-        current = Path(args.check).read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"schema_gen: cannot read {args.check}: {exc.strerror}", file=sys.stderr)
-        return 2
-    if current != schema_text():
-        print(f"schema_gen: {args.check} is stale; regenerate it", file=sys.stderr)
-        return 1
+    sys.stdout.write(reference_text() if args.markdown else schema_text())
     return 0
 
 

@@ -13,7 +13,12 @@ from typing import Any
 
 import pytest
 
-from veridian_ipc.conformance.schema_gen import main, operations_markdown, schema_text
+from veridian_ipc.conformance.schema_gen import (
+    main,
+    operations_markdown,
+    reference_text,
+    schema_text,
+)
 from veridian_ipc.conformance.wire import decode_op, encode_op
 from veridian_ipc.proofs.scenarios import random_run
 from veridian_ipc.spec import encode_result
@@ -25,6 +30,7 @@ jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates")
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "conformance" / "operations.schema.json"
+REFERENCE = REPO / "conformance" / "OPERATIONS.md"
 SCHEMA: dict[str, Any] = json.loads(COMMITTED.read_text())
 
 
@@ -39,23 +45,27 @@ def _validator(ref: str | None = None) -> Any:
     return cls({**target, "$ref": ref})
 
 
-def test_the_committed_schema_is_up_to_date() -> None:
-    assert COMMITTED.read_text() == schema_text(), (
-        "conformance/operations.schema.json is stale: regenerate it with"
-        " python -m veridian_ipc.conformance.schema_gen"
-    )
-    assert main(["--check", str(COMMITTED)]) == 0
+def test_the_committed_files_are_up_to_date() -> None:
+    regenerate = "python -m veridian_ipc.conformance.schema_gen --write conformance"
+    assert COMMITTED.read_text() == schema_text(), f"stale: run {regenerate}"
+    assert REFERENCE.read_text() == reference_text(), f"stale: run {regenerate}"
+    assert main(["--check", str(COMMITTED.parent)]) == 0
 
 
-def test_a_stale_schema_is_reported(tmp_path: Path) -> None:
-    stale = tmp_path / "operations.schema.json"
-    stale.write_text(schema_text().replace('"Unmap"', '"Unmapp"', 1))
+def test_stale_files_are_reported(tmp_path: Path) -> None:
+    assert main(["--write", str(tmp_path)]) == 0
+    assert main(["--check", str(tmp_path)]) == 0
+    schema = tmp_path / "operations.schema.json"
+    schema.write_text(schema_text().replace('"Unmap"', '"Unmapp"', 1))
     err = io.StringIO()
     with redirect_stderr(err):
-        assert main(["--check", str(stale)]) == 1
-    assert "stale" in err.getvalue()
+        assert main(["--check", str(tmp_path)]) == 1
+    assert "stale in" in err.getvalue()
+    assert "operations.schema.json" in err.getvalue()
+    schema.unlink()
     with redirect_stderr(io.StringIO()):
-        assert main(["--check", str(tmp_path / "missing.json")]) == 2
+        assert main(["--check", str(tmp_path)]) == 2
+        assert main(["--write", str(tmp_path / "missing")]) == 2
 
 
 def test_the_schema_lists_every_operation_with_its_registry_facts() -> None:
@@ -129,7 +139,7 @@ def test_the_reference_has_a_row_per_operation() -> None:
     out = io.StringIO()
     with redirect_stdout(out):
         assert main(["--markdown"]) == 0
-    rows = out.getvalue().splitlines()[2:]
-    assert out.getvalue() == operations_markdown()
+    assert out.getvalue() == reference_text()
+    rows = operations_markdown().splitlines()[2:]
     assert [r.split("`")[1] for r in rows] == [s.name for s in OPERATIONS]
     assert "| `Kill` (environment) | caps | PROC-KILL | `target: PidRef` |" in rows[1]
