@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 from veridian_ipc.spec import syscalls as sc  # noqa: F401  (fills the registry)
-from veridian_ipc.spec.operations import OPERATIONS, OpSpec, id_kind_of
+from veridian_ipc.spec.operations import OP_SPECS, OpSpec, id_kind_of
 from veridian_ipc.spec.results import Blocked, CapInfo, Delivered
 from veridian_ipc.spec.syscalls import RateLimit
 
@@ -190,9 +190,9 @@ def _marked_hints(op: OpSpec) -> dict[str, Any]:
 def operations_schema() -> Schema:
     """The whole schema, from the registry."""
     defs: Schema = {}
-    for op in OPERATIONS:
+    for op in OP_SPECS:
         defs[op.name] = operation_schema(op)
-    for op in OPERATIONS:
+    for op in OP_SPECS:
         defs[f"{op.name}.ok"] = value_schema(op.returns)
     defs.update(SHARED)
     return {
@@ -204,7 +204,7 @@ def operations_schema() -> Schema:
             " the operation registry (spec/syscalls.py) by"
             " `python -m veridian_ipc.conformance.schema_gen`: do not edit."
         ),
-        "oneOf": [{"$ref": f"#/$defs/{op.name}"} for op in OPERATIONS],
+        "oneOf": [{"$ref": f"#/$defs/{op.name}"} for op in OP_SPECS],
         "$defs": defs,
     }
 
@@ -236,7 +236,7 @@ def operations_markdown() -> str:
         "| Operation | Group | Rule | Fields | Returns | Also exercises |",
         "|---|---|---|---|---|---|",
     ]
-    for op in OPERATIONS:
+    for op in OP_SPECS:
         hints = _marked_hints(op)
         args = ", ".join(f"`{f.name}: {_type_name(hints[f.name])}`" for f in op.fields)
         rule = "(by object)" if op.rule is None else op.rule.value

@@ -19,7 +19,7 @@ here: each operation record declares them once.
 from __future__ import annotations
 
 from veridian_ipc.spec import GROUPS, RULES, RuleId
-from veridian_ipc.spec.operations import OPERATIONS, IdKind
+from veridian_ipc.spec.operations import OP_SPECS, IdKind
 
 __all__ = [
     "ALL_GROUPS",
@@ -38,24 +38,24 @@ __all__ = [
 ALL_GROUPS: tuple[str, ...] = tuple(g for g, _ in GROUPS)
 
 #: Operation name -> its feature group.
-OP_GROUP: dict[str, str] = {op.name: op.group for op in OPERATIONS}
+OP_GROUP: dict[str, str] = {op.name: op.group for op in OP_SPECS}
 
 #: Groups every target must implement: without them nothing else can be driven.
 CORE_GROUPS: frozenset[str] = frozenset({"caps", "ports", "errors"})
 
 #: Operation fields holding renamed numbers; ``Send.caps`` is a tuple of handles.
 ID_FIELDS: dict[str, dict[str, IdKind]] = {
-    op.name: op.id_fields for op in OPERATIONS if op.id_fields
+    op.name: op.id_fields for op in OP_SPECS if op.id_fields
 }
 
 #: Operations whose successful integer result is a renamed number.
 RESULT_ID: dict[str, IdKind] = {
-    op.name: kind for op in OPERATIONS if (kind := op.result_id) is not None
+    op.name: kind for op in OP_SPECS if (kind := op.result_id) is not None
 }
 
 R = RuleId
 #: Operation name -> the rule IDs every step of it exercises.
-STATIC_TAGS: dict[str, tuple[RuleId, ...]] = {op.name: op.tags for op in OPERATIONS}
+STATIC_TAGS: dict[str, tuple[RuleId, ...]] = {op.name: op.tags for op in OP_SPECS}
 
 #: Rules that are checked on every step rather than by one operation.
 ALWAYS_TAGS: tuple[RuleId, ...] = (R.ERR_ENUM, R.ERR_PRECEDENCE)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.operations import OPERATIONS, OpSpec, RegistryError
+from veridian_ipc.spec.operations import OP_SPECS, OpSpec, RegistryError
 
 Check = Callable[[object], bool]
 
@@ -88,7 +88,7 @@ def _field_checks(spec: OpSpec) -> tuple[tuple[str, Check], ...]:
 
 #: Operation class -> (field, check) for each of its fields, from the registry.
 FIELDS: dict[type, tuple[tuple[str, Check], ...]] = {
-    spec.cls: _field_checks(spec) for spec in OPERATIONS
+    spec.cls: _field_checks(spec) for spec in OP_SPECS
 }
 
 

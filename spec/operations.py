@@ -25,7 +25,7 @@ are never renamed) and stay plain ``int``.
 
 Dispatch tables, the conformance protocol's id fields and result ids, coverage
 tags, field type checks (ERR-TOTAL), the JSON schema of operation arguments and
-the operation reference are all derived from ``OPERATIONS``; the tables that
+the operation reference are all derived from ``OP_SPECS``; the tables that
 must stay hand-written check themselves against it with ``check_table``, so a
 missed operation fails loudly, by name.
 
@@ -131,15 +131,15 @@ class OpSpec:
         return id_kind_of(self.returns)
 
 
-#: Every operation, in the order the records are defined.
-OPERATIONS: list[OpSpec] = []
+#: Every operation's description, in the order the records are defined.
+OP_SPECS: list[OpSpec] = []
 #: The same, by wire name.
 OPS_BY_NAME: dict[str, OpSpec] = {}
 
 
 def process_ops() -> list[OpSpec]:
     """The operations a process issues (every one but the environment's)."""
-    return [s for s in OPERATIONS if not s.environment]
+    return [s for s in OP_SPECS if not s.environment]
 
 
 def id_kind_of(annotation: object) -> IdKind | None:
@@ -207,7 +207,7 @@ def operation(
         if name in OPS_BY_NAME:
             raise RegistryError(f"operation {name} registered twice")
         spec = OpSpec(cls, group, rule, tuple(also), returns, _field_specs(cls))
-        OPERATIONS.append(spec)
+        OP_SPECS.append(spec)
         OPS_BY_NAME[name] = spec
         return cls
 
@@ -250,7 +250,7 @@ def check_table(
     naming ``where`` and the operations missing or unknown, so a table that was
     not updated for a new operation fails at import, not deep in a run.
     """
-    expected = {s.name for s in (OPERATIONS if ops is None else ops)}
+    expected = {s.name for s in (OP_SPECS if ops is None else ops)}
     keys = {k if isinstance(k, str) else getattr(k, "__name__", repr(k)) for k in table}
     missing, unknown = sorted(expected - keys), sorted(keys - expected)
     if missing or unknown:

@@ -32,8 +32,7 @@ from ._registry import DEFINITIONS, rule
 from .errors import IpcError
 from .ids import RuleId
 from .names import Pid
-from .operations import OPERATIONS as SPECS
-from .operations import OpSpec, RegistryError
+from .operations import OP_SPECS, OpSpec, RegistryError
 from .results import Err, Result
 from .rights import MANAGE, has
 from .state import KernelState, Kind
@@ -165,7 +164,7 @@ def derive_dispatch(
 
 
 #: The rule function of every operation (derived: see ``derive_dispatch``).
-_RULES: dict[type, Callable[..., Step]] = derive_dispatch(SPECS, DISPATCHERS)
+_RULES: dict[type, Callable[..., Step]] = derive_dispatch(OP_SPECS, DISPATCHERS)
 
 
 @rule(RuleId.ERR_PRECEDENCE)

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .ids import RuleId as R
-from .operations import OPERATIONS as _SPECS
-from .operations import HandleRef, MapRef, PidRef, check_registered, operation
+from .operations import OP_SPECS, HandleRef, MapRef, PidRef, check_registered, operation
 from .operations import Operation as Operation
 from .results import Blocked, CapInfo, Delivered
 
@@ -393,5 +392,5 @@ class SockClose(Operation):
 check_registered(globals())  # a record without its decorator fails here, by name
 
 #: Every operation class, in the order above; the wire name is ``cls.__name__``.
-OPERATIONS: tuple[type[Operation], ...] = tuple(spec.cls for spec in _SPECS)
+OPERATIONS: tuple[type[Operation], ...] = tuple(spec.cls for spec in OP_SPECS)
 OPERATIONS_BY_NAME: dict[str, type[Operation]] = {c.__name__: c for c in OPERATIONS}

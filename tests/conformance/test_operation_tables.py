@@ -19,7 +19,7 @@ from veridian_ipc.proofs.precedence import CASCADES
 from veridian_ipc.spec import RULES, Err, RuleId, initial_state, step
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.operations import (
-    OPERATIONS,
+    OP_SPECS,
     OPS_BY_NAME,
     IdKind,
     RegistryError,
@@ -219,7 +219,7 @@ def test_every_process_operation_has_a_cascade_or_is_listed() -> None:
 def test_every_operation_rule_has_a_mutant_or_is_listed() -> None:
     perturbed = {r for m in MUTANTS for r in m.rules}
     assert perturbed <= set(RULES)
-    covered = {s.name for s in OPERATIONS if s.rule in perturbed} | NO_MUTANT
+    covered = {s.name for s in OP_SPECS if s.rule in perturbed} | NO_MUTANT
     check_table(covered, "conformance.mutants.MUTANTS + NO_MUTANT")
 
 

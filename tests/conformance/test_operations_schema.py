@@ -23,7 +23,7 @@ from veridian_ipc.conformance.wire import decode_op, encode_op
 from veridian_ipc.proofs.scenarios import random_run
 from veridian_ipc.spec import encode_result
 from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.operations import OPERATIONS
+from veridian_ipc.spec.operations import OP_SPECS
 from veridian_ipc.spec.step import well_typed
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates")
@@ -70,7 +70,7 @@ def test_stale_files_are_reported(tmp_path: Path) -> None:
 
 def test_the_schema_lists_every_operation_with_its_registry_facts() -> None:
     assert [r["$ref"] for r in SCHEMA["oneOf"]] == [
-        f"#/$defs/{s.name}" for s in OPERATIONS
+        f"#/$defs/{s.name}" for s in OP_SPECS
     ]
     send = SCHEMA["$defs"]["Send"]
     assert send["x-group"] == "ports"
@@ -114,7 +114,7 @@ def test_runs_and_vectors_match_the_schema() -> None:
         seen.add(data["op"])
         if "ok" in result:
             _validator(f"#/$defs/{data['op']}.ok").validate(result["ok"])
-    assert len(seen) >= 30, sorted({s.name for s in OPERATIONS} - seen)
+    assert len(seen) >= 30, sorted({s.name for s in OP_SPECS} - seen)
 
 
 def test_ill_typed_and_unknown_operations_are_refused() -> None:
@@ -141,5 +141,5 @@ def test_the_reference_has_a_row_per_operation() -> None:
         assert main(["--markdown"]) == 0
     assert out.getvalue() == reference_text()
     rows = operations_markdown().splitlines()[2:]
-    assert [r.split("`")[1] for r in rows] == [s.name for s in OPERATIONS]
+    assert [r.split("`")[1] for r in rows] == [s.name for s in OP_SPECS]
     assert "| `Kill` (environment) | caps | PROC-KILL | `target: PidRef` |" in rows[1]

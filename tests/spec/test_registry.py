@@ -133,26 +133,26 @@ def test_every_record_is_registered_once_in_order() -> None:
         for v in vars(sc).values()
         if isinstance(v, type) and issubclass(v, Operation) and v is not Operation
     ]
-    assert [s.cls for s in ops.OPERATIONS] == records == list(sc.OPERATIONS)
-    assert len({s.name for s in ops.OPERATIONS}) == len(ops.OPERATIONS)
+    assert [s.cls for s in ops.OP_SPECS] == records == list(sc.OPERATIONS)
+    assert len({s.name for s in ops.OP_SPECS}) == len(ops.OP_SPECS)
     assert set(OLD_SPEC_DISPATCH) <= set(ops.OPS_BY_NAME)
-    assert {s.name: s for s in ops.OPERATIONS} == ops.OPS_BY_NAME
-    assert {s.name: s.cls for s in ops.OPERATIONS} == sc.OPERATIONS_BY_NAME
+    assert {s.name: s for s in ops.OP_SPECS} == ops.OPS_BY_NAME
+    assert {s.name: s.cls for s in ops.OP_SPECS} == sc.OPERATIONS_BY_NAME
 
 
 def test_groups_and_rules_exist() -> None:
     groups = {g for g, _ in GROUPS}
-    for s in ops.OPERATIONS:
+    for s in ops.OP_SPECS:
         assert s.group in groups, s.name
         for r in s.tags:
             assert r in RULES, (s.name, r)
         assert len(set(s.tags)) == len(s.tags), s.name
     # every group but errors and messages has operations of its own
-    assert {s.group for s in ops.OPERATIONS} == groups - {"errors", "messages"}
+    assert {s.group for s in ops.OP_SPECS} == groups - {"errors", "messages"}
 
 
 def test_the_fields_the_registry_reads_are_the_dataclass_fields() -> None:
-    for s in ops.OPERATIONS:
+    for s in ops.OP_SPECS:
         assert [f.name for f in s.fields] == [f.name for f in fields(s.cls)]  # type: ignore[arg-type]
 
 
@@ -200,7 +200,7 @@ def test_model_dispatch_covers_every_process_operation() -> None:
 def scratch_registry(monkeypatch: pytest.MonkeyPatch) -> list[OpSpec]:
     """An empty registry, so seeded records do not join the real one."""
     fresh: list[OpSpec] = []
-    monkeypatch.setattr(ops, "OPERATIONS", fresh)
+    monkeypatch.setattr(ops, "OP_SPECS", fresh)
     monkeypatch.setattr(ops, "OPS_BY_NAME", {})
     return fresh
 
