@@ -1,10 +1,12 @@
 """Rule coverage: which rules a run exercised, how often, and which error paths.
 
 Every step is tagged with the rule IDs it exercises: the operation's own rules
-(``surface.STATIC_TAGS``) plus those its outcome shows (the rule whose
-documented errors include the error returned, a hand-off, a deadline that
-fired, a filter consulted, a capability carried). Tags are read from the spec's
-states before and after the step and from its result; nothing is re-decided.
+(``surface.STATIC_TAGS``, from the operation registry) plus those its outcome
+shows (the rule whose documented errors include the error returned, a
+hand-off, a deadline that fired, a filter consulted, a capability carried,
+POSIX-ERRNO for an error of a posix-group operation). Tags are read from the
+spec's states before and after the step and from its result; nothing is
+re-decided.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from veridian_ipc.spec.syscalls import (
     TransferBuffer,
 )
 
-from .surface import ALWAYS_TAGS, STATIC_TAGS, rule_with_error
+from .surface import ALWAYS_TAGS, OP_GROUP, STATIC_TAGS, rule_with_error
 
 R = RuleId
 
@@ -102,7 +104,7 @@ def tags(
     if isinstance(result, Err):
         err = result.error.name
         out.append(R.ERR_ATOMIC)
-        if name.startswith("Sock"):
+        if OP_GROUP.get(name) == "posix":
             out.append(R.POSIX_ERRNO)
         if err in ("NoSuchProcess", "ProcessBlocked"):
             origin: RuleId | None = R.PROC_STATUS

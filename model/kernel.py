@@ -21,6 +21,7 @@ from typing import Any
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.names import Config
+from veridian_ipc.spec.operations import check_table, process_ops
 from veridian_ipc.spec.results import Err, Result
 
 from . import (
@@ -96,6 +97,7 @@ PROCESS_RULES: dict[type, Rule] = {
     sc.SockRecv: sockets.sock_recv,
     sc.SockClose: sockets.sock_close,
 }
+check_table(PROCESS_RULES, "model.kernel.PROCESS_RULES", ops=process_ops())
 
 
 @dataclass(frozen=True, slots=True)

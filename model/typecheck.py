@@ -4,8 +4,8 @@ An operation is accepted only if its class is exactly one of the operation
 records and every field holds a value of exactly its declared type (``bool`` is
 not an ``int``, ``str`` is not ``bytes``; a field that was never set, as in
 ``object.__new__(Socket)``, is never well typed, even where ``None`` is). The
-table below is written out by hand from the records' declarations (a test
-checks it covers every field).
+checks are read from the records' field annotations (the operation registry);
+an annotation with no check here fails at import, naming the field.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from veridian_ipc.spec import syscalls as sc
+from veridian_ipc.spec.operations import OP_SPECS, OpSpec, RegistryError
 
 Check = Callable[[object], bool]
 
@@ -61,53 +62,33 @@ def _opt_rate(v: object) -> bool:
     )
 
 
-#: Operation class -> (field, check) for each of its fields.
+#: Each field annotation of the records (ids stripped) -> the check of its values.
+CHECKS: dict[object, Check] = {
+    int: _int,
+    int | None: _opt_int,
+    bytes: _bytes,
+    str: _str,
+    bool: _bool,
+    tuple[int, ...]: _int_tuple,
+    tuple[bytes, ...]: _bytes_tuple,
+    frozenset[int] | None: _opt_int_set,
+    sc.RateLimit | None: _opt_rate,
+}
+
+
+def _field_checks(spec: OpSpec) -> tuple[tuple[str, Check], ...]:
+    out = []
+    for f in spec.fields:
+        check = CHECKS.get(f.type)
+        if check is None:
+            raise RegistryError(f"{spec.name}.{f.name}: no model check for {f.type}")
+        out.append((f.name, check))
+    return tuple(out)
+
+
+#: Operation class -> (field, check) for each of its fields, from the registry.
 FIELDS: dict[type, tuple[tuple[str, Check], ...]] = {
-    sc.Spawn: (),
-    sc.Kill: (("target", _int),),
-    sc.AdvanceClock: (("ticks", _int),),
-    sc.Inspect: (("handle", _int),),
-    sc.Drop: (("handle", _int),),
-    sc.Derive: (("handle", _int), ("rights", _int)),
-    sc.Revoke: (("handle", _int),),
-    sc.CreatePort: (("capacity", _int),),
-    sc.Send: (
-        ("handle", _int),
-        ("msg_type", _int),
-        ("flags", _int),
-        ("data", _bytes),
-        ("caps", _int_tuple),
-    ),
-    sc.Receive: (("handle", _int), ("timeout", _opt_int)),
-    sc.Resume: (),
-    sc.Close: (("handle", _int),),
-    sc.SetFilter: (
-        ("handle", _int),
-        ("allowed_types", _opt_int_set),
-        ("max_size", _opt_int),
-        ("rate", _opt_rate),
-    ),
-    sc.Bind: (("handle", _int), ("name", _str), ("service_type", _int)),
-    sc.Unbind: (("handle", _int), ("name", _str)),
-    sc.Lookup: (("name", _str),),
-    sc.Connect: (("name", _str), ("service_type", _int)),
-    sc.CreateChannel: (("capacity", _int), ("max_message", _int)),
-    sc.ChannelSend: (("handle", _int), ("data", _bytes)),
-    sc.ChannelSendBatch: (("handle", _int), ("items", _bytes_tuple)),
-    sc.ChannelReceive: (("handle", _int),),
-    sc.ChannelReceiveBatch: (("handle", _int), ("max_count", _int)),
-    sc.CreateBuffer: (("size", _int),),
-    sc.MapBuffer: (("handle", _int), ("writable", _bool)),
-    sc.Unmap: (("mapping", _int),),
-    sc.ReadBuffer: (("mapping", _int), ("offset", _int), ("length", _int)),
-    sc.WriteBuffer: (("mapping", _int), ("offset", _int), ("data", _bytes)),
-    sc.TransferBuffer: (("handle", _int), ("port", _int), ("msg_type", _int)),
-    sc.Socket: (("capacity", _opt_int),),
-    sc.SockBind: (("fd", _int), ("name", _str)),
-    sc.SockConnect: (("fd", _int), ("name", _str)),
-    sc.SockSend: (("fd", _int), ("data", _bytes)),
-    sc.SockRecv: (("fd", _int), ("bufsize", _int)),
-    sc.SockClose: (("fd", _int),),
+    spec.cls: _field_checks(spec) for spec in OP_SPECS
 }
 
 

@@ -39,6 +39,9 @@ class Entry:
 
 RULES: dict[RuleId, Entry] = {}
 INVARIANTS: dict[InvId, Entry] = {}
+#: The object each rule ID is registered on: the spec's step dispatches an
+#: operation to the definition of the rule its record declares (spec/operations.py).
+DEFINITIONS: dict[RuleId, object] = {}
 
 
 def parse_errors(doc: str) -> tuple[str, ...]:
@@ -87,6 +90,7 @@ def rule(rule_id: RuleId) -> Callable[[T], T]:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} defined twice")
         RULES[rule_id] = _entry(rule_id.value, group_of(rule_id), obj)
+        DEFINITIONS[rule_id] = obj
         return obj
 
     return register

@@ -3,74 +3,41 @@
 This is the whole system as one pure function (h11's sans-I/O stance): the
 proofs, the conformance suite and the tests drive the spec only through it.
 ``step`` never raises for any input (ERR-TOTAL), checks the issuer first
-(ERR-PRECEDENCE), then hands the operation to the rule that defines it. A
-failed operation returns the state it was given (ERR-ATOMIC).
+(ERR-PRECEDENCE), then hands the operation to the rule that defines it: the
+function registered (``@rule``) for the rule ID its record declares in the
+operation registry (spec/operations.py), so adding an operation adds no line
+here. A failed operation returns the state it was given (ERR-ATOMIC).
 """
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from typing import Union, get_args, get_origin, get_type_hints
 
 from . import (
-    buffers,
+    buffers,  # noqa: F401  (each rule module registers its rules on import)
     caps,
     channels,
-    filters,
-    namespace,
+    filters,  # noqa: F401
+    namespace,  # noqa: F401
     ports,
     processes,
-    sockets,
-    timeouts,
+    sockets,  # noqa: F401
+    timeouts,  # noqa: F401
 )
-from ._registry import rule
+from ._registry import DEFINITIONS, rule
 from .errors import IpcError
 from .ids import RuleId
 from .names import Pid
+from .operations import OP_SPECS, OpSpec, RegistryError
 from .results import Err, Result
 from .rights import MANAGE, has
 from .state import KernelState, Kind
 from .store import Step, fail
-from .syscalls import (
-    OPERATIONS,
-    AdvanceClock,
-    Bind,
-    ChannelReceive,
-    ChannelReceiveBatch,
-    ChannelSend,
-    ChannelSendBatch,
-    Close,
-    Connect,
-    CreateBuffer,
-    CreateChannel,
-    CreatePort,
-    Derive,
-    Drop,
-    Inspect,
-    Kill,
-    Lookup,
-    MapBuffer,
-    Operation,
-    ReadBuffer,
-    Receive,
-    Resume,
-    Revoke,
-    Send,
-    SetFilter,
-    SockBind,
-    SockClose,
-    SockConnect,
-    Socket,
-    SockRecv,
-    SockSend,
-    Spawn,
-    TransferBuffer,
-    Unbind,
-    Unmap,
-    WriteBuffer,
-)
+from .syscalls import OPERATIONS, Close, Operation, Resume
 
 # -- ERR-TOTAL: argument types ------------------------------------------------------
 
@@ -157,39 +124,47 @@ def _close(s: KernelState, pid: Pid, op: Close) -> Step:
     return channels.close_channel(s, cap.obj)
 
 
-_PROCESS_RULES: dict[type, Callable[..., Step]] = {
-    Inspect: caps.inspect_handle,
-    Drop: caps.drop,
-    Derive: caps.derive,
-    Revoke: caps.revoke,
-    CreatePort: ports.create_port,
-    Send: ports.send,
-    Receive: ports.receive,
-    Resume: ports.resume,
-    Close: _close,
-    SetFilter: filters.set_filter,
-    Bind: namespace.bind,
-    Unbind: namespace.unbind,
-    Lookup: namespace.lookup,
-    Connect: namespace.connect,
-    CreateChannel: channels.create_channel,
-    ChannelSend: channels.channel_send,
-    ChannelSendBatch: channels.channel_send_batch,
-    ChannelReceive: channels.channel_receive,
-    ChannelReceiveBatch: channels.channel_receive_batch,
-    CreateBuffer: buffers.create_buffer,
-    MapBuffer: buffers.map_buffer,
-    Unmap: buffers.unmap,
-    ReadBuffer: buffers.read_buffer,
-    WriteBuffer: buffers.write_buffer,
-    TransferBuffer: buffers.transfer_buffer,
-    Socket: sockets.socket,
-    SockBind: sockets.sock_bind,
-    SockConnect: sockets.sock_connect,
-    SockSend: sockets.sock_send,
-    SockRecv: sockets.sock_recv,
-    SockClose: sockets.sock_close,
-}
+#: Operations whose record names no single rule (``rule=None``): their dispatcher.
+DISPATCHERS: dict[type, Callable[..., Step]] = {Close: _close}
+
+
+def derive_dispatch(
+    specs: list[OpSpec], dispatchers: dict[type, Callable[..., Step]]
+) -> dict[type, Callable[..., Step]]:
+    """Each operation's rule function: the definition of the rule its record names.
+
+    An environment operation's rule takes ``(state, op)``, a process
+    operation's ``(state, pid, op)``. Raises ``RegistryError``, naming the
+    operation, when its rule has no definition, the definition does not take
+    those arguments, or a record without a rule has no dispatcher.
+    """
+    table: dict[type, Callable[..., Step]] = {}
+    for spec in specs:
+        fn = dispatchers.get(spec.cls)
+        if fn is None and spec.rule is not None:
+            fn = DEFINITIONS.get(spec.rule)  # type: ignore[assignment]
+        if not callable(fn):
+            raise RegistryError(
+                f"operation {spec.name}: no rule function"
+                f" (rule {spec.rule}: define it with @rule, or add a dispatcher)"
+            )
+        arity = 2 if spec.environment else 3
+        try:
+            inspect.signature(fn).bind(*range(arity))
+        except (TypeError, ValueError):
+            raise RegistryError(
+                f"operation {spec.name}: {fn.__qualname__} does not take"
+                f" {arity} arguments"
+            ) from None
+        table[spec.cls] = fn
+    extra = sorted(c.__name__ for c in dispatchers if c not in table)
+    if extra:
+        raise RegistryError(f"dispatchers for unknown operations: {', '.join(extra)}")
+    return table
+
+
+#: The rule function of every operation (derived: see ``derive_dispatch``).
+_RULES: dict[type, Callable[..., Step]] = derive_dispatch(OP_SPECS, DISPATCHERS)
 
 
 @rule(RuleId.ERR_PRECEDENCE)
@@ -218,18 +193,14 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     """
     if not well_typed(op):
         return fail(s, IpcError.InvalidArgument)
-    if isinstance(op, Spawn):
-        return processes.spawn(s, op)
-    if isinstance(op, Kill):
-        return processes.kill(s, op)
-    if isinstance(op, AdvanceClock):
-        return timeouts.advance_clock(s, op)
     assert isinstance(op, Operation)
+    if op.environment:  # Spawn, Kill, AdvanceClock
+        return _RULES[type(op)](s, op)
     err = processes.check_issuer(s, pid, op)
     if err is not None:
         return fail(s, err)
     assert type(pid) is int  # check_issuer found the process
-    return _PROCESS_RULES[type(op)](s, Pid(pid), op)
+    return _RULES[type(op)](s, Pid(pid), op)
 
 
 @rule(RuleId.ERR_ATOMIC)

@@ -6,6 +6,13 @@ name on the wire (conformance protocol, traces, vectors). Fields are plain
 values: ints, bytes, strings, tuples, so operations are easy to generate,
 serialise and compare.
 
+Each record is described once, here: its ``@operation(...)`` decorator gives
+its feature group, its rule, the other rules it always exercises and what it
+returns; its field annotations give each field's type, and mark the fields
+holding implementation-chosen numbers (``HandleRef``, ``MapRef``, ``PidRef``; see
+spec/operations.py). Everything else that lists operations is derived from
+this registry or checked against it.
+
 Most operations are issued by a process (``step(state, pid, op)``). Three are
 *environment* operations, issued by the world around the processes, not by one of
 them: ``Spawn`` (a process is created), ``Kill`` (a process dies) and
@@ -21,6 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from .ids import RuleId as R
+from .operations import OP_SPECS, HandleRef, MapRef, PidRef, check_registered, operation
+from .operations import Operation as Operation
+from .results import Blocked, CapInfo, Delivered
+
 
 @dataclass(frozen=True, slots=True)
 class RateLimit:
@@ -32,16 +44,10 @@ class RateLimit:
     period: int
 
 
-class Operation:
-    """Base of every operation record."""
-
-    __slots__ = ()
-    environment: ClassVar[bool] = False
-
-
 # -- environment ----------------------------------------------------------------
 
 
+@operation(group="caps", rule=R.PROC_SPAWN, returns=PidRef)
 @dataclass(frozen=True, slots=True)
 class Spawn(Operation):
     """Create a new, empty, running process (PROC-SPAWN)."""
@@ -49,14 +55,16 @@ class Spawn(Operation):
     environment: ClassVar[bool] = True
 
 
+@operation(group="caps", rule=R.PROC_KILL)
 @dataclass(frozen=True, slots=True)
 class Kill(Operation):
     """Process ``target`` ends (PROC-KILL)."""
 
     environment: ClassVar[bool] = True
-    target: int
+    target: PidRef
 
 
+@operation(group="timeouts", rule=R.TIME_ADVANCE, returns=int)
 @dataclass(frozen=True, slots=True)
 class AdvanceClock(Operation):
     """The logical clock moves forward by ``ticks`` (TIME-ADVANCE)."""
@@ -68,38 +76,48 @@ class AdvanceClock(Operation):
 # -- capabilities -----------------------------------------------------------------
 
 
+@operation(group="caps", rule=R.CAP_INSPECT, also=(R.CAP_HANDLE,), returns=CapInfo)
 @dataclass(frozen=True, slots=True)
 class Inspect(Operation):
     """Kind and rights of a handle (CAP-INSPECT)."""
 
-    handle: int
+    handle: HandleRef
 
 
+@operation(group="caps", rule=R.CAP_DROP, also=(R.CAP_HANDLE,))
 @dataclass(frozen=True, slots=True)
 class Drop(Operation):
     """Remove one handle from the caller's table (CAP-DROP)."""
 
-    handle: int
+    handle: HandleRef
 
 
+@operation(
+    group="rights",
+    rule=R.RIGHTS_DERIVE,
+    also=(R.CAP_HANDLE, R.RIGHTS_BITS),
+    returns=HandleRef,
+)
 @dataclass(frozen=True, slots=True)
 class Derive(Operation):
     """A new handle to the same object with a subset of the rights (RIGHTS-DERIVE)."""
 
-    handle: int
+    handle: HandleRef
     rights: int
 
 
+@operation(group="rights", rule=R.RIGHTS_REVOKE, also=(R.CAP_HANDLE,), returns=int)
 @dataclass(frozen=True, slots=True)
 class Revoke(Operation):
     """Invalidate every capability derived from this one (RIGHTS-REVOKE)."""
 
-    handle: int
+    handle: HandleRef
 
 
 # -- ports and messages -----------------------------------------------------------
 
 
+@operation(group="ports", rule=R.PORT_CREATE, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class CreatePort(Operation):
     """A new port with a queue of ``capacity`` messages (PORT-CREATE)."""
@@ -107,43 +125,57 @@ class CreatePort(Operation):
     capacity: int
 
 
+@operation(
+    group="ports",
+    rule=R.PORT_SEND,
+    also=(R.MSG_LIMITS, R.MSG_SENDER, R.RIGHTS_REQUIRED),
+)
 @dataclass(frozen=True, slots=True)
 class Send(Operation):
     """Send a synchronous message on a port (PORT-SEND)."""
 
-    handle: int
+    handle: HandleRef
     msg_type: int
     flags: int
     data: bytes
-    caps: tuple[int, ...] = ()
+    caps: tuple[HandleRef, ...] = ()
 
 
+@operation(
+    group="ports",
+    rule=R.PORT_RECEIVE,
+    also=(R.RIGHTS_REQUIRED,),
+    returns=Delivered | Blocked,
+)
 @dataclass(frozen=True, slots=True)
 class Receive(Operation):
     """Receive from a port; ``timeout`` None waits forever, 0 never waits
     (try-receive), n > 0 waits at most n ticks (PORT-RECEIVE)."""
 
-    handle: int
+    handle: HandleRef
     timeout: int | None = 0
 
 
+@operation(group="ports", rule=R.PORT_RESUME, returns=Delivered)
 @dataclass(frozen=True, slots=True)
 class Resume(Operation):
     """Collect the outcome of a receive that blocked (PORT-RESUME)."""
 
 
+@operation(group="ports", rule=None, also=(R.RIGHTS_REQUIRED,), returns=int)
 @dataclass(frozen=True, slots=True)
 class Close(Operation):
     """Close a port or a channel (PORT-CLOSE, CHAN-CLOSE)."""
 
-    handle: int
+    handle: HandleRef
 
 
+@operation(group="filters", rule=R.FILTER_SET, also=(R.RIGHTS_REQUIRED,))
 @dataclass(frozen=True, slots=True)
 class SetFilter(Operation):
     """Set (or, with every field None, clear) a port's filter (FILTER-SET)."""
 
-    handle: int
+    handle: HandleRef
     allowed_types: frozenset[int] | None = None
     max_size: int | None = None
     rate: RateLimit | None = None
@@ -152,23 +184,26 @@ class SetFilter(Operation):
 # -- namespace ----------------------------------------------------------------------
 
 
+@operation(group="namespace", rule=R.NS_BIND, also=(R.RIGHTS_REQUIRED,))
 @dataclass(frozen=True, slots=True)
 class Bind(Operation):
     """Bind a well-known name to a port capability (NS-BIND)."""
 
-    handle: int
+    handle: HandleRef
     name: str
     service_type: int = 0
 
 
+@operation(group="namespace", rule=R.NS_UNBIND)
 @dataclass(frozen=True, slots=True)
 class Unbind(Operation):
     """Remove a binding, by authority of a MANAGE capability (NS-UNBIND)."""
 
-    handle: int
+    handle: HandleRef
     name: str
 
 
+@operation(group="namespace", rule=R.NS_LOOKUP, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class Lookup(Operation):
     """A new handle to the port bound to ``name`` (NS-LOOKUP)."""
@@ -176,6 +211,7 @@ class Lookup(Operation):
     name: str
 
 
+@operation(group="namespace", rule=R.NS_CONNECT, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class Connect(Operation):
     """Lookup that also checks the binding's service type (NS-CONNECT)."""
@@ -187,6 +223,7 @@ class Connect(Operation):
 # -- asynchronous channels ----------------------------------------------------------
 
 
+@operation(group="channels", rule=R.CHAN_CREATE, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class CreateChannel(Operation):
     """A ring of ``capacity`` slots of ``max_message`` bytes (CHAN-CREATE)."""
@@ -195,40 +232,54 @@ class CreateChannel(Operation):
     max_message: int
 
 
+@operation(group="channels", rule=R.CHAN_SEND, also=(R.RIGHTS_REQUIRED,))
 @dataclass(frozen=True, slots=True)
 class ChannelSend(Operation):
     """Append one message to a channel's ring (CHAN-SEND)."""
 
-    handle: int
+    handle: HandleRef
     data: bytes
 
 
+@operation(
+    group="channels", rule=R.CHAN_SEND_BATCH, also=(R.RIGHTS_REQUIRED,), returns=int
+)
 @dataclass(frozen=True, slots=True)
 class ChannelSendBatch(Operation):
     """Append several messages as one step, all or nothing (CHAN-SEND-BATCH)."""
 
-    handle: int
+    handle: HandleRef
     items: tuple[bytes, ...]
 
 
+@operation(
+    group="channels", rule=R.CHAN_RECEIVE, also=(R.RIGHTS_REQUIRED,), returns=bytes
+)
 @dataclass(frozen=True, slots=True)
 class ChannelReceive(Operation):
     """Take the oldest message of a channel (CHAN-RECEIVE)."""
 
-    handle: int
+    handle: HandleRef
 
 
+@operation(
+    group="channels",
+    rule=R.CHAN_RECEIVE_BATCH,
+    also=(R.RIGHTS_REQUIRED,),
+    returns=tuple[bytes, ...],
+)
 @dataclass(frozen=True, slots=True)
 class ChannelReceiveBatch(Operation):
     """Take up to ``max_count`` oldest messages (CHAN-RECEIVE-BATCH)."""
 
-    handle: int
+    handle: HandleRef
     max_count: int
 
 
 # -- zero-copy shared buffers -------------------------------------------------------
 
 
+@operation(group="buffers", rule=R.BUF_CREATE, returns=HandleRef)
 @dataclass(frozen=True, slots=True)
 class CreateBuffer(Operation):
     """A new zero-filled shared buffer of ``size`` bytes (BUF-CREATE)."""
@@ -236,51 +287,57 @@ class CreateBuffer(Operation):
     size: int
 
 
+@operation(group="buffers", rule=R.BUF_MAP, returns=MapRef)
 @dataclass(frozen=True, slots=True)
 class MapBuffer(Operation):
     """Map a buffer into the caller, read-only or writable (BUF-MAP)."""
 
-    handle: int
+    handle: HandleRef
     writable: bool
 
 
+@operation(group="buffers", rule=R.BUF_UNMAP)
 @dataclass(frozen=True, slots=True)
 class Unmap(Operation):
     """Remove a mapping (BUF-UNMAP)."""
 
-    mapping: int
+    mapping: MapRef
 
 
+@operation(group="buffers", rule=R.BUF_READ, returns=bytes)
 @dataclass(frozen=True, slots=True)
 class ReadBuffer(Operation):
     """Read ``length`` bytes at ``offset`` through a mapping (BUF-READ)."""
 
-    mapping: int
+    mapping: MapRef
     offset: int
     length: int
 
 
+@operation(group="buffers", rule=R.BUF_WRITE)
 @dataclass(frozen=True, slots=True)
 class WriteBuffer(Operation):
     """Write ``data`` at ``offset`` through a writable mapping (BUF-WRITE)."""
 
-    mapping: int
+    mapping: MapRef
     offset: int
     data: bytes
 
 
+@operation(group="buffers", rule=R.BUF_TRANSFER, also=(R.RIGHTS_REQUIRED,))
 @dataclass(frozen=True, slots=True)
 class TransferBuffer(Operation):
     """Give a buffer's ownership away in a message on ``port`` (BUF-TRANSFER)."""
 
-    handle: int
-    port: int
+    handle: HandleRef
+    port: HandleRef
     msg_type: int = 0
 
 
 # -- POSIX layer --------------------------------------------------------------------
 
 
+@operation(group="posix", rule=R.POSIX_SOCKET, returns=int)
 @dataclass(frozen=True, slots=True)
 class Socket(Operation):
     """``socket()``: a new socket over a new port (POSIX-SOCKET)."""
@@ -288,6 +345,7 @@ class Socket(Operation):
     capacity: int | None = None
 
 
+@operation(group="posix", rule=R.POSIX_BIND)
 @dataclass(frozen=True, slots=True)
 class SockBind(Operation):
     """``bind()``: publish the socket's port under ``name`` (POSIX-BIND)."""
@@ -296,6 +354,7 @@ class SockBind(Operation):
     name: str
 
 
+@operation(group="posix", rule=R.POSIX_CONNECT)
 @dataclass(frozen=True, slots=True)
 class SockConnect(Operation):
     """``connect()``: make the port bound to ``name`` the peer (POSIX-CONNECT)."""
@@ -304,6 +363,7 @@ class SockConnect(Operation):
     name: str
 
 
+@operation(group="posix", rule=R.POSIX_SEND, returns=int)
 @dataclass(frozen=True, slots=True)
 class SockSend(Operation):
     """``send()``: a message to the peer (POSIX-SEND)."""
@@ -312,6 +372,7 @@ class SockSend(Operation):
     data: bytes
 
 
+@operation(group="posix", rule=R.POSIX_RECV, returns=bytes)
 @dataclass(frozen=True, slots=True)
 class SockRecv(Operation):
     """``recv()``: the oldest message on the socket's port (POSIX-RECV)."""
@@ -320,6 +381,7 @@ class SockRecv(Operation):
     bufsize: int
 
 
+@operation(group="posix", rule=R.POSIX_CLOSE, returns=int)
 @dataclass(frozen=True, slots=True)
 class SockClose(Operation):
     """``close()``: the socket ends (POSIX-CLOSE)."""
@@ -327,43 +389,8 @@ class SockClose(Operation):
     fd: int
 
 
-Op = (
-    Spawn
-    | Kill
-    | AdvanceClock
-    | Inspect
-    | Drop
-    | Derive
-    | Revoke
-    | CreatePort
-    | Send
-    | Receive
-    | Resume
-    | Close
-    | SetFilter
-    | Bind
-    | Unbind
-    | Lookup
-    | Connect
-    | CreateChannel
-    | ChannelSend
-    | ChannelSendBatch
-    | ChannelReceive
-    | ChannelReceiveBatch
-    | CreateBuffer
-    | MapBuffer
-    | Unmap
-    | ReadBuffer
-    | WriteBuffer
-    | TransferBuffer
-    | Socket
-    | SockBind
-    | SockConnect
-    | SockSend
-    | SockRecv
-    | SockClose
-)
+check_registered(globals())  # a record without its decorator fails here, by name
 
 #: Every operation class, in the order above; the wire name is ``cls.__name__``.
-OPERATIONS: tuple[type[Operation], ...] = tuple(Op.__args__)
+OPERATIONS: tuple[type[Operation], ...] = tuple(spec.cls for spec in OP_SPECS)
 OPERATIONS_BY_NAME: dict[str, type[Operation]] = {c.__name__: c for c in OPERATIONS}
