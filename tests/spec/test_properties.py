@@ -49,7 +49,7 @@ from veridian_ipc.spec.syscalls import (
     Kill,
     Lookup,
     MapBuffer,
-    Op,
+    Operation,
     RateLimit,
     ReadBuffer,
     Receive,
@@ -167,7 +167,7 @@ operations = st.one_of(
 #: (bound under its own name and looked up by the next process), a channel, a
 #: mapped buffer and a socket; process 1's socket is bound, process 2's
 #: connected to it.
-PROLOGUE: tuple[tuple[int, Op], ...] = (
+PROLOGUE: tuple[tuple[int, Operation], ...] = (
     *((p, CreatePort(2)) for p in (1, 2, 3)),
     (1, Bind(1, "a", 0)),
     (2, Bind(1, "b", 1)),
@@ -196,7 +196,7 @@ programs = st.lists(
 )
 
 
-def resolve(s: KernelState, who: int | Live, op: Op) -> tuple[int, Op]:
+def resolve(s: KernelState, who: int | Live, op: Operation) -> tuple[int, Operation]:
     """Replace every ``Live`` placeholder by a live name in ``s``."""
     pids: list[int] = sorted(s.processes)
     pid = (pids[who.k % len(pids)] if pids else 0) if isinstance(who, Live) else who
@@ -224,11 +224,11 @@ def resolve(s: KernelState, who: int | Live, op: Op) -> tuple[int, Op]:
             v = name(f, v)
         fields[f] = v
     # the record's class, called with every field by name
-    make: Callable[..., Op] = type(op)
+    make: Callable[..., Operation] = type(op)
     return pid, make(**fields)
 
 
-def _tagged(op: Op, tag: int) -> Op:
+def _tagged(op: Operation, tag: int) -> Operation:
     """Make message data unique so deliveries can be traced to sends."""
     if (
         isinstance(op, Send | ChannelSend | SockSend)
@@ -239,7 +239,7 @@ def _tagged(op: Op, tag: int) -> Op:
     return op
 
 
-Program = list[tuple[int | Live, Op]]
+Program = list[tuple[int | Live, Operation]]
 
 
 @given(programs)
