@@ -12,7 +12,6 @@ capability to the buffer, with every mapping, and sends one fresh capability.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.names import MAX_U32
 from veridian_ipc.spec.results import Ok, Result
 from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE
@@ -32,14 +31,13 @@ from .store import (
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
+    E_INVALID_MESSAGE,
+    E_OUT_OF_BOUNDS,
+    E_OUT_OF_MEMORY,
     FAIL,
     OK_NONE,
     new_object,
 )
-
-E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
-E_OUT_OF_BOUNDS = FAIL[IpcError.OutOfBounds]
-E_INVALID_MESSAGE = FAIL[IpcError.InvalidMessage]
 
 
 def create_buffer(st: State, p: Process, op: CreateBuffer) -> Result:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import Ok, Result
+from veridian_ipc.spec.results import Err, Ok, Result
 from veridian_ipc.spec.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.spec.syscalls import (
     ChannelReceive,
@@ -22,20 +21,19 @@ from veridian_ipc.spec.syscalls import (
 )
 
 from .caps import install, new_cap
-from .state import Channel, Process, State
+from .state import Cap, Channel, Process, State
 from .store import (
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
+    E_OUT_OF_MEMORY,
     E_PORT_CLOSED,
+    E_TOO_LARGE,
     E_WOULD_BLOCK,
-    FAIL,
     OK_NONE,
     new_object,
 )
-
-E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
-E_TOO_LARGE = FAIL[IpcError.MessageTooLarge]
+from .waiting import notify
 
 
 def create_channel(st: State, p: Process, op: CreateChannel) -> Result:
@@ -59,23 +57,44 @@ def create_channel(st: State, p: Process, op: CreateChannel) -> Result:
 def channel_send(st: State, p: Process, op: ChannelSend) -> Result:
     """CHAN-SEND: append one message.
 
-    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``MessageTooLarge``, ``PortClosed``, ``WouldBlock``.
+    Errors: those of ``ring_of`` (SEND), then of ``push_one``, in order.
     """
-    cap = p.handles.get(op.handle)
+    ring = ring_of(p.handles.get(op.handle), SEND)
+    if isinstance(ring, Err):
+        return ring
+    return push_one(ring, op.data)
+
+
+def ring_of(cap: Cap | None, right: int) -> Channel | Err:
+    """The capability checks of every CHAN-* operation on a ring: the ring, if
+    ``cap`` (what the caller holds under the handle) is a channel capability
+    with ``right``, else the error. The rules and the facade's fast paths
+    (``Channel.send_nowait`` ...) decide by this, then by the ring's own
+    checks (``push_one``, ``push_all``, ``pop_one``, ``pop_some``).
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``.
+    """
     if cap is None or type(cap.obj) is not Channel:
         return E_INVALID_CAPABILITY
-    if not cap.rights & SEND:
+    if not cap.rights & right:
         return E_INSUFFICIENT_RIGHTS
-    ring = cap.obj
-    if len(op.data) > ring.max_message:
+    return cap.obj
+
+
+def push_one(ring: Channel, data: bytes) -> Result:
+    """CHAN-SEND's checks after the capability's, and its effect.
+
+    Errors, in precedence order: ``MessageTooLarge``, ``PortClosed``,
+    ``WouldBlock``.
+    """
+    if len(data) > ring.max_message:
         return E_TOO_LARGE
     if ring.closed:
         return E_PORT_CLOSED
     w = ring.write_idx
     if w - ring.read_idx >= ring.capacity:
         return E_WOULD_BLOCK
-    ring.slots[w % ring.capacity] = op.data
+    ring.slots[w % ring.capacity] = data
     ring.write_idx = w + 1
     if ring.watchers:
         notify(ring)
@@ -85,23 +104,24 @@ def channel_send(st: State, p: Process, op: ChannelSend) -> Result:
 def channel_send_batch(st: State, p: Process, op: ChannelSendBatch) -> Result:
     """CHAN-SEND-BATCH: append every message, in order, or none.
 
-    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``InvalidArgument`` (empty), ``MessageTooLarge``, ``PortClosed``,
-    ``WouldBlock`` (the whole batch does not fit).
+    Errors: those of ``ring_of`` (SEND), then of ``push_all``, in order.
     """
-    cap = p.handles.get(op.handle)
-    if cap is None or type(cap.obj) is not Channel:
-        return E_INVALID_CAPABILITY
-    if not cap.rights & SEND:
-        return E_INSUFFICIENT_RIGHTS
-    err = push_all(cap.obj, op.items)
+    ring = ring_of(p.handles.get(op.handle), SEND)
+    if isinstance(ring, Err):
+        return ring
+    err = push_all(ring, op.items)
     if err is not None:
         return err
     return Ok(len(op.items))
 
 
-def push_all(ring: Channel, items: Sequence[bytes]) -> Result | None:
-    """Check and append a batch (the rule's checks after the capability's)."""
+def push_all(ring: Channel, items: Sequence[bytes]) -> Err | None:
+    """CHAN-SEND-BATCH's checks after the capability's, and its effect.
+
+    Errors, in precedence order: ``InvalidArgument`` (empty),
+    ``MessageTooLarge``, ``PortClosed``, ``WouldBlock`` (the whole batch does
+    not fit).
+    """
     n = len(items)
     if not n:
         return E_INVALID_ARGUMENT
@@ -132,15 +152,24 @@ def push_all(ring: Channel, items: Sequence[bytes]) -> Result | None:
 def channel_receive(st: State, p: Process, op: ChannelReceive) -> Result:
     """CHAN-RECEIVE: take the oldest message. Result: its bytes.
 
-    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``PortClosed`` (closed and empty), ``WouldBlock`` (empty).
+    Errors: those of ``ring_of`` (RECEIVE), then of ``pop_one``, in order.
     """
-    cap = p.handles.get(op.handle)
-    if cap is None or type(cap.obj) is not Channel:
-        return E_INVALID_CAPABILITY
-    if not cap.rights & RECEIVE:
-        return E_INSUFFICIENT_RIGHTS
-    ring = cap.obj
+    ring = ring_of(p.handles.get(op.handle), RECEIVE)
+    if isinstance(ring, Err):
+        return ring
+    got = pop_one(ring)
+    if isinstance(got, Err):
+        return got
+    return Ok(got)
+
+
+def pop_one(ring: Channel) -> bytes | Err:
+    """CHAN-RECEIVE's checks after the capability's, and its effect: the
+    oldest message's bytes, or the error.
+
+    Errors, in precedence order: ``PortClosed`` (closed and empty),
+    ``WouldBlock`` (empty).
+    """
     r = ring.read_idx
     if ring.write_idx == r:
         return E_PORT_CLOSED if ring.closed else E_WOULD_BLOCK
@@ -150,30 +179,33 @@ def channel_receive(st: State, p: Process, op: ChannelReceive) -> Result:
     ring.read_idx = r + 1
     if ring.watchers:
         notify(ring)
-    return Ok(data)
+    assert data is not None  # every slot in range holds bytes
+    return data
 
 
 def channel_receive_batch(st: State, p: Process, op: ChannelReceiveBatch) -> Result:
     """CHAN-RECEIVE-BATCH: take up to ``max_count`` oldest messages, in order.
 
-    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``InvalidArgument`` (``max_count`` below 1), ``PortClosed``, ``WouldBlock``.
+    Errors: those of ``ring_of`` (RECEIVE), then of ``pop_some``, in order.
     """
-    cap = p.handles.get(op.handle)
-    if cap is None or type(cap.obj) is not Channel:
-        return E_INVALID_CAPABILITY
-    if not cap.rights & RECEIVE:
-        return E_INSUFFICIENT_RIGHTS
-    if op.max_count < 1:
+    ring = ring_of(p.handles.get(op.handle), RECEIVE)
+    if isinstance(ring, Err):
+        return ring
+    got = pop_some(ring, op.max_count)
+    if isinstance(got, Err):
+        return got
+    return Ok(tuple(got))
+
+
+def pop_some(ring: Channel, max_count: int) -> list[bytes] | Err:
+    """CHAN-RECEIVE-BATCH's checks after the capability's, and its effect:
+    ``min(max_count, held)`` messages, or the error.
+
+    Errors, in precedence order: ``InvalidArgument`` (``max_count`` below 1),
+    ``PortClosed`` (closed and empty), ``WouldBlock`` (empty).
+    """
+    if max_count < 1:
         return E_INVALID_ARGUMENT
-    got = pop_some(cap.obj, op.max_count)
-    if isinstance(got, list):
-        return Ok(tuple(got))
-    return got
-
-
-def pop_some(ring: Channel, max_count: int) -> list[bytes] | Result:
-    """Take ``min(max_count, held)`` messages, or the empty ring's error."""
     r = ring.read_idx
     held = ring.write_idx - r
     if not held:
@@ -208,10 +240,3 @@ def close_channel(st: State, ring: Channel) -> Result:
     if ring.watchers:
         notify(ring)
     return Ok(ring.write_idx - ring.read_idx)
-
-
-def notify(ring: Channel) -> None:
-    """Run the ring's watchers (the facade's waiting senders and receivers)."""
-    assert ring.watchers is not None
-    for cb in ring.watchers:
-        cb()
