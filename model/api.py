@@ -45,9 +45,9 @@ Hot paths (``Port.send_nowait``/``receive_nowait``/``send``/``receive``,
 skip the operation record and ``Kernel.apply`` when the process is running
 (PROC-STATUS) and every argument is well typed (ERR-TOTAL): they then call the
 rule's own functions, which make every other check in the rule's order and
-the effects (``ports.admit_send``/``commit_offer``, ``ports.admit_receive``/
-``take_message``, ``channels.ring_of`` then ``push_one``, ``push_all``,
-``pop_one``, ``pop_some``). Anything else goes through ``Kernel.apply``. A rule
+the effects (``ports.admit_send`` then ``commit_offer``,
+``ports.admit_receive``, ``channels.push_one``, ``push_all``, ``pop_one``,
+``pop_some``). Anything else goes through ``Kernel.apply``. A rule
 is thus written once, and a fast path never answers differently from it; the
 facade keeps only what is about threads and waiting.
 

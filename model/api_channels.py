@@ -14,10 +14,9 @@ from typing import TypeVar, cast
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.results import Err, Ok, Result
-from veridian_ipc.spec.rights import RECEIVE, SEND
 
 from .api_handles import Handle
-from .channels import pop_one, pop_some, push_all, push_one, ring_of
+from .channels import pop_one, pop_some, push_all, push_one
 from .errors import IpcException, WouldBlock, exception_for
 from .state import RUNNING, KObject
 from .state import Channel as KChannel
@@ -51,14 +50,24 @@ class Channel(Handle):
     def send_nowait(self, data: bytes) -> None:
         """Append one message (CHAN-SEND)."""
         with self._lock:
-            r = self._send(data)
-        if type(r) is Err:
+            kp = self._kp
+            if kp.status == RUNNING and kp.alive and type(data) is bytes:
+                r = push_one(self._handles.get(self._handle), data)  # ``_send``
+            else:
+                r = self._send(data)
+        if r is not None:
             raise exception_for(r.error, "channel send")
 
     def receive_nowait(self) -> bytes:
         """Take the oldest message (CHAN-RECEIVE)."""
         with self._lock:
-            r = self._receive()
+            kp = self._kp
+            if kp.status == RUNNING and kp.alive:
+                r = pop_one(self._handles.get(self._handle))  # ``_receive``
+            else:
+                r = self._receive()
+        if type(r) is bytes:
+            return r
         return _raise_err(r, "channel receive")
 
     def send_batch(self, items: Sequence[bytes]) -> int:
@@ -75,30 +84,23 @@ class Channel(Handle):
 
     # The four calls for a caller that holds the lock. When the process is
     # running (PROC-STATUS) and the arguments are well typed (ERR-TOTAL: the
-    # checks ``Kernel.apply`` makes before the rule), the rule's own functions
-    # decide and act (``ring_of``, then ``push_one``, ``push_all``, ``pop_one``,
-    # ``pop_some``) without an operation record; anything else goes through
+    # checks ``Kernel.apply`` makes before the rule), the rule's own function
+    # decides and acts (``push_one``, ``push_all``, ``pop_one``, ``pop_some``)
+    # without an operation record; anything else goes through
     # ``Kernel.apply``, which names the error. So the answer is always the
     # rule's.
 
     def _send(self, data: bytes) -> Err | None:
         kp = self._kp
         if kp.status == RUNNING and kp.alive and type(data) is bytes:
-            ring = ring_of(self._handles.get(self._handle), SEND)
-            if type(ring) is KChannel:
-                r = push_one(ring, data)
-                return r if type(r) is Err else None
-            return ring  # type: ignore[return-value]  # not a ring: an error
+            return push_one(self._handles.get(self._handle), data)
         r = self._sys.kernel.apply(kp.pid, sc.ChannelSend(self._handle, data))
         return r if type(r) is Err else None
 
     def _receive(self) -> bytes | Err:
         kp = self._kp
         if kp.status == RUNNING and kp.alive:
-            ring = ring_of(self._handles.get(self._handle), RECEIVE)
-            if type(ring) is KChannel:
-                return pop_one(ring)
-            return ring  # type: ignore[return-value]  # not a ring: an error
+            return pop_one(self._handles.get(self._handle))
         r = self._sys.kernel.apply(kp.pid, sc.ChannelReceive(self._handle))
         return _value(r, bytes)
 
@@ -110,21 +112,14 @@ class Channel(Handle):
             and type(items) in (list, tuple)
             and (not items or set(map(type, items)) == _BYTES_ONLY)
         ):
-            ring = ring_of(self._handles.get(self._handle), SEND)
-            if type(ring) is KChannel:
-                err = push_all(ring, items)
-                return len(items) if err is None else err
-            return ring  # type: ignore[return-value]  # not a ring: an error
+            return push_all(self._handles.get(self._handle), items)
         op = sc.ChannelSendBatch(self._handle, _as_tuple(items))
         return _value(self._sys.kernel.apply(kp.pid, op), int)
 
     def _receive_batch(self, max_count: int) -> list[bytes] | Err:
         kp = self._kp
         if kp.status == RUNNING and kp.alive and type(max_count) is int:
-            ring = ring_of(self._handles.get(self._handle), RECEIVE)
-            if type(ring) is KChannel:
-                return pop_some(ring, max_count)
-            return ring  # type: ignore[return-value]  # not a ring: an error
+            return pop_some(self._handles.get(self._handle), max_count)
         op = sc.ChannelReceiveBatch(self._handle, max_count)
         got = _value(self._sys.kernel.apply(kp.pid, op), tuple)
         if isinstance(got, Err):

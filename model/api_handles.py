@@ -53,6 +53,7 @@ class Handle:
         "_lock",
         "_process",
         "_release",
+        "_state",
         "_sys",
     )
 
@@ -68,6 +69,7 @@ class Handle:
         self._process = process
         self._handle = handle
         self._sys = process._system
+        self._state = process._system.kernel.state
         self._lock = process._lock
         self._acquire = process._acquire
         self._release = process._release

@@ -18,6 +18,7 @@ from . import ports as kports
 from .api_handles import HANDLE_CLASSES, TOKEN, Handle
 from .caps import install_all
 from .errors import exception_for
+from .ports import admit_receive, admit_send, commit_offer
 from .state import RUNNING, Message
 from .state import Port as KPort
 from .store import E_TIMEOUT, wake
@@ -57,11 +58,17 @@ class Port(Handle):
         """The oldest message, or ``WouldBlock`` (PORT-RECEIVE, timeout 0)."""
         self._acquire()
         try:
-            got = self._take_now(True)
+            kp = self._kp
+            if kp.status == RUNNING and kp.alive:  # ``_take_now``, inlined
+                got = admit_receive(self._handles.get(self._handle), 0)
+                if type(got) is Message:
+                    return got if not got.caps else self._take(got)
+            else:
+                got = self._take_now(0)
+                if type(got) is Message:
+                    return got
         finally:
             self._release()
-        if type(got) is Message:
-            return got
         assert isinstance(got, Err)  # a receive that may not wait never blocks
         raise exception_for(got.error, "receive")
 
@@ -90,14 +97,14 @@ class Port(Handle):
                 port = cap.obj
                 if type(port) is KPort and port.filter is not None:
                     self._sys._sync_clock()  # FILTER-RATE reads the clock
-            st = self._sys.kernel.state
-            moved = kports.admit_send(
+            st = self._state
+            moved = admit_send(
                 st, kp, cap, self._handle, msg_type, flags, data, carried
             )
             if type(moved) is Err:
                 return moved.error
             assert cap is not None  # admitted: a live port capability
-            kports.commit_offer(st, kp.pid, cap.obj, msg_type, flags, data, moved)  # type: ignore[arg-type]
+            commit_offer(st, kp.pid, cap.obj, msg_type, flags, data, moved)  # type: ignore[arg-type]
             return None
         self._sync_if_filtered()
         r = self._sys.kernel.apply(
@@ -105,24 +112,21 @@ class Port(Handle):
         )
         return r.error if type(r) is Err else None
 
-    def _take_now(self, now_only: bool) -> Message | Err | None:
+    def _take_now(self, timeout: int | None) -> Message | Err | None:
         """PORT-RECEIVE for this process up to blocking (lock held): the oldest
         message (delivered: its capabilities are this process's handles now),
         the error, or None when the receive blocks (the handle is then a live
-        port capability with RECEIVE; ``now_only``: never).
+        port capability with RECEIVE). ``timeout`` 0 asks not to wait.
 
-        When the process is running the rule's own ``admit_receive`` and
-        ``take_message`` decide; else ``Kernel.apply`` names the error.
+        When the process is running (PROC-STATUS) the rule's own
+        ``admit_receive`` decides; else ``Kernel.apply`` names the error.
         """
         kp = self._kp
         if kp.status == RUNNING and kp.alive:
-            port = kports.admit_receive(self._handles.get(self._handle), 0)
-            if type(port) is KPort:
-                got = kports.take_message(port, now_only)
-                if type(got) is Message and got.caps:
-                    return self._take(got)
-                return got
-            return port  # type: ignore[return-value]  # not a port: an error
+            got = admit_receive(self._handles.get(self._handle), timeout)
+            if type(got) is Message and got.caps:
+                return self._take(got)
+            return got
         r = self._sys.kernel.apply(kp.pid, sc.Receive(self._handle, 0))
         if type(r) is Err:
             return r
@@ -238,7 +242,7 @@ class Port(Handle):
         kp = self._kp
         self._acquire()
         try:
-            got = self._take_now(timeout == 0)
+            got = self._take_now(0 if timeout == 0 else None)
             if type(got) is Message:
                 return got
             if isinstance(got, Err):

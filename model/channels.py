@@ -54,39 +54,44 @@ def create_channel(st: State, p: Process, op: CreateChannel) -> Result:
     return Ok(install(p, new_cap(ring, PORT_RIGHTS, None)))
 
 
-def channel_send(st: State, p: Process, op: ChannelSend) -> Result:
-    """CHAN-SEND: append one message.
-
-    Errors: those of ``ring_of`` (SEND), then of ``push_one``, in order.
-    """
-    ring = ring_of(p.handles.get(op.handle), SEND)
-    if isinstance(ring, Err):
-        return ring
-    return push_one(ring, op.data)
+# Each rule below is its function of the same name with the capability looked
+# up: ``push_one``, ``push_all``, ``pop_one`` and ``pop_some`` make every check
+# of their rule, in its precedence order (``ring_of`` first), and its effects,
+# for the rule and for the facade's fast paths (``Channel.send_nowait`` ...)
+# alike. ``cap`` is what the caller holds under the handle (None: nothing).
 
 
 def ring_of(cap: Cap | None, right: int) -> Channel | Err:
     """The capability checks of every CHAN-* operation on a ring: the ring, if
-    ``cap`` (what the caller holds under the handle) is a channel capability
-    with ``right``, else the error. The rules and the facade's fast paths
-    (``Channel.send_nowait`` ...) decide by this, then by the ring's own
-    checks (``push_one``, ``push_all``, ``pop_one``, ``pop_some``).
+    ``cap`` is a channel capability with ``right``, else the error.
 
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``.
     """
-    if cap is None or type(cap.obj) is not Channel:
+    if cap is None:
+        return E_INVALID_CAPABILITY
+    ring = cap.obj
+    if type(ring) is not Channel:
         return E_INVALID_CAPABILITY
     if not cap.rights & right:
         return E_INSUFFICIENT_RIGHTS
-    return cap.obj
+    return ring
 
 
-def push_one(ring: Channel, data: bytes) -> Result:
-    """CHAN-SEND's checks after the capability's, and its effect.
+def channel_send(st: State, p: Process, op: ChannelSend) -> Result:
+    """CHAN-SEND: append one message (``push_one``)."""
+    err = push_one(p.handles.get(op.handle), op.data)
+    return OK_NONE if err is None else err
 
-    Errors, in precedence order: ``MessageTooLarge``, ``PortClosed``,
-    ``WouldBlock``.
+
+def push_one(cap: Cap | None, data: bytes) -> Err | None:
+    """CHAN-SEND: append ``data``; the error, or None once appended.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
+    ``MessageTooLarge``, ``PortClosed``, ``WouldBlock``.
     """
+    ring = ring_of(cap, SEND)
+    if isinstance(ring, Err):
+        return ring
     if len(data) > ring.max_message:
         return E_TOO_LARGE
     if ring.closed:
@@ -98,78 +103,68 @@ def push_one(ring: Channel, data: bytes) -> Result:
     ring.write_idx = w + 1
     if ring.watchers:
         notify(ring)
-    return OK_NONE
+    return None
 
 
 def channel_send_batch(st: State, p: Process, op: ChannelSendBatch) -> Result:
-    """CHAN-SEND-BATCH: append every message, in order, or none.
+    """CHAN-SEND-BATCH: append every message, in order, or none (``push_all``).
+    Result: the count."""
+    n = push_all(p.handles.get(op.handle), op.items)
+    return n if isinstance(n, Err) else Ok(n)
 
-    Errors: those of ``ring_of`` (SEND), then of ``push_all``, in order.
+
+def push_all(cap: Cap | None, items: Sequence[bytes]) -> int | Err:
+    """CHAN-SEND-BATCH: append every message of ``items``, in order, or none;
+    the count, or the error.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
+    ``InvalidArgument`` (empty), ``MessageTooLarge``, ``PortClosed``,
+    ``WouldBlock`` (the whole batch does not fit).
     """
-    ring = ring_of(p.handles.get(op.handle), SEND)
+    ring = ring_of(cap, SEND)
     if isinstance(ring, Err):
         return ring
-    err = push_all(ring, op.items)
-    if err is not None:
-        return err
-    return Ok(len(op.items))
-
-
-def push_all(ring: Channel, items: Sequence[bytes]) -> Err | None:
-    """CHAN-SEND-BATCH's checks after the capability's, and its effect.
-
-    Errors, in precedence order: ``InvalidArgument`` (empty),
-    ``MessageTooLarge``, ``PortClosed``, ``WouldBlock`` (the whole batch does
-    not fit).
-    """
     n = len(items)
     if not n:
         return E_INVALID_ARGUMENT
-    limit = ring.max_message
-    if max(map(len, items)) > limit:
+    if max(map(len, items)) > ring.max_message:
         return E_TOO_LARGE
     if ring.closed:
         return E_PORT_CLOSED
     w = ring.write_idx
-    cap = ring.capacity
-    if w - ring.read_idx + n > cap:
+    size = ring.capacity
+    if w - ring.read_idx + n > size:
         return E_WOULD_BLOCK
-    start = w % cap
+    start = w % size
     end = start + n
     slots = ring.slots
-    if end <= cap:
+    if end <= size:
         slots[start:end] = items
     else:
-        first = cap - start
+        first = size - start
         slots[start:] = items[:first]
         slots[: n - first] = items[first:]
     ring.write_idx = w + n
     if ring.watchers:
         notify(ring)
-    return None
+    return n
 
 
 def channel_receive(st: State, p: Process, op: ChannelReceive) -> Result:
-    """CHAN-RECEIVE: take the oldest message. Result: its bytes.
+    """CHAN-RECEIVE: take the oldest message (``pop_one``). Result: its bytes."""
+    got = pop_one(p.handles.get(op.handle))
+    return got if isinstance(got, Err) else Ok(got)
 
-    Errors: those of ``ring_of`` (RECEIVE), then of ``pop_one``, in order.
+
+def pop_one(cap: Cap | None) -> bytes | Err:
+    """CHAN-RECEIVE: take the oldest message; its bytes, or the error.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
+    ``PortClosed`` (closed and empty), ``WouldBlock`` (empty).
     """
-    ring = ring_of(p.handles.get(op.handle), RECEIVE)
+    ring = ring_of(cap, RECEIVE)
     if isinstance(ring, Err):
         return ring
-    got = pop_one(ring)
-    if isinstance(got, Err):
-        return got
-    return Ok(got)
-
-
-def pop_one(ring: Channel) -> bytes | Err:
-    """CHAN-RECEIVE's checks after the capability's, and its effect: the
-    oldest message's bytes, or the error.
-
-    Errors, in precedence order: ``PortClosed`` (closed and empty),
-    ``WouldBlock`` (empty).
-    """
     r = ring.read_idx
     if ring.write_idx == r:
         return E_PORT_CLOSED if ring.closed else E_WOULD_BLOCK
@@ -184,26 +179,23 @@ def pop_one(ring: Channel) -> bytes | Err:
 
 
 def channel_receive_batch(st: State, p: Process, op: ChannelReceiveBatch) -> Result:
-    """CHAN-RECEIVE-BATCH: take up to ``max_count`` oldest messages, in order.
+    """CHAN-RECEIVE-BATCH: take up to ``max_count`` oldest messages, in order
+    (``pop_some``). Result: their bytes."""
+    got = pop_some(p.handles.get(op.handle), op.max_count)
+    return got if isinstance(got, Err) else Ok(tuple(got))
 
-    Errors: those of ``ring_of`` (RECEIVE), then of ``pop_some``, in order.
+
+def pop_some(cap: Cap | None, max_count: int) -> list[bytes] | Err:
+    """CHAN-RECEIVE-BATCH: take ``min(max_count, held)`` messages, oldest
+    first; them, or the error.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
+    ``InvalidArgument`` (``max_count`` below 1), ``PortClosed`` (closed and
+    empty), ``WouldBlock`` (empty).
     """
-    ring = ring_of(p.handles.get(op.handle), RECEIVE)
+    ring = ring_of(cap, RECEIVE)
     if isinstance(ring, Err):
         return ring
-    got = pop_some(ring, op.max_count)
-    if isinstance(got, Err):
-        return got
-    return Ok(tuple(got))
-
-
-def pop_some(ring: Channel, max_count: int) -> list[bytes] | Err:
-    """CHAN-RECEIVE-BATCH's checks after the capability's, and its effect:
-    ``min(max_count, held)`` messages, or the error.
-
-    Errors, in precedence order: ``InvalidArgument`` (``max_count`` below 1),
-    ``PortClosed`` (closed and empty), ``WouldBlock`` (empty).
-    """
     if max_count < 1:
         return E_INVALID_ARGUMENT
     r = ring.read_idx
@@ -211,18 +203,18 @@ def pop_some(ring: Channel, max_count: int) -> list[bytes] | Err:
     if not held:
         return E_PORT_CLOSED if ring.closed else E_WOULD_BLOCK
     n = min(held, max_count)
-    cap = ring.capacity
-    start = r % cap
+    size = ring.capacity
+    start = r % size
     end = start + n
     slots = ring.slots
-    if end <= cap:
+    if end <= size:
         out = slots[start:end]
         slots[start:end] = [None] * n
     else:
         out = slots[start:]
-        out += slots[: end - cap]
-        slots[start:] = [None] * (cap - start)
-        slots[: end - cap] = [None] * (end - cap)
+        out += slots[: end - size]
+        slots[start:] = [None] * (size - start)
+        slots[: end - size] = [None] * (end - size)
     ring.read_idx = r + n
     if ring.watchers:
         notify(ring)

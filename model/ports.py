@@ -188,51 +188,48 @@ def hand_off(st: State, port: Port, msg: Message) -> None:
 def receive(st: State, p: Process, op: Receive) -> Result:
     """PORT-RECEIVE: the oldest message, or block (``Ok(BLOCKED)``).
 
-    Errors: those of ``admit_receive``, then of ``take_message``, in order.
+    Errors: those of ``admit_receive``, in its order.
     """
     cap = p.handles.get(op.handle)
     timeout = op.timeout
-    port = admit_receive(cap, timeout)
-    if isinstance(port, Err):
-        return port
-    got = take_message(port, timeout == 0)
+    got = admit_receive(cap, timeout)
+    if got is None:  # the receive blocks
+        assert cap is not None
+        assert type(cap.obj) is Port
+        deadline = None if timeout is None else st.clock + timeout
+        w = block(st, p, cap.obj, cap, deadline)
+        p.status = WAITING
+        p.waiter = w
+        return Ok(BLOCKED)
     if isinstance(got, Err):
         return got
-    if got is not None:
-        return Ok(take_delivery(p, got))
-    assert cap is not None
-    deadline = None if timeout is None else st.clock + timeout
-    w = block(st, p, port, cap, deadline)
-    p.status = WAITING
-    p.waiter = w
-    return Ok(BLOCKED)
+    return Ok(take_delivery(p, got))
 
 
-def admit_receive(cap: Cap | None, timeout: int | None) -> Port | Err:
-    """PORT-RECEIVE's checks before the port's own state: the port, or the
-    error. The rule and the facade's receives (``Port.receive_nowait``,
-    ``Port.receive``) decide by this, then by ``take_message``.
+def admit_receive(cap: Cap | None, timeout: int | None) -> Message | Err | None:
+    """Every check of PORT-RECEIVE, in its precedence order, and the taking of
+    the oldest queued message: the message, taken off the queue as it was
+    queued (its capabilities still in flight: the caller delivers them,
+    ``take_delivery``); or the error; or None: the receive blocks (``cap`` is
+    then a port capability with RECEIVE, its port open and empty).
+
+    Both the rule (``receive``) and the facade's receives
+    (``Port.receive_nowait``, ``Port.receive``) decide by this; a timeout of 0
+    asks not to wait. ``cap`` is what the caller holds under the handle.
 
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``InvalidArgument`` (negative timeout).
+    ``InvalidArgument`` (negative timeout), ``PortClosed`` (closed and empty),
+    ``WouldBlock`` (empty, timeout 0).
     """
-    if cap is None or type(cap.obj) is not Port:
+    if cap is None:
+        return E_INVALID_CAPABILITY
+    port = cap.obj
+    if type(port) is not Port:
         return E_INVALID_CAPABILITY
     if not cap.rights & RECEIVE:
         return E_INSUFFICIENT_RIGHTS
     if timeout is not None and timeout < 0:
         return E_INVALID_ARGUMENT
-    return cap.obj
-
-
-def take_message(port: Port, now_only: bool) -> Message | Err | None:
-    """The rest of PORT-RECEIVE: the oldest queued message, taken off the queue
-    as it was queued (its capabilities still in flight: the caller delivers
-    them, ``take_delivery``); or the error; or None, the receive blocks.
-
-    Errors, in precedence order: ``PortClosed`` (closed and empty),
-    ``WouldBlock`` (empty, and the caller asked not to wait: ``now_only``).
-    """
     q = port.queue
     if q:
         msg: Message = q.popleft()
@@ -241,7 +238,7 @@ def take_message(port: Port, now_only: bool) -> Message | Err | None:
         return msg
     if port.closed:
         return E_PORT_CLOSED
-    if now_only:
+    if timeout == 0:
         return E_WOULD_BLOCK
     return None
 

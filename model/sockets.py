@@ -8,7 +8,6 @@ native ``IpcError``, reported to POSIX callers as the errno of ``errno_of``
 from __future__ import annotations
 
 from veridian_ipc.spec.errors import ERRNO_NAMES, ERRNO_VALUES, IpcError
-from veridian_ipc.spec.names import MAX_INLINE_DATA
 from veridian_ipc.spec.results import Ok, Result
 from veridian_ipc.spec.rights import PORT_RIGHTS, SEND
 from veridian_ipc.spec.syscalls import (
@@ -21,7 +20,7 @@ from veridian_ipc.spec.syscalls import (
 )
 
 from .caps import descendants, destroy, new_cap
-from .messages import take_delivery
+from .messages import check_limits, take_delivery
 from .namespace import publish, valid_name
 from .ports import check_offer, commit_offer, new_port
 from .state import IN_SOCKET_OWN, IN_SOCKET_PEER, Port, Process, SocketEntry, State
@@ -131,7 +130,7 @@ def sock_send(st: State, p: Process, op: SockSend) -> Result:
     if peer is None:
         return E_NOT_CONNECTED
     n = len(op.data)
-    if n > MAX_INLINE_DATA:
+    if check_limits(0, 0, n, (), -1) is not None:  # MSG-LIMITS: the size
         return E_TOO_LARGE
     port = peer.obj
     assert isinstance(port, Port)
