@@ -14,7 +14,12 @@
 The modules mirror the spec's chapters: ``caps``, ``processes``, ``messages``,
 ``filters``, ``ports``, ``timeouts``, ``namespace``, ``channels``, ``buffers``,
 ``sockets``, ``observe``; ``state`` holds the records, ``store`` the shared
-bookkeeping, ``typecheck`` ERR-TOTAL.
+bookkeeping (the shared error results, ``E_*``), ``typecheck`` ERR-TOTAL,
+``waiting`` the waiting calls (``notify``: an object changed). Each check of a
+rule is written once, in its chapter, and the facade's fast paths call it
+(``ports.admit_send``, ``ports.admit_receive``, ``channels.push_one`` ...).
+The facade: ``api`` (system, processes, namespace, buffers, sockets),
+``api_handles``, ``api_ports``, ``api_channels``, ``errors``.
 
 Errors: the facade raises ``IpcException`` (``model.errors``), always as the
 subclass named after the spec's error, with the ``IpcError`` as ``.error``::
