@@ -2,9 +2,9 @@
 
 ``System``, ``Process``, ``Namespace``, ``SharedBuffer``, ``Mapping`` and
 ``Socket`` live here; ``Port`` in ``api_ports``, ``Channel`` in
-``api_channels``, their base ``Handle`` and ``IpcException`` in
-``api_handles``, the waiting of blocked calls in ``waiting``. Import them all
-from here (or from ``veridian_ipc.model``).
+``api_channels``, their base ``Handle`` in ``api_handles``, ``IpcException``
+and its subclass per error in ``errors``, the waiting of blocked calls in
+``waiting``. Import them all from ``veridian_ipc.model``.
 
 ``System`` owns one ``Kernel`` and one lock; every call takes the lock, applies
 the rule, and releases it, so every operation is atomic (it linearizes at the
@@ -33,20 +33,23 @@ from ``time.monotonic_ns`` in microsecond ticks, so deadlines and rate limits
 run in real time; ``System(clock="logical")`` leaves the clock to
 ``System.advance_clock`` (deterministic tests, conformance).
 
-Errors are ``IpcException`` (with the spec's ``IpcError`` as ``.error``); the
-POSIX socket object raises ``OSError(errno, strerror)`` instead (POSIX-ERRNO).
+Errors are ``IpcException`` (with the spec's ``IpcError`` as ``.error``),
+raised as the subclass named after the error (``WouldBlock``, ``PortClosed``
+...: ``model.errors``); the POSIX socket object raises ``OSError(errno,
+strerror)`` instead (POSIX-ERRNO).
 A process from several threads is fine: a blocked receive does not block the
 process, only its thread.
 
 Hot paths (``Port.send_nowait``/``receive_nowait``/``send``/``receive``,
 ``Channel.send_nowait``/``receive_nowait``/``send_batch``/``receive_batch``)
-skip the operation records only when a cheap check proves the rule would admit
-the call: the process is running (PROC-STATUS), the handle is live in its table
-(looked up again on every call), it has the right, every argument is
-well-typed and in range (ERR-TOTAL, MSG-LIMITS), the object takes it (no
-filter, open, room or data). Anything else goes through ``Kernel.apply`` with
-the operation record, which gives the rule's own answer, so a fast path never
-answers differently from the rule.
+skip the operation record and ``Kernel.apply`` when the process is running
+(PROC-STATUS) and every argument is well typed (ERR-TOTAL): they then call the
+rule's own functions, which make every other check in the rule's order and
+the effects (``ports.admit_send`` then ``commit_offer``,
+``ports.admit_receive``, ``channels.push_one``, ``push_all``, ``pop_one``,
+``pop_some``). Anything else goes through ``Kernel.apply``. A rule
+is thus written once, and a fast path never answers differently from it; the
+facade keeps only what is about threads and waiting.
 
 **What the API guarantees about authority.** A ``Process`` object is a
 process's authority here: only ``System.spawn`` makes one, and every handle
@@ -76,13 +79,13 @@ from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.results import Err, Ok, Result
 
 from .api_channels import Channel
-from .api_handles import HANDLE_CLASSES, TOKEN, Handle, IpcException, check_result
+from .api_handles import HANDLE_CLASSES, TOKEN, Handle, check_result
 from .api_ports import Port
+from .errors import exception_for
 from .kernel import Kernel
 from .sockets import errno_of
 from .state import Buffer as KBuffer
 from .state import Channel as KChannel
-from .state import Message
 from .state import Port as KPort
 from .state import Process as KProcess
 from .timeouts import advance_to
@@ -257,7 +260,7 @@ class Process:
         under ``handle``."""
         with self.system.lock:
             if type(handle) is not int or handle not in self._kp.handles:
-                raise IpcException(IpcError.InvalidCapability, f"handle {handle!r}")
+                raise exception_for(IpcError.InvalidCapability, f"handle {handle!r}")
             return self._wrap(handle)
 
     def handles(self) -> list[Handle]:
@@ -319,7 +322,7 @@ class SharedBuffer(Handle):
         with self._lock:
             cap = self._kp.handles.get(self.handle)
             if cap is None:
-                raise IpcException(IpcError.InvalidCapability, "buffer")
+                raise exception_for(IpcError.InvalidCapability, "buffer")
             assert isinstance(cap.obj, KBuffer)
             return cap.obj.size
 
@@ -369,15 +372,15 @@ class Mapping:
         with self._sys.lock:
             m = self.process._kp.mappings.get(self.mapping)
             if m is None:
-                raise IpcException(IpcError.InvalidCapability, "mapping")
+                raise exception_for(IpcError.InvalidCapability, "mapping")
             size = m.buf.size
             end = size if length is None else offset + length
             if not 0 <= offset <= end <= size:
-                raise IpcException(IpcError.OutOfBounds, f"[{offset}, {end})")
+                raise exception_for(IpcError.OutOfBounds, f"[{offset}, {end})")
             assert m.buf.mem is not None  # the mapping's capability holds it
             v = m.buf.mem.view(m, offset, end, not m.writable)
             if v is None:
-                raise IpcException(IpcError.OutOfMemory, "buffer memory")
+                raise exception_for(IpcError.OutOfMemory, "buffer memory")
             return v
 
     def read(self, offset: int, length: int) -> bytes:
@@ -512,16 +515,5 @@ class Socket:
 
 HANDLE_CLASSES.update({KPort: Port, KChannel: Channel, KBuffer: SharedBuffer})
 
-__all__ = [
-    "Channel",
-    "Handle",
-    "IpcException",
-    "Mapping",
-    "Message",
-    "Namespace",
-    "Port",
-    "Process",
-    "SharedBuffer",
-    "Socket",
-    "System",
-]
+#: Defined here; ``veridian_ipc.model`` exports the whole public API.
+__all__ = ["Mapping", "Namespace", "Process", "SharedBuffer", "Socket", "System"]

@@ -13,11 +13,11 @@ from typing import TypeVar, cast
 
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import Err, Result
-from veridian_ipc.spec.rights import RECEIVE, SEND
+from veridian_ipc.spec.results import Err, Ok, Result
 
-from .api_handles import Handle, IpcException, check_result
-from .channels import pop_some, push_all
+from .api_handles import Handle
+from .channels import pop_one, pop_some, push_all, push_one
+from .errors import IpcException, WouldBlock, exception_for
 from .state import RUNNING, KObject
 from .state import Channel as KChannel
 from .waiting import (
@@ -47,101 +47,84 @@ class Channel(Handle):
 
     __slots__ = ()
 
-    def _ring(self, right: int) -> KChannel | None:
-        """The ring if the handle is a live channel handle with ``right`` and
-        the process is running (PROC-STATUS), lock held; None sends the caller
-        down the rule's own path, which names the error."""
-        cap = self._handles.get(self._handle)
-        if (
-            cap is not None
-            and cap.rights & right
-            and type(cap.obj) is KChannel
-            and self._kp.status == RUNNING
-        ):
-            return cap.obj
-        return None
-
     def send_nowait(self, data: bytes) -> None:
         """Append one message (CHAN-SEND)."""
         with self._lock:
-            ring = self._ring(SEND)
-            if (
-                ring is not None
-                and type(data) is bytes
-                and not ring.closed
-                and len(data) <= ring.max_message
-            ):
-                w = ring.write_idx
-                if w - ring.read_idx < ring.capacity:
-                    ring.slots[w % ring.capacity] = data
-                    ring.write_idx = w + 1
-                    if ring.watchers:
-                        for cb in ring.watchers:
-                            cb()
-                    return
-            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self._handle, data))
-        if type(r) is Err:
-            raise IpcException(r.error, "channel send")
+            kp = self._kp
+            if kp.status == RUNNING and kp.alive and type(data) is bytes:
+                r = push_one(self._handles.get(self._handle), data)  # ``_send``
+            else:
+                r = self._send(data)
+        if r is not None:
+            raise exception_for(r.error, "channel send")
 
     def receive_nowait(self) -> bytes:
         """Take the oldest message (CHAN-RECEIVE)."""
         with self._lock:
-            ring = self._ring(RECEIVE)
-            if ring is not None:
-                r_ = ring.read_idx
-                if ring.write_idx != r_:
-                    idx = r_ % ring.capacity
-                    data = ring.slots[idx]
-                    ring.slots[idx] = None
-                    ring.read_idx = r_ + 1
-                    if ring.watchers:
-                        for cb in ring.watchers:
-                            cb()
-                    assert data is not None
-                    return data
-            r = self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self._handle))
-        value = check_result(r, "channel receive")
-        assert isinstance(value, bytes)
-        return value
+            kp = self._kp
+            if kp.status == RUNNING and kp.alive:
+                r = pop_one(self._handles.get(self._handle))  # ``_receive``
+            else:
+                r = self._receive()
+        if type(r) is bytes:
+            return r
+        return _raise_err(r, "channel receive")
 
     def send_batch(self, items: Sequence[bytes]) -> int:
         """Append every message or none (CHAN-SEND-BATCH). Returns the count."""
-        self._acquire()
-        try:
-            ring = self._ring(SEND)
-            if (
-                ring is not None
-                and type(items) in (list, tuple)
-                and (not items or set(map(type, items)) == _BYTES_ONLY)
-            ):
-                err = push_all(ring, items)
-                if err is None:
-                    return len(items)
-                r: Result = err
-            else:
-                r = self._sys.kernel.apply(
-                    self._kp.pid, sc.ChannelSendBatch(self._handle, _as_tuple(items))
-                )
-        finally:
-            self._release()
-        n = check_result(r, "channel send batch")
-        assert isinstance(n, int)
-        return n
+        with self._lock:
+            r = self._send_batch(items)
+        return _raise_err(r, "channel send batch")
 
     def receive_batch(self, max_count: int = 1 << 30) -> list[bytes]:
         """Take up to ``max_count`` oldest messages (CHAN-RECEIVE-BATCH)."""
         with self._lock:
-            ring = self._ring(RECEIVE)
-            if ring is not None and type(max_count) is int and max_count >= 1:
-                got = pop_some(ring, max_count)
-                if type(got) is list:
-                    return got
-            r = self._sys.kernel.apply(
-                self._kp.pid, sc.ChannelReceiveBatch(self._handle, max_count)
-            )
-        value = check_result(r, "channel receive batch")
-        assert isinstance(value, tuple)
-        return list(value)
+            r = self._receive_batch(max_count)
+        return _raise_err(r, "channel receive batch")
+
+    # The four calls for a caller that holds the lock. When the process is
+    # running (PROC-STATUS) and the arguments are well typed (ERR-TOTAL: the
+    # checks ``Kernel.apply`` makes before the rule), the rule's own function
+    # decides and acts (``push_one``, ``push_all``, ``pop_one``, ``pop_some``)
+    # without an operation record; anything else goes through
+    # ``Kernel.apply``, which names the error. So the answer is always the
+    # rule's.
+
+    def _send(self, data: bytes) -> Err | None:
+        kp = self._kp
+        if kp.status == RUNNING and kp.alive and type(data) is bytes:
+            return push_one(self._handles.get(self._handle), data)
+        r = self._sys.kernel.apply(kp.pid, sc.ChannelSend(self._handle, data))
+        return r if type(r) is Err else None
+
+    def _receive(self) -> bytes | Err:
+        kp = self._kp
+        if kp.status == RUNNING and kp.alive:
+            return pop_one(self._handles.get(self._handle))
+        r = self._sys.kernel.apply(kp.pid, sc.ChannelReceive(self._handle))
+        return _value(r, bytes)
+
+    def _send_batch(self, items: Sequence[bytes]) -> int | Err:
+        kp = self._kp
+        if (
+            kp.status == RUNNING
+            and kp.alive
+            and type(items) in (list, tuple)
+            and (not items or set(map(type, items)) == _BYTES_ONLY)
+        ):
+            return push_all(self._handles.get(self._handle), items)
+        op = sc.ChannelSendBatch(self._handle, _as_tuple(items))
+        return _value(self._sys.kernel.apply(kp.pid, op), int)
+
+    def _receive_batch(self, max_count: int) -> list[bytes] | Err:
+        kp = self._kp
+        if kp.status == RUNNING and kp.alive and type(max_count) is int:
+            return pop_some(self._handles.get(self._handle), max_count)
+        op = sc.ChannelReceiveBatch(self._handle, max_count)
+        got = _value(self._sys.kernel.apply(kp.pid, op), tuple)
+        if isinstance(got, Err):
+            return got
+        return list(got)
 
     def close(self) -> int:
         """Close the channel (CHAN-CLOSE); returns the messages left to drain."""
@@ -161,8 +144,8 @@ class Channel(Handle):
         with self._lock:
             try:
                 return attempt()
-            except IpcException as e:
-                if e.error is not IpcError.WouldBlock or timeout == 0:
+            except WouldBlock:
+                if timeout == 0:
                     raise
             cap = self._kp.handles[self._handle]
 
@@ -173,14 +156,14 @@ class Channel(Handle):
                     return e
 
             def blocked(r: T | IpcException) -> bool:
-                return type(r) is IpcException and r.error is IpcError.WouldBlock
+                return type(r) is WouldBlock
 
             r = wait_thread(self._lock, cap.obj, kind, 1, cap, tried, blocked, deadline)
         if isinstance(r, TimedOut):
-            raise IpcException(IpcError.Timeout, "channel")
-        if type(r) is IpcException:
+            raise exception_for(IpcError.Timeout, "channel")
+        if isinstance(r, IpcException):
             raise r
-        return cast(T, r)  # not an exception: an attempt's value
+        return r  # not an exception: an attempt's value
 
     def send_wait(self, data: bytes, timeout: float | None = None) -> None:
         """Send, waiting up to ``timeout`` seconds for a free slot."""
@@ -207,9 +190,8 @@ class Channel(Handle):
                 with self._lock:
                     try:
                         return attempt()
-                    except IpcException as e:
-                        if e.error is not IpcError.WouldBlock:
-                            raise
+                    except WouldBlock:
+                        pass
                     fut: asyncio.Future[None] = loop.create_future()
 
                     def wake_up(fut: asyncio.Future[None] = fut) -> None:
@@ -262,31 +244,38 @@ class Channel(Handle):
             lambda: self._receive_batch_locked(max_count), DATA
         )
 
-    # Versions of the calls above for a caller that holds the lock.
+    # The calls above as waiting calls retry them (lock held): a value, or
+    # the error raised.
 
     def _send_locked(self, data: bytes) -> None:
-        check_result(
-            self._sys.kernel.apply(self._kp.pid, sc.ChannelSend(self._handle, data))
-        )
+        r = self._send(data)
+        if r is not None:
+            raise exception_for(r.error)
 
     def _receive_locked(self) -> bytes:
-        v = check_result(
-            self._sys.kernel.apply(self._kp.pid, sc.ChannelReceive(self._handle))
-        )
-        assert isinstance(v, bytes)
-        return v
+        return _raise_err(self._receive())
 
     def _send_batch_locked(self, batch: tuple[bytes, ...]) -> int:
-        op = sc.ChannelSendBatch(self._handle, batch)
-        v = check_result(self._sys.kernel.apply(self._kp.pid, op))
-        assert isinstance(v, int)
-        return v
+        return _raise_err(self._send_batch(batch))
 
     def _receive_batch_locked(self, max_count: int) -> list[bytes]:
-        op = sc.ChannelReceiveBatch(self._handle, max_count)
-        v = check_result(self._sys.kernel.apply(self._kp.pid, op))
-        assert isinstance(v, tuple)
-        return list(v)
+        return _raise_err(self._receive_batch(max_count))
+
+
+def _value(r: Result, kind: type[T]) -> T | Err:
+    """The value of a rule's result (of type ``kind``), or its ``Err``."""
+    if type(r) is Err:
+        return r
+    assert isinstance(r, Ok)
+    assert isinstance(r.value, kind)
+    return r.value
+
+
+def _raise_err(r: T | Err, what: str = "") -> T:
+    """``r``, unless it is an ``Err``: then its exception is raised."""
+    if type(r) is Err:
+        raise exception_for(r.error, what)
+    return r  # type: ignore[return-value]  # not an Err: a value
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

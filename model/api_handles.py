@@ -1,6 +1,7 @@
 """The facade's handle objects: ``Handle``, the base of ``Port``, ``Channel``
 and ``SharedBuffer`` (CAP-HANDLE), and what every facade module shares: the
-``IpcException`` it raises, and the private construction token (see
+``IpcException`` it raises (``model.errors``: ``check_result``), and the
+private construction token (see
 ``model.api`` for the guarantee it gives).
 """
 
@@ -9,8 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.results import CapInfo, Err, Ok, Result
+
+from .errors import IpcException, exception_for
 
 if TYPE_CHECKING:
     from .api import Process
@@ -22,18 +24,11 @@ T = TypeVar("T")
 TOKEN = object()
 
 
-class IpcException(Exception):
-    """An operation failed with the spec's ``error``."""
-
-    def __init__(self, error: IpcError, what: str = "") -> None:
-        self.error = error
-        super().__init__(f"{error.name}: {what}" if what else error.name)
-
-
 def check_result(result: Result, what: str = "") -> object:
-    """The value of an ``Ok``; an ``Err`` becomes ``IpcException``."""
+    """The value of an ``Ok``; an ``Err`` is raised as its ``IpcException``
+    subclass (``exception_for``)."""
     if type(result) is Err:
-        raise IpcException(result.error, what)
+        raise exception_for(result.error, what)
     assert isinstance(result, Ok)
     return result.value
 
@@ -58,6 +53,7 @@ class Handle:
         "_lock",
         "_process",
         "_release",
+        "_state",
         "_sys",
     )
 
@@ -73,6 +69,7 @@ class Handle:
         self._process = process
         self._handle = handle
         self._sys = process._system
+        self._state = process._system.kernel.state
         self._lock = process._lock
         self._acquire = process._acquire
         self._release = process._release
@@ -139,3 +136,6 @@ H = TypeVar("H", bound=Handle)
 
 #: The facade class of each kind of kernel object (filled by ``model.api``).
 HANDLE_CLASSES: dict[type, type[Handle]] = {}
+
+
+__all__ = ["HANDLE_CLASSES", "TOKEN", "Handle", "IpcException", "check_result"]

@@ -7,20 +7,18 @@ wake-up lock; a send waiting for room waits in ``model.waiting``'s FIFO.
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Iterable, Sequence
 from threading import TIMEOUT_MAX
 
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import MAX_FLAGS, MAX_INLINE_DATA, MAX_U32
-from veridian_ipc.spec.results import Delivered, Err, Ok, Result
-from veridian_ipc.spec.rights import RECEIVE, SEND
+from veridian_ipc.spec.results import Delivered, Err, Ok
 
-from . import messages as kmessages
 from . import ports as kports
-from .api_handles import HANDLE_CLASSES, TOKEN, Handle, IpcException
+from .api_handles import HANDLE_CLASSES, TOKEN, Handle
 from .caps import install_all
+from .errors import exception_for
+from .ports import admit_receive, admit_send, commit_offer
 from .state import RUNNING, Message
 from .state import Port as KPort
 from .store import E_TIMEOUT, wake
@@ -40,78 +38,101 @@ class Port(Handle):
 
     __slots__ = ()
 
-    # -- fast paths -----------------------------------------------------------
+    # -- without waiting --------------------------------------------------------
 
     def send_nowait(self, data: bytes, msg_type: int = 0, flags: int = 0) -> None:
         """Send without waiting (PORT-SEND); ``PortFull`` if there is no room.
 
-        The common case (no capabilities, no filter) is done here, after the
-        same checks the rule makes: a waiting receiver gets the message by
-        direct hand-off (PORT-HANDOFF), else it is queued. Anything else goes
-        through the rule itself.
+        A waiting receiver gets the message by direct hand-off (PORT-HANDOFF),
+        else it is queued (``_offer``: the rule's own checks and effects).
         """
         self._acquire()
         try:
-            cap = self._handles.get(self._handle)
-            if (
-                cap is not None
-                and cap.rights & SEND
-                and self._kp.status == RUNNING
-                and type(data) is bytes
-                and len(data) <= MAX_INLINE_DATA
-                and type(msg_type) is int
-                and type(flags) is int
-                and 0 <= msg_type <= MAX_U32
-                and 0 <= flags <= MAX_FLAGS
-            ):
-                port = cap.obj
-                if type(port) is KPort and port.filter is None and not port.closed:
-                    msg = new_tuple(Message, (self._kp.pid, msg_type, flags, data, ()))
-                    if port.waiters:
-                        kports.hand_off(self._sys.kernel.state, port, msg)
-                        return
-                    q = port.queue
-                    if q is None:
-                        q = port.queue = deque()
-                    if len(q) < port.capacity:
-                        q.append(msg)
-                        if port.watchers:
-                            for cb in port.watchers:
-                                cb()
-                        return
-            self._sync_if_filtered()
-            r = self._sys.kernel.apply(
-                self._kp.pid, sc.Send(self._handle, msg_type, flags, data)
-            )
+            error = self._offer(msg_type, flags, data, ())
         finally:
             self._release()
-        if type(r) is Err:
-            raise IpcException(r.error, "send")
+        if error is not None:
+            raise exception_for(error, "send")
 
     def receive_nowait(self) -> Message:
         """The oldest message, or ``WouldBlock`` (PORT-RECEIVE, timeout 0)."""
         self._acquire()
         try:
-            cap = self._handles.get(self._handle)
-            if cap is not None and cap.rights & RECEIVE and self._kp.status == RUNNING:
-                port = cap.obj
-                q = port.queue if type(port) is KPort else None
-                if q:
-                    msg: Message = q.popleft()
-                    if port.watchers:
-                        for cb in port.watchers:
-                            cb()
-                    if not msg.caps:
-                        return msg
-                    return self._take(msg)
-            r = self._sys.kernel.apply(self._kp.pid, sc.Receive(self._handle, 0))
-            if type(r) is Err:
-                raise IpcException(r.error, "receive")
-            assert isinstance(r, Ok)
-            assert isinstance(r.value, Delivered)
-            return self._deliver(r.value)
+            kp = self._kp
+            if kp.status == RUNNING and kp.alive:  # ``_take_now``, inlined
+                got = admit_receive(self._handles.get(self._handle), 0)
+                if type(got) is Message:
+                    return got if not got.caps else self._take(got)
+            else:
+                got = self._take_now(0)
+                if type(got) is Message:
+                    return got
         finally:
             self._release()
+        assert isinstance(got, Err)  # a receive that may not wait never blocks
+        raise exception_for(got.error, "receive")
+
+    def _offer(
+        self, msg_type: int, flags: int, data: bytes, carried: tuple[int, ...]
+    ) -> IpcError | None:
+        """PORT-SEND for this process (lock held): its error, or None once sent.
+
+        When the process is running (PROC-STATUS) and the arguments are well
+        typed (ERR-TOTAL: the checks ``Kernel.apply`` makes before the rule;
+        ``carried`` is built by the facade), the rule's own ``admit_send`` and
+        ``commit_offer`` run without an operation record; anything else goes
+        through ``Kernel.apply``, which names the error. So the answer is
+        always the rule's.
+        """
+        kp = self._kp
+        if (
+            kp.status == RUNNING
+            and kp.alive
+            and type(data) is bytes
+            and type(msg_type) is int
+            and type(flags) is int
+        ):
+            cap = self._handles.get(self._handle)
+            if cap is not None:
+                port = cap.obj
+                if type(port) is KPort and port.filter is not None:
+                    self._sys._sync_clock()  # FILTER-RATE reads the clock
+            st = self._state
+            moved = admit_send(
+                st, kp, cap, self._handle, msg_type, flags, data, carried
+            )
+            if type(moved) is Err:
+                return moved.error
+            assert cap is not None  # admitted: a live port capability
+            commit_offer(st, kp.pid, cap.obj, msg_type, flags, data, moved)  # type: ignore[arg-type]
+            return None
+        self._sync_if_filtered()
+        r = self._sys.kernel.apply(
+            kp.pid, sc.Send(self._handle, msg_type, flags, data, carried)
+        )
+        return r.error if type(r) is Err else None
+
+    def _take_now(self, timeout: int | None) -> Message | Err | None:
+        """PORT-RECEIVE for this process up to blocking (lock held): the oldest
+        message (delivered: its capabilities are this process's handles now),
+        the error, or None when the receive blocks (the handle is then a live
+        port capability with RECEIVE). ``timeout`` 0 asks not to wait.
+
+        When the process is running (PROC-STATUS) the rule's own
+        ``admit_receive`` decides; else ``Kernel.apply`` names the error.
+        """
+        kp = self._kp
+        if kp.status == RUNNING and kp.alive:
+            got = admit_receive(self._handles.get(self._handle), timeout)
+            if type(got) is Message and got.caps:
+                return self._take(got)
+            return got
+        r = self._sys.kernel.apply(kp.pid, sc.Receive(self._handle, 0))
+        if type(r) is Err:
+            return r
+        assert isinstance(r, Ok)
+        assert isinstance(r.value, Delivered)
+        return self._deliver(r.value)
 
     def _sync_if_filtered(self) -> None:
         """Bring the clock up to now if the port has a filter (lock held): its
@@ -166,74 +187,38 @@ class Port(Handle):
             handles.append(c._handle)
         carried = tuple(handles)
         timeout = check_timeout(timeout)
-        kp = self._kp
-        kernel = self._sys.kernel
-        # The facade checks ERR-TOTAL's types itself (it built the handles).
-        direct = type(data) is bytes and type(msg_type) is int and type(flags) is int
         with self._lock:
-            # Fast path: every check of the rule passes (no filter, room or a
-            # waiting receiver), so the send is admitted as the rule would.
-            # Any failing check sends the call down the rule, which names the
-            # error in its order.
-            cap = self._handles.get(self._handle)
-            if (
-                direct
-                and cap is not None
-                and kp.status == RUNNING
-                and cap.rights & SEND
-                and len(data) <= MAX_INLINE_DATA
-                and 0 <= msg_type <= MAX_U32
-                and 0 <= flags <= MAX_FLAGS
-            ):
-                port = cap.obj
-                if (
-                    type(port) is KPort
-                    and port.filter is None
-                    and not port.closed
-                    and (
-                        port.waiters
-                        or not port.queue
-                        or len(port.queue) < port.capacity
-                    )
-                ):
-                    moved = kmessages.carried_caps(kp, carried, self._handle)
-                    if moved is not None:
-                        kports.commit_offer(
-                            kernel.state, kp.pid, port, msg_type, flags, data, moved
-                        )
-                        return
-            op = sc.Send(self._handle, msg_type, flags, data, carried)
-            self._sync_if_filtered()
-            if direct and kp.alive and kp.status == RUNNING:
-                r = kports.send(kernel.state, kp, op)
-            else:
-                r = kernel.apply(self._kp.pid, op)
-            if type(r) is Err and r.error is IpcError.PortFull and timeout != 0:
-                r = self._wait_for_room(op, r, timeout)
-        if type(r) is Err:
-            raise IpcException(r.error, "send")
+            error = self._offer(msg_type, flags, data, carried)
+            if error is IpcError.PortFull and timeout != 0:
+                error = self._wait_for_room(msg_type, flags, data, carried, timeout)
+        if error is not None:
+            raise exception_for(error, "send")
 
-    def _wait_for_room(self, op: sc.Send, r: Result, timeout: float | None) -> Result:
+    def _wait_for_room(
+        self,
+        msg_type: int,
+        flags: int,
+        data: bytes,
+        carried: tuple[int, ...],
+        timeout: float | None,
+    ) -> IpcError | None:
         """Retry a send that found the port full each time this thread is
         woken for a free slot (``waiting``: only as many senders as there are
         free slots are woken, in arrival order), until it is admitted, fails
         otherwise, or ``timeout`` passes (the last ``PortFull`` then stands).
         Lock held."""
-        kernel = self._sys.kernel
-        pid = self._kp.pid
         cap = self._kp.handles[self._handle]
 
-        def attempt() -> Result:
-            self._sync_if_filtered()
-            return kernel.apply(pid, op)
+        def attempt() -> IpcError | None:
+            return self._offer(msg_type, flags, data, carried)
 
-        def blocked(r: Result) -> bool:
-            return type(r) is Err and r.error is IpcError.PortFull
+        def blocked(error: IpcError | None) -> bool:
+            return error is IpcError.PortFull
 
         got = wait_thread(
             self._lock, cap.obj, ROOM, 1, cap, attempt, blocked, deadline_of(timeout)
         )
-        return r if isinstance(got, TimedOut) else got
+        return IpcError.PortFull if isinstance(got, TimedOut) else got
 
     def receive(self, timeout: float | None = None) -> Message:
         """The oldest message, waiting up to ``timeout`` seconds (None or
@@ -257,35 +242,14 @@ class Port(Handle):
         kp = self._kp
         self._acquire()
         try:
-            cap = self._handles.get(self._handle)
-            port = None if cap is None else cap.obj
-            if (
-                cap is None
-                or type(port) is not KPort
-                or not cap.rights & RECEIVE
-                or kp.status != RUNNING
-                or not kp.alive
-            ):
-                # Not the common case: let the rule say which error it is.
-                r = sys.kernel.apply(kp.pid, sc.Receive(self._handle, 0))
-                if type(r) is Err:
-                    raise IpcException(r.error, "receive")
-                assert isinstance(r, Ok)
-                assert isinstance(r.value, Delivered)
-                return self._deliver(r.value)
-            q = port.queue
-            if q:
-                msg: Message = q.popleft()
-                if port.watchers:
-                    for cb in port.watchers:
-                        cb()
-                if not msg.caps:
-                    return msg
-                return self._take(msg)
-            if port.closed:
-                raise IpcException(IpcError.PortClosed, "receive")
-            if timeout == 0:
-                raise IpcException(IpcError.WouldBlock, "receive")
+            got = self._take_now(0 if timeout == 0 else None)
+            if type(got) is Message:
+                return got
+            if isinstance(got, Err):
+                raise exception_for(got.error, "receive")
+            cap = self._handles[self._handle]
+            port = cap.obj
+            assert type(port) is KPort
             st = sys.kernel.state
             if timeout is None:
                 deadline = None
@@ -319,7 +283,7 @@ class Port(Handle):
         if type(result) is Message:
             return result
         if type(result) is Err:
-            raise IpcException(result.error, "receive")
+            raise exception_for(result.error, "receive")
         assert isinstance(result, Ok)
         assert isinstance(result.value, Delivered)
         with self._lock:

@@ -12,10 +12,8 @@ capability to the buffer, with every mapping, and sends one fresh capability.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import MAX_U32
-from veridian_ipc.spec.results import Ok, Result
-from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE
+from veridian_ipc.spec.results import Err, Ok, Result
+from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, WRITE
 from veridian_ipc.spec.syscalls import (
     CreateBuffer,
     MapBuffer,
@@ -26,20 +24,17 @@ from veridian_ipc.spec.syscalls import (
 )
 
 from .caps import destroy, install, new_cap
-from .ports import check_offer, commit_offer
+from .ports import admit_send, commit_offer
 from .state import Buffer, Mapping, Port, Process, State, end_mapping
 from .store import (
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
-    FAIL,
+    E_OUT_OF_BOUNDS,
+    E_OUT_OF_MEMORY,
     OK_NONE,
     new_object,
 )
-
-E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
-E_OUT_OF_BOUNDS = FAIL[IpcError.OutOfBounds]
-E_INVALID_MESSAGE = FAIL[IpcError.InvalidMessage]
 
 
 def create_buffer(st: State, p: Process, op: CreateBuffer) -> Result:
@@ -153,16 +148,14 @@ def transfer_buffer(st: State, p: Process, op: TransferBuffer) -> Result:
     if bcap.rights & (MANAGE | GRANT) != MANAGE | GRANT:
         return E_INSUFFICIENT_RIGHTS
     pcap = p.handles.get(op.port)
-    if pcap is None or type(pcap.obj) is not Port:
-        return E_INVALID_CAPABILITY
-    if not pcap.rights & SEND:
-        return E_INSUFFICIENT_RIGHTS
-    if not 0 <= op.msg_type <= MAX_U32:
-        return E_INVALID_MESSAGE
-    port = pcap.obj
-    err = check_offer(st, port, op.msg_type, 0)
+    # PORT-SEND's checks of an empty message of type ``msg_type``
+    err = admit_send(st, p, pcap, op.port, op.msg_type, 0, b"", ())
     if err is not None:
-        return FAIL[err]
+        assert isinstance(err, Err)  # no capability carried: nothing moves
+        return err
+    assert pcap is not None
+    port = pcap.obj
+    assert type(port) is Port
     buf = bcap.obj
     rights = bcap.rights
     fresh = new_cap(buf, rights, None)  # first, so the memory stays reachable

@@ -9,7 +9,6 @@ node and re-attaches its children to its parent (CAP-DROP).
 
 from __future__ import annotations
 
-from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.results import CapInfo, Ok, Result
 from veridian_ipc.spec.rights import ALL_RIGHTS
 from veridian_ipc.spec.syscalls import Derive, Drop, Inspect, Revoke
@@ -33,12 +32,10 @@ from .store import (
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
-    FAIL,
     OK_NONE,
     wake,
 )
-
-E_INVALID_CAP_WAKE = FAIL[IpcError.InvalidCapability]
+from .waiting import notify
 
 
 def inspect_handle(st: State, p: Process, op: Inspect) -> Result:
@@ -168,11 +165,9 @@ def detach(st: State, cap: Cap) -> None:
         obj = cap.obj
         if type(obj) is Port and obj.waiters:  # receives waiting through it end
             for w in [w for w in obj.waiters if w.cap is cap]:
-                wake(st, w, E_INVALID_CAP_WAKE)
-        watchers = obj.watchers
-        if watchers:  # threads waiting for room or data retry, and find it gone
-            for cb in watchers:
-                cb()
+                wake(st, w, E_INVALID_CAPABILITY)
+        if obj.watchers:  # threads waiting for room or data retry, find it gone
+            notify(obj)
         cap.proc = None
         cap.handle = 0
     elif where == IN_FLIGHT:

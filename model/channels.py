@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import Ok, Result
+from veridian_ipc.spec.results import Err, Ok, Result
 from veridian_ipc.spec.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.spec.syscalls import (
     ChannelReceive,
@@ -22,20 +21,19 @@ from veridian_ipc.spec.syscalls import (
 )
 
 from .caps import install, new_cap
-from .state import Channel, Process, State
+from .state import Cap, Channel, Process, State
 from .store import (
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
+    E_OUT_OF_MEMORY,
     E_PORT_CLOSED,
+    E_TOO_LARGE,
     E_WOULD_BLOCK,
-    FAIL,
     OK_NONE,
     new_object,
 )
-
-E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
-E_TOO_LARGE = FAIL[IpcError.MessageTooLarge]
+from .waiting import notify
 
 
 def create_channel(st: State, p: Process, op: CreateChannel) -> Result:
@@ -56,91 +54,117 @@ def create_channel(st: State, p: Process, op: CreateChannel) -> Result:
     return Ok(install(p, new_cap(ring, PORT_RIGHTS, None)))
 
 
+# Each rule below is its function of the same name with the capability looked
+# up: ``push_one``, ``push_all``, ``pop_one`` and ``pop_some`` make every check
+# of their rule, in its precedence order (``ring_of`` first), and its effects,
+# for the rule and for the facade's fast paths (``Channel.send_nowait`` ...)
+# alike. ``cap`` is what the caller holds under the handle (None: nothing).
+
+
+def ring_of(cap: Cap | None, right: int) -> Channel | Err:
+    """The capability checks of every CHAN-* operation on a ring: the ring, if
+    ``cap`` is a channel capability with ``right``, else the error.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``.
+    """
+    if cap is None:
+        return E_INVALID_CAPABILITY
+    ring = cap.obj
+    if type(ring) is not Channel:
+        return E_INVALID_CAPABILITY
+    if not cap.rights & right:
+        return E_INSUFFICIENT_RIGHTS
+    return ring
+
+
 def channel_send(st: State, p: Process, op: ChannelSend) -> Result:
-    """CHAN-SEND: append one message.
+    """CHAN-SEND: append one message (``push_one``)."""
+    err = push_one(p.handles.get(op.handle), op.data)
+    return OK_NONE if err is None else err
+
+
+def push_one(cap: Cap | None, data: bytes) -> Err | None:
+    """CHAN-SEND: append ``data``; the error, or None once appended.
 
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
     ``MessageTooLarge``, ``PortClosed``, ``WouldBlock``.
     """
-    cap = p.handles.get(op.handle)
-    if cap is None or type(cap.obj) is not Channel:
-        return E_INVALID_CAPABILITY
-    if not cap.rights & SEND:
-        return E_INSUFFICIENT_RIGHTS
-    ring = cap.obj
-    if len(op.data) > ring.max_message:
+    ring = ring_of(cap, SEND)
+    if isinstance(ring, Err):
+        return ring
+    if len(data) > ring.max_message:
         return E_TOO_LARGE
     if ring.closed:
         return E_PORT_CLOSED
     w = ring.write_idx
     if w - ring.read_idx >= ring.capacity:
         return E_WOULD_BLOCK
-    ring.slots[w % ring.capacity] = op.data
+    ring.slots[w % ring.capacity] = data
     ring.write_idx = w + 1
-    if ring.watchers:
-        notify(ring)
-    return OK_NONE
-
-
-def channel_send_batch(st: State, p: Process, op: ChannelSendBatch) -> Result:
-    """CHAN-SEND-BATCH: append every message, in order, or none.
-
-    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``InvalidArgument`` (empty), ``MessageTooLarge``, ``PortClosed``,
-    ``WouldBlock`` (the whole batch does not fit).
-    """
-    cap = p.handles.get(op.handle)
-    if cap is None or type(cap.obj) is not Channel:
-        return E_INVALID_CAPABILITY
-    if not cap.rights & SEND:
-        return E_INSUFFICIENT_RIGHTS
-    err = push_all(cap.obj, op.items)
-    if err is not None:
-        return err
-    return Ok(len(op.items))
-
-
-def push_all(ring: Channel, items: Sequence[bytes]) -> Result | None:
-    """Check and append a batch (the rule's checks after the capability's)."""
-    n = len(items)
-    if not n:
-        return E_INVALID_ARGUMENT
-    limit = ring.max_message
-    if max(map(len, items)) > limit:
-        return E_TOO_LARGE
-    if ring.closed:
-        return E_PORT_CLOSED
-    w = ring.write_idx
-    cap = ring.capacity
-    if w - ring.read_idx + n > cap:
-        return E_WOULD_BLOCK
-    start = w % cap
-    end = start + n
-    slots = ring.slots
-    if end <= cap:
-        slots[start:end] = items
-    else:
-        first = cap - start
-        slots[start:] = items[:first]
-        slots[: n - first] = items[first:]
-    ring.write_idx = w + n
     if ring.watchers:
         notify(ring)
     return None
 
 
+def channel_send_batch(st: State, p: Process, op: ChannelSendBatch) -> Result:
+    """CHAN-SEND-BATCH: append every message, in order, or none (``push_all``).
+    Result: the count."""
+    n = push_all(p.handles.get(op.handle), op.items)
+    return n if isinstance(n, Err) else Ok(n)
+
+
+def push_all(cap: Cap | None, items: Sequence[bytes]) -> int | Err:
+    """CHAN-SEND-BATCH: append every message of ``items``, in order, or none;
+    the count, or the error.
+
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
+    ``InvalidArgument`` (empty), ``MessageTooLarge``, ``PortClosed``,
+    ``WouldBlock`` (the whole batch does not fit).
+    """
+    ring = ring_of(cap, SEND)
+    if isinstance(ring, Err):
+        return ring
+    n = len(items)
+    if not n:
+        return E_INVALID_ARGUMENT
+    if max(map(len, items)) > ring.max_message:
+        return E_TOO_LARGE
+    if ring.closed:
+        return E_PORT_CLOSED
+    w = ring.write_idx
+    size = ring.capacity
+    if w - ring.read_idx + n > size:
+        return E_WOULD_BLOCK
+    start = w % size
+    end = start + n
+    slots = ring.slots
+    if end <= size:
+        slots[start:end] = items
+    else:
+        first = size - start
+        slots[start:] = items[:first]
+        slots[: n - first] = items[first:]
+    ring.write_idx = w + n
+    if ring.watchers:
+        notify(ring)
+    return n
+
+
 def channel_receive(st: State, p: Process, op: ChannelReceive) -> Result:
-    """CHAN-RECEIVE: take the oldest message. Result: its bytes.
+    """CHAN-RECEIVE: take the oldest message (``pop_one``). Result: its bytes."""
+    got = pop_one(p.handles.get(op.handle))
+    return got if isinstance(got, Err) else Ok(got)
+
+
+def pop_one(cap: Cap | None) -> bytes | Err:
+    """CHAN-RECEIVE: take the oldest message; its bytes, or the error.
 
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
     ``PortClosed`` (closed and empty), ``WouldBlock`` (empty).
     """
-    cap = p.handles.get(op.handle)
-    if cap is None or type(cap.obj) is not Channel:
-        return E_INVALID_CAPABILITY
-    if not cap.rights & RECEIVE:
-        return E_INSUFFICIENT_RIGHTS
-    ring = cap.obj
+    ring = ring_of(cap, RECEIVE)
+    if isinstance(ring, Err):
+        return ring
     r = ring.read_idx
     if ring.write_idx == r:
         return E_PORT_CLOSED if ring.closed else E_WOULD_BLOCK
@@ -150,47 +174,47 @@ def channel_receive(st: State, p: Process, op: ChannelReceive) -> Result:
     ring.read_idx = r + 1
     if ring.watchers:
         notify(ring)
-    return Ok(data)
+    assert data is not None  # every slot in range holds bytes
+    return data
 
 
 def channel_receive_batch(st: State, p: Process, op: ChannelReceiveBatch) -> Result:
-    """CHAN-RECEIVE-BATCH: take up to ``max_count`` oldest messages, in order.
+    """CHAN-RECEIVE-BATCH: take up to ``max_count`` oldest messages, in order
+    (``pop_some``). Result: their bytes."""
+    got = pop_some(p.handles.get(op.handle), op.max_count)
+    return got if isinstance(got, Err) else Ok(tuple(got))
+
+
+def pop_some(cap: Cap | None, max_count: int) -> list[bytes] | Err:
+    """CHAN-RECEIVE-BATCH: take ``min(max_count, held)`` messages, oldest
+    first; them, or the error.
 
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``InvalidArgument`` (``max_count`` below 1), ``PortClosed``, ``WouldBlock``.
+    ``InvalidArgument`` (``max_count`` below 1), ``PortClosed`` (closed and
+    empty), ``WouldBlock`` (empty).
     """
-    cap = p.handles.get(op.handle)
-    if cap is None or type(cap.obj) is not Channel:
-        return E_INVALID_CAPABILITY
-    if not cap.rights & RECEIVE:
-        return E_INSUFFICIENT_RIGHTS
-    if op.max_count < 1:
+    ring = ring_of(cap, RECEIVE)
+    if isinstance(ring, Err):
+        return ring
+    if max_count < 1:
         return E_INVALID_ARGUMENT
-    got = pop_some(cap.obj, op.max_count)
-    if isinstance(got, list):
-        return Ok(tuple(got))
-    return got
-
-
-def pop_some(ring: Channel, max_count: int) -> list[bytes] | Result:
-    """Take ``min(max_count, held)`` messages, or the empty ring's error."""
     r = ring.read_idx
     held = ring.write_idx - r
     if not held:
         return E_PORT_CLOSED if ring.closed else E_WOULD_BLOCK
     n = min(held, max_count)
-    cap = ring.capacity
-    start = r % cap
+    size = ring.capacity
+    start = r % size
     end = start + n
     slots = ring.slots
-    if end <= cap:
+    if end <= size:
         out = slots[start:end]
         slots[start:end] = [None] * n
     else:
         out = slots[start:]
-        out += slots[: end - cap]
-        slots[start:] = [None] * (cap - start)
-        slots[: end - cap] = [None] * (end - cap)
+        out += slots[: end - size]
+        slots[start:] = [None] * (size - start)
+        slots[: end - size] = [None] * (end - size)
     ring.read_idx = r + n
     if ring.watchers:
         notify(ring)
@@ -208,10 +232,3 @@ def close_channel(st: State, ring: Channel) -> Result:
     if ring.watchers:
         notify(ring)
     return Ok(ring.write_idx - ring.read_idx)
-
-
-def notify(ring: Channel) -> None:
-    """Run the ring's watchers (the facade's waiting senders and receivers)."""
-    assert ring.watchers is not None
-    for cb in ring.watchers:
-        cb()

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.operations import check_table, process_ops
 from veridian_ipc.spec.results import Err, Result
@@ -37,11 +36,14 @@ from . import (
 )
 from .observe import observe
 from .state import RUNNING, Buffer, Channel, Port, Process, State
-from .store import E_INSUFFICIENT_RIGHTS, E_INVALID_ARGUMENT, E_INVALID_CAPABILITY, FAIL
+from .store import (
+    E_INSUFFICIENT_RIGHTS,
+    E_INVALID_ARGUMENT,
+    E_INVALID_CAPABILITY,
+    E_NO_SUCH_PROCESS,
+    E_PROCESS_BLOCKED,
+)
 from .typecheck import well_typed
-
-E_NO_SUCH_PROCESS = FAIL[IpcError.NoSuchProcess]
-E_PROCESS_BLOCKED = FAIL[IpcError.ProcessBlocked]
 
 
 def close(st: State, p: Process, op: sc.Close) -> Result:

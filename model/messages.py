@@ -53,28 +53,6 @@ def check_transfer(p: Process, caps: tuple[int, ...]) -> list[Cap] | IpcError:
     return found
 
 
-def carried_caps(p: Process, caps: tuple[int, ...], via: int) -> list[Cap] | None:
-    """The capabilities behind ``caps`` when a send through ``via`` passes every
-    check MSG-LIMITS and MSG-TRANSFER make on them, else None (the caller then
-    lets the rule name the error, in its order).
-
-    At most 4 distinct handles, not ``via``; each a live handle of ``p`` with
-    GRANT.
-    """
-    if not caps:
-        return []
-    if len(caps) > MAX_MESSAGE_CAPS or via in caps or len(set(caps)) != len(caps):
-        return None
-    handles = p.handles
-    found: list[Cap] = []
-    for h in caps:
-        cap = handles.get(h)
-        if cap is None or not cap.rights & GRANT:
-            return None
-        found.append(cap)
-    return found
-
-
 def put_in_flight(st: State, caps: list[Cap], msg: Message) -> None:
     """Move checked capabilities out of wherever they are into ``msg``."""
     for cap in caps:

@@ -6,7 +6,6 @@ from the binding's, so the binder's revoke reaches all of them.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.names import MAX_U32
 from veridian_ipc.spec.results import Ok, Result
 from veridian_ipc.spec.rights import GRANT, MANAGE
@@ -18,13 +17,11 @@ from .store import (
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
-    FAIL,
+    E_NAME_IN_USE,
+    E_PORT_NOT_FOUND,
+    E_TYPE_MISMATCH,
     OK_NONE,
 )
-
-E_NAME_IN_USE = FAIL[IpcError.NameInUse]
-E_PORT_NOT_FOUND = FAIL[IpcError.PortNotFound]
-E_TYPE_MISMATCH = FAIL[IpcError.TypeMismatch]
 
 
 def valid_name(st: State, name: str) -> bool:

@@ -30,6 +30,7 @@ from .store import (
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
+    E_OUT_OF_MEMORY,
     E_PORT_CLOSED,
     E_WOULD_BLOCK,
     FAIL,
@@ -39,10 +40,9 @@ from .store import (
     unwait,
     wake,
 )
+from .waiting import notify
 
 new_tuple = tuple.__new__
-E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
-E_PORT_FULL = FAIL[IpcError.PortFull]
 
 
 def create_port(st: State, p: Process, op: CreatePort) -> Result:
@@ -67,32 +67,60 @@ def new_port(st: State, capacity: int) -> Port:
 def send(st: State, p: Process, op: Send) -> Result:
     """PORT-SEND: check the message whole, then the port; then hand off or queue.
 
+    Errors: those of ``admit_send``, in its order.
+    """
+    cap = p.handles.get(op.handle)
+    moved = admit_send(st, p, cap, op.handle, op.msg_type, op.flags, op.data, op.caps)
+    if isinstance(moved, Err):
+        return moved
+    assert cap is not None
+    assert type(cap.obj) is Port
+    commit_offer(st, p.pid, cap.obj, op.msg_type, op.flags, op.data, moved)
+    return OK_NONE
+
+
+def admit_send(
+    st: State,
+    p: Process,
+    cap: Cap | None,
+    via: int,
+    msg_type: int,
+    flags: int,
+    data: bytes,
+    caps: tuple[int, ...],
+) -> Err | list[Cap] | None:
+    """Every check of PORT-SEND, in its precedence order: the error of a send by
+    ``p`` through ``cap`` (what ``p`` holds under the handle ``via``), or, when
+    it is admitted, the capabilities it moves (None for none).
+
+    Both the rule (``send``) and the facade's fast paths (``Port.send_nowait``,
+    ``Port.send``) decide by this; ``commit_offer`` then makes the effects.
+    The arguments are well typed (ERR-TOTAL) and ``p`` is running
+    (PROC-STATUS): the callers see to that. The clock is up to date (a filter's
+    rate limit reads it, FILTER-RATE).
+
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
     ``MessageTooLarge``, ``InvalidMessage`` (MSG-LIMITS), ``InvalidCapability``,
     ``InsufficientRights`` (MSG-TRANSFER), ``PortClosed``, ``Filtered``,
     ``MessageTooLarge``, ``RateLimited`` (FILTER-*), ``PortFull``.
     """
-    cap = p.handles.get(op.handle)
     if cap is None or type(cap.obj) is not Port:
         return E_INVALID_CAPABILITY
     if not cap.rights & SEND:
         return E_INSUFFICIENT_RIGHTS
-    data = op.data
-    err = check_limits(op.msg_type, op.flags, len(data), op.caps, op.handle)
+    err = check_limits(msg_type, flags, len(data), caps, via)
     if err is not None:
         return FAIL[err]
     moved: list[Cap] | None = None
-    if op.caps:
-        found = check_transfer(p, op.caps)
-        if isinstance(found, IpcError):
+    if caps:
+        found = check_transfer(p, caps)
+        if not isinstance(found, list):
             return FAIL[found]
         moved = found
-    port = cap.obj
-    err = check_offer(st, port, op.msg_type, len(data))
+    err = check_offer(st, cap.obj, msg_type, len(data))
     if err is not None:
         return FAIL[err]
-    commit_offer(st, p.pid, port, op.msg_type, op.flags, data, moved)
-    return OK_NONE
+    return moved
 
 
 def check_offer(st: State, port: Port, msg_type: int, size: int) -> IpcError | None:
@@ -138,14 +166,13 @@ def commit_offer(
         msg = new_tuple(Message, (sender, msg_type, flags, data, ()))
     if port.waiters:
         hand_off(st, port, msg)
-    else:
-        q = port.queue
-        if q is None:
-            q = port.queue = deque()
-        q.append(msg)
-        if port.watchers:
-            for cb in port.watchers:
-                cb()
+        return
+    q = port.queue
+    if q is None:
+        q = port.queue = deque()
+    q.append(msg)
+    if port.watchers:
+        notify(port)
 
 
 def hand_off(st: State, port: Port, msg: Message) -> None:
@@ -161,43 +188,59 @@ def hand_off(st: State, port: Port, msg: Message) -> None:
 def receive(st: State, p: Process, op: Receive) -> Result:
     """PORT-RECEIVE: the oldest message, or block (``Ok(BLOCKED)``).
 
+    Errors: those of ``admit_receive``, in its order.
+    """
+    cap = p.handles.get(op.handle)
+    timeout = op.timeout
+    got = admit_receive(cap, timeout)
+    if got is None:  # the receive blocks
+        assert cap is not None
+        assert type(cap.obj) is Port
+        deadline = None if timeout is None else st.clock + timeout
+        w = block(st, p, cap.obj, cap, deadline)
+        p.status = WAITING
+        p.waiter = w
+        return Ok(BLOCKED)
+    if isinstance(got, Err):
+        return got
+    return Ok(take_delivery(p, got))
+
+
+def admit_receive(cap: Cap | None, timeout: int | None) -> Message | Err | None:
+    """Every check of PORT-RECEIVE, in its precedence order, and the taking of
+    the oldest queued message: the message, taken off the queue as it was
+    queued (its capabilities still in flight: the caller delivers them,
+    ``take_delivery``); or the error; or None: the receive blocks (``cap`` is
+    then a port capability with RECEIVE, its port open and empty).
+
+    Both the rule (``receive``) and the facade's receives
+    (``Port.receive_nowait``, ``Port.receive``) decide by this; a timeout of 0
+    asks not to wait. ``cap`` is what the caller holds under the handle.
+
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
     ``InvalidArgument`` (negative timeout), ``PortClosed`` (closed and empty),
     ``WouldBlock`` (empty, timeout 0).
     """
-    cap = p.handles.get(op.handle)
-    if cap is None or type(cap.obj) is not Port:
+    if cap is None:
+        return E_INVALID_CAPABILITY
+    port = cap.obj
+    if type(port) is not Port:
         return E_INVALID_CAPABILITY
     if not cap.rights & RECEIVE:
         return E_INSUFFICIENT_RIGHTS
-    timeout = op.timeout
     if timeout is not None and timeout < 0:
         return E_INVALID_ARGUMENT
-    port = cap.obj
-    got = take_message(port, p)
-    if got is not None:
-        return got
+    q = port.queue
+    if q:
+        msg: Message = q.popleft()
+        if port.watchers:
+            notify(port)
+        return msg
     if port.closed:
         return E_PORT_CLOSED
     if timeout == 0:
         return E_WOULD_BLOCK
-    deadline = None if timeout is None else st.clock + timeout
-    w = block(st, p, port, cap, deadline)
-    p.status = WAITING
-    p.waiter = w
-    return Ok(BLOCKED)
-
-
-def take_message(port: Port, p: Process) -> Ok[Delivered] | None:
-    """The oldest queued message delivered to ``p``, or None if the queue is empty."""
-    q = port.queue
-    if not q:
-        return None
-    msg = q.popleft()
-    if port.watchers:
-        for cb in port.watchers:
-            cb()
-    return Ok(take_delivery(p, msg))
+    return None
 
 
 def block(
@@ -256,8 +299,7 @@ def close_port(st: State, port: Port) -> Result:
             wake(st, w, closed)
     port.closed = True
     if port.watchers:
-        for cb in port.watchers:
-            cb()
+        notify(port)
     return Ok(len(port.queue) if port.queue else 0)
 
 
@@ -291,10 +333,8 @@ def withdraw(st: State, w: Waiter, port: Port) -> None:
     if port.waiters:
         hand_off(st, port, msg)
         return
-    q = port.queue
-    if q is None:
-        q = port.queue = deque()
-    q.appendleft(msg)
+    if port.queue is None:
+        port.queue = deque()
+    port.queue.appendleft(msg)
     if port.watchers:
-        for cb in port.watchers:
-            cb()
+        notify(port)

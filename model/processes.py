@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from veridian_ipc.spec.errors import IpcError
 from veridian_ipc.spec.results import Ok, Result
 from veridian_ipc.spec.syscalls import Kill, Spawn
 
 from .caps import destroy
 from .sockets import close_socket
 from .state import RUNNING, Port, Process, State, Waiter
-from .store import FAIL, OK_NONE, finish, unwait
-
-E_NO_SUCH_PROCESS = FAIL[IpcError.NoSuchProcess]
+from .store import (
+    E_NO_SUCH_PROCESS,
+    OK_NONE,
+    finish,
+    unwait,
+)
 
 
 def spawn(st: State, op: Spawn) -> Result:

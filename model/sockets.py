@@ -8,7 +8,6 @@ native ``IpcError``, reported to POSIX callers as the errno of ``errno_of``
 from __future__ import annotations
 
 from veridian_ipc.spec.errors import ERRNO_NAMES, ERRNO_VALUES, IpcError
-from veridian_ipc.spec.names import MAX_INLINE_DATA
 from veridian_ipc.spec.results import Ok, Result
 from veridian_ipc.spec.rights import PORT_RIGHTS, SEND
 from veridian_ipc.spec.syscalls import (
@@ -21,25 +20,25 @@ from veridian_ipc.spec.syscalls import (
 )
 
 from .caps import descendants, destroy, new_cap
-from .messages import take_delivery
+from .messages import check_limits, take_delivery
 from .namespace import publish, valid_name
 from .ports import check_offer, commit_offer, new_port
 from .state import IN_SOCKET_OWN, IN_SOCKET_PEER, Port, Process, SocketEntry, State
 from .store import (
+    E_ALREADY_CONNECTED,
     E_INSUFFICIENT_RIGHTS,
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
+    E_NAME_IN_USE,
+    E_NOT_CONNECTED,
+    E_OUT_OF_MEMORY,
+    E_PORT_NOT_FOUND,
+    E_TOO_LARGE,
     E_WOULD_BLOCK,
     FAIL,
     OK_NONE,
 )
-
-E_OUT_OF_MEMORY = FAIL[IpcError.OutOfMemory]
-E_NAME_IN_USE = FAIL[IpcError.NameInUse]
-E_ALREADY_CONNECTED = FAIL[IpcError.AlreadyConnected]
-E_NOT_CONNECTED = FAIL[IpcError.NotConnected]
-E_PORT_NOT_FOUND = FAIL[IpcError.PortNotFound]
-E_TOO_LARGE = FAIL[IpcError.MessageTooLarge]
+from .waiting import notify
 
 #: POSIX-ERRNO: the errno of every error (Linux numbering).
 ERRNO: dict[IpcError, int] = {e: ERRNO_VALUES[name] for e, name in ERRNO_NAMES.items()}
@@ -131,7 +130,7 @@ def sock_send(st: State, p: Process, op: SockSend) -> Result:
     if peer is None:
         return E_NOT_CONNECTED
     n = len(op.data)
-    if n > MAX_INLINE_DATA:
+    if check_limits(0, 0, n, (), -1) is not None:  # MSG-LIMITS: the size
         return E_TOO_LARGE
     port = peer.obj
     assert isinstance(port, Port)
@@ -162,8 +161,7 @@ def sock_recv(st: State, p: Process, op: SockRecv) -> Result:
         return E_TOO_LARGE
     msg = q.popleft()
     if port.watchers:
-        for cb in port.watchers:
-            cb()
+        notify(port)
     return Ok(take_delivery(p, msg).data)
 
 
@@ -195,8 +193,7 @@ def close_socket(st: State, entry: SocketEntry) -> Result:
             if carried is not None:
                 destroy(st, carried)
     if port.watchers:
-        for cb in port.watchers:
-            cb()
+        notify(port)
     if entry.peer is not None:
         destroy(st, entry.peer)
     destroy(st, own)

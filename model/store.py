@@ -17,12 +17,25 @@ from .state import RUNNING, WOKEN, KObject, Message, State, Waiter
 FAIL: Final[dict[IpcError, Err]] = {e: Err(e) for e in IpcError}
 OK_NONE: Final[Ok[None]] = Ok(None)
 
+# The errors the rules return by name, each defined here once.
+E_ALREADY_CONNECTED: Final = FAIL[IpcError.AlreadyConnected]
+E_INSUFFICIENT_RIGHTS: Final = FAIL[IpcError.InsufficientRights]
 E_INVALID_ARGUMENT: Final = FAIL[IpcError.InvalidArgument]
 E_INVALID_CAPABILITY: Final = FAIL[IpcError.InvalidCapability]
-E_INSUFFICIENT_RIGHTS: Final = FAIL[IpcError.InsufficientRights]
+E_INVALID_MESSAGE: Final = FAIL[IpcError.InvalidMessage]
+E_NAME_IN_USE: Final = FAIL[IpcError.NameInUse]
+E_NO_SUCH_PROCESS: Final = FAIL[IpcError.NoSuchProcess]
+E_NOT_CONNECTED: Final = FAIL[IpcError.NotConnected]
+E_OUT_OF_BOUNDS: Final = FAIL[IpcError.OutOfBounds]
+E_OUT_OF_MEMORY: Final = FAIL[IpcError.OutOfMemory]
 E_PORT_CLOSED: Final = FAIL[IpcError.PortClosed]
-E_WOULD_BLOCK: Final = FAIL[IpcError.WouldBlock]
+E_PORT_FULL: Final = FAIL[IpcError.PortFull]
+E_PORT_NOT_FOUND: Final = FAIL[IpcError.PortNotFound]
+E_PROCESS_BLOCKED: Final = FAIL[IpcError.ProcessBlocked]
 E_TIMEOUT: Final = FAIL[IpcError.Timeout]
+E_TOO_LARGE: Final = FAIL[IpcError.MessageTooLarge]
+E_TYPE_MISMATCH: Final = FAIL[IpcError.TypeMismatch]
+E_WOULD_BLOCK: Final = FAIL[IpcError.WouldBlock]
 
 
 def new_object(st: State, obj: KObject) -> KObject:

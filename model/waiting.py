@@ -135,6 +135,15 @@ class Waiters:
                 break
 
 
+def notify(obj: KObject) -> None:
+    """``obj`` changed (a message in or out, a close, a capability of it gone):
+    run its watchers, the ``Waiters`` of the calls waiting on it. Every change
+    the rules make calls this; they test ``obj.watchers`` first, as most
+    objects have none."""
+    for cb in obj.watchers or ():
+        cb()
+
+
 def waiters_of(obj: KObject) -> Waiters | None:
     """The object's ``Waiters``, if any entry waits on it."""
     for cb in obj.watchers or ():

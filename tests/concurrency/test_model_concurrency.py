@@ -47,7 +47,7 @@ from veridian_ipc.conformance.linearizability import (
     check,
     encode_history,
 )
-from veridian_ipc.model.api import Channel, IpcException, Message, Port, Process, System
+from veridian_ipc.model import Channel, IpcException, Message, Port, Process, System
 from veridian_ipc.model.api_handles import TOKEN
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import BLOCKED, Delivered, Err, IpcError, Ok, Result, step

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from veridian_ipc.model.api import IpcException, Port, System
+from veridian_ipc.model import IpcException, Port, System
 from veridian_ipc.model.waiting import ROOM, waiters_of
 from veridian_ipc.spec.errors import IpcError
 

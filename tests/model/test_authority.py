@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from veridian_ipc.model.api import (
+from veridian_ipc.model import (
     Channel,
     Handle,
     IpcException,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from veridian_ipc.model.api import Mapping, Process, SharedBuffer, System
+from veridian_ipc.model import Mapping, Process, SharedBuffer, System
 from veridian_ipc.spec.rights import BUFFER_RIGHTS, READ, WRITE
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import mmap
 
 import pytest
 
-from veridian_ipc.model.api import IpcException, System
+from veridian_ipc.model import IpcException, System
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import Config, Err, IpcError, Ok, initial_state, step
 from veridian_ipc.spec.syscalls import (

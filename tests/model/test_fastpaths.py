@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veridian_ipc.model.api import Channel, IpcException, Port, System
+from veridian_ipc.model import Channel, IpcException, Port, System
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.names import Config
@@ -66,13 +66,13 @@ def test_fast_paths_agree_with_spec(seed: int) -> None:
             s, r = step(s, 1, sc.Receive(p.handle, 0))
             if got[0] == "ok":
                 m = got[1]
-                handles = tuple(None if c is None else c.handle for c in m.caps)
+                held = tuple(None if c is None else c.handle for c in m.caps)
                 for c in m.caps:
                     if c is not None:
                         (ports if isinstance(c, Port) else chans).append(c)
-                got = ("ok", Delivered(m.sender, m.msg_type, m.flags, m.data, handles))
+                got = ("ok", Delivered(m.sender, m.msg_type, m.flags, m.data, held))
         elif kind == 8 and rnd.random() < 0.5:
-            carried = rnd.sample(ports + chans, rnd.randint(1, 2))
+            carried = rnd.sample([*ports, *chans], rnd.randint(1, 2))
             got = outcome(p.send, data[:8], 0, 0, carried, 0)
             handles = tuple(c.handle for c in carried)
             s, r = step(s, 1, sc.Send(p.handle, 0, 0, data[:8], handles))
@@ -93,9 +93,10 @@ def test_fast_paths_agree_with_spec(seed: int) -> None:
                 got = ("ok", tuple(got[1]))
             s, r = step(s, 1, sc.ChannelReceiveBatch(c.handle, n))
         elif kind == 6:
-            h = rnd.choice([p, c])
-            got = outcome(h.close)
-            s, r = step(s, 1, sc.Close(h.handle))
+            either: list[Port | Channel] = [p, c]
+            closing = rnd.choice(either)
+            got = outcome(closing.close)
+            s, r = step(s, 1, sc.Close(closing.handle))
         elif kind == 7:
             h = rnd.choice([p, c])
             rights = rnd.choice([1, 2, 3])
@@ -105,7 +106,7 @@ def test_fast_paths_agree_with_spec(seed: int) -> None:
                 (ports if isinstance(h, Port) else chans).append(got[1])
                 got = ("ok", got[1].handle)
         else:
-            h = rnd.choice(ports + chans)
+            h = rnd.choice([*ports, *chans])
             got = outcome(h.drop)
             s, r = step(s, 1, sc.Drop(h.handle))
         assert got == spec_outcome(r), (kind, got, r)

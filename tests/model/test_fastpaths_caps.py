@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veridian_ipc.model.api import Handle, IpcException, Port, System
+from veridian_ipc.model import Handle, IpcException, Port, System
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.errors import IpcError
@@ -68,7 +68,7 @@ def test_caps_fast_path_agrees_with_spec(seed: int) -> None:
         p = rnd.choice(ports)
         if kind <= 2:
             n = rnd.choice([0, 1, 2, 4, 4, 5])
-            carried = [rnd.choice(pool + ports) for _ in range(n)]
+            carried = [rnd.choice([*pool, *ports]) for _ in range(n)]
             data = rnd.randbytes(rnd.choice([0, 8, 64, 65]))
             mt = rnd.choice([0, 0, 0, -1])
             got = outcome(p.send, data, mt, 0, carried, 0)
@@ -82,10 +82,10 @@ def test_caps_fast_path_agrees_with_spec(seed: int) -> None:
                 for c in m.caps:
                     if c is not None:
                         (ports if isinstance(c, Port) else pool).append(c)
-                handles = tuple(None if c is None else c.handle for c in m.caps)
-                got = ("ok", Delivered(m.sender, m.msg_type, m.flags, m.data, handles))
+                held = tuple(None if c is None else c.handle for c in m.caps)
+                got = ("ok", Delivered(m.sender, m.msg_type, m.flags, m.data, held))
         elif kind == 5:
-            h = rnd.choice(pool + ports)
+            h = rnd.choice([*pool, *ports])
             rights = rnd.choice([0x01, 0x03, 0x08, 0x09, 0x0F, 0x18, 0x38])
             got = outcome(h.derive, rights)
             s, r = step(s, 1, sc.Derive(h.handle, rights))
@@ -93,7 +93,7 @@ def test_caps_fast_path_agrees_with_spec(seed: int) -> None:
                 (ports if isinstance(got[1], Port) else pool).append(got[1])
                 got = ("ok", got[1].handle)
         elif kind == 6:
-            h = rnd.choice(pool + ports)
+            h = rnd.choice([*pool, *ports])
             if rnd.random() < 0.5:
                 got = outcome(h.revoke)
                 s, r = step(s, 1, sc.Revoke(h.handle))

@@ -21,7 +21,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veridian_ipc.model.api import Channel, Handle, IpcException, Port, Process, System
+from veridian_ipc.model import Channel, Handle, IpcException, Port, Process, System
 from veridian_ipc.model.state import Message
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec import syscalls as sc

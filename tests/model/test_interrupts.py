@@ -23,7 +23,7 @@ from types import FrameType
 
 import pytest
 
-from veridian_ipc.model.api import Channel, IpcException, Port, Process, System
+from veridian_ipc.model import Channel, IpcException, Port, Process, System
 from veridian_ipc.model.state import Port as KPort
 from veridian_ipc.model.waiting import DATA, waiters_of
 from veridian_ipc.spec.errors import IpcError

@@ -200,7 +200,7 @@ def random_op(rnd: random.Random, obs: Any, pid: int) -> Any:
     def nm() -> str:
         bound = sorted(obs["namespace"])
         if bound and rnd.random() < 0.6:
-            return rnd.choice(bound)
+            return str(rnd.choice(bound))
         return rnd.choice(["a", "b", "c", "", "toolong", "n\0"])
 
     def data(n: int = 8) -> bytes:
@@ -296,7 +296,7 @@ def random_op(rnd: random.Random, obs: Any, pid: int) -> Any:
     return choices[-1][1]()
 
 
-@settings(max_examples=max(10, settings.default.max_examples // 4))
+@settings(max_examples=max(10, settings().max_examples // 4))
 @given(st.data())
 def test_model_agrees_with_spec(data: st.DataObject) -> None:
     processes = data.draw(st.integers(1, 3), label="processes")
@@ -354,9 +354,9 @@ def choose_pid(rnd: random.Random, obs: Any) -> int:
     holding = sorted(p for p, v in procs.items() if v["handles"] or v["fds"])
     x = rnd.random()
     if holding and x < 0.8:
-        return rnd.choice(holding)
+        return int(rnd.choice(holding))
     if procs and x < 0.97:
-        return rnd.choice(sorted(procs))
+        return int(rnd.choice(sorted(procs)))
     return rnd.randint(0, 8)
 
 
