@@ -15,7 +15,7 @@ from veridian_ipc.conformance.coverage import tags as coverage_tags
 from veridian_ipc.conformance.generate import GENERATORS
 from veridian_ipc.conformance.machine import NEEDS, WEIGHTS
 from veridian_ipc.conformance.mutants import MUTANTS
-from veridian_ipc.proofs.precedence import CASCADES
+from veridian_ipc.proofs.precedence_cascades import CASCADES
 from veridian_ipc.spec import RULES, Err, RuleId, initial_state, step
 from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.operations import (

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from dataclasses import fields as dataclass_fields
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,6 +21,7 @@ from veridian_ipc.spec import (
     violations,
 )
 from veridian_ipc.spec.names import Fd, Handle, ObjId, Pid
+from veridian_ipc.spec.operations import OPS_BY_NAME
 from veridian_ipc.spec.state import (
     AtHandle,
     Channel,
@@ -216,7 +216,7 @@ def resolve(s: KernelState, who: int | Live, op: Operation) -> tuple[int, Operat
         return pool[v.k % len(pool)] if pool else 0
 
     fields: dict[str, object] = {}
-    for f in (fl.name for fl in dataclass_fields(op)):
+    for f in (fl.name for fl in OPS_BY_NAME[type(op).__name__].fields):
         v = getattr(op, f)
         if f == "caps" and isinstance(v, tuple):
             v = tuple(name("caps", c) for c in v)
