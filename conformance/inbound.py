@@ -86,8 +86,9 @@ def _reject_constant(name: str) -> float:
 
 
 def _bounded_int(text: str) -> int:
-    if len(text) > MAX_INT_DIGITS + 1:  # a sign and MAX_INT_DIGITS digits
-        raise InputError(f"integer with {len(text)} digits")
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_INT_DIGITS:
+        raise InputError(f"integer with {digits} digits")
     return int(text)
 
 
