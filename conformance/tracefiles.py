@@ -21,6 +21,7 @@ Every problem is a ``TraceError`` with a one-line message.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from veridian_ipc.spec import initial_state, step
@@ -75,6 +76,58 @@ def _strings(value: Data, what: str) -> None:
         raise InputError(f"{what} must be a list of strings")
 
 
+_HEX = re.compile(r"(?:[0-9a-f]{2})*")
+_DELIVERED = {"sender", "msg_type", "flags", "data", "caps"}
+
+
+def _is_int(v: Data) -> bool:
+    return type(v) is int
+
+
+def _is_hex(v: Data) -> bool:
+    return isinstance(v, str) and _HEX.fullmatch(v) is not None
+
+
+def _is_value(v: Data) -> bool:
+    """``v`` is a result value as ``results.encode_result`` writes one."""
+    if v is None or v == "blocked" or _is_int(v):
+        return True
+    if not isinstance(v, dict):
+        return False
+    keys = set(v)
+    if keys == {"bytes"}:
+        return _is_hex(v["bytes"])
+    if keys == {"items"}:
+        items = v["items"]
+        return isinstance(items, list) and all(_is_hex(x) for x in items)
+    if keys == {"kind", "rights"}:
+        return v["kind"] in ("port", "channel", "buffer") and _is_int(v["rights"])
+    if keys == _DELIVERED:
+        caps = v["caps"]
+        return (
+            all(_is_int(v[k]) for k in ("sender", "msg_type", "flags"))
+            and _is_hex(v["data"])
+            and isinstance(caps, list)
+            and all(c is None or _is_int(c) for c in caps)
+        )
+    return False
+
+
+def _result_problem(r: Data) -> str | None:
+    """Why ``r`` is not an encoded result (``{"ok": value}`` / ``{"error": Name}``)."""
+    if not isinstance(r, dict) or len(r) != 1:
+        return "a result is an object with exactly one of 'ok', 'error'"
+    if "error" in r:
+        if not isinstance(r["error"], str) or check_result(r) is not None:
+            return f"unknown error name {show(r['error'], 40)}"
+        return None
+    if "ok" not in r:
+        return "a result is an object with exactly one of 'ok', 'error'"
+    if not _is_value(r["ok"]):
+        return "not a result value"
+    return None
+
+
 def _check_step(i: int, st: Data, trace: bool) -> None:
     where = f"step {i}"
     s = check_object(st, where)
@@ -87,7 +140,7 @@ def _check_step(i: int, st: Data, trace: bool) -> None:
         decode_op(s["op"])
     except InputError as exc:
         raise InputError(f"{where} op: {exc}") from None
-    problem = check_result(s["spec"])
+    problem = _result_problem(s["spec"])
     if problem is not None:
         raise InputError(f"{where} spec result {show(s['spec'], 60)}: {problem}")
     if "rules" in s:
@@ -161,6 +214,11 @@ def _as_json(v: Data, i: int) -> Data:
         raise InputError(f"step {i}: a number too large to write") from None
 
 
+def _canonical(v: Data) -> str:
+    """JSON text that tells ``1`` from ``true`` and ``1.0`` (``==`` does not)."""
+    return json.dumps(v, sort_keys=True)
+
+
 def check_with_spec(data: Data) -> list[int]:
     """Run the spec alone over a checked file's steps.
 
@@ -177,7 +235,7 @@ def check_with_spec(data: Data) -> list[int]:
         except Exception:  # a spec bug (ERR-TOTAL): the replay reports it
             return changed
         result = encode_result(r)
-        if _as_json(result, i) != st["spec"]:
+        if _canonical(_as_json(result, i)) != _canonical(st["spec"]):
             if vector:
                 raise InputError(
                     f"step {i}: the recorded result {show(st['spec'], 60)} is not "
@@ -186,9 +244,9 @@ def check_with_spec(data: Data) -> list[int]:
                 )
             changed.append(i)
         if vector:
-            mine = normalize_observation(_as_json(observe(s), i))
-            recorded = normalize_observation(st["observation"])
-            if recorded != mine:
+            mine = _as_json(observe(s), i)
+            recorded = st["observation"]
+            if _canonical(recorded) != _canonical(mine):
                 where = ", ".join(str(x["path"]) for x in diff(mine, recorded)[:3])
                 raise InputError(
                     f"step {i}: the recorded observation differs from the spec's "

@@ -111,7 +111,10 @@ def decode_op(data: Data) -> Operation:
     cls = OPERATIONS_BY_NAME.get(data["op"])
     if cls is None:
         raise WireError(f"unknown operation {show(data['op'], 60)}")
-    args = data.get("args", {})
+    if set(data) != {"op", "args"}:
+        shown = [clip(str(k), 40) for k in sorted(set(data) ^ {"op", "args"})[:5]]
+        raise WireError(f"an operation is exactly {{op, args}}: {shown}")
+    args = data["args"]
     if not isinstance(args, dict):
         raise WireError(f"operation args must be an object, not {show(args, 60)}")
     hints = _HINTS[cls]
