@@ -8,9 +8,11 @@ traceback; a bad file (2) gets exactly one line on stderr and nothing runs.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,7 @@ from .hostile import mutated_json
 VECTORS = Path(__file__).resolve().parents[2] / "conformance" / "vectors"
 FILES = [json.loads(p.read_text()) for p in sorted(VECTORS.glob("*.json"))]
 SCRATCH = Path(tempfile.mkdtemp(prefix="hostile-replay-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 
 
 def replay_file(raw: bytes, target: str) -> tuple[int, str, str]:
