@@ -175,10 +175,12 @@ ISSUE_INPUTS: list[tuple[str, bytes, type, str]] = [
         "version",
     ),
     (
-        "a config limit that makes the model's mmap fail",
+        # refused when the configuration is made (Config's bounds), before
+        # the model could try to map that much memory
+        "a config limit the machine cannot honour",
         HELLO + BIG_BUFFER,
         MODEL_CLS,
-        "OSError",
+        "max_buffer_size must be in [1, 1073741824]",
     ),
     (
         "MemoryError in apply",
