@@ -161,3 +161,27 @@ def test_the_model_may_import_the_vocabulary(copy: Path) -> None:
         "from veridian_ipc.vocabulary.quotas import LIMIT\n",
     )
     assert set(lint(copy).values()) == {"KEPT"}
+
+
+def spec_modules_loaded_by(module: str) -> list[str]:
+    """The spec's modules a fresh interpreter has loaded after importing ``module``."""
+    code = (
+        f"import sys, {module}; "
+        "print(*sorted(m for m in sys.modules if m.split('.')[:2] == "
+        "['veridian_ipc', 'spec']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_importing_the_model_or_the_vocabulary_loads_no_spec_module() -> None:
+    assert spec_modules_loaded_by("veridian_ipc.model") == []
+    assert spec_modules_loaded_by("veridian_ipc.vocabulary") == []
+    # the probe sees the spec when it is loaded
+    assert "veridian_ipc.spec.step" in spec_modules_loaded_by("veridian_ipc.spec")
