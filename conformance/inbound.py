@@ -23,7 +23,7 @@ import json
 import math
 from typing import IO
 
-from veridian_ipc.spec.results import Data
+from veridian_ipc.vocabulary.results import Data
 
 #: Longest protocol line accepted, newline included (4 MiB: a ``WriteBuffer`` of
 #: the default ``max_io``, 1 MiB, is 2 MiB of hex).

@@ -81,9 +81,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from veridian_ipc.spec.errors import IpcError, error_named
-from veridian_ipc.spec.names import Config, Pid
-from veridian_ipc.spec.results import (
+from veridian_ipc.spec.state import KernelState, Waiting, initial_state
+from veridian_ipc.spec.step import step
+from veridian_ipc.spec.store import wake
+from veridian_ipc.vocabulary.errors import IpcError, error_named
+from veridian_ipc.vocabulary.names import Config, Pid
+from veridian_ipc.vocabulary.results import (
     BLOCKED,
     CapInfo,
     Data,
@@ -94,10 +97,7 @@ from veridian_ipc.spec.results import (
     Value,
     encode_result,
 )
-from veridian_ipc.spec.state import KernelState, Waiting, initial_state
-from veridian_ipc.spec.step import step
-from veridian_ipc.spec.store import wake
-from veridian_ipc.spec.syscalls import Operation, Receive, Resume
+from veridian_ipc.vocabulary.syscalls import Operation, Receive, Resume
 
 from .wire import WireError, decode_config, decode_op, encode_config, encode_op
 

@@ -40,8 +40,8 @@ from collections.abc import Iterable, Sequence
 from typing import IO, NoReturn
 
 from veridian_ipc.spec import Config, IpcError
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .inbound import clip
 from .surface import ALL_GROUPS

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .inbound import (
     MAX_PROCESSES,

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO
 
-from veridian_ipc.spec.results import Data, encode_result
+from veridian_ipc.vocabulary.results import Data, encode_result
 
 from .inbound import InputError, clip, describe, parse_json, read_line
 from .protocol import VERSION, dumps

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec.observe import observe
-from veridian_ipc.spec.results import Data, encode_result
+from veridian_ipc.vocabulary.results import Data, encode_result
 
 from .compare import Mode, diff
 from .inbound import (

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .checker import Checker, Divergence
 from .compare import Mode

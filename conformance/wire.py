@@ -22,8 +22,8 @@ import types
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import (
     OPERATIONS,
     OPERATIONS_BY_NAME,
     Operation,

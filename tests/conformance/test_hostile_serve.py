@@ -25,7 +25,7 @@ from veridian_ipc.conformance.serve import MAX_MESSAGE, serve
 from veridian_ipc.conformance.targets import SpecTarget, load_class
 from veridian_ipc.conformance.wire import encode_config, encode_op
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
     ChannelReceive,

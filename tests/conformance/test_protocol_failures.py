@@ -11,7 +11,7 @@ from veridian_ipc.conformance.checker import Checker
 from veridian_ipc.conformance.protocol import ProcessDriver
 from veridian_ipc.conformance.runner import run_conformance
 from veridian_ipc.conformance.targets import TargetFailure
-from veridian_ipc.spec.syscalls import CreatePort
+from veridian_ipc.vocabulary.syscalls import CreatePort
 
 from .helpers import fake_driver
 

@@ -15,8 +15,8 @@ from veridian_ipc.conformance.inbound import MAX_LINE, MAX_PROCESSES
 from veridian_ipc.conformance.serve import MAX_MESSAGE, serve
 from veridian_ipc.conformance.targets import SpecTarget, load_class
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.results import Ok, Result
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .helpers import MODEL
 
