@@ -1,6 +1,6 @@
 """The memory of a shared buffer: allocated on first need, isolated per mapping.
 
-*Allocation* (BUF-CREATE, issue 8). A buffer gets memory only when it is first
+*Allocation* (BUF-CREATE). A buffer gets memory only when it is first
 written or viewed: creating one costs nothing, and reading a buffer never
 written gives zeros. Small buffers (``SMALL`` bytes or less) live in ordinary
 memory (a ``bytearray``), larger ones in an anonymous ``mmap`` that the OS

@@ -3,7 +3,7 @@
 The spec's state is one immutable value; an operation builds a new state that
 shares what it did not touch (spec/state.py). Two of its contents are large when
 a configuration allows it, and are stored so that no step costs more than the
-data it moves (issue 8: limits the machine cannot honour):
+data it moves, up to the largest limits a ``Config`` accepts:
 
 *Buffer bytes* are cut into chunks of ``CHUNK`` bytes, kept in a persistent map
 chunk number -> ``bytes``; a chunk that is all zeros is absent, so a fresh buffer

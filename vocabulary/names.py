@@ -64,7 +64,7 @@ class Config:
     Requests above a limit fail with ``OutOfMemory`` (the system cannot grant the
     memory); requests that are not positive fail with ``InvalidArgument``.
 
-    *Limits the machine can honour* (issue 8). A configuration promises that
+    *Limits the machine can honour.* A configuration promises that
     every request within its limits succeeds when nothing else is in the way,
     so a limit no machine can honour would make the spec answer ``Ok`` where any
     implementation must fail. ``Config`` therefore refuses, when it is made,
