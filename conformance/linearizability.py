@@ -41,7 +41,11 @@ usage or input: a missing or malformed history, printed as one line) or 3
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .linearizability_explain import Attempt, Placed, Report, Verdict, describe
 from .linearizability_files import (
@@ -76,11 +80,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m veridian_ipc.conformance.linearizability HISTORY.json``:
     check a recorded history; exit 0 linearizable, 1 not linearizable, 2 bad
     usage or input (one line on standard error), 3 undecided."""
-    import argparse
-    import json
-    import sys
-    from pathlib import Path
-
     parser = argparse.ArgumentParser(
         prog="python -m veridian_ipc.conformance.linearizability",
         description="Check a recorded concurrent history against the spec.",
