@@ -48,6 +48,8 @@ from .linearizability_history import (
 
 @dataclass
 class _Budget:
+    """What the search may still spend; ``spent`` names the limit reached."""
+
     max_nodes: int
     deadline: float
     nodes: int = 0
@@ -200,6 +202,9 @@ class _Search:
             self.best_barrier = barrier
 
     def run(self) -> bool:
+        """True if a witness is found (left in ``path``); False on a violation
+        or when the budget runs out (``budget.spent``), with the deepest
+        failure kept in ``best_*``."""
         calls, nxt, budget = self.calls, self.nxt, self.budget
         s = self.initial
         bits = 0
