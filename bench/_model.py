@@ -21,9 +21,9 @@ from _peers import JOIN_SECONDS
 from veridian_ipc.model.api import Handle, System
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import Delivered, Ok, Result
-from veridian_ipc.spec.names import Config
-from veridian_ipc.spec.rights import SEND
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.rights import SEND
+from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
     ChannelReceiveBatch,
     ChannelSend,

@@ -403,7 +403,7 @@ def bench_steps(run: Run) -> None:
 
 def _spec_loop() -> tuple[Loop, int]:
     from veridian_ipc.spec import initial_state, step
-    from veridian_ipc.spec.syscalls import CreateChannel, CreatePort
+    from veridian_ipc.vocabulary.syscalls import CreateChannel, CreatePort
 
     s = initial_state(1, _model.BENCH_CONFIG)
     s, r = step(s, 1, CreatePort(16))

@@ -40,7 +40,9 @@ Programs, run with ``python -m``: ``serve`` (a protocol server wrapping a
 Every other module is the machinery behind these, which the project's tests
 reach into directly: ``runner``, ``machine`` (the state machine), ``checker``,
 ``compare``, ``constants``, ``coverage``, ``monitors``, ``outcomes``,
-``renaming``, ``surface``, ``protocol``, ``targets``, ``traces``, ``wire``; the
+``renaming``, ``surface``, ``protocol``, ``targets``, ``traces`` (and
+``tracefiles``, the checks of a trace file), ``wire``; the protocol server's
+input checks (``inbound``, ``requests``); the
 generators (``generate``, the index of ``generate_context``, ``generate_ops``,
 ``generate_scenarios`` and ``generate_setups``); the mutants' parts
 (``mutants_base``, ``mutants_campaign``, and one module per feature group:

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 from veridian_ipc.spec import Config, InvId, initial_state, violations
 from veridian_ipc.spec.observe import observe
-from veridian_ipc.spec.results import Data, encode_result
 from veridian_ipc.spec.state import KernelState
-from veridian_ipc.spec.syscalls import Operation, Resume
+from veridian_ipc.vocabulary.results import Data, encode_result
+from veridian_ipc.vocabulary.syscalls import Operation, Resume
 
 from .compare import Mode, diff, results_agree
 from .coverage import Coverage, tags

@@ -258,7 +258,21 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    """``veridian-ipc replay``."""
+    """``veridian-ipc replay``: 0 when every file conforms, 1 on a divergence or
+    a target failure, 2 on bad usage or a bad file.
+
+    Every file is read and checked (``traces.load``) before the target starts;
+    a bad file is reported on one line, ``veridian-ipc replay: FILE: what is
+    wrong``, and nothing runs: a bad file is never blamed on the target.
+    """
+    loaded: list[tuple[Path, dict[str, Any]]] = []
+    for path in args.traces:
+        try:
+            loaded.append((path, load(path)))
+        except TraceError as exc:
+            print(f"veridian-ipc replay: {exc}", file=sys.stderr)
+    if len(loaded) < len(args.traces):
+        return 2
     status = 0
     try:
         driver = make_driver(args.target, None, args.timeout)
@@ -266,16 +280,14 @@ def run_replay(args: argparse.Namespace) -> int:
         print(f"TARGET FAILURE\n{exc}")
         return 1
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
-        print(f"replay: cannot load target {args.target!r}: {exc}", file=sys.stderr)
+        print(
+            f"veridian-ipc replay: cannot load target {args.target!r}: {exc}",
+            file=sys.stderr,
+        )
         return 2
+    mode = None if args.mode is None else Mode(args.mode)
     try:
-        for path in args.traces:
-            try:
-                data = load(path)
-            except TraceError as exc:
-                print(f"replay: {exc}", file=sys.stderr)
-                return 2
-            mode = None if args.mode is None else Mode(args.mode)
+        for path, data in loaded:
             try:
                 out = replay(data, driver, mode)
             except TargetFailure as exc:

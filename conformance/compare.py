@@ -17,7 +17,7 @@ from __future__ import annotations
 from enum import Enum
 
 from veridian_ipc.spec import IpcError
-from veridian_ipc.spec.results import Data
+from veridian_ipc.vocabulary.results import Data
 
 
 class Mode(Enum):

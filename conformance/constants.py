@@ -8,7 +8,10 @@ and on literals in code that has nothing to do with the IPC design: any edit
 anywhere could change what a derandomized ``ci`` run generates, and whether a
 mutant is killed. ``pinned_constants`` makes a run draw those values from the
 spec's modules alone (its limits, sizes, names: the boundaries worth hitting),
-the same in every process.
+the same in every process. The spec's modules are those of
+``veridian_ipc.vocabulary`` (the names, limits and records it shares) and of
+``veridian_ipc.spec`` (its rules), so moving a module between the two changes
+nothing a run generates.
 
 It reaches into Hypothesis's internals; if they are not there (another
 version), it does nothing and Hypothesis behaves as it does by default.
@@ -23,15 +26,20 @@ from contextlib import contextmanager
 from typing import Any
 
 import veridian_ipc.spec
+import veridian_ipc.vocabulary
+
+#: The packages whose modules' literals a run draws from.
+SPEC_PACKAGES = (veridian_ipc.vocabulary, veridian_ipc.spec)
 
 
 def _spec_constants(constants: type[Any], from_module: Any) -> Any:
-    """The literals of every module of the spec package, as one ``Constants``."""
+    """The literals of every module of the spec's packages, as one ``Constants``."""
     out = constants()
-    package = veridian_ipc.spec
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        out |= from_module(module)
+    for package in SPEC_PACKAGES:
+        infos = sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name)
+        for info in infos:
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            out |= from_module(module)
     return out
 
 

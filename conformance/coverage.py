@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import Counter
 
 from veridian_ipc.spec import RULES, RuleId
-from veridian_ipc.spec.results import Delivered, Err, Ok, Result
 from veridian_ipc.spec.state import KernelState, Kind, Port, Waiting, Woken
 from veridian_ipc.spec.step import well_typed
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
+from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Close,
     Operation,

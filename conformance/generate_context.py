@@ -24,10 +24,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_U32
-from veridian_ipc.spec.rights import ALL_RIGHTS
 from veridian_ipc.spec.state import KernelState, Kind, Running
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS
+from veridian_ipc.vocabulary.syscalls import Operation
 
 #: Hypothesis's ``draw`` (of ``st.data()``): a value of a strategy.
 Draw = Callable[[st.SearchStrategy[Any]], Any]

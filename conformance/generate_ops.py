@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from hypothesis import strategies as st
 
-from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
 from veridian_ipc.spec.state import Kind, Running
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
+from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
     ChannelReceive,

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_U32
-from veridian_ipc.spec.rights import ALL_RIGHTS
 from veridian_ipc.spec.state import Kind, Running
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS
+from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
     ChannelReceive,

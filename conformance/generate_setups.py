@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Connect,
     CreateBuffer,

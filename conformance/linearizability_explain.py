@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from veridian_ipc.spec.results import Result
+from veridian_ipc.vocabulary.results import Result
 
 from .linearizability_history import Call, StepOp, step_text
 

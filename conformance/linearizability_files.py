@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from veridian_ipc.spec.errors import error_named
-from veridian_ipc.spec.names import Config
-from veridian_ipc.spec.results import (
+from veridian_ipc.spec.state import KernelState, initial_state
+from veridian_ipc.spec.step import step
+from veridian_ipc.vocabulary.errors import error_named
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.results import (
     BLOCKED,
     CapInfo,
     Data,
@@ -26,9 +28,7 @@ from veridian_ipc.spec.results import (
     Value,
     encode_result,
 )
-from veridian_ipc.spec.state import KernelState, initial_state
-from veridian_ipc.spec.step import step
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .linearizability_history import Call, Expire, StepOp
 from .wire import WireError, decode_config, decode_op, encode_config, encode_op

@@ -33,13 +33,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import Pid
-from veridian_ipc.spec.results import BLOCKED, Err, Ok, Result
 from veridian_ipc.spec.state import KernelState, Waiting
 from veridian_ipc.spec.step import step
 from veridian_ipc.spec.store import wake
-from veridian_ipc.spec.syscalls import Operation, Receive, Resume
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.results import BLOCKED, Err, Ok, Result
+from veridian_ipc.vocabulary.syscalls import Operation, Receive, Resume
 
 OK_BLOCKED: Result = Ok(BLOCKED)
 E_TIMEOUT: Result = Err(IpcError.Timeout)

@@ -33,8 +33,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from veridian_ipc.spec.results import Result
 from veridian_ipc.spec.state import KernelState
+from veridian_ipc.vocabulary.results import Result
 
 from .linearizability_explain import Attempt, Placed, Report, Verdict
 from .linearizability_history import (

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 )
 
 from veridian_ipc.spec.state import KernelState, Kind, Running
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .checker import Checker, Divergence, StepRecord
 from .generate import GENERATORS, SCENARIOS, SETUPS, Gen, GenFn, Steps, ill_typed

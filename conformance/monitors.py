@@ -27,14 +27,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from veridian_ipc.spec import InvId
-from veridian_ipc.spec.names import (
+from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
     MAX_INLINE_DATA,
     MAX_MESSAGE_CAPS,
     MAX_U32,
 )
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.rights import BUFFER_RIGHTS, PORT_RIGHTS, READ, WRITE, has
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, PORT_RIGHTS, READ, WRITE, has
 
 ObsCheck = Callable[[Data], bool]
 

@@ -26,11 +26,11 @@ from typing import Generic, TypeVar
 
 from veridian_ipc.spec import IpcError, RuleId
 from veridian_ipc.spec.caps import new_handle, resolve
-from veridian_ipc.spec.names import CapId, Handle, ObjId, Pid
-from veridian_ipc.spec.results import Err, Result
 from veridian_ipc.spec.state import Cap, Kind, Port, Process, Running
 from veridian_ipc.spec.store import port, proc, put_cap, put_obj, put_proc
-from veridian_ipc.spec.syscalls import MapBuffer, Operation, SetFilter
+from veridian_ipc.vocabulary.names import CapId, Handle, ObjId, Pid
+from veridian_ipc.vocabulary.results import Err, Result
+from veridian_ipc.vocabulary.syscalls import MapBuffer, Operation, SetFilter
 
 from .targets import SpecTarget
 

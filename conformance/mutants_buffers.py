@@ -9,12 +9,12 @@ from dataclasses import replace
 
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
-from veridian_ipc.spec.names import MapId, Pid
-from veridian_ipc.spec.results import Ok, Result
-from veridian_ipc.spec.rights import WRITE
 from veridian_ipc.spec.state import Kind, Mapping
 from veridian_ipc.spec.store import proc
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import MapId, Pid
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.rights import WRITE
+from veridian_ipc.vocabulary.syscalls import (
     MapBuffer,
     Operation,
     ReadBuffer,

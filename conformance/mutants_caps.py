@@ -11,11 +11,11 @@ from dataclasses import replace
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import descendants, destroy
-from veridian_ipc.spec.names import CapId, Handle, Pid
-from veridian_ipc.spec.results import CapInfo, Ok, Result
 from veridian_ipc.spec.state import AtHandle, InFlight, Process, Running, Waiting
 from veridian_ipc.spec.store import proc, put_cap, put_proc
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import CapId, Handle, Pid
+from veridian_ipc.vocabulary.results import CapInfo, Ok, Result
+from veridian_ipc.vocabulary.syscalls import (
     Connect,
     Derive,
     Drop,

@@ -10,10 +10,10 @@ from dataclasses import replace
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec import step
-from veridian_ipc.spec.results import Err, Ok, Result
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.spec.store import channel, put_obj
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.syscalls import (
     ChannelReceiveBatch,
     ChannelSend,
     ChannelSendBatch,

@@ -8,10 +8,10 @@ from __future__ import annotations
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import destroy
-from veridian_ipc.spec.results import Ok, Result
-from veridian_ipc.spec.rights import PORT_RIGHTS
 from veridian_ipc.spec.state import Kind
-from veridian_ipc.spec.syscalls import Bind, Connect, Lookup, Operation, Unbind
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS
+from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Operation, Unbind
 
 from .mutants_base import Mutant, Refusal
 

@@ -12,12 +12,12 @@ from dataclasses import replace
 from veridian_ipc.spec import Config
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
-from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, ObjId, Pid
-from veridian_ipc.spec.results import Delivered, Err, Ok, Result
-from veridian_ipc.spec.rights import MANAGE
 from veridian_ipc.spec.state import Kind, Port, Waiting
 from veridian_ipc.spec.store import port, proc
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, ObjId, Pid
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
+from veridian_ipc.vocabulary.rights import MANAGE
+from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Close,
     Drop,

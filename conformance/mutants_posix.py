@@ -10,11 +10,11 @@ from dataclasses import replace
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import destroy
-from veridian_ipc.spec.names import MAX_INLINE_DATA, Fd, Pid
-from veridian_ipc.spec.results import Err, Ok, Result
 from veridian_ipc.spec.state import InSocket
 from veridian_ipc.spec.store import put_cap
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, Fd, Pid
+from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.syscalls import (
     Operation,
     SockClose,
     SockConnect,

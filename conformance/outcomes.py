@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from veridian_ipc.spec import step
-from veridian_ipc.spec.results import Ok, Result
 from veridian_ipc.spec.state import KernelState
-from veridian_ipc.spec.syscalls import ChannelReceiveBatch, Operation
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.syscalls import ChannelReceiveBatch, Operation
 
 Outcome = tuple[KernelState, Result]
 

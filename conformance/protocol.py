@@ -40,9 +40,10 @@ from collections.abc import Iterable, Sequence
 from typing import IO, NoReturn
 
 from veridian_ipc.spec import Config, IpcError
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import Operation
 
+from .inbound import clip
 from .surface import ALL_GROUPS
 from .targets import TargetFailure
 from .wire import WireError, encode_config, encode_op, normalize_observation
@@ -70,8 +71,11 @@ def check_result(data: Data) -> str | None:
     if not isinstance(data, dict) or len(data) != 1:
         return "a result is an object with exactly one of 'ok', 'error'"
     if "error" in data:
-        if data["error"] not in IpcError.__members__:
-            return f"unknown error name {data['error']!r}"
+        name = data["error"]
+        if not isinstance(name, str):
+            return f"an error name is a string, not {clip(repr(name))}"
+        if name not in IpcError.__members__:
+            return f"unknown error name {clip(repr(name))}"
         return None
     if "ok" not in data:
         return "a result is an object with exactly one of 'ok', 'error'"

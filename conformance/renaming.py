@@ -26,8 +26,8 @@ import copy
 from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .surface import ID_FIELDS, RESULT_ID, IdKind
 from .wire import decode_op, encode_op

@@ -42,7 +42,7 @@ from hypothesis.errors import Flaky, InvalidDefinition
 from hypothesis.stateful import run_state_machine_as_test
 
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.results import Data
+from veridian_ipc.vocabulary.results import Data
 
 from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode

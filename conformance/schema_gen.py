@@ -36,10 +36,10 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
-from veridian_ipc.spec import syscalls as sc  # noqa: F401  (fills the registry)
-from veridian_ipc.spec.operations import OP_SPECS, OpSpec, id_kind_of
-from veridian_ipc.spec.results import Blocked, CapInfo, Delivered
-from veridian_ipc.spec.syscalls import RateLimit
+from veridian_ipc.vocabulary import syscalls as sc  # noqa: F401  (fills the registry)
+from veridian_ipc.vocabulary.operations import OP_SPECS, OpSpec, id_kind_of
+from veridian_ipc.vocabulary.results import Blocked, CapInfo, Delivered
+from veridian_ipc.vocabulary.syscalls import RateLimit
 
 Schema = dict[str, Any]
 
@@ -201,7 +201,7 @@ def operations_schema() -> Schema:
         "title": "veridian-ipc operations",
         "description": (
             "Every well-typed operation and its success value, generated from"
-            " the operation registry (spec/syscalls.py) by"
+            " the operation registry (vocabulary/syscalls.py) by"
             " `python -m veridian_ipc.conformance.schema_gen`: do not edit."
         ),
         "oneOf": [{"$ref": f"#/$defs/{op.name}"} for op in OP_SPECS],
@@ -253,7 +253,7 @@ def reference_text() -> str:
     """``OPERATIONS.md``: the operation reference, as committed."""
     return (
         "# Operations\n\n"
-        "Generated from the operation registry (`spec/syscalls.py`, one\n"
+        "Generated from the operation registry (`vocabulary/syscalls.py`, one\n"
         "`@operation(...)` per record) by\n"
         "`python -m veridian_ipc.conformance.schema_gen --write conformance`:\n"
         "do not edit. The wire form of each operation and of its success value is\n"

@@ -6,81 +6,124 @@ reads protocol messages on stdin and answers on stdout (``PROTOCOL.md``). It
 makes a target of any class with the in-process interface (``targets``), so the
 protocol path can be tested against the spec itself and against the model; it
 is also a worked example for implementers writing their own server.
+
+Its input is untrusted: every line is read with a length limit, parsed safely
+and validated strictly (``requests``), and the session follows the protocol's
+state machine (``hello`` first, ``reset`` before ``apply`` / ``observe``).
+Anything else, and any exception the target raises, is answered with one
+``fatal`` carrying a short message, and the server stops: never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import IO
 
-from veridian_ipc.spec.results import Data, encode_result
+from veridian_ipc.vocabulary.results import Data, encode_result
 
-from .protocol import PROTOCOL, VERSION, dumps
+from .inbound import InputError, clip, describe, parse_json, read_line
+from .protocol import VERSION, dumps
+from .requests import Apply, Bye, Hello, Observe, Reset, decode_request
 from .surface import ALL_GROUPS
 from .targets import Target, load_class
-from .wire import WireError, decode_config, decode_op
+
+#: Longest ``fatal`` message sent.
+MAX_MESSAGE = 300
+
+
+class Fatal(Exception):
+    """Ends the session with a ``fatal`` answer carrying ``message``."""
+
+
+class Session:
+    """One protocol session with one target class: the server's state machine.
+
+    States: before ``hello`` only ``hello`` (or ``bye``) is accepted; after it,
+    ``reset`` (or ``bye``); after a ``reset``, also ``apply`` and ``observe``.
+    """
+
+    def __init__(self, cls: type, groups: Sequence[str]) -> None:
+        self.cls = cls
+        self.groups = list(groups)
+        self.greeted = False
+        self.target: Target | None = None
+
+    def answer(self, msg: Data) -> Data | None:
+        """The answer to one decoded request (None for ``bye``); raises ``Fatal``."""
+        req = decode_request(msg)
+        if isinstance(req, Bye):
+            return None
+        if isinstance(req, Hello):
+            if self.greeted:
+                raise Fatal("'hello' sent twice")
+            self.greeted = True
+            name = f"{self.cls.__module__}:{self.cls.__qualname__}"
+            return {
+                "type": "hello",
+                "version": VERSION,
+                "name": name,
+                "groups": self.groups,
+            }
+        if not self.greeted:
+            raise Fatal(f"{req.kind!r} before 'hello'")
+        if isinstance(req, Reset):
+            self.target = None
+            try:
+                self.target = self.cls(req.processes, req.config)
+            except Exception as exc:
+                raise Fatal(f"the target raised on reset: {describe(exc)}") from None
+            return {"type": "ready"}
+        target = self.target
+        if target is None:
+            raise Fatal(f"{req.kind!r} before 'reset'")
+        if isinstance(req, Apply):
+            try:
+                result = encode_result(target.apply(req.pid, req.op))
+            except Exception as exc:
+                raise Fatal(f"the target raised on apply: {describe(exc)}") from None
+            return {"type": "result", "id": req.id, "result": result}
+        assert isinstance(req, Observe)
+        try:
+            observation = target.observe()
+        except Exception as exc:
+            raise Fatal(f"the target raised on observe: {describe(exc)}") from None
+        return {"type": "observation", "id": req.id, "observation": observation}
+
+
+def _encode(answer: Data) -> bytes:
+    try:
+        return dumps(answer)
+    except Exception as exc:  # not JSON data, an int beyond the str limit, ...
+        raise Fatal(f"the target's answer cannot be encoded: {describe(exc)}") from None
 
 
 def serve(cls: type, groups: Sequence[str], inp: IO[bytes], out: IO[bytes]) -> int:
-    """Answer protocol messages from ``inp`` on ``out`` until ``bye`` or EOF."""
-    target: Target | None = None
+    """Answer protocol messages from ``inp`` on ``out`` until ``bye`` or EOF.
 
-    def send(msg: Data) -> None:
-        out.write(dumps(msg))
+    Returns 0 after ``bye`` or at the end of input, 2 after a ``fatal``.
+    """
+    session = Session(cls, groups)
+
+    def send(line: bytes) -> None:
+        out.write(line)
         out.flush()
 
-    def fatal(message: str) -> int:
-        send({"type": "fatal", "message": message})
-        return 2
-
-    for raw in inp:
+    while True:
         try:
-            msg = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            return fatal(f"malformed JSON: {exc}")
-        kind = msg.get("type") if isinstance(msg, dict) else None
-        if kind == "hello":
-            if msg.get("protocol") != PROTOCOL or msg.get("version") != VERSION:
-                return fatal(f"unsupported protocol {msg!r}")
-            send(
-                {
-                    "type": "hello",
-                    "version": VERSION,
-                    "name": f"{cls.__module__}:{cls.__qualname__}",
-                    "groups": list(groups),
-                }
-            )
-        elif kind == "reset":
-            try:
-                target = cls(int(msg["processes"]), decode_config(msg["config"]))
-            except (KeyError, TypeError, ValueError, WireError) as exc:
-                return fatal(f"bad reset: {exc}")
-            send({"type": "ready"})
-        elif kind == "apply" and target is not None:
-            try:
-                op = decode_op(msg["op"])
-            except (KeyError, WireError) as exc:
-                return fatal(f"bad operation: {exc}")
-            result = target.apply(int(msg["pid"]), op)
-            send(
-                {"type": "result", "id": msg.get("id"), "result": encode_result(result)}
-            )
-        elif kind == "observe" and target is not None:
-            send(
-                {
-                    "type": "observation",
-                    "id": msg.get("id"),
-                    "observation": target.observe(),
-                }
-            )
-        elif kind == "bye":
-            return 0
-        else:
-            return fatal(f"unexpected message {msg!r}")
-    return 0
+            raw = read_line(inp)
+            if not raw:
+                return 0
+            answer = session.answer(parse_json(raw))
+            if answer is None:
+                return 0
+            send(_encode(answer))
+        except (Fatal, InputError) as exc:
+            message = clip(str(exc), MAX_MESSAGE)
+            send(dumps({"type": "fatal", "message": message}))
+            return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,12 +139,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated feature groups to declare (default: the class's)",
     )
     args = parser.parse_args(argv)
-    cls = load_class(args.impl)
+    try:
+        cls = load_class(args.impl)
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        parser.exit(2, f"{parser.prog}: cannot load {args.impl!r}: {describe(exc)}\n")
     if args.groups is not None:
         groups = [g for g in args.groups.split(",") if g]
     else:
         groups = list(getattr(cls, "groups", ALL_GROUPS))
-    return serve(cls, groups, sys.stdin.buffer, sys.stdout.buffer)
+    try:
+        return serve(cls, groups, sys.stdin.buffer, sys.stdout.buffer)
+    except BrokenPipeError:  # the suite went away: nobody to answer
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error at exit
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """What the suite knows about the operation surface: groups, id-valued fields, tags.
 
 The spec defines what every operation does; this module gives the *harness*
-the views of the operation registry (``veridian_ipc.spec.operations``) it needs
+the views of the operation registry (``veridian_ipc.vocabulary.operations``) it needs
 to drive and compare targets, none of it semantics, and none of it written
 here: each operation record declares them once.
 
@@ -19,7 +19,7 @@ here: each operation record declares them once.
 from __future__ import annotations
 
 from veridian_ipc.spec import GROUPS, RULES, RuleId
-from veridian_ipc.spec.operations import OP_SPECS, IdKind
+from veridian_ipc.vocabulary.operations import OP_SPECS, IdKind
 
 __all__ = [
     "ALL_GROUPS",

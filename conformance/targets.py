@@ -31,9 +31,9 @@ from typing import Protocol, runtime_checkable
 
 from veridian_ipc.spec import Config, initial_state, step
 from veridian_ipc.spec.observe import observe
-from veridian_ipc.spec.results import Data, Result, encode_result
 from veridian_ipc.spec.state import KernelState
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Data, Result, encode_result
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .surface import ALL_GROUPS
 

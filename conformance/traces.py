@@ -22,21 +22,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import Operation
 
 from .checker import Checker, Divergence
 from .compare import Mode
 from .targets import Driver, TargetFailure
+from .tracefiles import (
+    FORMAT_VERSION,
+    TRACE_FORMAT,
+    VECTOR_FORMAT,
+    TraceError,
+    read,
+    validate,
+)
 from .wire import decode_config, decode_op, encode_config
 
-TRACE_FORMAT = "veridian-ipc-trace"
-VECTOR_FORMAT = "veridian-ipc-vector"
-FORMAT_VERSION = 1
-
-
-class TraceError(ValueError):
-    """A file that is not a trace or vector of a known version."""
+__all__ = [
+    "FORMAT_VERSION",
+    "TRACE_FORMAT",
+    "VECTOR_FORMAT",
+    "ReplayOutcome",
+    "TraceError",
+    "format_table",
+    "load",
+    "minimize",
+    "replay",
+    "trace_data",
+    "vector_data",
+    "write_json",
+]
 
 
 def trace_data(checker: Checker, divergence: Divergence, target: str) -> Data:
@@ -84,20 +99,17 @@ def write_json(path: Path, data: Data) -> Path:
 
 
 def load(path: Path) -> Data:
-    """A trace or vector file, checked for its format and version."""
+    """A trace or vector file, completely checked (``tracefiles.validate``).
+
+    Raises ``TraceError`` (``path: what is wrong``, one line) for a file that
+    cannot be read, is not JSON, not a valid trace or vector, or a vector whose
+    recorded results or observations are not the spec's.
+    """
+    data = read(path)
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        validate(data)
+    except TraceError as exc:
         raise TraceError(f"{path}: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") not in (
-        TRACE_FORMAT,
-        VECTOR_FORMAT,
-    ):
-        raise TraceError(f"{path}: not a trace or vector file")
-    if data.get("version") != FORMAT_VERSION:
-        raise TraceError(f"{path}: format version {data.get('version')!r}")
-    if not isinstance(data.get("steps"), list):
-        raise TraceError(f"{path}: no steps")
     return data
 
 
@@ -158,13 +170,17 @@ class ReplayOutcome:
 def replay(data: Data, driver: Driver, mode: Mode | None = None) -> ReplayOutcome:
     """Run a trace's (or vector's) operations against ``driver`` in lock-step.
 
-    Also notes steps where the spec's result today differs from the one
-    recorded (the spec changed since the file was written).
+    The file is checked first (``tracefiles.validate``: ``TraceError`` if it is
+    bad, before the target runs). Also notes steps of a trace where the spec's
+    result today differs from the one recorded (the spec changed since the
+    file was written); a vector's recorded results and observations must be
+    the spec's, and the target's observations are compared with the spec's.
     """
+    validate(data)
     chosen = mode or Mode(data.get("mode", Mode.EXACT.value))
     checker = Checker(
         driver,
-        processes=int(data["processes"]),
+        processes=data["processes"],
         config=decode_config(data["config"]),
         mode=chosen,
     )
@@ -175,7 +191,7 @@ def replay(data: Data, driver: Driver, mode: Mode | None = None) -> ReplayOutcom
     changed: list[int] = []
     for i, st in enumerate(data["steps"], start=1):
         try:
-            rec = checker.apply(int(st["pid"]), decode_op(st["op"]))
+            rec = checker.apply(st["pid"], decode_op(st["op"]))
         except Divergence as div:
             if div.steps and div.steps[-1].spec != st.get("spec"):
                 changed.append(i)

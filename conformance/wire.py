@@ -17,20 +17,23 @@ One encoding serves the JSON-lines protocol, trace files and static vectors:
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import (
     OPERATIONS,
     OPERATIONS_BY_NAME,
     Operation,
     RateLimit,
 )
 
+from .inbound import INT_MAX, InputError, check_int, clip, show
 
-class WireError(ValueError):
+
+class WireError(InputError):
     """Plain data that is not a valid encoding."""
 
 
@@ -104,24 +107,27 @@ _HINTS: dict[type, dict[str, Any]] = {c: get_type_hints(c) for c in OPERATIONS}
 def decode_op(data: Data) -> Operation:
     """The operation record ``data`` encodes (fields of wrong type kept as sent)."""
     if not isinstance(data, dict) or not isinstance(data.get("op"), str):
-        raise WireError(f"not an operation: {data!r}")
+        raise WireError(f"not an operation: {show(data, 80)}")
     cls = OPERATIONS_BY_NAME.get(data["op"])
     if cls is None:
-        raise WireError(f"unknown operation {data['op']!r}")
-    args = data.get("args", {})
+        raise WireError(f"unknown operation {show(data['op'], 60)}")
+    if set(data) != {"op", "args"}:
+        shown = [clip(str(k), 40) for k in sorted(set(data) ^ {"op", "args"})[:5]]
+        raise WireError(f"an operation is exactly {{op, args}}: {shown}")
+    args = data["args"]
     if not isinstance(args, dict):
-        raise WireError(f"operation args must be an object: {args!r}")
+        raise WireError(f"operation args must be an object, not {show(args, 60)}")
     hints = _HINTS[cls]
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    if set(args) - set(names):
-        raise WireError(
-            f"{cls.__name__}: unknown fields {sorted(set(args) - set(names))}"
-        )
+    unknown = sorted(set(args) - set(names))
+    if unknown:
+        shown = [clip(k, 40) for k in unknown[:5]]
+        raise WireError(f"{cls.__name__}: unknown fields {shown}")
     kwargs = {n: _decode_as(hints[n], args[n]) for n in names if n in args}
     try:
         return cls(**kwargs)
     except TypeError as exc:
-        raise WireError(f"{cls.__name__}: {exc}") from None
+        raise WireError(f"{cls.__name__}: {clip(str(exc))}") from None
 
 
 def encode_config(c: Config) -> Data:
@@ -130,27 +136,42 @@ def encode_config(c: Config) -> Data:
 
 
 def decode_config(data: Data) -> Config:
-    """The configuration ``data`` encodes; missing fields take their defaults."""
+    """The configuration ``data`` encodes; missing fields take their defaults.
+
+    Every field is an integer in ``0..INT_MAX`` (a limit); a limit the spec's
+    ``Config`` refuses (``ValueError`` / ``TypeError``) is a ``WireError`` too.
+    """
     if not isinstance(data, dict):
-        raise WireError(f"config must be an object: {data!r}")
+        raise WireError(f"config must be an object, not {show(data, 60)}")
     names = {f.name for f in dataclasses.fields(Config)}
-    if set(data) - names or not all(type(v) is int for v in data.values()):
-        raise WireError(f"bad config: {data!r}")
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise WireError(
+            f"config has unknown fields {[clip(k, 40) for k in unknown[:5]]}"
+        )
     try:
+        for k, v in data.items():
+            check_int(v, f"config {k}", 0, INT_MAX)
         return Config(**data)
-    except ValueError as e:  # a limit the machine cannot honour
-        raise WireError(f"bad config: {e}") from None
+    except (TypeError, ValueError) as exc:
+        raise WireError(f"bad config: {clip(str(exc))}") from None
+
+
+_INT_KEY = re.compile(r"-?[0-9]{1,19}")
 
 
 def _int_keys(d: Data, what: str) -> dict[int, Data]:
+    """``d`` with its keys, decimal integers (as JSON writes them), as ints."""
     if not isinstance(d, dict):
         raise WireError(f"{what} must be an object")
     out: dict[int, Data] = {}
     for k, v in d.items():
-        try:
+        if type(k) is int:
+            out[k] = v
+        elif isinstance(k, str) and _INT_KEY.fullmatch(k):
             out[int(k)] = v
-        except (TypeError, ValueError):
-            raise WireError(f"{what}: key {k!r} is not an integer") from None
+        else:
+            raise WireError(f"{what}: key {show(k, 40)} is not an integer")
     return out
 
 

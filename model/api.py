@@ -73,10 +73,10 @@ import threading
 import time
 from typing import Literal
 
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import Config
-from veridian_ipc.spec.results import Err, Ok, Result
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.results import Err, Ok, Result
 
 from .api_channels import Channel
 from .api_handles import HANDLE_CLASSES, TOKEN, Handle, check_result

@@ -11,9 +11,9 @@ import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar, cast
 
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import Err, Ok, Result
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.results import Err, Ok, Result
 
 from .api_handles import Handle
 from .channels import pop_one, pop_some, push_all, push_one

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.results import CapInfo, Err, Ok, Result
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.results import CapInfo, Err, Ok, Result
 
 from .errors import IpcException, exception_for
 

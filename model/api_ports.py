@@ -10,9 +10,9 @@ import threading
 from collections.abc import Iterable, Sequence
 from threading import TIMEOUT_MAX
 
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import Delivered, Err, Ok
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
 from . import ports as kports
 from .api_handles import HANDLE_CLASSES, TOKEN, Handle

@@ -12,9 +12,9 @@ capability to the buffer, with every mapping, and sends one fresh capability.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.results import Err, Ok, Result
-from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, WRITE
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, WRITE
+from veridian_ipc.vocabulary.syscalls import (
     CreateBuffer,
     MapBuffer,
     ReadBuffer,

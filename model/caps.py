@@ -9,9 +9,9 @@ node and re-attaches its children to its parent (CAP-DROP).
 
 from __future__ import annotations
 
-from veridian_ipc.spec.results import CapInfo, Ok, Result
-from veridian_ipc.spec.rights import ALL_RIGHTS
-from veridian_ipc.spec.syscalls import Derive, Drop, Inspect, Revoke
+from veridian_ipc.vocabulary.results import CapInfo, Ok, Result
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS
+from veridian_ipc.vocabulary.syscalls import Derive, Drop, Inspect, Revoke
 
 from .state import (
     AT_HANDLE,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from veridian_ipc.spec.results import Err, Ok, Result
-from veridian_ipc.spec.rights import PORT_RIGHTS, RECEIVE, SEND
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
+from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
     ChannelReceiveBatch,
     ChannelSend,

@@ -17,8 +17,8 @@ import timeit
 from collections import deque
 from typing import Any
 
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.rights import SEND
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.rights import SEND
 
 from .api import System
 from .kernel import Kernel

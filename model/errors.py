@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
-from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.vocabulary.errors import IpcError
 
 
 class IpcException(Exception):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_U32
-from veridian_ipc.spec.results import Result
-from veridian_ipc.spec.rights import MANAGE
-from veridian_ipc.spec.syscalls import SetFilter
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32
+from veridian_ipc.vocabulary.results import Result
+from veridian_ipc.vocabulary.rights import MANAGE
+from veridian_ipc.vocabulary.syscalls import SetFilter
 
 from .state import Filter, Port, Process, State
 from .store import (

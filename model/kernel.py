@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.names import Config
-from veridian_ipc.spec.operations import check_table, process_ops
-from veridian_ipc.spec.results import Err, Result
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.operations import check_table, process_ops
+from veridian_ipc.vocabulary.results import Err, Result
 
 from . import (
     buffers,

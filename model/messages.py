@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import (
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
     MAX_INLINE_DATA,
     MAX_MESSAGE_CAPS,
     MAX_U32,
 )
-from veridian_ipc.spec.results import Delivered
-from veridian_ipc.spec.rights import GRANT
+from veridian_ipc.vocabulary.results import Delivered
+from veridian_ipc.vocabulary.rights import GRANT
 
 from .caps import detach, install_all
 from .state import AT_HANDLE, IN_FLIGHT, Cap, Message, Port, Process, State

@@ -6,10 +6,10 @@ from the binding's, so the binder's revoke reaches all of them.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.names import MAX_U32
-from veridian_ipc.spec.results import Ok, Result
-from veridian_ipc.spec.rights import GRANT, MANAGE
-from veridian_ipc.spec.syscalls import Bind, Connect, Lookup, Unbind
+from veridian_ipc.vocabulary.names import MAX_U32
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE
+from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
 
 from .caps import destroy, install, new_cap
 from .state import IN_BINDING, Binding, Cap, Port, Process, State

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from veridian_ipc.spec.results import encode_result
+from veridian_ipc.vocabulary.results import encode_result
 
 from .filters import tokens_at
 from .state import RUNNING, WAITING, Buffer, Cap, Channel, Port, State

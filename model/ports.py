@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import BLOCKED, Delivered, Err, Ok, Result
-from veridian_ipc.spec.rights import PORT_RIGHTS, RECEIVE, SEND
-from veridian_ipc.spec.syscalls import CreatePort, Receive, Resume, Send
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.results import BLOCKED, Delivered, Err, Ok, Result
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
+from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
 
 from .caps import install, new_cap
 from .filters import check_filter, take_token

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from veridian_ipc.spec.results import Ok, Result
-from veridian_ipc.spec.syscalls import Kill, Spawn
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.syscalls import Kill, Spawn
 
 from .caps import destroy
 from .sockets import close_socket

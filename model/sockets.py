@@ -2,15 +2,16 @@
 
 Every socket call is a native operation plus fd bookkeeping; its error is the
 native ``IpcError``, reported to POSIX callers as the errno of ``errno_of``
-(POSIX-ERRNO), whose table is the spec's shared data (``spec.errors``).
+(POSIX-ERRNO), whose table is shared vocabulary
+(``veridian_ipc.vocabulary.errors``).
 """
 
 from __future__ import annotations
 
-from veridian_ipc.spec.errors import ERRNO_NAMES, ERRNO_VALUES, IpcError
-from veridian_ipc.spec.results import Ok, Result
-from veridian_ipc.spec.rights import PORT_RIGHTS, SEND
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.errors import ERRNO_NAMES, ERRNO_VALUES, IpcError
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, SEND
+from veridian_ipc.vocabulary.syscalls import (
     SockBind,
     SockClose,
     SockConnect,

@@ -31,8 +31,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple
 
-from veridian_ipc.spec.names import Config
-from veridian_ipc.spec.results import Result
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.results import Result
 
 from .memory import Memory
 

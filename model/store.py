@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import Err, Ok, Result
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.results import Err, Ok, Result
 
 from .state import RUNNING, WOKEN, KObject, Message, State, Waiter
 

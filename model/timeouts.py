@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from veridian_ipc.spec.results import Ok, Result
-from veridian_ipc.spec.syscalls import AdvanceClock
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.syscalls import AdvanceClock
 
 from .state import State
 from .store import E_INVALID_ARGUMENT, E_TIMEOUT, wake

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.operations import OP_SPECS, OpSpec, RegistryError
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.operations import OP_SPECS, OpSpec, RegistryError
 
 Check = Callable[[object], bool]
 

@@ -9,9 +9,9 @@ with the encoding's contents.
 from __future__ import annotations
 
 from veridian_ipc.spec import KernelState, Ok
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.names import MapId, Pid
 from veridian_ipc.spec.state import Buffer
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import MapId, Pid
 
 from ._smt import BoolVal, IntVal, int_array
 from .enc_buffers import SYSTEM

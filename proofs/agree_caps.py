@@ -13,13 +13,10 @@ are computed with the spec's own helpers.
 from __future__ import annotations
 
 from veridian_ipc.spec import IpcError, KernelState, Ok
-from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.messages import check_limits, check_transfer
-from veridian_ipc.spec.names import MAX_U32, Fd, ObjId, Pid
 from veridian_ipc.spec.namespace import valid_name
 from veridian_ipc.spec.ports import check_offer
-from veridian_ipc.spec.results import Delivered
 from veridian_ipc.spec.state import (
     AtHandle,
     InFlight,
@@ -28,6 +25,9 @@ from veridian_ipc.spec.state import (
     Port,
     QueuedMessage,
 )
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import MAX_U32, Fd, ObjId, Pid
+from veridian_ipc.vocabulary.results import Delivered
 
 from ._smt import (
     BoolVal,

@@ -12,11 +12,11 @@ from __future__ import annotations
 from functools import partial
 
 from veridian_ipc.spec import IpcError, KernelState, Ok
-from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.caps import resolve
-from veridian_ipc.spec.names import Pid
-from veridian_ipc.spec.rights import MANAGE, RECEIVE, SEND, has
 from veridian_ipc.spec.state import Channel, Kind
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE, SEND, has
 
 from ._smt import BoolVal, IntVal, int_array
 from .enc_channels import SYSTEM

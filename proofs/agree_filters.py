@@ -13,11 +13,11 @@ from __future__ import annotations
 from functools import partial
 
 from veridian_ipc.spec import IpcError, KernelState
-from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.messages import check_limits, check_transfer
-from veridian_ipc.spec.names import MAX_U32, Fd, Pid
-from veridian_ipc.spec.rights import MANAGE, SEND
 from veridian_ipc.spec.state import Kind, Port
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import MAX_U32, Fd, Pid
+from veridian_ipc.vocabulary.rights import MANAGE, SEND
 
 from ._smt import BoolVal, IntVal, Term, bool_array
 from .enc_filters import SYSTEM

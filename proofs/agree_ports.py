@@ -14,13 +14,13 @@ from __future__ import annotations
 from functools import partial
 
 from veridian_ipc.spec import IpcError, KernelState
-from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.filters import admit
 from veridian_ipc.spec.messages import check_transfer
-from veridian_ipc.spec.names import Fd, ObjId, Pid
-from veridian_ipc.spec.rights import GRANT, MANAGE, RECEIVE, SEND, has
 from veridian_ipc.spec.state import Kind, Port, QueuedMessage
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE, RECEIVE, SEND, has
 
 from ._smt import BoolVal, IntVal, int_array
 from .enc_ports import SYSTEM

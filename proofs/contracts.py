@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from veridian_ipc.spec import IpcError
 from veridian_ipc.spec.buffers import in_bounds
-from veridian_ipc.spec.errors import ERRNO_VALUES
 from veridian_ipc.spec.filters import check_filter, refill, take_token
 from veridian_ipc.spec.messages import check_limits
-from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS
-from veridian_ipc.spec.rights import ALL_RIGHTS, has, is_subset
 from veridian_ipc.spec.sockets import errno_of
 from veridian_ipc.spec.state import Filter
-from veridian_ipc.spec.syscalls import RateLimit
+from veridian_ipc.vocabulary.errors import ERRNO_VALUES
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, has, is_subset
+from veridian_ipc.vocabulary.syscalls import RateLimit
 
 
 def check_subset_is_attenuation(child: int, parent: int) -> bool:

@@ -9,7 +9,7 @@ the run fails unless CrossHair reports a counterexample for it.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.rights import ALL_RIGHTS, GRANT, is_subset
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, GRANT, is_subset
 
 
 def derive_rights_seeded(requested: int, parent: int) -> int:

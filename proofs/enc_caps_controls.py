@@ -10,7 +10,7 @@ is vacuous. The parameters are taken from the real transition by name.
 from __future__ import annotations
 
 from veridian_ipc.spec import RuleId
-from veridian_ipc.spec.rights import GRANT
+from veridian_ipc.vocabulary.rights import GRANT
 
 from ._smt import Store, Term
 from .enc_caps_rules import (

@@ -7,7 +7,7 @@ after, as lines a reader can match against the spec's ``Cap`` records.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.rights import rights_names
+from veridian_ipc.vocabulary.rights import rights_names
 
 from ._smt import Model, model_value
 from .enc_caps_state import SLOTS

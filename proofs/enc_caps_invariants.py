@@ -8,7 +8,7 @@ transition preserves their conjunction.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, PORT_RIGHTS, READ
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, GRANT, PORT_RIGHTS, READ
 
 from ._smt import (
     And,

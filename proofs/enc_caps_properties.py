@@ -8,7 +8,7 @@ RIGHTS-REVOKE's completeness); it holds vacuously for the other transitions.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.rights import GRANT
+from veridian_ipc.vocabulary.rights import GRANT
 
 from ._smt import And, Implies, Not, Term, forall, has_bits
 from .enc_caps_state import INT

@@ -15,7 +15,7 @@ variation as a keyword argument.
 from __future__ import annotations
 
 from veridian_ipc.spec import RuleId
-from veridian_ipc.spec.rights import (
+from veridian_ipc.vocabulary.rights import (
     ALL_RIGHTS,
     BUFFER_RIGHTS,
     GRANT,

@@ -17,7 +17,7 @@ credited since, so ``stamp = base + j * period``. The conjunct
 from __future__ import annotations
 
 from veridian_ipc.spec import RuleId
-from veridian_ipc.spec.names import MAX_INLINE_DATA
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA
 
 from ._smt import (
     And,

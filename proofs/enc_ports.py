@@ -19,7 +19,7 @@ lost while the port lives.
 from __future__ import annotations
 
 from veridian_ipc.spec import RuleId
-from veridian_ipc.spec.names import (
+from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
     MAX_INLINE_DATA,
     MAX_MESSAGE_CAPS,

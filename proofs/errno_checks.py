@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 
 from veridian_ipc.spec import RULES, IpcError, RuleId
-from veridian_ipc.spec.errors import ERRNO_NAMES, ERRNO_VALUES
+from veridian_ipc.vocabulary.errors import ERRNO_NAMES, ERRNO_VALUES
 
 from ._smt import And, Distinct, If, Implies, Int, IntVal, Model, Or, Term, model_value
 from .induction import Check

@@ -27,12 +27,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from veridian_ipc.spec import IpcError, KernelState, Ok
-from veridian_ipc.spec import syscalls as sc
 from veridian_ipc.spec.caps import resolve
-from veridian_ipc.spec.names import Pid
 from veridian_ipc.spec.processes import check_issuer
-from veridian_ipc.spec.rights import has
 from veridian_ipc.spec.state import Kind
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.rights import has
 
 from ._smt import And, Proved, Term, prove, truth, value
 from .induction import Params, State, System

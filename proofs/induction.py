@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from veridian_ipc.spec import InvId, RuleId
-from veridian_ipc.spec.rights import rights_names
+from veridian_ipc.vocabulary.rights import rights_names
 
 from ._smt import (
     And,

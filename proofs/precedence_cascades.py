@@ -11,11 +11,19 @@ cascade's first failing condition's (``first_error``).
 from __future__ import annotations
 
 from veridian_ipc.spec import KernelState, RuleId
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.names import MAX_INLINE_DATA, MAX_U32, Fd, Pid
-from veridian_ipc.spec.rights import ALL_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE, has
-from veridian_ipc.spec.rights import RECEIVE as RECV
 from veridian_ipc.spec.state import Kind
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32, Fd, Pid
+from veridian_ipc.vocabulary.rights import (
+    ALL_RIGHTS,
+    GRANT,
+    MANAGE,
+    READ,
+    SEND,
+    WRITE,
+    has,
+)
+from veridian_ipc.vocabulary.rights import RECEIVE as RECV
 
 from .precedence_conds import (
     Cascade,

@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 from veridian_ipc.spec import IpcError, KernelState, RuleId
 from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.filters import refill
-from veridian_ipc.spec.names import (
+from veridian_ipc.spec.namespace import valid_name
+from veridian_ipc.spec.state import Buffer, Cap, Channel, Kind, Port
+from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
     MAX_INLINE_DATA,
     MAX_MESSAGE_CAPS,
@@ -24,9 +26,7 @@ from veridian_ipc.spec.names import (
     Fd,
     Pid,
 )
-from veridian_ipc.spec.namespace import valid_name
-from veridian_ipc.spec.rights import GRANT, has
-from veridian_ipc.spec.state import Buffer, Cap, Channel, Kind, Port
+from veridian_ipc.vocabulary.rights import GRANT, has
 
 Pred = Callable[[KernelState, Pid, Any], bool]
 T = TypeVar("T")

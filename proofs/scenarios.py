@@ -14,9 +14,9 @@ import random
 from dataclasses import dataclass
 
 from veridian_ipc.spec import Config, KernelState, Result, initial_state, step
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.names import Handle, Pid
-from veridian_ipc.spec.rights import ALL_RIGHTS, READ, RECEIVE, SEND
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Handle, Pid
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, READ, RECEIVE, SEND
 
 #: Small limits, so capacities, sizes and batch limits are reached quickly.
 SMALL = Config(

@@ -1,10 +1,15 @@
 """veridian_ipc.spec: the executable specification of the VeridianOS IPC design.
 
-Read it in this order; each module's docstring is a chapter:
+Read it in this order; each module's docstring is a chapter. The first
+chapters are the shared vocabulary, which lives in its own package,
+``veridian_ipc.vocabulary``, below the spec (the model imports it, and nothing
+of the spec's logic):
 
-1. ``names``      identifiers, fixed limits, configuration
-2. ``errors``     the complete error enum (ERR-ENUM)
+1. ``names``      identifiers, fixed limits, configuration (vocabulary)
+2. ``errors``     the complete error enum (ERR-ENUM) (vocabulary)
 3. ``rights``     rights bits and which operation needs which (RIGHTS-*)
+   (vocabulary); ``syscalls`` and ``operations``, the operation records and
+   their registry, and ``results`` are vocabulary too
 4. ``state``      the state of the whole system
 5. ``caps``       handles, derivation, drop, revoke (CAP-*, RIGHTS-*)
 6. ``processes``  spawn, kill, blocked processes (PROC-*)
@@ -20,10 +25,32 @@ Read it in this order; each module's docstring is a chapter:
 16. ``invariants`` what every reachable state satisfies (INV-*)
 17. ``observe``   the observable state implementations are compared on
 
+This package re-exports the vocabulary names readers of the spec need
+(``IpcError``, ``Ok``, ``Err``, ``Rights``, ``RuleId`` ...) next to ``step``
+and ``initial_state``, so ``from veridian_ipc.spec import IpcError, Ok, step``
+works; ``RULES`` and ``INVARIANTS`` are complete once this package is imported.
+
 The seed is ``ipc-design.md``; every rule cites the section it comes from.
 """
 
 from __future__ import annotations
+
+from veridian_ipc.vocabulary._registry import INVARIANTS, RULES, Entry
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import GROUPS, InvId, RuleId, group_of
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.results import (
+    BLOCKED,
+    Blocked,
+    CapInfo,
+    Delivered,
+    Err,
+    Ok,
+    Result,
+    encode_result,
+    encode_value,
+)
+from veridian_ipc.vocabulary.rights import Rights
 
 from . import (
     buffers,
@@ -39,23 +66,7 @@ from . import (
     sockets,
     timeouts,
 )
-from ._registry import INVARIANTS, RULES, Entry
-from .errors import IpcError
-from .ids import GROUPS, InvId, RuleId, group_of
 from .invariants import violations
-from .names import Config
-from .results import (
-    BLOCKED,
-    Blocked,
-    CapInfo,
-    Delivered,
-    Err,
-    Ok,
-    Result,
-    encode_result,
-    encode_value,
-)
-from .rights import Rights
 from .sockets import errno_of
 from .state import KernelState, initial_state
 from .step import step

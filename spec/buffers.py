@@ -38,19 +38,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
-from .caps import authorize, caps_of_object, destroy, new_cap, new_handle
-from .errors import IpcError
-from .ids import RuleId
-from .messages import check_limits
-from .names import MapId, Pid
-from .ports import check_offer, commit_offer
-from .results import Ok
-from .rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, SEND, WRITE
-from .state import Buffer, InFlight, KernelState, Kind, Mapping
-from .storage import read_bytes, write_bytes
-from .store import Step, buffer, fail, new_object, proc, put_obj, put_proc
-from .syscalls import (
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import MapId, Pid
+from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.rights import (
+    BUFFER_RIGHTS,
+    GRANT,
+    MANAGE,
+    READ,
+    SEND,
+    WRITE,
+)
+from veridian_ipc.vocabulary.syscalls import (
     CreateBuffer,
     MapBuffer,
     ReadBuffer,
@@ -58,6 +59,13 @@ from .syscalls import (
     Unmap,
     WriteBuffer,
 )
+
+from .caps import authorize, caps_of_object, destroy, new_cap, new_handle
+from .messages import check_limits
+from .ports import check_offer, commit_offer
+from .state import Buffer, InFlight, KernelState, Kind, Mapping
+from .storage import read_bytes, write_bytes
+from .store import Step, buffer, fail, new_object, proc, put_obj, put_proc
 
 
 @rule(RuleId.BUF_CREATE)

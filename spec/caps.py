@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
-from .errors import IpcError
-from .ids import RuleId
-from .names import CapId, Handle, ObjId, Pid
-from .results import CapInfo, Err, Ok
-from .rights import ALL_RIGHTS, has, is_subset
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import CapId, Handle, ObjId, Pid
+from veridian_ipc.vocabulary.results import CapInfo, Err, Ok
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, has, is_subset
+from veridian_ipc.vocabulary.syscalls import Derive, Drop, Inspect, Revoke
+
 from .state import (
     AtHandle,
     Cap,
@@ -44,7 +46,6 @@ from .state import (
     Waiting,
 )
 from .store import Step, fail, port, proc, put_cap, put_obj, put_proc, wake
-from .syscalls import Derive, Drop, Inspect, Revoke
 
 # -- rules ------------------------------------------------------------------------
 

@@ -31,22 +31,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
-from .caps import authorize, new_handle
-from .errors import IpcError
-from .ids import RuleId
-from .names import ObjId, Pid
-from .results import Ok
-from .rights import PORT_RIGHTS, RECEIVE, SEND
-from .state import Channel, KernelState, Kind
-from .store import Step, channel, fail, new_object, put_obj
-from .syscalls import (
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import ObjId, Pid
+from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
+from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
     ChannelReceiveBatch,
     ChannelSend,
     ChannelSendBatch,
     CreateChannel,
 )
+
+from .caps import authorize, new_handle
+from .state import Channel, KernelState, Kind
+from .store import Step, channel, fail, new_object, put_obj
 
 
 @rule(RuleId.CHAN_CREATE)

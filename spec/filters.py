@@ -20,16 +20,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32, Pid
+from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.rights import MANAGE
+from veridian_ipc.vocabulary.syscalls import RateLimit, SetFilter
+
 from .caps import authorize
-from .errors import IpcError
-from .ids import RuleId
-from .names import MAX_INLINE_DATA, MAX_U32, Pid
-from .results import Ok
-from .rights import MANAGE
 from .state import Filter, KernelState, Kind
 from .store import Step, fail, port, put_obj
-from .syscalls import RateLimit, SetFilter
 
 
 def _valid_rate(rate: RateLimit) -> bool:

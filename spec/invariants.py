@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._registry import invariant
-from .ids import InvId
-from .names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS
-from .rights import BUFFER_RIGHTS, PORT_RIGHTS, READ, WRITE, has, is_subset
+from veridian_ipc.vocabulary._registry import invariant
+from veridian_ipc.vocabulary.ids import InvId
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS
+from veridian_ipc.vocabulary.rights import (
+    BUFFER_RIGHTS,
+    PORT_RIGHTS,
+    READ,
+    WRITE,
+    has,
+    is_subset,
+)
+
 from .state import (
     AtHandle,
     Buffer,

@@ -11,11 +11,10 @@ before any capability moves (ERR-ATOMIC).
 
 from __future__ import annotations
 
-from ._registry import rule
-from .caps import detach, install, relocate, resolve
-from .errors import IpcError
-from .ids import RuleId
-from .names import (
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
     MAX_INLINE_DATA,
     MAX_MESSAGE_CAPS,
@@ -24,8 +23,10 @@ from .names import (
     ObjId,
     Pid,
 )
-from .results import Delivered
-from .rights import GRANT, has
+from veridian_ipc.vocabulary.results import Delivered
+from veridian_ipc.vocabulary.rights import GRANT, has
+
+from .caps import detach, install, relocate, resolve
 from .state import InFlight, KernelState, QueuedMessage
 
 

@@ -28,16 +28,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import MAX_U32, CapId, Pid
+from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE, has
+from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
+
 from .caps import authorize, destroy, new_cap, new_handle, resolve
-from .errors import IpcError
-from .ids import RuleId
-from .names import MAX_U32, CapId, Pid
-from .results import Ok
-from .rights import GRANT, MANAGE, has
 from .state import Binding, InBinding, KernelState, Kind
 from .store import Step, fail
-from .syscalls import Bind, Connect, Lookup, Unbind
 
 
 def valid_name(s: KernelState, name: str) -> bool:

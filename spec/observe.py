@@ -15,8 +15,9 @@ Results appear in their canonical plain-data form (``results.encode_result``).
 
 from __future__ import annotations
 
+from veridian_ipc.vocabulary.results import Data, encode_result
+
 from .filters import refill
-from .results import Data, encode_result
 from .state import Buffer, Cap, Channel, KernelState, Port, Running, Waiting, Woken
 
 

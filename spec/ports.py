@@ -28,15 +28,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import CapId, ObjId, Pid
+from veridian_ipc.vocabulary.results import BLOCKED, Err, Ok
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
+from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
+
 from .caps import authorize, new_handle
-from .errors import IpcError
 from .filters import admit
-from .ids import RuleId
 from .messages import check_limits, check_transfer, put_in_flight, stamp, take_delivery
-from .names import CapId, ObjId, Pid
-from .results import BLOCKED, Err, Ok
-from .rights import PORT_RIGHTS, RECEIVE, SEND
 from .state import (
     RUNNING,
     Filter,
@@ -48,7 +50,6 @@ from .state import (
     Waiting,
 )
 from .store import Step, fail, new_object, port, proc, put_obj, put_proc, wake
-from .syscalls import CreatePort, Receive, Resume, Send
 
 
 @rule(RuleId.PORT_CREATE)

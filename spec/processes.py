@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.syscalls import Kill, Operation, Resume, Spawn
+
 from .caps import destroy
-from .errors import IpcError
-from .ids import RuleId
-from .names import Pid
-from .results import Ok
 from .sockets import close_socket
 from .state import RUNNING, KernelState, Process, Running, Waiting
 from .store import Step, fail, port, proc, put_obj, put_proc
-from .syscalls import Kill, Operation, Resume, Spawn
 
 
 @rule(RuleId.PROC_SPAWN)

@@ -28,20 +28,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import ERRNO_NAMES, ERRNO_VALUES, IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import Fd, Pid
+from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, SEND, has
+from veridian_ipc.vocabulary.syscalls import (
+    SockBind,
+    SockClose,
+    SockConnect,
+    Socket,
+    SockRecv,
+    SockSend,
+)
+
 from .caps import descendants, destroy, new_cap
-from .errors import ERRNO_NAMES, ERRNO_VALUES, IpcError
-from .ids import RuleId
 from .messages import check_limits, take_delivery
-from .names import Fd, Pid
 from .namespace import publish, valid_name
 from .ports import check_offer, commit_offer
-from .results import Ok
-from .rights import PORT_RIGHTS, SEND, has
 from .state import InSocket, KernelState, Kind, Port
 from .state import Socket as SocketEntry
 from .store import Step, fail, new_object, port, proc, put_obj, put_proc
-from .syscalls import SockBind, SockClose, SockConnect, Socket, SockRecv, SockSend
 
 
 @rule(RuleId.POSIX_ERRNO)

@@ -31,10 +31,11 @@ from enum import StrEnum
 
 from immutables import Map
 
-from .names import CapId, Config, Fd, Handle, MapId, ObjId, Pid
-from .results import Result
+from veridian_ipc.vocabulary.names import CapId, Config, Fd, Handle, MapId, ObjId, Pid
+from veridian_ipc.vocabulary.results import Result
+from veridian_ipc.vocabulary.syscalls import RateLimit
+
 from .storage import Chunks, NonZeroBytes, RingSlots
-from .syscalls import RateLimit
 
 
 class Kind(StrEnum):

@@ -5,7 +5,7 @@ proofs, the conformance suite and the tests drive the spec only through it.
 ``step`` never raises for any input (ERR-TOTAL), checks the issuer first
 (ERR-PRECEDENCE), then hands the operation to the rule that defines it: the
 function registered (``@rule``) for the rule ID its record declares in the
-operation registry (spec/operations.py), so adding an operation adds no line
+operation registry (vocabulary/operations.py), so adding an operation adds no line
 here. A failed operation returns the state it was given (ERR-ATOMIC).
 """
 
@@ -16,6 +16,15 @@ import types
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from typing import Union, get_args, get_origin, get_type_hints
+
+from veridian_ipc.vocabulary._registry import DEFINITIONS, rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.operations import OP_SPECS, OpSpec, RegistryError
+from veridian_ipc.vocabulary.results import Err, Result
+from veridian_ipc.vocabulary.rights import MANAGE, has
+from veridian_ipc.vocabulary.syscalls import OPERATIONS, Close, Operation, Resume
 
 from . import (
     buffers,  # noqa: F401  (each rule module registers its rules on import)
@@ -28,16 +37,8 @@ from . import (
     sockets,  # noqa: F401
     timeouts,  # noqa: F401
 )
-from ._registry import DEFINITIONS, rule
-from .errors import IpcError
-from .ids import RuleId
-from .names import Pid
-from .operations import OP_SPECS, OpSpec, RegistryError
-from .results import Err, Result
-from .rights import MANAGE, has
 from .state import KernelState, Kind
 from .store import Step, fail
-from .syscalls import OPERATIONS, Close, Operation, Resume
 
 # -- ERR-TOTAL: argument types ------------------------------------------------------
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .errors import IpcError
-from .names import CapId, ObjId, Pid
-from .results import Err, Result
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.names import CapId, ObjId, Pid
+from veridian_ipc.vocabulary.results import Err, Result
+
 from .state import (
     Buffer,
     Cap,

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ._registry import rule
-from .errors import IpcError
-from .ids import RuleId
-from .names import Pid
-from .results import Err, Ok
+from veridian_ipc.vocabulary._registry import rule
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.results import Err, Ok
+from veridian_ipc.vocabulary.syscalls import AdvanceClock
+
 from .state import KernelState, Waiting
 from .store import Step, fail, wake
-from .syscalls import AdvanceClock
 
 
 @rule(RuleId.TIME_ADVANCE)

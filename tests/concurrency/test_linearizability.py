@@ -42,9 +42,9 @@ from veridian_ipc.spec import (
     initial_state,
     step,
 )
-from veridian_ipc.spec.names import Pid
 from veridian_ipc.spec.state import KernelState, Waiting
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     ChannelReceive,
     ChannelSend,

@@ -20,7 +20,7 @@ from veridian_ipc.conformance.linearizability import (
     main,
 )
 from veridian_ipc.spec import Delivered, Ok, Result
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreatePort,
     Lookup,

@@ -51,9 +51,9 @@ from veridian_ipc.model import Channel, IpcException, Message, Port, Process, Sy
 from veridian_ipc.model.api_handles import TOKEN
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import BLOCKED, Delivered, Err, IpcError, Ok, Result, step
-from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.state import KernelState, initial_state
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     ChannelReceive,
     ChannelReceiveBatch,

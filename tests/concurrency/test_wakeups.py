@@ -20,7 +20,7 @@ import pytest
 
 from veridian_ipc.model import IpcException, Port, System
 from veridian_ipc.model.waiting import ROOM, waiters_of
-from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.vocabulary.errors import IpcError
 
 N = 12
 

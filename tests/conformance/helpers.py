@@ -10,7 +10,7 @@ from pathlib import Path
 from veridian_ipc.conformance.checker import Checker, Divergence
 from veridian_ipc.conformance.protocol import ProcessDriver
 from veridian_ipc.conformance.targets import InProcessDriver
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.syscalls import Operation
 
 FAKES = Path(__file__).parent / "fakes"
 

@@ -11,9 +11,9 @@ from dataclasses import Field, fields, is_dataclass, replace
 
 from veridian_ipc.conformance.targets import SpecTarget
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.results import Data, Delivered, Ok, Result
 from veridian_ipc.spec.state import Waiting, Woken
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Data, Delivered, Ok, Result
+from veridian_ipc.vocabulary.syscalls import (
     Kill,
     MapBuffer,
     Operation,

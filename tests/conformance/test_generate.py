@@ -21,9 +21,9 @@ from veridian_ipc.conformance.generate import (
 )
 from veridian_ipc.conformance.surface import ALL_GROUPS, OP_GROUP
 from veridian_ipc.spec import step
-from veridian_ipc.spec.results import Ok
 from veridian_ipc.spec.state import KernelState, initial_state
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreateBuffer,
     CreateChannel,

@@ -7,7 +7,7 @@ from veridian_ipc.conformance.mutants import UnconnectedSendEpipe
 from veridian_ipc.conformance.runner import run_conformance
 from veridian_ipc.conformance.targets import InProcessDriver
 from veridian_ipc.spec import IpcError
-from veridian_ipc.spec.syscalls import Socket, SockSend
+from veridian_ipc.vocabulary.syscalls import Socket, SockSend
 
 from .helpers import run_ops
 

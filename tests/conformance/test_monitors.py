@@ -14,8 +14,8 @@ from veridian_ipc.conformance.monitors import (
 from veridian_ipc.conformance.mutants import FailedDeriveCreates, KillLeavesWaiter
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec.observe import observe
-from veridian_ipc.spec.results import Data
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Data
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreateBuffer,
     CreateChannel,

@@ -24,8 +24,8 @@ from veridian_ipc.conformance.mutants import (
 from veridian_ipc.conformance.mutants_base import Refusal
 from veridian_ipc.conformance.targets import SpecTarget, load_class
 from veridian_ipc.spec import GROUPS, IpcError, RuleId, group_of
-from veridian_ipc.spec.results import Err, Ok, Result
-from veridian_ipc.spec.syscalls import CreatePort, Drop, Inspect, Operation
+from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.syscalls import CreatePort, Drop, Inspect, Operation
 
 #: Names that CI, the tests and users select mutants by (``--mutant NAME``,
 #: ``mutants:NAME``): they never change. New mutants may join.

@@ -17,8 +17,8 @@ from veridian_ipc.conformance.machine import NEEDS, WEIGHTS
 from veridian_ipc.conformance.mutants import MUTANTS
 from veridian_ipc.proofs.precedence_cascades import CASCADES
 from veridian_ipc.spec import RULES, Err, RuleId, initial_state, step
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.operations import (
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.operations import (
     OP_SPECS,
     OPS_BY_NAME,
     IdKind,

@@ -22,9 +22,9 @@ from veridian_ipc.conformance.schema_gen import (
 from veridian_ipc.conformance.wire import decode_op, encode_op
 from veridian_ipc.proofs.scenarios import random_run
 from veridian_ipc.spec import encode_result
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.operations import OP_SPECS
 from veridian_ipc.spec.step import well_typed
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.operations import OP_SPECS
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from veridian_ipc.conformance.outcomes import PartialBatchOracle
 from veridian_ipc.conformance.targets import SpecTarget
-from veridian_ipc.spec.results import Result
 from veridian_ipc.spec.state import Channel
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.results import Result
+from veridian_ipc.vocabulary.syscalls import (
     ChannelReceiveBatch,
     ChannelSendBatch,
     CreateChannel,

@@ -11,7 +11,7 @@ from veridian_ipc.conformance.checker import Checker
 from veridian_ipc.conformance.protocol import ProcessDriver
 from veridian_ipc.conformance.runner import run_conformance
 from veridian_ipc.conformance.targets import TargetFailure
-from veridian_ipc.spec.syscalls import CreatePort
+from veridian_ipc.vocabulary.syscalls import CreatePort
 
 from .helpers import fake_driver
 
@@ -92,3 +92,32 @@ def test_claiming_more_than_declared_is_refused() -> None:
             timeout=1.0,
             groups=["caps", "channels"],
         )
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ({"error": []}, "an error name is a string, not []"),
+        ({"error": {"x": 1}}, "an error name is a string"),
+        ({"error": 7}, "an error name is a string, not 7"),
+        ({"error": "Oops"}, "unknown error name 'Oops'"),
+        ({"error": "x" * 10_000}, "unknown error name"),
+    ],
+)
+def test_an_ill_typed_error_name_is_a_reason_not_an_exception(
+    answer: dict[str, object], reason: str
+) -> None:
+    """A target's error name that is not a string (even an unhashable one) is
+    reported as a protocol fault, never raised; a long one is clipped."""
+    from veridian_ipc.conformance.protocol import check_result
+
+    why = check_result(answer)
+    assert why is not None
+    assert why.startswith(reason)
+    assert len(why) < 300
+
+
+def test_a_known_error_name_is_a_result() -> None:
+    from veridian_ipc.conformance.protocol import check_result
+
+    assert check_result({"error": "WouldBlock"}) is None

@@ -6,7 +6,7 @@ from veridian_ipc.conformance.mutants import HandleReuse
 from veridian_ipc.conformance.renaming import BiMap
 from veridian_ipc.conformance.runner import run_conformance
 from veridian_ipc.conformance.targets import InProcessDriver
-from veridian_ipc.spec.syscalls import CreatePort, Drop
+from veridian_ipc.vocabulary.syscalls import CreatePort, Drop
 
 from .helpers import PROFILE, run_ops
 from .renumbered import Renumbered

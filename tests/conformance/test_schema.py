@@ -18,7 +18,7 @@ from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
 from veridian_ipc.conformance.traces import load
 from veridian_ipc.conformance.wire import encode_config, encode_op
 from veridian_ipc.spec import Config
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreatePort,
     Lookup,

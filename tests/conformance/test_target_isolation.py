@@ -28,7 +28,7 @@ from veridian_ipc.conformance.targets import (
     TargetFailure,
     make_driver,
 )
-from veridian_ipc.spec.syscalls import CreatePort
+from veridian_ipc.vocabulary.syscalls import CreatePort
 
 from .helpers import FAKES
 

@@ -18,7 +18,7 @@ from veridian_ipc.conformance.wire import (
 )
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec.observe import observe
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     OPERATIONS,
     ChannelSendBatch,
     CreatePort,

@@ -15,8 +15,8 @@ import pytest
 
 from veridian_ipc.model import IpcException, Port, System
 from veridian_ipc.model.state import Port as KPort
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.rights import GRANT, PORT_RIGHTS, READ, SEND
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.rights import GRANT, PORT_RIGHTS, READ, SEND
 
 WAIT = 10.0  # seconds: an upper bound for any wait, never reached when correct
 

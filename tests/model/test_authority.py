@@ -25,7 +25,7 @@ from veridian_ipc.model import (
     Socket,
     System,
 )
-from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.vocabulary.errors import IpcError
 
 
 def victim_and_attacker() -> tuple[System, Process, Process, Port]:

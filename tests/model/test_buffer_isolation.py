@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from veridian_ipc.model import Mapping, Process, SharedBuffer, System
-from veridian_ipc.spec.rights import BUFFER_RIGHTS, READ, WRITE
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, READ, WRITE
 
 if TYPE_CHECKING:
     from veridian_ipc.model.memory import Memory

@@ -15,7 +15,7 @@ import pytest
 from veridian_ipc.model import IpcException, System
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import Config, Err, IpcError, Ok, initial_state, step
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
     ChannelSend,
     CreateBuffer,

@@ -31,9 +31,9 @@ from veridian_ipc.model import (
 )
 from veridian_ipc.model.api_handles import check_result
 from veridian_ipc.model.errors import ERROR_CLASSES, check_classes
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import Err
-from veridian_ipc.spec.rights import SEND
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.results import Err
+from veridian_ipc.vocabulary.rights import SEND
 
 
 def test_one_class_per_error_named_after_it() -> None:

@@ -16,11 +16,11 @@ from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.model.sockets import errno_of as model_errno_of
 from veridian_ipc.model.typecheck import FIELDS
 from veridian_ipc.spec import errno_of, initial_state, step
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.observe import observe
-from veridian_ipc.spec.results import BLOCKED, CapInfo, Delivered, Err, Ok
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.results import BLOCKED, CapInfo, Delivered, Err, Ok
 
 E = IpcError
 NONE = Ok(None)

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from veridian_ipc.model import Channel, IpcException, Port, System
 from veridian_ipc.spec import initial_state, step
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.observe import observe
-from veridian_ipc.spec.results import Delivered, Err, Ok
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
 CFG = Config(max_port_capacity=3, max_channel_capacity=4, max_channel_message=4)
 

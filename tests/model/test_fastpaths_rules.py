@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 from veridian_ipc.model import Channel, Handle, IpcException, Port, Process, System
 from veridian_ipc.model.state import Message
 from veridian_ipc.spec import initial_state, step
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.observe import observe
-from veridian_ipc.spec.results import BLOCKED, Delivered, Err, Ok
-from veridian_ipc.spec.rights import RECEIVE, SEND
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.vocabulary.results import BLOCKED, Delivered, Err, Ok
+from veridian_ipc.vocabulary.rights import RECEIVE, SEND
 
 CFG = Config(max_port_capacity=3, max_channel_capacity=4, max_channel_message=4)
 

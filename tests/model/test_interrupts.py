@@ -26,7 +26,7 @@ import pytest
 from veridian_ipc.model import Channel, IpcException, Port, Process, System
 from veridian_ipc.model.state import Port as KPort
 from veridian_ipc.model.waiting import DATA, waiters_of
-from veridian_ipc.spec.errors import IpcError
+from veridian_ipc.vocabulary.errors import IpcError
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "pthread_kill"), reason="needs POSIX signals"

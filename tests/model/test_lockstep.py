@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import initial_state, step
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.names import Config
 from veridian_ipc.spec.observe import observe
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Config
 
 SMALL = Config(
     max_port_capacity=3,

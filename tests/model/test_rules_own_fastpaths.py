@@ -25,9 +25,9 @@ from veridian_ipc.model import ports as kports
 from veridian_ipc.model.state import Cap
 from veridian_ipc.model.state import Channel as KChannel
 from veridian_ipc.model.store import E_INSUFFICIENT_RIGHTS, FAIL
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.errors import IpcError
-from veridian_ipc.spec.results import Err
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.results import Err
 
 
 def made() -> tuple[System, Port, Channel]:

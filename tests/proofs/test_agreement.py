@@ -29,7 +29,7 @@ from veridian_ipc.proofs.induction import Params, State, System, Transition
 from veridian_ipc.proofs.scenarios import SMALL, Step, random_run
 from veridian_ipc.spec import Err, RuleId, initial_state
 from veridian_ipc.spec import step as spec_step
-from veridian_ipc.spec import syscalls as sc
+from veridian_ipc.vocabulary import syscalls as sc
 
 #: Each example is a whole run, so fewer examples than the profile's default.
 EXAMPLES = max(4, settings().max_examples // 25)

@@ -16,8 +16,8 @@ from veridian_ipc.proofs.precedence_cascades import CASCADES, cascade_for, first
 from veridian_ipc.proofs.precedence_conds import Cascade
 from veridian_ipc.proofs.scenarios import random_run
 from veridian_ipc.spec import RULES, Err
-from veridian_ipc.spec.names import Pid
 from veridian_ipc.spec.step import atomic
+from veridian_ipc.vocabulary.names import Pid
 
 EXAMPLES = max(10, settings().max_examples // 4)
 

@@ -26,11 +26,11 @@ from veridian_ipc.spec import (
     step,
     violations,
 )
-from veridian_ipc.spec.names import Handle, Pid
-from veridian_ipc.spec.results import Value
 from veridian_ipc.spec.state import Port
 from veridian_ipc.spec.step import atomic
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.names import Handle, Pid
+from veridian_ipc.vocabulary.results import Value
+from veridian_ipc.vocabulary.syscalls import Operation
 
 
 class World:

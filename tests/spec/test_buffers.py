@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from veridian_ipc.spec import CapInfo, Config, Delivered, IpcError
-from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, WRITE
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, WRITE
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreateBuffer,
     CreatePort,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from veridian_ipc.spec import CapInfo, IpcError
-from veridian_ipc.spec.names import Pid
-from veridian_ipc.spec.results import Value
-from veridian_ipc.spec.rights import PORT_RIGHTS, SEND
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.results import Value
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, SEND
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreateChannel,
     CreatePort,
@@ -94,7 +94,7 @@ def test_cap_handle_is_local_and_never_reused(world: type[World]) -> None:
     w.err(1, Inspect(h), IpcError.InvalidCapability)
     h2 = w.handle(1, CreatePort(1))
     assert (h, h2) == (1, 2)
-    from veridian_ipc.spec.syscalls import ChannelSend
+    from veridian_ipc.vocabulary.syscalls import ChannelSend
 
     w.err(1, ChannelSend(h2, b"x"), IpcError.InvalidCapability)
 

@@ -20,10 +20,10 @@ from veridian_ipc.spec import (
     initial_state,
     step,
 )
-from veridian_ipc.spec.names import CONFIG_BOUNDS, MAX_CHANNEL_BYTES
 from veridian_ipc.spec.state import Buffer, Channel
 from veridian_ipc.spec.storage import CHUNK, read_bytes, write_bytes
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import CONFIG_BOUNDS, MAX_CHANNEL_BYTES
+from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
     ChannelSend,
     CreateBuffer,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from veridian_ipc.spec import RULES, Err, IpcError, RuleId, initial_state, step
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     OPERATIONS,
     CreatePort,
     Derive,
@@ -68,7 +68,7 @@ def test_err_precedence_documented_order_matches_code(
     w = world(1)
     h = w.handle(1, CreatePort(1))
     weak = w.handle(1, Derive(h, 0))
-    from veridian_ipc.spec.syscalls import Close
+    from veridian_ipc.vocabulary.syscalls import Close
 
     w.ok(1, Close(h))
     w.err(1, SetFilter(77, None, 99, None), IpcError.InvalidCapability)

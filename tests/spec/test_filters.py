@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from veridian_ipc.spec import IpcError
-from veridian_ipc.spec.rights import SEND
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.rights import SEND
+from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Close,
     CreatePort,

@@ -14,7 +14,7 @@ import pytest
 
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import Err, IpcError, initial_state, step
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     OPERATIONS,
     Operation,
     RateLimit,
@@ -72,7 +72,7 @@ def test_unset_nested_rate_limit_is_refused() -> None:
 def test_unset_field_check_can_fail_the_other_way() -> None:
     """The same records, fully set, are accepted: the refusal is about the
     unset fields, not the class."""
-    from veridian_ipc.spec.syscalls import Inspect, Socket
+    from veridian_ipc.vocabulary.syscalls import Inspect, Socket
 
     assert step(initial_state(2), 1, Inspect(1))[1] == Err(IpcError.InvalidCapability)
     assert (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from veridian_ipc.spec import CapInfo, Delivered, IpcError
 from veridian_ipc.spec.messages import check_limits
-from veridian_ipc.spec.rights import BUFFER_RIGHTS, GRANT, PORT_RIGHTS, SEND
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, GRANT, PORT_RIGHTS, SEND
+from veridian_ipc.vocabulary.syscalls import (
     CreateBuffer,
     CreatePort,
     Derive,
@@ -52,7 +52,7 @@ def test_msg_sender_is_stamped_by_the_system(world: type[World]) -> None:
     """MSG-SENDER: the receiver sees the true sender pid."""
     w = world(3)
     h = w.handle(1, CreatePort(2))
-    from veridian_ipc.spec.syscalls import Bind, Lookup
+    from veridian_ipc.vocabulary.syscalls import Bind, Lookup
 
     w.ok(1, Bind(h, "svc", 0))
     h3 = w.handle(3, Lookup("svc"))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from veridian_ipc.spec import Config, Delivered, Err, IpcError, Ok
-from veridian_ipc.spec.names import Pid
-from veridian_ipc.spec.rights import SEND
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.rights import SEND
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Close,
     CreatePort,

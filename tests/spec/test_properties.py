@@ -20,8 +20,6 @@ from veridian_ipc.spec import (
     step,
     violations,
 )
-from veridian_ipc.spec.names import Fd, Handle, ObjId, Pid
-from veridian_ipc.spec.operations import OPS_BY_NAME
 from veridian_ipc.spec.state import (
     AtHandle,
     Channel,
@@ -31,7 +29,9 @@ from veridian_ipc.spec.state import (
     Waiting,
 )
 from veridian_ipc.spec.step import atomic
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.names import Fd, Handle, ObjId, Pid
+from veridian_ipc.vocabulary.operations import OPS_BY_NAME
+from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
     ChannelReceive,

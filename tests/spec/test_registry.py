@@ -15,9 +15,9 @@ import pytest
 from veridian_ipc.model import kernel as model_kernel
 from veridian_ipc.model import typecheck
 from veridian_ipc.spec import GROUPS, RULES, RuleId
-from veridian_ipc.spec import operations as ops
-from veridian_ipc.spec import syscalls as sc
-from veridian_ipc.spec.operations import (
+from veridian_ipc.vocabulary import operations as ops
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.operations import (
     HandleRef,
     IdKind,
     MapRef,

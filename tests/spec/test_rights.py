@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from veridian_ipc.spec import CapInfo, Delivered, IpcError, Rights
-from veridian_ipc.spec.rights import (
+from veridian_ipc.vocabulary.rights import (
     ALL_RIGHTS,
     BUFFER_RIGHTS,
     GRANT,
@@ -15,7 +15,7 @@ from veridian_ipc.spec.rights import (
     WRITE,
     required_rights,
 )
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Close,
     CreateBuffer,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from veridian_ipc.spec import CapInfo, Config, IpcError, errno_of
-from veridian_ipc.spec.errors import ERRNO_NAMES, ERRNO_VALUES
-from veridian_ipc.spec.names import Pid
-from veridian_ipc.spec.rights import PORT_RIGHTS, SEND
-from veridian_ipc.spec.syscalls import (
+from veridian_ipc.vocabulary.errors import ERRNO_NAMES, ERRNO_VALUES
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, SEND
+from veridian_ipc.vocabulary.syscalls import (
     Inspect,
     Lookup,
     Send,
@@ -73,7 +73,7 @@ def test_posix_connect_send_recv(world: type[World]) -> None:
 
 def test_posix_recv_installs_carried_capabilities(world: type[World]) -> None:
     """POSIX-RECV: capabilities sent natively arrive as handles."""
-    from veridian_ipc.spec.syscalls import CreatePort
+    from veridian_ipc.vocabulary.syscalls import CreatePort
 
     w = world(2)
     server = w.handle(1, Socket())
@@ -132,7 +132,7 @@ def test_posix_close_self_connected_socket(world: type[World]) -> None:
     fd = w.handle(1, Socket())
     w.ok(1, SockBind(fd, "me"))
     w.ok(1, SockConnect(fd, "me"))
-    from veridian_ipc.spec.syscalls import Kill
+    from veridian_ipc.vocabulary.syscalls import Kill
 
     w.ok(0, Kill(1))
     assert len(w.s.caps) == 0
@@ -143,7 +143,7 @@ def test_posix_kill_with_a_socket_connected_to_a_sibling(
 ) -> None:
     """PROC-KILL closes every socket: the first close revokes the second
     socket's peer, and the second close still succeeds."""
-    from veridian_ipc.spec.syscalls import Kill
+    from veridian_ipc.vocabulary.syscalls import Kill
 
     w = world(1)
     w.ok(1, Socket())

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from veridian_ipc.spec import Delivered, Err, IpcError, Ok
-from veridian_ipc.spec.names import Pid
 from veridian_ipc.spec.state import Waiting
-from veridian_ipc.spec.syscalls import AdvanceClock, CreatePort, Receive, Resume, Send
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.syscalls import (
+    AdvanceClock,
+    CreatePort,
+    Receive,
+    Resume,
+    Send,
+)
 
 from .conftest import World
 
@@ -40,7 +46,7 @@ def test_time_deadline_fires_at_clock_plus_timeout(world: type[World]) -> None:
 def test_time_deadline_vs_handoff(world: type[World]) -> None:
     """TIME-DEADLINE with PORT-HANDOFF: a send before the deadline wins; a
     receive with timeout None never times out."""
-    from veridian_ipc.spec.syscalls import Bind, Lookup
+    from veridian_ipc.vocabulary.syscalls import Bind, Lookup
 
     w = world(2)
     h = w.handle(1, CreatePort(1))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from veridian_ipc.conformance.targets import SpecTarget
 from veridian_ipc.spec import IpcError
-from veridian_ipc.spec.results import Data, Err, Result
-from veridian_ipc.spec.syscalls import Operation
+from veridian_ipc.vocabulary.results import Data, Err, Result
+from veridian_ipc.vocabulary.syscalls import Operation
 
 GROUPS = ("caps", "ports", "errors")
 

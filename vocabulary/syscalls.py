@@ -10,7 +10,7 @@ Each record is described once, here: its ``@operation(...)`` decorator gives
 its feature group, its rule, the other rules it always exercises and what it
 returns; its field annotations give each field's type, and mark the fields
 holding implementation-chosen numbers (``HandleRef``, ``MapRef``, ``PidRef``; see
-spec/operations.py). Everything else that lists operations is derived from
+vocabulary/operations.py). Everything else that lists operations is derived from
 this registry or checked against it.
 
 Most operations are issued by a process (``step(state, pid, op)``). Three are

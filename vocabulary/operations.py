@@ -1,6 +1,6 @@
 """The operation registry: each operation described once, next to its fields.
 
-Every operation record (spec/syscalls.py) carries one ``@operation(...)``
+Every operation record (vocabulary/syscalls.py) carries one ``@operation(...)``
 decorator that says, once, what every other part of the project needs to know
 about it:
 
@@ -19,7 +19,7 @@ implementation chooses (pids, handles, mapping ids) use ``PidRef``, ``HandleRef`
 and ``MapRef``: ``Annotated`` ints, so callers and mypy still see plain ints,
 while the registry reads the kind (``IdKind``) with
 ``get_type_hints(..., include_extras=True)``. (They are not the NewTypes of
-spec/names.py, ``Handle`` and ``MapId``, which the state uses and callers would
+vocabulary/names.py, ``Handle`` and ``MapId``, which the state uses and callers would
 have to wrap.) File descriptors are normative (POSIX-SOCKET numbers them; they
 are never renamed) and stay plain ``int``.
 

@@ -40,7 +40,8 @@ class Entry:
 RULES: dict[RuleId, Entry] = {}
 INVARIANTS: dict[InvId, Entry] = {}
 #: The object each rule ID is registered on: the spec's step dispatches an
-#: operation to the definition of the rule its record declares (spec/operations.py).
+#: operation to the definition of the rule its record declares
+#: (vocabulary/operations.py).
 DEFINITIONS: dict[RuleId, object] = {}
 
 

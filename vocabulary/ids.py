@@ -24,7 +24,7 @@ class RuleId(StrEnum):
     CAP_HANDLE = "CAP-HANDLE"
     CAP_INSPECT = "CAP-INSPECT"
     CAP_DROP = "CAP-DROP"
-    # Rights and derivation (spec/rights.py, spec/caps.py)
+    # Rights and derivation (vocabulary/rights.py, spec/caps.py)
     RIGHTS_BITS = "RIGHTS-BITS"
     RIGHTS_REQUIRED = "RIGHTS-REQUIRED"
     RIGHTS_DERIVE = "RIGHTS-DERIVE"
@@ -75,7 +75,7 @@ class RuleId(StrEnum):
     POSIX_RECV = "POSIX-RECV"
     POSIX_CLOSE = "POSIX-CLOSE"
     POSIX_ERRNO = "POSIX-ERRNO"
-    # Errors (spec/errors.py, spec/step.py)
+    # Errors (vocabulary/errors.py, spec/step.py)
     ERR_ENUM = "ERR-ENUM"
     ERR_PRECEDENCE = "ERR-PRECEDENCE"
     ERR_TOTAL = "ERR-TOTAL"
