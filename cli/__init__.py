@@ -1,1 +1,32 @@
-"""veridian_ipc.cli: the ``veridian-ipc`` command (a thin layer over the packages)."""
+"""veridian_ipc.cli: the ``veridian-ipc`` command (a thin layer over the packages).
+
+Its public entry is ``main`` (``__all__``), the module of the command:
+``veridian_ipc.cli.main:main`` is the console script, and
+``python -m veridian_ipc.cli.main`` runs the same. ``main`` prints the rule
+index itself (``veridian-ipc spec``); every other subcommand lives with the
+package it drives and is registered from there (``COMMAND_MODULES``: ``prove``
+from ``veridian_ipc.proofs.command``, ``conform`` and ``replay`` from
+``veridian_ipc.conformance.command``, and the model's own). The CLI holds no
+logic of its own: bad usage is a one-line message and exit status 2.
+
+The package imports its module when ``main`` is first used, not before, so
+that ``python -m veridian_ipc.cli.main`` runs a module that is not loaded yet.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from . import main
+
+
+def __getattr__(name: str) -> object:
+    """Import ``main`` on first use (PEP 562)."""
+    if name != "main":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return importlib.import_module(f"{__name__}.main")
+
+
+__all__ = ["main"]

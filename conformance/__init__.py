@@ -1,1 +1,181 @@
-"""veridian_ipc.conformance: lock-step comparison of an implementation with the spec."""
+"""veridian_ipc.conformance: lock-step comparison of an implementation with the spec.
+
+What the package offers an implementer, exported on purpose (``__all__``):
+
+- **a conformance run**: ``run_conformance(driver, profile=...)`` runs the
+  Hypothesis lock-step suite against one target and returns a ``Report``
+  (pass, a divergence with its shrunk trace, a target failure, or no step
+  run); ``PROFILES`` are its budgets, ``Mode`` how strictly results are
+  compared, ``ALL_GROUPS`` the feature groups a target may claim, and
+  ``Oracle`` (``SpecOracle``, ``PartialBatchOracle``) what the target's
+  results are judged against; ``export_vectors`` writes static test vectors;
+- **targets**: the ``Target`` protocol an in-process implementation follows
+  (``SpecTarget`` is the spec itself as one), the ``Driver`` protocol the suite
+  drives, ``InProcessDriver`` and ``ProcessDriver`` (a program speaking the
+  JSON-lines protocol, ``PROTOCOL.md``), ``make_driver`` (what ``--target``
+  accepts: ``module:Class`` or a command line), ``load_class``, and
+  ``TargetFailure`` (the target crashed, hung or broke the protocol);
+- **the protocol's encodings**: ``encode_op``, ``decode_op``,
+  ``encode_config``, ``decode_config`` and their ``WireError``;
+- **one step at a time**: ``Checker`` compares a target with the spec step by
+  step and raises a ``Divergence``;
+- **traces**: ``load`` a saved trace, ``replay`` it against a target,
+  ``format_table`` it; ``TraceError`` for a file that is not one;
+- **mutants**, deliberately wrong targets the suite must tell from the spec:
+  ``MUTANTS`` (each a ``Mutant``; the module ``mutants`` names every one, so
+  ``veridian_ipc.conformance.mutants:NoHandoff`` is a target), and the campaign
+  (``run_campaign``, ``run_mutant``, ``MutantResult``);
+- **linearizability**: the module ``linearizability``, the checker of
+  concurrent histories (``Recorder``, ``Call``, ``blocking_receive``,
+  ``check``, its ``Report`` and ``Verdict``, the history files), and the
+  command ``python -m veridian_ipc.conformance.linearizability FILE``;
+- ``command``, the ``conform`` and ``replay`` subcommands the ``veridian-ipc``
+  command registers.
+
+Programs, run with ``python -m``: ``serve`` (a protocol server wrapping a
+``module:Class`` target), ``worker`` (the same, as ``make_driver`` starts it),
+``schema_gen`` (writes the operation schemas and tables) and
+``linearizability``.
+
+Every other module is the machinery behind these, which the project's tests
+reach into directly: ``runner``, ``machine`` (the state machine), ``checker``,
+``compare``, ``constants``, ``coverage``, ``monitors``, ``outcomes``,
+``renaming``, ``surface``, ``protocol``, ``targets``, ``traces`` (and
+``tracefiles``, the checks of a trace file), ``wire``; the protocol server's
+input checks (``inbound``, ``requests``); the
+generators (``generate``, the index of ``generate_context``, ``generate_ops``,
+``generate_scenarios`` and ``generate_setups``); the mutants' parts
+(``mutants_base``, ``mutants_campaign``, and one module per feature group:
+``mutants_caps``, ``mutants_ports``, ``mutants_namespace``,
+``mutants_channels``, ``mutants_buffers``, ``mutants_posix``); and the
+linearizability checker's parts (``linearizability_history``,
+``linearizability_search``, ``linearizability_explain``,
+``linearizability_files``).
+
+Importing the package loads nothing else: each exported name is imported from
+its module when first used, so the programs above (and a protocol server's
+start-up) do not pay for Hypothesis or the mutant catalogue.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from . import command, linearizability, mutants
+    from .checker import Checker, Divergence
+    from .compare import Mode
+    from .mutants import MUTANTS, Mutant, MutantResult, run_campaign, run_mutant
+    from .outcomes import Oracle, PartialBatchOracle, SpecOracle
+    from .protocol import ProcessDriver
+    from .runner import PROFILES, Report, export_vectors, run_conformance
+    from .surface import ALL_GROUPS
+    from .targets import (
+        Driver,
+        InProcessDriver,
+        SpecTarget,
+        Target,
+        TargetFailure,
+        load_class,
+        make_driver,
+    )
+    from .traces import TraceError, format_table, load, replay
+    from .wire import WireError, decode_config, decode_op, encode_config, encode_op
+
+#: Where each exported name lives: the module it is imported from when first
+#: used ("" for a module exported as itself). The same as the imports above,
+#: which are what type checkers read.
+_HOMES: dict[str, str] = {
+    "ALL_GROUPS": "surface",
+    "MUTANTS": "mutants",
+    "PROFILES": "runner",
+    "Checker": "checker",
+    "Divergence": "checker",
+    "Driver": "targets",
+    "InProcessDriver": "targets",
+    "Mode": "compare",
+    "Mutant": "mutants",
+    "MutantResult": "mutants",
+    "Oracle": "outcomes",
+    "PartialBatchOracle": "outcomes",
+    "ProcessDriver": "protocol",
+    "Report": "runner",
+    "SpecOracle": "outcomes",
+    "SpecTarget": "targets",
+    "Target": "targets",
+    "TargetFailure": "targets",
+    "TraceError": "traces",
+    "WireError": "wire",
+    "command": "",
+    "decode_config": "wire",
+    "decode_op": "wire",
+    "encode_config": "wire",
+    "encode_op": "wire",
+    "export_vectors": "runner",
+    "format_table": "traces",
+    "linearizability": "",
+    "load": "traces",
+    "load_class": "targets",
+    "make_driver": "targets",
+    "mutants": "",
+    "replay": "traces",
+    "run_campaign": "mutants",
+    "run_conformance": "runner",
+    "run_mutant": "mutants",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import an exported name from its module on first use (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{home or name}")
+    value: object = getattr(module, name) if home else module
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+__all__ = [
+    "ALL_GROUPS",
+    "MUTANTS",
+    "PROFILES",
+    "Checker",
+    "Divergence",
+    "Driver",
+    "InProcessDriver",
+    "Mode",
+    "Mutant",
+    "MutantResult",
+    "Oracle",
+    "PartialBatchOracle",
+    "ProcessDriver",
+    "Report",
+    "SpecOracle",
+    "SpecTarget",
+    "Target",
+    "TargetFailure",
+    "TraceError",
+    "WireError",
+    "command",
+    "decode_config",
+    "decode_op",
+    "encode_config",
+    "encode_op",
+    "export_vectors",
+    "format_table",
+    "linearizability",
+    "load",
+    "load_class",
+    "make_driver",
+    "mutants",
+    "replay",
+    "run_campaign",
+    "run_conformance",
+    "run_mutant",
+]
