@@ -263,7 +263,8 @@ class Checker:
                 survivors.append(Candidate(s2, ren))
                 if len(survivors) == 1:
                     rules, path = tags(c.state, spid, sop, r, s2)
-                    self.coverage.add(rules, path)
+                    step = (c.state, spid, sop, r, s2)
+                    self.coverage.add(rules, path, step, first=index == 1)
                     record = StepRecord(
                         spid, sop, spec_r, translated, [*map(str, rules)]
                     )

@@ -4,6 +4,7 @@
     veridian-ipc conform --target 'CMD ARGS'             (JSON-lines protocol)
     veridian-ipc conform --mutants [--json FILE]          (mutation campaign)
     veridian-ipc conform --export DIR                     (static vectors)
+    veridian-ipc conform --list-behaviours                (the behaviour catalogue)
     veridian-ipc replay TRACE... --target ...
 
 A ``module:Class`` target runs in a worker process (the protocol server
@@ -34,6 +35,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .behaviours import catalogue_lines
 from .compare import Mode
 from .mutants import MUTANTS, MutantResult, run_campaign
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
@@ -76,6 +78,11 @@ def register(subparsers: Any) -> None:
         help="with --mutants: only this mutant (repeatable)",
     )
     p.add_argument("--export", type=Path, metavar="DIR", help="write static vectors")
+    p.add_argument(
+        "--list-behaviours",
+        action="store_true",
+        help="print the catalogue of behaviours (ID, rules, description) and exit",
+    )
     p.set_defaults(run=run_conform)
 
     r = subparsers.add_parser(
@@ -125,6 +132,12 @@ def _print_report(rep: Report) -> None:
     print(f"coverage: {total - len(uncovered)}/{total} rules")
     if uncovered:
         print(f"          not exercised: {', '.join(uncovered)}")
+    if rep.behaviours:
+        missed = rep.missed
+        reached = len(rep.behaviours) - len(missed)
+        print(f"behaviours: {reached}/{len(rep.behaviours)} reached")
+        if missed:
+            print(f"          missed: {', '.join(missed)}")
     for len_ in rep.leniencies:
         print(
             f"leniency: spec {len_['spec']} accepted as {len_['target']}"
@@ -167,6 +180,9 @@ def run_conform(args: argparse.Namespace) -> int:
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
+    if args.list_behaviours:
+        print("\n".join(catalogue_lines()))
+        return 0
     if args.mutants:
 
         def show(res: MutantResult) -> None:

@@ -7,6 +7,9 @@ hand-off, a deadline that fired, a filter consulted, a capability carried,
 POSIX-ERRNO for an error of a posix-group operation). Tags are read from the
 spec's states before and after the step and from its result; nothing is
 re-decided.
+
+Behaviour coverage (``behaviours``) counts, besides, the named behaviours each
+step reached: ``Coverage.add`` hands the step to its ``BehaviourTracker``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from veridian_ipc.vocabulary.syscalls import (
     TransferBuffer,
 )
 
+from .behaviours import BehaviourTracker
 from .surface import ALWAYS_TAGS, OP_GROUP, STATIC_TAGS, rule_with_error
 
 R = RuleId
@@ -118,20 +122,37 @@ def tags(
     return list(dict.fromkeys(out)), error_path
 
 
+#: One step as the spec saw it: (pre, pid, op, result, post).
+SpecStep = tuple[KernelState, int, Operation, Result, KernelState]
+
+
 class Coverage:
-    """Counts of rules exercised and error paths taken over a run."""
+    """Counts of rules exercised, error paths taken and behaviours reached."""
 
     def __init__(self) -> None:
         self.rules: Counter[RuleId] = Counter()
         self.errors: Counter[tuple[RuleId, str]] = Counter()
         self.steps = 0
+        self.behaviours = BehaviourTracker()
 
-    def add(self, rules: list[RuleId], error_path: tuple[RuleId, str] | None) -> None:
-        """Record one step."""
+    def add(
+        self,
+        rules: list[RuleId],
+        error_path: tuple[RuleId, str] | None,
+        step: SpecStep | None = None,
+        first: bool = False,
+    ) -> None:
+        """Record one step; with ``step``, also the behaviours it reached
+        (``first``: it is an example's first step, so the tracker's history
+        starts again)."""
         self.steps += 1
         self.rules.update(rules)
         if error_path is not None:
             self.errors[error_path] += 1
+        if step is not None:
+            if first:
+                self.behaviours.reset()
+            self.behaviours.step(*step)
 
     def uncovered(self) -> list[str]:
         """Rules no step exercised."""

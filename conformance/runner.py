@@ -115,10 +115,16 @@ class Report:
     trace: str | None = None
     failure: str | None = None
     coverage: Data = None
+    behaviours: dict[str, int] = field(default_factory=dict)
     leniencies: list[Data] = field(default_factory=list)
     first_divergence_steps: int | None = None
     first_divergence_seconds: float | None = None
     reproduced: bool | None = None
+
+    @property
+    def missed(self) -> list[str]:
+        """Behaviours of the catalogue no step reached (``behaviours``)."""
+        return [b for b, n in self.behaviours.items() if n == 0]
 
     @property
     def steps_per_second(self) -> float:
@@ -147,6 +153,8 @@ class Report:
                 "seconds": self.first_divergence_seconds,
             },
             "coverage": self.coverage,
+            "behaviours": self.behaviours,
+            "missed": self.missed,
             "leniencies": self.leniencies,
         }
 
@@ -288,6 +296,7 @@ def run_conformance(
     report.first_divergence_steps = stats.first_divergence_steps
     report.first_divergence_seconds = stats.first_divergence_seconds
     report.coverage = checker.coverage.to_json()
+    report.behaviours = checker.coverage.behaviours.to_json()
     report.leniencies = checker.leniencies_json()
     return report
 

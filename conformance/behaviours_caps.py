@@ -1,0 +1,377 @@
+"""Behaviours of the groups caps (processes and capability tables), rights
+(derivation and revocation) and namespace: authority, where it comes from and
+how it is taken back.
+
+Part of the catalogue (``behaviours_catalogue``); see ``behaviours_base`` for
+what a behaviour and its predicate are.
+"""
+
+from __future__ import annotations
+
+from veridian_ipc.spec.state import (
+    AtHandle,
+    KernelState,
+    Kind,
+    Port,
+    Waiting,
+)
+from veridian_ipc.vocabulary.ids import RuleId
+from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE
+from veridian_ipc.vocabulary.syscalls import (
+    Bind,
+    ChannelReceive,
+    ChannelSend,
+    Close,
+    Connect,
+    Derive,
+    Drop,
+    Inspect,
+    Kill,
+    Lookup,
+    MapBuffer,
+    Operation,
+    Receive,
+    Revoke,
+    Send,
+    SetFilter,
+    TransferBuffer,
+    Unbind,
+)
+
+from .behaviours_base import (
+    History,
+    behaviour,
+    cap_at,
+    cap_id_at,
+    depth,
+    destroyed,
+    failed_with,
+    ok,
+    travelled,
+    woken,
+)
+
+R = RuleId
+S = KernelState
+H = History
+
+
+# -- caps: processes and capability tables -------------------------------------------
+
+
+@behaviour(
+    "B-PROC-KILL-BLOCKED-RECEIVER",
+    (R.PROC_KILL,),
+    "kill a process blocked in a receive",
+    Kill,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    assert isinstance(op, Kill)
+    p = pre.processes.get(Pid(op.target))
+    return ok(r) and p is not None and isinstance(p.status, Waiting)
+
+
+@behaviour(
+    "B-PROC-KILL-ONLY-RECEIVE",
+    (R.PROC_KILL, R.PORT_RECEIVE),
+    "kill the holder of the only RECEIVE capability of a port",
+    Kill,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    assert isinstance(op, Kill)
+    if not ok(r):
+        return False
+    held = {
+        c.obj
+        for cid in pre.processes[Pid(op.target)].handles.values()
+        if (c := pre.caps[cid]).kind is Kind.PORT and c.rights & RECEIVE
+    }
+    for c in pre.caps.values():
+        if c.obj in held and c.rights & RECEIVE:
+            at = c.at
+            if not (isinstance(at, AtHandle) and at.pid == op.target):
+                held.discard(c.obj)
+    return bool(held)
+
+
+@behaviour(
+    "B-PROC-KILL-SENDER-QUEUED",
+    (R.PROC_KILL, R.PORT_SEND),
+    "kill a process whose sent messages are still queued",
+    Kill,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    assert isinstance(op, Kill)
+    return ok(r) and any(
+        m.sender == op.target
+        for o in pre.objects.values()
+        if isinstance(o, Port)
+        for m in o.queue
+    )
+
+
+@behaviour(
+    "B-CAP-DROP-MAPPED",
+    (R.CAP_DROP, R.BUF_MAP),
+    "drop a buffer capability a mapping was made through",
+    Drop,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    assert isinstance(op, Drop)
+    cid = cap_id_at(pre, pid, op.handle)
+    return ok(r) and any(
+        m.cap == cid for m in pre.processes[Pid(pid)].mappings.values()
+    )
+
+
+@behaviour(
+    "B-CAP-DROP-MIDDLE",
+    (R.CAP_DROP, R.RIGHTS_DERIVE),
+    "drop a capability that has both a parent and children",
+    Drop,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    c = cap_at(pre, pid, getattr(op, "handle", None))
+    return ok(r) and c is not None and c.parent is not None and bool(c.children)
+
+
+@behaviour(
+    "B-CAP-FOREIGN-HANDLE",
+    (R.CAP_HANDLE,),
+    "use a number that is a live handle of another process only",
+    Inspect,
+    Drop,
+    Send,
+    Receive,
+    Derive,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    handle = getattr(op, "handle", None)
+    return (
+        failed_with(r, "InvalidCapability")
+        and cap_id_at(pre, pid, handle) is None
+        and any(q != pid and handle in p.handles for q, p in pre.processes.items())
+    )
+
+
+@behaviour(
+    "B-CAP-INSPECT-TRAVELLED",
+    (R.CAP_INSPECT, R.MSG_TRANSFER),
+    "inspect a capability received from another process",
+    Inspect,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return ok(r) and travelled(pre, pid, getattr(op, "handle", None), h)
+
+
+@behaviour(
+    "B-PROC-BLOCKED-ISSUES",
+    (R.PROC_STATUS,),
+    "a blocked or woken process issues something other than Resume",
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return failed_with(r, "ProcessBlocked")
+
+
+# -- rights and derivation ------------------------------------------------------------
+
+
+@behaviour(
+    "B-CAP-TRAVELLED-DERIVE",
+    (R.RIGHTS_DERIVE, R.MSG_TRANSFER),
+    "derive from a capability received from another process",
+    Derive,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return ok(r) and travelled(pre, pid, getattr(op, "handle", None), h)
+
+
+@behaviour(
+    "B-CAP-TRAVELLED-REVOKE",
+    (R.RIGHTS_REVOKE, R.MSG_TRANSFER),
+    "revoke, destroying something, through a capability received from another process",
+    Revoke,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return (
+        isinstance(r, Ok)
+        and r.value != 0
+        and travelled(pre, pid, getattr(op, "handle", None), h)
+    )
+
+
+@behaviour(
+    "B-RIGHTS-REVOKE-THROUGH-DROPPED",
+    (R.RIGHTS_REVOKE, R.CAP_DROP),
+    "revoke reaches a descendant through a dropped intermediate",
+    Revoke,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return (
+        ok(r)
+        and bool(h.reparented)
+        and any(c in h.reparented for c in destroyed(pre, post))
+    )
+
+
+@behaviour(
+    "B-RIGHTS-DERIVE-DEEP",
+    (R.RIGHTS_DERIVE,),
+    "derive a third generation (from a capability with two ancestors or more)",
+    Derive,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    cid = cap_id_at(pre, pid, getattr(op, "handle", None))
+    return ok(r) and cid is not None and depth(pre, cid) >= 2
+
+
+@behaviour(
+    "B-RIGHTS-DERIVE-AMPLIFY",
+    (R.RIGHTS_DERIVE,),
+    "derive asking for a right the parent lacks",
+    Derive,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return failed_with(r, "InsufficientRights")
+
+
+@behaviour(
+    "B-RIGHTS-REVOKE-OTHER-PROCESS",
+    (R.RIGHTS_REVOKE,),
+    "revoke destroys a capability held by another process",
+    Revoke,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return ok(r) and any(
+        isinstance(at := pre.caps[c].at, AtHandle) and at.pid != pid
+        for c in destroyed(pre, post)
+    )
+
+
+@behaviour(
+    "B-RIGHTS-REVOKE-WAKES-RECEIVER",
+    (R.RIGHTS_REVOKE, R.PORT_RECEIVE),
+    "revoke wakes a receiver blocked through a revoked capability",
+    Revoke,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return ok(r) and bool(woken(pre, post))
+
+
+@behaviour(
+    "B-RIGHTS-REVOKE-BINDING",
+    (R.RIGHTS_REVOKE, R.NS_BIND),
+    "revoke removes a namespace binding",
+    Revoke,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return ok(r) and len(post.namespace) < len(pre.namespace)
+
+
+@behaviour(
+    "B-RIGHTS-ATTENUATED-REFUSED",
+    (R.RIGHTS_REQUIRED, R.RIGHTS_DERIVE),
+    "a derived capability is refused for a right it was derived without",
+    Send,
+    Receive,
+    Close,
+    SetFilter,
+    Bind,
+    ChannelSend,
+    ChannelReceive,
+    MapBuffer,
+    TransferBuffer,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    c = cap_at(pre, pid, getattr(op, "handle", None))
+    return (
+        failed_with(r, "InsufficientRights") and c is not None and c.parent is not None
+    )
+
+
+# -- namespace ------------------------------------------------------------------------
+
+
+@behaviour(
+    "B-NS-UNBIND-THEN-LOOKUP",
+    (R.NS_LOOKUP, R.NS_UNBIND),
+    "look up (or connect to) a name after it was unbound",
+    Lookup,
+    Connect,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return failed_with(r, "PortNotFound") and getattr(op, "name", None) in h.unbound
+
+
+@behaviour(
+    "B-NS-LOOKUP-CLOSED-PORT",
+    (R.NS_LOOKUP, R.PORT_CLOSE),
+    "look up a name whose port was closed",
+    Lookup,
+    Connect,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    if not isinstance(r, Ok) or not isinstance(r.value, int):
+        return False
+    c = cap_at(post, pid, r.value)
+    o = None if c is None else post.objects.get(c.obj)
+    return isinstance(o, Port) and o.closed
+
+
+@behaviour(
+    "B-NS-UNBIND-LOOKED-UP-STAYS",
+    (R.NS_UNBIND, R.NS_LOOKUP),
+    "unbind a name whose capability was looked up (the copies stay)",
+    Unbind,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    b = pre.namespace.get(getattr(op, "name", ""))
+    return ok(r) and b is not None and bool(pre.caps[b.cap].children)
+
+
+@behaviour(
+    "B-NS-CONNECT-MISMATCH",
+    (R.NS_CONNECT,),
+    "typed connect to a binding of another service type",
+    Connect,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return failed_with(r, "TypeMismatch")
+
+
+@behaviour(
+    "B-NS-REBIND",
+    (R.NS_BIND, R.NS_UNBIND),
+    "bind a name again after it was unbound",
+    Bind,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return ok(r) and getattr(op, "name", None) in h.unbound
+
+
+@behaviour(
+    "B-NS-UNBIND-WRONG-PORT",
+    (R.NS_UNBIND, R.RIGHTS_REQUIRED),
+    "unbind with MANAGE on another port than the bound one",
+    Unbind,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    c = cap_at(pre, pid, getattr(op, "handle", None))
+    return (
+        failed_with(r, "InsufficientRights")
+        and c is not None
+        and bool(c.rights & MANAGE)
+    )
+
+
+@behaviour(
+    "B-NS-LOOKED-UP-SEND",
+    (R.NS_LOOKUP, R.PORT_SEND),
+    "send through a capability obtained by lookup",
+    Send,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    cid = cap_id_at(pre, pid, getattr(op, "handle", None))
+    return ok(r) and cid is not None and cid in h.looked_up
