@@ -29,6 +29,10 @@ What the package offers an implementer, exported on purpose (``__all__``):
   concurrent histories (``Recorder``, ``Call``, ``blocking_receive``,
   ``check``, its ``Report`` and ``Verdict``, the history files), and the
   command ``python -m veridian_ipc.conformance.linearizability FILE``;
+- **behaviour coverage**: ``BEHAVIOURS``, the catalogue of named behaviours
+  a run should reach (each with its rules and a predicate over a spec step),
+  and ``catalogue_lines``, the catalogue as ``conform --list-behaviours``
+  prints it;
 - ``command``, the ``conform`` and ``replay`` subcommands the ``veridian-ipc``
   command registers.
 
@@ -39,7 +43,10 @@ Programs, run with ``python -m``: ``serve`` (a protocol server wrapping a
 
 Every other module is the machinery behind these, which the project's tests
 reach into directly: ``runner``, ``machine`` (the state machine), ``checker``,
-``compare``, ``constants``, ``coverage``, ``monitors``, ``outcomes``,
+``compare``, ``constants``, ``coverage`` (and the behaviours it counts:
+``behaviours``, whose catalogue ``behaviours_catalogue`` gathers
+``behaviours_caps``, ``behaviours_messaging`` and ``behaviours_memory``, over
+``behaviours_base``), ``monitors``, ``outcomes``,
 ``renaming``, ``surface``, ``protocol``, ``targets``, ``traces`` (and
 ``tracefiles``, the checks of a trace file), ``wire``; the protocol server's
 input checks (``inbound``, ``requests``); the
@@ -64,6 +71,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from . import command, linearizability, mutants
+    from .behaviours import BEHAVIOURS, catalogue_lines
     from .checker import Checker, Divergence
     from .compare import Mode
     from .mutants import MUTANTS, Mutant, MutantResult, run_campaign, run_mutant
@@ -88,6 +96,7 @@ if TYPE_CHECKING:
 #: which are what type checkers read.
 _HOMES: dict[str, str] = {
     "ALL_GROUPS": "surface",
+    "BEHAVIOURS": "behaviours",
     "MUTANTS": "mutants",
     "PROFILES": "runner",
     "Checker": "checker",
@@ -107,6 +116,7 @@ _HOMES: dict[str, str] = {
     "TargetFailure": "targets",
     "TraceError": "traces",
     "WireError": "wire",
+    "catalogue_lines": "behaviours",
     "command": "",
     "decode_config": "wire",
     "decode_op": "wire",
@@ -143,6 +153,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ALL_GROUPS",
+    "BEHAVIOURS",
     "MUTANTS",
     "PROFILES",
     "Checker",
@@ -162,6 +173,7 @@ __all__ = [
     "TargetFailure",
     "TraceError",
     "WireError",
+    "catalogue_lines",
     "command",
     "decode_config",
     "decode_op",

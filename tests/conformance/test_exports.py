@@ -38,6 +38,12 @@ PROGRAMS = frozenset({"linearizability", "schema_gen", "serve", "worker"})
 #: The machinery behind the exported names, which the tests reach into.
 MACHINERY = frozenset(
     {
+        "behaviours",
+        "behaviours_base",
+        "behaviours_caps",
+        "behaviours_catalogue",
+        "behaviours_memory",
+        "behaviours_messaging",
         "checker",
         "compare",
         "constants",
