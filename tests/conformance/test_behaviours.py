@@ -68,6 +68,8 @@ def snd(h: int, data: bytes = b"", caps: tuple[int, ...] = ()) -> Send:
 
 ENV = 3  # the pid given to environment operations (they ignore it)
 CP: Steps = [(1, CreatePort(3))]
+#: p1 holds two ports, h1 and h2.
+P2: Steps = [*CP, (1, CreatePort(3))]
 BOUND: Steps = [*CP, (1, Bind(1, "a"))]
 #: p2 holds h1 (looked up) and, after the receive, h2: a port capability that
 #: travelled from p1.
@@ -88,6 +90,8 @@ SHARED_BUF: Steps = [
     (1, snd(1, caps=(3,))),
     (2, Receive(1)),
 ]
+#: p2 looked the port up and waits on it, forever.
+WAIT2: Steps = [*BOUND, (2, Lookup("a")), (2, Receive(1, None))]
 CHAIN: Steps = [*CP, (1, Derive(1, 15)), (1, Derive(2, 15))]
 SOCKS: Steps = [
     (1, Socket()),
@@ -145,7 +149,7 @@ CASES: dict[str, tuple[Steps, Steps]] = {
         [*CP, (1, Derive(1, 1)), (1, Revoke(1))],
     ),
     "B-RIGHTS-REVOKE-WAKES-RECEIVER": (
-        [*BOUND, (2, Lookup("a")), (2, Receive(1, None)), (1, Revoke(1))],
+        [*WAIT2, (1, Revoke(1))],
         [*BOUND, (2, Lookup("a")), (1, Revoke(1))],
     ),
     "B-RIGHTS-REVOKE-BINDING": (
@@ -167,7 +171,7 @@ CASES: dict[str, tuple[Steps, Steps]] = {
             (3, Receive(1, None)),
             (1, snd(1)),
         ],
-        [*BOUND, (2, Lookup("a")), (2, Receive(1, None)), (1, snd(1))],
+        [*WAIT2, (1, snd(1))],
     ),
     "B-PORT-FULL-WITH-CAPS": (
         [(1, CreatePort(1)), (1, CreatePort(1)), (1, snd(1)), (1, snd(1, caps=(2,)))],
@@ -175,12 +179,12 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     "B-PORT-CLOSE-QUEUED": ([*CP, (1, snd(1)), (1, Close(1))], [*CP, (1, Close(1))]),
     "B-PORT-CLOSE-WAITERS": (
-        [*BOUND, (2, Lookup("a")), (2, Receive(1, None)), (1, Close(1))],
+        [*WAIT2, (1, Close(1))],
         [*BOUND, (2, Lookup("a")), (1, Close(1))],
     ),
     "B-PORT-RESUME-DELIVERED": (
-        [*BOUND, (2, Lookup("a")), (2, Receive(1, None)), (1, snd(1)), (2, Resume())],
-        [*BOUND, (2, Lookup("a")), (2, Receive(1, None)), (1, Close(1)), (2, Resume())],
+        [*WAIT2, (1, snd(1)), (2, Resume())],
+        [*WAIT2, (1, Close(1)), (2, Resume())],
     ),
     "B-PORT-RESUME-DELIVERED-CAPS": (
         [
@@ -191,11 +195,11 @@ CASES: dict[str, tuple[Steps, Steps]] = {
             (1, snd(1, caps=(2,))),
             (2, Resume()),
         ],
-        [*BOUND, (2, Lookup("a")), (2, Receive(1, None)), (1, snd(1)), (2, Resume())],
+        [*WAIT2, (1, snd(1)), (2, Resume())],
     ),
     "B-PORT-RESUME-CLOSED": (
-        [*BOUND, (2, Lookup("a")), (2, Receive(1, None)), (1, Close(1)), (2, Resume())],
-        [*BOUND, (2, Lookup("a")), (2, Receive(1, None)), (1, snd(1)), (2, Resume())],
+        [*WAIT2, (1, Close(1)), (2, Resume())],
+        [*WAIT2, (1, snd(1)), (2, Resume())],
     ),
     "B-PORT-RESUME-STILL-WAITING": (
         [*CP, (1, Receive(1, None)), (1, Resume())],
@@ -212,24 +216,22 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     "B-MSG-INFLIGHT-REVOKED": (
         [
-            *CP,
-            (1, CreatePort(3)),
+            *P2,
             (1, Derive(2, 15)),
             (1, snd(1, caps=(3,))),
             (1, Revoke(2)),
             (1, Receive(1)),
         ],
-        [*CP, (1, CreatePort(3)), (1, snd(1, caps=(2,))), (1, Receive(1))],
+        [*P2, (1, snd(1, caps=(2,))), (1, Receive(1))],
     ),
     "B-MSG-REVOKE-IN-FLIGHT": (
         [
-            *CP,
-            (1, CreatePort(3)),
+            *P2,
             (1, Derive(2, 15)),
             (1, snd(1, caps=(3,))),
             (1, Revoke(2)),
         ],
-        [*CP, (1, CreatePort(3)), (1, Derive(2, 15)), (1, Revoke(2))],
+        [*P2, (1, Derive(2, 15)), (1, Revoke(2))],
     ),
     "B-MSG-FOUR-CAPS": (
         [*CP, *[(1, CreatePort(1))] * 4, (1, snd(1, caps=(2, 3, 4, 5)))],
@@ -237,7 +239,7 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     "B-MSG-MAX-DATA": ([*CP, (1, snd(1, b"x" * 64))], [*CP, (1, snd(1, b"x" * 63))]),
     "B-MSG-CAP-WITHOUT-GRANT": (
-        [*CP, (1, CreatePort(3)), (1, Derive(2, 1)), (1, snd(1, caps=(3,)))],
+        [*P2, (1, Derive(2, 1)), (1, snd(1, caps=(3,)))],
         [*CP, (1, Derive(1, 2)), (1, snd(2))],
     ),
     "B-MSG-CROSS-PROCESS": (
@@ -270,7 +272,7 @@ CASES: dict[str, tuple[Steps, Steps]] = {
         [*BOUND, (1, Unbind(1, "a")), (1, Bind(1, "b"))],
     ),
     "B-NS-UNBIND-WRONG-PORT": (
-        [*CP, (1, CreatePort(3)), (1, Bind(1, "a")), (1, Unbind(2, "a"))],
+        [*P2, (1, Bind(1, "a")), (1, Unbind(2, "a"))],
         [*CP, (1, Derive(1, 8)), (1, Bind(1, "a")), (1, Unbind(2, "a"))],
     ),
     "B-NS-LOOKED-UP-SEND": (
@@ -294,14 +296,12 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     "B-FILTER-REFUSED-WITH-CAPS": (
         [
-            *CP,
-            (1, CreatePort(3)),
+            *P2,
             (1, SetFilter(1, allowed_types=frozenset({1}))),
             (1, snd(1, caps=(2,))),
         ],
         [
-            *CP,
-            (1, CreatePort(3)),
+            *P2,
             (1, SetFilter(1, allowed_types=frozenset({1}))),
             (1, snd(1)),
         ],
@@ -429,9 +429,7 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     "B-BUF-TRANSFER-HANDOFF": (
         [
-            *BOUND,
-            (2, Lookup("a")),
-            (2, Receive(1, None)),
+            *WAIT2,
             (1, CreateBuffer(4)),
             (1, TransferBuffer(2, 1)),
         ],
@@ -476,8 +474,8 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     # errors
     "B-ERR-ATOMIC-SEND-CAPS": (
-        [*CP, (1, CreatePort(3)), (1, Close(1)), (1, snd(1, caps=(2,)))],
-        [*CP, (1, CreatePort(3)), (1, Close(1)), (1, snd(1))],
+        [*P2, (1, Close(1)), (1, snd(1, caps=(2,)))],
+        [*P2, (1, Close(1)), (1, snd(1))],
     ),
     "B-ERR-ATOMIC-TRANSFER": (
         [*CP, (1, CreateBuffer(4)), (1, Close(1)), (1, TransferBuffer(2, 1))],
