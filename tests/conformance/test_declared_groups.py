@@ -17,7 +17,7 @@ from veridian_ipc.conformance.machine import RunStats, check_declared, lockstep
 from veridian_ipc.conformance.runner import settings_for
 from veridian_ipc.conformance.surface import ALL_GROUPS, CORE_GROUPS, OP_GROUP
 from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
-from veridian_ipc.vocabulary.results import Result
+from veridian_ipc.vocabulary.results import Data
 from veridian_ipc.vocabulary.syscalls import CreateBuffer, Operation, Spawn
 
 _SINGLES = [frozenset(CORE_GROUPS | {g}) for g in ALL_GROUPS]
@@ -39,7 +39,7 @@ class _Recording(InProcessDriver):
         super().__init__(SpecTarget, groups)
         self.sent: set[str] = set()
 
-    def apply(self, pid: int, op: Operation) -> Result:
+    def apply(self, pid: int, op: Operation) -> Data:
         self.sent.add(type(op).__name__)
         return super().apply(pid, op)
 
