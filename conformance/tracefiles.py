@@ -203,6 +203,8 @@ def check_structure(data: Data) -> None:
         if d["mode"] not in [m.value for m in Mode]:
             raise InputError(f"mode must be one of {[m.value for m in Mode]}")
         _check_divergence(d["divergence"], len(steps))
+        if "seed" in d:
+            check_int(d["seed"], "seed", 0, 2**64 - 1)
     elif "name" in d and not isinstance(d["name"], str):
         raise InputError("name must be a string")
 
