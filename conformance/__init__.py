@@ -5,7 +5,8 @@ What the package offers an implementer, exported on purpose (``__all__``):
 - **a conformance run**: ``run_conformance(driver, profile=...)`` runs the
   Hypothesis lock-step suite against one target and returns a ``Report``
   (pass, a divergence with its shrunk trace, a target failure, or no step
-  run); ``PROFILES`` are its budgets, ``Mode`` how strictly results are
+  run; ``seed=`` picks the sequence of steps, at most ``MAX_SEED``);
+  ``PROFILES`` are its budgets, ``Mode`` how strictly results are
   compared, ``ALL_GROUPS`` the feature groups a target may claim, and
   ``Oracle`` (``SpecOracle``, ``PartialBatchOracle``) what the target's
   results are judged against; ``export_vectors`` writes static test vectors;
@@ -77,7 +78,7 @@ if TYPE_CHECKING:
     from .mutants import MUTANTS, Mutant, MutantResult, run_campaign, run_mutant
     from .outcomes import Oracle, PartialBatchOracle, SpecOracle
     from .protocol import ProcessDriver
-    from .runner import PROFILES, Report, export_vectors, run_conformance
+    from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
     from .surface import ALL_GROUPS
     from .targets import (
         Driver,
@@ -97,6 +98,7 @@ if TYPE_CHECKING:
 _HOMES: dict[str, str] = {
     "ALL_GROUPS": "surface",
     "BEHAVIOURS": "behaviours",
+    "MAX_SEED": "runner",
     "MUTANTS": "mutants",
     "PROFILES": "runner",
     "Checker": "checker",
@@ -154,6 +156,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "ALL_GROUPS",
     "BEHAVIOURS",
+    "MAX_SEED",
     "MUTANTS",
     "PROFILES",
     "Checker",

@@ -72,19 +72,34 @@ class StepRecord:
     target: Data
     rules: list[str] = field(default_factory=list)
     observation: Data = None
+    #: The ``detail`` a target sent beside an error (kept, never compared).
+    detail: str | None = None
 
     def to_json(self) -> Data:
         """Plain data."""
+        target = _plain(self.target)
+        if self.detail is not None and isinstance(target, dict):
+            target = {**target, "detail": self.detail}
         out = {
             "pid": self.pid,
             "op": encode_op(self.op),
             "spec": self.spec,
-            "target": _plain(self.target),
+            "target": target,
             "rules": self.rules,
         }
         if self.observation is not None:
             out["observation"] = self.observation
         return out
+
+
+def split_detail(result: Data) -> tuple[Data, str | None]:
+    """A target's result without the ``detail`` an error may carry beside its
+    name (protocol: kept in the trace, never compared), and that detail."""
+    if isinstance(result, dict) and "error" in result and "detail" in result:
+        detail = result["detail"]
+        rest = {k: v for k, v in result.items() if k != "detail"}
+        return rest, detail if isinstance(detail, str) else repr(detail)
+    return result, None
 
 
 class Divergence(Exception):
@@ -216,6 +231,7 @@ class Checker:
         t_res = self.driver.apply(tpid, top)
         t_obs = self.driver.observe()
         self.target_seconds += time.perf_counter() - t0
+        t_res, detail = split_detail(t_res)
         problems = [p.value for p in observation_violations(t_obs, self.fresh)]
         failed = isinstance(t_res, dict) and "error" in t_res
         if failed and not isinstance(op, Resume) and t_obs != self.target_obs:
@@ -272,6 +288,8 @@ class Checker:
                         record.observation = observe(s2)
         assert record is not None
         self.steps.append(record)
+        if detail is not None:
+            record.detail = detail
         if not survivors:
             assert first_failure is not None
             kind, message, d, translated = first_failure

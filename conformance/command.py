@@ -39,7 +39,7 @@ from .behaviours import catalogue_lines
 from .compare import Mode
 from .mutants import MUTANTS, MutantResult, run_campaign
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
-from .runner import PROFILES, Report, export_vectors, run_conformance
+from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
 from .surface import ALL_GROUPS
 from .targets import TargetFailure, make_driver
 from .traces import TraceError, format_table, load, replay
@@ -66,6 +66,13 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per step")
     p.add_argument("--max-examples", type=int, default=None)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="explore the sequence of this seed (default: 0 with --profile ci, "
+        "else random; printed in the report and the trace)",
+    )
     p.add_argument("--trace-dir", type=Path, default=Path("conformance-traces"))
     p.add_argument("--json", type=Path, help="write the report here")
     p.add_argument("--oracle", choices=sorted(ORACLES), default="spec")
@@ -128,6 +135,7 @@ def _print_report(rep: Report) -> None:
         f"run:      {rep.examples} examples, {rep.steps} steps, "
         f"{rep.seconds:.1f} s, {rep.steps_per_second:.0f} steps/s ({rep.profile})"
     )
+    print(f"seed:     {rep.seed}")
     total = len(cov.get("rules", {}))
     print(f"coverage: {total - len(uncovered)}/{total} rules")
     if uncovered:
@@ -171,6 +179,10 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
         return f"conform: --timeout must be a positive number, not {args.timeout}"
     if args.max_examples is not None and args.max_examples < 1:
         return f"conform: --max-examples must be at least 1, not {args.max_examples}"
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        return f"conform: --seed must be an integer 0..2^64-1, not {args.seed}"
+    if args.seed is not None and args.mutants:
+        return "conform: --seed does not apply to --mutants (the campaign runs ci)"
     return None
 
 
@@ -247,6 +259,7 @@ def run_conform(args: argparse.Namespace) -> int:
             oracle=ORACLES[args.oracle](),
             trace_dir=args.trace_dir,
             max_examples=args.max_examples,
+            seed=args.seed,
         )
     finally:
         driver.close()
@@ -264,7 +277,10 @@ def _run_export(args: argparse.Namespace) -> int:
         return 2
     try:
         paths = export_vectors(
-            args.export, args.profile, max_examples=args.max_examples or 20
+            args.export,
+            args.profile,
+            max_examples=args.max_examples or 20,
+            seed=args.seed or 0,
         )
     except OSError as exc:
         print(f"conform: cannot write vectors to {args.export}: {exc}", file=sys.stderr)

@@ -151,7 +151,7 @@ def rendezvous(g: Gen) -> Steps:
         steps.append((0, AdvanceClock(int(g.pick([1, 2, 3])))))
     elif how == 2:
         steps.append((pa, Close(ha)))
-    elif how == 3:
+    elif how == 3 and "rights" in g.groups:
         steps.append((pa, Revoke(ha)))
     else:
         steps.append((0, Kill(pb)))
@@ -203,8 +203,9 @@ def drop_held(g: Gen) -> Steps:
         if isinstance(p.status, Running)
         for h in p.handles
     )
-    if not held:
-        return [GENERATORS["CreateBuffer"](g)]
+    if not held:  # create something to hold, of a declared group
+        make = "CreateBuffer" if "buffers" in g.groups else "CreatePort"
+        return [GENERATORS[make](g)]
     pid, h = g.pick(held)
     child = g.fresh_handle(pid)
     steps: Steps = [(pid, Derive(h, g.rights(pid, h)))]
@@ -253,7 +254,7 @@ def blocked_acts(g: Gen) -> Steps:
     t = int(g.pick([1, 2]))
     return [
         (pid, Receive(h, t)),
-        (pid, g.pick([Inspect(h), CreatePort(1), Derive(h, 0), Resume()])),
+        (pid, g.pick(_claimed(g, [Inspect(h), CreatePort(1), Derive(h, 0), Resume()]))),
         (0, AdvanceClock(t)),
         (pid, Resume()),
     ]

@@ -29,7 +29,7 @@ from veridian_ipc.vocabulary.syscalls import Operation
 
 from .checker import Checker, Divergence, StepRecord
 from .generate import GENERATORS, SCENARIOS, SETUPS, Gen, GenFn, Steps, ill_typed
-from .surface import op_names_for
+from .surface import OP_GROUP, op_names_for
 
 
 class ShrinkBudgetSpent(BaseException):
@@ -72,7 +72,12 @@ class RunStats:
             raise
 
     def step(self, checker: Checker, pid: int, op: Operation) -> None:
-        """Apply one step, noting the first divergence."""
+        """Apply one step, noting the first divergence.
+
+        Every generated operation goes through here, so this is where the
+        harness refuses to send an operation of a group the target did not
+        declare (``check_declared``)."""
+        check_declared(op, checker.driver.groups)
         self.steps += 1
         try:
             checker.apply(pid, op)
@@ -93,6 +98,22 @@ class RunStats:
         budget = self.shrink_seconds
         if budget is not None and now - self.first_divergence_seconds > budget:
             raise ShrinkBudgetSpent() from div
+
+
+def check_declared(op: Operation, groups: frozenset[str]) -> None:
+    """Refuse to send ``op`` if its registry group is not among ``groups``.
+
+    PROTOCOL.md promises a target is only sent operations of the groups it
+    declared (an ill-typed record of an undeclared operation counts as that
+    operation). A generator that breaks the promise is a harness bug: a
+    ``RuntimeError`` naming the operation, never a divergence of the target."""
+    name = type(op).__name__
+    group = OP_GROUP.get(name)
+    if group not in groups:
+        raise RuntimeError(
+            f"harness bug: generated {name} (group {group}) for a target "
+            f"that declares only {sorted(groups)}"
+        )
 
 
 def _make_rule(gen: GenFn, op_name: str) -> Callable[..., None]:

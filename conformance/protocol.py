@@ -39,7 +39,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import IO, NoReturn
 
-from veridian_ipc.spec import Config, IpcError
+from veridian_ipc.spec import Config
 from veridian_ipc.vocabulary.results import Data
 from veridian_ipc.vocabulary.syscalls import Operation
 
@@ -67,17 +67,28 @@ def dumps(msg: Data) -> bytes:
 
 
 def check_result(data: Data) -> str | None:
-    """Why ``data`` is not an encoded result (None if it is one)."""
-    if not isinstance(data, dict) or len(data) != 1:
+    """Why ``data`` is not a result a target may answer (None if it is one).
+
+    ``{"ok": value}``, or ``{"error": name}`` with an optional ``"detail"``
+    string beside it. ``name`` is any string: the spec's errors are
+    ``IpcError`` names, and any other name (a target's own ``EFOO``, a catch-all
+    ``Other``) is a result like any other, compared with the spec's and so a
+    divergence of kind ``result``, never a protocol failure. ``detail`` is
+    kept in the trace and never compared."""
+    if not isinstance(data, dict):
         return "a result is an object with exactly one of 'ok', 'error'"
     if "error" in data:
         name = data["error"]
         if not isinstance(name, str):
             return f"an error name is a string, not {clip(repr(name))}"
-        if name not in IpcError.__members__:
-            return f"unknown error name {clip(repr(name))}"
+        extra = set(data) - {"error", "detail"}
+        if extra:
+            shown = clip(repr(sorted(extra)))
+            return f"an error result has only 'error' and 'detail', not {shown}"
+        if not isinstance(data.get("detail", ""), str):
+            return f"an error's detail is a string, not {clip(repr(data['detail']))}"
         return None
-    if "ok" not in data:
+    if "ok" not in data or len(data) != 1:
         return "a result is an object with exactly one of 'ok', 'error'"
     return None
 

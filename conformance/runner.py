@@ -25,11 +25,20 @@ Profiles match the test suite's (``tests/conftest.py``): ``ci`` is bounded and
 derandomized (a few minutes at most), ``dev`` the default, ``deep`` long, with
 progress output and an example database shared between runs (and machines:
 point ``VERIDIAN_IPC_EXAMPLES`` at a shared directory).
+
+The **seed** decides which sequence of steps a run explores: the same seed,
+profile and target give the same steps (``deep`` also replays first the
+examples its database holds). Seed 0 is the derandomized sequence ``ci`` has
+always run (``settings.derandomize``); any other seed seeds Hypothesis
+(``hypothesis.seed`` on the machine class). ``ci`` defaults to 0, so CI is
+stable; the other profiles default to a random seed. Either way the seed is in
+the report and in the trace, so any run can be repeated.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -37,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 from hypothesis.errors import Flaky, InvalidDefinition
 from hypothesis.stateful import run_state_machine_as_test
@@ -47,7 +57,7 @@ from veridian_ipc.vocabulary.results import Data
 from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
 from .constants import pinned_constants
-from .machine import RunStats, ShrinkBudgetSpent, lockstep
+from .machine import LockstepMachine, RunStats, ShrinkBudgetSpent, lockstep
 from .outcomes import Oracle
 from .targets import Driver, TargetFailure
 from .traces import minimize, trace_data, write_json
@@ -63,6 +73,28 @@ PROFILES: dict[str, tuple[int, int]] = {
 #: Seconds Hypothesis may spend shrinking before the shortest divergence found
 #: so far is taken (then finished by ``traces.minimize``).
 SHRINK_SECONDS: dict[str, float] = {"ci": 10.0, "dev": 30.0, "deep": 300.0}
+
+
+#: The seeds a run accepts (``--seed``).
+MAX_SEED = 2**64 - 1
+
+
+def seed_for(profile: str, seed: int | None = None) -> int:
+    """The seed of a run: ``seed`` if given (checked), else 0 for ``ci`` and a
+    random one for the other profiles."""
+    if seed is None:
+        return 0 if profile == "ci" else random.SystemRandom().randrange(1, 2**32)
+    if type(seed) is not int or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer 0..2^64-1, not {seed!r}")
+    return seed
+
+
+def seeded(machine: type[LockstepMachine], seed: int) -> type[LockstepMachine]:
+    """``machine`` set to explore the sequence of ``seed`` (0: derandomized,
+    which ``settings_for(..., seed_stable=True)`` asks for)."""
+    if seed != 0:
+        hypothesis_seed(seed)(machine)
+    return machine
 
 
 def database_for(profile: str) -> ExampleDatabase | None:
@@ -107,6 +139,7 @@ class Report:
     groups: list[str]
     mode: str
     profile: str
+    seed: int = 0
     status: str = "pass"
     examples: int = 0
     steps: int = 0
@@ -139,6 +172,7 @@ class Report:
             "mode": self.mode,
             "conformance": self.mode == Mode.EXACT.value and self.status == "pass",
             "profile": self.profile,
+            "seed": self.seed,
             "status": self.status,
             "examples": self.examples,
             "steps": self.steps,
@@ -214,7 +248,7 @@ def _report_divergence(
             report.failure = str(fail)
     report.status = "diverged"
     report.divergence = div.to_json()
-    data = trace_data(checker, div, report.target)
+    data = trace_data(checker, div, report.target, report.seed)
     if trace_dir is not None:
         name = f"divergence-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
         try:
@@ -237,8 +271,16 @@ def run_conformance(
     processes: int = 3,
     config: Config = SMALL_CONFIG,
     progress: bool | None = None,
+    seed: int | None = None,
 ) -> Report:
-    """Run the lock-step machine against ``driver`` and report."""
+    """Run the lock-step machine against ``driver`` and report.
+
+    ``seed`` picks the sequence of steps (``seed_for``: by default 0 for
+    ``ci``, random otherwise); ``max_examples``, when given, is at least 1.
+    Both are checked before anything runs (``ValueError``)."""
+    if max_examples is not None and (type(max_examples) is not int or max_examples < 1):
+        raise ValueError(f"max_examples must be at least 1, not {max_examples!r}")
+    chosen = seed_for(profile, seed)
     checker = Checker(
         driver, processes=processes, config=config, mode=mode, oracle=oracle
     )
@@ -247,12 +289,13 @@ def run_conformance(
         progress=_progress_printer(100) if show else None,
         shrink_seconds=SHRINK_SECONDS[profile],
     )
-    machine = lockstep(checker, stats)
+    machine = seeded(lockstep(checker, stats), chosen)
     report = Report(
         target=driver.name,
         groups=sorted(driver.groups),
         mode=mode.value,
         profile=profile,
+        seed=chosen,
     )
     started = time.perf_counter()
     div: Divergence | None = None
@@ -261,7 +304,10 @@ def run_conformance(
             run_state_machine_as_test(
                 machine,
                 settings=settings_for(
-                    profile, max_examples=max_examples, shrink=shrink
+                    profile,
+                    max_examples=max_examples,
+                    shrink=shrink,
+                    seed_stable=chosen == 0,
                 ),
             )
     except (Divergence, ShrinkBudgetSpent):
@@ -308,9 +354,11 @@ def export_vectors(
     max_examples: int = 20,
     processes: int = 3,
     config: Config = SMALL_CONFIG,
+    seed: int = 0,
 ) -> list[Path]:
     """Write static vectors: generated operation sequences with the spec's
-    results and observation after every step, one file per example."""
+    results and observation after every step, one file per example (the
+    sequence of ``seed``: 0, the derandomized one, unless asked)."""
     from .targets import InProcessDriver, SpecTarget
     from .traces import vector_data
 
@@ -319,8 +367,10 @@ def export_vectors(
     stats = RunStats(keep_history=True)
     with pinned_constants():
         run_state_machine_as_test(
-            lockstep(checker, stats),
-            settings=settings_for(profile, max_examples=max_examples, seed_stable=True),
+            seeded(lockstep(checker, stats), seed_for(profile, seed)),
+            settings=settings_for(
+                profile, max_examples=max_examples, seed_stable=seed == 0
+            ),
         )
     written = []
     for i, steps in enumerate(stats.history, start=1):

@@ -24,7 +24,7 @@ import json
 import re
 from pathlib import Path
 
-from veridian_ipc.spec import initial_state, step
+from veridian_ipc.spec import IpcError, initial_state, step
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.vocabulary.results import Data, encode_result
 
@@ -39,7 +39,6 @@ from .inbound import (
     parse_json,
     show,
 )
-from .protocol import check_result
 from .surface import ALL_GROUPS
 from .wire import decode_config, decode_op, normalize_observation
 
@@ -114,11 +113,13 @@ def _is_value(v: Data) -> bool:
 
 
 def _result_problem(r: Data) -> str | None:
-    """Why ``r`` is not an encoded result (``{"ok": value}`` / ``{"error": Name}``)."""
+    """Why ``r`` is not an encoded result of the spec (``{"ok": value}`` /
+    ``{"error": Name}``, ``Name`` an ``IpcError`` member: a target's result may
+    carry any name, the spec's may not)."""
     if not isinstance(r, dict) or len(r) != 1:
         return "a result is an object with exactly one of 'ok', 'error'"
     if "error" in r:
-        if not isinstance(r["error"], str) or check_result(r) is not None:
+        if not isinstance(r["error"], str) or r["error"] not in IpcError.__members__:
             return f"unknown error name {show(r['error'], 40)}"
         return None
     if "ok" not in r:
@@ -203,6 +204,8 @@ def check_structure(data: Data) -> None:
         if d["mode"] not in [m.value for m in Mode]:
             raise InputError(f"mode must be one of {[m.value for m in Mode]}")
         _check_divergence(d["divergence"], len(steps))
+        if "seed" in d:
+            check_int(d["seed"], "seed", 0, 2**64 - 1)
     elif "name" in d and not isinstance(d["name"], str):
         raise InputError("name must be a string")
 

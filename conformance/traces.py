@@ -54,9 +54,12 @@ __all__ = [
 ]
 
 
-def trace_data(checker: Checker, divergence: Divergence, target: str) -> Data:
-    """The trace of ``divergence`` found by ``checker`` against ``target``."""
-    return {
+def trace_data(
+    checker: Checker, divergence: Divergence, target: str, seed: int | None = None
+) -> Data:
+    """The trace of ``divergence`` found by ``checker`` against ``target``
+    (by a run of ``seed``, if known: ``runner.seed_for``)."""
+    out: dict[str, Data] = {
         "format": TRACE_FORMAT,
         "version": FORMAT_VERSION,
         "target": target,
@@ -67,6 +70,9 @@ def trace_data(checker: Checker, divergence: Divergence, target: str) -> Data:
         "steps": [r.to_json() for r in divergence.steps],
         "divergence": divergence.to_json(),
     }
+    if seed is not None:
+        out["seed"] = seed
+    return out
 
 
 def vector_data(checker: Checker, steps: list[Any], name: str) -> Data:

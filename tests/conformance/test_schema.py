@@ -107,4 +107,4 @@ def test_traces_and_vectors_match_the_schema(tmp_path: Path) -> None:
 def test_a_malformed_message_is_rejected() -> None:
     v = _validator(PROTOCOL_SCHEMA)
     with pytest.raises(jsonschema.ValidationError):
-        v.validate({"type": "result", "id": 1, "result": {"error": "Oops"}})
+        v.validate({"type": "result", "id": 1, "result": {"error": 7}})
