@@ -29,7 +29,7 @@ from veridian_ipc.spec import RULES, errno_of, initial_state, step
 from veridian_ipc.spec.observe import OBSERVATION_FIELDS, observe
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary._registry import Entry
-from veridian_ipc.vocabulary.errors import IpcError
+from veridian_ipc.vocabulary.errors import ERRNO_NAMES, IpcError
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import CONFIG_BOUNDS, Config
 from veridian_ipc.vocabulary.operations import OP_SPECS, IdKind, OpSpec
@@ -53,14 +53,16 @@ _ID_MAPS = frozenset(
 
 RENAMING = (
     "## Renaming\n\n"
-    "Pids, handles and mapping ids (`PidRef`, `HandleRef`, `MapRef` below) are\n"
-    "numbers the implementation chooses. The suite keeps a bijection between the\n"
-    "spec's numbers and the target's: an id a target returns is bound to the\n"
-    "spec's id returned by the same step, ids in arguments are translated to the\n"
-    "target's numbering before they are sent (an id never seen is sent as a fresh\n"
-    "number no live object has), and observations are compared after renaming.\n"
-    "Object ids in observations are renamed the same way. File descriptors are\n"
-    "normative (the lowest free one, from 0) and never renamed. Details:\n"
+    "Pids, handles, mapping ids and object ids are numbers the implementation\n"
+    "chooses (the *renamed* column below: `pid`, `handle`, `mapping`), each\n"
+    "allocated afresh and never reused. The suite keeps one bijection per kind\n"
+    "between the spec's numbers and the target's (handles and mapping ids per\n"
+    "process): a number the target returns is bound to the spec's number at the\n"
+    "same position, and a number bound twice fails the step; numbers seen only in\n"
+    "observations (object ids) are bound on first sight. Arguments are translated\n"
+    "to the target's numbering; one that names no live number is sent as a\n"
+    "number the target has not used either. File descriptors and names are\n"
+    "normative (fds: the lowest free one, from 0) and never renamed. Details:\n"
     "[PROTOCOL.md](PROTOCOL.md).\n"
 )
 
@@ -82,6 +84,11 @@ def _describe(schema: Mapping[str, Any]) -> str:
     if schema.get("type") == "array":
         return f"array of {_describe(schema['items'])}"
     return str(schema.get("type", "?"))
+
+
+def md(text: str) -> str:
+    """Docstring prose as Markdown: ````code```` becomes ```code```."""
+    return text.replace("``", "`")
 
 
 def _reasons(entry: Entry) -> list[str]:
@@ -109,7 +116,7 @@ def error_lines(entry: Entry) -> list[str]:
     out: list[str] = []
     for name, reason in zip(entry.errors, reasons, strict=True):
         text = reason.split(":", 1)[1].strip() if ":" in reason else ""
-        out.append(f"{len(out) + 1}. `{name}`" + (f": {text}" if text else ""))
+        out.append(f"{len(out) + 1}. `{name}`" + (f": {md(text)}" if text else ""))
     return out
 
 
@@ -120,10 +127,11 @@ def _rules_of(op: OpSpec) -> tuple[RuleId, ...]:
 def operation_section(op: OpSpec, rules: Mapping[RuleId, Entry] = RULES) -> str:
     """One operation's section of the reference."""
     env = " (environment operation: issued by the world, `pid` ignored)"
-    lines = [f"### `{op.name}`", "", " ".join(inspect.getdoc(op.cls).split())]  # type: ignore[union-attr]
+    doc = " ".join((inspect.getdoc(op.cls) or "").split())
+    lines = [f"### `{op.name}`", "", md(doc)]
     lines += ["", f"- group: `{op.group}`{env if op.environment else ''}"]
     for rid in _rules_of(op):
-        lines.append(f"- rule: {rid.value}: {rules[rid].summary}")
+        lines.append(f"- rule: {rid.value}: {md(rules[rid].summary)}")
     if op.also:
         lines.append(f"- also exercises: {', '.join(r.value for r in op.also)}")
     lines += ["", "| argument | JSON type | domain | renamed |", "|---|---|---|---|"]
@@ -212,13 +220,16 @@ def reference_sections() -> str:
     docs = _config_docs()
     out += [
         f"| `{f.name}` | {f.default} | 1..{CONFIG_BOUNDS[f.name]} |"
-        f" {docs.get(f.name, '')} |"
+        f" {md(docs.get(f.name, ''))} |"
         for f in fields(Config)
     ]
     out += ["", "## Rights bits (RIGHTS-BITS)", "", "| right | bit |", "|---|---|"]
     out += [f"| `{r.name}` | {int(r):#04x} |" for r in Rights]
     out += ["", "## Errors", "", "| error | code | errno |", "|---|---|---|"]
-    out += [f"| `{e.name}` | {int(e)} | {errno_of(e)} |" for e in IpcError]
+    out += [
+        f"| `{e.name}` | {int(e)} | {ERRNO_NAMES[e]} ({errno_of(e)}) |"
+        for e in IpcError
+    ]
     out += ["", "## Observation", "", "| key | meaning |", "|---|---|"]
     for path in observation_paths(sample_observation()):
         if path not in OBSERVATION_FIELDS:
@@ -248,6 +259,19 @@ def _config_docs() -> dict[str, str]:
 
 def reference_markdown(rules: Mapping[RuleId, Entry] = RULES) -> str:
     """The whole reference, ``OPERATIONS.md`` as committed."""
+    precedence = rules[RuleId.ERR_PRECEDENCE]
+    total = rules[RuleId.ERR_TOTAL]
+    checks = (
+        "## Before the operation's own errors\n\n"
+        f"ERR-PRECEDENCE: {md(precedence.summary)} Every operation first"
+        " checks, in order:\n\n" + "\n".join(error_lines(precedence)) + "\n\n"
+        f"ERR-TOTAL: {md(total.summary)} An argument of the wrong JSON type (a\n"
+        "bool or a string where an int is expected, for example) gives\n"
+        "`InvalidArgument` and changes nothing. Environment operations\n"
+        "skip PROC-STATUS. Then come the rule's errors, listed per operation\n"
+        "below; a domain's *else* is the error it gives at that point of the\n"
+        "order.\n\n"
+    )
     head = (
         "# Operations\n\n"
         "Generated from the operation registry (`vocabulary/syscalls.py`) and the\n"
@@ -256,11 +280,15 @@ def reference_markdown(rules: Mapping[RuleId, Entry] = RULES) -> str:
         "do not edit. The wire form of each operation and of its success value is\n"
         "`operations.schema.json`.\n\n"
         'A request is `{"op": Name, "args": {...}}`; a reply `{"ok": value}` or\n'
-        '`{"error": Name}`. A failed operation changes nothing (ERR-ATOMIC).\n'
-        "ERR-TOTAL: every operation is total; an argument of the wrong JSON type\n"
-        "(a bool for an int, a non-hex string for bytes, a missing field) gives\n"
-        "`InvalidArgument`, never a crash. A domain's `else` is the error the\n"
-        "operation gives at that point of its precedence order.\n\n"
+        '`{"error": Name}`. A failed operation changes nothing (ERR-ATOMIC).\n\n'
     )
     ops = "\n".join(operation_section(op, rules) for op in OP_SPECS)
-    return head + RENAMING + "\n## Operations\n\n" + ops + "\n" + reference_sections()
+    return (
+        head
+        + checks
+        + RENAMING
+        + "\n## Operations\n\n"
+        + ops
+        + "\n"
+        + reference_sections()
+    )

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from veridian_ipc.conformance import reference_gen
 from veridian_ipc.conformance.reference_gen import (
     error_lines,
+    md,
     observation_paths,
     operation_section,
     reference_markdown,
@@ -52,7 +54,7 @@ def test_each_section_lists_its_rules_errors_in_order() -> None:
         )
         for rid in rules:
             assert _errors_listed(section, rid) == list(RULES[rid].errors), name
-            assert f"- rule: {rid.value}: {RULES[rid].summary}" in section
+            assert f"- rule: {rid.value}: {md(RULES[rid].summary)}" in section
 
 
 def test_a_swapped_pair_in_a_rule_docstring_changes_the_section() -> None:
@@ -85,9 +87,16 @@ def test_every_config_field_and_observation_key_is_in_the_reference() -> None:
     assert "`InvalidArgument`" in REFERENCE.split("## Operations")[0]  # ERR-TOTAL
 
 
-def test_an_observation_key_without_a_meaning_fails() -> None:
+def test_an_observation_key_without_a_meaning_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert "ports.*.queue.[].sender" in observation_paths(sample_observation())
     assert observation_paths({"ports": {5: {"novel": 1}}}) == ["ports", "ports.*.novel"]
+    table = dict(OBSERVATION_FIELDS)
+    del table["ports.*.filter.tokens"]
+    monkeypatch.setattr(reference_gen, "OBSERVATION_FIELDS", table)
+    with pytest.raises(KeyError, match=r"ports\.\*\.filter\.tokens"):
+        reference_gen.reference_sections()
 
 
 def test_argument_domains_are_in_the_reference() -> None:
