@@ -170,13 +170,15 @@ def constrained(schema: Schema, domain: Domain | None) -> Schema:
                 for s in schema["oneOf"]
             ]
         }
-    extra = {
+    extra: dict[str, Any] = {
         "minimum": domain.minimum,
         "maximum": domain.maximum,
         "maxLength": None if domain.max_bytes is None else 2 * domain.max_bytes,
         "minItems": domain.min_items,
         "maxItems": domain.max_items,
     }
+    if domain.items is not None and "items" in schema:
+        extra["items"] = constrained(schema["items"], domain.items)
     if schema.get("type") == "string":
         extra["minLength"] = domain.min_length
         extra["maxLength"] = domain.max_length

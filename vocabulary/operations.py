@@ -90,7 +90,8 @@ class Domain:
     an invalid one gives (``"0..2**32-1; else InvalidMessage"``). The bounds are
     the part JSON Schema can express (``minimum``/``maximum`` for an int,
     ``max_bytes`` for ``bytes``, ``min_length``/``max_length`` for a ``str``,
-    ``min_items``/``max_items`` for a tuple): a value outside them fails in
+    ``min_items``/``max_items`` for a tuple or frozenset, ``items`` for the
+    bounds of each of its items): a value outside them fails in
     *every* state, so every operation that succeeds lies within them.
     State-dependent limits (a ``Config`` field, the channel's ``max_message``)
     stay in ``text`` with their ``CONFIG_BOUNDS`` ceiling as the bound.
@@ -104,6 +105,7 @@ class Domain:
     max_length: int | None = None
     min_items: int | None = None
     max_items: int | None = None
+    items: Domain | None = None
 
 
 @dataclass(frozen=True, slots=True)

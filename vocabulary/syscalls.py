@@ -251,7 +251,10 @@ class Close(Operation):
     rule=R.FILTER_SET,
     also=(R.RIGHTS_REQUIRED,),
     domains={
-        "allowed_types": Domain("types in 0..2**32-1; else InvalidArgument"),
+        "allowed_types": Domain(
+            "types in 0..2**32-1; else InvalidArgument",
+            items=Domain("a type", minimum=0, maximum=MAX_U32),
+        ),
         "max_size": Domain(
             f"0..{MAX_INLINE_DATA}; else InvalidArgument",
             minimum=0,
@@ -376,6 +379,7 @@ class ChannelSend(Operation):
             "1 or more messages of at most max_message bytes each;"
             " empty: InvalidArgument; longer: MessageTooLarge",
             min_items=1,
+            items=Domain("a message", max_bytes=_B["max_channel_message"]),
         )
     },
 )

@@ -120,6 +120,7 @@ def test_argument_domains_are_in_the_reference() -> None:
         ("Lookup", {"name": ""}),
         ("Socket", {"capacity": -3}),
         ("ChannelSendBatch", {"handle": 1, "items": []}),
+        ("SetFilter", {"handle": 1, "allowed_types": [-1]}),
     ],
 )
 def test_the_schema_refuses_out_of_domain_values(op: str, args: dict[str, Any]) -> None:
