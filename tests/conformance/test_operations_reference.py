@@ -110,24 +110,26 @@ def test_argument_domains_are_in_the_reference() -> None:
 
 
 @pytest.mark.parametrize(
-    ("op", "args"),
+    ("op", "args", "field", "good", "bad"),
     [
-        ("Send", {"handle": 1, "msg_type": -1, "flags": 0, "data": ""}),
-        ("Send", {"handle": 1, "msg_type": 0, "flags": 0, "data": "00" * 65}),
-        ("CreatePort", {"capacity": 0}),
-        ("Derive", {"handle": 1, "rights": 0x40}),
-        ("CreateChannel", {"capacity": 1, "max_message": 0}),
-        ("Lookup", {"name": ""}),
-        ("Socket", {"capacity": -3}),
-        ("ChannelSendBatch", {"handle": 1, "items": []}),
-        ("SetFilter", {"handle": 1, "allowed_types": [-1]}),
+        ("Send", {"handle": 1, "flags": 0, "data": ""}, "msg_type", 7, -1),
+        ("Send", {"handle": 1, "msg_type": 0, "flags": 0}, "data", "00", "00" * 65),
+        ("CreatePort", {}, "capacity", 1, 0),
+        ("Derive", {"handle": 1}, "rights", 0x3F, 0x40),
+        ("CreateChannel", {"capacity": 1}, "max_message", 1, 0),
+        ("Lookup", {}, "name", "a", ""),
+        ("Socket", {}, "capacity", None, -3),
+        ("ChannelSendBatch", {"handle": 1}, "items", ["00"], []),
+        ("SetFilter", {"handle": 1}, "allowed_types", [0], [-1]),
     ],
 )
-def test_the_schema_refuses_out_of_domain_values(op: str, args: dict[str, Any]) -> None:
-    cls = jsonschema.validators.validator_for(SCHEMA)
-    v = cls(SCHEMA)
+def test_the_schema_refuses_out_of_domain_values(
+    op: str, args: dict[str, Any], field: str, good: object, bad: object
+) -> None:
+    v = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+    v.validate({"op": op, "args": {**args, field: good}})
     with pytest.raises(jsonschema.ValidationError):
-        v.validate({"op": op, "args": args})
+        v.validate({"op": op, "args": {**args, field: bad}})
 
 
 def test_a_domain_for_an_unknown_field_is_refused() -> None:
