@@ -39,7 +39,8 @@ What the package offers an implementer, exported on purpose (``__all__``):
 
 Programs, run with ``python -m``: ``serve`` (a protocol server wrapping a
 ``module:Class`` target), ``worker`` (the same, as ``make_driver`` starts it),
-``schema_gen`` (writes the operation schemas and tables) and
+``schema_gen`` (writes the operation schemas and the reference, whose text
+``reference_gen`` builds) and
 ``linearizability``.
 
 Every other module is the machinery behind these, which the project's tests

@@ -118,3 +118,51 @@ def observe(s: KernelState) -> Data:
         "buffers": buffers,
         "namespace": namespace,
     }
+
+
+#: The meaning of each key of ``observe``'s result, by path (``*`` stands for a
+#: pid, handle, mapping id, fd, object id or name; ``[]`` for a list item). The
+#: operation reference (conformance/OPERATIONS.md) is generated from it.
+OBSERVATION_FIELDS: dict[str, str] = {
+    "clock": "the logical clock, in ticks (TIME-ADVANCE)",
+    "processes": "every live process, by pid",
+    "processes.*.status": '"running", {"waiting": port, "deadline": tick or null}'
+    ' or {"woken": result} (a blocked receive, PORT-RECEIVE / PORT-RESUME)',
+    "processes.*.handles": "the process's capabilities, by handle",
+    "processes.*.handles.*.obj": "the object the capability names",
+    "processes.*.handles.*.kind": '"port", "channel" or "buffer"',
+    "processes.*.handles.*.rights": "the capability's rights mask (RIGHTS-BITS)",
+    "processes.*.mappings": "the process's buffer mappings, by mapping id",
+    "processes.*.mappings.*.buf": "the mapped buffer's object",
+    "processes.*.mappings.*.writable": "whether the mapping allows writes",
+    "processes.*.fds": "the process's sockets, by file descriptor",
+    "processes.*.fds.*.port": "the socket's own port",
+    "processes.*.fds.*.peer": "the connected peer's port, or null",
+    "processes.*.fds.*.name": "the name the socket is bound to, or null",
+    "ports": "every port, by object id",
+    "ports.*.capacity": "the queue's capacity, in messages",
+    "ports.*.closed": "whether the port is closed",
+    "ports.*.queue": "the queued messages, oldest first",
+    "ports.*.queue.[].sender": "the sending pid (MSG-SENDER)",
+    "ports.*.queue.[].msg_type": "the message type",
+    "ports.*.queue.[].flags": "the message flags",
+    "ports.*.queue.[].data": "the inline data, as hex",
+    "ports.*.queue.[].caps": "the carried capabilities (obj, kind, rights), or null",
+    "ports.*.waiters": "the pids blocked receiving, in arrival order",
+    "ports.*.filter": "the port's filter (FILTER-SET), or null",
+    "ports.*.filter.allowed_types": "the admitted message types, sorted, or null",
+    "ports.*.filter.max_size": "the largest admitted data size, or null",
+    "ports.*.filter.rate": "[burst, refill, period], or null",
+    "ports.*.filter.tokens": "the tokens available now (FILTER-RATE), or null",
+    "channels": "every channel, by object id",
+    "channels.*.capacity": "the ring's slots",
+    "channels.*.max_message": "the largest message, in bytes",
+    "channels.*.closed": "whether the channel is closed",
+    "channels.*.items": "the queued messages, oldest first, as hex",
+    "buffers": "every shared buffer, by object id",
+    "buffers.*.size": "the buffer's size, in bytes",
+    "namespace": "every bound name",
+    "namespace.*.obj": "the bound port",
+    "namespace.*.rights": "the rights a Lookup or Connect receives",
+    "namespace.*.service_type": "the binding's service type (NS-CONNECT)",
+}

@@ -12,7 +12,9 @@ about it:
 - the rule IDs it **also** always exercises (RIGHTS-REQUIRED, CAP-HANDLE,
   MSG-LIMITS ...), which conformance coverage counts;
 - what it **returns** on success, as an annotation (``None``, ``HandleRef``,
-  ``bytes``, ``Delivered | Blocked`` ...).
+  ``bytes``, ``Delivered | Blocked`` ...);
+- the **domains** of the fields whose valid values the type does not say
+  (``Domain``: a sentence for the reference, bounds for the JSON schema).
 
 Its fields are typed once, in their annotations. Fields that hold numbers the
 implementation chooses (pids, handles, mapping ids) use ``PidRef``, ``HandleRef``
@@ -35,7 +37,7 @@ This module is vocabulary: it holds no semantics, and the model may import it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import (
     Annotated,
@@ -81,6 +83,32 @@ class Operation:
 
 
 @dataclass(frozen=True, slots=True)
+class Domain:
+    """The values a field accepts, declared once where code cannot derive it.
+
+    ``text`` says, for the operation reference, which values are valid and what
+    an invalid one gives (``"0..2**32-1; else InvalidMessage"``). The bounds are
+    the part JSON Schema can express (``minimum``/``maximum`` for an int,
+    ``max_bytes`` for ``bytes``, ``min_length``/``max_length`` for a ``str``,
+    ``min_items``/``max_items`` for a tuple or frozenset, ``items`` for the
+    bounds of each of its items): a value outside them fails in
+    *every* state, so every operation that succeeds lies within them.
+    State-dependent limits (a ``Config`` field, the channel's ``max_message``)
+    stay in ``text`` with their ``CONFIG_BOUNDS`` ceiling as the bound.
+    """
+
+    text: str
+    minimum: int | None = None
+    maximum: int | None = None
+    max_bytes: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    items: Domain | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FieldSpec:
     """One field of an operation record.
 
@@ -104,6 +132,7 @@ class OpSpec:
     also: tuple[RuleId, ...]
     returns: Any
     fields: tuple[FieldSpec, ...]
+    domains: Mapping[str, Domain] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -183,13 +212,15 @@ def operation(
     rule: RuleId | None,
     also: tuple[RuleId, ...] = (),
     returns: object = None,
+    domains: Mapping[str, Domain] | None = None,
 ) -> Callable[[C], C]:
     """Register the decorated operation record; the class is returned unchanged.
 
     Put it above ``@dataclass`` (``slots=True`` makes a new class: the registry
     must hold the final one). Raises ``RegistryError`` at import for an unknown
     group, a name registered twice, a class that is not an ``Operation``
-    dataclass, or an id marker on a field that is not an int.
+    dataclass, an id marker on a field that is not an int, or a ``domains``
+    key that is not one of its fields.
     """
 
     def register(cls: C) -> C:
@@ -206,7 +237,15 @@ def operation(
                 raise RegistryError(f"operation {name}: {r!r} is not a RuleId")
         if name in OPS_BY_NAME:
             raise RegistryError(f"operation {name} registered twice")
-        spec = OpSpec(cls, group, rule, tuple(also), returns, _field_specs(cls))
+        specs = _field_specs(cls)
+        unknown = sorted(set(domains or {}) - {f.name for f in specs})
+        if unknown:
+            raise RegistryError(
+                f"operation {name}: domains for unknown fields {', '.join(unknown)}"
+            )
+        spec = OpSpec(
+            cls, group, rule, tuple(also), returns, specs, dict(domains or {})
+        )
         OP_SPECS.append(spec)
         OPS_BY_NAME[name] = spec
         return cls

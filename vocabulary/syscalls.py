@@ -29,9 +29,47 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .ids import RuleId as R
-from .operations import OP_SPECS, HandleRef, MapRef, PidRef, check_registered, operation
+from .names import CONFIG_BOUNDS, MAX_FLAGS, MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
+from .operations import (
+    OP_SPECS,
+    Domain,
+    HandleRef,
+    MapRef,
+    PidRef,
+    check_registered,
+    operation,
+)
 from .operations import Operation as Operation
 from .results import Blocked, CapInfo, Delivered
+from .rights import ALL_RIGHTS
+
+# -- field domains (declared once; the reference and the JSON schema read them) --
+
+_B = CONFIG_BOUNDS
+
+
+def _u32(error: str) -> Domain:
+    return Domain(f"0..2**32-1; else {error}", minimum=0, maximum=MAX_U32)
+
+
+def _positive(limit: str, bound: int) -> Domain:
+    return Domain(
+        f"1..Config.{limit}; below 1: InvalidArgument; above: OutOfMemory",
+        minimum=1,
+        maximum=bound,
+    )
+
+
+FD = Domain("any int; not an open fd of the caller: InvalidCapability (EBADF)")
+NAME = Domain(
+    "1..Config.max_name_length UTF-8 bytes, no NUL; else InvalidArgument",
+    min_length=1,
+    max_length=_B["max_name_length"],
+)
+INLINE = Domain(
+    f"at most {MAX_INLINE_DATA} bytes; longer: MessageTooLarge",
+    max_bytes=MAX_INLINE_DATA,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +102,12 @@ class Kill(Operation):
     target: PidRef
 
 
-@operation(group="timeouts", rule=R.TIME_ADVANCE, returns=int)
+@operation(
+    group="timeouts",
+    rule=R.TIME_ADVANCE,
+    returns=int,
+    domains={"ticks": Domain("0 or more; negative: InvalidArgument", minimum=0)},
+)
 @dataclass(frozen=True, slots=True)
 class AdvanceClock(Operation):
     """The logical clock moves forward by ``ticks`` (TIME-ADVANCE)."""
@@ -97,6 +140,14 @@ class Drop(Operation):
     rule=R.RIGHTS_DERIVE,
     also=(R.CAP_HANDLE, R.RIGHTS_BITS),
     returns=HandleRef,
+    domains={
+        "rights": Domain(
+            "a mask of the six rights bits; another bit: InvalidArgument;"
+            " not a subset of the handle's rights: InsufficientRights",
+            minimum=0,
+            maximum=ALL_RIGHTS,
+        )
+    },
 )
 @dataclass(frozen=True, slots=True)
 class Derive(Operation):
@@ -117,7 +168,12 @@ class Revoke(Operation):
 # -- ports and messages -----------------------------------------------------------
 
 
-@operation(group="ports", rule=R.PORT_CREATE, returns=HandleRef)
+@operation(
+    group="ports",
+    rule=R.PORT_CREATE,
+    returns=HandleRef,
+    domains={"capacity": _positive("max_port_capacity", _B["max_port_capacity"])},
+)
 @dataclass(frozen=True, slots=True)
 class CreatePort(Operation):
     """A new port with a queue of ``capacity`` messages (PORT-CREATE)."""
@@ -129,6 +185,19 @@ class CreatePort(Operation):
     group="ports",
     rule=R.PORT_SEND,
     also=(R.MSG_LIMITS, R.MSG_SENDER, R.RIGHTS_REQUIRED),
+    domains={
+        "msg_type": _u32("InvalidMessage"),
+        "flags": Domain(
+            "0..2**16-1; else InvalidMessage", minimum=0, maximum=MAX_FLAGS
+        ),
+        "data": INLINE,
+        "caps": Domain(
+            f"at most {MAX_MESSAGE_CAPS} live handles of the caller with GRANT;"
+            " more: InvalidMessage; not live: InvalidCapability;"
+            " without GRANT: InsufficientRights",
+            max_items=MAX_MESSAGE_CAPS,
+        ),
+    },
 )
 @dataclass(frozen=True, slots=True)
 class Send(Operation):
@@ -146,6 +215,13 @@ class Send(Operation):
     rule=R.PORT_RECEIVE,
     also=(R.RIGHTS_REQUIRED,),
     returns=Delivered | Blocked,
+    domains={
+        "timeout": Domain(
+            "None (wait forever), 0 (never wait) or ticks > 0;"
+            " negative: InvalidArgument",
+            minimum=0,
+        )
+    },
 )
 @dataclass(frozen=True, slots=True)
 class Receive(Operation):
@@ -170,7 +246,23 @@ class Close(Operation):
     handle: HandleRef
 
 
-@operation(group="filters", rule=R.FILTER_SET, also=(R.RIGHTS_REQUIRED,))
+@operation(
+    group="filters",
+    rule=R.FILTER_SET,
+    also=(R.RIGHTS_REQUIRED,),
+    domains={
+        "allowed_types": Domain(
+            "types in 0..2**32-1; else InvalidArgument",
+            items=Domain("a type", minimum=0, maximum=MAX_U32),
+        ),
+        "max_size": Domain(
+            f"0..{MAX_INLINE_DATA}; else InvalidArgument",
+            minimum=0,
+            maximum=MAX_INLINE_DATA,
+        ),
+        "rate": Domain("burst, refill and period each 1 or more; else InvalidArgument"),
+    },
+)
 @dataclass(frozen=True, slots=True)
 class SetFilter(Operation):
     """Set (or, with every field None, clear) a port's filter (FILTER-SET)."""
@@ -184,7 +276,12 @@ class SetFilter(Operation):
 # -- namespace ----------------------------------------------------------------------
 
 
-@operation(group="namespace", rule=R.NS_BIND, also=(R.RIGHTS_REQUIRED,))
+@operation(
+    group="namespace",
+    rule=R.NS_BIND,
+    also=(R.RIGHTS_REQUIRED,),
+    domains={"name": NAME, "service_type": _u32("InvalidArgument")},
+)
 @dataclass(frozen=True, slots=True)
 class Bind(Operation):
     """Bind a well-known name to a port capability (NS-BIND)."""
@@ -194,7 +291,11 @@ class Bind(Operation):
     service_type: int = 0
 
 
-@operation(group="namespace", rule=R.NS_UNBIND)
+@operation(
+    group="namespace",
+    rule=R.NS_UNBIND,
+    domains={"name": Domain("any str; not bound: PortNotFound")},
+)
 @dataclass(frozen=True, slots=True)
 class Unbind(Operation):
     """Remove a binding, by authority of a MANAGE capability (NS-UNBIND)."""
@@ -203,7 +304,12 @@ class Unbind(Operation):
     name: str
 
 
-@operation(group="namespace", rule=R.NS_LOOKUP, returns=HandleRef)
+@operation(
+    group="namespace",
+    rule=R.NS_LOOKUP,
+    returns=HandleRef,
+    domains={"name": NAME},
+)
 @dataclass(frozen=True, slots=True)
 class Lookup(Operation):
     """A new handle to the port bound to ``name`` (NS-LOOKUP)."""
@@ -211,7 +317,12 @@ class Lookup(Operation):
     name: str
 
 
-@operation(group="namespace", rule=R.NS_CONNECT, returns=HandleRef)
+@operation(
+    group="namespace",
+    rule=R.NS_CONNECT,
+    returns=HandleRef,
+    domains={"name": NAME, "service_type": _u32("InvalidArgument")},
+)
 @dataclass(frozen=True, slots=True)
 class Connect(Operation):
     """Lookup that also checks the binding's service type (NS-CONNECT)."""
@@ -223,7 +334,15 @@ class Connect(Operation):
 # -- asynchronous channels ----------------------------------------------------------
 
 
-@operation(group="channels", rule=R.CHAN_CREATE, returns=HandleRef)
+@operation(
+    group="channels",
+    rule=R.CHAN_CREATE,
+    returns=HandleRef,
+    domains={
+        "capacity": _positive("max_channel_capacity", _B["max_channel_capacity"]),
+        "max_message": _positive("max_channel_message", _B["max_channel_message"]),
+    },
+)
 @dataclass(frozen=True, slots=True)
 class CreateChannel(Operation):
     """A ring of ``capacity`` slots of ``max_message`` bytes (CHAN-CREATE)."""
@@ -232,7 +351,16 @@ class CreateChannel(Operation):
     max_message: int
 
 
-@operation(group="channels", rule=R.CHAN_SEND, also=(R.RIGHTS_REQUIRED,))
+@operation(
+    group="channels",
+    rule=R.CHAN_SEND,
+    also=(R.RIGHTS_REQUIRED,),
+    domains={
+        "data": Domain(
+            "at most the channel's max_message bytes; longer: MessageTooLarge"
+        )
+    },
+)
 @dataclass(frozen=True, slots=True)
 class ChannelSend(Operation):
     """Append one message to a channel's ring (CHAN-SEND)."""
@@ -242,7 +370,18 @@ class ChannelSend(Operation):
 
 
 @operation(
-    group="channels", rule=R.CHAN_SEND_BATCH, also=(R.RIGHTS_REQUIRED,), returns=int
+    group="channels",
+    rule=R.CHAN_SEND_BATCH,
+    also=(R.RIGHTS_REQUIRED,),
+    returns=int,
+    domains={
+        "items": Domain(
+            "1 or more messages of at most max_message bytes each;"
+            " empty: InvalidArgument; longer: MessageTooLarge",
+            min_items=1,
+            items=Domain("a message", max_bytes=_B["max_channel_message"]),
+        )
+    },
 )
 @dataclass(frozen=True, slots=True)
 class ChannelSendBatch(Operation):
@@ -267,6 +406,7 @@ class ChannelReceive(Operation):
     rule=R.CHAN_RECEIVE_BATCH,
     also=(R.RIGHTS_REQUIRED,),
     returns=tuple[bytes, ...],
+    domains={"max_count": Domain("1 or more; else InvalidArgument", minimum=1)},
 )
 @dataclass(frozen=True, slots=True)
 class ChannelReceiveBatch(Operation):
@@ -279,7 +419,12 @@ class ChannelReceiveBatch(Operation):
 # -- zero-copy shared buffers -------------------------------------------------------
 
 
-@operation(group="buffers", rule=R.BUF_CREATE, returns=HandleRef)
+@operation(
+    group="buffers",
+    rule=R.BUF_CREATE,
+    returns=HandleRef,
+    domains={"size": _positive("max_buffer_size", _B["max_buffer_size"])},
+)
 @dataclass(frozen=True, slots=True)
 class CreateBuffer(Operation):
     """A new zero-filled shared buffer of ``size`` bytes (BUF-CREATE)."""
@@ -304,7 +449,20 @@ class Unmap(Operation):
     mapping: MapRef
 
 
-@operation(group="buffers", rule=R.BUF_READ, returns=bytes)
+@operation(
+    group="buffers",
+    rule=R.BUF_READ,
+    returns=bytes,
+    domains={
+        "offset": Domain("0..size; else OutOfBounds", minimum=0),
+        "length": Domain(
+            "0..Config.max_io, within the buffer; negative or above max_io:"
+            " InvalidArgument; past the end: OutOfBounds",
+            minimum=0,
+            maximum=_B["max_io"],
+        ),
+    },
+)
 @dataclass(frozen=True, slots=True)
 class ReadBuffer(Operation):
     """Read ``length`` bytes at ``offset`` through a mapping (BUF-READ)."""
@@ -314,7 +472,18 @@ class ReadBuffer(Operation):
     length: int
 
 
-@operation(group="buffers", rule=R.BUF_WRITE)
+@operation(
+    group="buffers",
+    rule=R.BUF_WRITE,
+    domains={
+        "offset": Domain("0..size; else OutOfBounds", minimum=0),
+        "data": Domain(
+            "at most Config.max_io bytes, within the buffer; longer:"
+            " InvalidArgument; past the end: OutOfBounds",
+            max_bytes=_B["max_io"],
+        ),
+    },
+)
 @dataclass(frozen=True, slots=True)
 class WriteBuffer(Operation):
     """Write ``data`` at ``offset`` through a writable mapping (BUF-WRITE)."""
@@ -324,7 +493,12 @@ class WriteBuffer(Operation):
     data: bytes
 
 
-@operation(group="buffers", rule=R.BUF_TRANSFER, also=(R.RIGHTS_REQUIRED,))
+@operation(
+    group="buffers",
+    rule=R.BUF_TRANSFER,
+    also=(R.RIGHTS_REQUIRED,),
+    domains={"msg_type": _u32("InvalidMessage")},
+)
 @dataclass(frozen=True, slots=True)
 class TransferBuffer(Operation):
     """Give a buffer's ownership away in a message on ``port`` (BUF-TRANSFER)."""
@@ -337,7 +511,19 @@ class TransferBuffer(Operation):
 # -- POSIX layer --------------------------------------------------------------------
 
 
-@operation(group="posix", rule=R.POSIX_SOCKET, returns=int)
+@operation(
+    group="posix",
+    rule=R.POSIX_SOCKET,
+    returns=int,
+    domains={
+        "capacity": Domain(
+            "None (Config.default_socket_capacity) or 1..Config.max_port_capacity;"
+            " below 1: InvalidArgument; above: OutOfMemory",
+            minimum=1,
+            maximum=_B["max_port_capacity"],
+        )
+    },
+)
 @dataclass(frozen=True, slots=True)
 class Socket(Operation):
     """``socket()``: a new socket over a new port (POSIX-SOCKET)."""
@@ -345,7 +531,11 @@ class Socket(Operation):
     capacity: int | None = None
 
 
-@operation(group="posix", rule=R.POSIX_BIND)
+@operation(
+    group="posix",
+    rule=R.POSIX_BIND,
+    domains={"fd": FD, "name": NAME},
+)
 @dataclass(frozen=True, slots=True)
 class SockBind(Operation):
     """``bind()``: publish the socket's port under ``name`` (POSIX-BIND)."""
@@ -354,7 +544,11 @@ class SockBind(Operation):
     name: str
 
 
-@operation(group="posix", rule=R.POSIX_CONNECT)
+@operation(
+    group="posix",
+    rule=R.POSIX_CONNECT,
+    domains={"fd": FD, "name": NAME},
+)
 @dataclass(frozen=True, slots=True)
 class SockConnect(Operation):
     """``connect()``: make the port bound to ``name`` the peer (POSIX-CONNECT)."""
@@ -363,7 +557,12 @@ class SockConnect(Operation):
     name: str
 
 
-@operation(group="posix", rule=R.POSIX_SEND, returns=int)
+@operation(
+    group="posix",
+    rule=R.POSIX_SEND,
+    returns=int,
+    domains={"fd": FD, "data": INLINE},
+)
 @dataclass(frozen=True, slots=True)
 class SockSend(Operation):
     """``send()``: a message to the peer (POSIX-SEND)."""
@@ -372,7 +571,15 @@ class SockSend(Operation):
     data: bytes
 
 
-@operation(group="posix", rule=R.POSIX_RECV, returns=bytes)
+@operation(
+    group="posix",
+    rule=R.POSIX_RECV,
+    returns=bytes,
+    domains={
+        "fd": FD,
+        "bufsize": Domain("0 or more; negative: InvalidArgument", minimum=0),
+    },
+)
 @dataclass(frozen=True, slots=True)
 class SockRecv(Operation):
     """``recv()``: the oldest message on the socket's port (POSIX-RECV)."""
@@ -381,7 +588,12 @@ class SockRecv(Operation):
     bufsize: int
 
 
-@operation(group="posix", rule=R.POSIX_CLOSE, returns=int)
+@operation(
+    group="posix",
+    rule=R.POSIX_CLOSE,
+    returns=int,
+    domains={"fd": FD},
+)
 @dataclass(frozen=True, slots=True)
 class SockClose(Operation):
     """``close()``: the socket ends (POSIX-CLOSE)."""

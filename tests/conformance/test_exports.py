@@ -69,6 +69,7 @@ MACHINERY = frozenset(
         "mutants_ports",
         "mutants_posix",
         "outcomes",
+        "reference_gen",
         "protocol",
         "renaming",
         "requests",
