@@ -108,3 +108,29 @@ def test_a_malformed_message_is_rejected() -> None:
     v = _validator(PROTOCOL_SCHEMA)
     with pytest.raises(jsonschema.ValidationError):
         v.validate({"type": "result", "id": 1, "result": {"error": 7}})
+
+
+def operation_names_problem(schema: dict[str, object]) -> str | None:
+    """How the protocol schema's operation names differ from the registry's."""
+    from veridian_ipc.vocabulary.operations import OP_SPECS
+
+    defs = schema["$defs"]
+    assert isinstance(defs, dict)
+    listed = defs["operation"]["properties"]["op"]["enum"]
+    registered = [s.name for s in OP_SPECS]
+    if listed == registered:
+        return None
+    missing = sorted(set(registered) - set(listed))
+    extra = sorted(set(listed) - set(registered))
+    return f"missing {missing}, not registered {extra}, or out of order"
+
+
+def test_the_protocol_names_exactly_the_registered_operations() -> None:
+    """The wire's operation names are the registry's, in its order: adding an
+    operation without listing it here fails by name."""
+    assert operation_names_problem(PROTOCOL_SCHEMA) is None
+    stale = json.loads(json.dumps(PROTOCOL_SCHEMA))
+    stale["$defs"]["operation"]["properties"]["op"]["enum"].pop()  # one forgotten
+    assert operation_names_problem(stale) == (
+        "missing ['SockClose'], not registered [], or out of order"
+    )
