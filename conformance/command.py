@@ -2,7 +2,8 @@
 
     veridian-ipc conform --target package.module:Class   (a class, in a worker)
     veridian-ipc conform --target 'CMD ARGS'             (JSON-lines protocol)
-    veridian-ipc conform --mutants [--json FILE]          (mutation campaign)
+    veridian-ipc conform --mutants [--seeds 0,1,2,3] [--json FILE]
+                                                          (mutation campaign)
     veridian-ipc conform --export DIR                     (static vectors)
     veridian-ipc conform --list-behaviours                (the behaviour catalogue)
     veridian-ipc replay TRACE... --target ...
@@ -38,6 +39,7 @@ from typing import Any
 from .behaviours import catalogue_lines
 from .compare import Mode
 from .mutants import MUTANTS, MutantResult, run_campaign
+from .mutants_campaign import format_matrix
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
 from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
 from .surface import ALL_GROUPS
@@ -83,6 +85,13 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="NAME",
         help="with --mutants: only this mutant (repeatable)",
+    )
+    p.add_argument(
+        "--seeds",
+        default=None,
+        metavar="N,N,...",
+        help="with --mutants: run every mutant under each of these seeds "
+        "(default: --seed, else 0)",
     )
     p.add_argument("--export", type=Path, metavar="DIR", help="write static vectors")
     p.add_argument(
@@ -181,9 +190,33 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
         return f"conform: --max-examples must be at least 1, not {args.max_examples}"
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         return f"conform: --seed must be an integer 0..2^64-1, not {args.seed}"
-    if args.seed is not None and args.mutants:
-        return "conform: --seed does not apply to --mutants (the campaign runs ci)"
+    if args.seeds is not None and not args.mutants:
+        return "conform: --seeds applies to --mutants only (use --seed)"
+    if args.seeds is not None and args.seed is not None:
+        return "conform: --seed does not apply with --seeds (give one of them)"
     return None
+
+
+def parse_seeds(text: str) -> list[int]:
+    """The seeds of ``--seeds``: comma-separated integers 0..MAX_SEED, each
+    once; ``ValueError`` with a one-line reason otherwise."""
+    parts = [part.strip() for part in text.split(",")]
+    if parts == [""]:
+        raise ValueError("conform: --seeds names no seed")
+    seeds: list[int] = []
+    for part in parts:
+        if not part.isdecimal() or not part.isascii():
+            raise ValueError(
+                f"conform: --seeds must be integers 0..2^64-1 separated by "
+                f"commas, not {part!r}"
+            )
+        seed = int(part)
+        if seed > MAX_SEED:
+            raise ValueError(f"conform: --seeds must be integers 0..2^64-1, not {seed}")
+        if seed in seeds:
+            raise ValueError(f"conform: --seeds names seed {seed} twice")
+        seeds.append(seed)
+    return seeds
 
 
 def run_conform(args: argparse.Namespace) -> int:
@@ -196,37 +229,7 @@ def run_conform(args: argparse.Namespace) -> int:
         print("\n".join(catalogue_lines()))
         return 0
     if args.mutants:
-
-        def show(res: MutantResult) -> None:
-            mark = "killed" if res.killed else "SURVIVED"
-            print(
-                f"{res.name:<24} {mark:<8} {res.steps!s:>6} steps "
-                f"{res.seconds or 0:6.2f} s  {', '.join(res.rules)}",
-                flush=True,
-            )
-
-        chosen = MUTANTS
-        if args.mutant:
-            by_name = {m.__name__: m for m in MUTANTS}
-            unknown = [n for n in args.mutant if n not in by_name]
-            if unknown:
-                print(f"conform: unknown mutants {unknown}", file=sys.stderr)
-                return 2
-            chosen = tuple(by_name[n] for n in args.mutant)
-        campaign = run_campaign(
-            args.profile if args.profile != "dev" else "ci",
-            mutants=chosen,
-            max_examples=args.max_examples,
-            on_result=show,
-        )
-        print(
-            f"kill rate {campaign['kill_rate']:.0%} ({campaign['killed']}/"
-            f"{campaign['total']}), median {campaign['median_steps']} steps, "
-            f"{campaign['median_seconds']} s to the first divergence"
-        )
-        if not _dump(args.json, campaign):
-            return 2
-        return 0 if not campaign["survivors"] else 1
+        return _run_mutants(args)
     if args.export is not None:
         return _run_export(args)
     if not args.target:
@@ -267,6 +270,50 @@ def run_conform(args: argparse.Namespace) -> int:
     if not _dump(args.json, rep.to_json()):
         return 2
     return 0 if rep.status == "pass" else 1
+
+
+def _run_mutants(args: argparse.Namespace) -> int:
+    """``conform --mutants``: every mutant (or the ``--mutant`` ones) under
+    each seed of ``--seeds`` (or ``--seed``, else 0); the progress goes to
+    stderr, the table to stdout; 1 if a mutant survives a seed."""
+    try:
+        seeds = (
+            parse_seeds(args.seeds)
+            if args.seeds is not None
+            else [0 if args.seed is None else args.seed]
+        )
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    def show(res: MutantResult) -> None:
+        mark = "killed" if res.killed else "SURVIVED"
+        print(
+            f"{res.name:<24} seed {res.seed!s:<4} {mark:<8} {res.steps!s:>6} steps "
+            f"{res.seconds or 0:6.2f} s  {', '.join(res.rules)}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    chosen = MUTANTS
+    if args.mutant:
+        by_name = {m.__name__: m for m in MUTANTS}
+        unknown = [n for n in args.mutant if n not in by_name]
+        if unknown:
+            print(f"conform: unknown mutants {unknown}", file=sys.stderr)
+            return 2
+        chosen = tuple(by_name[n] for n in args.mutant)
+    campaign = run_campaign(
+        args.profile if args.profile != "dev" else "ci",
+        mutants=chosen,
+        max_examples=args.max_examples,
+        on_result=show,
+        seeds=seeds,
+    )
+    print("\n".join(format_matrix(campaign)))
+    if not _dump(args.json, campaign):
+        return 2
+    return 0 if not campaign["survivors"] else 1
 
 
 def _run_export(args: argparse.Namespace) -> int:

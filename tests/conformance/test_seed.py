@@ -81,7 +81,12 @@ def test_max_examples_below_one_is_refused(examples: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "extra", [["--seed", "-1"], ["--max-examples", "0"], ["--mutants", "--seed", "3"]]
+    "extra",
+    [
+        ["--seed", "-1"],
+        ["--max-examples", "0"],
+        ["--mutants", "--seed", "3", "--seeds", "1"],
+    ],
 )
 def test_bad_seed_or_examples_on_the_command_line(
     extra: list[str], capsys: pytest.CaptureFixture[str]
