@@ -16,14 +16,14 @@ whole process group) is ended with the run.
 Exit status:
 
 - 0: the target conforms (every step of every example agreed with the spec,
-  and at least one step ran), or every mutant is killed, or the vectors were
-  written;
+  and at least one step ran), or every mutant is killed under every seed, or
+  the vectors were written;
 - 1: a divergence (``status: diverged``; ``reproduced: false`` when it did not
   happen again on the same steps: a non-deterministic target), a target
   failure, a run that executed no step (``status: no-steps``: nothing was
-  checked), or a surviving mutant;
-- 2: bad usage or input (unknown target, groups, mutant; a file or directory
-  that cannot be written);
+  checked), or a mutant that survives a seed;
+- 2: bad usage or input (unknown target, groups, mutant; bad ``--seeds``; a
+  file or directory that cannot be written);
 - 130: interrupted (Ctrl-C), 143: terminated (SIGTERM); the target is ended
   first.
 """

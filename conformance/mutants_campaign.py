@@ -124,12 +124,16 @@ def run_campaign(
     kills it), ``median_steps`` and ``median_seconds`` (over every kill),
     ``survivors`` (the mutants some seed did not kill) and ``surviving``
     (each ``[mutant, seed]`` that survived). ``on_result`` sees each result as
-    it comes, mutant by mutant, seed by seed.
+    it comes, mutant by mutant, seed by seed. An empty ``seeds`` is a
+    ``ValueError``.
     """
     if mutants is None:
         from .mutants import MUTANTS  # the catalogue's index imports this module
 
         mutants = MUTANTS
+    if seeds is not None and not seeds:
+        # no run is no kill: an empty campaign must not report 100%
+        raise ValueError("seeds must name at least one seed")
     columns: list[int | None] = [None] if seeds is None else list(seeds)
     rows: list[list[MutantResult]] = []
     for cls in mutants:

@@ -145,6 +145,12 @@ def test_without_seeds_the_campaign_runs_the_default_seed_once(calls: Calls) -> 
     assert report["kill_rate"] == 1.0
 
 
+def test_an_empty_list_of_seeds_is_refused_not_a_pass(calls: Calls) -> None:
+    with pytest.raises(ValueError, match="at least one seed"):
+        run_campaign("ci", mutants=[A, B], seeds=[])
+    assert calls == []
+
+
 def test_the_command_prints_the_table_writes_the_matrix_and_fails_on_a_survivor(
     calls: Calls, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
