@@ -38,8 +38,7 @@ from typing import Any
 
 from .behaviours import catalogue_lines
 from .compare import Mode
-from .mutants import MUTANTS, MutantResult, run_campaign
-from .mutants_campaign import format_matrix
+from .mutants import MUTANTS, MutantResult, format_matrix, run_campaign
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
 from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
 from .surface import ALL_GROUPS

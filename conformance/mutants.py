@@ -38,7 +38,7 @@ from .mutants_buffers import (
     TransferKeepsOwnership,
     WriteReadOnly,
 )
-from .mutants_campaign import MutantResult, run_campaign, run_mutant
+from .mutants_campaign import MutantResult, format_matrix, run_campaign, run_mutant
 from .mutants_caps import (
     BlockedMayInspect,
     BoolIsInt,
@@ -202,6 +202,7 @@ __all__ = [
     "UnbindWithoutManage",
     "UnconnectedSendEpipe",
     "WriteReadOnly",
+    "format_matrix",
     "run_campaign",
     "run_mutant",
 ]

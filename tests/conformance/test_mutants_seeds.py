@@ -20,9 +20,9 @@ from veridian_ipc.conformance.mutants import (
     Mutant,
     MutantResult,
     NoHandoff,
+    format_matrix,
     run_campaign,
 )
-from veridian_ipc.conformance.mutants_campaign import format_matrix
 
 A, B, C = MUTANTS[:3]
 
