@@ -24,17 +24,18 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from veridian_ipc.spec import Config, InvId, initial_state, violations
+from veridian_ipc.spec import RULES, Config, InvId, RuleId, initial_state, violations
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.spec.state import KernelState
-from veridian_ipc.vocabulary.results import Data, encode_result
+from veridian_ipc.vocabulary.results import Data, Err, Result, encode_result
 from veridian_ipc.vocabulary.syscalls import Operation, Resume
 
 from .compare import Mode, diff, results_agree
-from .coverage import Coverage, tags
+from .coverage import SHARED_ERROR_RULES, Coverage, tags
 from .monitors import FreshIds, observation_violations
 from .outcomes import Oracle, SpecOracle
 from .renaming import Renaming, RenamingError
+from .surface import STATIC_TAGS, rule_with_error
 from .targets import Driver
 from .wire import encode_op
 
@@ -74,6 +75,10 @@ class StepRecord:
     observation: Data = None
     #: The ``detail`` a target sent beside an error (kept, never compared).
     detail: str | None = None
+    #: Where the spec's error came from (``check_of``), for an error result.
+    check: Data = None
+    #: The same for the target's error, where it differs from the spec's.
+    target_check: Data = None
 
     def to_json(self) -> Data:
         """Plain data."""
@@ -87,9 +92,87 @@ class StepRecord:
             "target": target,
             "rules": self.rules,
         }
+        if self.check is not None:
+            out["check"] = self.check
+        if self.target_check is not None:
+            out["target_check"] = self.target_check
         if self.observation is not None:
             out["observation"] = self.observation
         return out
+
+
+def check_of(rule: RuleId, error: str) -> Data:
+    """The check of ``rule``'s documented precedence list that ``error`` is.
+
+    ``{"rule", "error", "position", "of"}``: ``position`` is 1-based in the
+    rule's ``errors`` (its docstring's list, ERR-PRECEDENCE), ``of`` the list's
+    length. An error listed more than once (e.g. ``InvalidCapability`` twice in
+    PORT-SEND: once for the handle, once for a carried capability) is placed
+    at its **first listed** position, with ``"ambiguous": true``. ``None``
+    when the rule does not list the error.
+    """
+    entry = RULES.get(rule)
+    if entry is None or error not in entry.errors:
+        return None
+    errors = list(entry.errors)
+    out: dict[str, Data] = {
+        "rule": rule.value,
+        "error": error,
+        "position": errors.index(error) + 1,
+        "of": len(errors),
+    }
+    if errors.count(error) > 1:
+        out["ambiguous"] = True
+    return out
+
+
+def check_text(check: Data) -> str:
+    """``PORT-SEND check 11/11`` from a ``check_of`` answer."""
+    assert isinstance(check, dict)
+    return f"{check['rule']} check {check['position']}/{check['of']}"
+
+
+def target_check(op_name: str, spec_check: Data, target: Data) -> Data:
+    """Where the target's error sits, when it is not the spec's: in the spec's
+    rule's list if it is there, else in the first of the operation's own
+    rules and the shared ones (``coverage``) that lists it; ``None`` for a
+    success or an error no rule documents."""
+    if not isinstance(target, dict) or not isinstance(target.get("error"), str):
+        return None
+    error = target["error"]
+    if isinstance(spec_check, dict):
+        if spec_check["error"] == error:
+            return None
+        same = check_of(RuleId(spec_check["rule"]), error)
+        if same is not None:
+            return same
+    rules = (*STATIC_TAGS.get(op_name, ()), *SHARED_ERROR_RULES)
+    rule = rule_with_error(rules, error)
+    return None if rule is None else check_of(rule, error)
+
+
+def attribution(spec_check: Data, t_check: Data, target: Data) -> str:
+    """The sentence a diverging error step adds to its message."""
+    parts = []
+    if isinstance(spec_check, dict):
+        parts.append(
+            f"spec stopped at {check_text(spec_check)} ({spec_check['error']})"
+        )
+    if isinstance(target, dict) and isinstance(target.get("error"), str):
+        if isinstance(spec_check, dict) and target["error"] == spec_check["error"]:
+            return "; ".join(parts)
+        where = ""
+        if isinstance(t_check, dict):
+            same = (
+                isinstance(spec_check, dict) and t_check["rule"] == spec_check["rule"]
+            )
+            where = (
+                f" (check {t_check['position']}/{t_check['of']})"
+                if same
+                else f" ({check_text(t_check)})"
+            )
+        parts.append(f"target answered {target['error']}{where}")
+    return "; ".join(parts)
 
 
 def split_detail(result: Data) -> tuple[Data, str | None]:
@@ -121,6 +204,10 @@ class Divergence(Exception):
         self.steps = steps
         self.diff = diff or []
         self.invariants = invariants or []
+        last = steps[-1] if steps and len(steps) == step else None
+        #: The diverging step's checks (``StepRecord.check``), if it has them.
+        self.check: Data = None if last is None else last.check
+        self.target_check: Data = None if last is None else last.target_check
 
     def to_json(self) -> Data:
         """Plain data for the trace's ``divergence``."""
@@ -130,6 +217,12 @@ class Divergence(Exception):
             "message": self.message,
             "invariants": self.invariants,
             "diff": _plain(self.diff),
+            **({"check": self.check} if self.check is not None else {}),
+            **(
+                {"target_check": self.target_check}
+                if self.target_check is not None
+                else {}
+            ),
         }
 
 
@@ -239,6 +332,8 @@ class Checker:
         first_failure: tuple[str, str, list[Data], Data] | None = None
         survivors: list[Candidate] = []
         record: StepRecord | None = None
+        first_step: tuple[KernelState, int, Operation, Result, KernelState] | None
+        first_step = None
         name = type(op).__name__
         for c in self.candidates:
             spid, sop = (pid, op) if c is c0 else c.renaming.op_to_spec(tpid, top)
@@ -272,6 +367,7 @@ class Checker:
                 )
                 if record is None:
                     record = StepRecord(spid, sop, spec_r, translated)
+                    first_step = (c.state, spid, sop, r, s2)
                 if failure is not None:
                     if first_failure is None:
                         first_failure = (*failure, translated)
@@ -284,6 +380,7 @@ class Checker:
                     record = StepRecord(
                         spid, sop, spec_r, translated, [*map(str, rules)]
                     )
+                    record.check = self._check(path)
                     if self.keep_observations:
                         record.observation = observe(s2)
         assert record is not None
@@ -294,6 +391,11 @@ class Checker:
             assert first_failure is not None
             kind, message, d, translated = first_failure
             record.target = translated
+            assert first_step is not None
+            self._attribute(record, name, first_step, translated)
+            said = attribution(record.check, record.target_check, translated)
+            if kind == "result" and said:
+                message += "; " + said
             raise Divergence(kind, message, index, self.steps, d, problems)
         if problems:
             raise Divergence(
@@ -306,6 +408,26 @@ class Checker:
         self.candidates = survivors[:MAX_CANDIDATES]
         self.target_obs = t_obs
         return record
+
+    @staticmethod
+    def _check(path: tuple[RuleId, str] | None) -> Data:
+        """The check of the spec's error path (``coverage.tags``), if any."""
+        return None if path is None else check_of(*path)
+
+    def _attribute(
+        self,
+        record: StepRecord,
+        name: str,
+        step: tuple[KernelState, int, Operation, Result, KernelState],
+        target: Data,
+    ) -> None:
+        """Name, on a step no outcome survived, the rules and the check of the
+        spec's own first outcome, and where the target's error sits."""
+        rules, path = tags(*step)
+        record.rules = [*map(str, rules)]
+        record.check = self._check(path)
+        if isinstance(step[3], Err) or isinstance(target, dict):
+            record.target_check = target_check(name, record.check, target)
 
     def _compare(
         self,

@@ -35,7 +35,7 @@ from .surface import ALWAYS_TAGS, OP_GROUP, STATIC_TAGS, rule_with_error
 R = RuleId
 
 #: Rules an error may come from besides the operation's own.
-_SHARED_ERROR_RULES: tuple[RuleId, ...] = (
+SHARED_ERROR_RULES: tuple[RuleId, ...] = (
     R.CAP_HANDLE,
     R.RIGHTS_REQUIRED,
     R.MSG_LIMITS,
@@ -115,7 +115,7 @@ def tags(
         elif err == "InvalidArgument" and not well_typed(op):
             origin = R.ERR_TOTAL
         else:
-            origin = rule_with_error((*out, *_SHARED_ERROR_RULES), err)
+            origin = rule_with_error((*out, *SHARED_ERROR_RULES), err)
         if origin is not None:
             out.append(origin)
             error_path = (origin, err)

@@ -24,7 +24,7 @@ import json
 import re
 from pathlib import Path
 
-from veridian_ipc.spec import IpcError, initial_state, step
+from veridian_ipc.spec import IpcError, RuleId, initial_state, step
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.vocabulary.results import Data, encode_result
 
@@ -45,6 +45,7 @@ from .wire import decode_config, decode_op, normalize_observation
 TRACE_FORMAT = "veridian-ipc-trace"
 VECTOR_FORMAT = "veridian-ipc-vector"
 FORMAT_VERSION = 1
+_RULE_IDS = frozenset(r.value for r in RuleId)
 DIVERGENCE_KINDS = ("result", "observation", "invariant", "renaming", "spec")
 
 
@@ -129,6 +130,29 @@ def _result_problem(r: Data) -> str | None:
     return None
 
 
+_CHECK_KEYS = {"rule", "error", "position", "of"}
+
+
+def _check_check(value: Data, what: str) -> None:
+    """A ``check`` (``checker.check_of``): a rule ID, an error name, its
+    1-based ``position`` within the rule's ``of`` documented checks, and
+    ``ambiguous`` when the error is listed more than once."""
+    c = check_object(value, what)
+    keys = set(c)
+    if not keys >= _CHECK_KEYS or not keys <= _CHECK_KEYS | {"ambiguous"}:
+        raise InputError(
+            f"{what} must have {sorted(_CHECK_KEYS)} and optionally 'ambiguous'"
+        )
+    if not isinstance(c["rule"], str) or c["rule"] not in _RULE_IDS:
+        raise InputError(f"{what} rule {show(c['rule'], 40)} is not a rule ID")
+    if not isinstance(c["error"], str):
+        raise InputError(f"{what} error must be a string")
+    check_int(c["of"], f"{what} of", 1, 10_000)
+    check_int(c["position"], f"{what} position", 1, c["of"])
+    if "ambiguous" in c and not isinstance(c["ambiguous"], bool):
+        raise InputError(f"{what} ambiguous must be true or false")
+
+
 def _check_step(i: int, st: Data, trace: bool) -> None:
     where = f"step {i}"
     s = check_object(st, where)
@@ -146,6 +170,9 @@ def _check_step(i: int, st: Data, trace: bool) -> None:
         raise InputError(f"{where} spec result {show(s['spec'], 60)}: {problem}")
     if "rules" in s:
         _strings(s["rules"], f"{where} rules")
+    for key in ("check", "target_check"):
+        if key in s:
+            _check_check(s[key], f"{where} {key}")
     if not trace:
         try:
             normalize_observation(s["observation"])
@@ -165,6 +192,9 @@ def _check_divergence(div: Data, steps: int) -> None:
         raise InputError("divergence message must be a string")
     if "invariants" in d:
         _strings(d["invariants"], "divergence invariants")
+    for key in ("check", "target_check"):
+        if key in d:
+            _check_check(d[key], f"divergence {key}")
     entries = d.get("diff", [])
     if not isinstance(entries, list) or not all(
         isinstance(e, dict) and {"path", "spec", "target"} <= set(e) for e in entries

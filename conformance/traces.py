@@ -133,17 +133,41 @@ def op_text(op: Data) -> str:
     return f"{op.get('op')}({args})"
 
 
+def _check_text(check: Data) -> str:
+    """``PORT-SEND 11/11`` (``*``: the error is listed more than once, the
+    first listed position is shown)."""
+    if not isinstance(check, dict):
+        return ""
+    star = "*" if check.get("ambiguous") else ""
+    return f"{check.get('rule')} {check.get('position')}/{check.get('of')}{star}"
+
+
+def rule_text(step: Data) -> str:
+    """The rule column of one step: the check the spec's error stopped at
+    (``PORT-SEND 11/11``), or else the first rule the step names (the
+    operation's own), or ``-`` for a step recorded without rules."""
+    check = step.get("check")
+    if isinstance(check, dict):
+        return _check_text(check)
+    rules = step.get("rules")
+    return str(rules[0]) if isinstance(rules, list) and rules else "-"
+
+
 def format_table(data: Data, divergence: Data | None = None) -> str:
-    """A readable table of a trace's steps and its divergence."""
+    """A readable table of a trace's steps and its divergence, with the rule
+    the spec applied at each step (and the check, for an error)."""
     div = divergence if divergence is not None else data.get("divergence")
     bad = div.get("step") if isinstance(div, dict) else None
-    lines = [f"{'#':>3} {'pid':>3}  {'operation':<44} {'spec':<22} target"]
+    lines = [f"{'#':>3} {'pid':>3}  {'operation':<44} {'rule':<22} {'spec':<22} target"]
     for i, st in enumerate(data["steps"], start=1):
         mark = "✗" if i == bad else " "
         target = st.get("target", st.get("spec"))
+        t_check = _check_text(st.get("target_check"))
         lines.append(
             f"{i:>3} {st['pid']:>3}{mark} {_clip(op_text(st['op']), 44):<44} "
+            f"{_clip(rule_text(st), 22):<22} "
             f"{_short(st['spec'], 22):<22} {_short(target, 40)}"
+            + (f" ({t_check})" if t_check else "")
         )
     if isinstance(div, dict):
         lines.append("")
