@@ -121,6 +121,8 @@ def test_every_step_of_a_traced_run_names_a_rule(tmp_path: Path) -> None:
         "spec stopped at PORT-SEND check 11/11 (PortFull)"
         in (data["divergence"]["message"])
     )
+    assert isinstance(report.divergence, dict)
+    assert report.divergence["check"] == last["check"]  # the JSON report too
 
 
 def test_check_of_positions_and_ambiguity() -> None:
