@@ -213,6 +213,29 @@ def behaviour(
     return add
 
 
+def refusal(
+    bid: str,
+    rules: tuple[RuleId, ...],
+    description: str,
+    *ops: type[Operation],
+    error: str,
+) -> None:
+    """Add behaviour ``bid``: a step of one of ``ops`` (any operation when none
+    is named) that the spec refuses with the error called ``error``."""
+
+    def refused(
+        pre: KernelState,
+        pid: int,
+        op: Operation,
+        r: Result,
+        post: KernelState,
+        h: History,
+    ) -> bool:
+        return failed_with(r, error)
+
+    behaviour(bid, rules, description, *ops)(refused)
+
+
 def port_of(s: KernelState, pid: int, handle: object) -> Port | None:
     c = cap_at(s, pid, handle)
     o = None if c is None else s.objects.get(c.obj)
@@ -279,6 +302,7 @@ __all__ = [
     "mapped_size",
     "ok",
     "port_of",
+    "refusal",
     "target_port",
     "travelled",
     "woken",

@@ -49,6 +49,7 @@ from .behaviours_base import (
     destroyed,
     failed_with,
     ok,
+    refusal,
     travelled,
     woken,
 )
@@ -166,13 +167,12 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     return ok(r) and travelled(pre, pid, getattr(op, "handle", None), h)
 
 
-@behaviour(
+refusal(
     "B-PROC-BLOCKED-ISSUES",
     (R.PROC_STATUS,),
     "a blocked or woken process issues something other than Resume",
+    error="ProcessBlocked",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "ProcessBlocked")
 
 
 # -- rights and derivation ------------------------------------------------------------
@@ -227,14 +227,13 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     return ok(r) and cid is not None and depth(pre, cid) >= 2
 
 
-@behaviour(
+refusal(
     "B-RIGHTS-DERIVE-AMPLIFY",
     (R.RIGHTS_DERIVE,),
     "derive asking for a right the parent lacks",
     Derive,
+    error="InsufficientRights",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "InsufficientRights")
 
 
 @behaviour(
@@ -331,14 +330,13 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     return ok(r) and b is not None and bool(pre.caps[b.cap].children)
 
 
-@behaviour(
+refusal(
     "B-NS-CONNECT-MISMATCH",
     (R.NS_CONNECT,),
     "typed connect to a binding of another service type",
     Connect,
+    error="TypeMismatch",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "TypeMismatch")
 
 
 @behaviour(

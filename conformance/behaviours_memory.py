@@ -48,6 +48,7 @@ from .behaviours_base import (
     failed_with,
     mapped_size,
     ok,
+    refusal,
     travelled,
     woken,
 )
@@ -60,14 +61,13 @@ H = History
 # -- asynchronous channels ------------------------------------------------------------
 
 
-@behaviour(
+refusal(
     "B-CHAN-RING-FULL",
     (R.CHAN_SEND,),
     "a channel send finds the ring full",
     ChannelSend,
+    error="WouldBlock",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "WouldBlock")
 
 
 @behaviour(
@@ -259,14 +259,13 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
 # -- POSIX layer ----------------------------------------------------------------------
 
 
-@behaviour(
+refusal(
     "B-POSIX-RECV-TOO-LONG",
     (R.POSIX_RECV,),
     "recv of a datagram longer than the buffer (it stays queued)",
     SockRecv,
+    error="MessageTooLarge",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "MessageTooLarge")
 
 
 @behaviour(
@@ -298,14 +297,13 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     )
 
 
-@behaviour(
+refusal(
     "B-POSIX-SEND-FULL",
     (R.POSIX_SEND, R.POSIX_ERRNO),
     "a socket send finds the peer's queue full",
     SockSend,
+    error="PortFull",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "PortFull")
 
 
 @behaviour(

@@ -40,6 +40,7 @@ from .behaviours_base import (
     failed_with,
     ok,
     port_of,
+    refusal,
     target_port,
     travelled,
     woken,
@@ -129,24 +130,22 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     return d is not None and any(c is not None for c in d.caps)
 
 
-@behaviour(
+refusal(
     "B-PORT-RESUME-CLOSED",
     (R.PORT_RESUME, R.PORT_CLOSE),
     "a Resume reports the close that woke the receive",
     Resume,
+    error="PortClosed",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "PortClosed")
 
 
-@behaviour(
+refusal(
     "B-PORT-RESUME-STILL-WAITING",
     (R.PORT_RESUME,),
     "Resume while the receive still waits",
     Resume,
+    error="WouldBlock",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "WouldBlock")
 
 
 @behaviour(
@@ -276,16 +275,15 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     )
 
 
-@behaviour(
+refusal(
     "B-FILTER-RATE-LIMITED",
     (R.FILTER_RATE,),
     "a message is refused for want of a token",
     Send,
     TransferBuffer,
     SockSend,
+    error="RateLimited",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "RateLimited")
 
 
 @behaviour(
@@ -366,14 +364,13 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
 # -- timeouts -------------------------------------------------------------------------
 
 
-@behaviour(
+refusal(
     "B-TIME-RESUME-AFTER-DEADLINE",
     (R.TIME_DEADLINE, R.PORT_RESUME),
     "a Resume after the deadline reports Timeout",
     Resume,
+    error="Timeout",
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return failed_with(r, "Timeout")
 
 
 @behaviour(
