@@ -1,0 +1,457 @@
+/* The rules of the groups caps, rights, ports and messages, each checking
+ * its errors in the order OPERATIONS.md lists them before changing anything.
+ */
+#include "kernel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ERROR_NAMES[] = {
+    "Ok", "PortNotFound", "PortClosed", "PortFull", "InsufficientRights",
+    "InvalidCapability", "MessageTooLarge", "InvalidMessage", "OutOfMemory",
+    "WouldBlock", "Timeout", "TypeMismatch", "InvalidArgument", "NameInUse",
+    "OutOfBounds", "Filtered", "RateLimited", "NoSuchProcess", "ProcessBlocked",
+    "NotConnected", "AlreadyConnected",
+};
+
+const char *ipc_error_name(int code)
+{
+    if (code < 0 || (size_t)code >= sizeof ERROR_NAMES / sizeof ERROR_NAMES[0])
+        return "Other";
+    return ERROR_NAMES[code];
+}
+
+/* -- memory ------------------------------------------------------------------ */
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap : 4;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(p, n * size);
+    if (!q) {
+        fputs("{\"type\": \"fatal\", \"message\": \"out of memory\"}\n", stdout);
+        fflush(stdout);
+        exit(2);
+    }
+    *cap = n;
+    return q;
+}
+
+static struct result ok_null(void) { return (struct result){.kind = RES_NULL}; }
+static struct result ok_int(int64_t v) { return (struct result){.kind = RES_INT, .value = v}; }
+static struct result err(int e) { return (struct result){.kind = RES_ERR, .error = e}; }
+
+/* -- lookups ------------------------------------------------------------------- */
+
+struct process *kernel_proc(struct kernel *k, int64_t pid)
+{
+    for (size_t i = 0; i < k->nprocs; i++)
+        if (k->procs[i].pid == pid)
+            return &k->procs[i];
+    return NULL;
+}
+
+static struct cap *cap_of(struct kernel *k, int64_t id) { return &k->caps[id - 1]; }
+static struct port *port_of(struct kernel *k, int64_t obj) { return &k->ports[obj - 1]; }
+
+static struct handle_slot *find_handle(struct process *p, int64_t handle)
+{
+    for (size_t i = 0; i < p->nhandles; i++)
+        if (p->handles[i].handle == handle)
+            return &p->handles[i];
+    return NULL;
+}
+
+/* CAP-HANDLE: the capability `handle` names in `pid`'s table, or NO_ID.
+ * (Every object of these groups is a port, so no kind is ever wrong.) */
+static int64_t resolve(struct kernel *k, int64_t pid, int64_t handle)
+{
+    struct handle_slot *h = find_handle(kernel_proc(k, pid), handle);
+    return h ? h->cap : NO_ID;
+}
+
+/* -- bookkeeping: create, move, destroy capabilities ------------------------------ */
+
+static int64_t new_cap(struct kernel *k, int64_t obj, int rights, int64_t parent)
+{
+    k->caps = grow(k->caps, &k->capcaps, k->ncaps + 1, sizeof *k->caps);
+    k->caps[k->ncaps] = (struct cap){
+        .live = true, .obj = obj, .rights = rights, .parent = parent, .at = AT_NOWHERE};
+    return (int64_t)++k->ncaps;
+}
+
+/* Put capability `id` (held nowhere) into `pid`'s table under a new handle. */
+static int64_t install(struct kernel *k, int64_t pid, int64_t id)
+{
+    struct process *p = kernel_proc(k, pid);
+    p->handles = grow(p->handles, &p->caphandles, p->nhandles + 1, sizeof *p->handles);
+    int64_t handle = p->next_handle++;
+    p->handles[p->nhandles++] = (struct handle_slot){handle, id};
+    struct cap *c = cap_of(k, id);
+    c->at = AT_HANDLE;
+    c->at_pid = pid;
+    c->at_handle = handle;
+    return handle;
+}
+
+static void remove_waiter(struct port *pt, int64_t pid)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < pt->nwaiters; i++)
+        if (pt->waiters[i] != pid)
+            pt->waiters[j++] = pt->waiters[i];
+    pt->nwaiters = j;
+}
+
+/* Wake the waiting process `pid` with `r`, off its port's waiter queue. */
+static void wake(struct kernel *k, int64_t pid, struct result r)
+{
+    struct process *p = kernel_proc(k, pid);
+    remove_waiter(port_of(k, p->wait_port), pid);
+    p->status = ST_WOKEN;
+    p->woken = r;
+}
+
+/* Take capability `id` out of the place that holds it (the node stays): out of
+ * a handle table (a receive waiting through it ends with InvalidCapability),
+ * or out of a queued message (its slot becomes null). */
+static void detach(struct kernel *k, int64_t id)
+{
+    struct cap *c = cap_of(k, id);
+    if (c->at == AT_HANDLE) {
+        int64_t pid = c->at_pid;
+        struct process *p = kernel_proc(k, pid);
+        size_t j = 0;
+        for (size_t i = 0; i < p->nhandles; i++)
+            if (p->handles[i].handle != c->at_handle)
+                p->handles[j++] = p->handles[i];
+        p->nhandles = j;
+        if (p->status == ST_WAITING && p->wait_cap == id)
+            wake(k, pid, err(E_INVALID_CAPABILITY));
+    } else if (c->at == AT_FLIGHT) {
+        struct port *pt = port_of(k, c->at_port);
+        for (size_t i = 0; i < pt->nqueue; i++)
+            for (int s = 0; s < pt->queue[i].ncaps; s++)
+                if (pt->queue[i].caps[s] == id)
+                    pt->queue[i].caps[s] = NO_ID;
+    }
+    c->at = AT_NOWHERE;
+}
+
+/* Detach `id` and remove its node; its children move up to its parent (CAP-DROP). */
+static void destroy(struct kernel *k, int64_t id)
+{
+    detach(k, id);
+    struct cap *c = cap_of(k, id);
+    for (size_t i = 0; i < k->ncaps; i++)
+        if (k->caps[i].live && k->caps[i].parent == id)
+            k->caps[i].parent = c->parent;
+    c->live = false;
+}
+
+/* Every strict descendant of `id`, parents before children (caller frees). */
+static int64_t *descendants(struct kernel *k, int64_t id, size_t *count)
+{
+    int64_t *out = NULL;
+    size_t n = 0, cap = 0, next = 0;
+    int64_t parent = id;
+    for (;;) {
+        for (size_t i = 0; i < k->ncaps; i++)
+            if (k->caps[i].live && k->caps[i].parent == parent) {
+                out = grow(out, &cap, n + 1, sizeof *out);
+                out[n++] = (int64_t)i + 1;
+            }
+        if (next == n)
+            break;
+        parent = out[next++];
+    }
+    *count = n;
+    return out;
+}
+
+/* -- processes (PROC-SPAWN, PROC-KILL) -------------------------------------------- */
+
+static int64_t spawn(struct kernel *k)
+{
+    k->procs = grow(k->procs, &k->capprocs, k->nprocs + 1, sizeof *k->procs);
+    k->procs[k->nprocs++] = (struct process){.pid = k->next_pid, .next_handle = 1};
+    return k->next_pid++;
+}
+
+static struct result kill(struct kernel *k, int64_t target)
+{
+    struct process *p = kernel_proc(k, target);
+    if (!p)
+        return err(E_NO_SUCH_PROCESS);
+    if (p->status == ST_WAITING)
+        remove_waiter(port_of(k, p->wait_port), target);
+    p->status = ST_RUNNING;
+    while (p->nhandles > 0)
+        destroy(k, p->handles[0].cap); /* detach removes it from the table */
+    free(p->handles);
+    size_t index = (size_t)(p - k->procs);
+    memmove(p, p + 1, (k->nprocs - index - 1) * sizeof *p);
+    k->nprocs--;
+    return ok_null();
+}
+
+/* -- capabilities (CAP-INSPECT, CAP-DROP, RIGHTS-DERIVE, RIGHTS-REVOKE) ------------- */
+
+static struct result derive(struct kernel *k, int64_t pid, const struct op *op)
+{
+    int64_t parent = resolve(k, pid, op->handle);
+    if (parent == NO_ID)
+        return err(E_INVALID_CAPABILITY);
+    if (op->rights < 0 || op->rights > R_ALL)
+        return err(E_INVALID_ARGUMENT);
+    int have = cap_of(k, parent)->rights;
+    if ((op->rights & ~(int64_t)have) != 0)
+        return err(E_INSUFFICIENT_RIGHTS);
+    int rights = (int)op->rights;
+#ifdef PLANT_BUG_DERIVE_KEEPS_GRANT
+    rights |= have & R_GRANT; /* a planted bug: attenuation forgets GRANT */
+#endif
+    int64_t child = new_cap(k, cap_of(k, parent)->obj, rights, parent);
+    return ok_int(install(k, pid, child));
+}
+
+static struct result revoke(struct kernel *k, int64_t pid, int64_t handle)
+{
+    int64_t id = resolve(k, pid, handle);
+    if (id == NO_ID)
+        return err(E_INVALID_CAPABILITY);
+    size_t n;
+    int64_t *doomed = descendants(k, id, &n);
+    for (size_t i = n; i-- > 0;)
+        destroy(k, doomed[i]);
+    free(doomed);
+    return ok_int((int64_t)n);
+}
+
+/* -- ports (PORT-CREATE, PORT-SEND, PORT-RECEIVE, PORT-RESUME, PORT-CLOSE) ----------- */
+
+static struct result create_port(struct kernel *k, int64_t pid, int64_t capacity)
+{
+    if (capacity < 1)
+        return err(E_INVALID_ARGUMENT);
+    if (capacity > k->config.max_port_capacity)
+        return err(E_OUT_OF_MEMORY);
+    k->ports = grow(k->ports, &k->capports, k->nports + 1, sizeof *k->ports);
+    int64_t obj = (int64_t)k->nports + 1;
+    k->ports[k->nports++] = (struct port){.id = obj, .capacity = capacity};
+    return ok_int(install(k, pid, new_cap(k, obj, R_PORT, NO_ID)));
+}
+
+/* MSG-INFLIGHT-REVOKE: the receiver gets new handles, in message order, for the
+ * capabilities still in the message. */
+static struct delivered take_delivery(struct kernel *k, int64_t receiver, const struct qmsg *m)
+{
+    struct delivered d = {.sender = m->sender, .msg_type = m->msg_type, .flags = m->flags,
+                          .len = m->len, .ncaps = m->ncaps};
+    memcpy(d.data, m->data, m->len);
+    for (int i = 0; i < m->ncaps; i++)
+        d.caps[i] = m->caps[i] == NO_ID ? NO_ID : install(k, receiver, m->caps[i]);
+    return d;
+}
+
+/* MSG-LIMITS. */
+static int check_limits(const struct op *op)
+{
+    if (op->data_len > MAX_INLINE_DATA)
+        return E_MESSAGE_TOO_LARGE;
+    if (op->msg_type < 0 || op->msg_type > MAX_U32 || op->flags < 0 || op->flags > MAX_FLAGS)
+        return E_INVALID_MESSAGE;
+    if (op->ncaps > MAX_MESSAGE_CAPS)
+        return E_INVALID_MESSAGE;
+    for (size_t i = 0; i < op->ncaps; i++) {
+        if (op->caps[i] == op->handle)
+            return E_INVALID_MESSAGE;
+        for (size_t j = 0; j < i; j++)
+            if (op->caps[i] == op->caps[j])
+                return E_INVALID_MESSAGE;
+    }
+    return E_OK;
+}
+
+static struct result send(struct kernel *k, int64_t pid, const struct op *op)
+{
+    int64_t via = resolve(k, pid, op->handle);
+    if (via == NO_ID)
+        return err(E_INVALID_CAPABILITY);
+    if (!(cap_of(k, via)->rights & R_SEND))
+        return err(E_INSUFFICIENT_RIGHTS);
+    int e = check_limits(op);
+    if (e != E_OK)
+        return err(e);
+    /* MSG-TRANSFER: every carried handle live, then every one with GRANT. */
+    int64_t moved[MAX_MESSAGE_CAPS];
+    for (size_t i = 0; i < op->ncaps; i++)
+        if ((moved[i] = resolve(k, pid, op->caps[i])) == NO_ID)
+            return err(E_INVALID_CAPABILITY);
+    for (size_t i = 0; i < op->ncaps; i++)
+        if (!(cap_of(k, moved[i])->rights & R_GRANT))
+            return err(E_INSUFFICIENT_RIGHTS);
+    int64_t obj = cap_of(k, via)->obj;
+    struct port *pt = port_of(k, obj);
+    if (pt->closed)
+        return err(E_PORT_CLOSED);
+    if (pt->nwaiters == 0 && (int64_t)pt->nqueue >= pt->capacity)
+        return err(E_PORT_FULL);
+    /* Commit: the capabilities move into the message (MSG-SENDER stamps it). */
+    struct qmsg m = {.sender = pid, .msg_type = op->msg_type, .flags = op->flags,
+                     .len = op->data_len, .ncaps = (int)op->ncaps};
+    memcpy(m.data, op->data, op->data_len);
+    for (size_t i = 0; i < op->ncaps; i++) {
+        detach(k, moved[i]);
+        cap_of(k, moved[i])->at = AT_FLIGHT;
+        cap_of(k, moved[i])->at_port = obj;
+        m.caps[i] = moved[i];
+    }
+    if (pt->nwaiters > 0) { /* PORT-HANDOFF: straight to the first waiter */
+        int64_t receiver = pt->waiters[0];
+        struct result r = {.kind = RES_DELIVERED, .msg = take_delivery(k, receiver, &m)};
+        wake(k, receiver, r);
+    } else {
+        pt->queue = grow(pt->queue, &pt->capqueue, pt->nqueue + 1, sizeof *pt->queue);
+        pt->queue[pt->nqueue++] = m;
+    }
+    return ok_null();
+}
+
+static struct result receive(struct kernel *k, int64_t pid, const struct op *op)
+{
+    int64_t id = resolve(k, pid, op->handle);
+    if (id == NO_ID)
+        return err(E_INVALID_CAPABILITY);
+    if (!(cap_of(k, id)->rights & R_RECEIVE))
+        return err(E_INSUFFICIENT_RIGHTS);
+    if (!op->timeout_null && op->timeout < 0)
+        return err(E_INVALID_ARGUMENT);
+    int64_t obj = cap_of(k, id)->obj;
+    struct port *pt = port_of(k, obj);
+    if (pt->nqueue > 0) {
+        struct qmsg m = pt->queue[0];
+        memmove(pt->queue, pt->queue + 1, (pt->nqueue - 1) * sizeof *pt->queue);
+        pt->nqueue--;
+        return (struct result){.kind = RES_DELIVERED, .msg = take_delivery(k, pid, &m)};
+    }
+    if (pt->closed)
+        return err(E_PORT_CLOSED);
+    if (!op->timeout_null && op->timeout == 0)
+        return err(E_WOULD_BLOCK);
+    pt->waiters = grow(pt->waiters, &pt->capwaiters, pt->nwaiters + 1, sizeof *pt->waiters);
+    pt->waiters[pt->nwaiters++] = pid;
+    struct process *p = kernel_proc(k, pid);
+    p->status = ST_WAITING;
+    p->wait_port = obj;
+    p->wait_cap = id;
+    p->has_deadline = !op->timeout_null;
+    p->deadline = op->timeout_null ? 0 : k->clock + op->timeout;
+    return (struct result){.kind = RES_BLOCKED};
+}
+
+static struct result resume(struct kernel *k, int64_t pid)
+{
+    struct process *p = kernel_proc(k, pid);
+    if (p->status == ST_RUNNING)
+        return err(E_INVALID_ARGUMENT);
+    if (p->status == ST_WAITING)
+        return err(E_WOULD_BLOCK);
+    p->status = ST_RUNNING;
+    return p->woken;
+}
+
+static struct result close_port(struct kernel *k, int64_t pid, int64_t handle)
+{
+    int64_t id = resolve(k, pid, handle);
+    if (id == NO_ID)
+        return err(E_INVALID_CAPABILITY);
+    if (!(cap_of(k, id)->rights & R_MANAGE))
+        return err(E_INSUFFICIENT_RIGHTS);
+    struct port *pt = port_of(k, cap_of(k, id)->obj);
+    if (pt->closed)
+        return err(E_PORT_CLOSED);
+    while (pt->nwaiters > 0)
+        wake(k, pt->waiters[0], err(E_PORT_CLOSED));
+    pt->closed = true;
+    return ok_int((int64_t)pt->nqueue);
+}
+
+/* -- dispatch (ERR-PRECEDENCE) ---------------------------------------------------- */
+
+struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
+{
+    switch (op->name) { /* environment operations ignore pid */
+    case OP_SPAWN:
+        return ok_int(spawn(k));
+    case OP_KILL:
+        return kill(k, op->target);
+    default:
+        break;
+    }
+    struct process *p = kernel_proc(k, pid); /* PROC-STATUS */
+    if (!p)
+        return err(E_NO_SUCH_PROCESS);
+    if (p->status != ST_RUNNING && op->name != OP_RESUME)
+        return err(E_PROCESS_BLOCKED);
+    switch (op->name) {
+    case OP_INSPECT: {
+        int64_t id = resolve(k, pid, op->handle);
+        if (id == NO_ID)
+            return err(E_INVALID_CAPABILITY);
+        return (struct result){.kind = RES_INSPECT, .value = cap_of(k, id)->rights};
+    }
+    case OP_DROP: {
+        int64_t id = resolve(k, pid, op->handle);
+        if (id == NO_ID)
+            return err(E_INVALID_CAPABILITY);
+        destroy(k, id);
+        return ok_null();
+    }
+    case OP_DERIVE:
+        return derive(k, pid, op);
+    case OP_REVOKE:
+        return revoke(k, pid, op->handle);
+    case OP_CREATE_PORT:
+        return create_port(k, pid, op->capacity);
+    case OP_SEND:
+        return send(k, pid, op);
+    case OP_RECEIVE:
+        return receive(k, pid, op);
+    case OP_RESUME:
+        return resume(k, pid);
+    case OP_CLOSE:
+        return close_port(k, pid, op->handle);
+    default:
+        return err(E_INVALID_ARGUMENT);
+    }
+}
+
+/* -- lifetime ---------------------------------------------------------------------- */
+
+void kernel_free(struct kernel *k)
+{
+    for (size_t i = 0; i < k->nprocs; i++)
+        free(k->procs[i].handles);
+    for (size_t i = 0; i < k->nports; i++) {
+        free(k->ports[i].queue);
+        free(k->ports[i].waiters);
+    }
+    free(k->procs);
+    free(k->caps);
+    free(k->ports);
+    memset(k, 0, sizeof *k);
+}
+
+void kernel_reset(struct kernel *k, int64_t processes, const struct config *cfg)
+{
+    kernel_free(k);
+    k->config = *cfg;
+    k->next_pid = 1;
+    for (int64_t i = 0; i < processes; i++)
+        spawn(k);
+}
