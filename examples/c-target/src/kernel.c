@@ -44,6 +44,10 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size)
 static struct result ok_null(void) { return (struct result){.kind = RES_NULL}; }
 static struct result ok_int(int64_t v) { return (struct result){.kind = RES_INT, .value = v}; }
 static struct result err(int e) { return (struct result){.kind = RES_ERR, .error = e}; }
+static struct result other(const char *detail)
+{
+    return (struct result){.kind = RES_ERR, .error = E_OTHER, .detail = detail};
+}
 
 /* -- lookups ------------------------------------------------------------------- */
 
@@ -343,6 +347,8 @@ static struct result receive(struct kernel *k, int64_t pid, const struct op *op)
         return err(E_PORT_CLOSED);
     if (!op->timeout_null && op->timeout == 0)
         return err(E_WOULD_BLOCK);
+    if (!op->timeout_null && op->timeout > INT64_MAX - k->clock)
+        return other("a deadline beyond 2**63-1 ticks");
     pt->waiters = grow(pt->waiters, &pt->capwaiters, pt->nwaiters + 1, sizeof *pt->waiters);
     pt->waiters[pt->nwaiters++] = pid;
     struct process *p = kernel_proc(k, pid);
@@ -381,6 +387,23 @@ static struct result close_port(struct kernel *k, int64_t pid, int64_t handle)
     return ok_int((int64_t)pt->nqueue);
 }
 
+/* -- timeouts (TIME-ADVANCE, TIME-DEADLINE) ------------------------------------------ */
+
+static struct result advance_clock(struct kernel *k, int64_t ticks)
+{
+    if (ticks < 0)
+        return err(E_INVALID_ARGUMENT);
+    if (ticks > INT64_MAX - k->clock)
+        return other("a clock beyond 2**63-1 ticks");
+    k->clock += ticks;
+    for (size_t i = 0; i < k->nprocs; i++) { /* in pid order */
+        struct process *p = &k->procs[i];
+        if (p->status == ST_WAITING && p->has_deadline && p->deadline <= k->clock)
+            wake(k, p->pid, err(E_TIMEOUT));
+    }
+    return ok_int(k->clock);
+}
+
 /* -- dispatch (ERR-PRECEDENCE) ---------------------------------------------------- */
 
 struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
@@ -390,6 +413,8 @@ struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
         return ok_int(spawn(k));
     case OP_KILL:
         return kill(k, op->target);
+    case OP_ADVANCE_CLOCK:
+        return advance_clock(k, op->ticks);
     default:
         break;
     }

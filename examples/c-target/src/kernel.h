@@ -2,7 +2,7 @@
  * tree), ports and the messages they queue.
  *
  * Written from conformance/OPERATIONS.md and conformance/PROTOCOL.md: the
- * groups caps, rights, ports, messages and errors. Every operation checks
+ * groups caps, rights, ports, messages, timeouts and errors. Every operation checks
  * all its errors, in the documented precedence order, before it changes
  * anything (ERR-ATOMIC).
  */
@@ -55,6 +55,8 @@ const char *ipc_error_name(int code);
 #define MAX_U32 4294967295LL
 #define MAX_FLAGS 65535LL
 #define NO_ID (-1)
+/* An error outside the IpcError enum (answered as "Other" with a detail). */
+#define E_OTHER 100
 
 /* A received message, as the receiver sees it (handles, or NO_ID for a
  * capability revoked in flight: null on the wire). */
@@ -71,6 +73,7 @@ enum result_kind { RES_ERR, RES_NULL, RES_INT, RES_INSPECT, RES_DELIVERED, RES_B
 struct result {
     enum result_kind kind;
     int error;     /* RES_ERR */
+    const char *detail; /* E_OTHER: what this target cannot do */
     int64_t value; /* RES_INT; RES_INSPECT: the rights */
     struct delivered msg;
 };
@@ -147,6 +150,7 @@ struct kernel {
 enum op_name {
     OP_SPAWN,
     OP_KILL,
+    OP_ADVANCE_CLOCK,
     OP_INSPECT,
     OP_DROP,
     OP_DERIVE,
@@ -161,7 +165,7 @@ enum op_name {
 
 struct op {
     enum op_name name;
-    int64_t handle, target, rights, capacity, msg_type, flags;
+    int64_t handle, target, rights, capacity, msg_type, flags, ticks;
     bool timeout_null;
     int64_t timeout;
     uint8_t data[MAX_INLINE_DATA];

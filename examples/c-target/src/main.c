@@ -1,5 +1,5 @@
 /* veridian-c-target: a conformance target in C for the groups caps, rights,
- * ports, messages and errors, speaking the JSON-lines protocol of
+ * ports, messages, timeouts and errors, speaking the JSON-lines protocol of
  * conformance/PROTOCOL.md on standard input and output.
  *
  * The session is a small state machine: hello once, then reset before any
@@ -16,7 +16,7 @@
 
 #define LINE_LIMIT 4194304 /* bytes, newline included */
 #define MAX_PROCESSES 256
-#define GROUPS "caps", "rights", "ports", "messages", "errors"
+#define GROUPS "caps", "rights", "ports", "messages", "timeouts", "errors"
 
 static struct kernel kernel;
 static char line[LINE_LIMIT + 1];
@@ -191,7 +191,7 @@ static void hello(json_t *msg)
         fatal("hello: not the veridian-ipc-conformance protocol", NULL);
     if (int_field(msg, "version", "hello") != 1)
         fatal("hello: this target speaks protocol version 1 only", NULL);
-    send_json(json_pack("{s:s, s:i, s:s, s:[s,s,s,s,s]}", "type", "hello", "version", 1, "name",
+    send_json(json_pack("{s:s, s:i, s:s, s:[s,s,s,s,s,s]}", "type", "hello", "version", 1, "name",
                         "veridian-c-target 1.0", "groups", GROUPS));
 }
 

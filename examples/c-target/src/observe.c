@@ -26,6 +26,8 @@ json_t *encode_result(const struct result *r)
     json_t *v;
     switch (r->kind) {
     case RES_ERR:
+        if (r->detail)
+            return json_pack("{s:s, s:s}", "error", ipc_error_name(r->error), "detail", r->detail);
         return json_pack("{s:s}", "error", ipc_error_name(r->error));
     case RES_NULL:
         v = json_null();

@@ -26,6 +26,7 @@ struct op_fields {
 static const struct op_fields OPS[] = {
     {"Spawn", OP_SPAWN, {{0}}},
     {"Kill", OP_KILL, {{"target", F_INT, true}}},
+    {"AdvanceClock", OP_ADVANCE_CLOCK, {{"ticks", F_INT, true}}},
     {"Inspect", OP_INSPECT, {{"handle", F_INT, true}}},
     {"Drop", OP_DROP, {{"handle", F_INT, true}}},
     {"Derive", OP_DERIVE, {{"handle", F_INT, true}, {"rights", F_INT, true}}},
@@ -92,6 +93,8 @@ static void store_int(struct op *op, const char *name, int64_t v)
         op->msg_type = v;
     else if (!strcmp(name, "flags"))
         op->flags = v;
+    else if (!strcmp(name, "ticks"))
+        op->ticks = v;
     else if (!strcmp(name, "timeout"))
         op->timeout = v;
 }
@@ -146,7 +149,7 @@ enum decode_status decode_op(json_t *data, struct op *op, char *why, size_t whyl
             spec = &OPS[i];
     if (!spec) {
         snprintf(why, whylen, "operation %.60s is not implemented (groups caps, rights,"
-                 " ports, messages, errors)", json_string_value(name));
+                 " ports, messages, timeouts, errors)", json_string_value(name));
         return DECODE_BAD;
     }
     if (json_object_size(data) != 2 || !json_is_object(args)) {
