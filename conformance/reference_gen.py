@@ -4,12 +4,17 @@ Generated, like ``operations.schema.json``, from the project's own registries
 so it cannot drift (``schema_gen --check`` fails while the committed copy is
 stale):
 
-- per operation, from ``OP_SPECS``: its group, its rule and the rule's summary
-  (``spec.RULES``), each argument with its JSON type, its domain
+- per operation, from ``OP_SPECS``: its group, its rule, the rule's summary
+  and the rest of its prose (``spec.RULES``: what it does, what it returns,
+  what happens to everything it touches), each argument with its JSON type, its domain
   (``Domain`` declarations in vocabulary/syscalls.py, or the renamed-id
   default below), whether the suite renames it, the JSON shape of its success
-  value (``results.encode_value``) and its errors in precedence order
+  value (``results.encode_value``), the value of each argument that may be
+  left out (the record's field default) and its errors in precedence order
   (``RULES[rule].errors``, each with the reason its docstring gives);
+- the rules no operation is named after (CAP-HANDLE, MSG-TRANSFER,
+  PORT-HANDOFF, TIME-DEADLINE, ...), each with its prose and errors: the
+  behaviour several operations share;
 - the ``Config`` fields with their defaults and bounds (``CONFIG_BOUNDS``), the
   rights bits, the errors with their errno (``spec.errno_of``), and the keys
   of an observation (walked from ``observe`` of a small state) with their
@@ -20,8 +25,9 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from itertools import pairwise
 from typing import Any
 
@@ -31,7 +37,7 @@ from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary._registry import Entry
 from veridian_ipc.vocabulary.errors import ERRNO_NAMES, IpcError
 from veridian_ipc.vocabulary.ids import RuleId
-from veridian_ipc.vocabulary.names import CONFIG_BOUNDS, Config
+from veridian_ipc.vocabulary.names import CONFIG_BOUNDS, MAX_CHANNEL_BYTES, Config
 from veridian_ipc.vocabulary.operations import OP_SPECS, IdKind, OpSpec
 from veridian_ipc.vocabulary.rights import Rights
 
@@ -64,6 +70,17 @@ RENAMING = (
     "number the target has not used either. File descriptors and names are\n"
     "normative (fds: the lowest free one, from 0) and never renamed. Details:\n"
     "[PROTOCOL.md](PROTOCOL.md).\n"
+)
+
+
+#: How the rules' prose (the spec's docstrings, in Python terms) maps to the wire.
+PYTHON_TERMS = (
+    "Each operation's rule is quoted with its prose, the spec's own words in\n"
+    'its Python terms: `None` is JSON `null`; `Ok(v)` is `{"ok": v}` and an\n'
+    'error `E` is `{"error": "E"}`; `Ok(BLOCKED)` is `{"ok": "blocked"}`;\n'
+    "`Delivered` is a received message `{sender, msg_type, flags, data, caps}`\n"
+    "and `CapInfo` `Inspect`'s `{kind, rights}`; `op.x` is the argument `x`,\n"
+    "and `pid` the process that issues the operation.\n\n"
 )
 
 
@@ -120,6 +137,38 @@ def error_lines(entry: Entry) -> list[str]:
     return out
 
 
+def rule_prose(entry: Entry) -> str:
+    """The rule's docstring after its summary and before its error section:
+    what it does, what it returns and what happens to everything it touches."""
+    paragraphs = inspect.cleandoc(entry.doc or "").split("\n\n")[1:]
+    kept: list[str] = []
+    for para in paragraphs:
+        if para.strip().startswith("Errors, in precedence order:"):
+            break
+        kept.append(md(para.strip()))
+    return "\n\n".join(kept)
+
+
+def defaults_line(op: OpSpec) -> str:
+    """The arguments that may be left out, with the value an absent one takes."""
+    absent = [
+        (f.name, f.default)
+        for f in fields(op.cls)  # type: ignore[arg-type]
+        if f.default is not MISSING
+    ]
+    if not absent:
+        return ""
+    parts = [
+        f"`{name}` {json.dumps(list(v) if isinstance(v, tuple | frozenset) else v)}"
+        for name, v in absent
+    ]
+    return (
+        "Arguments that may be left out, and the value an absent one takes: "
+        + ", ".join(parts)
+        + ". Every other argument is required."
+    )
+
+
 def _rules_of(op: OpSpec) -> tuple[RuleId, ...]:
     return CLOSE_RULES if op.rule is None else (op.rule,)
 
@@ -134,6 +183,10 @@ def operation_section(op: OpSpec, rules: Mapping[RuleId, Entry] = RULES) -> str:
         lines.append(f"- rule: {rid.value}: {md(rules[rid].summary)}")
     if op.also:
         lines.append(f"- also exercises: {', '.join(r.value for r in op.also)}")
+    for rid in _rules_of(op):
+        prose = rule_prose(rules[rid])
+        if prose:
+            lines += ["", f"{rid.value}: {prose}"]
     lines += ["", "| argument | JSON type | domain | renamed |", "|---|---|---|---|"]
     for f in op.fields:
         declared = op.domains.get(f.name)
@@ -145,6 +198,8 @@ def operation_section(op: OpSpec, rules: Mapping[RuleId, Entry] = RULES) -> str:
         lines.append(f"| `{f.name}` | {json_type(f.type)} | {domain} | {renamed} |")
     if not op.fields:
         lines.append("| (none) | | | |")
+    if defaults_line(op):
+        lines += ["", defaults_line(op)]
     lines += ["", f"Success: `ok` is {_value_text(op)}."]
     for rid in _rules_of(op):
         lines += ["", f"Errors of {rid.value}, in precedence order:", ""]
@@ -223,6 +278,12 @@ def reference_sections() -> str:
         f" {md(docs.get(f.name, ''))} |"
         for f in fields(Config)
     ]
+    out += [
+        "",
+        "Also `max_channel_capacity` times `max_channel_message` (the bytes of a"
+        f" full ring) is at most {MAX_CHANNEL_BYTES}. A configuration outside"
+        " these bounds is refused before anything runs (PROTOCOL.md: `reset`).",
+    ]
     out += ["", "## Rights bits (RIGHTS-BITS)", "", "| right | bit |", "|---|---|"]
     out += [f"| `{r.name}` | {int(r):#04x} |" for r in Rights]
     out += ["", "## Errors", "", "| error | code | errno |", "|---|---|---|"]
@@ -235,6 +296,42 @@ def reference_sections() -> str:
         if path not in OBSERVATION_FIELDS:
             raise KeyError(f"observation key {path} has no meaning in the table")
         out.append(f"| `{path}` | {OBSERVATION_FIELDS[path]} |")
+    out += ["", OBJECTS_STAY]
+    return "\n".join(out) + "\n"
+
+
+#: What the observation's object maps hold over time (no rule destroys an
+#: object: ``test_no_operation_destroys_an_object`` checks it on the spec).
+OBJECTS_STAY = (
+    "`ports`, `channels` and `buffers` hold every object ever created: no\n"
+    "operation destroys one. Dropping an object's last capability (CAP-DROP)\n"
+    "or killing the process that created it (PROC-KILL) leaves the object, and\n"
+    "its queue, in the observation."
+)
+
+
+def shared_rules_section(rules: Mapping[RuleId, Entry] = RULES) -> str:
+    """The rules no operation is named after, each with its prose and errors."""
+    named = {op.rule for op in OP_SPECS} | set(CLOSE_RULES)
+    named |= {RuleId.ERR_PRECEDENCE, RuleId.ERR_TOTAL}  # "Before ..." above
+    out = [
+        "## Rules the operations share",
+        "",
+        "The rules below belong to no single operation: the operations above",
+        "apply them where their sections cite them (CAP-HANDLE, MSG-TRANSFER,",
+        "...), and some apply on their own (PORT-HANDOFF in a send that finds a",
+        "receiver waiting, TIME-DEADLINE when the clock moves).",
+    ]
+    for rid, entry in rules.items():
+        if rid in named:
+            continue
+        out += ["", f"### {rid.value} (group `{entry.group}`)", "", md(entry.summary)]
+        prose = rule_prose(entry)
+        if prose:
+            out += ["", prose]
+        if entry.errors:
+            out += ["", f"Errors of {rid.value}, in precedence order:", ""]
+            out += error_lines(entry)
     return "\n".join(out) + "\n"
 
 
@@ -281,6 +378,7 @@ def reference_markdown(rules: Mapping[RuleId, Entry] = RULES) -> str:
         "`operations.schema.json`.\n\n"
         'A request is `{"op": Name, "args": {...}}`; a reply `{"ok": value}` or\n'
         '`{"error": Name}`. A failed operation changes nothing (ERR-ATOMIC).\n\n'
+        + PYTHON_TERMS
     )
     ops = "\n".join(operation_section(op, rules) for op in OP_SPECS)
     return (
@@ -289,6 +387,8 @@ def reference_markdown(rules: Mapping[RuleId, Entry] = RULES) -> str:
         + RENAMING
         + "\n## Operations\n\n"
         + ops
+        + "\n"
+        + shared_rules_section(rules)
         + "\n"
         + reference_sections()
     )
