@@ -141,6 +141,32 @@ def test_a_line_over_the_limit_gets_a_fatal(target: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "quoted"),
+    [
+        (b'{"type": "bye\xff"}', '"bye?"'),
+        (b'{"type": \x00}', ""),
+        (b"[" * 5000 + b"]" * 5000, "[[["),
+    ],
+)
+def test_undecodable_input_gets_a_fatal_in_valid_json(
+    target: Path, line: bytes, quoted: str
+) -> None:
+    """Invalid UTF-8, a NUL byte, deep nesting: the fatal quotes the input as
+    printable ASCII, so it is itself valid JSON."""
+    done = subprocess.run(
+        [str(target)],
+        input=HELLO.encode() + b"\n" + line + b"\n",
+        capture_output=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    last = json.loads(done.stdout.decode("utf-8").splitlines()[-1])
+    assert last["type"] == "fatal"
+    assert quoted in last["message"]
+    assert len(last["message"]) <= 300
+
+
+@pytest.mark.parametrize(
     ("op", "args"),
     [
         ("Drop", '{"handle": true}'),

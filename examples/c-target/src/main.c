@@ -40,10 +40,17 @@ static void send_json(json_t *msg)
 static void fatal(const char *what, const char *quote)
 {
     char msg[301];
-    if (quote)
-        snprintf(msg, sizeof msg, "%.90s: %.200s", what, quote);
-    else
+    if (quote) { /* at most 200 bytes of the input, without its line end */
+        size_t n = strlen(quote);
+        while (n > 0 && (quote[n - 1] == '\n' || quote[n - 1] == '\r'))
+            n--;
+        snprintf(msg, sizeof msg, "%.90s: %.*s", what, (int)(n < 200 ? n : 200), quote);
+    } else {
         snprintf(msg, sizeof msg, "%.300s", what);
+    }
+    for (char *c = msg; *c; c++) /* printable ASCII: always valid UTF-8 */
+        if (*c < 0x20 || *c > 0x7e)
+            *c = '?';
     send_json(json_pack("{s:s, s:s}", "type", "fatal", "message", msg));
     kernel_free(&kernel);
     exit(2);
