@@ -51,20 +51,27 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _build(tmp_path_factory.mktemp("c-target") / "veridian-c-target")
 
 
-def _conform(target: Path, report: Path, *extra: str) -> int:
-    argv = ["conform", "--target", str(target), "--groups", GROUPS]
+#: Every group the target declares in its hello.
+DECLARED = "caps,rights,ports,messages,namespace,timeouts,errors"
+
+
+def _conform(target: Path, report: Path, *extra: str, groups: str = GROUPS) -> int:
+    argv = ["conform", "--target", str(target), "--groups", groups]
     argv += ["--profile", "ci", "--max-examples", "25", "--json", str(report)]
     return main([*argv, *extra])
 
 
-def test_the_c_target_conforms_in_exact_mode(target: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("groups", [GROUPS, DECLARED])
+def test_the_c_target_conforms_in_exact_mode(
+    target: Path, tmp_path: Path, groups: str
+) -> None:
     report = tmp_path / "report.json"
-    assert _conform(target, report) == 0
+    assert _conform(target, report, groups=groups) == 0
     data = json.loads(report.read_text())
     assert data["status"] == "pass"
     assert data["mode"] == "exact"
     assert data["conformance"] is True
-    assert data["groups"] == sorted(GROUPS.split(","))
+    assert data["groups"] == sorted(groups.split(","))
     assert data["steps"] > 0
 
 
@@ -116,11 +123,12 @@ def _apply(op: str, args: str, pid: int = 1) -> str:
             [HELLO, '{"type": "reset", "processes": 1, "config": {"max_io": 0}}'],
             "max_io",
         ),
-        ([HELLO, RESET, _apply("Bind", '{"handle": 1}')], "not implemented"),
+        ([HELLO, RESET, _apply("SetFilter", '{"handle": 1}')], "not implemented"),
         ([HELLO, RESET, _apply("Drop", "{}")], "missing field handle"),
         ([HELLO, RESET, _apply("Drop", '{"handle": 1, "x": 2}')], "unknown field"),
         ([HELLO, RESET, '{"type": "apply", "id": true, "pid": 1}'], "missing"),
         ([HELLO, '{"type": "launch"}'], "unknown message type"),
+        ([HELLO, '{"type": "bye\\u0000x"}'], "a string type"),
     ],
 )
 def test_bad_input_gets_one_fatal_and_status_2(
@@ -179,6 +187,7 @@ def test_undecodable_input_gets_a_fatal_in_valid_json(
             "Send",
             '{"handle": 1, "msg_type": 0, "flags": 0, "data": "", "caps": [null]}',
         ),
+        ("Lookup", '{"name": 7}'),
     ],
 )
 def test_an_ill_typed_field_is_invalid_argument(
@@ -189,6 +198,22 @@ def test_an_ill_typed_field_is_invalid_argument(
     assert done.returncode == 0, done.stdout
     answer = json.loads(done.stdout.splitlines()[-1])
     assert answer == {"type": "result", "id": 7, "result": {"error": "InvalidArgument"}}
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ('"x\\u0000"', "InvalidArgument"),
+        ('""', "InvalidArgument"),
+        ('"x"', "PortNotFound"),
+    ],
+)
+def test_a_name_with_a_nul_byte_is_invalid(target: Path, name: str, error: str) -> None:
+    """NS-LOOKUP: a name is 1..max_name_length UTF-8 bytes, without NUL."""
+    lookup = _apply("Lookup", f'{{"name": {name}}}')
+    done = _session(target, HELLO, RESET, lookup, '{"type": "bye"}')
+    assert done.returncode == 0, done.stdout
+    assert json.loads(done.stdout.splitlines()[-1])["result"] == {"error": error}
 
 
 def test_the_examples_are_not_packaged() -> None:

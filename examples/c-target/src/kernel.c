@@ -1,7 +1,7 @@
 /* The rules of the groups caps, rights, ports and messages, each checking
  * its errors in the order OPERATIONS.md lists them before changing anything.
  */
-#include "kernel.h"
+#include "kernel_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@ const char *ipc_error_name(int code)
 
 /* -- memory ------------------------------------------------------------------ */
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
+void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return p;
@@ -41,10 +41,10 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size)
     return q;
 }
 
-static struct result ok_null(void) { return (struct result){.kind = RES_NULL}; }
-static struct result ok_int(int64_t v) { return (struct result){.kind = RES_INT, .value = v}; }
-static struct result err(int e) { return (struct result){.kind = RES_ERR, .error = e}; }
-static struct result other(const char *detail)
+struct result ok_null(void) { return (struct result){.kind = RES_NULL}; }
+struct result ok_int(int64_t v) { return (struct result){.kind = RES_INT, .value = v}; }
+struct result err(int e) { return (struct result){.kind = RES_ERR, .error = e}; }
+struct result other(const char *detail)
 {
     return (struct result){.kind = RES_ERR, .error = E_OTHER, .detail = detail};
 }
@@ -59,8 +59,8 @@ struct process *kernel_proc(struct kernel *k, int64_t pid)
     return NULL;
 }
 
-static struct cap *cap_of(struct kernel *k, int64_t id) { return &k->caps[id - 1]; }
-static struct port *port_of(struct kernel *k, int64_t obj) { return &k->ports[obj - 1]; }
+struct cap *cap_of(struct kernel *k, int64_t id) { return &k->caps[id - 1]; }
+struct port *port_of(struct kernel *k, int64_t obj) { return &k->ports[obj - 1]; }
 
 static struct handle_slot *find_handle(struct process *p, int64_t handle)
 {
@@ -72,7 +72,7 @@ static struct handle_slot *find_handle(struct process *p, int64_t handle)
 
 /* CAP-HANDLE: the capability `handle` names in `pid`'s table, or NO_ID.
  * (Every object of these groups is a port, so no kind is ever wrong.) */
-static int64_t resolve(struct kernel *k, int64_t pid, int64_t handle)
+int64_t resolve(struct kernel *k, int64_t pid, int64_t handle)
 {
     struct handle_slot *h = find_handle(kernel_proc(k, pid), handle);
     return h ? h->cap : NO_ID;
@@ -80,7 +80,7 @@ static int64_t resolve(struct kernel *k, int64_t pid, int64_t handle)
 
 /* -- bookkeeping: create, move, destroy capabilities ------------------------------ */
 
-static int64_t new_cap(struct kernel *k, int64_t obj, int rights, int64_t parent)
+int64_t new_cap(struct kernel *k, int64_t obj, int rights, int64_t parent)
 {
     k->caps = grow(k->caps, &k->capcaps, k->ncaps + 1, sizeof *k->caps);
     k->caps[k->ncaps] = (struct cap){
@@ -89,7 +89,7 @@ static int64_t new_cap(struct kernel *k, int64_t obj, int rights, int64_t parent
 }
 
 /* Put capability `id` (held nowhere) into `pid`'s table under a new handle. */
-static int64_t install(struct kernel *k, int64_t pid, int64_t id)
+int64_t install(struct kernel *k, int64_t pid, int64_t id)
 {
     struct process *p = kernel_proc(k, pid);
     p->handles = grow(p->handles, &p->caphandles, p->nhandles + 1, sizeof *p->handles);
@@ -136,6 +136,8 @@ static void detach(struct kernel *k, int64_t id)
         p->nhandles = j;
         if (p->status == ST_WAITING && p->wait_cap == id)
             wake(k, pid, err(E_INVALID_CAPABILITY));
+    } else if (c->at == AT_BINDING) {
+        unpublish(k, id);
     } else if (c->at == AT_FLIGHT) {
         struct port *pt = port_of(k, c->at_port);
         for (size_t i = 0; i < pt->nqueue; i++)
@@ -147,7 +149,7 @@ static void detach(struct kernel *k, int64_t id)
 }
 
 /* Detach `id` and remove its node; its children move up to its parent (CAP-DROP). */
-static void destroy(struct kernel *k, int64_t id)
+void destroy(struct kernel *k, int64_t id)
 {
     detach(k, id);
     struct cap *c = cap_of(k, id);
@@ -451,6 +453,13 @@ struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
         return resume(k, pid);
     case OP_CLOSE:
         return close_port(k, pid, op->handle);
+    case OP_BIND:
+        return ns_bind(k, pid, op);
+    case OP_UNBIND:
+        return ns_unbind(k, pid, op);
+    case OP_LOOKUP:
+    case OP_CONNECT:
+        return ns_lookup(k, pid, op);
     default:
         return err(E_INVALID_ARGUMENT);
     }
@@ -466,6 +475,9 @@ void kernel_free(struct kernel *k)
         free(k->ports[i].queue);
         free(k->ports[i].waiters);
     }
+    for (size_t i = 0; i < k->nbindings; i++)
+        free(k->bindings[i].name);
+    free(k->bindings);
     free(k->procs);
     free(k->caps);
     free(k->ports);

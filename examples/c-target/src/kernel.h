@@ -2,7 +2,7 @@
  * tree), ports and the messages they queue.
  *
  * Written from conformance/OPERATIONS.md and conformance/PROTOCOL.md: the
- * groups caps, rights, ports, messages, timeouts and errors. Every operation checks
+ * groups caps, rights, ports, messages, namespace, timeouts and errors. Every operation checks
  * all its errors, in the documented precedence order, before it changes
  * anything (ERR-ATOMIC).
  */
@@ -98,7 +98,7 @@ struct port {
     size_t nwaiters, capwaiters;
 };
 
-enum cap_at { AT_NOWHERE, AT_HANDLE, AT_FLIGHT };
+enum cap_at { AT_NOWHERE, AT_HANDLE, AT_FLIGHT, AT_BINDING };
 
 /* One capability: a node of the derivation tree, held in one place. */
 struct cap {
@@ -109,6 +109,15 @@ struct cap {
     enum cap_at at;
     int64_t at_pid, at_handle; /* AT_HANDLE */
     int64_t at_port;           /* AT_FLIGHT */
+};
+
+/* A namespace binding: a name (UTF-8 bytes, no NUL), the capability it
+ * holds (AT_BINDING) and its service type. */
+struct binding {
+    char *name;
+    size_t len;
+    int64_t cap;
+    int64_t service_type;
 };
 
 struct handle_slot {
@@ -132,6 +141,7 @@ struct process {
 /* Config fields the groups use (the others are validated and kept only). */
 struct config {
     int64_t max_port_capacity;
+    int64_t max_name_length;
 };
 
 struct kernel {
@@ -143,6 +153,8 @@ struct kernel {
     size_t ncaps, capcaps;
     struct port *ports; /* ports[i] has id i + 1 (the only objects) */
     size_t nports, capports;
+    struct binding *bindings; /* in the order they were made */
+    size_t nbindings, capbindings;
     int64_t next_pid;
 };
 
@@ -160,12 +172,19 @@ enum op_name {
     OP_RECEIVE,
     OP_RESUME,
     OP_CLOSE,
+    OP_BIND,
+    OP_UNBIND,
+    OP_LOOKUP,
+    OP_CONNECT,
     OP_COUNT
 };
 
 struct op {
     enum op_name name;
-    int64_t handle, target, rights, capacity, msg_type, flags, ticks;
+    int64_t handle, target, rights, capacity, msg_type, flags, ticks, service_type;
+    const char *ns_name; /* a namespace name, borrowed from the decoded JSON */
+    size_t ns_len;
+    bool ns_no_nul; /* the name holds no NUL byte */
     bool timeout_null;
     int64_t timeout;
     uint8_t data[MAX_INLINE_DATA];

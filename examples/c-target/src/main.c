@@ -1,5 +1,5 @@
 /* veridian-c-target: a conformance target in C for the groups caps, rights,
- * ports, messages, timeouts and errors, speaking the JSON-lines protocol of
+ * ports, messages, namespace, timeouts and errors, speaking the JSON-lines protocol of
  * conformance/PROTOCOL.md on standard input and output.
  *
  * The session is a small state machine: hello once, then reset before any
@@ -16,7 +16,7 @@
 
 #define LINE_LIMIT 4194304 /* bytes, newline included */
 #define MAX_PROCESSES 256
-#define GROUPS "caps", "rights", "ports", "messages", "timeouts", "errors"
+#define GROUPS "caps", "rights", "ports", "messages", "namespace", "timeouts", "errors"
 
 static struct kernel kernel;
 static char line[LINE_LIMIT + 1];
@@ -132,7 +132,7 @@ static void reset(json_t *msg)
     if (processes < 0 || processes > MAX_PROCESSES)
         fatal("reset: processes must be in 0..256", NULL);
     json_t *cfg = json_object_get(msg, "config");
-    if (!json_is_object(cfg))
+    if (!json_is_object(cfg) || !plain_keys(cfg))
         fatal("reset: config must be an object", NULL);
     int64_t values[NCONFIG];
     const char *key;
@@ -153,7 +153,7 @@ static void reset(json_t *msg)
     }
     if (values[1] * values[2] > 1073741824) /* both bounded: no overflow */
         fatal("reset: max_channel_capacity * max_channel_message above 1073741824", NULL);
-    struct config c = {.max_port_capacity = values[0]};
+    struct config c = {.max_port_capacity = values[0], .max_name_length = values[5]};
     kernel_reset(&kernel, processes, &c);
     send_json(json_pack("{s:s}", "type", "ready"));
 }
@@ -194,11 +194,11 @@ static void observe(json_t *msg)
 static void hello(json_t *msg)
 {
     json_t *protocol = json_object_get(msg, "protocol");
-    if (!json_is_string(protocol) || strcmp(json_string_value(protocol), "veridian-ipc-conformance"))
+    if (!plain_string(protocol) || strcmp(json_string_value(protocol), "veridian-ipc-conformance"))
         fatal("hello: not the veridian-ipc-conformance protocol", NULL);
     if (int_field(msg, "version", "hello") != 1)
         fatal("hello: this target speaks protocol version 1 only", NULL);
-    send_json(json_pack("{s:s, s:i, s:s, s:[s,s,s,s,s,s]}", "type", "hello", "version", 1, "name",
+    send_json(json_pack("{s:s, s:i, s:s, s:[s,s,s,s,s,s,s]}", "type", "hello", "version", 1, "name",
                         "veridian-c-target 1.0", "groups", GROUPS));
 }
 
@@ -208,11 +208,11 @@ int main(void)
     long n;
     while ((n = read_line()) >= 0) {
         json_error_t error;
-        json_t *msg = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &error);
+        json_t *msg = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &error);
         if (!msg)
             fatal(error.text, line);
         json_t *type = json_object_get(msg, "type");
-        if (!json_is_object(msg) || !json_is_string(type)) {
+        if (!json_is_object(msg) || !plain_string(type) || !plain_keys(msg)) {
             json_decref(msg);
             fatal("a message is a JSON object with a string type", line);
         }

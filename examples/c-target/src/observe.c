@@ -105,6 +105,15 @@ json_t *encode_observation(struct kernel *k)
     }
     for (size_t i = 0; i < k->nports; i++)
         set_int_key(ports, k->ports[i].id, encode_port(k, &k->ports[i]));
-    return json_pack("{s:I, s:o, s:o, s:{}, s:{}, s:{}}", "clock", (json_int_t)k->clock,
-                     "processes", procs, "ports", ports, "channels", "buffers", "namespace");
+    json_t *names = json_object();
+    for (size_t i = 0; i < k->nbindings; i++) {
+        const struct binding *b = &k->bindings[i];
+        const struct cap *c = &k->caps[b->cap - 1];
+        json_object_setn_new(names, b->name, b->len,
+                             json_pack("{s:I, s:i, s:I}", "obj", (json_int_t)c->obj, "rights",
+                                       c->rights, "service_type", (json_int_t)b->service_type));
+    }
+    return json_pack("{s:I, s:o, s:o, s:{}, s:{}, s:o}", "clock", (json_int_t)k->clock,
+                     "processes", procs, "ports", ports, "channels", "buffers", "namespace",
+                     names);
 }

@@ -9,7 +9,7 @@
 
 #include "wire.h"
 
-enum field_type { F_INT, F_INT_OR_NULL, F_HEX, F_INT_LIST };
+enum field_type { F_INT, F_INT_OR_NULL, F_HEX, F_INT_LIST, F_STR };
 
 struct field {
     const char *name;
@@ -42,6 +42,12 @@ static const struct op_fields OPS[] = {
     {"Receive", OP_RECEIVE, {{"handle", F_INT, true}, {"timeout", F_INT_OR_NULL, false}}},
     {"Resume", OP_RESUME, {{0}}},
     {"Close", OP_CLOSE, {{"handle", F_INT, true}}},
+    {"Bind",
+     OP_BIND,
+     {{"handle", F_INT, true}, {"name", F_STR, true}, {"service_type", F_INT, false}}},
+    {"Unbind", OP_UNBIND, {{"handle", F_INT, true}, {"name", F_STR, true}}},
+    {"Lookup", OP_LOOKUP, {{"name", F_STR, true}}},
+    {"Connect", OP_CONNECT, {{"name", F_STR, true}, {"service_type", F_INT, true}}},
 };
 
 static int hex_digit(int c)
@@ -93,6 +99,8 @@ static void store_int(struct op *op, const char *name, int64_t v)
         op->msg_type = v;
     else if (!strcmp(name, "flags"))
         op->flags = v;
+    else if (!strcmp(name, "service_type"))
+        op->service_type = v;
     else if (!strcmp(name, "ticks"))
         op->ticks = v;
     else if (!strcmp(name, "timeout"))
@@ -115,6 +123,13 @@ static bool decode_field(const struct field *f, json_t *v, struct op *op)
             return false;
         store_int(op, f->name, json_integer_value(v));
         return true;
+    case F_STR:
+        if (!json_is_string(v))
+            return false;
+        op->ns_name = json_string_value(v);
+        op->ns_len = json_string_length(v);
+        op->ns_no_nul = memchr(op->ns_name, '\0', op->ns_len) == NULL;
+        return true;
     case F_HEX:
         return json_is_string(v) && decode_hex(json_string_value(v), json_string_length(v), op);
     case F_INT_LIST: {
@@ -136,10 +151,23 @@ static bool decode_field(const struct field *f, json_t *v, struct op *op)
     return false;
 }
 
+bool plain_string(json_t *v)
+{
+    return json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v);
+}
+
+bool plain_keys(json_t *obj)
+{
+    for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it))
+        if (strlen(json_object_iter_key(it)) != json_object_iter_key_len(it))
+            return false;
+    return true;
+}
+
 enum decode_status decode_op(json_t *data, struct op *op, char *why, size_t whylen)
 {
     json_t *name = json_object_get(data, "op"), *args = json_object_get(data, "args");
-    if (!json_is_object(data) || !json_is_string(name)) {
+    if (!json_is_object(data) || !plain_string(name) || !plain_keys(data)) {
         snprintf(why, whylen, "an operation is {\"op\": Name, \"args\": {...}}");
         return DECODE_BAD;
     }
@@ -149,10 +177,10 @@ enum decode_status decode_op(json_t *data, struct op *op, char *why, size_t whyl
             spec = &OPS[i];
     if (!spec) {
         snprintf(why, whylen, "operation %.60s is not implemented (groups caps, rights,"
-                 " ports, messages, timeouts, errors)", json_string_value(name));
+                 " ports, messages, namespace, timeouts, errors)", json_string_value(name));
         return DECODE_BAD;
     }
-    if (json_object_size(data) != 2 || !json_is_object(args)) {
+    if (json_object_size(data) != 2 || !json_is_object(args) || !plain_keys(args)) {
         snprintf(why, whylen, "%s: an operation is exactly {op, args: {...}}", spec->name);
         return DECODE_BAD;
     }

@@ -17,6 +17,11 @@ enum decode_status {
 /* Decode `{"op": Name, "args": {...}}`; on DECODE_BAD, `why` says what is wrong. */
 enum decode_status decode_op(json_t *data, struct op *op, char *why, size_t whylen);
 
+/* A string with no NUL byte inside (JSON "\u0000" is allowed in names only). */
+bool plain_string(json_t *v);
+/* Every key of object `obj` is a plain string. */
+bool plain_keys(json_t *obj);
+
 json_t *encode_result(const struct result *r);
 json_t *encode_observation(struct kernel *k);
 
