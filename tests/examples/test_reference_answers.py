@@ -139,6 +139,16 @@ def test_absent_and_malformed_fields_as_protocol_md_says() -> None:
     assert step(s, 1, op)[1] == Ok(None)
 
 
+def test_a_name_that_is_not_text_is_invalid_argument() -> None:
+    assert "lone surrogate escape" in PROTOCOL
+    s = initial_state(processes=1)
+    for name in ("\ud800", "x\0", ""):
+        op = decode_op({"op": "Lookup", "args": {"name": name}})
+        assert step(s, 1, op)[1] == Err(IpcError.InvalidArgument), name
+    op = decode_op({"op": "Lookup", "args": {"name": "x"}})
+    assert step(s, 1, op)[1] == Err(IpcError.PortNotFound)
+
+
 def _send_args(data: str) -> dict[str, object]:
     return {"handle": 1, "msg_type": 0, "flags": 0, "data": data}
 
