@@ -221,4 +221,5 @@ def test_the_examples_are_not_packaged() -> None:
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert isinstance(cfg["packages"], list)
     assert not any(p.startswith("examples") for p in cfg["package-dir"].values())
+    assert (SOURCE / "Makefile").exists()  # there is something to leave out
     assert not list((ROOT / "examples").rglob("*.py"))
