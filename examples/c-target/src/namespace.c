@@ -46,11 +46,11 @@ struct result ns_bind(struct kernel *k, int64_t pid, const struct op *op)
         return err(E_INVALID_ARGUMENT);
     if (find_binding(k, op))
         return err(E_NAME_IN_USE);
-    int64_t child = new_cap(k, cap_of(k, id)->obj, cap_of(k, id)->rights, id);
-    cap_of(k, child)->at = AT_BINDING;
     char *name = malloc(op->ns_len + 1);
     if (!name)
-        return other("out of memory");
+        return other("out of memory"); /* before any change (ERR-ATOMIC) */
+    int64_t child = new_cap(k, cap_of(k, id)->obj, cap_of(k, id)->rights, id);
+    cap_of(k, child)->at = AT_BINDING;
     memcpy(name, op->ns_name, op->ns_len);
     name[op->ns_len] = '\0';
     k->bindings = grow(k->bindings, &k->capbindings, k->nbindings + 1, sizeof *k->bindings);
