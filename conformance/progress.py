@@ -4,10 +4,9 @@
 its ``progress`` callback when ``progress_wanted()``: standard error is a
 terminal, and neither ``CI`` is set nor ``TERM=dumb``. The display is one
 live line (``rich``), rewritten in place and erased when the run ends, so the
-report that follows is all that stays (the line is clipped to the terminal's width):
+report that follows is all that stays (the line is clipped to the terminal):
 
-    120 examples · 4031 steps · 1530 steps/s · distinct divergences 2
-    · rules covered 41/52
+    120 examples · 4031 steps (1530/s) · 2 distinct divergences · rules 41/52
 
 Piped, redirected or under CI nothing is shown at all: logs stay clean and
 the report is the only output. The numbers come from the run's ``RunStats``
@@ -71,9 +70,9 @@ class Snapshot:
     def text(self) -> str:
         """The progress line."""
         return (
-            f"{self.examples} examples · {self.steps} steps · "
-            f"{self.steps_per_second:.0f} steps/s · distinct divergences "
-            f"{self.distinct} · rules covered {self.rules_covered}/{self.rules_total}"
+            f"{self.examples} examples · {self.steps} steps "
+            f"({self.steps_per_second:.0f}/s) · {self.distinct} distinct "
+            f"divergences · rules {self.rules_covered}/{self.rules_total}"
         )
 
 

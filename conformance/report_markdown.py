@@ -71,7 +71,7 @@ def _trace_table(div: Data) -> list[str]:
 def _divergence_section(d: DivergenceRef) -> list[str]:
     data = d.data if isinstance(d.data, dict) else {}
     lines = [
-        f"### {d.id}: {cell(d.signature.text())}",
+        f"#### {d.id}: {cell(d.signature.text())}",
         "",
         f"Seen {d.count}×; at step {d.step} of the minimal trace; "
         f"kind {cell(d.signature.kind)}.",
