@@ -12,12 +12,11 @@ the target's side by side. A run that stopped says so (``failure``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from veridian_ipc.vocabulary.results import Data
 
-from .traces import op_text, rule_text
+from .traces import op_text, result_text, rule_text
 from .verdicts import CONFORMS, DIVERGES, DivergenceRef, Verdicts, plain_report
 
 __all__ = ["markdown"]
@@ -42,7 +41,7 @@ def code(text: object) -> str:
 
 
 def _value(v: Data) -> str:
-    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+    return result_text(v)
 
 
 def _trace_table(div: Data) -> list[str]:

@@ -16,8 +16,11 @@ import pytest
 from veridian_ipc.cli.main import main
 from veridian_ipc.conformance.report_junit import junit_xml
 from veridian_ipc.conformance.report_markdown import cell, code, markdown
+from veridian_ipc.conformance.traces import format_table, op_text
 from veridian_ipc.conformance.verdicts import verdicts
+from veridian_ipc.conformance.wire import encode_op
 from veridian_ipc.spec import RuleId, group_of
+from veridian_ipc.vocabulary.syscalls import ChannelSendBatch, Operation, Send
 
 from .helpers import FAKES, MODEL
 from .verdict_data import report
@@ -207,3 +210,53 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith(f"conform: cannot write {blocker / 'r'}: ")
+
+
+# -- the divergence table: the arguments that matter, in full --------------------
+
+
+def _op(op: Operation) -> Any:
+    return encode_op(op)
+
+
+SEND64 = Send(handle=1, msg_type=7, flags=0, data=bytes(range(64)), caps=(2, 3))
+
+
+def test_an_operation_shows_every_argument_and_a_long_payload_by_its_length() -> None:
+    assert op_text(_op(SEND64)) == (
+        "Send(handle=1, msg_type=7, flags=0, data=b'…'(64 B), caps=[2,3])"
+    )
+    short = Send(handle=4, msg_type=0, flags=1, data=b"hi", caps=())
+    assert op_text(_op(short)) == (
+        "Send(handle=4, msg_type=0, flags=1, data=b'hi', caps=[])"
+    )
+    batch = ChannelSendBatch(handle=3, items=(bytes(10), b"b"))
+    assert op_text(_op(batch)) == "ChannelSendBatch(handle=3, items=[b'…'(10 B),b'b'])"
+
+
+def test_ill_typed_and_long_arguments_are_shown_for_what_they_are() -> None:
+    ill = {"op": "Send", "args": {"handle": True, "data": 5, "caps": "zz"}}
+    assert op_text(ill) == 'Send(handle=true, data=5, caps="zz")'
+    name = {"op": "Bind", "args": {"handle": 1, "name": "n" * 100}}
+    assert op_text(name) == f'Bind(handle=1, name="{"n" * 16}"…(100 chars))'
+
+
+def test_the_table_keeps_the_operation_whole_and_results_readable() -> None:
+    delivered = {
+        "ok": {"sender": 1, "msg_type": 7, "flags": 0, "data": "00" * 64, "caps": []}
+    }
+    steps = [
+        {
+            "pid": 1,
+            "op": _op(SEND64),
+            "spec": {"error": "InvalidCapability"},
+            "target": delivered,
+            "rules": ["PORT-SEND"],
+        },
+    ]
+    div = {"step": 1, "kind": "result", "message": "m", "diff": []}
+    table = format_table({"steps": steps}, div)
+    row = table.splitlines()[1]
+    assert op_text(_op(SEND64)) in row  # not clipped
+    assert '{"error":"InvalidCapability"}' in row
+    assert "\"data\":b'…'(64 B)" in row
