@@ -8,6 +8,13 @@
     veridian-ipc conform --list-behaviours                (the behaviour catalogue)
     veridian-ipc replay TRACE... --target ...
 
+A run prints its report, then every rule's verdict and the summary line
+(``verdicts``); ``--json FILE`` writes the report with ``verdicts`` and
+``summary``, ``--junit FILE`` JUnit XML (one test case per rule),
+``--markdown FILE`` a report for a pull request. While it runs, a live
+progress line is shown on a terminal only (``progress``): nothing when
+standard error is piped or under CI.
+
 A ``module:Class`` target runs in a worker process (the protocol server
 wrapping the class), like a command: a target that hangs past ``--timeout``,
 exits or crashes is a reported TARGET FAILURE, and whatever it started (its
@@ -246,6 +253,10 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
         return "conform: --seeds applies to --mutants only (use --seed)"
     if args.seeds is not None and args.seed is not None:
         return "conform: --seed does not apply with --seeds (give one of them)"
+    other = args.mutants or args.export is not None or args.list_behaviours
+    for option, value in (("--junit", args.junit), ("--markdown", args.markdown)):
+        if value is not None and other:
+            return f"conform: {option} applies to a --target run only"
     return None
 
 

@@ -260,3 +260,16 @@ def test_the_table_keeps_the_operation_whole_and_results_readable() -> None:
     assert op_text(_op(SEND64)) in row  # not clipped
     assert '{"error":"InvalidCapability"}' in row
     assert "\"data\":b'…'(64 B)" in row
+
+
+@pytest.mark.parametrize(
+    "other", [["--mutants"], ["--export", "vectors"], ["--list-behaviours"]]
+)
+def test_reports_of_verdicts_apply_to_a_target_run_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], other: list[str]
+) -> None:
+    status = main(["conform", *other, "--junit", str(tmp_path / "r.xml")])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err == "conform: --junit applies to a --target run only\n"
+    assert not (tmp_path / "r.xml").exists()
