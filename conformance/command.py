@@ -57,7 +57,7 @@ from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
 from .surface import ALL_GROUPS
 from .targets import TargetFailure, make_driver
 from .traces import TraceError, format_table, load, replay
-from .verdicts import format_verdicts, verdicts
+from .verdicts import format_verdicts, rule_verdicts
 
 ORACLES: dict[str, type[Oracle]] = {
     "spec": SpecOracle,
@@ -170,7 +170,7 @@ def _outputs(args: argparse.Namespace, report: Data) -> bool:
     """The verdicts of ``report`` (plain data) written where asked: ``--json``
     (the report with ``verdicts`` and ``summary``), ``--junit``,
     ``--markdown``; False if one could not be written."""
-    found = verdicts(report)
+    found = rule_verdicts(report)
     written = [
         _dump(args.json, {**report, **found.to_json()}),
         _write_text(args.junit, junit_xml(report, found)),
@@ -181,7 +181,7 @@ def _outputs(args: argparse.Namespace, report: Data) -> bool:
 
 def _print_verdicts(rep: Report) -> None:
     """The verdict of every rule, after the report (``verdicts``)."""
-    print(format_verdicts(verdicts(rep)))
+    print(format_verdicts(rule_verdicts(rep)))
 
 
 def _writable_dir(path: Path, what: str) -> str | None:

@@ -22,16 +22,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TextIO
-
-from rich.console import Console
-from rich.live import Live
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from veridian_ipc.spec import RuleId
 
 from .coverage import Coverage
 from .machine import RunStats
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 __all__ = ["ProgressDisplay", "Snapshot", "progress_wanted", "snapshot"]
 
@@ -97,15 +96,18 @@ class ProgressDisplay:
     def __init__(
         self, stream: TextIO | None = None, force_terminal: bool | None = None
     ) -> None:
-        self.console = Console(
+        # imported here: only a run on a terminal needs rich
+        from rich.console import Console
+        from rich.live import Live
+        from rich.text import Text
+
+        self.text = Text
+        console = Console(
             file=sys.stderr if stream is None else stream,
             force_terminal=force_terminal,
         )
-        self.live = Live(
-            Text("starting…"),
-            console=self.console,
-            transient=True,
-            refresh_per_second=4,
+        self.live: Live = Live(
+            Text("starting…"), console=console, transient=True, refresh_per_second=4
         )
         #: The last counters shown.
         self.last: Snapshot | None = None
@@ -124,4 +126,5 @@ class ProgressDisplay:
 
     def __call__(self, stats: RunStats, coverage: Coverage) -> None:
         self.last = snapshot(stats, coverage)
-        self.live.update(Text(self.last.text(), no_wrap=True, overflow="ellipsis"))
+        line = self.text(self.last.text(), no_wrap=True, overflow="ellipsis")
+        self.live.update(line)

@@ -19,7 +19,7 @@ from veridian_ipc.vocabulary.results import Data
 from .traces import op_text, result_text, rule_text
 from .verdicts import CONFORMS, DIVERGES, DivergenceRef, Verdicts, plain_report
 
-__all__ = ["markdown"]
+__all__ = ["cell", "code", "markdown"]
 
 #: How each verdict reads in the table.
 _SHOWN = {CONFORMS: "✅ conforms", DIVERGES: "❌ diverges"}
@@ -72,8 +72,9 @@ def _divergence_section(d: DivergenceRef) -> list[str]:
     lines = [
         f"#### {d.id}: {cell(d.signature.text())}",
         "",
-        f"Seen {d.count}×; at step {d.step} of the minimal trace; "
-        f"kind {cell(d.signature.kind)}.",
+        f"Seen {d.count}×; "
+        + ("at reset (step 0)" if d.step == 0 else f"at step {d.step} of its trace")
+        + f"; kind {cell(d.signature.kind)}.",
         "",
         f"> {cell(d.message)}",
         "",

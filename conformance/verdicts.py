@@ -4,7 +4,7 @@ A run's report (``runner.Report`` or its JSON) holds the groups the target
 declared, how many steps exercised each rule (``coverage``) and the distinct
 divergences found (``divergences``, one per signature ``{rule, op, kind}``;
 a report without that list gives its one ``divergence``). From these,
-``verdicts`` gives every rule of the spec (``veridian_ipc.spec.RULES``) one
+``rule_verdicts`` gives every rule of the spec (``veridian_ipc.spec.RULES``) one
 verdict:
 
 - ``conforms``: exercised N times (N > 0) and no divergence is pinned on it;
@@ -49,7 +49,7 @@ __all__ = [
     "divergences_of",
     "format_verdicts",
     "plain_report",
-    "verdicts",
+    "rule_verdicts",
 ]
 
 CONFORMS = "conforms"
@@ -72,8 +72,12 @@ class Signature:
     kind: str
 
     def text(self) -> str:
-        """``PORT-SEND Send result`` (``-`` for no rule)."""
-        return f"{self.rule or '-'} {self.op} {self.kind}"
+        """``PORT-SEND Send result`` (``reset observation`` for no rule)."""
+        return (
+            f"{self.rule} {self.op} {self.kind}"
+            if self.rule
+            else f"{self.op} {self.kind}"
+        )
 
     def to_json(self) -> Data:
         """Plain data."""
@@ -316,7 +320,9 @@ def _not_examined_reason(
     return "never exercised, although its group was declared"
 
 
-def verdicts(report: object, divergences: Sequence[Data] | None = None) -> Verdicts:
+def rule_verdicts(
+    report: object, divergences: Sequence[Data] | None = None
+) -> Verdicts:
     """Every rule's verdict from ``report`` (a ``Report`` or its JSON) and its
     distinct ``divergences`` (by default ``divergences_of(report)``)."""
     data = plain_report(report)

@@ -17,7 +17,7 @@ from veridian_ipc.cli.main import main
 from veridian_ipc.conformance.report_junit import junit_xml
 from veridian_ipc.conformance.report_markdown import cell, code, markdown
 from veridian_ipc.conformance.traces import format_table, op_text
-from veridian_ipc.conformance.verdicts import verdicts
+from veridian_ipc.conformance.verdicts import rule_verdicts
 from veridian_ipc.conformance.wire import encode_op
 from veridian_ipc.spec import RuleId, group_of
 from veridian_ipc.vocabulary.syscalls import ChannelSendBatch, Operation, Send
@@ -31,7 +31,7 @@ EFOO = f"{sys.executable} {FAKES / 'efoo_on_close.py'}"
 
 
 def _junit(data: Any) -> ET.Element:
-    return ET.fromstring(junit_xml(data, verdicts(data)))
+    return ET.fromstring(junit_xml(data, rule_verdicts(data)))
 
 
 def _cases(root: ET.Element) -> dict[str, ET.Element]:
@@ -111,8 +111,8 @@ def _table_rows(text: str, header: str) -> list[list[str]]:
 
 def test_markdown_summary_rules_and_a_section_per_divergence() -> None:
     data = report()
-    text = markdown(data, verdicts(data))
-    assert f"**{verdicts(data).summary.line}**" in text
+    text = markdown(data, rule_verdicts(data))
+    assert f"**{rule_verdicts(data).summary.line}**" in text
     rows = _table_rows(text, "| group | rule | verdict | exercised | details |")
     assert len(rows) == 52
     assert all(len(r) == 5 for r in rows)

@@ -18,7 +18,7 @@ from veridian_ipc.conformance.verdicts import (
     Verdict,
     divergences_of,
     format_verdicts,
-    verdicts,
+    rule_verdicts,
 )
 from veridian_ipc.spec import RuleId
 from veridian_ipc.vocabulary.results import Ok, Result
@@ -29,11 +29,11 @@ from .verdict_data import CREATE, SEND, divergence, report
 
 
 def _by_rule(data: Any, divs: list[Any] | None = None) -> dict[str, Verdict]:
-    return {v.rule: v for v in verdicts(data, divs).verdicts}
+    return {v.rule: v for v in rule_verdicts(data, divs).verdicts}
 
 
 def test_every_rule_gets_one_verdict_in_the_spec_order() -> None:
-    found = verdicts(report())
+    found = rule_verdicts(report())
     assert [v.rule for v in found.verdicts] == [r.value for r in RuleId]
     assert {v.verdict for v in found.verdicts} == {CONFORMS, DIVERGES, NOT_EXAMINED}
 
@@ -92,18 +92,18 @@ def test_a_stopped_run_and_a_clean_run_say_so() -> None:
 
 
 def test_a_divergence_on_no_rule_is_listed_apart() -> None:
-    found = verdicts(report())
+    found = rule_verdicts(report())
     assert [d.id for d in found.unattributed] == ["D4"]
     assert not any("D4" in v.divergences for v in found.verdicts)
     assert found.to_json()["summary"]["unattributed_divergences"] == ["D4"]
 
 
 def test_the_summary_line() -> None:
-    found = verdicts(report())
+    found = rule_verdicts(report())
     assert found.summary.line == (
         "6/52 rules conform, 2 diverge, 44 not examined; 1 divergence on no rule"
     )
-    assert verdicts(report([])).summary.line == (
+    assert rule_verdicts(report([])).summary.line == (
         "7/52 rules conform, 0 diverge, 45 not examined"
     )
     data = found.to_json()
@@ -137,19 +137,19 @@ def test_a_divergence_without_signature_is_pinned_from_its_step() -> None:
     old = {"step": 1, "kind": "result", "message": "m", "steps": [close]}
     data = {**report(), "divergence": old}
     del data["divergences"]
-    found = verdicts(data)
+    found = rule_verdicts(data)
     assert found.divergences[0].id == "D1"
     assert found.divergences[0].signature.text() == "PORT-CLOSE Close result"
     send = {"step": 1, "kind": "result", "message": "m", "steps": [SEND]}
     assert _by_rule(data, [send])["PORT-SEND"].verdict == DIVERGES
     reset = {"step": 0, "kind": "observation", "message": "m", "steps": []}
-    assert [d.id for d in verdicts(data, [reset]).unattributed] == ["D1"]
+    assert [d.id for d in rule_verdicts(data, [reset]).unattributed] == ["D1"]
 
 
 def test_the_terminal_table() -> None:
-    text = format_verdicts(verdicts(report()))
+    text = format_verdicts(rule_verdicts(report()))
     lines = text.splitlines()
-    assert lines[-1] == verdicts(report()).summary.line
+    assert lines[-1] == rule_verdicts(report()).summary.line
     assert "  namespace: 4 rules not examined (group namespace not declared)" in lines
     (send,) = [line for line in lines if line.strip().startswith("PORT-SEND")]
     assert "DIVERGES" in send
@@ -160,7 +160,7 @@ def test_the_terminal_table() -> None:
 
 def test_bad_input_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="not a conformance report"):
-        verdicts(42)
+        rule_verdicts(42)
 
 
 # -- real runs -------------------------------------------------------------------
@@ -194,12 +194,12 @@ def test_a_real_run_pins_the_divergence_on_its_rule(tmp_path: Path) -> None:
     assert v["CAP-INSPECT"].verdict == DIVERGES
     assert v["PORT-CREATE"].verdict == CONFORMS
     assert v["NS-BIND"].reason == "group namespace not declared"
-    assert verdicts(rep).summary.diverge == 1
+    assert rule_verdicts(rep).summary.diverge == 1
 
 
 def test_a_real_conforming_run_has_no_divergence(tmp_path: Path) -> None:
     rep = _run(SpecTarget, tmp_path, examples=5)
-    found = verdicts(rep)
+    found = rule_verdicts(rep)
     assert found.summary.diverge == 0
     assert found.summary.conform > 0
     assert found.summary.conform + found.summary.not_examined == 52
@@ -211,7 +211,7 @@ def test_a_real_reset_divergence_is_on_no_rule(tmp_path: Path) -> None:
         cls = load_class("fake_targets:ClockAhead")
     finally:
         sys.path.remove(str(FAKES))
-    found = verdicts(_run(cls, tmp_path, examples=3))
+    found = rule_verdicts(_run(cls, tmp_path, examples=3))
     assert len(found.unattributed) == 1
     assert found.summary.line.endswith("; 1 divergence on no rule")
     assert found.summary.diverge == 0
