@@ -106,8 +106,14 @@ class ProgressDisplay:
             file=sys.stderr if stream is None else stream,
             force_terminal=force_terminal,
         )
+        # standard output keeps its destination (the report may be piped);
+        # what is written to standard error meanwhile shows above the line
         self.live: Live = Live(
-            Text("starting…"), console=console, transient=True, refresh_per_second=4
+            Text("starting…"),
+            console=console,
+            transient=True,
+            refresh_per_second=4,
+            redirect_stdout=False,
         )
         #: The last counters shown.
         self.last: Snapshot | None = None

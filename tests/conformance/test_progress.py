@@ -5,6 +5,7 @@ nothing at all when standard error is not a terminal or under CI."""
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,9 @@ def test_the_snapshot_and_its_line() -> None:
 def test_the_display_draws_on_a_terminal_and_clears_itself() -> None:
     out = Stream(True)
     stats, coverage = RunStats(), Coverage()
+    stdout = sys.stdout
     with ProgressDisplay(out, force_terminal=True) as show:
+        assert sys.stdout is stdout  # the report's destination is kept
         stats.examples, stats.steps = 7, 99
         show(stats, coverage)
     assert show.last is not None
