@@ -34,6 +34,12 @@ What the package offers an implementer, exported on purpose (``__all__``):
   a run should reach (each with its rules and a predicate over a spec step),
   and ``catalogue_lines``, the catalogue as ``conform --list-behaviours``
   prints it;
+- **verdicts and reports**: the module ``verdicts`` (``rule_verdicts``: a
+  verdict per rule from a run's report, conforms, diverges or not examined
+  and why, and the summary line), ``report_junit`` (``junit_xml``: one JUnit
+  test case per rule) and ``report_markdown`` (``markdown``: a report for a
+  pull request);
+- ``progress``, the live progress line ``conform`` shows on a terminal;
 - ``command``, the ``conform`` and ``replay`` subcommands the ``veridian-ipc``
   command registers.
 
@@ -72,7 +78,15 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from . import command, linearizability, mutants
+    from . import (
+        command,
+        linearizability,
+        mutants,
+        progress,
+        report_junit,
+        report_markdown,
+        verdicts,
+    )
     from .behaviours import BEHAVIOURS, catalogue_lines
     from .checker import Checker, Divergence
     from .compare import Mode
@@ -132,10 +146,14 @@ _HOMES: dict[str, str] = {
     "load_class": "targets",
     "make_driver": "targets",
     "mutants": "",
+    "progress": "",
     "replay": "traces",
+    "report_junit": "",
+    "report_markdown": "",
     "run_campaign": "mutants",
     "run_conformance": "runner",
     "run_mutant": "mutants",
+    "verdicts": "",
 }
 
 
@@ -190,8 +208,12 @@ __all__ = [
     "load_class",
     "make_driver",
     "mutants",
+    "progress",
     "replay",
+    "report_junit",
+    "report_markdown",
     "run_campaign",
     "run_conformance",
     "run_mutant",
+    "verdicts",
 ]

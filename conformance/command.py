@@ -8,6 +8,13 @@
     veridian-ipc conform --list-behaviours                (the behaviour catalogue)
     veridian-ipc replay TRACE... --target ...
 
+A run prints its report, then every rule's verdict and the summary line
+(``verdicts``); ``--json FILE`` writes the report with ``verdicts`` and
+``summary``, ``--junit FILE`` JUnit XML (one test case per rule),
+``--markdown FILE`` a report for a pull request. While it runs, a live
+progress line is shown on a terminal only (``progress``): nothing when
+standard error is piped or under CI.
+
 A ``module:Class`` target runs in a worker process (the protocol server
 wrapping the class), like a command: a target that hangs past ``--timeout``,
 exits or crashes is a reported TARGET FAILURE, and whatever it started (its
@@ -33,17 +40,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
+
+from veridian_ipc.vocabulary.results import Data
 
 from .behaviours import catalogue_lines
 from .compare import Mode
 from .mutants import MUTANTS, MutantResult, format_matrix, run_campaign
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
+from .progress import ProgressDisplay, progress_wanted
+from .report_junit import junit_xml
+from .report_markdown import markdown
 from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
 from .surface import ALL_GROUPS
 from .targets import TargetFailure, make_driver
 from .traces import TraceError, format_table, load, replay
+from .verdicts import format_verdicts, rule_verdicts
 
 ORACLES: dict[str, type[Oracle]] = {
     "spec": SpecOracle,
@@ -75,7 +89,21 @@ def register(subparsers: Any) -> None:
         "else random; printed in the report and the trace)",
     )
     p.add_argument("--trace-dir", type=Path, default=Path("conformance-traces"))
-    p.add_argument("--json", type=Path, help="write the report here")
+    p.add_argument(
+        "--json", type=Path, help="write the report here (with the verdicts)"
+    )
+    p.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="write the verdicts as JUnit XML (one test case per rule)",
+    )
+    p.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help="write a Markdown report (for a pull request)",
+    )
     p.add_argument("--oracle", choices=sorted(ORACLES), default="spec")
     p.add_argument("--mutants", action="store_true", help="run the mutant campaign")
     p.add_argument(
@@ -122,6 +150,38 @@ def _dump(path: Path | None, data: object) -> bool:
         print(f"conform: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return False
     return True
+
+
+def _write_text(path: Path | None, text: str) -> bool:
+    """Write ``text`` to ``path`` (if any); False (and a one-line message)
+    when it cannot be written."""
+    if path is None:
+        return True
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"conform: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _outputs(args: argparse.Namespace, report: Data) -> bool:
+    """The verdicts of ``report`` (plain data) written where asked: ``--json``
+    (the report with ``verdicts`` and ``summary``), ``--junit``,
+    ``--markdown``; False if one could not be written."""
+    found = rule_verdicts(report)
+    written = [
+        _dump(args.json, {**report, **found.to_json()}),
+        _write_text(args.junit, junit_xml(report, found)),
+        _write_text(args.markdown, markdown(report, found)),
+    ]
+    return all(written)
+
+
+def _print_verdicts(rep: Report) -> None:
+    """The verdict of every rule, after the report (``verdicts``)."""
+    print(format_verdicts(rule_verdicts(rep)))
 
 
 def _writable_dir(path: Path, what: str) -> str | None:
@@ -193,6 +253,10 @@ def _bad_numbers(args: argparse.Namespace) -> str | None:
         return "conform: --seeds applies to --mutants only (use --seed)"
     if args.seeds is not None and args.seed is not None:
         return "conform: --seed does not apply with --seeds (give one of them)"
+    other = args.mutants or args.export is not None or args.list_behaviours
+    for option, value in (("--junit", args.junit), ("--markdown", args.markdown)):
+        if value is not None and other:
+            return f"conform: {option} applies to a --target run only"
     return None
 
 
@@ -249,24 +313,28 @@ def run_conform(args: argparse.Namespace) -> int:
     except TargetFailure as exc:
         print(f"result:   TARGET FAILURE\n{exc}")
         data = {"target": args.target, "status": "target-failure", "failure": str(exc)}
-        return 1 if _dump(args.json, data) else 2
+        return 1 if _outputs(args, data) else 2
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         print(f"conform: cannot load target {args.target!r}: {exc}", file=sys.stderr)
         return 2
+    display = ProgressDisplay() if progress_wanted() else None
     try:
-        rep = run_conformance(
-            driver,
-            args.profile,
-            mode=Mode(args.mode),
-            oracle=ORACLES[args.oracle](),
-            trace_dir=args.trace_dir,
-            max_examples=args.max_examples,
-            seed=args.seed,
-        )
+        with display if display is not None else nullcontext():
+            rep = run_conformance(
+                driver,
+                args.profile,
+                mode=Mode(args.mode),
+                oracle=ORACLES[args.oracle](),
+                trace_dir=args.trace_dir,
+                max_examples=args.max_examples,
+                seed=args.seed,
+                progress=display if display is not None else False,
+            )
     finally:
         driver.close()
     _print_report(rep)
-    if not _dump(args.json, rep.to_json()):
+    _print_verdicts(rep)
+    if not _outputs(args, rep.to_json()):
         return 2
     return 0 if rep.status == "pass" else 1
 

@@ -57,6 +57,7 @@ from veridian_ipc.vocabulary.results import Data
 from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
 from .constants import pinned_constants
+from .coverage import Coverage
 from .machine import LockstepMachine, RunStats, ShrinkBudgetSpent, lockstep
 from .outcomes import Oracle
 from .targets import Driver, TargetFailure
@@ -193,6 +194,21 @@ class Report:
         }
 
 
+#: A progress callback: the run's counters and its rule coverage so far,
+#: called as each example starts (``progress.ProgressDisplay``).
+ProgressFn = Callable[[RunStats, Coverage], None]
+
+
+def _progress_hook(
+    show: bool | ProgressFn, checker: Checker
+) -> Callable[[RunStats], None] | None:
+    """``RunStats.progress`` for ``run_conformance(progress=show)``."""
+    if callable(show):
+        hook = show
+        return lambda stats: hook(stats, checker.coverage)
+    return _progress_printer(100) if show else None
+
+
 def _progress_printer(every: int) -> Callable[[RunStats], None]:
     def show(stats: RunStats) -> None:
         if stats.examples % every == 0:
@@ -270,10 +286,14 @@ def run_conformance(
     shrink: bool = True,
     processes: int = 3,
     config: Config = SMALL_CONFIG,
-    progress: bool | None = None,
+    progress: bool | ProgressFn | None = None,
     seed: int | None = None,
 ) -> Report:
     """Run the lock-step machine against ``driver`` and report.
+
+    ``progress``: a callable is called with the counters and the coverage as
+    each example starts; True prints a line every 100 examples to stderr;
+    None does that for ``deep`` only; False shows nothing.
 
     ``seed`` picks the sequence of steps (``seed_for``: by default 0 for
     ``ci``, random otherwise); ``max_examples``, when given, is at least 1.
@@ -286,7 +306,7 @@ def run_conformance(
     )
     show = progress if progress is not None else profile == "deep"
     stats = RunStats(
-        progress=_progress_printer(100) if show else None,
+        progress=_progress_hook(show, checker),
         shrink_seconds=SHRINK_SECONDS[profile],
     )
     machine = seeded(lockstep(checker, stats), chosen)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from veridian_ipc.vocabulary.operations import OPS_BY_NAME
 from veridian_ipc.vocabulary.results import Data
 from veridian_ipc.vocabulary.syscalls import Operation
 
@@ -119,18 +120,116 @@ def load(path: Path) -> Data:
     return data
 
 
+#: Byte payloads longer than this are shown by their length: ``b'…'(64 B)``.
+SHORT_BYTES = 8
+#: Strings longer than this are shown by their start and length.
+LONG_TEXT = 32
+#: The widest a table's operation column gets; longer operations are clipped.
+OP_WIDTH = 100
+#: The widest the spec's result column gets (the target's is the last column).
+RESULT_WIDTH = 40
+#: Result fields holding bytes, as lowercase hex (``results.encode_value``).
+RESULT_BYTES = ("data", "bytes")
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+class _Shown(str):
+    """Text standing for a value in a table (written as it is, unquoted)."""
+
+
+def _bytes_text(hex_text: str) -> str | None:
+    """``b'hi'`` for a short payload, ``b'…'(64 B)`` for a long one; None if
+    ``hex_text`` is not a hex encoding."""
+    try:
+        raw = bytes.fromhex(hex_text)
+    except ValueError:
+        return None
+    return repr(raw) if len(raw) <= SHORT_BYTES else f"b'…'({len(raw)} B)"
+
+
+def _value_text(v: Data) -> str:
+    """Compact JSON, with ``_Shown`` parts as they are."""
+    if isinstance(v, _Shown):
+        return str(v)
+    if isinstance(v, dict):
+        inner = ",".join(f"{json.dumps(str(k))}:{_value_text(x)}" for k, x in v.items())
+        return "{" + inner + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(_value_text(x) for x in v) + "]"
+    if isinstance(v, str) and len(v) > LONG_TEXT:
+        return f"{json.dumps(v[: LONG_TEXT // 2], ensure_ascii=False)}…({len(v)} chars)"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _payloads(v: Data) -> Data:
+    """A result with its byte payloads (``RESULT_BYTES``, ``items``) shown as
+    ``b'…'(N B)``."""
+    if isinstance(v, dict):
+        out: dict[str, Data] = {}
+        for k, x in v.items():
+            shown = _bytes_text(x) if k in RESULT_BYTES and isinstance(x, str) else None
+            if k == "items" and isinstance(x, list):
+                out[k] = [
+                    _Shown(_bytes_text(i) or i) if isinstance(i, str) else i for i in x
+                ]
+            else:
+                out[k] = _Shown(shown) if shown is not None else _payloads(x)
+        return out
+    if isinstance(v, list):
+        return [_payloads(x) for x in v]
+    return v
+
+
+def result_text(v: Data) -> str:
+    """A result (or any value of a trace) as compact JSON, its byte payloads
+    shown as ``b'…'(N B)``."""
+    return _value_text(_payloads(v))
+
+
 def _short(v: Data, width: int) -> str:
-    return _clip(json.dumps(v, separators=(",", ":")), width)
+    return _clip(result_text(v), width)
+
+
+def _arg_text(kind: object, v: Data) -> str:
+    """One argument of an operation: bytes as ``b'..'`` (long ones by their
+    length), everything else as compact JSON, in full."""
+    if kind is bytes and isinstance(v, str):
+        shown = _bytes_text(v)
+        if shown is not None:
+            return shown
+    if kind == tuple[bytes, ...] and isinstance(v, list):
+        return _value_text(
+            [_Shown(_bytes_text(x) or x) if isinstance(x, str) else x for x in v]
+        )
+    return _value_text(v)
 
 
 def op_text(op: Data) -> str:
-    """``Send(handle=1, ...)`` from an encoded operation."""
-    args = ", ".join(f"{k}={json.dumps(v)}" for k, v in op.get("args", {}).items())
-    return f"{op.get('op')}({args})"
+    """``Send(handle=1, msg_type=7, flags=0, data=b'…'(64 B), caps=[2])`` from
+    an encoded operation: every argument in full but long byte payloads, which
+    are shown by their length (``SHORT_BYTES``)."""
+    spec = OPS_BY_NAME.get(str(op.get("op")))
+    kinds = {f.name: f.type for f in spec.fields} if spec is not None else {}
+    args = op.get("args", {})
+    shown = ", ".join(
+        f"{k}={_arg_text(kinds.get(k), v)}"
+        for k, v in (args.items() if isinstance(args, dict) else [])
+    )
+    return f"{op.get('op')}({shown})"
+
+
+def _widths(steps: list[Data]) -> tuple[int, int]:
+    """The operation and spec-result columns' widths: as wide as their widest
+    entry, at most ``OP_WIDTH`` and ``RESULT_WIDTH``."""
+    ops = [len(op_text(st["op"])) for st in steps]
+    specs = [len(_short(st["spec"], RESULT_WIDTH)) for st in steps]
+    return (
+        min(max([len("operation"), *ops]), OP_WIDTH),
+        min(max([len("spec"), *specs]), RESULT_WIDTH),
+    )
 
 
 def _check_text(check: Data) -> str:
@@ -158,15 +257,19 @@ def format_table(data: Data, divergence: Data | None = None) -> str:
     the spec applied at each step (and the check, for an error)."""
     div = divergence if divergence is not None else data.get("divergence")
     bad = div.get("step") if isinstance(div, dict) else None
-    lines = [f"{'#':>3} {'pid':>3}  {'operation':<44} {'rule':<22} {'spec':<22} target"]
+    w_op, w_spec = _widths(data["steps"])
+    lines = [
+        f"{'#':>3} {'pid':>3}  {'operation':<{w_op}} {'rule':<22} "
+        f"{'spec':<{w_spec}} target"
+    ]
     for i, st in enumerate(data["steps"], start=1):
         mark = "✗" if i == bad else " "
         target = st.get("target", st.get("spec"))
         t_check = _check_text(st.get("target_check"))
         lines.append(
-            f"{i:>3} {st['pid']:>3}{mark} {_clip(op_text(st['op']), 44):<44} "
+            f"{i:>3} {st['pid']:>3}{mark} {_clip(op_text(st['op']), w_op):<{w_op}} "
             f"{_clip(rule_text(st), 22):<22} "
-            f"{_short(st['spec'], 22):<22} {_short(target, 40)}"
+            f"{_short(st['spec'], w_spec):<{w_spec}} {_short(target, 60)}"
             + (f" ({t_check})" if t_check else "")
         )
     if isinstance(div, dict):
