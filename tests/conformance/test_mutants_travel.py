@@ -168,11 +168,8 @@ SENT_DOWN: Scenario = [
 ]
 
 
-def test_the_sent_down_scenario_delivers_handle_2() -> None:
-    assert run(SpecTarget, SENT_DOWN)[-1] == Ok(Delivered(1, 0, 0, b"", (2,)))
-
-
 def test_received_cap_parent_rights() -> None:
+    assert run(SpecTarget, SENT_DOWN)[-1] == Ok(Delivered(1, 0, 0, b"", (2,)))
     ops = [*SENT_DOWN, (2, Inspect(2))]
     got = diverges(mutants.ReceivedCapParentRights, ops, -1, port_info(SEND | GRANT))
     assert got == port_info(PORT_RIGHTS)
