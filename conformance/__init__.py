@@ -62,7 +62,8 @@ generators (``generate``, the index of ``generate_context``, ``generate_ops``,
 ``generate_scenarios`` and ``generate_setups``); the mutants' parts
 (``mutants_base``, ``mutants_campaign``, and one module per feature group:
 ``mutants_caps``, ``mutants_ports``, ``mutants_namespace``,
-``mutants_channels``, ``mutants_buffers``, ``mutants_posix``); and the
+``mutants_channels``, ``mutants_buffers``, ``mutants_posix``, ``mutants_tree``,
+``mutants_travel``, ``mutants_waits``); and the
 linearizability checker's parts (``linearizability_history``,
 ``linearizability_search``, ``linearizability_explain``,
 ``linearizability_files``).

@@ -1,7 +1,8 @@
 """Mutants: deliberately wrong targets that the suite must tell from the spec.
 
-This module is the catalogue's index: ``MUTANTS`` lists every mutant in
-rule-group order, and every mutant, the ``Mutant`` base and the campaign
+This module is the catalogue's index: ``MUTANTS`` lists the 71 mutants (49,
+then 22 for the behaviours a short random walk seldom reaches), and every
+mutant, the ``Mutant`` base and the campaign
 (``run_campaign``, ``run_mutant``, ``MutantResult``) can be imported from here
 (``veridian_ipc.conformance.mutants:NoHandoff`` names a target).
 
@@ -21,7 +22,13 @@ group:
 - ``mutants_namespace``: the namespace (NS-*);
 - ``mutants_channels``: channels (CHAN-*);
 - ``mutants_buffers``: shared buffers (BUF-*);
-- ``mutants_posix``: the socket layer (POSIX-*).
+- ``mutants_posix``: the socket layer (POSIX-*);
+- ``mutants_tree``: the derivation tree and what a revoke reaches (RIGHTS-*,
+  CAP-DROP);
+- ``mutants_travel``: capabilities that cross processes and are then used
+  (MSG-TRANSFER, MSG-SENDER, PORT-HANDOFF);
+- ``mutants_waits``: waiting, waking and time (PORT-RECEIVE, PORT-RESUME,
+  TIME-*, FILTER-RATE).
 
 ``mutants_campaign`` runs the suite against each and reports the kill rate and
 how fast each was killed. A mutant whose difference no sequence of operations
@@ -35,7 +42,9 @@ from .mutants_base import Mutant
 from .mutants_buffers import (
     MapWithoutWrite,
     ReadPastEnd,
+    TransferFullRights,
     TransferKeepsOwnership,
+    TransferNeedsRead,
     WriteReadOnly,
 )
 from .mutants_campaign import MutantResult, format_matrix, run_campaign, run_mutant
@@ -64,6 +73,7 @@ from .mutants_namespace import (
     BindReplaces,
     ConnectIgnoresType,
     LookupFullRights,
+    StaleLookupAfterUnbind,
     UnbindWithoutManage,
 )
 from .mutants_ports import (
@@ -90,12 +100,40 @@ from .mutants_ports import (
 from .mutants_posix import (
     CloseReportsNothing,
     ReconnectAllowed,
+    RecvDropsCaps,
     RecvTruncates,
     SocketFdNotLowest,
     UnconnectedSendEpipe,
 )
+from .mutants_travel import (
+    FourthCapLost,
+    HandoffDropsCaps,
+    ReceivedCapLosesParent,
+    ReceivedCapParentRights,
+    SenderIsPortOwner,
+)
+from .mutants_tree import (
+    DeepDeriveIsRoot,
+    DeriveForgetsSibling,
+    DeriveKeepsGrant,
+    DropOrphansChildren,
+    RevokedWaiterSeesClosed,
+    RevokeSparesBindings,
+)
+from .mutants_waits import (
+    AdvanceExpiresOne,
+    ClosedPortNoDrain,
+    ExpiryStrict,
+    HandoffWakesAll,
+    RateRefillEveryTick,
+    RateRefillLate,
+    ResumeFirstResult,
+)
 
-#: Every mutant, in rule-group order.
+#: Every mutant: the first 49 in rule-group order, then the ones for the
+#: behaviours a short random walk seldom reaches (capabilities that travel and
+#: are then used, revocation through the tree, waiting, time), in the same
+#: group order.
 MUTANTS: tuple[type[Mutant], ...] = (
     DeriveKeepsRights,
     DeriveAmplifies,
@@ -146,12 +184,35 @@ MUTANTS: tuple[type[Mutant], ...] = (
     UnconnectedSendEpipe,
     RecvTruncates,
     CloseReportsNothing,
+    DeriveKeepsGrant,
+    DeepDeriveIsRoot,
+    DeriveForgetsSibling,
+    DropOrphansChildren,
+    RevokeSparesBindings,
+    RevokedWaiterSeesClosed,
+    ReceivedCapParentRights,
+    ReceivedCapLosesParent,
+    SenderIsPortOwner,
+    FourthCapLost,
+    HandoffDropsCaps,
+    HandoffWakesAll,
+    ClosedPortNoDrain,
+    ResumeFirstResult,
+    ExpiryStrict,
+    AdvanceExpiresOne,
+    RateRefillEveryTick,
+    RateRefillLate,
+    StaleLookupAfterUnbind,
+    TransferNeedsRead,
+    TransferFullRights,
+    RecvDropsCaps,
 )
 
 
 __all__ = [
     "MUTANTS",
     "Accept65Bytes",
+    "AdvanceExpiresOne",
     "BatchPartial",
     "BindReplaces",
     "BlockedMayInspect",
@@ -161,18 +222,27 @@ __all__ = [
     "CloseDropsQueue",
     "CloseLeavesWaiters",
     "CloseReportsNothing",
+    "ClosedPortNoDrain",
     "ConnectIgnoresType",
     "DeadlinePlusOne",
+    "DeepDeriveIsRoot",
     "DeriveAmplifies",
+    "DeriveForgetsSibling",
+    "DeriveKeepsGrant",
     "DeriveKeepsRights",
     "DropKeepsMappings",
+    "DropOrphansChildren",
     "DropRevokesChildren",
+    "ExpiryStrict",
     "FailedDeriveCreates",
     "FilterSizeOffByOne",
     "FilterWithoutManage",
     "FiveCaps",
+    "FourthCapLost",
     "HandleReuse",
+    "HandoffDropsCaps",
     "HandoffToLastWaiter",
+    "HandoffWakesAll",
     "InflightSurvivesRevoke",
     "InspectChannelAsPort",
     "KillLeavesWaiter",
@@ -184,20 +254,32 @@ __all__ = [
     "OversizeBeforeHandle",
     "PortCapacityPlusOne",
     "RateLimitOneExtra",
+    "RateRefillEveryTick",
+    "RateRefillLate",
     "ReadPastEnd",
     "ReceiveBatchExtra",
     "ReceiveNewestFirst",
+    "ReceivedCapLosesParent",
+    "ReceivedCapParentRights",
     "ReconnectAllowed",
+    "RecvDropsCaps",
     "RecvTruncates",
+    "ResumeFirstResult",
     "ResumeTimeoutAsClosed",
     "RevokeChildrenOnly",
+    "RevokeSparesBindings",
+    "RevokedWaiterSeesClosed",
     "RingFullEarly",
     "SendCopiesCaps",
     "SendLeaksCapOnFailure",
+    "SenderIsPortOwner",
     "SenderIsReceiver",
     "SocketFdNotLowest",
     "SpawnReusesPid",
+    "StaleLookupAfterUnbind",
+    "TransferFullRights",
     "TransferKeepsOwnership",
+    "TransferNeedsRead",
     "TryReceiveBlocks",
     "UnbindWithoutManage",
     "UnconnectedSendEpipe",

@@ -10,9 +10,12 @@ The helpers here are the few shapes every perturbation is made of: find the
 capability or object behind a handle, edit one node of the state (a
 capability, a port, a process), apply an operation with a port or a handle
 temporarily changed and put it back afterwards, give a process a copy of a
-capability it should have lost. Many mutants bend what happens when the spec
-refuses an operation (a check left out, the wrong error reported): those are
-``Refusal`` mutants, which say which refusal and what happens instead.
+capability it should have lost, cut a capability out of the derivation tree,
+find the messages a step delivered (to the caller, or handed to a waiting
+receiver) and edit what a receiver was given. Many mutants bend what happens
+when the spec refuses an operation (a check left out, the wrong error
+reported): those are ``Refusal`` mutants, which say which refusal and what
+happens instead.
 
 A mutant whose difference no sequence of operations can show is *equivalent*
 and says so (``equivalent = True``); the campaign does not count it.
@@ -26,11 +29,20 @@ from typing import Generic, TypeVar
 
 from veridian_ipc.spec import IpcError, RuleId
 from veridian_ipc.spec.caps import new_handle, resolve
-from veridian_ipc.spec.state import Cap, Kind, Port, Process, Running
+from veridian_ipc.spec.state import (
+    Cap,
+    KernelState,
+    Kind,
+    Port,
+    Process,
+    Running,
+    Waiting,
+    Woken,
+)
 from veridian_ipc.spec.store import port, proc, put_cap, put_obj, put_proc
 from veridian_ipc.vocabulary.names import CapId, Handle, ObjId, Pid
-from veridian_ipc.vocabulary.results import Err, Result
-from veridian_ipc.vocabulary.syscalls import MapBuffer, Operation, SetFilter
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
+from veridian_ipc.vocabulary.syscalls import MapBuffer, Operation, Resume, SetFilter
 
 from .targets import SpecTarget
 
@@ -105,6 +117,54 @@ class Mutant(SpecTarget):
     def copy_cap(self, pid: int, c: Cap) -> None:
         """Give ``pid`` a fresh handle to what ``c`` names, with its rights."""
         self.state, _ = new_handle(self.state, Pid(pid), c.obj, c.kind, c.rights, None)
+
+    def orphan(self, cid: CapId) -> None:
+        """Cut capability ``cid`` out of the derivation tree: its parent
+        forgets it and it becomes a root (its own children stay under it), so
+        a revoke of a former ancestor no longer reaches it."""
+        c = self.state.caps[cid]
+        if c.parent is None:
+            return
+        pc = self.state.caps[c.parent]
+        self.state = put_cap(
+            self.state, c.parent, replace(pc, children=pc.children - {cid})
+        )
+        self.state = put_cap(self.state, cid, replace(c, parent=None))
+
+    # -- what a step delivered --------------------------------------------------
+
+    def deliveries(
+        self, before: KernelState, pid: int, op: Operation, r: Result
+    ) -> list[tuple[int, Delivered, bool]]:
+        """The messages the step from ``before`` delivered, as ``(receiver,
+        message, direct)``: the caller's own receive (``direct``), then every
+        process the step woke with a message (a hand-off, PORT-HANDOFF), by
+        pid. ``Resume`` only collects what a hand-off delivered earlier."""
+        out: list[tuple[int, Delivered, bool]] = []
+        direct = isinstance(r, Ok) and isinstance(r.value, Delivered)
+        if direct and not isinstance(op, Resume):
+            assert isinstance(r, Ok)
+            assert isinstance(r.value, Delivered)
+            out.append((pid, r.value, True))
+        for q, p in sorted(self.state.processes.items()):
+            was = before.processes.get(q)
+            if was is None or not isinstance(was.status, Waiting):
+                continue
+            got = p.status.result if isinstance(p.status, Woken) else None
+            if isinstance(got, Ok) and isinstance(got.value, Delivered):
+                out.append((int(q), got.value, False))
+        return out
+
+    def redeliver(
+        self, receiver: int, given: Delivered, direct: bool, r: Result
+    ) -> Result:
+        """Make ``given`` what ``receiver`` received: the step's result if the
+        delivery was ``direct``, else the outcome its ``Resume`` will collect;
+        the step's result (``r``, or ``Ok(given)``)."""
+        if direct:
+            return Ok(given)
+        self.edit_proc(receiver, lambda p: replace(p, status=Woken(Ok(given))))
+        return r
 
     # -- applying with something changed for the duration -------------------------
 

@@ -1,6 +1,7 @@
 """Mutants of shared buffers (BUF-*): ownership kept after a transfer, a
 writable mapping without WRITE, a write through a read-only mapping, a read
-one byte past the end.
+one byte past the end, a transfer that also demands READ, a transferred
+buffer that arrives with every right.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from dataclasses import replace
 
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
+from veridian_ipc.spec.caps import caps_of_object
 from veridian_ipc.spec.state import Kind, Mapping
-from veridian_ipc.spec.store import proc
+from veridian_ipc.spec.store import proc, put_cap
 from veridian_ipc.vocabulary.names import MapId, Pid
-from veridian_ipc.vocabulary.results import Ok, Result
-from veridian_ipc.vocabulary.rights import WRITE
+from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, READ, WRITE
 from veridian_ipc.vocabulary.syscalls import (
     MapBuffer,
     Operation,
@@ -90,9 +92,49 @@ class ReadPastEnd(Refusal[ReadBuffer]):
         return refusal
 
 
+class TransferNeedsRead(Mutant):
+    """A buffer transfer also demands READ (ownership taken to mean every
+    right): a holder with MANAGE and GRANT but no READ cannot give the buffer
+    away."""
+
+    rules = (R.BUF_TRANSFER,)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        c = (
+            self.cap(pid, op.handle, Kind.BUFFER)
+            if isinstance(op, TransferBuffer) and self.running(pid)
+            else None
+        )
+        if c is not None and not c.rights & READ:
+            return Err(E.InsufficientRights)
+        return self.spec_apply(pid, op)
+
+
+class TransferFullRights(Mutant):
+    """A transferred buffer's new capability carries every buffer right, not
+    the sender's: an attenuated holder hands on more than it had."""
+
+    rules = (R.BUF_TRANSFER,)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        c = (
+            self.cap(pid, op.handle, Kind.BUFFER)
+            if isinstance(op, TransferBuffer)
+            else None
+        )
+        r = self.spec_apply(pid, op)
+        if c is not None and isinstance(r, Ok):
+            (fresh,) = caps_of_object(self.state, c.obj)
+            full = replace(self.state.caps[fresh], rights=BUFFER_RIGHTS)
+            self.state = put_cap(self.state, fresh, full)
+        return r
+
+
 __all__ = [
     "MapWithoutWrite",
     "ReadPastEnd",
+    "TransferFullRights",
     "TransferKeepsOwnership",
+    "TransferNeedsRead",
     "WriteReadOnly",
 ]

@@ -1,15 +1,17 @@
 """Mutants of the namespace (NS-*): a bind that replaces a binding, an unbind
 without MANAGE, a lookup that grants every right, a typed connect that does
-not check the type.
+not check the type, a lookup cache that unbind does not invalidate.
 """
 
 from __future__ import annotations
 
+from veridian_ipc.spec import Config
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
-from veridian_ipc.spec.caps import destroy
+from veridian_ipc.spec.caps import destroy, new_handle
 from veridian_ipc.spec.state import Kind
-from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.names import ObjId, Pid
+from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS
 from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Operation, Unbind
 
@@ -71,9 +73,48 @@ class ConnectIgnoresType(Refusal[Connect]):
         return self.spec_apply(pid, Lookup(op.name))
 
 
+class StaleLookupAfterUnbind(Mutant):
+    """Unbind removes the name but not its entry in the lookup cache (name ->
+    port, rights, service type), which ``Lookup`` and ``Connect`` consult:
+    the unbound name still resolves, to a new capability to the port that no
+    revoke of the binder reaches, until the name is bound again."""
+
+    rules = (R.NS_UNBIND, R.NS_LOOKUP)
+
+    def __init__(self, processes: int, config: Config) -> None:
+        super().__init__(processes, config)
+        #: name -> the bound port, the binding's rights and its service type
+        self.cache: dict[str, tuple[ObjId, int, int]] = {}
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        if isinstance(op, Bind):
+            self.cache.pop(op.name, None)
+        b = self.state.namespace.get(op.name) if isinstance(op, Unbind) else None
+        bc = None if b is None else self.state.caps[b.cap]
+        r = self.spec_apply(pid, op)
+        if isinstance(op, Unbind) and isinstance(r, Ok) and b and bc:
+            self.cache[op.name] = (bc.obj, bc.rights, b.service_type)
+        if isinstance(op, Lookup | Connect) and r == Err(E.PortNotFound):
+            return self._stale(pid, op, r)
+        return r
+
+    def _stale(self, pid: int, op: Lookup | Connect, refusal: Result) -> Result:
+        """What the cache entry of ``op.name`` gives, if it has one; else
+        ``refusal``."""
+        cached = self.cache.get(op.name)
+        if cached is None:
+            return refusal
+        obj, rights, service_type = cached
+        if isinstance(op, Connect) and op.service_type != service_type:
+            return Err(E.TypeMismatch)
+        self.state, h = new_handle(self.state, Pid(pid), obj, Kind.PORT, rights, None)
+        return Ok(int(h))
+
+
 __all__ = [
     "BindReplaces",
     "ConnectIgnoresType",
     "LookupFullRights",
+    "StaleLookupAfterUnbind",
     "UnbindWithoutManage",
 ]

@@ -1,6 +1,7 @@
 """Mutants of the POSIX socket layer (POSIX-*): the wrong fd numbering, a
 reconnect that replaces the peer, the wrong errno, a truncating ``recv()``, a
-``close()`` that hides the messages it discards.
+``close()`` that hides the messages it discards, a ``recv()`` that discards
+the capabilities a message carries.
 """
 
 from __future__ import annotations
@@ -109,9 +110,27 @@ class CloseReportsNothing(Mutant):
         return r
 
 
+class RecvDropsCaps(Mutant):
+    """``recv()`` returns a message's data and destroys the capabilities it
+    carries instead of installing them (``SCM_RIGHTS`` ignored)."""
+
+    rules = (R.POSIX_RECV,)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        p = self.state.processes.get(Pid(pid))
+        had = set() if p is None else set(p.handles)
+        r = self.spec_apply(pid, op)
+        if isinstance(op, SockRecv) and isinstance(r, Ok) and p is not None:
+            handles = self.state.processes[Pid(pid)].handles
+            for h in sorted(set(handles) - had):
+                self.state = destroy(self.state, handles[h])
+        return r
+
+
 __all__ = [
     "CloseReportsNothing",
     "ReconnectAllowed",
+    "RecvDropsCaps",
     "RecvTruncates",
     "SocketFdNotLowest",
     "UnconnectedSendEpipe",

@@ -79,6 +79,29 @@ STABLE_NAMES = [
     "UnconnectedSendEpipe",
     "RecvTruncates",
     "CloseReportsNothing",
+    # for the behaviours a short random walk seldom reaches
+    "DeriveKeepsGrant",
+    "DeepDeriveIsRoot",
+    "DeriveForgetsSibling",
+    "DropOrphansChildren",
+    "RevokeSparesBindings",
+    "RevokedWaiterSeesClosed",
+    "ReceivedCapParentRights",
+    "ReceivedCapLosesParent",
+    "SenderIsPortOwner",
+    "FourthCapLost",
+    "HandoffDropsCaps",
+    "HandoffWakesAll",
+    "ClosedPortNoDrain",
+    "ResumeFirstResult",
+    "ExpiryStrict",
+    "AdvanceExpiresOne",
+    "RateRefillEveryTick",
+    "RateRefillLate",
+    "StaleLookupAfterUnbind",
+    "TransferNeedsRead",
+    "TransferFullRights",
+    "RecvDropsCaps",
 ]
 
 
@@ -113,7 +136,7 @@ def catalogue_gaps(
 
 
 def test_enough_mutants_over_every_group() -> None:
-    assert len(MUTANTS) >= 30
+    assert len(MUTANTS) >= 71
     names = [m.__name__ for m in MUTANTS]
     assert len(set(names)) == len(names)
     covered = {group_of(r) for m in MUTANTS for r in m.rules}
@@ -123,7 +146,7 @@ def test_enough_mutants_over_every_group() -> None:
 
 def test_the_catalogue_lists_every_mutant_of_its_modules_once() -> None:
     modules = group_modules()
-    assert len(modules) >= 6
+    assert len(modules) >= 9
     assert catalogue_gaps(modules, MUTANTS) == ([], [])
 
 
@@ -143,7 +166,7 @@ def test_catalogue_gaps_finds_a_stray_or_doubled_mutant() -> None:
 
 
 def test_mutant_names_are_stable_and_load_from_the_index() -> None:
-    assert len(STABLE_NAMES) == 49
+    assert len(STABLE_NAMES) == 71
     assert [m.__name__ for m in MUTANTS][: len(STABLE_NAMES)] == STABLE_NAMES
     for name in STABLE_NAMES:
         cls = load_class(f"veridian_ipc.conformance.mutants:{name}")
@@ -225,7 +248,46 @@ def test_campaign_runs_the_whole_catalogue_by_default(
     assert report["survivors"] == []
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.__name__)
+#: The mutants the ``ci`` profile (seed 0) does not kill yet, with the
+#: behaviour (``conform --list-behaviours``) its generators do not reach.
+#: Strict: once the generators reach it, the mutant's test passes, which fails
+#: until the mutant is taken off this list.
+NOT_YET_KILLED: dict[str, str] = {
+    "DropOrphansChildren": "B-RIGHTS-REVOKE-THROUGH-DROPPED",
+    "FourthCapLost": "B-MSG-FOUR-CAPS",
+    "AdvanceExpiresOne": "B-TIME-DEADLINE-SEVERAL",
+    "RateRefillEveryTick": "B-FILTER-RATE-REFILL (a drained bucket offered a "
+    "message before its period of 2 or more is over)",
+    "TransferNeedsRead": "B-BUF-TRANSFER-ATTENUATED",
+    "TransferFullRights": "B-BUF-TRANSFER-ATTENUATED",
+    "RecvDropsCaps": "B-POSIX-RECV-CAPS",
+}
+
+
+def _killable(mutant: type[Mutant]) -> object:
+    """``mutant`` as a test case of ``test_mutant_is_killed``.
+
+    The mutants after the first 49 are ``slow``: CI runs each of them anyway
+    in its mutant campaign (seed 0, which fails on a survivor), so the test
+    suite does not run them a second time. One not killed yet is expected to
+    fail (strictly)."""
+    marks: list[pytest.MarkDecorator] = []
+    if mutant.__name__ not in STABLE_NAMES[:49]:
+        marks.append(pytest.mark.slow)
+    unreached = NOT_YET_KILLED.get(mutant.__name__)
+    if unreached is not None:
+        reason = f"not reached yet: {unreached}"
+        marks.append(pytest.mark.xfail(strict=True, reason=reason))
+    return pytest.param(mutant, id=mutant.__name__, marks=marks)
+
+
+def test_not_yet_killed_names_mutants_of_the_catalogue() -> None:
+    names = {m.__name__ for m in MUTANTS}
+    assert set(NOT_YET_KILLED) <= names
+    assert set(NOT_YET_KILLED).isdisjoint(STABLE_NAMES[:49])
+
+
+@pytest.mark.parametrize("mutant", [_killable(m) for m in MUTANTS])
 def test_mutant_is_killed(mutant: type[Mutant]) -> None:
     result = run_mutant(mutant, "ci")
     if mutant.equivalent:
