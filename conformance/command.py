@@ -38,6 +38,7 @@ from typing import Any
 
 from .behaviours import catalogue_lines
 from .compare import Mode
+from .findings import divergence_lines
 from .mutants import MUTANTS, MutantResult, format_matrix, run_campaign
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
 from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
@@ -175,10 +176,8 @@ def _print_report(rep: Report) -> None:
             print("result:   DIVERGENCE at reset (the initial states differ)")
         else:
             print("result:   DIVERGENCE (shrunk)")
-        if isinstance(div, dict):
-            print(format_table({"steps": div.get("steps", [])}, div))
-        if rep.trace:
-            print(f"trace:    {rep.trace}")
+        print(f"          {len(rep.divergences)} distinct (id, rule, operation, kind)")
+        print("\n".join(divergence_lines(rep.divergences)))
 
 
 def _bad_numbers(args: argparse.Namespace) -> str | None:
