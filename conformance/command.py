@@ -38,7 +38,6 @@ from typing import Any
 
 from .behaviours import catalogue_lines
 from .compare import Mode
-from .findings import divergence_lines
 from .mutants import MUTANTS, MutantResult, format_matrix, run_campaign
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
 from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
@@ -177,7 +176,7 @@ def _print_report(rep: Report) -> None:
         else:
             print("result:   DIVERGENCE (shrunk)")
         print(f"          {len(rep.divergences)} distinct (id, rule, operation, kind)")
-        print("\n".join(divergence_lines(rep.divergences)))
+        print("\n".join(rep.divergence_lines()))
 
 
 def _bad_numbers(args: argparse.Namespace) -> str | None:

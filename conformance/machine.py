@@ -15,8 +15,12 @@ or a hang of the target on a step is recorded under its signature
 failing*: its remaining steps do nothing, so Hypothesis goes on generating
 examples until the profile's budget is spent, and a derandomized run stays
 the same run. An example reaching an already recorded signature ends too and
-adds to its count. The run ends early once ``MAX_DISTINCT`` signatures are
-recorded (``ExplorationDone``). Operations the target hung on
+adds to its count. Since examples end early, the budget of an exploring run
+is counted in steps (``RunStats.budget``: the profile's examples times its
+steps per example; a crash or hang, which costs a restart, counts as a whole
+example), with more examples allowed to spend it. The run ends when it is
+spent, or once ``MAX_DISTINCT`` signatures are recorded (``ExplorationDone``).
+Operations the target hung on
 ``HANG_REPEATS`` times are not sent again (each hang costs a whole step
 timeout): an example reaching one ends there.
 Hypothesis's swarm testing enables a different subset of rules per example, so
@@ -63,7 +67,8 @@ class ShrinkBudgetSpent(BaseException):
 
 
 class ExplorationDone(BaseException):
-    """An exploring run has recorded ``MAX_DISTINCT`` signatures: stop."""
+    """An exploring run has spent its budget or recorded ``MAX_DISTINCT``
+    signatures: stop (a ``BaseException``, so Hypothesis stops at once)."""
 
 
 @dataclass
@@ -93,8 +98,16 @@ class RunStats:
         shrink_seconds: float | None = None,
         explore: bool = False,
         max_distinct: int = MAX_DISTINCT,
+        budget: int | None = None,
+        example_cost: int = 1,
     ) -> None:
         self.explore = explore
+        #: Exploring: the step budget (steps run; a crash or hang costs
+        #: ``example_cost``, a whole example's worth) after which no example
+        #: starts; and what it has used.
+        self.budget = budget
+        self.example_cost = example_cost
+        self.used = 0
         self.max_distinct = max_distinct
         self.found: dict[Signature, Found] = {}
         #: The current example has diverged: its remaining steps do nothing.
@@ -147,6 +160,7 @@ class RunStats:
             self.stopped = True
             return
         self.steps += 1
+        self.used += 1
         try:
             checker.apply(pid, op)
         except Divergence as div:
@@ -157,6 +171,7 @@ class RunStats:
         except TargetFailure as fail:
             if not self.explore:
                 raise
+            self.used += self.example_cost
             broke = failure_divergence(checker, pid, op, fail)
             self._note(broke)
             if broke.kind == "hang":
@@ -173,8 +188,12 @@ class RunStats:
             return
         now = time.perf_counter() - self.started
         self.found[sig] = Found(sig, div, ops, steps=self.steps, seconds=now)
-        if len(self.found) >= self.max_distinct:
-            raise ExplorationDone()
+
+    def spent(self) -> bool:
+        """Exploring, and the budget or the cap on signatures is reached."""
+        full = len(self.found) >= self.max_distinct
+        over = self.budget is not None and self.used >= self.budget
+        return self.explore and (full or over)
 
     def _note(self, div: Divergence) -> None:
         """Keep the first and the shortest divergence; stop shrinking once its
@@ -338,9 +357,14 @@ class LockstepMachine(RuleBasedStateMachine):
         self.stats.reset(self.checker)
 
     def teardown(self) -> None:
-        """Keep the example's steps when asked to (static vectors)."""
+        """Keep the example's steps when asked to (static vectors); end an
+        exploring run whose budget is spent. (Only here, once the example has
+        drawn all it would: Hypothesis takes an example cut short for one that
+        draws differently from an earlier one with the same start.)"""
         if self.stats.keep_history:
             self.stats.history.append(list(self.checker.steps))
+        if self.stats.spent():
+            raise ExplorationDone()
 
 
 def _guard(need: Callable[[KernelState], bool]) -> Callable[[Any], bool]:

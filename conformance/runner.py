@@ -68,7 +68,7 @@ from veridian_ipc.vocabulary.results import Data
 from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
 from .constants import pinned_constants
-from .findings import finding
+from .findings import divergence_lines, finding
 from .machine import (
     ExplorationDone,
     Found,
@@ -93,6 +93,11 @@ PROFILES: dict[str, tuple[int, int]] = {
 #: Seconds Hypothesis may spend shrinking before the shortest divergence found
 #: so far is taken (then finished by ``traces.minimize``).
 SHRINK_SECONDS: dict[str, float] = {"ci": 10.0, "dev": 30.0, "deep": 300.0}
+
+
+#: An exploring run may use this many times the profile's examples to spend
+#: its budget of steps (examples that diverge end early: ``machine``).
+EXPLORE_EXAMPLES = 10
 
 
 #: The seeds a run accepts (``--seed``).
@@ -179,6 +184,11 @@ class Report:
     def missed(self) -> list[str]:
         """Behaviours of the catalogue no step reached (``behaviours``)."""
         return [b for b, n in self.behaviours.items() if n == 0]
+
+    def divergence_lines(self) -> list[str]:
+        """Every distinct divergence as the terminal report shows it: its id,
+        signature, count and trace length, its trace table and file."""
+        return divergence_lines(self.divergences)
 
     @property
     def steps_per_second(self) -> float:
@@ -306,10 +316,14 @@ def run_conformance(
         driver, processes=processes, config=config, mode=mode, oracle=oracle
     )
     show = progress if progress is not None else profile == "deep"
+    examples, steps_each = PROFILES[profile]
+    examples = max_examples or examples
     stats = RunStats(
         progress=_progress_printer(100) if show else None,
         shrink_seconds=SHRINK_SECONDS[profile],
         explore=not stop_at_first,
+        budget=None if stop_at_first else examples * steps_each,
+        example_cost=steps_each,
     )
     machine = seeded(lockstep(checker, stats), chosen)
     report = Report(
@@ -327,7 +341,9 @@ def run_conformance(
                 machine,
                 settings=settings_for(
                     profile,
-                    max_examples=max_examples,
+                    max_examples=(
+                        max_examples if stop_at_first else examples * EXPLORE_EXAMPLES
+                    ),
                     # exploring shrinks each signature itself (``findings``)
                     shrink=shrink and stop_at_first,
                     seed_stable=chosen == 0,

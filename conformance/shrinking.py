@@ -16,8 +16,12 @@ are replayed on the spec alone to learn which numbers each step created (a
 pid, handles and mappings per process: the fields the registry marks
 ``PidRef`` / ``HandleRef`` / ``MapRef``, ``surface.ID_FIELDS``), the kept
 steps are replayed the same way, and each later operation's numbers are
-rewritten to the numbers the same objects get in the candidate. A step that
-names an object whose creator was removed is dropped from the candidate.
+rewritten to the numbers the same objects get in the candidate. A number
+whose object's creator was removed becomes one that names nothing (the step
+stays, as with a stale handle, and most likely fails: a candidate that loses
+the signature is not taken); in a list of handles (the capabilities ``Send``
+carries) that item is left out. A step *issued by* a process whose ``Spawn``
+was removed is dropped.
 Numbers no step created (stale or invented ones) are kept as they are.
 
 Every replay is on a fresh target (``Checker.reset``); a crash or a hang is a
@@ -46,6 +50,9 @@ from .wire import decode_op, encode_op
 Step = tuple[int, Operation]
 #: A number in a scope: (kind, pid scope or 0 for pids, number).
 Key = tuple[IdKind, int, int]
+
+#: Added to a number whose object's creator was removed: it names nothing.
+LOST_OFFSET = 1 << 20
 
 #: Replays one divergence's shrinking may use, hangs among them, and seconds.
 REPLAY_BUDGET = 400
@@ -111,7 +118,7 @@ def renumber(
     Returns the indices kept and their operations."""
     s = initial_state(processes=processes, config=config)
     seen = _ids(s)
-    pids = {p: p for p in range(1, processes + 1)}
+    pids = {p: p for p in range(processes + 1)}  # 0: the environment
     mapping: dict[Key, int] = {}
     kept: list[int] = []
     out: list[Step] = []
@@ -126,12 +133,17 @@ def renumber(
             return mapping[key]
         return None if key in numbers.everything else v
 
+    def lost(kind: IdKind, scope: int, v: int) -> int:
+        """A number for an object whose creator is gone: one that names
+        nothing (as a stale handle does)."""
+        return v + LOST_OFFSET
+
     for i in keep:
         pid, op = ops[i]
         new_pid = pids.get(pid)
         if new_pid is None:
             continue
-        new_op = _rewrite(op, pid, translate)
+        new_op = _rewrite(op, pid, translate, lost)
         if new_op is None:
             continue
         s, _ = step(s, new_pid, new_op)
@@ -152,9 +164,12 @@ def renumber(
 
 
 def _rewrite(
-    op: Operation, pid: int, translate: Callable[[IdKind, int, int], int | None]
+    op: Operation,
+    pid: int,
+    translate: Callable[[IdKind, int, int], int | None],
+    lost: Callable[[IdKind, int, int], int],
 ) -> Operation | None:
-    """``op`` with its id fields translated; None if one names a lost object."""
+    """``op`` with its id fields translated (module docstring)."""
     fields = ID_FIELDS.get(type(op).__name__)
     if not fields:
         return op
@@ -169,9 +184,10 @@ def _rewrite(
                 done.append(x)
                 continue
             t = translate(kind, pid, x)
-            if t is None:
-                return None
-            done.append(t)
+            if t is None and not isinstance(v, list):
+                t = lost(kind, pid, x)
+            if t is not None:  # a lost item of a list (Send.caps) is left out
+                done.append(t)
         args[name] = done if isinstance(v, list) else done[0]
     try:
         return decode_op({"op": data["op"], "args": args})
