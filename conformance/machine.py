@@ -18,7 +18,8 @@ the same run. An example reaching an already recorded signature ends too and
 adds to its count. Since examples end early, the budget of an exploring run
 is counted in steps (``RunStats.budget``: the profile's examples times its
 steps per example; a crash or hang, which costs a restart, counts as a whole
-example), with more examples allowed to spend it. The run ends when it is
+example; an example that ends at a known signature only ``REHIT_COST``, as
+if it were rejected), with more examples allowed to spend it. The run ends when it is
 spent, or once ``MAX_DISTINCT`` signatures are recorded (``ExplorationDone``).
 Operations the target hung on
 ``HANG_REPEATS`` times are not sent again (each hang costs a whole step
@@ -55,6 +56,9 @@ from .targets import TargetFailure
 
 #: Distinct signatures after which an exploring run ends.
 MAX_DISTINCT = 50
+#: Steps of the budget an example costs when it ends at a known signature
+#: (a crash or hang still costs a whole example: the target restarts).
+REHIT_COST = 4
 #: Hangs on one operation after which it is no longer sent.
 HANG_REPEATS = 2
 
@@ -108,6 +112,8 @@ class RunStats:
         self.budget = budget
         self.example_cost = example_cost
         self.used = 0
+        #: Steps the current example has run.
+        self.example_steps = 0
         self.max_distinct = max_distinct
         self.found: dict[Signature, Found] = {}
         #: The current example has diverged: its remaining steps do nothing.
@@ -129,6 +135,7 @@ class RunStats:
         """Start an example: reset both sides and compare the initial states
         (a difference there is a divergence at step 0, noted like any other)."""
         self.stopped = False
+        self.example_steps = 0
         try:
             checker.reset()
         except Divergence as div:
@@ -161,6 +168,7 @@ class RunStats:
             return
         self.steps += 1
         self.used += 1
+        self.example_steps += 1
         try:
             checker.apply(pid, op)
         except Divergence as div:
@@ -185,6 +193,9 @@ class RunStats:
         seen = self.found.get(sig)
         if seen is not None:
             seen.count += 1
+            # an example that only reached a known signature costs little of
+            # the budget (as a rejected example would): exploring goes on
+            self.used -= max(self.example_steps - REHIT_COST, 0)
             return
         now = time.perf_counter() - self.started
         self.found[sig] = Found(sig, div, ops, steps=self.steps, seconds=now)

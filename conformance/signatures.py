@@ -6,7 +6,11 @@ a ``Signature``:
 
 - ``rule``: the rule the spec applied at the diverging step: the rule of the
   check its error stopped at (``StepRecord.check``, ERR-PRECEDENCE), else the
-  first rule the step names (the operation's own), ``None`` at reset;
+  first rule the step names (the operation's own), ``None`` at reset. When
+  what the target did does not depend on the spec's path (a crash, a hang, an
+  answer outside the protocol, an error name the spec does not have, a number
+  reused, a failed step that changed state), it is the operation's own rule,
+  whatever check the spec stopped at;
 - ``op``: the diverging operation's name (``"reset"`` for the initial state);
 - ``kind``: how the target disagreed:
 
@@ -99,8 +103,7 @@ def step_rule(record: StepRecord) -> str | None:
         return str(check["rule"])
     if record.rules:
         return record.rules[0]
-    tags = STATIC_TAGS.get(type(record.op).__name__, ())
-    return str(tags[0]) if tags else None
+    return _own_rule(type(record.op).__name__)
 
 
 def _result_kind(record: StepRecord | None) -> str:
@@ -133,12 +136,26 @@ def _kind(div: Divergence, record: StepRecord | None) -> str:
     return div.kind
 
 
+#: Kinds whose signature names the operation's own rule (module docstring).
+PATHLESS = frozenset(
+    {"crash", "hang", "protocol", "unknown-error", "renaming", "atomicity"}
+)
+
+
+def _own_rule(op_name: str) -> str | None:
+    tags = STATIC_TAGS.get(op_name, ())
+    return str(tags[0]) if tags else None
+
+
 def signature_of(div: Divergence) -> Signature:
     """The signature of ``div`` (at reset: rule None, op ``reset``)."""
     record = div.steps[div.step - 1] if 0 < div.step <= len(div.steps) else None
     if record is None:
         return Signature(None, "reset", _kind(div, None))
-    return Signature(step_rule(record), type(record.op).__name__, _kind(div, record))
+    name = type(record.op).__name__
+    kind = _kind(div, record)
+    rule = _own_rule(name) if kind in PATHLESS else step_rule(record)
+    return Signature(rule, name, kind)
 
 
 __all__ = [

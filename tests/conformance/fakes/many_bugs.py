@@ -1,12 +1,13 @@
 """A target with many independent, planted bugs, each on its own operation.
 
 ``ManyBugs`` (in process, ``module:Class``) is the spec with ten bugs; run as
-a program it serves ``ManyBugs`` over the protocol with three more that only a
-program can have (a hang, an unknown error name, a malformed answer).
-``PLANTED`` / ``PLANTED_PROTOCOL`` list, per bug, its signature's operation
-and kind, and the length of its shortest trace (what a 1-minimal shrink must
-reach). Every bug is independent: it fires on one operation whatever ran
-before it, except where the trace needs objects to exist.
+a program it serves most of them over the protocol with three more that only
+a program can have (a hang, an unknown error name, a malformed answer):
+``PROGRAM``. ``PLANTED`` / ``PLANTED_PROTOCOL`` list, per bug, its
+operation, its signature's kind and the length of its shortest trace (what a
+1-minimal shrink must reach). Every bug is independent: it fires on one
+operation whatever ran before it, except where the trace needs objects to
+exist.
 
 The bugs keep clear of what every example's set-up does (``generate_setups``:
 process 1 creates a port, binds it as "a", others look it up; process 1
@@ -48,25 +49,33 @@ from veridian_ipc.vocabulary.syscalls import (
     Unmap,
 )
 
-#: (operation, signature kind, shortest trace) of each in-process bug.
+#: Each in-process bug: operation -> (what is wrong, signature kind, length
+#: of its shortest trace, which is also its only 1-minimal one).
 PLANTED: dict[str, tuple[str, str, int]] = {
-    "wrong error": ("Inspect", "error", 1),
-    "wrong result": ("ReadBuffer", "result", 3),
-    "wrong observation": ("AdvanceClock", "observation:clock", 1),
-    "invariant broken": ("Bind", "invariant:INV-HANDLES-LIVE", 2),
-    "failed step changes state": ("Close", "atomicity", 1),
-    "number reused": ("Spawn", "renaming", 2),
-    "crash": ("Lookup", "crash", 1),
-    "missing observation field": ("CreateChannel", "observation:channels.capacity", 1),
-    "wrong observation value": ("Socket", "observation:processes.fds", 1),
-    "received from a queue of two": ("Receive", "result", 4),
+    "Inspect": ("wrong error", "error", 1),
+    "ReadBuffer": ("wrong result", "result", 3),
+    "AdvanceClock": ("wrong observation", "observation:clock", 1),
+    "Bind": ("invariant broken", "invariant:INV-HANDLES-LIVE", 2),
+    "Close": ("a failed step changes state", "atomicity", 1),
+    "Spawn": ("a number reused", "renaming", 1),
+    "Lookup": ("crash", "crash", 1),
+    "CreateChannel": ("missing field", "observation:channels.capacity", 1),
+    "Socket": ("wrong field value", "observation:processes.fds", 1),
+    "Receive": ("wrong result from a queue of two", "result", 4),
 }
 
-#: The bugs only a program speaking the protocol has.
+#: The bugs only a program speaking the protocol can have.
 PLANTED_PROTOCOL: dict[str, tuple[str, str, int]] = {
-    "hang": ("SockClose", "hang", 1),
-    "unknown error name": ("Unmap", "unknown-error", 1),
-    "malformed answer": ("ChannelSend", "protocol", 1),
+    "SockClose": ("hang", "hang", 1),
+    "Unmap": ("unknown error name EFOO", "unknown-error", 1),
+    "ChannelSend": ("malformed answer", "protocol", 1),
+}
+
+#: The bugs of the program (``python many_bugs.py``): the protocol's, and
+#: those of ``PLANTED`` a run of the ``ci`` profile reaches beside them.
+PROGRAM: dict[str, tuple[str, str, int]] = {
+    **{op: PLANTED[op] for op in PLANTED if op not in ("Spawn", "Receive")},
+    **PLANTED_PROTOCOL,
 }
 
 #: Seconds a hanging step sleeps (far beyond any step timeout of the tests).
@@ -78,9 +87,13 @@ def _failed(result: Result, error: IpcError) -> bool:
 
 
 class ManyBugs(SpecTarget):
-    """The spec, with the bugs of ``PLANTED``; every group but ``filters``."""
+    """The spec, with the bugs of ``PLANTED`` (those of its operations in
+    ``planted``); every group but ``filters``."""
 
     groups = tuple(g for g in ALL_GROUPS if g != "filters")
+    planted: frozenset[str] = frozenset(PLANTED)
+    #: What the bugs that need objects keep track of.
+    TRACKED = frozenset({"CreatePort", "CreateBuffer", "MapBuffer", "Send"})
 
     def __init__(self, processes: int, config: Config) -> None:
         super().__init__(processes, config)
@@ -105,20 +118,19 @@ class ManyBugs(SpecTarget):
     def apply(self, pid: int, op: Operation) -> Result:
         if isinstance(op, SetFilter):
             raise RuntimeError("filters are not implemented")
+        name = type(op).__name__
+        if name not in self.planted and name not in self.TRACKED:
+            return super().apply(pid, op)
         port = self._obj(pid, getattr(op, "handle", None))
         queued = len(super().observe()["ports"].get(port, {}).get("queue", []))
         result = super().apply(pid, op)
         ok = isinstance(result, Ok)
         value: Any = result.value if isinstance(result, Ok) else None
-        if (
-            isinstance(op, Lookup)
-            and pid == 3
-            and _failed(result, IpcError.PortNotFound)
-        ):
+        if isinstance(op, Lookup) and _failed(result, IpcError.PortNotFound):
             raise RuntimeError("lookup: segmentation fault (simulated)")
         if isinstance(op, Inspect) and _failed(result, IpcError.InvalidCapability):
             return Err(IpcError.InsufficientRights)
-        if isinstance(op, Close) and _failed(result, IpcError.InvalidCapability):
+        if isinstance(op, Close) and isinstance(result, Err):
             self.touched = True
         if isinstance(op, (CreatePort, CreateBuffer)) and ok:
             self.made.add((pid, value))
@@ -136,7 +148,7 @@ class ManyBugs(SpecTarget):
             self.sloppy.add(self._obj(pid, value))
         if isinstance(op, Socket) and pid == 1 and ok:
             self.named.add(value)
-        if isinstance(op, Spawn) and ok and value > 4:  # the second one
+        if isinstance(op, Spawn) and ok:
             return Ok(1)
         if isinstance(op, Send) and ok and (pid, op.handle) in self.made:
             self.made_sends[(pid, port)] = self.made_sends.get((pid, port), 0) + 1
@@ -166,12 +178,24 @@ class ManyBugs(SpecTarget):
         return obs
 
 
+class FewBugs(ManyBugs):
+    """Six of the bugs (lengths 1 to 4): a short run finds them all."""
+
+    planted = frozenset({"Inspect", "ReadBuffer", "Bind", "Receive", "Spawn", "Close"})
+
+
+class TwoBugs(ManyBugs):
+    """Two of the bugs, each of one step."""
+
+    planted = frozenset({"Inspect", "AdvanceClock"})
+
+
 def serve_with_protocol_bugs() -> int:
     """Serve ``ManyBugs`` on stdin/stdout with the bugs of ``PLANTED_PROTOCOL``."""
     from veridian_ipc.conformance import serve
     from veridian_ipc.conformance.requests import Apply, decode_request
 
-    class Session(serve.Session):
+    class Session(serve.Session):  # the protocol's bugs
         def answer(self, msg: Any) -> Any:
             req = decode_request(msg)
             if isinstance(req, Apply):
@@ -181,15 +205,21 @@ def serve_with_protocol_bugs() -> int:
                 if isinstance(req.op, Unmap):
                     result = {"error": "EFOO", "detail": "unmap is not supported"}
                     return {"type": "result", "id": req.id, "result": result}
-                if isinstance(req.op, ChannelSend):
+                if isinstance(req.op, ChannelSend) and req.pid == 3:
                     result = {"ok": None, "error": "Timeout"}
                     return {"type": "result", "id": req.id, "result": result}
             return super().answer(msg)
 
     serve.Session = Session  # type: ignore[misc]
     return serve.serve(
-        ManyBugs, list(ManyBugs.groups), sys.stdin.buffer, sys.stdout.buffer
+        ProgramBugs, list(ManyBugs.groups), sys.stdin.buffer, sys.stdout.buffer
     )
+
+
+class ProgramBugs(ManyBugs):
+    """The in-process bugs the program has (``PROGRAM``)."""
+
+    planted = frozenset(PROGRAM)
 
 
 if __name__ == "__main__":
