@@ -15,12 +15,13 @@ or a hang of the target on a step is recorded under its signature
 failing*: its remaining steps do nothing, so Hypothesis goes on generating
 examples until the profile's budget is spent, and a derandomized run stays
 the same run. An example reaching an already recorded signature ends too and
-adds to its count. Since examples end early, the budget of an exploring run
-is counted in steps (``RunStats.budget``: the profile's examples times its
-steps per example; a crash or hang, which costs a restart, counts as a whole
-example; an example that ends at a known signature only ``REHIT_COST``, as
-if it were rejected), with more examples allowed to spend it. The run ends when it is
-spent, or once ``MAX_DISTINCT`` signatures are recorded (``ExplorationDone``).
+adds to its count; it is then *rejected* (``hypothesis.reject``, once it has
+drawn all it would), so it does not count among the profile's examples and
+exploration goes on (a crash or a hang, which costs a restart, still counts).
+A run with no divergence is therefore exactly the run it always was. The run
+ends early once ``MAX_DISTINCT`` signatures are recorded, or after
+``REHITS_PER_EXAMPLE`` rejected examples per example of the profile
+(``ExplorationDone``).
 Operations the target hung on
 ``HANG_REPEATS`` times are not sent again (each hang costs a whole step
 timeout): an example reaching one ends there.
@@ -36,7 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hypothesis import reject
 from hypothesis import strategies as st
+from hypothesis.control import current_build_context
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -56,9 +59,9 @@ from .targets import TargetFailure
 
 #: Distinct signatures after which an exploring run ends.
 MAX_DISTINCT = 50
-#: Steps of the budget an example costs when it ends at a known signature
-#: (a crash or hang still costs a whole example: the target restarts).
-REHIT_COST = 4
+#: Examples ending at a known signature an exploring run may reject, per
+#: example of its profile.
+REHITS_PER_EXAMPLE = 5
 #: Hangs on one operation after which it is no longer sent.
 HANG_REPEATS = 2
 
@@ -71,8 +74,9 @@ class ShrinkBudgetSpent(BaseException):
 
 
 class ExplorationDone(BaseException):
-    """An exploring run has spent its budget or recorded ``MAX_DISTINCT``
-    signatures: stop (a ``BaseException``, so Hypothesis stops at once)."""
+    """An exploring run has rejected enough examples or recorded
+    ``MAX_DISTINCT`` signatures: stop (a ``BaseException``, so Hypothesis
+    stops at once)."""
 
 
 @dataclass
@@ -102,18 +106,14 @@ class RunStats:
         shrink_seconds: float | None = None,
         explore: bool = False,
         max_distinct: int = MAX_DISTINCT,
-        budget: int | None = None,
-        example_cost: int = 1,
+        max_rehits: int | None = None,
     ) -> None:
         self.explore = explore
-        #: Exploring: the step budget (steps run; a crash or hang costs
-        #: ``example_cost``, a whole example's worth) after which no example
-        #: starts; and what it has used.
-        self.budget = budget
-        self.example_cost = example_cost
-        self.used = 0
-        #: Steps the current example has run.
-        self.example_steps = 0
+        #: Exploring: examples that ended at a known signature (rejected), the
+        #: most the run takes, and whether the current example is one.
+        self.rehits = 0
+        self.max_rehits = max_rehits
+        self.rehit = False
         self.max_distinct = max_distinct
         self.found: dict[Signature, Found] = {}
         #: The current example has diverged: its remaining steps do nothing.
@@ -135,7 +135,7 @@ class RunStats:
         """Start an example: reset both sides and compare the initial states
         (a difference there is a divergence at step 0, noted like any other)."""
         self.stopped = False
-        self.example_steps = 0
+        self.rehit = False
         try:
             checker.reset()
         except Divergence as div:
@@ -167,8 +167,6 @@ class RunStats:
             self.stopped = True
             return
         self.steps += 1
-        self.used += 1
-        self.example_steps += 1
         try:
             checker.apply(pid, op)
         except Divergence as div:
@@ -179,7 +177,6 @@ class RunStats:
         except TargetFailure as fail:
             if not self.explore:
                 raise
-            self.used += self.example_cost
             broke = failure_divergence(checker, pid, op, fail)
             self._note(broke)
             if broke.kind == "hang":
@@ -193,17 +190,17 @@ class RunStats:
         seen = self.found.get(sig)
         if seen is not None:
             seen.count += 1
-            # an example that only reached a known signature costs little of
-            # the budget (as a rejected example would): exploring goes on
-            self.used -= max(self.example_steps - REHIT_COST, 0)
+            if div.kind not in ("crash", "hang"):
+                self.rehit = True
+                self.rehits += 1
             return
         now = time.perf_counter() - self.started
         self.found[sig] = Found(sig, div, ops, steps=self.steps, seconds=now)
 
     def spent(self) -> bool:
-        """Exploring, and the budget or the cap on signatures is reached."""
+        """Exploring, and a cap (signatures, rejected examples) is reached."""
         full = len(self.found) >= self.max_distinct
-        over = self.budget is not None and self.used >= self.budget
+        over = self.max_rehits is not None and self.rehits >= self.max_rehits
         return self.explore and (full or over)
 
     def _note(self, div: Divergence) -> None:
@@ -369,13 +366,27 @@ class LockstepMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         """Keep the example's steps when asked to (static vectors); end an
-        exploring run whose budget is spent. (Only here, once the example has
-        drawn all it would: Hypothesis takes an example cut short for one that
-        draws differently from an earlier one with the same start.)"""
+        exploring run that reached a cap, or reject an example that ended at a
+        known signature. (Only here, once the example has drawn all it would:
+        Hypothesis takes an example cut short for one that draws differently
+        from an earlier one with the same start.)"""
         if self.stats.keep_history:
             self.stats.history.append(list(self.checker.steps))
+        if _ended_by_hypothesis():
+            return  # an example Hypothesis cut short (too much data): its own
         if self.stats.spent():
             raise ExplorationDone()
+        if self.stats.rehit:
+            reject()
+
+
+def _ended_by_hypothesis() -> bool:
+    """The current example's data is already closed (an overrun)."""
+    try:
+        data = current_build_context().data
+    except Exception:  # outside a Hypothesis run
+        return False
+    return bool(getattr(data, "frozen", False))
 
 
 def _guard(need: Callable[[KernelState], bool]) -> Callable[[Any], bool]:

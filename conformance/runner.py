@@ -2,8 +2,9 @@
 
 ``run_conformance(driver, profile=...)`` runs the lock-step state machine
 (``machine``) against one target and returns a ``Report``: the target and the
-groups it claims, examples and steps run, steps per second, pass or the first
-divergence (shrunk, written as a trace file), rule coverage and leniencies.
+groups it claims, examples and steps run, steps per second, pass or every
+distinct divergence (each shrunk, written as a trace file), rule coverage and
+leniencies.
 
 A report's ``status`` is one of:
 
@@ -70,6 +71,7 @@ from .compare import Mode
 from .constants import pinned_constants
 from .findings import divergence_lines, finding
 from .machine import (
+    REHITS_PER_EXAMPLE,
     ExplorationDone,
     Found,
     LockstepMachine,
@@ -93,11 +95,6 @@ PROFILES: dict[str, tuple[int, int]] = {
 #: Seconds Hypothesis may spend shrinking before the shortest divergence found
 #: so far is taken (then finished by ``traces.minimize``).
 SHRINK_SECONDS: dict[str, float] = {"ci": 10.0, "dev": 30.0, "deep": 300.0}
-
-
-#: An exploring run may use this many times the profile's examples to spend
-#: its budget of steps (examples that diverge end early: ``machine``).
-EXPLORE_EXAMPLES = 10
 
 
 #: The seeds a run accepts (``--seed``).
@@ -316,14 +313,12 @@ def run_conformance(
         driver, processes=processes, config=config, mode=mode, oracle=oracle
     )
     show = progress if progress is not None else profile == "deep"
-    examples, steps_each = PROFILES[profile]
-    examples = max_examples or examples
+    examples = max_examples or PROFILES[profile][0]
     stats = RunStats(
         progress=_progress_printer(100) if show else None,
         shrink_seconds=SHRINK_SECONDS[profile],
         explore=not stop_at_first,
-        budget=None if stop_at_first else examples * steps_each,
-        example_cost=steps_each,
+        max_rehits=examples * REHITS_PER_EXAMPLE,
     )
     machine = seeded(lockstep(checker, stats), chosen)
     report = Report(
@@ -341,9 +336,7 @@ def run_conformance(
                 machine,
                 settings=settings_for(
                     profile,
-                    max_examples=(
-                        max_examples if stop_at_first else examples * EXPLORE_EXAMPLES
-                    ),
+                    max_examples=max_examples,
                     # exploring shrinks each signature itself (``findings``)
                     shrink=shrink and stop_at_first,
                     seed_stable=chosen == 0,
