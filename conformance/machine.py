@@ -21,10 +21,10 @@ exploration goes on (a crash or a hang, which costs a restart, still counts).
 A run with no divergence is therefore exactly the run it always was. The run
 ends early once ``MAX_DISTINCT`` signatures are recorded, or after
 ``REHITS_PER_EXAMPLE`` rejected examples per example of the profile
-(``ExplorationDone``).
-Operations the target hung on
-``HANG_REPEATS`` times are not sent again (each hang costs a whole step
-timeout): an example reaching one ends there.
+(``ExplorationDone``). Operations the target hung on ``HANG_REPEATS`` times
+are not sent again (each hang costs a whole step timeout): an example
+reaching one ends there.
+
 Hypothesis's swarm testing enables a different subset of rules per example, so
 runs also explore long sequences of a few operations.
 """
