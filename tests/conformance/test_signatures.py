@@ -13,6 +13,8 @@ from veridian_ipc.conformance.signatures import (
     signature_of,
 )
 from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
+from veridian_ipc.conformance.tracefiles import validate
+from veridian_ipc.conformance.traces import trace_data
 from veridian_ipc.spec import IpcError
 from veridian_ipc.vocabulary.results import Data, Err, Ok, Result
 from veridian_ipc.vocabulary.syscalls import (
@@ -133,3 +135,5 @@ def test_a_crash_is_a_divergence_with_the_spec_result_beside_it() -> None:
     assert div.steps[-1].spec == {"ok": {"kind": "port", "rights": 15}}
     assert "raised RuntimeError('boom')" in div.message
     assert signature_of(div) == Signature("CAP-INSPECT", "Inspect", "crash")
+    # its trace is a valid trace file
+    validate(trace_data(checker, div, "raises"))
