@@ -51,6 +51,8 @@ Programs, run with ``python -m``: ``serve`` (a protocol server wrapping a
 
 Every other module is the machinery behind these, which the project's tests
 reach into directly: ``runner``, ``machine`` (the state machine), ``checker``,
+the exploration of every distinct divergence (``signatures``, ``crashes``,
+``shrinking``, ``findings``),
 ``compare``, ``constants``, ``coverage`` (and the behaviours it counts:
 ``behaviours``, whose catalogue ``behaviours_catalogue`` gathers
 ``behaviours_caps``, ``behaviours_messaging`` and ``behaviours_memory``, over

@@ -17,8 +17,10 @@ standard error is piped or under CI.
 
 A ``module:Class`` target runs in a worker process (the protocol server
 wrapping the class), like a command: a target that hangs past ``--timeout``,
-exits or crashes is a reported TARGET FAILURE, and whatever it started (its
-whole process group) is ended with the run.
+exits or crashes on a step is a divergence of kind ``hang`` or ``crash`` (the
+target is restarted and the run goes on); one that cannot start, answer the
+handshake or reset is a TARGET FAILURE. Whatever it started (its whole process
+group) is ended with the run.
 
 Exit status:
 
@@ -235,10 +237,8 @@ def _print_report(rep: Report) -> None:
             print("result:   DIVERGENCE at reset (the initial states differ)")
         else:
             print("result:   DIVERGENCE (shrunk)")
-        if isinstance(div, dict):
-            print(format_table({"steps": div.get("steps", [])}, div))
-        if rep.trace:
-            print(f"trace:    {rep.trace}")
+        print(f"          {len(rep.divergences)} distinct (id, rule, operation, kind)")
+        print("\n".join(rep.divergence_lines()))
 
 
 def _bad_numbers(args: argparse.Namespace) -> str | None:

@@ -72,6 +72,7 @@ def run_mutant(
         max_examples=max_examples,
         shrink=False,
         seed=seed,
+        stop_at_first=True,  # one divergence is a kill
     )
     # a run that executed no step ("no-steps") examined nothing: not a kill
     killed = report.status in ("diverged", "target-failure")

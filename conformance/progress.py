@@ -77,12 +77,11 @@ class Snapshot:
 
 def snapshot(stats: RunStats, coverage: Coverage) -> Snapshot:
     """The counters of a run from its ``stats`` and ``coverage``."""
-    distinct = getattr(stats, "distinct", 0)
     return Snapshot(
         examples=stats.examples,
         steps=stats.steps,
         seconds=max(time.perf_counter() - stats.started, 0.0),
-        distinct=distinct if isinstance(distinct, int) else 0,
+        distinct=stats.distinct,
         rules_covered=sum(1 for n in coverage.rules.values() if n > 0),
         rules_total=len(RuleId),
     )

@@ -2,22 +2,28 @@
 
 ``run_conformance(driver, profile=...)`` runs the lock-step state machine
 (``machine``) against one target and returns a ``Report``: the target and the
-groups it claims, examples and steps run, steps per second, pass or the first
-divergence (shrunk, written as a trace file), rule coverage and leniencies.
+groups it claims, examples and steps run, steps per second, pass or every
+distinct divergence (each shrunk, written as a trace file), rule coverage and
+leniencies.
 
 A report's ``status`` is one of:
 
 - ``pass``: every step of every example agreed with the spec (and at least
   one step ran);
-- ``diverged``: a divergence, possibly at reset (step 0: the target's initial
-  observation differs from the spec's, or is not an observation at all).
-  ``reproduced`` is True when Hypothesis replayed it (the trace is shrunk),
-  False when it did not happen again on the same steps (the target depends on
-  history across examples, on time or on chance): the divergence first seen
-  is reported, with its trace, unshrunk;
-- ``target-failure``: the target crashed, hung, or answered outside the
-  protocol (``failure`` says how); also a target so unreliable that Hypothesis
-  could not replay an example and no divergence was seen;
+- ``diverged``: at least one divergence, possibly at reset (step 0: the
+  target's initial observation differs from the spec's, or is not an
+  observation at all). ``divergences`` lists every **distinct** one
+  (``signatures``) in the order found, each shrunk to a 1-minimal trace
+  (``findings``, ``shrinking``); ``divergence`` is the first of them.
+  ``reproduced`` is True when the same steps, replayed, diverged again (the
+  trace is shrunk), False when they did not (the target depends on history
+  across examples, on time or on chance): that divergence is reported as
+  first seen, unshrunk;
+- ``target-failure``: the target could not start, answer the handshake or
+  reset (``failure`` says how); when the run stops at the first divergence
+  (``stop_at_first``, the mutant campaign), also a target that crashed, hung
+  or answered outside the protocol on a step, or one so unreliable that
+  Hypothesis could not replay an example and no divergence was seen;
 - ``no-steps``: the run executed no step at all, so nothing was checked
   (``failure`` says why): never a pass.
 
@@ -25,6 +31,12 @@ Profiles match the test suite's (``tests/conftest.py``): ``ci`` is bounded and
 derandomized (a few minutes at most), ``dev`` the default, ``deep`` long, with
 progress output and an example database shared between runs (and machines:
 point ``VERIDIAN_IPC_EXAMPLES`` at a shared directory).
+
+By default a run **explores**: a divergence, or a crash or hang of the target
+on a step, is recorded and the run goes on until the profile's budget is
+spent (``machine``), so one run lists every distinct divergence it reaches.
+``stop_at_first=True`` stops at the first one instead (Hypothesis shrinks it):
+the mutant campaign, where one divergence is a kill.
 
 The **seed** decides which sequence of steps a run explores: the same seed,
 profile and target give the same steps (``deep`` also replays first the
@@ -58,10 +70,20 @@ from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
 from .constants import pinned_constants
 from .coverage import Coverage
-from .machine import LockstepMachine, RunStats, ShrinkBudgetSpent, lockstep
+from .findings import divergence_lines, finding
+from .machine import (
+    REHITS_PER_EXAMPLE,
+    ExplorationDone,
+    Found,
+    LockstepMachine,
+    RunStats,
+    ShrinkBudgetSpent,
+    lockstep,
+)
 from .outcomes import Oracle
+from .signatures import signature_of
 from .targets import Driver, TargetFailure
-from .traces import minimize, trace_data, write_json
+from .traces import write_json
 
 #: (max_examples, stateful_step_count) per profile.
 PROFILES: dict[str, tuple[int, int]] = {
@@ -146,6 +168,7 @@ class Report:
     steps: int = 0
     seconds: float = 0.0
     divergence: Data = None
+    divergences: list[Data] = field(default_factory=list)
     trace: str | None = None
     failure: str | None = None
     coverage: Data = None
@@ -159,6 +182,11 @@ class Report:
     def missed(self) -> list[str]:
         """Behaviours of the catalogue no step reached (``behaviours``)."""
         return [b for b, n in self.behaviours.items() if n == 0]
+
+    def divergence_lines(self) -> list[str]:
+        """Every distinct divergence as the terminal report shows it: its id,
+        signature, count and trace length, its trace table and file."""
+        return divergence_lines(self.divergences)
 
     @property
     def steps_per_second(self) -> float:
@@ -180,6 +208,7 @@ class Report:
             "seconds": round(self.seconds, 3),
             "steps_per_second": round(self.steps_per_second, 1),
             "divergence": self.divergence,
+            "divergences": self.divergences,
             "reproduced": self.reproduced,
             "trace": self.trace,
             "failure": self.failure,
@@ -235,44 +264,40 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _report_divergence(
+def _report_divergences(
     report: Report,
-    div: Divergence,
+    found: list[Found],
     checker: Checker,
     trace_dir: Path | None,
     shrink: bool,
 ) -> None:
-    """Fill ``report`` with ``div`` (finishing its shrinking unless it did not
-    reproduce) and write its trace."""
-    ops = [(r.pid, r.op) for r in div.steps]
-    if report.reproduced is False:
-        report.failure = NOT_REPRODUCED
-    elif shrink and ops:
-
-        def fresh() -> Checker:
-            return Checker(
-                checker.driver,
-                checker.processes,
-                checker.config,
-                checker.mode,
-                checker.oracle,
-            )
-
-        try:
-            div = minimize(ops, fresh, div.kind) or div
-        except TargetFailure as fail:
-            report.failure = str(fail)
+    """Fill ``report`` with one entry per distinct divergence (``findings``:
+    shrunk unless it did not reproduce, its trace written), the first as
+    ``divergence``."""
+    notes = [report.failure] if report.failure else []
+    for number, one in enumerate(found, start=1):
+        entry = finding(
+            number,
+            one,
+            checker,
+            target=report.target,
+            seed=report.seed,
+            trace_dir=trace_dir,
+            shrink_it=shrink,
+            reproduced=report.reproduced if number == 1 else None,
+            shrink_seconds=SHRINK_SECONDS[report.profile],
+        )
+        report.divergences.append(entry.data)
+        if entry.failure is not None:
+            notes.append(entry.failure)
+    first = report.divergences[0]
     report.status = "diverged"
-    report.divergence = div.to_json()
-    data = trace_data(checker, div, report.target, report.seed)
-    if trace_dir is not None:
-        name = f"divergence-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
-        try:
-            report.trace = str(write_json(trace_dir / name, data))
-        except OSError as exc:
-            note = f"the trace could not be written to {trace_dir}: {exc}"
-            report.failure = f"{report.failure}\n{note}" if report.failure else note
-    report.divergence = {**report.divergence, "steps": data["steps"]}
+    report.divergence = first
+    report.trace = first["trace"]
+    report.reproduced = first["reproduced"]
+    if report.reproduced is False:
+        notes.insert(0, NOT_REPRODUCED)
+    report.failure = "\n".join(notes) if notes else None
 
 
 def run_conformance(
@@ -288,6 +313,7 @@ def run_conformance(
     config: Config = SMALL_CONFIG,
     progress: bool | ProgressFn | None = None,
     seed: int | None = None,
+    stop_at_first: bool = False,
 ) -> Report:
     """Run the lock-step machine against ``driver`` and report.
 
@@ -297,7 +323,9 @@ def run_conformance(
 
     ``seed`` picks the sequence of steps (``seed_for``: by default 0 for
     ``ci``, random otherwise); ``max_examples``, when given, is at least 1.
-    Both are checked before anything runs (``ValueError``)."""
+    Both are checked before anything runs (``ValueError``). The run explores
+    every distinct divergence unless ``stop_at_first`` (module docstring);
+    ``shrink`` False reports divergences as found."""
     if max_examples is not None and (type(max_examples) is not int or max_examples < 1):
         raise ValueError(f"max_examples must be at least 1, not {max_examples!r}")
     chosen = seed_for(profile, seed)
@@ -305,9 +333,12 @@ def run_conformance(
         driver, processes=processes, config=config, mode=mode, oracle=oracle
     )
     show = progress if progress is not None else profile == "deep"
+    examples = max_examples or PROFILES[profile][0]
     stats = RunStats(
         progress=_progress_hook(show, checker),
         shrink_seconds=SHRINK_SECONDS[profile],
+        explore=not stop_at_first,
+        max_rehits=examples * REHITS_PER_EXAMPLE,
     )
     machine = seeded(lockstep(checker, stats), chosen)
     report = Report(
@@ -326,10 +357,13 @@ def run_conformance(
                 settings=settings_for(
                     profile,
                     max_examples=max_examples,
-                    shrink=shrink,
+                    # exploring shrinks each signature itself (``findings``)
+                    shrink=shrink and stop_at_first,
                     seed_stable=chosen == 0,
                 ),
             )
+    except ExplorationDone:
+        pass
     except (Divergence, ShrinkBudgetSpent):
         div = stats.best
         report.reproduced = True
@@ -344,12 +378,16 @@ def run_conformance(
         report.status = "no-steps"
         report.failure = f"nothing to run: {_first_line(exc)}"
     except TargetFailure as fail:
-        # a target that breaks while a divergence is being shrunk: report both
+        # a target that cannot reset, or (stopping at the first) breaks on a
+        # step or while a divergence is being shrunk: report both
         report.status = "target-failure"
         report.failure = str(fail)
         div = stats.best
-    if div is not None:
-        _report_divergence(report, div, checker, trace_dir, shrink)
+    found = list(stats.found.values())
+    if not stats.explore and div is not None:
+        found = [Found(signature_of(div), div, [(r.pid, r.op) for r in div.steps])]
+    if found:
+        _report_divergences(report, found, checker, trace_dir, shrink)
     elif report.status == "pass" and stats.steps == 0:
         report.status = "no-steps"
         report.failure = (

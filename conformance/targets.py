@@ -41,8 +41,10 @@ from .surface import ALL_GROUPS
 class TargetFailure(BaseException):
     """The target crashed, hung, or answered something that is not the protocol.
 
-    A ``BaseException``: it ends a run at once (nothing to shrink: the target is
-    broken, not wrong) and is reported with what the target did.
+    A ``BaseException``: nothing the target runs can catch it. On a step of an
+    exploring run it becomes a divergence (``crashes``) and the next reset
+    starts the target again; anywhere else (start, handshake, reset) it ends
+    the run, reported with what the target did.
     """
 
 

@@ -46,7 +46,16 @@ TRACE_FORMAT = "veridian-ipc-trace"
 VECTOR_FORMAT = "veridian-ipc-vector"
 FORMAT_VERSION = 1
 _RULE_IDS = frozenset(r.value for r in RuleId)
-DIVERGENCE_KINDS = ("result", "observation", "invariant", "renaming", "spec")
+DIVERGENCE_KINDS = (
+    "result",
+    "observation",
+    "invariant",
+    "renaming",
+    "spec",
+    "crash",
+    "hang",
+    "protocol",
+)
 
 
 class TraceError(InputError):

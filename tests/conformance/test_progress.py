@@ -12,8 +12,9 @@ import pytest
 
 from veridian_ipc.cli.main import main
 from veridian_ipc.conformance import command, runner
+from veridian_ipc.conformance.checker import Divergence
 from veridian_ipc.conformance.coverage import Coverage
-from veridian_ipc.conformance.machine import RunStats
+from veridian_ipc.conformance.machine import Found, RunStats
 from veridian_ipc.conformance.progress import (
     ProgressDisplay,
     Snapshot,
@@ -21,6 +22,7 @@ from veridian_ipc.conformance.progress import (
     snapshot,
 )
 from veridian_ipc.conformance.runner import run_conformance
+from veridian_ipc.conformance.signatures import Signature
 from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
 from veridian_ipc.spec import RuleId
 
@@ -76,7 +78,9 @@ def test_the_snapshot_and_its_line() -> None:
     snap = snapshot(stats, coverage)
     assert (snap.examples, snap.steps, snap.distinct) == (12, 340, 0)
     assert (snap.rules_covered, snap.rules_total) == (2, 52)
-    stats.distinct = 3  # type: ignore[attr-defined]  # counted by newer runs
+    for op in ("Send", "Receive", "Derive"):
+        sig = Signature("PORT-SEND", op, "result")
+        stats.found[sig] = Found(sig, Divergence("result", "planted", 1, []), [])
     assert snapshot(stats, coverage).distinct == 3
     line = Snapshot(12, 340, 2.0, 3, 41, 52).text()
     assert line == (

@@ -97,11 +97,20 @@ def test_a_target_that_prints_does_not_garble_the_protocol(tmp_path: Path) -> No
     assert status == 0
 
 
+def _divergence(data: dict[str, object]) -> dict[str, object]:
+    div = data["divergence"]
+    assert isinstance(div, dict)
+    return div
+
+
 def test_a_sleeping_target_is_timed_out(tmp_path: Path) -> None:
+    # a hang on a step is a divergence of its own (the target is restarted)
     status, data = _conform("Sleeps", tmp_path, "--timeout", "1")
     assert status == 1
-    assert data["status"] == "target-failure"
-    assert "did not answer within 1 s" in str(data["failure"])
+    assert data["status"] == "diverged"
+    div = _divergence(data)
+    assert div["kind"] == "hang"
+    assert "did not answer within 1 s" in str(div["message"])
 
 
 @pytest.mark.parametrize(
@@ -112,14 +121,17 @@ def test_a_sleeping_target_is_timed_out(tmp_path: Path) -> None:
         ("Aborts", "killed by SIGABRT"),
     ],
 )
-def test_an_exiting_target_is_a_target_failure(
+def test_an_exiting_target_is_a_crash_divergence(
     name: str, how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # a crash on a step is a divergence of its own (the target is restarted)
     status, data = _conform(name, tmp_path)
     assert status == 1
-    assert data["status"] == "target-failure"
-    assert how in str(data["failure"])
-    assert "result:   TARGET FAILURE" in capsys.readouterr().out
+    assert data["status"] == "diverged"
+    div = _divergence(data)
+    assert div["kind"] == "crash"
+    assert how in str(div["message"])
+    assert "result:   DIVERGENCE" in capsys.readouterr().out
 
 
 def _interrupt(

@@ -33,7 +33,7 @@ def _run(tmp_path: Path) -> dict[str, object]:
     driver = fake_driver(EFOO, timeout=20.0)
     try:
         report = run_conformance(
-            driver, "ci", max_examples=60, trace_dir=tmp_path / "traces"
+            driver, "ci", max_examples=15, trace_dir=tmp_path / "traces"
         )
     finally:
         driver.close()
@@ -63,7 +63,7 @@ def test_the_table_shows_the_name_and_replay_diverges_again(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "report.json"
-    argv = ["conform", "--target", COMMAND, "--profile", "ci", "--max-examples", "60"]
+    argv = ["conform", "--target", COMMAND, "--profile", "ci", "--max-examples", "15"]
     argv += ["--trace-dir", str(tmp_path), "--json", str(out), "--timeout", "20"]
     assert main(argv) == 1
     shown = capsys.readouterr().out
