@@ -58,6 +58,7 @@ from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
 from .constants import pinned_constants
 from .machine import LockstepMachine, RunStats, ShrinkBudgetSpent, lockstep
+from .observation import declared_of
 from .outcomes import Oracle
 from .targets import Driver, TargetFailure
 from .traces import minimize, trace_data, write_json
@@ -153,6 +154,10 @@ class Report:
     first_divergence_steps: int | None = None
     first_divergence_seconds: float | None = None
     reproduced: bool | None = None
+    #: What the target observes (``observation``: "all", "none" or paths) and
+    #: the observation paths that were therefore not compared.
+    observes: Data = "all"
+    not_compared: list[str] = field(default_factory=list)
 
     @property
     def missed(self) -> list[str]:
@@ -190,6 +195,8 @@ class Report:
             "behaviours": self.behaviours,
             "missed": self.missed,
             "leniencies": self.leniencies,
+            "observes": self.observes,
+            "not_compared": self.not_compared,
         }
 
 
@@ -297,6 +304,9 @@ def run_conformance(
         profile=profile,
         seed=chosen,
     )
+    declared = declared_of(driver)
+    report.observes = declared.to_json()
+    report.not_compared = declared.not_compared()
     started = time.perf_counter()
     div: Divergence | None = None
     try:

@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .observation import ObservesError, observes_of
 from .serve import serve
 from .surface import ALL_GROUPS
 from .targets import load_class
@@ -50,11 +51,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"worker: cannot load {args.impl!r}: {exc}", file=sys.stderr)
         return 2
     groups = list(getattr(cls, "groups", ALL_GROUPS))
+    try:
+        observes = observes_of(cls)
+    except ObservesError as exc:
+        print(f"worker: {args.impl!r} declares {exc}", file=sys.stderr)
+        return 2
     with (
         os.fdopen(proto_in, "rb", buffering=0) as inp,
         os.fdopen(proto_out, "wb", buffering=0) as out,
     ):
-        return serve(cls, groups, inp, out)
+        return serve(cls, groups, inp, out, observes)
 
 
 if __name__ == "__main__":
