@@ -30,7 +30,7 @@ import os
 import shlex
 import sys
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from veridian_ipc.spec import Config, initial_state, step
 from veridian_ipc.spec.observe import observe
@@ -77,8 +77,8 @@ class Driver(Protocol):
 class SpecTarget:
     """The spec itself as a target: ``step`` over a held state."""
 
-    groups: tuple[str, ...] = ALL_GROUPS
-    observes: str | tuple[str, ...] = ALL
+    groups: ClassVar[tuple[str, ...]] = ALL_GROUPS
+    observes: ClassVar[str | tuple[str, ...]] = ALL
 
     def __init__(self, processes: int, config: Config) -> None:
         self.state: KernelState = initial_state(processes=processes, config=config)
