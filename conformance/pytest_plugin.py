@@ -73,7 +73,11 @@ def report_divergences(report: Report) -> list[Any]:
 
 def blamed_rules(divergence: Any) -> list[str]:
     """The rules a divergence is blamed on: those the spec applied at the
-    diverging step (none for a divergence at reset)."""
+    diverging step, but for the ones every step applies (ERR-ENUM,
+    ERR-PRECEDENCE: ``surface.ALWAYS_TAGS``) unless there is no other; none
+    for a divergence at reset."""
+    from .surface import ALWAYS_TAGS
+
     if not isinstance(divergence, Mapping):
         return []
     step, steps = divergence.get("step"), divergence.get("steps")
@@ -81,8 +85,9 @@ def blamed_rules(divergence: Any) -> list[str]:
         return []
     if step > len(steps) or not isinstance(steps[step - 1], Mapping):
         return []
-    rules = steps[step - 1].get("rules", [])
-    return [r for r in rules if isinstance(r, str)]
+    rules = [r for r in steps[step - 1].get("rules", []) if isinstance(r, str)]
+    own = [r for r in rules if r not in ALWAYS_TAGS]
+    return own or rules
 
 
 def rule_verdicts(
