@@ -8,6 +8,8 @@ not compared. Each check is shown to catch a wrong target.
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 
 from veridian_ipc.cli.main import main
 from veridian_ipc.conformance import checker as checker_module
+from veridian_ipc.conformance import serve as serve_module
 from veridian_ipc.conformance.mutants import HandleReuse
 from veridian_ipc.conformance.observation import (
     EVERYTHING,
@@ -381,3 +384,24 @@ def test_the_server_declares_the_class_observation() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.count(b"\n") == 1
+
+
+def test_the_protocol_schema_describes_observes() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_path = Path(serve_module.__file__).parent / "protocol.schema.json"
+    schema = json.loads(schema_path.read_text())
+    hello = {**schema, "$ref": "#/$defs/hello"}
+    base = {"type": "hello", "version": 1, "groups": ["caps"]}
+    for observes in ("all", "none", ["ports.*.capacity", "-ports.*.waiters"]):
+        jsonschema.validate({**base, "observes": observes}, hello)
+    for bad in ("some", ["ports.*.colour"], []):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**base, "observes": bad}, hello)
+    out = io.BytesIO()
+    inp = io.BytesIO(
+        b'{"type": "hello", "protocol": "veridian-ipc-conformance", "version": 1}\n'
+    )
+    serve_module.serve(SpecTarget, ["caps"], inp, out, parse_observes(["ports"]))
+    answer = json.loads(out.getvalue())
+    assert answer["observes"] == ["ports"]
+    jsonschema.validate(answer, hello)

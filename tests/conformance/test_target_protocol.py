@@ -7,6 +7,7 @@ time; a class that does not is refused with the reason.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,24 @@ def test_the_python_api_is_exported_and_documented() -> None:
         value = getattr(conformance, name)
         assert (value.__doc__ or "").strip(), name
         assert f"``{name}" in (conformance.__doc__ or ""), name
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_python_api_example_runs() -> None:
+    """The README's "Using the suite from Python" example runs as written."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Using the suite from Python", 1)[1].split("\n## ", 1)[0]
+    (code,) = re.findall(r"```py\n(.*?)```", section, flags=re.DOTALL)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first.startswith("pass ")
+    assert first.endswith(
+        "not compared: ['clock', 'processes', 'ports', "
+        "'channels', 'buffers', 'namespace']"
+    )
+    assert second == "['ports.*.waiters']"
