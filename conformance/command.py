@@ -71,7 +71,8 @@ def register(subparsers: Any) -> None:
         "--observes",
         metavar="all|none|PATH,...",
         help="what the target observes, overriding its declaration: all, none "
-        "(results only) or comma-separated observation paths (PROTOCOL.md)",
+        "(results only) or comma-separated observation paths, -PATH to leave "
+        "one out (write --observes=-PATH,...; PROTOCOL.md)",
     )
     p.add_argument("--max-examples", type=int, default=None)
     p.add_argument(

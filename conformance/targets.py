@@ -60,7 +60,13 @@ class Target(Protocol):
 
 
 class Driver(Protocol):
-    """How the checker talks to any target: plain data in and out."""
+    """How the checker talks to any target: plain data in and out.
+
+    A driver may also say what its target observes, in an attribute
+    ``observes`` (an ``observation.Observes``; ``InProcessDriver`` and
+    ``ProcessDriver`` have it): its ``observe`` then returns only that part,
+    and the checker compares only that. A driver without it observes all.
+    """
 
     name: str
     groups: frozenset[str]

@@ -43,7 +43,7 @@ class WrongCreate(SpecTarget):
         return result
 """
 
-QUICK = ["--veridian-max-examples", "10", "-p", "no:cacheprovider"]
+QUICK = ["--veridian-max-examples", "5", "-p", "no:cacheprovider"]
 
 
 def test_against_the_model_every_examined_rule_passes(
