@@ -346,7 +346,7 @@ class Renaming:
     def _tr_cap(self, c: Data) -> Data:
         if not isinstance(c, dict):
             return c
-        return {**c, "obj": self._tr_obj(c.get("obj"))}
+        return _with(c, "obj", self._tr_obj)
 
     def _tr_status(self, tpid: int, st: Data) -> Data:
         if not isinstance(st, dict):

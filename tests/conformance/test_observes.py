@@ -43,12 +43,19 @@ from veridian_ipc.spec import Config, InvId, IpcError, initial_state, step
 from veridian_ipc.spec.observe import OBSERVATION_FIELDS, observe
 from veridian_ipc.vocabulary.results import Data, Err, Result
 from veridian_ipc.vocabulary.syscalls import (
+    Bind,
+    CreateBuffer,
+    CreateChannel,
     CreatePort,
     Drop,
     Inspect,
+    MapBuffer,
     Operation,
+    RateLimit,
     Receive,
     Send,
+    SetFilter,
+    Socket,
 )
 
 from .helpers import MODEL, run_ops
@@ -154,6 +161,38 @@ def test_numbers_bind_from_results_alone() -> None:
     assert ren.observation_to_spec({}) == {}
     assert ren.unify_result("CreatePort", 1, 1, {"ok": 1}, {"ok": 107}) == {"ok": 1}
     assert ren.op_to_target(1, Inspect(1)) == (1, Inspect(107))
+
+
+#: Steps that fill every section of the observation.
+RICH: list[tuple[int, Operation]] = [
+    (1, CreatePort(2)),
+    (1, CreateChannel(2, 8)),
+    (1, CreateBuffer(16)),
+    (1, MapBuffer(3, True)),
+    (1, Bind(1, "a", 0)),
+    (1, SetFilter(1, None, 8, RateLimit(2, 1, 2))),
+    (1, Send(1, 7, 0, b"hi", (2,))),
+    (2, Socket()),
+    (1, CreatePort(2)),
+    (1, Receive(4, None)),
+]
+
+
+class RenumberedPart(Renumbered):
+    """Renumbered, declaring one observation path (set per test)."""
+
+    observes: tuple[str, ...] = ()
+
+
+@pytest.mark.parametrize("path", list(OBSERVATION_FIELDS))
+def test_any_single_path_compares_up_to_renaming(path: str) -> None:
+    """A target numbering everything its own way, observing one path or
+    everything but it, agrees with the spec on steps that show every path."""
+    for declared in ((path,), (f"-{path}",)):
+        RenumberedPart.observes = declared
+        checker, div = run_ops(RenumberedPart, RICH)
+        assert div is None, (declared, div)
+        assert len(checker.steps) == len(RICH)
 
 
 # -- fakes: what is compared and what is not ------------------------------------------
