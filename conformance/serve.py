@@ -1,8 +1,11 @@
 """Protocol server: any in-process target, spoken to over the JSON-lines protocol.
 
     python -m veridian_ipc.conformance.serve --impl package.module:Class
+        [--groups a,b,c] [--observes all|none|PATH,...]
 
-reads protocol messages on stdin and answers on stdout (``PROTOCOL.md``). It
+reads protocol messages on stdin and answers on stdout (``PROTOCOL.md``). Its
+hello declares the class's ``groups`` and ``observes`` (``observation``), or
+the ones given. It
 makes a target of any class with the in-process interface (``targets``), so the
 protocol path can be tested against the spec itself and against the model; it
 is also a worked example for implementers writing their own server.

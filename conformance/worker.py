@@ -5,7 +5,8 @@
 ``conform --target package.module:Class`` (``targets.make_driver``) starts
 this and drives it with a ``ProcessDriver``, so that a target that hangs,
 exits or crashes is a reported failure rather than the end of the suite. It
-serves the class over the protocol (``serve.serve``) on private copies of the
+serves the class over the protocol (``serve.serve``; the hello declares the
+class's ``groups`` and ``observes``) on private copies of the
 standard streams: what the target itself prints (on ``sys.stdout`` or file
 descriptor 1) goes to standard error, and what it reads from standard input
 is empty, so neither can garble the protocol.

@@ -444,3 +444,15 @@ def test_the_protocol_schema_describes_observes() -> None:
     answer = json.loads(out.getvalue())
     assert answer["observes"] == ["ports"]
     jsonschema.validate(answer, hello)
+
+
+def test_a_driver_refuses_an_unknown_path_before_anything_runs() -> None:
+    class Misdeclared(SpecTarget):
+        observes = ("ports.*.colour",)
+
+    with pytest.raises(ObservesError, match="unknown observation path"):
+        InProcessDriver(Misdeclared)
+    with pytest.raises(ObservesError, match="unknown observation path 'nope'"):
+        make_driver(MODEL, observes="nope")
+    with pytest.raises(ObservesError, match="unknown observation path 'nope'"):
+        make_driver("python -m some.server", observes=["nope"])
