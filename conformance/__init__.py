@@ -5,21 +5,33 @@ What the package offers an implementer, exported on purpose (``__all__``):
 - **a conformance run**: ``run_conformance(driver, profile=...)`` runs the
   Hypothesis lock-step suite against one target and returns a ``Report``
   (pass, a divergence with its shrunk trace, a target failure, or no step
-  run; ``seed=`` picks the sequence of steps, at most ``MAX_SEED``);
+  run; ``seed=`` picks the sequence of steps, at most ``MAX_SEED``; what
+  the target did not observe, and so was not compared, in ``not_compared``);
   ``PROFILES`` are its budgets, ``Mode`` how strictly results are
   compared, ``ALL_GROUPS`` the feature groups a target may claim, and
   ``Oracle`` (``SpecOracle``, ``PartialBatchOracle``) what the target's
   results are judged against; ``export_vectors`` writes static test vectors;
 - **targets**: the ``Target`` protocol an in-process implementation follows
-  (``SpecTarget`` is the spec itself as one), the ``Driver`` protocol the suite
-  drives, ``InProcessDriver`` and ``ProcessDriver`` (a program speaking the
-  JSON-lines protocol, ``PROTOCOL.md``), ``make_driver`` (what ``--target``
-  accepts: ``module:Class`` or a command line), ``load_class``, and
-  ``TargetFailure`` (the target crashed, hung or broke the protocol);
+  (``SpecTarget`` is the spec itself as one), and its class's: the module
+  ``interface``, with ``TargetClass`` (constructor ``(processes, config)``,
+  ``apply``, ``observe``, class attributes ``groups`` and ``observes``),
+  ``MinimalTargetClass`` (the same, relying on the attributes' defaults),
+  ``check_target_class`` and its ``InterfaceError``; the ``Driver``
+  protocol the suite drives, ``InProcessDriver`` and ``ProcessDriver`` (a
+  program speaking the JSON-lines protocol, ``PROTOCOL.md``),
+  ``make_driver`` (what ``--target`` accepts: ``module:Class`` or a command
+  line), ``load_class``, and ``TargetFailure`` (the target crashed, hung or
+  broke the protocol);
+- **declared observation**: the module ``observation``: what a target
+  observes (``"all"``, ``"none"`` or observation paths), ``parse_observes``
+  reading a declaration into ``Observes``, ``ObservesError`` for a bad one;
+- **pytest**: the module ``pytest_plugin``, the plugin ``pytest
+  --veridian-target ...`` loads (one test per rule, judged by
+  ``verdicts.rule_verdicts``);
 - **the protocol's encodings**: ``encode_op``, ``decode_op``,
   ``encode_config``, ``decode_config`` and their ``WireError``;
 - **one step at a time**: ``Checker`` compares a target with the spec step by
-  step and raises a ``Divergence``;
+  step (each step a ``StepRecord``) and raises a ``Divergence``;
 - **traces**: ``load`` a saved trace, ``replay`` it against a target,
   ``format_table`` it; ``TraceError`` for a file that is not one;
 - **mutants**, deliberately wrong targets the suite must tell from the spec:
@@ -83,17 +95,27 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from . import (
         command,
+        interface,
         linearizability,
         mutants,
+        observation,
         progress,
+        pytest_plugin,
         report_junit,
         report_markdown,
         verdicts,
     )
     from .behaviours import BEHAVIOURS, catalogue_lines
-    from .checker import Checker, Divergence
+    from .checker import Checker, Divergence, StepRecord
     from .compare import Mode
+    from .interface import (
+        InterfaceError,
+        MinimalTargetClass,
+        TargetClass,
+        check_target_class,
+    )
     from .mutants import MUTANTS, Mutant, MutantResult, run_campaign, run_mutant
+    from .observation import Observes, ObservesError, parse_observes
     from .outcomes import Oracle, PartialBatchOracle, SpecOracle
     from .protocol import ProcessDriver
     from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
@@ -108,6 +130,7 @@ if TYPE_CHECKING:
         make_driver,
     )
     from .traces import TraceError, format_table, load, replay
+    from .verdicts import rule_verdicts
     from .wire import WireError, decode_config, decode_op, encode_config, encode_op
 
 #: Where each exported name lives: the module it is imported from when first
@@ -123,20 +146,27 @@ _HOMES: dict[str, str] = {
     "Divergence": "checker",
     "Driver": "targets",
     "InProcessDriver": "targets",
+    "InterfaceError": "interface",
+    "MinimalTargetClass": "interface",
     "Mode": "compare",
     "Mutant": "mutants",
     "MutantResult": "mutants",
+    "Observes": "observation",
+    "ObservesError": "observation",
     "Oracle": "outcomes",
     "PartialBatchOracle": "outcomes",
     "ProcessDriver": "protocol",
     "Report": "runner",
     "SpecOracle": "outcomes",
     "SpecTarget": "targets",
+    "StepRecord": "checker",
     "Target": "targets",
+    "TargetClass": "interface",
     "TargetFailure": "targets",
     "TraceError": "traces",
     "WireError": "wire",
     "catalogue_lines": "behaviours",
+    "check_target_class": "interface",
     "command": "",
     "decode_config": "wire",
     "decode_op": "wire",
@@ -144,15 +174,20 @@ _HOMES: dict[str, str] = {
     "encode_op": "wire",
     "export_vectors": "runner",
     "format_table": "traces",
+    "interface": "",
     "linearizability": "",
     "load": "traces",
     "load_class": "targets",
     "make_driver": "targets",
     "mutants": "",
+    "observation": "",
+    "parse_observes": "observation",
     "progress": "",
+    "pytest_plugin": "",
     "replay": "traces",
     "report_junit": "",
     "report_markdown": "",
+    "rule_verdicts": "verdicts",
     "run_campaign": "mutants",
     "run_conformance": "runner",
     "run_mutant": "mutants",
@@ -185,20 +220,27 @@ __all__ = [
     "Divergence",
     "Driver",
     "InProcessDriver",
+    "InterfaceError",
+    "MinimalTargetClass",
     "Mode",
     "Mutant",
     "MutantResult",
+    "Observes",
+    "ObservesError",
     "Oracle",
     "PartialBatchOracle",
     "ProcessDriver",
     "Report",
     "SpecOracle",
     "SpecTarget",
+    "StepRecord",
     "Target",
+    "TargetClass",
     "TargetFailure",
     "TraceError",
     "WireError",
     "catalogue_lines",
+    "check_target_class",
     "command",
     "decode_config",
     "decode_op",
@@ -206,15 +248,20 @@ __all__ = [
     "encode_op",
     "export_vectors",
     "format_table",
+    "interface",
     "linearizability",
     "load",
     "load_class",
     "make_driver",
     "mutants",
+    "observation",
+    "parse_observes",
     "progress",
+    "pytest_plugin",
     "replay",
     "report_junit",
     "report_markdown",
+    "rule_verdicts",
     "run_campaign",
     "run_conformance",
     "run_mutant",

@@ -33,6 +33,7 @@ from veridian_ipc.vocabulary.syscalls import Operation, Resume
 from .compare import Mode, diff, results_agree
 from .coverage import SHARED_ERROR_RULES, Coverage, tags
 from .monitors import FreshIds, observation_violations
+from .observation import declared_of, project
 from .outcomes import Oracle, SpecOracle
 from .renaming import Renaming, RenamingError
 from .surface import STATIC_TAGS, rule_with_error
@@ -284,7 +285,7 @@ class Checker:
         ren = Renaming(self.processes)
         self.candidates = [Candidate(s, ren)]
         self.target_obs = obs
-        spec_obs = observe(s)
+        spec_obs = project(observe(s), declared_of(self.driver))
         if not isinstance(obs, dict):
             raise Divergence(
                 "observation",
@@ -452,7 +453,7 @@ class Checker:
         if not ok:
             msg = f"{name}: spec {spec_r}, target {translated}"
             return ("result", msg, diff(spec_r, translated)), translated
-        spec_obs = observe(s2)
+        spec_obs = project(observe(s2), declared_of(self.driver))
         try:
             ren.bind_observation(spec_obs, t_obs)
             t_tr = ren.observation_to_spec(t_obs)

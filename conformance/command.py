@@ -51,6 +51,7 @@ from veridian_ipc.vocabulary.results import Data
 from .behaviours import catalogue_lines
 from .compare import Mode
 from .mutants import MUTANTS, MutantResult, format_matrix, run_campaign
+from .observation import ObservesError, parse_observes, report_line
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
 from .progress import ProgressDisplay, progress_wanted
 from .report_junit import junit_xml
@@ -82,6 +83,13 @@ def register(subparsers: Any) -> None:
         "--groups", help=f"comma-separated subset of {','.join(ALL_GROUPS)} to test"
     )
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per step")
+    p.add_argument(
+        "--observes",
+        metavar="all|none|PATH,...",
+        help="what the target observes, overriding its declaration: all, none "
+        "(results only) or comma-separated observation paths, -PATH to leave "
+        "one out (write --observes=-PATH,...; PROTOCOL.md)",
+    )
     p.add_argument("--max-examples", type=int, default=None)
     p.add_argument(
         "--seed",
@@ -206,6 +214,8 @@ def _print_report(rep: Report) -> None:
         f"{rep.seconds:.1f} s, {rep.steps_per_second:.0f} steps/s ({rep.profile})"
     )
     print(f"seed:     {rep.seed}")
+    if rep.not_compared:
+        print(f"observes: {report_line(rep.observes, rep.not_compared)}")
     total = len(cov.get("rules", {}))
     print(f"coverage: {total - len(uncovered)}/{total} rules")
     if uncovered:
@@ -309,7 +319,12 @@ def run_conform(args: argparse.Namespace) -> int:
         print("conform: --groups names no group", file=sys.stderr)
         return 2
     try:
-        driver = make_driver(args.target, groups, args.timeout)
+        observes = None if args.observes is None else parse_observes(args.observes)
+    except ObservesError as exc:
+        print(f"conform: --observes: {exc}", file=sys.stderr)
+        return 2
+    try:
+        driver = make_driver(args.target, groups, args.timeout, observes=observes)
     except TargetFailure as exc:
         print(f"result:   TARGET FAILURE\n{exc}")
         data = {"target": args.target, "status": "target-failure", "failure": str(exc)}

@@ -4,7 +4,8 @@
 JSON Schema of every message. In short, one JSON object per line each way:
 
     suite  -> {"type": "hello", "protocol": "veridian-ipc-conformance", "version": 1}
-    target -> {"type": "hello", "version": 1, "name": "...", "groups": [...]}
+    target -> {"type": "hello", "version": 1, "name": "...", "groups": [...],
+               "observes": "all" | "none" | [path, ...]}     (observes: optional)
     suite  -> {"type": "reset", "processes": 3, "config": {...}}
     target -> {"type": "ready"}
     suite  -> {"type": "apply", "id": 1, "pid": 1, "op": {"op": "CreatePort", ...}}
@@ -44,6 +45,7 @@ from veridian_ipc.vocabulary.results import Data
 from veridian_ipc.vocabulary.syscalls import Operation
 
 from .inbound import clip
+from .observation import EVERYTHING, Observes, ObservesError, parse_observes, project
 from .surface import ALL_GROUPS
 from .targets import TargetFailure
 from .wire import WireError, encode_config, encode_op, normalize_observation
@@ -160,6 +162,7 @@ class ProcessDriver:
         *,
         name: str | None = None,
         env: dict[str, str] | None = None,
+        observes: Observes | None = None,
     ) -> None:
         self.argv = list(argv)
         self.name = name if name is not None else " ".join(self.argv)
@@ -174,6 +177,10 @@ class ProcessDriver:
         self.next_id = 0
         self.step = 0
         self.groups: frozenset[str] = frozenset()
+        #: What the target observes: its ``hello``'s ``observes`` unless
+        #: ``observes`` was given (``conform --observes``), which overrides it.
+        self.claimed_observes = observes
+        self.observes: Observes = EVERYTHING
         self.target_name = ""
         try:
             self._start()
@@ -215,6 +222,12 @@ class ProcessDriver:
         if self.claimed is not None and not self.claimed <= declared:
             self._fail(f"does not implement {sorted(self.claimed - declared)}")
         self.groups = declared if self.claimed is None else self.claimed
+        try:
+            seen = parse_observes(hello.get("observes", "all"))
+        except ObservesError as exc:
+            self._fail(f"declared an invalid observes: {exc}")
+        claimed = self.claimed_observes
+        self.observes = seen if claimed is None else claimed
         self.target_name = str(hello.get("name", ""))
 
     def stderr_tail(self) -> bytes:
@@ -347,12 +360,18 @@ class ProcessDriver:
         return result
 
     def observe(self) -> Data:
-        """The target's observation, integer keys restored."""
+        """The target's observation, integer keys restored, cut down to what
+        it observes (``{}``, without asking it, when it observes nothing)."""
+        if self.observes.nothing:
+            return {}
         self.next_id += 1
         self._send({"type": "observe", "id": self.next_id})
         msg = self._expect("observation", self.next_id)
         try:
-            return normalize_observation(msg.get("observation"))
+            return normalize_observation(
+                project(msg.get("observation"), self.observes),
+                self.observes.sections,
+            )
         except WireError as exc:
             self._fail(f"sent a malformed observation at step {self.step}: {exc}")
 

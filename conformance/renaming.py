@@ -14,6 +14,13 @@ of traces: ``h3`` of pid 1 is "the handle the spec calls 3") and the target's:
   hand-off before ``Resume`` returns them) are bound on first sight, by
   structure (a handle's object) or, failing that, in allocation order.
 
+A target may observe only part of the state, or nothing (``observation``): the
+observations are then the declared part on both sides, and the renaming binds
+what they show; numbers that only results show (every new handle, pid and
+mapping id) are bound from the results alone. What neither shows (a handle a
+hand-off installed, before ``Resume`` returns it, of a target observing no
+handles) is sent in the spec's own numbering.
+
 Handles and mapping ids are per process: their bijection is keyed by
 ``(pid, number)`` on each side. File descriptors and names are normative and
 never renamed. Operation arguments that name no live number (a stale or
@@ -308,24 +315,29 @@ class Renaming:
 
     def bind_observation(self, spec: Data, target: Data) -> None:
         """Bind the numbers first seen in ``target``'s observation to ``spec``'s."""
-        sprocs, tprocs = spec["processes"], target["processes"]
+        sprocs, tprocs = spec.get("processes", {}), target.get("processes", {})
         self._pair(self.pids, sprocs, tprocs, lambda k: k, lambda k: k)
         for tpid, tp in tprocs.items():
             spid = self.pids.t2s.get(tpid)
             if spid is not None and spid in sprocs and isinstance(tp, dict):
                 self._bind_process(spid, tpid, sprocs[spid], tp)
-        for name, b in target["namespace"].items():
-            sb = spec["namespace"].get(name)
+        for name, b in target.get("namespace", {}).items():
+            sb = spec.get("namespace", {}).get(name)
             if isinstance(sb, dict) and isinstance(b, dict):
                 self._bind_obj(sb.get("obj"), b.get("obj"))
         for key in ("ports", "channels", "buffers"):
-            self._pair(self.objects, spec[key], target[key], lambda k: k, lambda k: k)
-        for obj, pt in target["ports"].items():
+            if key in target:
+                sk, tk = spec.get(key, {}), target[key]
+                self._pair(self.objects, sk, tk, lambda k: k, lambda k: k)
+        for obj, pt in target.get("ports", {}).items():
             s = self.objects.t2s.get(obj)
-            spt = spec["ports"].get(s) if s is not None else None
+            spt = spec.get("ports", {}).get(s) if s is not None else None
             if isinstance(spt, dict) and isinstance(pt, dict):
-                for sm, tm in zip(spt["queue"], pt.get("queue", []), strict=False):
-                    for sc, tc in zip(sm["caps"], tm.get("caps", []), strict=False):
+                squeue = spt.get("queue", [])
+                for sm, tm in zip(squeue, pt.get("queue", []), strict=False):
+                    for sc, tc in zip(
+                        sm.get("caps", []), tm.get("caps", []), strict=False
+                    ):
                         if isinstance(sc, dict) and isinstance(tc, dict):
                             self._bind_obj(sc.get("obj"), tc.get("obj"))
         self.live_spec = _live(spec)
@@ -334,7 +346,7 @@ class Renaming:
     def _tr_cap(self, c: Data) -> Data:
         if not isinstance(c, dict):
             return c
-        return {**c, "obj": self._tr_obj(c.get("obj"))}
+        return _with(c, "obj", self._tr_obj)
 
     def _tr_status(self, tpid: int, st: Data) -> Data:
         if not isinstance(st, dict):
@@ -349,69 +361,78 @@ class Renaming:
     def _tr_process(self, tpid: int, p: Data) -> Data:
         if not isinstance(p, dict):
             return p
-        return {
-            **p,
-            "status": self._tr_status(tpid, p.get("status")),
-            "handles": {
+        out = dict(p)
+        if "status" in p:
+            out["status"] = self._tr_status(tpid, p["status"])
+        if "handles" in p:
+            out["handles"] = {
                 self._tr_scoped(self.handles, tpid, h, "h"): self._tr_cap(c)
-                for h, c in p.get("handles", {}).items()
-            },
-            "mappings": {
-                self._tr_scoped(self.mappings, tpid, m, "m"): {
-                    **mp,
-                    "buf": self._tr_obj(mp.get("buf")),
-                }
-                for m, mp in p.get("mappings", {}).items()
-            },
-            "fds": {
-                fd: {
-                    **e,
-                    "port": self._tr_obj(e.get("port")),
-                    "peer": self._tr_obj(e.get("peer")),
-                }
-                for fd, e in p.get("fds", {}).items()
-            },
-        }
+                for h, c in p["handles"].items()
+            }
+        if "mappings" in p:
+            out["mappings"] = {
+                self._tr_scoped(self.mappings, tpid, m, "m"): _with(
+                    mp, "buf", self._tr_obj
+                )
+                for m, mp in p["mappings"].items()
+            }
+        if "fds" in p:
+            out["fds"] = {
+                fd: _with(_with(e, "port", self._tr_obj), "peer", self._tr_obj)
+                for fd, e in p["fds"].items()
+            }
+        return out
 
     def _tr_port(self, pt: Data) -> Data:
         if not isinstance(pt, dict):
             return pt
-        queue = [
-            {
-                **m,
-                "sender": self._tr_pid(m.get("sender")),
-                "caps": [self._tr_cap(c) for c in m.get("caps", [])],
-            }
-            for m in pt.get("queue", [])
-        ]
-        waiters = [self._tr_pid(w) for w in pt.get("waiters", [])]
-        return {**pt, "queue": queue, "waiters": waiters}
+        out = dict(pt)
+        if "queue" in pt:
+            out["queue"] = [
+                _with(_with(m, "sender", self._tr_pid), "caps", self._tr_caps)
+                for m in pt["queue"]
+            ]
+        if "waiters" in pt:
+            out["waiters"] = [self._tr_pid(w) for w in pt["waiters"]]
+        return out
+
+    def _tr_caps(self, caps: Data) -> Data:
+        return [self._tr_cap(c) for c in caps]
 
     def observation_to_spec(self, target: Data) -> Data:
-        """A target's observation in the spec's numbering (no binding)."""
-        return {
-            **target,
-            "processes": {
+        """A target's observation in the spec's numbering (no binding); only
+        the sections it has (a target may observe part of the state)."""
+        out = dict(target)
+        if "processes" in target:
+            out["processes"] = {
                 self._tr_pid(pid): self._tr_process(pid, p)
                 for pid, p in target["processes"].items()
-            },
-            "ports": {
+            }
+        if "ports" in target:
+            out["ports"] = {
                 self._tr_obj(o): self._tr_port(pt) for o, pt in target["ports"].items()
-            },
-            "channels": {self._tr_obj(o): c for o, c in target["channels"].items()},
-            "buffers": {self._tr_obj(o): b for o, b in target["buffers"].items()},
-            "namespace": {
-                n: {**b, "obj": self._tr_obj(b.get("obj"))}
-                if isinstance(b, dict)
-                else b
-                for n, b in target["namespace"].items()
-            },
-        }
+            }
+        for key in ("channels", "buffers"):
+            if key in target:
+                out[key] = {self._tr_obj(o): c for o, c in target[key].items()}
+        if "namespace" in target:
+            out["namespace"] = {
+                n: _with(b, "obj", self._tr_obj) for n, b in target["namespace"].items()
+            }
+        return out
+
+
+def _with(d: Data, key: str, f: Callable[[Data], Data]) -> Data:
+    """``d`` with ``d[key]`` translated by ``f``, if ``d`` is an object that
+    has ``key`` (a field a target does not observe stays absent)."""
+    if isinstance(d, dict) and key in d:
+        return {**d, key: f(d[key])}
+    return d
 
 
 def _live(obs: Data) -> dict[tuple[IdKind, int], set[int]]:
     live: dict[tuple[IdKind, int], set[int]] = {}
-    for pid, p in obs["processes"].items():
+    for pid, p in obs.get("processes", {}).items():
         if isinstance(p, dict):
             live[(IdKind.HANDLE, pid)] = set(p.get("handles", {}))
             live[(IdKind.MAPPING, pid)] = set(p.get("mappings", {}))

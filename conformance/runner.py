@@ -80,6 +80,7 @@ from .machine import (
     ShrinkBudgetSpent,
     lockstep,
 )
+from .observation import declared_of
 from .outcomes import Oracle
 from .signatures import signature_of
 from .targets import Driver, TargetFailure
@@ -177,6 +178,10 @@ class Report:
     first_divergence_steps: int | None = None
     first_divergence_seconds: float | None = None
     reproduced: bool | None = None
+    #: What the target observes (``observation``: "all", "none" or paths) and
+    #: the observation paths that were therefore not compared.
+    observes: Data = "all"
+    not_compared: list[str] = field(default_factory=list)
 
     @property
     def missed(self) -> list[str]:
@@ -220,6 +225,8 @@ class Report:
             "behaviours": self.behaviours,
             "missed": self.missed,
             "leniencies": self.leniencies,
+            "observes": self.observes,
+            "not_compared": self.not_compared,
         }
 
 
@@ -348,6 +355,9 @@ def run_conformance(
         profile=profile,
         seed=chosen,
     )
+    declared = declared_of(driver)
+    report.observes = declared.to_json()
+    report.not_compared = declared.not_compared()
     started = time.perf_counter()
     div: Divergence | None = None
     try:

@@ -1,8 +1,11 @@
 """Protocol server: any in-process target, spoken to over the JSON-lines protocol.
 
     python -m veridian_ipc.conformance.serve --impl package.module:Class
+        [--groups a,b,c] [--observes all|none|PATH,...]
 
-reads protocol messages on stdin and answers on stdout (``PROTOCOL.md``). It
+reads protocol messages on stdin and answers on stdout (``PROTOCOL.md``). Its
+hello declares the class's ``groups`` and ``observes`` (``observation``), or
+the ones given. It
 makes a target of any class with the in-process interface (``targets``), so the
 protocol path can be tested against the spec itself and against the model; it
 is also a worked example for implementers writing their own server.
@@ -25,6 +28,7 @@ from typing import IO
 from veridian_ipc.vocabulary.results import Data, encode_result
 
 from .inbound import InputError, clip, describe, parse_json, read_line
+from .observation import Observes, ObservesError, observes_of
 from .protocol import VERSION, dumps
 from .requests import Apply, Bye, Hello, Observe, Reset, decode_request
 from .surface import ALL_GROUPS
@@ -45,9 +49,13 @@ class Session:
     ``reset`` (or ``bye``); after a ``reset``, also ``apply`` and ``observe``.
     """
 
-    def __init__(self, cls: type, groups: Sequence[str]) -> None:
+    def __init__(
+        self, cls: type, groups: Sequence[str], observes: Observes | None = None
+    ) -> None:
         self.cls = cls
         self.groups = list(groups)
+        #: What the hello declares the target observes (default: the class's).
+        self.observes = observes if observes is not None else observes_of(cls)
         self.greeted = False
         self.target: Target | None = None
 
@@ -66,6 +74,7 @@ class Session:
                 "version": VERSION,
                 "name": name,
                 "groups": self.groups,
+                "observes": self.observes.to_json(),
             }
         if not self.greeted:
             raise Fatal(f"{req.kind!r} before 'hello'")
@@ -100,12 +109,20 @@ def _encode(answer: Data) -> bytes:
         raise Fatal(f"the target's answer cannot be encoded: {describe(exc)}") from None
 
 
-def serve(cls: type, groups: Sequence[str], inp: IO[bytes], out: IO[bytes]) -> int:
+def serve(
+    cls: type,
+    groups: Sequence[str],
+    inp: IO[bytes],
+    out: IO[bytes],
+    observes: Observes | None = None,
+) -> int:
     """Answer protocol messages from ``inp`` on ``out`` until ``bye`` or EOF.
 
     Returns 0 after ``bye`` or at the end of input, 2 after a ``fatal``.
+    ``observes`` is what the hello declares (default: the class's
+    ``observes``).
     """
-    session = Session(cls, groups)
+    session = Session(cls, groups, observes)
 
     def send(line: bytes) -> None:
         out.write(line)
@@ -138,17 +155,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="comma-separated feature groups to declare (default: the class's)",
     )
+    parser.add_argument(
+        "--observes",
+        default=None,
+        help='what to declare the target observes: "all", "none" or '
+        "comma-separated observation paths (default: the class's)",
+    )
     args = parser.parse_args(argv)
     try:
         cls = load_class(args.impl)
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         parser.exit(2, f"{parser.prog}: cannot load {args.impl!r}: {describe(exc)}\n")
+    try:
+        observes = observes_of(cls, args.observes)
+    except ObservesError as exc:
+        parser.exit(2, f"{parser.prog}: --observes: {exc}\n")
     if args.groups is not None:
         groups = [g for g in args.groups.split(",") if g]
     else:
         groups = list(getattr(cls, "groups", ALL_GROUPS))
     try:
-        return serve(cls, groups, sys.stdin.buffer, sys.stdout.buffer)
+        return serve(cls, groups, sys.stdin.buffer, sys.stdout.buffer, observes)
     except BrokenPipeError:  # the suite went away: nobody to answer
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error at exit

@@ -4,7 +4,10 @@ An **in-process target** is any class constructible as
 ``Target(processes, config)`` with ``apply(pid, op) -> Result`` (spec records in,
 spec ``Ok`` / ``Err`` out) and ``observe() -> dict`` in the format of
 ``spec.observe.observe`` (its own numbering allowed). It may declare the
-feature groups it implements in a class attribute ``groups`` (default: all).
+feature groups it implements in a class attribute ``groups`` (default: all),
+and how much of the state it can observe in a class attribute ``observes``
+(``"all"``, the default; ``"none"``, results only; or a list of observation
+paths: ``observation``). ``interface.TargetClass`` is the typed description.
 
 The suite talks to every target through a ``Driver``: plain data in the
 canonical encoding (``wire``), so in-process classes and foreign programs
@@ -27,7 +30,7 @@ import os
 import shlex
 import sys
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from veridian_ipc.spec import Config, initial_state, step
 from veridian_ipc.spec.observe import observe
@@ -35,6 +38,7 @@ from veridian_ipc.spec.state import KernelState
 from veridian_ipc.vocabulary.results import Data, Result, encode_result
 from veridian_ipc.vocabulary.syscalls import Operation
 
+from .observation import ALL, Observes, observes_of, project
 from .surface import ALL_GROUPS
 
 
@@ -58,7 +62,13 @@ class Target(Protocol):
 
 
 class Driver(Protocol):
-    """How the checker talks to any target: plain data in and out."""
+    """How the checker talks to any target: plain data in and out.
+
+    A driver may also say what its target observes, in an attribute
+    ``observes`` (an ``observation.Observes``; ``InProcessDriver`` and
+    ``ProcessDriver`` have it): its ``observe`` then returns only that part,
+    and the checker compares only that. A driver without it observes all.
+    """
 
     name: str
     groups: frozenset[str]
@@ -75,7 +85,8 @@ class Driver(Protocol):
 class SpecTarget:
     """The spec itself as a target: ``step`` over a held state."""
 
-    groups: tuple[str, ...] = ALL_GROUPS
+    groups: ClassVar[tuple[str, ...]] = ALL_GROUPS
+    observes: ClassVar[str | tuple[str, ...]] = ALL
 
     def __init__(self, processes: int, config: Config) -> None:
         self.state: KernelState = initial_state(processes=processes, config=config)
@@ -103,12 +114,23 @@ def _groups_of(cls: object, claimed: Iterable[str] | None) -> frozenset[str]:
 
 
 class InProcessDriver:
-    """Drives a target class in this process; a fresh instance per reset."""
+    """Drives a target class in this process; a fresh instance per reset.
 
-    def __init__(self, cls: type, groups: Iterable[str] | None = None) -> None:
+    ``observes`` overrides the class's own declaration (``observation``); the
+    target's observation is cut down to what is declared, and a target that
+    observes nothing is never asked."""
+
+    def __init__(
+        self,
+        cls: type,
+        groups: Iterable[str] | None = None,
+        *,
+        observes: object = None,
+    ) -> None:
         self.cls = cls
         self.name = f"{cls.__module__}:{cls.__qualname__}"
         self.groups = _groups_of(cls, groups)
+        self.observes: Observes = observes_of(cls, observes)
         self.target: Target | None = None
 
     def reset(self, processes: int, config: Config) -> None:
@@ -141,9 +163,12 @@ class InProcessDriver:
             ) from None
 
     def observe(self) -> Data:
-        """The target's observation."""
+        """The target's observation (of what it declared)."""
+        target = self._live()
+        if self.observes.nothing:
+            return {}
         try:
-            return self._live().observe()
+            return project(target.observe(), self.observes)
         except Exception as exc:
             raise TargetFailure(f"{self.name}.observe() raised {exc!r}") from exc
 
@@ -190,29 +215,39 @@ def make_driver(
     timeout: float = 10.0,
     *,
     isolated: bool = True,
+    observes: object = None,
 ) -> Driver:
     """A driver for ``--target``: ``module:Class`` (run in a worker process
     unless ``isolated`` is False), else a command speaking the protocol.
 
+    ``observes`` (``"all"``, ``"none"``, a list of observation paths or the
+    same comma-separated) overrides what the target declares it observes.
+
     The class is looked up here first, so that a wrong name is a usage error
     (``ImportError``, ``AttributeError``, ``TypeError``, ``ValueError`` for
-    unknown groups) rather than a failing worker.
+    unknown groups or an unknown observation path: ``ObservesError``) rather
+    than a failing worker.
     """
     from .protocol import ProcessDriver
 
     if not is_class_spec(spec):
-        return ProcessDriver(shlex.split(spec), timeout=timeout, groups=groups)
+        declared = None if observes is None else observes_of(None, observes)
+        return ProcessDriver(
+            shlex.split(spec), timeout=timeout, groups=groups, observes=declared
+        )
     try:
         cls = load_class(spec)
     except SystemExit as exc:  # a module that exits on import
         raise ImportError(f"importing it exited ({exc.code!r})") from None
     claimed = _groups_of(cls, groups)
+    seen = observes_of(cls, observes)
     if not isolated:
-        return InProcessDriver(cls, groups)
+        return InProcessDriver(cls, groups, observes=seen)
     return ProcessDriver(
         worker_argv(spec),
         timeout=timeout,
         groups=None if groups is None else claimed,
         name=spec,
         env=worker_env(),
+        observes=None if observes is None else seen,
     )

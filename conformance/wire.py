@@ -175,25 +175,39 @@ def _int_keys(d: Data, what: str) -> dict[int, Data]:
     return out
 
 
-def normalize_observation(data: Data) -> Data:
-    """An observation read from JSON, with its integer-keyed maps' keys as ints."""
+#: The observation's top-level sections.
+SECTIONS = ("clock", "processes", "ports", "channels", "buffers", "namespace")
+
+
+def normalize_observation(
+    data: Data, sections: tuple[str, ...] | frozenset[str] = SECTIONS
+) -> Data:
+    """An observation read from JSON, with its integer-keyed maps' keys as ints.
+
+    ``sections`` are the top-level sections it must have: all of them, unless
+    the target declared a partial observation (``observation``, which cuts
+    the observation down first); then only the parts present are
+    normalized, and a process's missing handles, mappings or fds are not
+    filled in as empty."""
+    full = tuple(sections) == SECTIONS
     if not isinstance(data, dict):
         raise WireError("an observation must be an object")
-    missing = {"clock", "processes", "ports", "channels", "buffers", "namespace"} - set(
-        data
-    )
+    missing = set(sections) - set(data)
     if missing:
         raise WireError(f"observation lacks {sorted(missing)}")
     out = dict(data)
-    procs = _int_keys(data["processes"], "processes")
-    for pid, p in procs.items():
-        if not isinstance(p, dict):
-            raise WireError(f"process {pid} must be an object")
-        q = dict(p)
-        for key in ("handles", "mappings", "fds"):
-            q[key] = _int_keys(p.get(key, {}), f"process {pid} {key}")
-        procs[pid] = q
-    out["processes"] = procs
+    if "processes" in data:
+        procs = _int_keys(data["processes"], "processes")
+        for pid, p in procs.items():
+            if not isinstance(p, dict):
+                raise WireError(f"process {pid} must be an object")
+            q = dict(p)
+            for key in ("handles", "mappings", "fds"):
+                if full or key in p:
+                    q[key] = _int_keys(p.get(key, {}), f"process {pid} {key}")
+            procs[pid] = q
+        out["processes"] = procs
     for key in ("ports", "channels", "buffers"):
-        out[key] = _int_keys(data[key], key)
+        if key in data:
+            out[key] = _int_keys(data[key], key)
     return out

@@ -5,7 +5,8 @@
 ``conform --target package.module:Class`` (``targets.make_driver``) starts
 this and drives it with a ``ProcessDriver``, so that a target that hangs,
 exits or crashes is a reported failure rather than the end of the suite. It
-serves the class over the protocol (``serve.serve``) on private copies of the
+serves the class over the protocol (``serve.serve``; the hello declares the
+class's ``groups`` and ``observes``) on private copies of the
 standard streams: what the target itself prints (on ``sys.stdout`` or file
 descriptor 1) goes to standard error, and what it reads from standard input
 is empty, so neither can garble the protocol.
@@ -18,6 +19,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .observation import ObservesError, observes_of
 from .serve import serve
 from .surface import ALL_GROUPS
 from .targets import load_class
@@ -50,11 +52,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"worker: cannot load {args.impl!r}: {exc}", file=sys.stderr)
         return 2
     groups = list(getattr(cls, "groups", ALL_GROUPS))
+    try:
+        observes = observes_of(cls)
+    except ObservesError as exc:
+        print(f"worker: {args.impl!r} declares {exc}", file=sys.stderr)
+        return 2
     with (
         os.fdopen(proto_in, "rb", buffering=0) as inp,
         os.fdopen(proto_out, "wb", buffering=0) as out,
     ):
-        return serve(cls, groups, inp, out)
+        return serve(cls, groups, inp, out, observes)
 
 
 if __name__ == "__main__":
