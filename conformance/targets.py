@@ -29,6 +29,7 @@ import importlib
 import os
 import shlex
 import sys
+import threading
 from collections.abc import Iterable
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -189,6 +190,36 @@ def load_class(spec: str) -> type:
     return obj
 
 
+def _load_within(spec: str, timeout: float) -> type:
+    """``load_class(spec)``, given at most ``timeout`` seconds: importing a
+    target's module runs its code, which may hang. The import runs in a daemon
+    thread; one still running after ``timeout`` is a ``TargetFailure`` (the
+    thread is left behind: it cannot be stopped, and it ends with the process).
+    A module that exits on import is an ``ImportError``."""
+    box: list[type | BaseException] = []
+
+    def load() -> None:
+        try:
+            box.append(load_class(spec))
+        except SystemExit as exc:
+            box.append(ImportError(f"importing it exited ({exc.code!r})"))
+        except BaseException as exc:  # re-raised below, in the caller's thread
+            box.append(exc)
+
+    thread = threading.Thread(target=load, name=f"load {spec}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not box:
+        raise TargetFailure(
+            f"{spec}: importing the target's module did not finish within "
+            f"{timeout:g} s (the timeout)"
+        )
+    found = box[0]
+    if isinstance(found, BaseException):
+        raise found
+    return found
+
+
 def is_class_spec(spec: str) -> bool:
     """True when ``spec`` looks like ``package.module:Class`` (not a command)."""
     if " " in spec.strip() or ":" not in spec:
@@ -235,10 +266,7 @@ def make_driver(
         return ProcessDriver(
             shlex.split(spec), timeout=timeout, groups=groups, observes=declared
         )
-    try:
-        cls = load_class(spec)
-    except SystemExit as exc:  # a module that exits on import
-        raise ImportError(f"importing it exited ({exc.code!r})") from None
+    cls = _load_within(spec, timeout)
     claimed = _groups_of(cls, groups)
     seen = observes_of(cls, observes)
     if not isolated:

@@ -236,3 +236,16 @@ def test_a_flood_on_stderr_keeps_only_its_tail() -> None:
     text = str(info.value)
     assert "FLOOD-END" in text
     assert len(text) < 4 * 1024
+
+
+def test_a_module_that_hangs_on_import_is_a_target_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the class is looked up before the run (a wrong name is a usage error);
+    # an import that never returns ends at --timeout, not never
+    out = tmp_path / "report.json"
+    argv = ["conform", "--target", "hangs_on_import:Never", "--profile", "ci"]
+    status = main([*argv, "--timeout", "1", "--json", str(out)])
+    assert status == 1
+    assert "did not finish within 1 s" in capsys.readouterr().out
+    assert json.loads(out.read_text())["status"] == "target-failure"
