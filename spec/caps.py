@@ -17,8 +17,9 @@ descendant escape a later revoke of an ancestor.
 
 Departure from seL4. In seL4 (reference manual, chapter "Kernel Services and
 Objects", section on memory revocation and the CDT) only some capabilities
-have children: objects retyped from an untyped capability are that untyped
-capability's children, and an *original* capability (the one a retype
+have children: objects retyped from an untyped capability, and copies of an
+untyped capability, are that untyped capability's children, and an *original*
+capability (the one a retype
 created, or a badged endpoint minted from an unbadged one) may have one level
 of derived children; further copies of a derived capability
 (``seL4_CNode_Copy``, ``seL4_CNode_Mint``) become its siblings, not its

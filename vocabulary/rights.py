@@ -96,9 +96,9 @@ def required_rights() -> dict[str, int]:
     Either alone would let a holder do what the other right withholds: with
     GRANT only, any holder of a shareable read-only capability could take the
     memory from its owner; with MANAGE only, a capability marked not to be
-    shared could leave the process. Zircon's precedent is the same split:
-    ``zx_channel_write`` needs ``ZX_RIGHT_TRANSFER`` on each handle it moves,
-    besides the rights of the object.
+    shared could leave the process. Zircon's precedent for the sharing half:
+    ``zx_channel_write`` needs ``ZX_RIGHT_TRANSFER`` on every handle it moves
+    (and ``ZX_RIGHT_WRITE`` on the channel it writes to).
 
     A missing right is ``InsufficientRights``; it is checked after the handle is
     found valid and before any argument or object state is looked at (so a
