@@ -186,9 +186,10 @@ def revoke(s: KernelState, pid: Pid, op: Revoke) -> Step:
     handle given out later is derived anew. Any holder may revoke (seL4's
     ``seL4_CNode_Revoke`` needs only access to the capability's slot): what was
     derived from a capability is under its holder's control. Unlike seL4, where
-    copies of a derived capability are its siblings and survive its revoke, every
-    derivation here is a child, at any depth (see the module docstring). Result:
-    the number of capabilities destroyed.
+    copies of a derived capability are its siblings and survive its revoke,
+    every derivation here is a child, at any depth (see the module docstring).
+    Result: the number of capabilities
+    destroyed.
 
     Errors, in precedence order:
 

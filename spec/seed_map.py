@@ -30,9 +30,10 @@ The record's default is ``timeout=0`` (``Receive(h)`` polls), although the
 seed's plain ``port_receive`` blocks. Decision: keep the default, and map the
 seed's blocking receive to ``Receive(h, None)`` explicitly. The reasons: a
 default that blocks would let a forgotten argument leave a process waiting
-forever, while a poll fails visibly (``WouldBlock``); the conformance protocol
-and every target send the field explicitly, so the default is a convenience
-of the Python records only; and the kernels the spec follows separate the two
+forever, while a poll fails visibly (``WouldBlock``); the default is part of
+the contract (the conformance protocol lets a request leave ``timeout`` out,
+meaning 0, conformance/OPERATIONS.md), so changing it would silently change
+what existing callers do; and the kernels the spec follows separate the two
 as well (seL4 has ``seL4_Recv`` and ``seL4_NBRecv``; Zircon's
 ``zx_channel_read`` never waits, waiting is ``zx_object_wait_one``).
 
