@@ -4,8 +4,9 @@ Each rule's docstring lists its errors in precedence order
 (``RULES[rule].errors``). These tests derive the order the spec *applies* from
 its behaviour and compare: over a pool of reachable states (random runs of the
 spec) crossed with a pool of operations (every operation those runs issued),
-each condition of a rule (``proofs.precedence_cascades``: one predicate per
-check, evaluated on its own) is evaluated, and the spec's error must be the
+each condition of a rule (``proofs.precedence_cascades``, and
+``precedence_extra`` for the operations the proof leaves out: one predicate
+per check, evaluated on its own) is evaluated, and the spec's error must be the
 first documented error whose condition holds. Every pair of documented errors
 (a before b) must be seen failing together at least once, so the pair's order
 is actually exercised, unless the pair is in ``NEVER_TOGETHER`` with the
@@ -46,6 +47,12 @@ from veridian_ipc.vocabulary.rights import (
     required_rights,
 )
 
+from .precedence_extra import EXTRA, documented_errors
+
+#: Every operation whose rule documents two errors or more: the proof's
+#: cascades and the ones written for this test (precedence_extra).
+ALL_CASCADES: tuple[Cascade, ...] = (*CASCADES, *EXTRA)
+
 #: Documented pairs (rule, a, b) that no input can make fail together, with
 #: the reason. Errors are named ``Error#k`` for the k-th bullet naming it.
 _NO_CAP = (
@@ -61,6 +68,8 @@ NEVER_TOGETHER: dict[tuple[str, str, str], str] = {
             ("FILTER-SET", 1),
             ("NS-BIND", 1),
             ("NS-UNBIND", 1),
+            ("CHAN-SEND", 1),
+            ("CHAN-RECEIVE", 1),
             ("CHAN-SEND-BATCH", 1),
             ("CHAN-RECEIVE-BATCH", 1),
             ("BUF-TRANSFER", 1),
@@ -72,6 +81,12 @@ NEVER_TOGETHER: dict[tuple[str, str, str], str] = {
     ),
     ("BUF-CREATE", "InvalidArgument#1", "OutOfMemory#1"): (
         "no size is both below 1 and above the limit"
+    ),
+    ("POSIX-SOCKET", "InvalidArgument#1", "OutOfMemory#1"): (
+        "no capacity is both below 1 and above the limit"
+    ),
+    ("PORT-RESUME", "InvalidArgument#1", "WouldBlock#1"): (
+        "a process is running or waiting, never both"
     ),
     ("CHAN-SEND-BATCH", "InvalidArgument#1", "MessageTooLarge#1"): (
         "an empty batch has no message to be too long"
@@ -94,11 +109,13 @@ class Sample:
 
 #: Operations that push a state's objects to their limits all at once, so
 #: that the object-state conditions (closed, filtered, rate-limited, full,
-#: connected) hold together: each process's port 1 gets a filter admitting
+#: connected, bound) hold together: each process's port 1 gets a filter admitting
 #: type 1 only, no data and two tokens, is filled and closed; its channel 2 is
-#: filled and closed; a socket is opened and connected. Errors are ignored.
+#: filled and closed; a socket is opened, bound and connected. Errors are
+#: ignored.
 SHAPING: tuple[sc.Operation, ...] = (
     sc.Socket(None),
+    sc.SockBind(0, "s"),
     sc.SockConnect(0, "a"),
     sc.SockConnect(1, "a"),
     sc.SetFilter(4, frozenset({1}), 0, sc.RateLimit(2, 1, 1000)),
@@ -165,7 +182,7 @@ def documented(c: Cascade) -> list[str]:
     """The rule's documented errors as ``Error#k``, in documented order."""
     count: dict[str, int] = {}
     out = []
-    for name in RULES[c.rule].errors:
+    for name in documented_errors(c):
         count[name] = count.get(name, 0) + 1
         out.append(f"{name}#{count[name]}")
     return out
@@ -227,7 +244,7 @@ def test_applied_order_is_the_documented_order() -> None:
     whose condition holds, and every documented pair is exercised (or listed
     as impossible, with its reason)."""
     problems: list[str] = []
-    for c in CASCADES:
+    for c in ALL_CASCADES:
         order = documented(c)
         assert sorted(order) == sorted(labels(c).values()), c.rule
         seen = observe(c, order)
@@ -449,7 +466,7 @@ def test_model_applies_the_same_order() -> None:
     from veridian_ipc.spec import initial_state
 
     _, ops = _pools()
-    covered = [op for c in CASCADES for op in ops.get(c.op, ())[:12]]
+    covered = [op for c in ALL_CASCADES for op in ops.get(c.op, ())[:12]]
     for seed in range(6):
         run = random_run(seed, STEPS)
         s, k = initial_state(2, SMALL), Kernel(2, SMALL)
