@@ -63,16 +63,18 @@ def publish(st: State, parent: Cap, rights: int, name: str, service_type: int) -
 def unbind(st: State, p: Process, op: Unbind) -> Result:
     """NS-UNBIND: remove a binding, by a MANAGE capability to the same port.
 
-    Errors, in precedence order: ``InvalidCapability``, ``PortNotFound``,
-    ``InsufficientRights``.
+    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``
+    (no MANAGE), ``PortNotFound``, ``InsufficientRights`` (another port).
     """
     cap = p.handles.get(op.handle)
     if cap is None or type(cap.obj) is not Port:
         return E_INVALID_CAPABILITY
+    if not cap.rights & MANAGE:
+        return E_INSUFFICIENT_RIGHTS
     binding = st.namespace.get(op.name)
     if binding is None:
         return E_PORT_NOT_FOUND
-    if binding.cap.obj is not cap.obj or not cap.rights & MANAGE:
+    if binding.cap.obj is not cap.obj:
         return E_INSUFFICIENT_RIGHTS
     destroy(st, binding.cap)
     return OK_NONE

@@ -148,14 +148,14 @@ CASCADES: tuple[Cascade, ...] = (
         sc.Unbind,
         (
             Cond("InvalidCapability", "bad handle", bad_handle(Kind.PORT)),
+            Cond("InsufficientRights", "no MANAGE", lacks(Kind.PORT, MANAGE)),
             Cond("PortNotFound", "unbound", unbound),
             Cond(
                 "InsufficientRights",
-                "other port or no MANAGE",
+                "bound to another port",
                 lambda s, pid, op: (
                     s.caps[s.namespace[op.name].cap].obj
                     != cap_at(s, pid, op.handle, Kind.PORT).obj  # type: ignore[union-attr]
-                    or lacks(Kind.PORT, MANAGE)(s, pid, op)
                 ),
             ),
         ),

@@ -24,6 +24,10 @@ of the spec's logic):
 15. ``step``      the single entry point and error precedence (ERR-*)
 16. ``invariants`` what every reachable state satisfies (INV-*)
 17. ``observe``   the observable state implementations are compared on
+18. ``seed_map``  the seed's calls as operations, its headings as rules
+    (documentation only: receive and its default timeout, explained there)
+19. ``seed_register`` what the spec leaves out of the seed or does
+    differently, each with its reason (documentation only)
 
 This package re-exports the vocabulary names readers of the spec need
 (``IpcError``, ``Ok``, ``Err``, ``Rights``, ``RuleId`` ...) next to ``step``

@@ -7,14 +7,28 @@ anywhere else. Authority is obtained only by creating an object, deriving from a
 capability one holds, receiving one in a message, or looking a name up; never by
 guessing a number (CAP-HANDLE).
 
-Every capability is a node of one **derivation tree** (seL4's capability
-derivation tree): ``Derive`` adds a child with a subset of its parent's rights;
-``Revoke`` destroys every descendant of a capability, wherever it is held: in
-any process's table, in a message in flight, in a namespace binding, in a socket.
-``Drop`` destroys one capability; its children are re-attached to its parent
-(seL4's CDT keeps descendants reachable from their ancestors the same way), so
-dropping an intermediate capability never lets a descendant escape a later
-revoke of an ancestor.
+Every capability is a node of one **derivation tree**, after seL4's
+capability derivation tree (CDT): ``Derive`` adds a child with a subset of its
+parent's rights; ``Revoke`` destroys every descendant of a capability, wherever
+it is held: in any process's table, in a message in flight, in a namespace
+binding, in a socket. ``Drop`` destroys one capability; its children are
+re-attached to its parent, so dropping an intermediate capability never lets a
+descendant escape a later revoke of an ancestor.
+
+Departure from seL4. In seL4 (reference manual, chapter "Kernel Services and
+Objects", section on memory revocation and the CDT) only some capabilities
+have children: objects retyped from an untyped capability, and copies of an
+untyped capability, are that untyped capability's children, and an *original*
+capability (the one a retype
+created, or a badged endpoint minted from an unbadged one) may have one level
+of derived children; further copies of a derived capability
+(``seL4_CNode_Copy``, ``seL4_CNode_Mint``) become its siblings, not its
+children. So ``seL4_CNode_Revoke`` on a derived capability removes nothing
+that was copied from it. Here every ``Derive`` makes a child at any depth, so
+each holder can revoke exactly what it handed out: the seed gives a
+capability a ``derive`` operation and rights to narrow (seed "Port Rights"),
+and the namespace's promise that a binder controls everything obtained through
+its name (NS-BIND) needs revocation below the first level.
 
 Rules, in reading order: CAP-HANDLE, CAP-INSPECT, RIGHTS-DERIVE, CAP-DROP,
 RIGHTS-REVOKE. The helpers after them (``new_cap``, ``install``, ``detach``,
@@ -170,8 +184,11 @@ def revoke(s: KernelState, pid: Pid, op: Revoke) -> Step:
     namespace bindings made from them disappear, and sockets connected through
     them become unconnected. None can be used or re-obtained afterwards: every
     handle given out later is derived anew. Any holder may revoke (seL4's
-    ``CNode_Revoke`` needs only the capability itself): what was derived from a
-    capability is under its holder's control. Result: the number of capabilities
+    ``seL4_CNode_Revoke`` needs only access to the capability's slot): what was
+    derived from a capability is under its holder's control. Unlike seL4, where
+    copies of a derived capability are its siblings and survive its revoke,
+    every derivation here is a child, at any depth (see the module docstring).
+    Result: the number of capabilities
     destroyed.
 
     Errors, in precedence order:

@@ -17,10 +17,19 @@ Decisions:
   waits on an event; an implementation's waiting send is a loop of these
   attempts, linearizing at the one that succeeds).
 - *Batches.* A batched send is **all or nothing**: it succeeds only if every
-  message is valid and all fit; otherwise nothing is sent (precedent: a single
-  ``SYS_CHANNEL_SEND_BATCH`` system call in the seed, and atomic multi-message
-  writes in Zircon's ``zx_channel_write_etc`` per call). A batched receive takes
-  the longest available prefix, up to ``max_count``.
+  message is valid and all fit; otherwise nothing is sent. The seed's argument
+  for batching is cost, not atomicity: ``BatchedChannel::flush`` makes a single
+  ``SYS_CHANNEL_SEND_BATCH`` system call for the whole batch, to amortise the
+  system-call overhead (seed "Batched Operations", "Best Practices"). The same
+  argument made Linux's ``sendmmsg(2)`` (several datagrams in one call) and
+  io_uring (many submissions per ``io_uring_enter(2)``). Neither of those is
+  all or nothing: ``sendmmsg`` sends as many messages as it can and returns the
+  count, and no Zircon call writes more than one message
+  (``zx_channel_write_etc`` writes one message, with per-handle dispositions).
+  All or nothing is the spec's decision: a flush either happened or did not
+  (ERR-ATOMIC), so the caller never has to work out which part of a batch to
+  resend. A batched receive takes the longest available prefix, up to
+  ``max_count`` (like ``recvmmsg(2)``: taking fewer loses nothing).
 - *Storage.* A ring stores the messages it holds, not ``capacity`` empty slots
   (spec/storage.py): creating a ring of any allowed capacity costs nothing.
 - *Close* needs MANAGE; afterwards sends give ``PortClosed``, and receivers drain

@@ -68,11 +68,21 @@ def check_transfer(
     send the capabilities leave the sender's table (their handles become
     invalid, mappings made through them go) and travel in the message; the
     receiver gets new handles to the same capability nodes, rights unchanged.
-    Decision: move, not copy (precedent: Zircon's ``zx_channel_write`` consumes
-    the handles it sends; Mach offers both, ``MOVE_SEND`` among them). A sender
-    that wants to keep access derives a copy first; the copy can only be sent if
-    it kept GRANT. Checked for every capability before any moves: a failed send
-    moves none.
+    Decision: move, not copy (precedent: on success ``zx_channel_write`` takes
+    the handles out of the caller's table into the message; Mach's
+    ``MACH_MSG_TYPE_MOVE_SEND`` disposition moves a send right, ``COPY_SEND``
+    copies it). A sender that wants to keep access derives a copy first; the
+    copy can only be sent if it kept GRANT. Checked for every capability before
+    any moves: a failed send moves none.
+
+    Departure from Zircon: in current Zircon a failed ``zx_channel_write``
+    still consumes the handles (its reference page: on any failure the handles
+    are discarded rather than transferred; early Zircon, and Magenta before it,
+    left them with the caller). Here a failed send leaves every carried
+    capability with the sender (ERR-ATOMIC: a failed operation changes
+    nothing), so a sender that meets ``PortFull`` or ``RateLimited`` can retry
+    with the same handles, and no capability disappears without a message
+    carrying it.
 
     Errors, in precedence order:
 
@@ -109,8 +119,18 @@ def stamp(
 
     The operation records carry no sender field, so a process cannot name
     another as the sender: the receiver can trust ``Delivered.sender`` (seed
-    header field ``sender: ProcessId``; Zircon and seL4 badges give the same
-    guarantee).
+    header field ``sender: ProcessId``).
+
+    Precedents, and where the spec departs: an seL4 endpoint badge
+    (``seL4_CNode_Mint`` with a badge; the receiver gets it from ``seL4_Recv``)
+    identifies the **capability** the message was sent through, not the
+    sending thread: every holder of a copy sends the same badge, and the
+    kernel tells the receiver nothing else about the sender. Zircon's
+    ``zx_channel_read`` reports no sender at all: the channel end one holds is
+    the identity. The spec gives the pid because the seed's header carries
+    ``sender: ProcessId``, and the pid is unforgeable here since only the
+    system writes it. A server that wants seL4-style per-capability identity
+    gives each client its own port.
     """
     return QueuedMessage(pid, msg_type, flags, data, caps)
 

@@ -33,10 +33,10 @@ from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import MAX_U32, CapId, Pid
 from veridian_ipc.vocabulary.results import Ok
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE, has
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE
 from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
 
-from .caps import authorize, destroy, new_cap, new_handle, resolve
+from .caps import authorize, destroy, new_cap, new_handle
 from .state import Binding, InBinding, KernelState, Kind
 from .store import Step, fail
 
@@ -93,20 +93,28 @@ def unbind(s: KernelState, pid: Pid, op: Unbind) -> Step:
     earlier lookups move up to its parent (CAP-DROP), so the binder can still
     revoke them. Result: ``None``.
 
+    MANAGE is checked on the handle before the name is looked at
+    (RIGHTS-REQUIRED: rights before any argument or object state), so a
+    caller without MANAGE learns nothing about which names are bound; only
+    then is the binding compared with the handle's port (seL4's
+    decode-then-perform order: the capability and its rights, then the
+    objects it is used on).
+
     Errors, in precedence order:
 
     - ``InvalidCapability``: CAP-HANDLE (a port capability is needed).
+    - ``InsufficientRights``: no MANAGE.
     - ``PortNotFound``: the name is not bound.
-    - ``InsufficientRights``: the handle names another port, or lacks MANAGE.
+    - ``InsufficientRights``: the name is bound to another port.
     """
-    found = resolve(s, pid, op.handle, Kind.PORT)
+    found = authorize(s, pid, op.handle, Kind.PORT, MANAGE)
     if isinstance(found, IpcError):
         return fail(s, found)
     _, cap = found
     binding = s.namespace.get(op.name)
     if binding is None:
         return fail(s, IpcError.PortNotFound)
-    if s.caps[binding.cap].obj != cap.obj or not has(cap.rights, MANAGE):
+    if s.caps[binding.cap].obj != cap.obj:
         return fail(s, IpcError.InsufficientRights)
     return destroy(s, binding.cap), Ok(None)
 

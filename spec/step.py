@@ -180,8 +180,12 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
        ``Spawn``, ``Kill`` and ``AdvanceClock``, ignore ``pid``.)
     3. The rule's own checks, in the order its docstring lists them. The
        general pattern, after seL4's decode-then-perform: the capability
-       (``InvalidCapability``), then its rights (``InsufficientRights``), then
-       the arguments' values, then the state of the object.
+       (``InvalidCapability``), then the rights the operation needs on it
+       (``InsufficientRights``, RIGHTS-REQUIRED), then the arguments' values,
+       then the state of the objects. An ``InsufficientRights`` that compares
+       an argument or an object with the capability (Derive's subset check,
+       Unbind's binding to another port) is an argument or state check and
+       comes in that place.
 
     Only then does anything change. Implementations are compared on which error
     they report, so this order is part of the contract.

@@ -69,24 +69,45 @@ def rights_names(rights: int) -> list[str]:
 
 @rule(RuleId.RIGHTS_REQUIRED)
 def required_rights() -> dict[str, int]:
-    """Each operation checks one right on the capability it acts through.
+    """Each operation checks the rights of this table on each capability it
+    acts through: one right per capability, except the buffer of
+    ``TransferBuffer``, which needs MANAGE and GRANT together.
 
-    The table (operation -> right), normative for every implementation:
+    The table (rights -> operation, and the capability field when it is not
+    ``handle``), normative for every implementation:
 
-    - SEND: ``Send``, ``ChannelSend``, ``ChannelSendBatch``, and the port of
-      ``TransferBuffer``.
+    - SEND: ``Send``, ``ChannelSend``, ``ChannelSendBatch``, ``TransferBuffer``
+      (its ``port``).
     - RECEIVE: ``Receive``, ``ChannelReceive``, ``ChannelReceiveBatch``.
-    - MANAGE: ``Close``, ``SetFilter``, ``Unbind``; with GRANT, the buffer of
-      ``TransferBuffer`` (ownership).
-    - GRANT: every capability carried by a message (MSG-TRANSFER), ``Bind``.
-    - READ / WRITE: ``MapBuffer`` read-only / writable; ``WriteBuffer`` needs a
+    - MANAGE: ``Close``, ``SetFilter``, ``Unbind``.
+    - MANAGE and GRANT: ``TransferBuffer`` (its ``handle``, the buffer).
+    - GRANT: ``Bind``, and every capability carried by a message (MSG-TRANSFER).
+    - READ / WRITE: MapBuffer read-only / writable; WriteBuffer needs a
       writable mapping.
-    - none: ``Derive`` (attenuation is always allowed), ``Drop``, ``Revoke``
-      (the holder of a capability controls what was derived from it, as in seL4),
-      ``Inspect``, ``Lookup``, ``Connect``.
+    - none: Derive (attenuation is always allowed), Drop, Revoke (the holder
+      of a capability controls what was derived from it, as in seL4),
+      Inspect, Lookup, Connect.
+
+    Why two rights for a transfer (seed "Zero-Copy Shared Memory": *transfer
+    ownership without copying*): giving a buffer away destroys every other
+    capability to it, in every process, which is modifying the object
+    (MANAGE, seed "Port Rights": *can modify*), and hands a capability to
+    another process, which is sharing it (GRANT: *can share capability*).
+    Either alone would let a holder do what the other right withholds: with
+    GRANT only, any holder of a shareable read-only capability could take the
+    memory from its owner; with MANAGE only, a capability marked not to be
+    shared could leave the process. Zircon's precedent for the sharing half:
+    ``zx_channel_write`` needs ``ZX_RIGHT_TRANSFER`` on every handle it moves
+    (and ``ZX_RIGHT_WRITE`` on the channel it writes to).
 
     A missing right is ``InsufficientRights``; it is checked after the handle is
-    found valid and before any argument or object state is looked at.
+    found valid and before any argument or object state is looked at (so a
+    caller without the right learns nothing about the object, e.g. whether a
+    name is bound). Of an operation with two capabilities (``TransferBuffer``),
+    each capability's handle and rights are checked in turn, before anything
+    else.
+
+    Returns the right(s) each operation needs on its ``handle``.
     """
     return {
         "Send": SEND,

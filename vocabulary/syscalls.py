@@ -105,6 +105,7 @@ class Kill(Operation):
 @operation(
     group="timeouts",
     rule=R.TIME_ADVANCE,
+    also=(R.TIME_DEADLINE,),
     returns=int,
     domains={"ticks": Domain("0 or more; negative: InvalidArgument", minimum=0)},
 )
@@ -184,7 +185,7 @@ class CreatePort(Operation):
 @operation(
     group="ports",
     rule=R.PORT_SEND,
-    also=(R.MSG_LIMITS, R.MSG_SENDER, R.RIGHTS_REQUIRED),
+    also=(R.MSG_LIMITS, R.MSG_TRANSFER, R.MSG_SENDER, R.RIGHTS_REQUIRED),
     domains={
         "msg_type": _u32("InvalidMessage"),
         "flags": Domain(
@@ -213,7 +214,7 @@ class Send(Operation):
 @operation(
     group="ports",
     rule=R.PORT_RECEIVE,
-    also=(R.RIGHTS_REQUIRED,),
+    also=(R.MSG_INFLIGHT_REVOKE, R.RIGHTS_REQUIRED),
     returns=Delivered | Blocked,
     domains={
         "timeout": Domain(
@@ -496,7 +497,7 @@ class WriteBuffer(Operation):
 @operation(
     group="buffers",
     rule=R.BUF_TRANSFER,
-    also=(R.RIGHTS_REQUIRED,),
+    also=(R.MSG_LIMITS, R.MSG_SENDER, R.RIGHTS_REQUIRED),
     domains={"msg_type": _u32("InvalidMessage")},
 )
 @dataclass(frozen=True, slots=True)
@@ -560,6 +561,7 @@ class SockConnect(Operation):
 @operation(
     group="posix",
     rule=R.POSIX_SEND,
+    also=(R.MSG_LIMITS, R.MSG_SENDER),
     returns=int,
     domains={"fd": FD, "data": INLINE},
 )

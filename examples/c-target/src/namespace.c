@@ -63,10 +63,12 @@ struct result ns_unbind(struct kernel *k, int64_t pid, const struct op *op)
     int64_t id = resolve(k, pid, op->handle);
     if (id == NO_ID)
         return err(E_INVALID_CAPABILITY);
+    if (!(cap_of(k, id)->rights & R_MANAGE)) /* rights before the name (RIGHTS-REQUIRED) */
+        return err(E_INSUFFICIENT_RIGHTS);
     struct binding *b = find_binding(k, op);
     if (!b)
         return err(E_PORT_NOT_FOUND);
-    if (cap_of(k, b->cap)->obj != cap_of(k, id)->obj || !(cap_of(k, id)->rights & R_MANAGE))
+    if (cap_of(k, b->cap)->obj != cap_of(k, id)->obj)
         return err(E_INSUFFICIENT_RIGHTS);
     destroy(k, b->cap); /* detaching it removes the binding */
     return ok_null();
