@@ -1,7 +1,8 @@
 """Mutants: deliberately wrong targets that the suite must tell from the spec.
 
-This module is the catalogue's index: ``MUTANTS`` lists the 71 mutants (49,
-then 22 for the behaviours a short random walk seldom reaches), and every
+This module is the catalogue's index: ``MUTANTS`` lists the 72 mutants (49,
+then 22 for the behaviours a short random walk seldom reaches, then one for
+Unbind's precedence), and every
 mutant, the ``Mutant`` base and the campaign
 (``run_campaign``, ``run_mutant``, ``MutantResult``) can be imported from here
 (``veridian_ipc.conformance.mutants:NoHandoff`` names a target).
@@ -74,6 +75,7 @@ from .mutants_namespace import (
     ConnectIgnoresType,
     LookupFullRights,
     StaleLookupAfterUnbind,
+    UnbindNameFirst,
     UnbindWithoutManage,
 )
 from .mutants_ports import (
@@ -206,6 +208,7 @@ MUTANTS: tuple[type[Mutant], ...] = (
     TransferNeedsRead,
     TransferFullRights,
     RecvDropsCaps,
+    UnbindNameFirst,
 )
 
 
@@ -281,6 +284,7 @@ __all__ = [
     "TransferKeepsOwnership",
     "TransferNeedsRead",
     "TryReceiveBlocks",
+    "UnbindNameFirst",
     "UnbindWithoutManage",
     "UnconnectedSendEpipe",
     "WriteReadOnly",

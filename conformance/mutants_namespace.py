@@ -1,6 +1,7 @@
 """Mutants of the namespace (NS-*): a bind that replaces a binding, an unbind
-without MANAGE, a lookup that grants every right, a typed connect that does
-not check the type, a lookup cache that unbind does not invalidate.
+without MANAGE, an unbind that looks the name up before MANAGE, a lookup that
+grants every right, a typed connect that does not check the type, a lookup
+cache that unbind does not invalidate.
 """
 
 from __future__ import annotations
@@ -46,6 +47,21 @@ class UnbindWithoutManage(Refusal[Unbind]):
         if c is not None and b is not None and self.state.caps[b.cap].obj == c.obj:
             self.state = destroy(self.state, b.cap)
             return Ok(None)
+        return refusal
+
+
+class UnbindNameFirst(Refusal[Unbind]):
+    """Unbind looks the name up before it checks MANAGE: a caller without
+    MANAGE learns which names are unbound (``PortNotFound``), against
+    RIGHTS-REQUIRED and NS-UNBIND's documented order."""
+
+    rules = (R.NS_UNBIND, R.RIGHTS_REQUIRED)
+    refused_op = Unbind
+    refused_with = E.InsufficientRights
+
+    def instead(self, pid: int, op: Unbind, refusal: Result) -> Result:
+        if op.name not in self.state.namespace:
+            return Err(E.PortNotFound)
         return refusal
 
 

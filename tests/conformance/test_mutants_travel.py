@@ -343,6 +343,16 @@ def test_stale_lookup_ends_when_the_name_is_bound_again() -> None:
     assert run(SpecTarget, ops)[-1] == Err(E.PortNotFound)
 
 
+def test_unbind_name_first() -> None:
+    """Unbind of an unbound name through a SEND-only handle: the missing
+    MANAGE comes first (RIGHTS-REQUIRED)."""
+    ops = [(1, CreatePort(1)), (1, Derive(1, SEND)), (1, Unbind(2, "nope"))]
+    got = diverges(mutants.UnbindNameFirst, ops, -1, Err(E.InsufficientRights))
+    assert got == Err(E.PortNotFound)
+    bound = [*ops[:2], (1, Bind(1, "svc")), (1, Unbind(2, "svc"))]
+    assert run(mutants.UnbindNameFirst, bound) == run(SpecTarget, bound)
+
+
 #: P1 holds a buffer through a MANAGE|GRANT capability only (handle 2), and a
 #: port (handle 3) to transfer it on.
 ATTENUATED_OWNER: Scenario = [
@@ -386,6 +396,7 @@ def test_recv_drops_caps() -> None:
 
 
 SCENARIOS = {
+    "UnbindNameFirst": test_unbind_name_first,
     "DeriveKeepsGrant": test_derive_keeps_grant,
     "DeepDeriveIsRoot": test_deep_derive_is_root,
     "DeriveForgetsSibling": test_derive_forgets_sibling,
