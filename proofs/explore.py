@@ -28,7 +28,7 @@ from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Pid
 from veridian_ipc.vocabulary.results import Result
 
-from .explore_scopes import Scope, candidates
+from .explore_scopes import SCOPES, Scope, candidates
 from .step_properties import Transition, failures
 
 
@@ -249,5 +249,40 @@ __all__ = [
     "TraceStep",
     "Violation",
     "explore",
+    "run_scopes",
     "terminal_progress",
+    "verdict_line",
 ]
+
+
+def run_scopes(
+    names: list[str] | tuple[str, ...],
+    *,
+    depth: int | None = None,
+    progress: Progress | None = None,
+    stop_at_first: bool = False,
+) -> list[ExploreResult]:
+    """Search each named scope in turn (``KeyError`` for an unknown name)."""
+    scopes = [SCOPES[n] for n in names]
+    out: list[ExploreResult] = []
+    for scope in scopes:
+        r = explore(scope, depth=depth, progress=progress)
+        out.append(r)
+        if progress is not None:
+            sys.stderr.write("\r" + " " * 72 + "\r")
+        if stop_at_first and not r.ok:
+            break
+    return out
+
+
+def verdict_line(results: list[ExploreResult]) -> str:
+    """One line for all the scopes searched: the verdict first."""
+    bad = [r for r in results if not r.ok]
+    states = sum(r.states for r in results)
+    moves = sum(r.transitions for r in results)
+    secs = sum(r.seconds for r in results)
+    head = "clean" if not bad else f"VIOLATION in {', '.join(r.scope for r in bad)}"
+    return (
+        f"exhaustive check: {head}: {len(results)} scopes, {states} states, "
+        f"{moves} transitions, {secs:.1f}s"
+    )
