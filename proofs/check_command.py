@@ -40,6 +40,11 @@ def register(subparsers: Any) -> None:
         f"{', '.join(CI_SCOPES)})",
     )
     p.add_argument("--depth", type=int, help="search to this depth in every scope")
+    p.add_argument(
+        "--deep",
+        action="store_true",
+        help="search each scope to its deep depth (minutes; on demand, not in CI)",
+    )
     p.add_argument("--json", metavar="FILE", help="write the report as JSON to FILE")
     p.add_argument("--list", action="store_true", help="list the scopes and exit")
     p.add_argument(
@@ -85,14 +90,24 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         for s in SCOPES.values():
             ci = "ci" if s.name in CI_SCOPES else "  "
-            print(f"{s.name:<10} {ci} depth {s.depth}  {s.description}")
+            depths = f"depth {s.depth} (deep {s.deep_depth})"
+            print(f"{s.name:<10} {ci} {depths}  {s.description}")
         return 0
     if args.spec_mutants:
         return _campaign(args)
     if args.mutant:
         return _usage("--mutant needs --spec-mutants")
     names = args.scope or list(CI_SCOPES)
-    results = run_scopes(names, depth=args.depth, progress=terminal_progress())
+    if args.deep and args.depth is None:
+        results = [
+            r
+            for n in names
+            for r in run_scopes(
+                [n], depth=SCOPES[n].deep_depth, progress=terminal_progress()
+            )
+        ]
+    else:
+        results = run_scopes(names, depth=args.depth, progress=terminal_progress())
     print(verdict_line(results))
     for r in results:
         print("  " + r.line())

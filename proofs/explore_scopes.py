@@ -48,6 +48,7 @@ class Scope:
     description: str
     processes: int = 2
     depth: int = 4
+    deep_depth: int = 6
     config: Config = SMALL
     max_objects: int = 2
     ops: frozenset[str] = frozenset()
@@ -227,7 +228,8 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "core",
             "ports, derive, revoke, one-capability sends, close, kill",
-            depth=4,
+            depth=5,
+            deep_depth=6,
             ops=CORE,
             rights=(SEND | RECEIVE, SEND | RECEIVE | MANAGE | GRANT),
             timeouts=(0, None),
@@ -236,7 +238,8 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "messages",
             "two-capability sends, capabilities without GRANT, revoke in flight",
-            depth=4,
+            depth=5,
+            deep_depth=6,
             max_objects=1,
             ops=_ops("CreatePort", "Derive", "Send", "Receive", "Revoke"),
             rights=(SEND | GRANT, SEND),
@@ -248,7 +251,8 @@ SCOPES: dict[str, Scope] = {
             "waiters",
             "three processes: waiter order, hand-off, close and kill of waiters",
             processes=3,
-            depth=5,
+            depth=6,
+            deep_depth=8,
             max_objects=1,
             setup=(
                 (Pid(1), sc.CreatePort(1)),
@@ -256,15 +260,16 @@ SCOPES: dict[str, Scope] = {
                 (Pid(2), sc.Lookup("n")),
                 (Pid(3), sc.Lookup("n")),
             ),
-            ops=_ops("Send", "Receive", "Close", "Revoke"),
-            timeouts=(None,),
+            ops=_ops("Send", "Receive", "Close", "Revoke", "AdvanceClock"),
+            timeouts=(None, 1),
             kill=True,
             data=(b"",),
         ),
         Scope(
             "time",
             "negative, zero and positive timeouts; a rate with period 2",
-            depth=5,
+            depth=8,
+            deep_depth=12,
             max_objects=1,
             ops=_ops("CreatePort", "Send", "Receive", "SetFilter", "AdvanceClock"),
             timeouts=(-1, 0, 1, 2),
@@ -280,7 +285,8 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "buffers",
             "buffers mapped by two processes, sent, transferred",
-            depth=5,
+            depth=6,
+            deep_depth=8,
             max_objects=2,
             ops=_ops(
                 "CreatePort",
@@ -298,7 +304,8 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "names",
             "bind, lookup, connect, unbind, revoke of bindings",
-            depth=4,
+            depth=6,
+            deep_depth=7,
             max_objects=1,
             ops=_ops(
                 "CreatePort", "Bind", "Unbind", "Lookup", "Revoke", "Derive", "Drop"
@@ -308,7 +315,8 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "channels",
             "rings of one slot, batches, close and drain",
-            depth=5,
+            depth=8,
+            deep_depth=12,
             max_objects=1,
             processes=1,
             ops=_ops(
@@ -323,7 +331,8 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "posix",
             "sockets bound, connected, sent to, closed; native sends to a socket",
-            depth=5,
+            depth=7,
+            deep_depth=8,
             max_objects=2,
             ops=_ops(
                 "Socket",

@@ -32,7 +32,7 @@ from .scenarios import random_run
 from .spec_mutants import SpecMutant
 
 LAYERS = ("explore", "prove")
-AGREEMENT_SEEDS = 8
+AGREEMENT_SEEDS = 3
 AGREEMENT_STEPS = 40
 
 
@@ -45,6 +45,9 @@ class LayerResult:
     seconds: float
     scope: str | None = None
     trace_length: int | None = None
+    depth: int | None = None
+    """Steps searched from the scope's initial state (the trace less the
+    scope's fixed set-up)."""
 
     def json(self) -> dict[str, Any]:
         """As plain data."""
@@ -54,6 +57,7 @@ class LayerResult:
             "seconds": round(self.seconds, 3),
             "scope": self.scope,
             "trace_length": self.trace_length,
+            "depth": self.depth,
         }
 
 
@@ -73,12 +77,22 @@ class MutantRow:
         }
 
 
+#: The campaign deepens over all scopes together: every scope to depth 3, then
+#: 4, then 5, then to its full depth, so a bug that shows in a few steps anywhere is
+#: found without first searching the larger scopes completely.
+PASSES = (3, 4, 5, None)
+
+
 def explore_layer(scopes: Sequence[str] = CI_SCOPES) -> LayerResult:
-    """Search the scopes in order; caught at the first violation."""
+    """Search the scopes, deepening; caught at the first violation."""
     start = time.perf_counter()
-    for name in scopes:
-        r = explore(SCOPES[name])
-        if r.violation is not None:
+    for limit in PASSES:
+        for name in scopes:
+            scope = SCOPES[name]
+            depth = scope.depth if limit is None else min(limit, scope.depth)
+            r = explore(scope, depth=depth)
+            if r.violation is None:
+                continue
             v = r.violation
             return LayerResult(
                 True,
@@ -86,6 +100,7 @@ def explore_layer(scopes: Sequence[str] = CI_SCOPES) -> LayerResult:
                 time.perf_counter() - start,
                 scope=name,
                 trace_length=len(v.trace),
+                depth=len(v.trace) - len(scope.setup),
             )
     return LayerResult(False, "clean", time.perf_counter() - start)
 
@@ -150,7 +165,7 @@ def row_line(row: MutantRow) -> str:
         if not r.caught:
             cells.append(f"{name}: -")
         elif r.scope is not None:
-            where = f"{r.scope}, {r.trace_length} steps"
+            where = f"{r.scope}, depth {r.depth}, trace {r.trace_length}"
             cells.append(f"{name}: caught ({where}, {r.seconds:.1f}s)")
         else:
             cells.append(f"{name}: caught ({r.seconds:.1f}s)")

@@ -10,6 +10,7 @@ on each (``spec_campaign``); every one must be caught by the exhaustive check.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
@@ -75,6 +76,7 @@ from .spec_mutants_patch import patched
 
 #: The originals, for mutants that wrap them (the patch replaces the module's).
 _receive = ports.receive
+_derive = caps.derive
 _transfer_buffer = buffers.transfer_buffer
 
 
@@ -213,6 +215,26 @@ def receive_newest(s: KernelState, pid: Pid, op: sc.Receive) -> Step:
     s = put_obj(s, found[1].obj, replace(pt, queue=pt.queue[:-1]))
     s, d = messages.take_delivery(s, pid, pt.queue[-1])
     return s, Ok(d)
+
+
+def receive_keeps_message(s: KernelState, pid: Pid, op: sc.Receive) -> Step:
+    """PORT-RECEIVE delivering the oldest message without dequeuing it."""
+    found = authorize(s, pid, op.handle, Kind.PORT, RECEIVE)
+    bad_timeout = op.timeout is not None and op.timeout < 0
+    if isinstance(found, IpcError) or bad_timeout or not port(s, found[1].obj).queue:
+        return _receive(s, pid, op)
+    s, d = messages.take_delivery(s, pid, port(s, found[1].obj).queue[0])
+    return s, Ok(d)
+
+
+_calls = itertools.count()
+
+
+def derive_flaky(s: KernelState, pid: Pid, op: sc.Derive) -> Step:
+    """RIGHTS-DERIVE reading hidden state: every other call refuses (not a function)."""
+    if next(_calls) % 2:
+        return fail(s, IpcError.OutOfMemory)
+    return _derive(s, pid, op)
 
 
 def receive_timeout_first(s: KernelState, pid: Pid, op: sc.Receive) -> Step:
@@ -425,6 +447,8 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("lookup-full-rights", namespace, "take_binding", lookup_full_rights),
     _m("channel-lifo", channels, "pop", pop_newest),
     _m("unbind-without-manage", namespace, "unbind", unbind_no_manage),
+    _m("receive-keeps-message", ports, "receive", receive_keeps_message),
+    _m("derive-nondeterministic", caps, "derive", derive_flaky),
 )
 
 
