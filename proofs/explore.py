@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from veridian_ipc.spec import KernelState, initial_state, step, violations
-from veridian_ipc.spec.invariants import CHECKS
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Pid
 from veridian_ipc.vocabulary.results import Result
@@ -244,7 +243,6 @@ def terminal_progress(stream: TextIO = sys.stderr) -> Progress | None:
 
 
 __all__ = [
-    "CHECKS",
     "ExploreResult",
     "TraceStep",
     "Violation",

@@ -308,13 +308,20 @@ SCOPES: dict[str, Scope] = {
             deep_depth=7,
             max_objects=1,
             ops=_ops(
-                "CreatePort", "Bind", "Unbind", "Lookup", "Revoke", "Derive", "Drop"
+                "CreatePort",
+                "Bind",
+                "Unbind",
+                "Lookup",
+                "Connect",
+                "Revoke",
+                "Derive",
+                "Drop",
             ),
             rights=(SEND,),
         ),
         Scope(
             "channels",
-            "rings of one slot, batches, close and drain",
+            "rings of two one-byte slots, batches, close and drain",
             depth=8,
             deep_depth=12,
             max_objects=1,
