@@ -12,15 +12,22 @@ The public API, exported on purpose (``__all__``):
   (``System``, ``Transition``);
 - the faithfulness checks tying each encoding to the spec (``CHECKERS``, in
   ``agreement``) and the random spec runs they use (``random_run``);
-- the CrossHair contracts (``contracts``, ``contracts_seeded``).
+- the CrossHair contracts (``contracts``, ``contracts_seeded``);
+- the exhaustive small-scope check of the spec (``explore``, its scopes in
+  ``explore_scopes``, the step properties in ``step_properties``), the seeded
+  spec bugs (``spec_mutants``) and their campaign (``spec_campaign``), and
+  ``check_command``, the ``check`` subcommand.
 
 Every other module is the machinery behind these (``_smt``, the only z3
 importer; ``induction``; the ``enc_caps_*`` parts; ``faithful`` and the
-``agree_*`` parts; ``precedence*``; ``errno_checks``; ``crosshair_run``).
+``agree_*`` parts; ``precedence*``; ``errno_checks``; ``crosshair_run``;
+``step_properties_base`` and ``step_properties_delivery``, the properties'
+parts; ``spec_mutants_patch``).
 """
 
 from . import (
     agreement,
+    check_command,
     command,
     contracts,
     contracts_seeded,
@@ -30,6 +37,11 @@ from . import (
     enc_channels,
     enc_filters,
     enc_ports,
+    explore,
+    explore_scopes,
+    spec_campaign,
+    spec_mutants,
+    step_properties,
 )
 from .agreement import CHECKERS
 from .induction import (
@@ -52,6 +64,7 @@ __all__ = [
     "System",
     "Transition",
     "agreement",
+    "check_command",
     "command",
     "contracts",
     "contracts_seeded",
@@ -62,7 +75,12 @@ __all__ = [
     "enc_channels",
     "enc_filters",
     "enc_ports",
+    "explore",
+    "explore_scopes",
     "obligation",
     "random_run",
     "run_obligation",
+    "spec_campaign",
+    "spec_mutants",
+    "step_properties",
 ]

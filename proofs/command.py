@@ -1,5 +1,8 @@
 """``veridian-ipc prove``: run every obligation and the CrossHair contracts.
 
+First, the exhaustive small-scope check of the spec itself (``veridian-ipc
+check``'s CI scopes; ``--no-explore`` skips it, as does ``--only``): its
+verdict is the first line printed, and a violation fails ``prove``.
 One line per obligation: its verdict, its negative control's verdict and the
 time taken; a refuted obligation or a control that is not refuted prints the
 decoded counterexample (or says that the broken rule was "proved"). CrossHair
@@ -16,9 +19,11 @@ import sys
 import time
 from typing import Any
 
+from . import check_command, contracts_seeded, crosshair_run
 from . import contracts as contract_defs
-from . import contracts_seeded, crosshair_run
 from .crosshair_run import ContractResult
+from .explore import ExploreResult, run_scopes, terminal_progress, verdict_line
+from .explore_scopes import CI_SCOPES
 from .induction import CheckResult, Obligation, ObligationResult, run_obligation
 from .obligations import OBLIGATIONS
 
@@ -52,7 +57,13 @@ def register(subparsers: Any) -> None:
         help="CrossHair per-condition timeout, in seconds (default 2)",
     )
     p.add_argument("--list", action="store_true", help="list the obligations and exit")
+    p.add_argument(
+        "--no-explore",
+        action="store_true",
+        help="skip the exhaustive small-scope check of the spec",
+    )
     p.set_defaults(run=run)
+    check_command.register(subparsers)
 
 
 def selected(only: list[str]) -> list[Obligation]:
@@ -127,6 +138,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"{ob.id:<24} {', '.join(c.value for c in ob.covers)}")
         return 0
     start = time.perf_counter()
+    explored: list[ExploreResult] = []
+    if not args.no_explore and not args.only:
+        explored = run_scopes(CI_SCOPES, progress=terminal_progress())
+        print(verdict_line(explored), flush=True)
+        for found in explored:
+            if found.violation is not None:
+                print("\n".join("     " + x for x in found.violation.lines()))
     use_crosshair = not args.no_crosshair and not args.only
     procs = []
     if use_crosshair:
@@ -172,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{mark} {kind} {cr.function:<40} {cr.verdict}")
     total = time.perf_counter() - start
     ok = all(r.ok for r in results) and all(c.ok for c in contracts)
+    ok = ok and all(x.ok for x in explored)
     proved = sum(r.verdict == "proved" for r in results)
     print(
         f"{proved}/{len(results)} obligations proved, "
@@ -182,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         report = {
             "obligations": [result_json(r) for r in results],
             "crosshair": [contract_json(c) for c in contracts],
+            "explore": [x.json() for x in explored],
             "seconds": round(total, 3),
             "ok": ok,
         }

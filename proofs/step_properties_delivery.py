@@ -1,0 +1,270 @@
+"""Step properties of delivery: conservation, order, hand-off, close, time, errors.
+
+Each function is a check over one ``Transition`` (see ``step_properties``,
+which lists them with their IDs and rules): no message lost or duplicated
+(PORT-SEND, PORT-RECEIVE, PORT-CLOSE, PROC-KILL, CHAN-*), FIFO per port and
+channel, hand-off to the first waiter (PORT-HANDOFF), drain after close
+(PORT-CLOSE), deadlines (TIME-DEADLINE), the documented error order
+(ERR-PRECEDENCE, read from the rules' docstrings) and the token bucket
+(FILTER-RATE).
+"""
+
+from __future__ import annotations
+
+from veridian_ipc.spec import RULES, IpcError
+from veridian_ipc.spec.state import Port, Running, Waiting, Woken
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok
+
+from .precedence_cascades import CASCADES
+from .precedence_conds import Cascade, Cond
+from .step_properties_base import (
+    SENDS,
+    Transition,
+    cap_behind,
+    in_rings,
+    in_transit,
+    ok,
+    port_of_send,
+)
+
+
+def _expected_change(t: Transition) -> int | None:
+    """How ``in_transit`` must change (None: the step says nothing)."""
+    op, r = t.op, t.result
+    if not isinstance(r, Ok):
+        return 0 if not isinstance(op, sc.Resume) else None
+    if isinstance(op, SENDS):
+        return 1
+    if isinstance(op, sc.Receive | sc.Resume):
+        return -1 if isinstance(r.value, Delivered) else 0
+    if isinstance(op, sc.SockRecv):
+        return -1
+    if isinstance(op, sc.SockClose):
+        return -r.value if isinstance(r.value, int) else None
+    if isinstance(op, sc.Kill):
+        victim = t.pre.processes[Pid(op.target)]
+        lost = 0
+        if isinstance(victim.status, Woken) and isinstance(victim.status.result, Ok):
+            lost += isinstance(victim.status.result.value, Delivered)
+        for entry in victim.fds.values():
+            own = t.pre.objects[t.pre.caps[entry.own].obj]
+            lost += len(own.queue) if isinstance(own, Port) else 0
+        return -lost
+    return 0
+
+
+def messages_conserved(t: Transition) -> str | None:
+    """No step loses or duplicates a message, on a port or in a ring."""
+    want = _expected_change(t)
+    if want is not None:
+        got = in_transit(t.post) - in_transit(t.pre)
+        if got != want:
+            return f"messages held changed by {got}, expected {want}"
+    ring = in_rings(t.post) - in_rings(t.pre)
+    op, r = t.op, t.result
+    ring_want = 0
+    if isinstance(r, Ok):
+        if isinstance(op, sc.ChannelSend):
+            ring_want = 1
+        elif isinstance(op, sc.ChannelSendBatch):
+            ring_want = len(op.items)
+        elif isinstance(op, sc.ChannelReceive):
+            ring_want = -1
+        elif isinstance(op, sc.ChannelReceiveBatch) and isinstance(r.value, tuple):
+            ring_want = -len(r.value)
+    if ring != ring_want:
+        return f"ring messages changed by {ring}, expected {ring_want}"
+    return None
+
+
+def _same(d: Delivered, m: object) -> bool:
+    return (d.sender, d.msg_type, d.flags, d.data) == (
+        getattr(m, "sender", None),
+        getattr(m, "msg_type", None),
+        getattr(m, "flags", None),
+        getattr(m, "data", None),
+    )
+
+
+def fifo(t: Transition) -> str | None:
+    """Ports and channels deliver in the order sent."""
+    op, r, pre = t.op, t.result, t.pre
+    if not isinstance(r, Ok):
+        return None
+    if isinstance(op, sc.Receive) and isinstance(r.value, Delivered):
+        found = cap_behind(pre, t.pid, op.handle)
+        pt = None if found is None else pre.objects[found[1].obj]
+        if not isinstance(pt, Port) or not pt.queue or not _same(r.value, pt.queue[0]):
+            return "Receive did not deliver the oldest queued message"
+    if isinstance(op, sc.SockRecv):
+        own = pre.caps[pre.processes[t.pid].fds[Fd(op.fd)].own]
+        pt = pre.objects[own.obj]
+        if not isinstance(pt, Port) or not pt.queue or pt.queue[0].data != r.value:
+            return "SockRecv did not deliver the oldest queued message"
+    if isinstance(op, sc.ChannelReceive | sc.ChannelReceiveBatch):
+        found = cap_behind(pre, t.pid, op.handle)
+        held = () if found is None else getattr(pre.objects[found[1].obj], "held", ())
+        got = r.value if isinstance(r.value, tuple) else (r.value,)
+        if tuple(held[: len(got)]) != got:
+            return "a channel receive did not deliver the oldest messages"
+    port = port_of_send(t)
+    if port is not None and not port.waiters:
+        after = t.post.objects[_sent_obj(t)]
+        if not isinstance(after, Port) or after.queue[:-1] != port.queue:
+            return "a send did not append its message at the tail of the queue"
+    return None
+
+
+def _sent_obj(t: Transition) -> ObjId:
+    op, pre = t.op, t.pre
+    if isinstance(op, sc.SockSend):
+        peer = pre.processes[t.pid].fds[Fd(op.fd)].peer
+        assert peer is not None
+        return pre.caps[peer].obj
+    h = op.port if isinstance(op, sc.TransferBuffer) else op.handle  # type: ignore[attr-defined]
+    found = cap_behind(pre, t.pid, h)
+    assert found is not None
+    return found[1].obj
+
+
+def hand_off_first(t: Transition) -> str | None:
+    """A message sent while receivers wait goes to the first of them."""
+    if not ok(t):
+        return None
+    port = port_of_send(t)
+    if port is None or not port.waiters:
+        return None
+    first = port.waiters[0]
+    status = t.post.processes[first].status
+    if not (
+        isinstance(status, Woken)
+        and isinstance(status.result, Ok)
+        and isinstance(status.result.value, Delivered)
+    ):
+        return f"the first waiter {first} was not woken by the send"
+    for other in port.waiters[1:]:
+        if not isinstance(t.post.processes[other].status, Waiting):
+            return f"waiter {other} woken before the first waiter {first}"
+    return None
+
+
+def drain_after_close(t: Transition) -> str | None:
+    """Close keeps queued messages; receivers drain them before PortClosed."""
+    op, r, pre = t.op, t.result, t.pre
+    if isinstance(op, sc.Close) and isinstance(r, Ok):
+        found = cap_behind(pre, t.pid, op.handle)
+        assert found is not None
+        before = pre.objects[found[1].obj]
+        after = t.post.objects[found[1].obj]
+        if isinstance(before, Port) and isinstance(after, Port):
+            if after.queue != before.queue or r.value != len(before.queue):
+                return "Close dropped queued messages"
+            for w in before.waiters:
+                st = t.post.processes[w].status
+                if st != Woken(Err(IpcError.PortClosed)):
+                    return f"Close left waiter {w} as {st}"
+    if isinstance(op, sc.Receive) and r == Err(IpcError.PortClosed):
+        found = cap_behind(pre, t.pid, op.handle)
+        pt = None if found is None else pre.objects[found[1].obj]
+        if isinstance(pt, Port) and pt.queue:
+            return "Receive reported PortClosed with messages still queued"
+    return None
+
+
+def deadline_wakeup(t: Transition) -> str | None:
+    """Every blocked receive ends by its deadline; none ends early."""
+    post, pre = t.post, t.pre
+    for pid, p in post.processes.items():
+        st = p.status
+        if (
+            isinstance(st, Waiting)
+            and st.deadline is not None
+            and st.deadline <= post.clock
+        ):
+            return f"process {pid} still waits past its deadline {st.deadline}"
+        was = pre.processes.get(pid)
+        if (
+            isinstance(st, Woken)
+            and st.result == Err(IpcError.Timeout)
+            and was is not None
+            and isinstance(was.status, Waiting)
+            and (was.status.deadline is None or was.status.deadline > post.clock)
+        ):
+            return f"process {pid} timed out before its deadline"
+    op = t.op
+    if (
+        isinstance(op, sc.Receive)
+        and isinstance(t.result, Ok)
+        and not isinstance(t.result.value, Delivered)
+    ):
+        st = post.processes[t.pid].status
+        want = None if op.timeout is None else pre.clock + op.timeout
+        if (
+            not isinstance(st, Waiting)
+            or st.deadline != want
+            or (want is not None and want <= pre.clock)
+        ):
+            got = getattr(st, "deadline", None)
+            return f"Receive blocked with deadline {got}, want {want}"
+    return None
+
+
+def _documented(c: Cascade) -> list[Cond]:
+    pool = list(c.conds)
+    order: list[Cond] = []
+    for name in RULES[c.rule].errors:
+        match = next((x for x in pool if x.error == name), None)
+        if match is not None:
+            pool.remove(match)
+            order.append(match)
+    return order
+
+
+_ORDER: dict[type, list[Cond]] = {c.op: _documented(c) for c in CASCADES}
+
+
+def precedence(t: Transition) -> str | None:
+    """The error of a failing step is the first documented one that applies."""
+    order = _ORDER.get(type(t.op))
+    p = t.pre.processes.get(t.pid)
+    if order is None or p is None or not isinstance(p.status, Running):
+        return None
+    for cond in order:
+        try:
+            holds = cond.holds(t.pre, t.pid, t.op)
+        except (AttributeError, KeyError, TypeError, AssertionError):
+            return None  # not evaluable in this state
+        if holds:
+            if t.result != Err(IpcError[cond.error]):
+                first = f"{cond.error} ({cond.label})"
+                return f"documented first error {first}, got {t.result}"
+            return None
+    return None
+
+
+def filter_rate(t: Transition) -> str | None:
+    """A rate-limited port admits a message only with a token (FILTER-RATE)."""
+    port = port_of_send(t) if ok(t) else None
+    if port is None or port.filter is None or port.filter.rate is None:
+        return None
+    f = port.filter
+    rate = f.rate
+    assert rate is not None
+    periods = max(0, (t.pre.clock - f.stamp) // rate.period)
+    tokens = min(rate.burst, f.tokens + periods * rate.refill)
+    if tokens < 1:
+        return f"a send was admitted with an empty bucket ({f.tokens} at {f.stamp})"
+    return None
+
+
+__all__ = [
+    "deadline_wakeup",
+    "drain_after_close",
+    "fifo",
+    "filter_rate",
+    "hand_off_first",
+    "messages_conserved",
+    "precedence",
+]
