@@ -52,6 +52,8 @@ from veridian_ipc.vocabulary.syscalls import (
 )
 
 from .generate_context import NAMES, Gen, Steps
+from .generate_flows_caps import attenuate, chain, socket_caps, travel
+from .generate_flows_repeat import deadlines, names, rate_filter
 from .generate_ops import GENERATORS
 from .surface import OP_GROUP
 
@@ -460,21 +462,54 @@ def _claimed(g: Gen, ops: list[Operation]) -> list[Operation]:
     return [op for op in ops if OP_GROUP[type(op).__name__] in g.groups]
 
 
+def _or_flow(
+    old: Callable[[Gen], Steps],
+    flow: Callable[[Gen], Steps],
+    needs: frozenset[str],
+    share: int,
+) -> Callable[[Gen], Steps]:
+    """The scenario ``old``, or (``share`` times in 100, when the target claims
+    ``needs``) the longer ``flow`` of the same concern (``generate_flows_*``):
+    the machine's scenario rules stay the same while the flows reach what the
+    short scenarios do not. An empty flow falls back to ``old``."""
+
+    def gen(g: Gen) -> Steps:
+        if needs <= g.groups and g.roll() < share:
+            steps = flow(g)
+            if steps:
+                return steps
+        return old(g)
+
+    gen.__name__ = old.__name__
+    gen.__doc__ = f"{old.__doc__}\n\nOr: {flow.__doc__}"
+    return gen
+
+
+def _buffer_travel(g: Gen) -> Steps:
+    return travel(g, Kind.BUFFER)
+
+
+_F = frozenset
+
 #: Scenario generators (each a rule of the machine).
 SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
-    "rendezvous": rendezvous,
-    "filtered_sends": filtered_sends,
-    "carry_caps": carry_caps,
-    "socket_exchange": socket_exchange,
+    "rendezvous": _or_flow(rendezvous, names, _F({"namespace"}), 35),
+    "filtered_sends": _or_flow(
+        filtered_sends, rate_filter, _F({"ports", "filters"}), 60
+    ),
+    "carry_caps": _or_flow(carry_caps, travel, _F({"messages", "namespace"}), 75),
+    "socket_exchange": _or_flow(socket_exchange, socket_caps, _F({"posix"}), 50),
     "socket_churn": socket_churn,
     "queue_traffic": queue_traffic,
     "channel_traffic": channel_traffic,
     "buffer_io": buffer_io,
-    "attenuated": attenuated,
+    "attenuated": _or_flow(attenuated, attenuate, _F({"ports", "rights"}), 60),
     "double_fault": double_fault,
-    "drop_held": drop_held,
-    "blocked_acts": blocked_acts,
-    "hand_over": hand_over,
+    "drop_held": _or_flow(drop_held, chain, _F({"caps", "rights"}), 50),
+    "blocked_acts": _or_flow(blocked_acts, deadlines, _F({"timeouts"}), 50),
+    "hand_over": _or_flow(
+        hand_over, _buffer_travel, _F({"messages", "namespace", "buffers"}), 50
+    ),
 }
 
 
