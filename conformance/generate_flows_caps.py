@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND, WRITE
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Close,
@@ -38,6 +38,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SockSend,
     TransferBuffer,
     Unbind,
+    WriteBuffer,
 )
 
 from .generate_context import Gen, Steps
@@ -62,7 +63,13 @@ def _payload(p: Plan, a: int, origin: int, kind: Kind) -> list[int]:
     return out
 
 
-def _use(p: Plan, pid: int, x: int, forward: tuple[int, int, int] | None) -> bool:
+def _use(
+    p: Plan,
+    pid: int,
+    x: int,
+    forward: tuple[int, int, int] | None,
+    use: str | None = None,
+) -> bool:
     """``pid`` uses ``x``, a capability it received from another process:
     inspect, derive then revoke, send through it, map it, or forward it to a
     third process (``forward``: the sending handle, the receiver, its handle).
@@ -70,7 +77,7 @@ def _use(p: Plan, pid: int, x: int, forward: tuple[int, int, int] | None) -> boo
     g = p.g
     kind = p.kind_of(pid, x)
     uses = ["inspect", "derive", "revoke", "send", "map", "forward"]
-    use = str(g.pick(uses))
+    use = use or str(g.pick(uses))
     if use == "inspect":
         p.do(pid, Inspect(x))
     elif use == "derive" and p.has("rights"):
@@ -79,7 +86,7 @@ def _use(p: Plan, pid: int, x: int, forward: tuple[int, int, int] | None) -> boo
         p.derive(pid, x)  # something for the revoke to destroy
         p.do(pid, Revoke(x))
     elif use == "send" and kind is Kind.PORT:
-        p.do(pid, Send(x, 1, 0, b"t"))
+        p.do(pid, Send(x, 1, 0, bytes(int(g.pick([1, MAX_INLINE_DATA])))))
     elif use == "map" and kind is Kind.BUFFER and p.has("buffers"):
         p.do(pid, MapBuffer(x, bool(g.pick([False, True]))))
     elif use == "forward" and forward is not None:
@@ -124,6 +131,8 @@ def travel(g: Gen, kind: Kind | None = None) -> Steps:
         got = p.delivered(b, Resume())
     else:
         p.do(a, Send(ha, 0, 0, b"", tuple(payload)))
+        if p.has("rights") and payload[0] != origin and g.roll() < 20:
+            p.do(a, Revoke(origin))  # in flight (MSG-INFLIGHT-REVOKE)
         got = p.delivered(b, Receive(hb, 0))
     forward = None
     others = [c for c in p.running() if c not in (a, b)]
@@ -134,6 +143,8 @@ def travel(g: Gen, kind: Kind | None = None) -> Steps:
             forward = (fl[0], c, fl[1])
     if kind is Kind.BUFFER and got and g.roll() < 60:
         _share_buffer(p, a, b, origin, got[0], ha, hb)
+    if forward is not None and got and g.roll() < 50:
+        _use(p, b, got.pop(0), forward, "forward")
     for x in got:
         for _ in range(int(g.pick([2, 1, 3]))):
             if not _use(p, b, x, forward):
@@ -150,7 +161,10 @@ def _share_buffer(
     (BUF-READ shared); then P1 transfers it while P2 has it mapped, straight
     to P2 blocked in a receive (BUF-TRANSFER, PORT-HANDOFF)."""
     mb = p.value(b, MapBuffer(x, False))
-    p.do(a, MapBuffer(origin, True))
+    ma = p.value(a, MapBuffer(origin, True))
+    size = p.size_of(a, origin)
+    if type(ma) is int and size is not None:
+        p.do(a, WriteBuffer(ma, size - 2, b"ab"))
     if type(mb) is int:
         p.do(b, ReadBuffer(mb, 0, int(p.g.pick([1, 2]))))
     if p.g.roll() < 70:
@@ -185,6 +199,8 @@ def chain(g: Gen) -> Steps:
     if len(nodes) < 3:
         return p.steps
     i = int(g.pick(list(range(1, len(nodes) - 1))))
+    if p.has("buffers") and p.size_of(a, root) is not None:
+        p.do(a, MapBuffer(nodes[i], False))  # a mapping that goes with it
     p.do(a, Drop(nodes[i]))
     if g.roll() < 30:
         p.do(a, Inspect(nodes[-1]))
@@ -207,32 +223,44 @@ def attenuate(g: Gen) -> Steps:
     if port is None:
         return p.steps
     if p.has("buffers") and g.roll() < 40:
-        buf = p.create(a, Kind.BUFFER)
-        if buf is not None:
-            weak = p.derive(a, buf, int(g.pick([MANAGE | GRANT, READ, READ | WRITE])))
-            if weak is not None:
-                p.do(a, g.pick([TransferBuffer(weak, port, 0), MapBuffer(weak, True)]))
+        _attenuated_buffer(p, a, port)
         return p.steps
     weak = p.derive(a, port)
     if weak is None:
         return p.steps
     name = p.free_name()
-    tries: list[Operation] = [
-        Receive(weak, -1),
-        Send(weak, 0, 0, b"w"),
-        Send(port, 0, 0, b"", (weak,)),
-        Close(weak),
-        SetFilter(weak, None, 1, None),
-        Bind(weak, name, 0),
-        Derive(weak, SEND | RECEIVE | MANAGE | GRANT),
-        Receive(weak, 0),
-    ]
     if p.has("namespace"):
         p.do(a, Bind(port, name, 0))
-        tries.append(Unbind(weak, name))
+    lacks = ~p.rights_of(a, weak)
+    tries: list[Operation] = [Derive(weak, SEND | RECEIVE | MANAGE | GRANT)]
+    if lacks & RECEIVE:
+        tries += [Receive(weak, -1), Receive(weak, 0)]
+    if lacks & SEND:
+        tries.append(Send(weak, 0, 0, b"w"))
+    if lacks & GRANT:
+        tries.append(Bind(weak, name, 0))
+        if p.has("messages"):
+            tries += [Send(port, 0, 0, b"", (weak,))] * 2
+    if lacks & MANAGE:
+        tries += [Close(weak), SetFilter(weak, None, 1, None), Unbind(weak, name)]
     for _ in range(int(g.pick([2, 3, 1]))):
         p.do(a, g.pick(tries))
     return p.steps
+
+
+def _attenuated_buffer(p: Plan, a: int, port: int) -> None:
+    """A read-only copy of a new buffer is mapped writable (refused), then a
+    copy with MANAGE+GRANT (and maybe READ) transfers the buffer (BUF-MAP,
+    BUF-TRANSFER)."""
+    buf = p.create(a, Kind.BUFFER)
+    if buf is None:
+        return
+    weak = p.derive(a, buf, READ)
+    if weak is not None:
+        p.do(a, MapBuffer(weak, bool(p.g.pick([True, False]))))
+    owner = p.derive(a, buf, MANAGE | GRANT)
+    if owner is not None:
+        p.do(a, TransferBuffer(owner, port, int(p.g.pick([0, 1]))))
 
 
 def socket_caps(g: Gen) -> Steps:

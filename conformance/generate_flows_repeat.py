@@ -12,21 +12,25 @@ drawn through the ``Gen``. The scenarios (``generate_scenarios``) run them.
 from __future__ import annotations
 
 from veridian_ipc.spec.state import Kind
+from veridian_ipc.vocabulary.results import Ok
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
     Close,
     Connect,
     Inspect,
+    Kill,
     Lookup,
     RateLimit,
     Receive,
     Resume,
+    Revoke,
     Send,
     SetFilter,
     SockConnect,
     Socket,
     SockSend,
+    TransferBuffer,
     Unbind,
 )
 
@@ -54,18 +58,34 @@ def rate_filter(g: Gen) -> Steps:
     types = frozenset(g.pick([[0, 1], [1], [0]])) if g.roll() < 40 else None
     size = int(g.pick([2, 1])) if g.roll() < 40 else None
     p.do(a, SetFilter(h, types, size, RateLimit(burst, 1, period)))
-    if p.has("namespace", "posix") and g.roll() < 40:
+    if p.has("namespace", "posix") and g.roll() < 60:
         _socket_peer(p, a, h)
+    spare: int | None = None  # a capability some sends carry (MSG-TRANSFER)
     for _round in range(int(g.pick([2, 3]))):
         for i in range(burst + 1):
-            p.do(a, Send(h, int(g.pick([0, 1, 2])), 0, bytes(int(g.pick([0, 1, 3])))))
+            caps: tuple[int, ...] = ()
+            if p.has("messages") and g.roll() < 40:
+                spare = spare if spare is not None else p.create(a, Kind.PORT)
+                caps = () if spare is None else (spare,)
+            data = bytes(int(g.pick([0, 1, 3])))
+            if isinstance(p.do(a, Send(h, int(g.pick([0, 1, 2])), 0, data, caps)), Ok):
+                spare = None if caps else spare
             if i % 2:
                 p.do(a, Receive(h, 0))
-        p.do(a, Receive(h, 0))
+        if g.roll() < 70:
+            p.do(a, Receive(h, 0))
         p.do(0, AdvanceClock(int(g.pick([period, 1, period + 1]))))
     if g.roll() < 80:
         p.do(a, SetFilter(h, None, None, None))
-        p.do(a, Send(h, 2, 0, b"after"))
+        for i in range(4):  # the queue fills; the last send carries a capability
+            x = p.create(a, Kind.PORT) if i == 3 and p.has("messages") else None
+            p.do(a, Send(h, 2, 0, b"after", () if x is None else (x,)))
+        if g.roll() < 50:
+            p.do(a, Close(h))
+            p.do(a, Receive(h, 0))
+            buf = p.create(a, Kind.BUFFER) if p.has("buffers") else None
+            if buf is not None:  # refused by the closed port, nothing lost
+                p.do(a, TransferBuffer(buf, h, 0))
     return p.steps
 
 
@@ -101,47 +121,99 @@ def names(g: Gen) -> Steps:
     if seen is not None:
         p.do(b, Send(seen, 0, 0, b"n"))
     other = p.create(a, Kind.PORT) or h
+    p.do(a, Unbind(h, name))
+    p.do(b, Lookup(name))
     steps = [
-        (a, Unbind(h, name)),
-        (b, Lookup(name)),
         (a, Bind(h, name, 0)),
+        (b, Lookup(name)),
         (a, Unbind(other, name)),
+        (a, Unbind(h, name)),
+        (a, Revoke(h)),
+        (0, Kill(b)),
     ]
-    for _ in range(int(g.pick([4, 3, 5]))):
+    for _ in range(int(g.pick([3, 2, 4]))):
         p.do(*g.pick(steps))
     if g.roll() < 50:
         if name not in p.s.namespace:
             p.do(a, Bind(h, name, 0))
         p.do(a, Close(h))
-        p.do(b, Lookup(name))
+        p.do(int(g.pick(p.running())), Lookup(name))
     return p.steps
 
 
 def deadlines(g: Gen) -> Steps:
-    """Two or three processes block in timed receives on idle ports; one
-    that is blocked issues something with a bad handle (PROC-STATUS wins:
-    ERR-PRECEDENCE); the clock moves short of a deadline, then past several
-    at once (TIME-ADVANCE, TIME-DEADLINE); every receiver resumes
-    (PORT-RESUME)."""
+    """Two or three processes block in timed receives, on ports of their own
+    or (``_shared_wait``) on one port; one that is blocked issues something
+    with a bad handle (PROC-STATUS wins: ERR-PRECEDENCE); the clock moves
+    short of a deadline, then past several at once (TIME-ADVANCE,
+    TIME-DEADLINE); every receiver resumes (PORT-RESUME)."""
     p = Plan(g)
     procs = p.processes(int(g.pick([2, 3])))
     if procs is None:
         return p.steps
-    waiting: list[tuple[int, int]] = []
+    if p.has("namespace") and g.roll() < 50:
+        _shared_wait(p, procs)
+        return p.steps
+    waiting: list[int] = []
     for q in procs:
         h = p.create(q, Kind.PORT)
         if h is not None:
             p.do(q, Receive(h, int(g.pick([2, 3]))))
-            waiting.append((q, h))
-    if waiting and g.roll() < 50:
-        q, _h = g.pick(waiting)
-        bad = p.fresh(q)
-        p.do(q, g.pick([Inspect(bad), Send(bad, 0, 0, b""), Inspect(0)]))
+            waiting.append(q)
+    _blocked_tries(p, waiting)
+    if waiting and g.roll() < 20:
+        p.do(0, Kill(int(g.pick(waiting))))
     p.do(0, AdvanceClock(1))
     p.do(0, AdvanceClock(int(g.pick([2, 1, 3]))))
-    for q, _h in waiting:
+    for q in waiting:
         p.do(q, Resume())
     return p.steps
+
+
+def _blocked_tries(p: Plan, waiting: list[int]) -> None:
+    """Half the time, a blocked process issues an operation on a handle it
+    never had (PROC-STATUS before CAP-HANDLE: ERR-PRECEDENCE)."""
+    if waiting and p.g.roll() < 50:
+        q = int(p.g.pick(waiting))
+        bad = p.fresh(q)
+        p.do(q, p.g.pick([Inspect(bad), Send(bad, 0, 0, b""), Inspect(0)]))
+
+
+def _shared_wait(p: Plan, procs: list[int]) -> None:
+    """The first process creates and binds a port; the others look it up and
+    block on it (timed or not); then the owner sends (to the first waiter in
+    line: PORT-HANDOFF, two waiters), the clock passes, the owner revokes
+    (RIGHTS-REVOKE wakes them) or closes (PORT-CLOSE); all resume."""
+    g = p.g
+    owner, others = procs[0], procs[1:]
+    spare = [x for x in p.running() if x not in procs]
+    if len(others) == 1 and spare:
+        others.append(int(g.pick(spare)))
+    h = p.create(owner, Kind.PORT)
+    if h is None:
+        return
+    name = p.free_name()
+    p.do(owner, Bind(h, name, 0))
+    waiting: list[int] = []
+    for q in others:
+        w = p.handle(q, Lookup(name))
+        if w is not None:
+            p.do(q, Receive(w, g.pick([2, 3, None]) if p.has("timeouts") else None))
+            waiting.append(q)
+    _blocked_tries(p, waiting)
+    end = int(g.pick([0, 1, 0, 2, 3, 4]))
+    if end == 0:
+        p.do(owner, Send(h, 0, 0, b"s"))
+    elif end == 1:
+        p.do(0, AdvanceClock(int(g.pick([3, 1]))))
+    elif end == 2:
+        p.do(owner, Revoke(h))
+    elif end == 3:
+        p.do(owner, Close(h))
+    else:
+        p.do(0, Kill(int(g.pick(waiting or others))))
+    for q in waiting:
+        p.do(q, Resume())
 
 
 __all__ = ["deadlines", "names", "rate_filter"]

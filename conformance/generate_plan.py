@@ -20,7 +20,7 @@ rather than random bits that shrink towards no rights at all.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.state import KernelState, Kind, Running
+from veridian_ipc.spec.state import Buffer, KernelState, Kind, Running
 from veridian_ipc.spec.step import step
 from veridian_ipc.vocabulary.names import Handle, Pid
 from veridian_ipc.vocabulary.results import Delivered, Ok, Result
@@ -144,6 +144,13 @@ class Plan:
         p = self.s.processes.get(Pid(pid))
         cid = None if p is None else p.handles.get(Handle(handle))
         return None if cid is None else self.s.caps[cid].kind
+
+    def size_of(self, pid: int, handle: int) -> int | None:
+        """The size of the buffer behind ``pid``'s ``handle``, if it is one."""
+        p = self.s.processes.get(Pid(pid))
+        cid = None if p is None else p.handles.get(Handle(handle))
+        obj = None if cid is None else self.s.objects.get(self.s.caps[cid].obj)
+        return obj.size if isinstance(obj, Buffer) else None
 
     def mask(self, kind: Kind, need: int = 0) -> int:
         """An interesting attenuated mask of ``kind`` that keeps ``need``."""

@@ -464,25 +464,38 @@ def _claimed(g: Gen, ops: list[Operation]) -> list[Operation]:
 
 def _or_flow(
     old: Callable[[Gen], Steps],
-    flow: Callable[[Gen], Steps],
-    needs: frozenset[str],
-    share: int,
+    flow: Callable[[Gen], Steps] | None = None,
+    needs: frozenset[str] = frozenset(),
+    share: int = 0,
 ) -> Callable[[Gen], Steps]:
     """The scenario ``old``, or (``share`` times in 100, when the target claims
-    ``needs``) the longer ``flow`` of the same concern (``generate_flows_*``):
-    the machine's scenario rules stay the same while the flows reach what the
-    short scenarios do not. An empty flow falls back to ``old``."""
+    ``needs``) the longer ``flow`` of the same concern (``generate_flows_*``),
+    or (a quarter of the time) any flow the target's groups allow: the
+    machine's scenario rules stay the same while every flow comes up under
+    many rules, so that a rule disabled in an example (swarm testing) does
+    not take its flow away. An empty flow falls back to ``old``."""
 
     def gen(g: Gen) -> Steps:
-        if needs <= g.groups and g.roll() < share:
+        r = g.roll()
+        if flow is not None and needs <= g.groups and r < share:
             steps = flow(g)
-            if steps:
-                return steps
-        return old(g)
+        elif r >= 75:
+            steps = _any_flow(g)
+        else:
+            steps = []
+        return steps or old(g)
 
     gen.__name__ = old.__name__
-    gen.__doc__ = f"{old.__doc__}\n\nOr: {flow.__doc__}"
+    gen.__doc__ = (
+        old.__doc__ if flow is None else f"{old.__doc__}\n\nOr: {flow.__doc__}"
+    )
     return gen
+
+
+def _any_flow(g: Gen) -> Steps:
+    """One of the flows the target's groups allow (``FLOWS``), or nothing."""
+    allowed = [f for f, needs in FLOWS if needs <= g.groups]
+    return g.pick(allowed)(g) if allowed else []
 
 
 def _buffer_travel(g: Gen) -> Steps:
@@ -491,6 +504,17 @@ def _buffer_travel(g: Gen) -> Steps:
 
 _F = frozenset
 
+#: The flows, each with the groups it needs to do anything useful.
+FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
+    (travel, _F({"ports", "messages", "namespace"})),
+    (attenuate, _F({"ports", "rights"})),
+    (chain, _F({"caps", "rights"})),
+    (rate_filter, _F({"ports", "filters"})),
+    (names, _F({"ports", "namespace"})),
+    (deadlines, _F({"ports", "timeouts"})),
+    (socket_caps, _F({"posix"})),
+]
+
 #: Scenario generators (each a rule of the machine).
 SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "rendezvous": _or_flow(rendezvous, names, _F({"namespace"}), 35),
@@ -498,13 +522,13 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
         filtered_sends, rate_filter, _F({"ports", "filters"}), 60
     ),
     "carry_caps": _or_flow(carry_caps, travel, _F({"messages", "namespace"}), 75),
-    "socket_exchange": _or_flow(socket_exchange, socket_caps, _F({"posix"}), 50),
-    "socket_churn": socket_churn,
-    "queue_traffic": queue_traffic,
-    "channel_traffic": channel_traffic,
-    "buffer_io": buffer_io,
+    "socket_exchange": _or_flow(socket_exchange, socket_caps, _F({"posix"}), 60),
+    "socket_churn": _or_flow(socket_churn),
+    "queue_traffic": _or_flow(queue_traffic),
+    "channel_traffic": _or_flow(channel_traffic),
+    "buffer_io": _or_flow(buffer_io),
     "attenuated": _or_flow(attenuated, attenuate, _F({"ports", "rights"}), 60),
-    "double_fault": double_fault,
+    "double_fault": _or_flow(double_fault),
     "drop_held": _or_flow(drop_held, chain, _F({"caps", "rights"}), 50),
     "blocked_acts": _or_flow(blocked_acts, deadlines, _F({"timeouts"}), 50),
     "hand_over": _or_flow(
