@@ -12,6 +12,8 @@ The scenarios (``generate_scenarios``) run them.
 
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND
@@ -21,6 +23,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Derive,
     Drop,
     Inspect,
+    Kill,
     Lookup,
     MapBuffer,
     Operation,
@@ -243,8 +246,8 @@ def attenuate(g: Gen) -> Steps:
             tries += [Send(port, 0, 0, b"", (weak,))] * 2
     if lacks & MANAGE:
         tries += [Close(weak), SetFilter(weak, None, 1, None), Unbind(weak, name)]
-    for _ in range(int(g.pick([2, 3, 1]))):
-        p.do(a, g.pick(tries))
+    for op in g.draw(st.permutations(tries)):  # every try, in a drawn order
+        p.do(a, op)
     return p.steps
 
 
@@ -267,7 +270,8 @@ def socket_caps(g: Gen) -> Steps:
     """A socket bound to a name receives a message carrying capabilities,
     sent natively through a looked-up handle (POSIX-RECV installs them); a
     connected socket fills its peer's queue (POSIX-SEND, POSIX-ERRNO); the
-    bound socket closes with messages queued (POSIX-CLOSE)."""
+    bound socket closes with messages queued, or its process is killed
+    (POSIX-CLOSE)."""
     p = Plan(g)
     procs = p.processes(2)
     if procs is None:
@@ -289,8 +293,11 @@ def socket_caps(g: Gen) -> Steps:
         p.do(a, SockConnect(cfd, name))
         for i in range(int(g.pick([3, 1, 2]))):
             p.do(a, SockSend(cfd, bytes([i])))
-    if g.roll() < 60:
+    r = g.roll()
+    if r < 50:
         p.do(s, SockClose(fd))
+    elif r < 75 and p.has("caps"):
+        p.do(0, Kill(s))  # its bound name goes with it (POSIX-CLOSE)
     return p.steps
 
 

@@ -181,9 +181,11 @@ def _blocked_tries(p: Plan, waiting: list[int]) -> None:
 
 def _shared_wait(p: Plan, procs: list[int]) -> None:
     """The first process creates and binds a port; the others look it up and
-    block on it (timed or not); then the owner sends (to the first waiter in
-    line: PORT-HANDOFF, two waiters), the clock passes, the owner revokes
-    (RIGHTS-REVOKE wakes them) or closes (PORT-CLOSE); all resume."""
+    block on it (timed or not), twice. The first time the owner sends (to
+    the first waiter in line: PORT-HANDOFF, two waiters), the clock passes
+    or a waiter is killed (PROC-KILL); the second time the owner revokes
+    (RIGHTS-REVOKE wakes them) or closes (PORT-CLOSE). All resume
+    (PORT-RESUME)."""
     g = p.g
     owner, others = procs[0], procs[1:]
     spare = [x for x in p.running() if x not in procs]
@@ -194,26 +196,28 @@ def _shared_wait(p: Plan, procs: list[int]) -> None:
         return
     name = p.free_name()
     p.do(owner, Bind(h, name, 0))
-    waiting: list[int] = []
-    for q in others:
-        w = p.handle(q, Lookup(name))
-        if w is not None:
-            p.do(q, Receive(w, g.pick([2, 3, None]) if p.has("timeouts") else None))
-            waiting.append(q)
-    _blocked_tries(p, waiting)
-    end = int(g.pick([0, 1, 0, 2, 3, 4]))
-    if end == 0:
-        p.do(owner, Send(h, 0, 0, b"s"))
-    elif end == 1:
-        p.do(0, AdvanceClock(int(g.pick([3, 1]))))
-    elif end == 2:
-        p.do(owner, Revoke(h))
-    elif end == 3:
-        p.do(owner, Close(h))
-    else:
-        p.do(0, Kill(int(g.pick(waiting or others))))
-    for q in waiting:
-        p.do(q, Resume())
+    held = [(q, w) for q in others if (w := p.handle(q, Lookup(name))) is not None]
+    for round_ in (0, 1):
+        waiting = [q for q, _ in held if q in p.running()]
+        for q, w in held:
+            if q in waiting:
+                t = g.pick([2, 3, None]) if p.has("timeouts") else None
+                p.do(q, Receive(w, t))
+        if round_ == 0:
+            _blocked_tries(p, waiting)
+        end = int(g.pick([0, 1, 2] if round_ == 0 else [3, 4]))
+        if end == 0:
+            p.do(owner, Send(h, 0, 0, b"s"))
+        elif end == 1:
+            p.do(0, AdvanceClock(int(g.pick([3, 1]))))
+        elif end == 2 and waiting:
+            p.do(0, Kill(int(g.pick(waiting))))
+        elif end == 3:
+            p.do(owner, Revoke(h))
+        else:
+            p.do(owner, Close(h))
+        for q in waiting:
+            p.do(q, Resume())
 
 
 __all__ = ["deadlines", "names", "rate_filter"]

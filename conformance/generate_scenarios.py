@@ -137,7 +137,8 @@ def rendezvous(g: Gen) -> Steps:
     timeout = g.pick([2, 1, None]) if "timeouts" in g.groups else None
     steps.append((pb, Receive(hb, timeout)))
     if g.roll() < 20:  # a blocked process can only resume (PROC-STATUS)
-        steps.append((pb, g.pick([Inspect(hb), CreatePort(1), Drop(hb)])))
+        tries = _claimed(g, [Inspect(hb), CreatePort(1), Drop(hb)])
+        steps.append((pb, g.pick(tries)))
     if third and g.roll() < 50:  # two receivers wait: FIFO hand-off
         pc, hc = g.pick(third)
         steps += [
@@ -155,8 +156,10 @@ def rendezvous(g: Gen) -> Steps:
         steps.append((pa, Close(ha)))
     elif how == 3 and "rights" in g.groups:
         steps.append((pa, Revoke(ha)))
-    else:
+    elif "caps" in g.groups:
         steps.append((0, Kill(pb)))
+    else:  # Kill is of group caps, which the target does not claim
+        steps.append((pa, Close(ha)))
     steps.append((pb, Resume()))
     if "timeouts" in g.groups and g.roll() < 50:
         steps += [(0, AdvanceClock(3)), (pb, Resume())]
@@ -376,6 +379,8 @@ def channel_traffic(g: Gen) -> Steps:
     ]
     if g.roll() < 25:
         steps.append((pid, Close(h)))
+    if g.roll() < 40:  # more than the ring holds: fewer are taken
+        steps.append((pid, ChannelReceiveBatch(h, 4)))
     steps += [
         (pid, ChannelReceiveBatch(h, int(g.pick([1, 2])))),
         (pid, ChannelReceive(h)),
@@ -470,20 +475,26 @@ def _or_flow(
 ) -> Callable[[Gen], Steps]:
     """The scenario ``old``, or (``share`` times in 100, when the target claims
     ``needs``) the longer ``flow`` of the same concern (``generate_flows_*``),
-    or (a quarter of the time) any flow the target's groups allow: the
+    or (35 times in 100) any flow the target's groups allow: the
     machine's scenario rules stay the same while every flow comes up under
     many rules, so that a rule disabled in an example (swarm testing) does
-    not take its flow away. An empty flow falls back to ``old``."""
+    not take its flow away. An empty flow falls back to ``old``. Steps of a
+    group the target does not claim (an old scenario's ``Kill`` or
+    ``AdvanceClock``) are left out: the harness must never send them."""
 
     def gen(g: Gen) -> Steps:
         r = g.roll()
         if flow is not None and needs <= g.groups and r < share:
             steps = flow(g)
-        elif r >= 75:
+        elif r >= 65:
             steps = _any_flow(g)
         else:
             steps = []
-        return steps or old(g)
+        steps = steps or old(g)
+        # only what the target claims: the harness may send nothing else
+        return [
+            (pid, op) for pid, op in steps if OP_GROUP[type(op).__name__] in g.groups
+        ]
 
     gen.__name__ = old.__name__
     gen.__doc__ = (
@@ -493,7 +504,8 @@ def _or_flow(
 
 
 def _any_flow(g: Gen) -> Steps:
-    """One of the flows the target's groups allow (``FLOWS``), or nothing."""
+    """One of the flows the target's groups allow (``FLOWS``, with the short
+    scenarios of rings, buffers and queues), or nothing."""
     allowed = [f for f, needs in FLOWS if needs <= g.groups]
     return g.pick(allowed)(g) if allowed else []
 
@@ -504,15 +516,23 @@ def _buffer_travel(g: Gen) -> Steps:
 
 _F = frozenset
 
-#: The flows, each with the groups it needs to do anything useful.
+#: The flows, each with the groups it needs to do anything useful; those
+#: that reach the most behaviours come twice.
 FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (travel, _F({"ports", "messages", "namespace"})),
+    (deadlines, _F({"ports", "timeouts"})),
+    (attenuate, _F({"ports", "rights"})),
+    (travel, _F({"ports", "messages", "namespace"})),
+    (deadlines, _F({"ports", "timeouts"})),
     (attenuate, _F({"ports", "rights"})),
     (chain, _F({"caps", "rights"})),
     (rate_filter, _F({"ports", "filters"})),
     (names, _F({"ports", "namespace"})),
     (deadlines, _F({"ports", "timeouts"})),
     (socket_caps, _F({"posix"})),
+    (channel_traffic, _F({"channels"})),
+    (buffer_io, _F({"buffers"})),
+    (queue_traffic, _F({"ports"})),
 ]
 
 #: Scenario generators (each a rule of the machine).
