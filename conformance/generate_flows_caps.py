@@ -15,7 +15,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from veridian_ipc.spec.state import Kind
-from veridian_ipc.vocabulary.names import MAX_INLINE_DATA
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
@@ -105,7 +105,8 @@ def _use(
 
 def travel(g: Gen, kind: Kind | None = None) -> Steps:
     """A capability crosses processes and is used there: P1 derives copies
-    with GRANT (up to four: MSG-LIMITS) and sends them on a port P2 receives
+    with GRANT (up to four, or five which MSG-LIMITS refuses) and sends them
+    on a port P2 receives
     from (maybe blocked first: PORT-HANDOFF, PORT-RESUME); P2 inspects,
     derives, revokes, sends through, maps or forwards them to P3, who uses
     them too; the origin revokes everything (MSG-TRANSFER, RIGHTS-DERIVE,
@@ -126,6 +127,8 @@ def travel(g: Gen, kind: Kind | None = None) -> Steps:
     if origin is None:
         return p.steps
     payload = _payload(p, a, origin, kind)
+    if len(payload) == MAX_MESSAGE_CAPS and g.roll() < 30:  # one too many
+        p.do(a, Send(ha, 0, 0, b"", (*payload, origin)))
     if kind is Kind.BUFFER and g.roll() < 30:  # sent away while mapped
         p.do(a, MapBuffer(payload[0], False))
     if g.roll() < 40:

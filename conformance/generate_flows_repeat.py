@@ -99,7 +99,8 @@ def _socket_peer(p: Plan, a: int, h: int) -> None:
     fd = p.value(c, Socket(None))
     if type(fd) is int:
         p.do(c, SockConnect(fd, name))
-        p.do(c, SockSend(fd, bytes(int(p.g.pick([0, 3])))))
+        for _ in range(int(p.g.pick([3, 1, 2]))):  # the last one out of tokens
+            p.do(c, SockSend(fd, bytes(int(p.g.pick([0, 3])))))
 
 
 def names(g: Gen) -> Steps:
@@ -161,7 +162,7 @@ def deadlines(g: Gen) -> Steps:
             p.do(q, Receive(h, int(g.pick([2, 3]))))
             waiting.append(q)
     _blocked_tries(p, waiting)
-    if waiting and g.roll() < 20:
+    if waiting and g.roll() < 40:
         p.do(0, Kill(int(g.pick(waiting))))
     p.do(0, AdvanceClock(1))
     p.do(0, AdvanceClock(int(g.pick([2, 1, 3]))))
@@ -205,7 +206,7 @@ def _shared_wait(p: Plan, procs: list[int]) -> None:
                 p.do(q, Receive(w, t))
         if round_ == 0:
             _blocked_tries(p, waiting)
-        end = int(g.pick([0, 1, 2] if round_ == 0 else [3, 4]))
+        end = int(g.pick([0, 1, 2] if round_ == 0 else [4, 3, 4]))
         if end == 0:
             p.do(owner, Send(h, 0, 0, b"s"))
         elif end == 1:
