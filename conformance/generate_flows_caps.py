@@ -39,6 +39,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Socket,
     SockRecv,
     SockSend,
+    Spawn,
     TransferBuffer,
     Unbind,
     WriteBuffer,
@@ -137,19 +138,21 @@ def travel(g: Gen, kind: Kind | None = None) -> Steps:
         got = p.delivered(b, Resume())
     else:
         p.do(a, Send(ha, 0, 0, b"", tuple(payload)))
-        if p.has("rights") and payload[0] != origin and g.roll() < 20:
+        if p.has("rights") and payload[0] != origin and g.roll() < 35:
             p.do(a, Revoke(origin))  # in flight (MSG-INFLIGHT-REVOKE)
         got = p.delivered(b, Receive(hb, 0))
     forward = None
+    if len(p.running()) < 3 and p.has("caps") and g.roll() < 50:
+        p.do(0, Spawn())
     others = [c for c in p.running() if c not in (a, b)]
-    if others and g.roll() < 60:
+    if others and g.roll() < 70:
         c = int(g.pick(others))
         fl = p.link(b, c)
         if fl is not None:
             forward = (fl[0], c, fl[1])
     if kind is Kind.BUFFER and got and g.roll() < 60:
         _share_buffer(p, a, b, origin, got[0], ha, hb)
-    if forward is not None and got and g.roll() < 50:
+    if forward is not None and got and g.roll() < 60:
         _use(p, b, got.pop(0), forward, "forward")
     for x in got:
         for _ in range(int(g.pick([2, 1, 3]))):
@@ -193,6 +196,8 @@ def chain(g: Gen) -> Steps:
     kinds = [Kind.PORT]
     if p.has("buffers"):
         kinds.append(Kind.BUFFER)
+    if p.has("channels"):
+        kinds.append(Kind.CHANNEL)
     root = p.create(a, g.pick(kinds))
     if root is None:
         return p.steps
@@ -208,7 +213,7 @@ def chain(g: Gen) -> Steps:
     if p.has("buffers") and p.size_of(a, root) is not None:
         p.do(a, MapBuffer(nodes[i], False))  # a mapping that goes with it
     p.do(a, Drop(nodes[i]))
-    if g.roll() < 30:
+    if g.roll() < 40:
         p.do(a, Inspect(nodes[-1]))
     p.do(a, Revoke(nodes[int(g.pick(list(range(i))))]))
     return p.steps
@@ -251,6 +256,9 @@ def attenuate(g: Gen) -> Steps:
         tries += [Close(weak), SetFilter(weak, None, 1, None), Unbind(weak, name)]
     for op in g.draw(st.permutations(tries)):  # every try, in a drawn order
         p.do(a, op)
+    sender = p.handle(a, Derive(port, SEND))
+    if sender is not None:  # no RECEIVE and a bad timeout: the rights first
+        p.do(a, Receive(sender, -1))
     return p.steps
 
 

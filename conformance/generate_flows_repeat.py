@@ -16,8 +16,13 @@ from veridian_ipc.vocabulary.results import Ok
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
+    ChannelReceive,
+    ChannelReceiveBatch,
+    ChannelSend,
+    ChannelSendBatch,
     Close,
     Connect,
+    CreateChannel,
     Inspect,
     Kill,
     Lookup,
@@ -67,7 +72,7 @@ def rate_filter(g: Gen) -> Steps:
             if p.has("messages") and g.roll() < 40:
                 spare = spare if spare is not None else p.create(a, Kind.PORT)
                 caps = () if spare is None else (spare,)
-            data = bytes(int(g.pick([0, 1, 3])))
+            data = bytes(int(g.pick([0, 1 if size is None else size + 1, 3])))
             if isinstance(p.do(a, Send(h, int(g.pick([0, 1, 2])), 0, data, caps)), Ok):
                 spare = None if caps else spare
             if i % 2:
@@ -124,6 +129,8 @@ def names(g: Gen) -> Steps:
     other = p.create(a, Kind.PORT) or h
     p.do(a, Unbind(h, name))
     p.do(b, Lookup(name))
+    p.do(a, Bind(h, name, 0))
+    p.do(a, Unbind(other, name))
     steps = [
         (a, Bind(h, name, 0)),
         (b, Lookup(name)),
@@ -152,7 +159,7 @@ def deadlines(g: Gen) -> Steps:
     procs = p.processes(int(g.pick([2, 3])))
     if procs is None:
         return p.steps
-    if p.has("namespace") and g.roll() < 50:
+    if p.has("namespace") and g.roll() < 70:
         _shared_wait(p, procs)
         return p.steps
     waiting: list[int] = []
@@ -206,7 +213,7 @@ def _shared_wait(p: Plan, procs: list[int]) -> None:
                 p.do(q, Receive(w, t))
         if round_ == 0:
             _blocked_tries(p, waiting)
-        end = int(g.pick([0, 1, 2] if round_ == 0 else [4, 3, 4]))
+        end = int(g.pick([0, 1, 2] if round_ == 0 else [4, 3]))
         if end == 0:
             p.do(owner, Send(h, 0, 0, b"s"))
         elif end == 1:
@@ -221,4 +228,34 @@ def _shared_wait(p: Plan, procs: list[int]) -> None:
             p.do(q, Resume())
 
 
-__all__ = ["deadlines", "names", "rate_filter"]
+def ring(g: Gen) -> Steps:
+    """One channel, filled and drained around its ring: a batch fills it
+    exactly, a send finds it full, a receive frees a slot and the next send
+    wraps the write index, a batch that does not fit sends nothing, a batch
+    receive asks for more than is held, and what is left is drained after a
+    close (CHAN-SEND, CHAN-SEND-BATCH, CHAN-RECEIVE-BATCH, CHAN-CLOSE)."""
+    p = Plan(g)
+    procs = p.processes(1)
+    if procs is None:
+        return p.steps
+    a = procs[0]
+    cap = int(g.pick([2, 3]))
+    h = p.handle(a, CreateChannel(cap, 4))
+    if h is None:
+        return p.steps
+    p.do(a, ChannelSendBatch(h, tuple(bytes([i]) for i in range(cap))))
+    p.do(a, ChannelSend(h, b"full"))
+    p.do(a, ChannelReceiveBatch(h, 1))
+    for _ in range(int(g.pick([2, 1, 3]))):
+        p.do(a, ChannelSend(h, b"w"))
+        p.do(a, ChannelSendBatch(h, (b"1", b"2")))
+        p.do(a, ChannelReceiveBatch(h, int(g.pick([cap + 1, 1, 2]))))
+    if p.has("caps") and g.roll() < 50:
+        p.do(a, Inspect(h))
+    p.do(a, ChannelSend(h, b"last"))
+    p.do(a, Close(h))
+    p.do(a, g.pick([ChannelReceive(h), ChannelReceiveBatch(h, 2)]))
+    return p.steps
+
+
+__all__ = ["deadlines", "names", "rate_filter", "ring"]

@@ -35,6 +35,7 @@ from veridian_ipc.vocabulary.rights import (
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreateBuffer,
+    CreateChannel,
     CreatePort,
     Derive,
     Lookup,
@@ -166,9 +167,12 @@ class Plan:
         return self.handle(pid, Derive(handle, mask))
 
     def create(self, pid: int, kind: Kind) -> int | None:
-        """A new port (capacity 3) or buffer (8 bytes) of ``pid``."""
+        """A new port (capacity 3), buffer (8 or 4 bytes) or channel (2
+        slots of 4 bytes) of ``pid``."""
         if kind is Kind.BUFFER:
             return self.handle(pid, CreateBuffer(int(self.g.pick([8, 4]))))
+        if kind is Kind.CHANNEL:
+            return self.handle(pid, CreateChannel(2, 4))
         return self.handle(pid, CreatePort(3))
 
     def free_name(self) -> str:

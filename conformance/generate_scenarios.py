@@ -53,7 +53,7 @@ from veridian_ipc.vocabulary.syscalls import (
 
 from .generate_context import NAMES, Gen, Steps
 from .generate_flows_caps import attenuate, chain, socket_caps, travel
-from .generate_flows_repeat import deadlines, names, rate_filter
+from .generate_flows_repeat import deadlines, names, rate_filter, ring
 from .generate_ops import GENERATORS
 from .surface import OP_GROUP
 
@@ -379,12 +379,15 @@ def channel_traffic(g: Gen) -> Steps:
     ]
     if g.roll() < 25:
         steps.append((pid, Close(h)))
-    if g.roll() < 40:  # more than the ring holds: fewer are taken
-        steps.append((pid, ChannelReceiveBatch(h, 4)))
     steps += [
         (pid, ChannelReceiveBatch(h, int(g.pick([1, 2])))),
         (pid, ChannelReceive(h)),
     ]
+    r = g.roll()
+    if r < 40:  # more than is left: fewer are taken
+        steps.append((pid, ChannelReceiveBatch(h, int(g.pick([2, 3])))))
+    elif r < 60 and "caps" in g.groups:
+        steps.append((pid, Inspect(h)))
     return steps
 
 
@@ -530,6 +533,7 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (names, _F({"ports", "namespace"})),
     (deadlines, _F({"ports", "timeouts"})),
     (socket_caps, _F({"posix"})),
+    (ring, _F({"channels"})),
     (channel_traffic, _F({"channels"})),
     (buffer_io, _F({"buffers"})),
     (queue_traffic, _F({"ports"})),
@@ -545,7 +549,7 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "socket_exchange": _or_flow(socket_exchange, socket_caps, _F({"posix"}), 60),
     "socket_churn": _or_flow(socket_churn),
     "queue_traffic": _or_flow(queue_traffic),
-    "channel_traffic": _or_flow(channel_traffic),
+    "channel_traffic": _or_flow(channel_traffic, ring, _F({"channels"}), 40),
     "buffer_io": _or_flow(buffer_io),
     "attenuated": _or_flow(attenuated, attenuate, _F({"ports", "rights"}), 60),
     "double_fault": _or_flow(double_fault),

@@ -22,6 +22,7 @@ from veridian_ipc.conformance.generate_flows_repeat import (
     deadlines,
     names,
     rate_filter,
+    ring,
 )
 from veridian_ipc.conformance.generate_plan import MASKS, Plan
 from veridian_ipc.conformance.machine import SCENARIO_GROUPS
@@ -106,6 +107,17 @@ EXPECTED: list[tuple[Flow, set[str]]] = [
             "B-RIGHTS-REVOKE-WAKES-RECEIVER",
             "B-PORT-CLOSE-WAITERS",
             "B-PROC-KILL-BLOCKED-RECEIVER",
+        },
+    ),
+    (
+        ring,
+        {
+            "B-CHAN-BATCH-FILLS",
+            "B-CHAN-RING-FULL",
+            "B-CHAN-WRAP",
+            "B-CHAN-BATCH-NO-ROOM",
+            "B-CHAN-BATCH-PARTIAL-RECEIVE",
+            "B-CHAN-DRAIN-CLOSED",
         },
     ),
     (
