@@ -174,8 +174,10 @@ def _share_buffer(
     size = p.size_of(a, origin)
     if type(ma) is int and size is not None:
         p.do(a, WriteBuffer(ma, size - 2, b"ab"))
-    if type(mb) is int:
+    if type(mb) is int and size is not None:
         p.do(b, ReadBuffer(mb, 0, int(p.g.pick([1, 2]))))
+        if p.g.roll() < 50:  # one byte past the end: refused (BUF-READ)
+            p.do(b, ReadBuffer(mb, size - 1, 2))
     if p.g.roll() < 70:
         p.do(b, Receive(hb, None))
         p.do(a, TransferBuffer(origin, ha, 0))
@@ -233,6 +235,7 @@ def attenuate(g: Gen) -> Steps:
     port = p.create(a, Kind.PORT)
     if port is None:
         return p.steps
+    _send_only(p, a, port)
     if p.has("buffers") and g.roll() < 40:
         _attenuated_buffer(p, a, port)
         return p.steps
@@ -256,10 +259,18 @@ def attenuate(g: Gen) -> Steps:
         tries += [Close(weak), SetFilter(weak, None, 1, None), Unbind(weak, name)]
     for op in g.draw(st.permutations(tries)):  # every try, in a drawn order
         p.do(a, op)
-    sender = p.handle(a, Derive(port, SEND))
-    if sender is not None:  # no RECEIVE and a bad timeout: the rights first
-        p.do(a, Receive(sender, -1))
     return p.steps
+
+
+def _send_only(p: Plan, a: int, port: int) -> None:
+    """A SEND-only copy is used to receive with a bad timeout (the rights
+    are checked first: ERR-PRECEDENCE), and offered in a message without
+    GRANT (MSG-TRANSFER refuses it)."""
+    sender = p.handle(a, Derive(port, SEND))
+    if sender is not None:
+        p.do(a, Receive(sender, -1))
+        if p.has("messages"):
+            p.do(a, Send(port, 0, 0, b"", (sender,)))
 
 
 def _attenuated_buffer(p: Plan, a: int, port: int) -> None:
