@@ -191,7 +191,7 @@ def _shared_wait(p: Plan, procs: list[int]) -> None:
     """The first process creates and binds a port; the others look it up and
     block on it (timed or not), twice. The first time the owner sends (to
     the first waiter in line: PORT-HANDOFF, two waiters), the clock passes
-    or a waiter is killed (PROC-KILL); the second time the owner revokes
+    or a waiter is killed (PROC-KILL) before a send; the second time the owner revokes
     (RIGHTS-REVOKE wakes them) or closes (PORT-CLOSE). All resume
     (PORT-RESUME)."""
     g = p.g
@@ -213,13 +213,14 @@ def _shared_wait(p: Plan, procs: list[int]) -> None:
                 p.do(q, Receive(w, t))
         if round_ == 0:
             _blocked_tries(p, waiting)
-        end = int(g.pick([0, 1, 2] if round_ == 0 else [4, 3]))
+        end = int(g.pick([0, 2, 1] if round_ == 0 else [4, 3]))
         if end == 0:
             p.do(owner, Send(h, 0, 0, b"s"))
         elif end == 1:
             p.do(0, AdvanceClock(int(g.pick([3, 1]))))
         elif end == 2 and waiting:
             p.do(0, Kill(int(g.pick(waiting))))
+            p.do(owner, Send(h, 0, 0, b"k"))  # to the next waiter, not the dead
         elif end == 3:
             p.do(owner, Revoke(h))
         else:

@@ -156,8 +156,8 @@ def rendezvous(g: Gen) -> Steps:
         steps.append((pa, Close(ha)))
     elif how == 3 and "rights" in g.groups:
         steps.append((pa, Revoke(ha)))
-    elif "caps" in g.groups:
-        steps.append((0, Kill(pb)))
+    elif "caps" in g.groups:  # then a send: for the next waiter, not the dead
+        steps += [(0, Kill(pb)), (pa, Send(ha, 0, 0, b"k"))]
     else:  # Kill is of group caps, which the target does not claim
         steps.append((pa, Close(ha)))
     steps.append((pb, Resume()))
