@@ -246,11 +246,15 @@ def attenuate(g: Gen) -> Steps:
     if p.has("namespace"):
         p.do(a, Bind(port, name, 0))
     lacks = ~p.rights_of(a, weak)
-    tries: list[Operation] = [Derive(weak, SEND | RECEIVE | MANAGE | GRANT)]
+    big = bytes(MAX_INLINE_DATA + 1)  # too large, and the handle is wrong first
+    tries: list[Operation] = [
+        Derive(weak, SEND | RECEIVE | MANAGE | GRANT),
+        Send(p.fresh(a), 0, 0, big),
+    ]
     if lacks & RECEIVE:
         tries += [Receive(weak, -1), Receive(weak, 0)]
     if lacks & SEND:
-        tries.append(Send(weak, 0, 0, b"w"))
+        tries += [Send(weak, 0, 0, b"w"), Send(weak, 0, 0, big)]
     if lacks & GRANT:
         tries.append(Bind(weak, name, 0))
         if p.has("messages"):
