@@ -152,6 +152,8 @@ def travel(g: Gen, kind: Kind | None = None) -> Steps:
             forward = (fl[0], c, fl[1])
     if kind is Kind.BUFFER and got and g.roll() < 60:
         _share_buffer(p, a, b, origin, got[0], ha, hb)
+    if kind is Kind.PORT and got and g.roll() < 50:
+        _use(p, b, got[0], None, "send")
     if forward is not None and got and g.roll() < 60:
         _use(p, b, got.pop(0), forward, "forward")
     for x in got:
@@ -316,6 +318,8 @@ def socket_caps(g: Gen) -> Steps:
             p.do(s, SockRecv(fd, MAX_INLINE_DATA))
     cfd = p.value(a, Socket(None))
     if type(cfd) is int:
+        if g.roll() < 50:  # not connected yet (POSIX-SEND)
+            p.do(a, SockSend(cfd, b"u"))
         p.do(a, SockConnect(cfd, name))
         for i in range(int(g.pick([3, 1, 2]))):
             p.do(a, SockSend(cfd, bytes([i])))
