@@ -128,7 +128,7 @@ def travel(g: Gen, kind: Kind | None = None) -> Steps:
     if origin is None:
         return p.steps
     payload = _payload(p, a, origin, kind)
-    if len(payload) == MAX_MESSAGE_CAPS and g.roll() < 30:  # one too many
+    if len(payload) == MAX_MESSAGE_CAPS and g.roll() < 60:  # one too many
         p.do(a, Send(ha, 0, 0, b"", (*payload, origin)))
     if kind is Kind.BUFFER and g.roll() < 30:  # sent away while mapped
         p.do(a, MapBuffer(payload[0], False))
