@@ -58,7 +58,8 @@ What the package offers an implementer, exported on purpose (``__all__``):
 Programs, run with ``python -m``: ``serve`` (a protocol server wrapping a
 ``module:Class`` target), ``worker`` (the same, as ``make_driver`` starts it),
 ``schema_gen`` (writes the operation schemas and the reference, whose text
-``reference_gen`` builds) and
+``reference_gen`` builds), ``behaviour_survey`` (the behaviours a ``ci`` run
+reaches, per seed) and
 ``linearizability``.
 
 Every other module is the machinery behind these, which the project's tests
@@ -73,7 +74,9 @@ the exploration of every distinct divergence (``signatures``, ``crashes``,
 ``tracefiles``, the checks of a trace file), ``wire``; the protocol server's
 input checks (``inbound``, ``requests``); the
 generators (``generate``, the index of ``generate_context``, ``generate_ops``,
-``generate_scenarios`` and ``generate_setups``); the mutants' parts
+``generate_scenarios`` and ``generate_setups``, with the flows the scenarios
+run: ``generate_plan``, ``generate_flows_caps``, ``generate_flows_repeat``);
+the mutants' parts
 (``mutants_base``, ``mutants_campaign``, and one module per feature group:
 ``mutants_caps``, ``mutants_ports``, ``mutants_namespace``,
 ``mutants_channels``, ``mutants_buffers``, ``mutants_posix``, ``mutants_tree``,

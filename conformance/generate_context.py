@@ -197,10 +197,16 @@ class Gen:
         b: bytes = self.draw(st.binary(min_size=n, max_size=n))
         return b
 
+    def names_pool(self) -> list[str]:
+        """The valid names operations use: the small pool, then the names
+        bound now (so that scenarios' names are unbound and looked up again)."""
+        bound = sorted(n for n in self.s.namespace if n not in NAMES)
+        return [*NAMES, *bound]
+
     def name(self) -> str:
-        """Mostly a valid name of a small pool; sometimes an invalid one."""
+        """Mostly a valid name (``names_pool``); sometimes an invalid one."""
         if self.roll() < 90:
-            return str(self.pick(list(NAMES)))
+            return str(self.pick(self.names_pool()))
         return str(self.pick(list(BAD_NAMES)))
 
     def rights(self, pid: int, handle: int) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from hypothesis import strategies as st
 
-from veridian_ipc.spec.state import Kind, Running
+from veridian_ipc.spec.state import Kind, Running, Waiting
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
@@ -73,6 +73,17 @@ def _kill(g: Gen) -> tuple[int, Operation]:
 
 
 def _advance(g: Gen) -> tuple[int, Operation]:
+    """Mostly a few ticks; when receives wait with deadlines, half the time
+    exactly to the nearest deadline or one tick short of it (TIME-DEADLINE,
+    TIME-ADVANCE)."""
+    deadlines = sorted(
+        st_.deadline
+        for p in g.s.processes.values()
+        if isinstance(st_ := p.status, Waiting) and st_.deadline is not None
+    )
+    if deadlines and g.roll() < 50:
+        gap = deadlines[0] - g.s.clock
+        return 0, AdvanceClock(int(g.pick([gap, gap - 1, deadlines[-1] - g.s.clock])))
     return 0, AdvanceClock(int(g.pick([1, 2, 0, 3, 5, -1])))
 
 
@@ -102,9 +113,10 @@ def _send(g: Gen) -> tuple[int, Operation]:
     if "messages" in g.groups and g.roll() < 40:
         pool = [x for x in g.handles(pid) if x != h] or [h + 1]
         n = int(g.pick([1, 2, MAX_MESSAGE_CAPS + 1, MAX_MESSAGE_CAPS, 0, 3]))
-        caps = tuple(int(g.pick(pool)) for _ in range(n))
-        if g.roll() < 80:  # distinct, padded with never-issued handles
-            caps = tuple(dict.fromkeys(caps))
+        if g.roll() < 85:  # distinct issued handles (as many as there are)
+            caps = tuple(g.draw(st.permutations(pool))[:n])
+        else:  # any handles, repeats allowed, padded with never-issued ones
+            caps = tuple(dict.fromkeys(int(g.pick(pool)) for _ in range(n)))
             nxt = g.fresh_handle(pid) if pid in g.s.processes else 1
             caps += tuple(range(nxt, nxt + n - len(caps)))
         if g.roll() < 5:

@@ -52,6 +52,8 @@ from veridian_ipc.vocabulary.syscalls import (
 )
 
 from .generate_context import NAMES, Gen, Steps
+from .generate_flows_caps import attenuate, chain, socket_caps, travel
+from .generate_flows_repeat import deadlines, names, rate_filter, ring
 from .generate_ops import GENERATORS
 from .surface import OP_GROUP
 
@@ -135,7 +137,8 @@ def rendezvous(g: Gen) -> Steps:
     timeout = g.pick([2, 1, None]) if "timeouts" in g.groups else None
     steps.append((pb, Receive(hb, timeout)))
     if g.roll() < 20:  # a blocked process can only resume (PROC-STATUS)
-        steps.append((pb, g.pick([Inspect(hb), CreatePort(1), Drop(hb)])))
+        tries = _claimed(g, [Inspect(hb), CreatePort(1), Drop(hb)])
+        steps.append((pb, g.pick(tries)))
     if third and g.roll() < 50:  # two receivers wait: FIFO hand-off
         pc, hc = g.pick(third)
         steps += [
@@ -153,8 +156,10 @@ def rendezvous(g: Gen) -> Steps:
         steps.append((pa, Close(ha)))
     elif how == 3 and "rights" in g.groups:
         steps.append((pa, Revoke(ha)))
-    else:
-        steps.append((0, Kill(pb)))
+    elif "caps" in g.groups:  # then a send: for the next waiter, not the dead
+        steps += [(0, Kill(pb)), (pa, Send(ha, 0, 0, b"k"))]
+    else:  # Kill is of group caps, which the target does not claim
+        steps.append((pa, Close(ha)))
     steps.append((pb, Resume()))
     if "timeouts" in g.groups and g.roll() < 50:
         steps += [(0, AdvanceClock(3)), (pb, Resume())]
@@ -378,6 +383,11 @@ def channel_traffic(g: Gen) -> Steps:
         (pid, ChannelReceiveBatch(h, int(g.pick([1, 2])))),
         (pid, ChannelReceive(h)),
     ]
+    r = g.roll()
+    if r < 40:  # more than is left: fewer are taken
+        steps.append((pid, ChannelReceiveBatch(h, int(g.pick([2, 3])))))
+    elif r < 60 and "caps" in g.groups:
+        steps.append((pid, Inspect(h)))
     return steps
 
 
@@ -460,21 +470,94 @@ def _claimed(g: Gen, ops: list[Operation]) -> list[Operation]:
     return [op for op in ops if OP_GROUP[type(op).__name__] in g.groups]
 
 
+def _or_flow(
+    old: Callable[[Gen], Steps],
+    flow: Callable[[Gen], Steps] | None = None,
+    needs: frozenset[str] = frozenset(),
+    share: int = 0,
+) -> Callable[[Gen], Steps]:
+    """The scenario ``old``, or (``share`` times in 100, when the target claims
+    ``needs``) the longer ``flow`` of the same concern (``generate_flows_*``),
+    or (35 times in 100) any flow the target's groups allow: the
+    machine's scenario rules stay the same while every flow comes up under
+    many rules, so that a rule disabled in an example (swarm testing) does
+    not take its flow away. An empty flow falls back to ``old``. Steps of a
+    group the target does not claim (an old scenario's ``Kill`` or
+    ``AdvanceClock``) are left out: the harness must never send them."""
+
+    def gen(g: Gen) -> Steps:
+        r = g.roll()
+        if flow is not None and needs <= g.groups and r < share:
+            steps = flow(g)
+        elif r >= 65:
+            steps = _any_flow(g)
+        else:
+            steps = []
+        steps = steps or old(g)
+        # only what the target claims: the harness may send nothing else
+        return [
+            (pid, op) for pid, op in steps if OP_GROUP[type(op).__name__] in g.groups
+        ]
+
+    gen.__name__ = old.__name__
+    gen.__doc__ = (
+        old.__doc__ if flow is None else f"{old.__doc__}\n\nOr: {flow.__doc__}"
+    )
+    return gen
+
+
+def _any_flow(g: Gen) -> Steps:
+    """One of the flows the target's groups allow (``FLOWS``, with the short
+    scenarios of rings, buffers and queues), or nothing."""
+    allowed = [f for f, needs in FLOWS if needs <= g.groups]
+    return g.pick(allowed)(g) if allowed else []
+
+
+def _buffer_travel(g: Gen) -> Steps:
+    return travel(g, Kind.BUFFER)
+
+
+_F = frozenset
+
+#: The flows, each with the groups it needs to do anything useful; those
+#: that reach the most behaviours come twice.
+FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
+    (travel, _F({"ports", "messages", "namespace"})),
+    (deadlines, _F({"ports", "timeouts"})),
+    (attenuate, _F({"ports", "rights"})),
+    (travel, _F({"ports", "messages", "namespace"})),
+    (deadlines, _F({"ports", "timeouts"})),
+    (attenuate, _F({"ports", "rights"})),
+    (chain, _F({"caps", "rights"})),
+    (rate_filter, _F({"ports", "filters"})),
+    (names, _F({"ports", "namespace"})),
+    (deadlines, _F({"ports", "timeouts"})),
+    (socket_caps, _F({"posix"})),
+    (ring, _F({"channels"})),
+    (channel_traffic, _F({"channels"})),
+    (buffer_io, _F({"buffers"})),
+    (queue_traffic, _F({"ports"})),
+]
+
 #: Scenario generators (each a rule of the machine).
 SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
-    "rendezvous": rendezvous,
-    "filtered_sends": filtered_sends,
-    "carry_caps": carry_caps,
-    "socket_exchange": socket_exchange,
-    "socket_churn": socket_churn,
-    "queue_traffic": queue_traffic,
-    "channel_traffic": channel_traffic,
-    "buffer_io": buffer_io,
-    "attenuated": attenuated,
-    "double_fault": double_fault,
-    "drop_held": drop_held,
-    "blocked_acts": blocked_acts,
-    "hand_over": hand_over,
+    "rendezvous": _or_flow(rendezvous, names, _F({"namespace"}), 35),
+    "filtered_sends": _or_flow(
+        filtered_sends, rate_filter, _F({"ports", "filters"}), 60
+    ),
+    "carry_caps": _or_flow(carry_caps, travel, _F({"messages", "namespace"}), 75),
+    "socket_exchange": _or_flow(socket_exchange, socket_caps, _F({"posix"}), 60),
+    "socket_churn": _or_flow(socket_churn),
+    "queue_traffic": _or_flow(queue_traffic),
+    "channel_traffic": _or_flow(channel_traffic, ring, _F({"channels"}), 40),
+    "buffer_io": _or_flow(buffer_io),
+    "attenuated": _or_flow(attenuated, attenuate, _F({"ports", "rights"}), 60),
+    "double_fault": _or_flow(double_fault),
+    "drop_held": _or_flow(drop_held, chain, _F({"caps", "rights"}), 50),
+    "blocked_acts": _or_flow(blocked_acts, deadlines, _F({"timeouts"}), 50),
+    "hand_over": _or_flow(
+        hand_over, _buffer_travel, _F({"messages", "namespace", "buffers"}), 50
+    ),
 }
 
 

@@ -33,7 +33,9 @@ CLI_DIR = PACKAGE_DIR.parent / "cli"
 TESTS_DIR = Path(__file__).resolve().parent.parent
 
 #: Programs of the package, run with ``python -m``.
-PROGRAMS = frozenset({"linearizability", "schema_gen", "serve", "worker"})
+PROGRAMS = frozenset(
+    {"behaviour_survey", "linearizability", "schema_gen", "serve", "worker"}
+)
 
 #: The machinery behind the exported names, which the tests reach into.
 MACHINERY = frozenset(
@@ -52,7 +54,10 @@ MACHINERY = frozenset(
         "findings",
         "generate",
         "generate_context",
+        "generate_flows_caps",
+        "generate_flows_repeat",
         "generate_ops",
+        "generate_plan",
         "generate_scenarios",
         "generate_setups",
         "inbound",

@@ -22,12 +22,12 @@ def test_divergence_is_shrunk_written_and_replayed(tmp_path: Path) -> None:
     div = data["divergence"]
     steps = data["steps"]
     # shrunk (1-minimal): a port, enough sends to fill it, one more; the
-    # sender may be a process that looked the port up
+    # sender may be a process that looked the port (or a derived copy) up
     capacity = steps[0]["op"]["args"]["capacity"]
     ops = [s["op"]["op"] for s in steps]
     assert ops[0] == "CreatePort"
     assert ops[-(capacity + 1) :] == ["Send"] * (capacity + 1)
-    assert set(ops[1 : -(capacity + 1)]) <= {"Bind", "Lookup", "Connect"}
+    assert set(ops[1 : -(capacity + 1)]) <= {"Derive", "Bind", "Lookup", "Connect"}
     assert report.divergence is not None
     assert report.divergence["minimal"] is True
     assert div["step"] == len(steps)

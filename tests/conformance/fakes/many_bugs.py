@@ -52,7 +52,7 @@ from veridian_ipc.vocabulary.syscalls import (
 #: Each in-process bug: operation -> (what is wrong, signature kind, length
 #: of its shortest trace, which is also its only 1-minimal one).
 PLANTED: dict[str, tuple[str, str, int]] = {
-    "Inspect": ("wrong error", "error", 1),
+    "Inspect": ("an error for a success", "error", 2),
     "ReadBuffer": ("wrong result", "result", 3),
     "AdvanceClock": ("wrong observation", "observation:clock", 1),
     "Bind": ("invariant broken", "invariant:INV-HANDLES-LIVE", 2),
@@ -128,7 +128,7 @@ class ManyBugs(SpecTarget):
         value: Any = result.value if isinstance(result, Ok) else None
         if isinstance(op, Lookup) and _failed(result, IpcError.PortNotFound):
             raise RuntimeError("lookup: segmentation fault (simulated)")
-        if isinstance(op, Inspect) and _failed(result, IpcError.InvalidCapability):
+        if isinstance(op, Inspect) and ok and (pid, op.handle) in self.made:
             return Err(IpcError.InsufficientRights)
         if isinstance(op, Close) and isinstance(result, Err):
             self.touched = True
