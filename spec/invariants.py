@@ -230,10 +230,14 @@ def valid_mappings(s: KernelState) -> bool:
 
 @invariant(InvId.NAMESPACE_LIVE)
 def valid_namespace(s: KernelState) -> bool:
-    """Every binding holds a live port capability located in that binding."""
+    """Every binding holds a live port capability located in that binding, and
+    its port is open: a binding dies with its port (NS-BIND, PORT-CLOSE)."""
     for name, b in s.namespace.items():
         cap = s.caps.get(b.cap)
         if cap is None or cap.kind is not Kind.PORT or cap.at != InBinding(name):
+            return False
+        pt = s.objects.get(cap.obj)
+        if not isinstance(pt, Port) or pt.closed:
             return False
     return True
 

@@ -39,6 +39,7 @@ from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
 from .caps import authorize, new_handle
 from .filters import admit
 from .messages import check_limits, check_transfer, put_in_flight, stamp, take_delivery
+from .namespace import unbind_port
 from .state import (
     RUNNING,
     Filter,
@@ -259,6 +260,8 @@ def close_port(s: KernelState, obj: ObjId) -> Step:
 
     Closing needs MANAGE (RIGHTS-REQUIRED); ``Close`` takes a port or a channel
     handle. Every process waiting on the port is woken with ``PortClosed``.
+    Every namespace binding of the port is removed (NS-BIND: a binding dies
+    with its port), so the name reads ``PortNotFound`` and can be bound anew.
     Queued messages and the capabilities they carry stay until received:
     receivers drain them, then get ``PortClosed``. Result: the number of
     messages left to drain, so a closer knows what is still in the queue.
@@ -274,5 +277,6 @@ def close_port(s: KernelState, obj: ObjId) -> Step:
         return fail(s, IpcError.PortClosed)
     for waiter in pt.waiters:
         s = wake(s, waiter, Err(IpcError.PortClosed))
+    s = unbind_port(s, obj)
     pt = port(s, obj)
     return put_obj(s, obj, replace(pt, closed=True)), Ok(len(pt.queue))

@@ -353,6 +353,16 @@ def test_unbind_name_first() -> None:
     assert run(mutants.UnbindNameFirst, bound) == run(SpecTarget, bound)
 
 
+def test_close_keeps_bindings() -> None:
+    """Close a bound port, then look its name up and bind the name anew."""
+    ops = [*SHARED[:2], (1, Close(1)), (2, Lookup("svc"))]
+    got = diverges(mutants.CloseKeepsBindings, ops, -1, Err(E.PortNotFound))
+    assert got == Ok(1)
+    rebind = [*ops[:3], (2, CreatePort(1)), (2, Bind(1, "svc"))]
+    got = diverges(mutants.CloseKeepsBindings, rebind, -1, Ok(None))
+    assert got == Err(E.NameInUse)
+
+
 #: P1 holds a buffer through a MANAGE|GRANT capability only (handle 2), and a
 #: port (handle 3) to transfer it on.
 ATTENUATED_OWNER: Scenario = [
@@ -419,4 +429,5 @@ SCENARIOS = {
     "TransferNeedsRead": test_transfer_needs_read,
     "TransferFullRights": test_transfer_full_rights,
     "RecvDropsCaps": test_recv_drops_caps,
+    "CloseKeepsBindings": test_close_keeps_bindings,
 }

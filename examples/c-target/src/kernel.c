@@ -385,6 +385,7 @@ static struct result close_port(struct kernel *k, int64_t pid, int64_t handle)
         return err(E_PORT_CLOSED);
     while (pt->nwaiters > 0)
         wake(k, pt->waiters[0], err(E_PORT_CLOSED));
+    unbind_port(k, cap_of(k, id)->obj); /* a binding dies with its port (NS-BIND) */
     pt->closed = true;
     return ok_int((int64_t)pt->nqueue);
 }
