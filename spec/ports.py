@@ -22,6 +22,11 @@ Decisions the seed leaves open:
   its queued messages: receivers drain them, then get ``PortClosed``. Nothing is
   dropped silently (precedent: Zircon, where messages written before the peer
   closed stay readable, then ``ZX_ERR_PEER_CLOSED``).
+- *Peer death.* A port nobody can receive from any more (its last usable
+  RECEIVE dropped, revoked, or gone with its process) is closed as by
+  ``Close``, and its queue, which nobody can read, is destroyed with the
+  capabilities it carries (spec/orphans.py; Mach's dead names, Zircon's
+  ``ZX_ERR_PEER_CLOSED``). Senders then get ``PortClosed``, not ``PortFull``.
 """
 
 from __future__ import annotations
@@ -265,6 +270,12 @@ def close_port(s: KernelState, obj: ObjId) -> Step:
     Queued messages and the capabilities they carry stay until received:
     receivers drain them, then get ``PortClosed``. Result: the number of
     messages left to drain, so a closer knows what is still in the queue.
+
+    Implicit close (spec/orphans.py): an operation that succeeds and leaves
+    the port with no usable RECEIVE capability (in a handle table, a socket,
+    or a message queued on a receivable port; a binding does not count)
+    closes it in the same step, with these effects, and destroys its queue
+    and the capabilities it carries, since nobody can receive them.
 
     Errors, in precedence order:
 

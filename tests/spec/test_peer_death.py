@@ -7,13 +7,19 @@ name still answered ``Lookup``/``Connect`` and kept the name taken.
 from __future__ import annotations
 
 from veridian_ipc.spec import IpcError
+from veridian_ipc.spec.state import Port
+from veridian_ipc.vocabulary.rights import GRANT, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Close,
     Connect,
     CreatePort,
+    Derive,
+    Drop,
     Kill,
     Lookup,
+    Receive,
+    Send,
     Spawn,
 )
 
@@ -62,3 +68,87 @@ def test_binding_outlives_its_binder_while_the_service_lives(
     w.handle(2, Lookup("svc"))
     w.ok(0, Kill(1))
     assert w.handle(3, Lookup("svc")) > 0
+
+
+# -- a port whose receivers are all gone (PORT-CLOSE, spec/orphans.py) --------
+
+
+def _served(w: World) -> tuple[int, int]:
+    """P1 creates a port and gives P2 a SEND-only handle to it through a name:
+    (P1's handle, P2's handle)."""
+    h = w.handle(1, CreatePort(2))
+    w.ok(1, Bind(w.handle(1, Derive(h, SEND | GRANT)), "svc", 0))
+    return h, w.handle(2, Lookup("svc"))
+
+
+def test_killing_the_only_receiver_closes_the_port(world: type[World]) -> None:
+    """Kill the only process holding RECEIVE: senders get ``PortClosed`` at
+    once (not Ok, Ok, PortFull), the queued messages are destroyed with their
+    capabilities, and the name is gone."""
+    w = world(2)
+    w.handle(0, Spawn())
+    _, s = _served(w)
+    other = w.handle(2, CreatePort(1))
+    w.ok(2, Send(s, 0, 0, b"a", (other,)))
+    w.ok(0, Kill(1))
+    w.err(2, Send(s, 0, 0, b"b", ()), IpcError.PortClosed)
+    w.err(2, Lookup("svc"), IpcError.PortNotFound)
+    pt = w.port_of(2, s)
+    assert pt.closed
+    assert pt.queue == ()
+    # P2's SEND handle stays valid; the carried capability went with its
+    # message, and with it the only RECEIVE of P2's other port, now closed too.
+    assert len(w.s.caps) == 1
+    w.err(2, Close(s), IpcError.InsufficientRights)
+    assert all(o.closed for o in w.s.objects.values() if isinstance(o, Port))
+
+
+def test_dropping_or_revoking_the_last_receive_closes(world: type[World]) -> None:
+    """Drop, and Revoke of the RECEIVE-holding children, close the port; a
+    remaining RECEIVE elsewhere keeps it open."""
+    w = world(2)
+    h = w.handle(1, CreatePort(2))
+    s = w.handle(1, Derive(h, SEND))
+    r = w.handle(1, Derive(h, RECEIVE))
+    w.ok(1, Drop(h))  # r still receives
+    w.ok(1, Send(s, 0, 0, b"x", ()))
+    w.ok(1, Drop(r))
+    w.err(1, Send(s, 0, 0, b"y", ()), IpcError.PortClosed)
+    h2 = w.handle(1, CreatePort(1))
+    w.handle(1, Derive(h2, RECEIVE))
+    w.handle(1, Derive(h2, SEND))
+    w.ok(1, Drop(h2))
+    assert not any(
+        isinstance(o, Port) and o.closed and o.capacity == 1
+        for o in w.s.objects.values()
+    )
+
+
+def test_a_receive_in_flight_counts_until_it_cannot_be_received(
+    world: type[World],
+) -> None:
+    """A RECEIVE carried by a message queued on a receivable port keeps its
+    port open: it can still be received. Sent into its own port (a cycle),
+    nobody can ever receive it: the port closes and the message is destroyed."""
+    w = world(2)
+    a = w.handle(1, CreatePort(2))
+    sa = w.handle(1, Derive(a, SEND))
+    ra = w.handle(1, Derive(a, RECEIVE | GRANT))
+    b = w.handle(2, CreatePort(2))
+    w.ok(2, Bind(b, "b", 0))
+    to_b = w.handle(1, Lookup("b"))
+    w.ok(1, Send(to_b, 0, 0, b"", (ra,)))
+    w.ok(1, Drop(a))
+    w.ok(1, Send(sa, 0, 0, b"still open", ()))
+    got = w.delivered(2, Receive(b, 0)).caps[0]
+    assert got is not None
+    w.ok(2, Drop(got))
+    w.err(1, Send(sa, 0, 0, b"", ()), IpcError.PortClosed)
+    assert w.port_of(1, sa).queue == ()
+    c = w.handle(1, CreatePort(2))
+    sc = w.handle(1, Derive(c, SEND))
+    rc = w.handle(1, Derive(c, RECEIVE | GRANT))
+    w.ok(1, Drop(c))
+    w.ok(1, Send(sc, 0, 0, b"loop", (rc,)))
+    w.err(1, Send(sc, 0, 0, b"late", ()), IpcError.PortClosed)
+    assert w.port_of(1, sc).queue == ()
