@@ -21,6 +21,7 @@ group:
 - ``mutants_ports``: ports, messages, filters, timeouts (PORT-*, MSG-*,
   FILTER-*, TIME-*);
 - ``mutants_namespace``: the namespace (NS-*);
+- ``mutants_peers``: peer death (a port nobody can receive from, PORT-CLOSE);
 - ``mutants_channels``: channels (CHAN-*);
 - ``mutants_buffers``: shared buffers (BUF-*);
 - ``mutants_posix``: the socket layer (POSIX-*);
@@ -79,6 +80,7 @@ from .mutants_namespace import (
     UnbindNameFirst,
     UnbindWithoutManage,
 )
+from .mutants_peers import OrphanPortStaysOpen
 from .mutants_ports import (
     Accept65Bytes,
     ClockNoExpiry,
@@ -211,6 +213,7 @@ MUTANTS: tuple[type[Mutant], ...] = (
     RecvDropsCaps,
     UnbindNameFirst,
     CloseKeepsBindings,
+    OrphanPortStaysOpen,
 )
 
 
@@ -257,6 +260,7 @@ __all__ = [
     "Mutant",
     "MutantResult",
     "NoHandoff",
+    "OrphanPortStaysOpen",
     "OversizeBeforeHandle",
     "PortCapacityPlusOne",
     "RateLimitOneExtra",

@@ -37,6 +37,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Derive,
     Drop,
     Inspect,
+    Kill,
     Lookup,
     Operation,
     RateLimit,
@@ -363,6 +364,18 @@ def test_close_keeps_bindings() -> None:
     assert got == Err(E.NameInUse)
 
 
+def test_orphan_port_stays_open() -> None:
+    """Kill the only process holding RECEIVE, then send: ``PortClosed``, not
+    ``Ok`` (and later ``PortFull``)."""
+    ops = [*SHARED[:2], (1, Derive(1, SEND)), (1, Drop(1)), (1, Send(2, 0, 0, b""))]
+    got = diverges(mutants.OrphanPortStaysOpen, ops, -1, Err(E.PortClosed))
+    assert got == Ok(None)
+    killed = [*SHARED, (2, Derive(1, SEND)), (2, Drop(1)), (0, Kill(1))]
+    killed += [(2, Send(2, 0, 0, b""))]
+    got = diverges(mutants.OrphanPortStaysOpen, killed, -1, Err(E.PortClosed))
+    assert got == Ok(None)
+
+
 #: P1 holds a buffer through a MANAGE|GRANT capability only (handle 2), and a
 #: port (handle 3) to transfer it on.
 ATTENUATED_OWNER: Scenario = [
@@ -430,4 +443,5 @@ SCENARIOS = {
     "TransferFullRights": test_transfer_full_rights,
     "RecvDropsCaps": test_recv_drops_caps,
     "CloseKeepsBindings": test_close_keeps_bindings,
+    "OrphanPortStaysOpen": test_orphan_port_stays_open,
 }

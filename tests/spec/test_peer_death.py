@@ -103,9 +103,9 @@ def test_killing_the_only_receiver_closes_the_port(world: type[World]) -> None:
     assert all(o.closed for o in w.s.objects.values() if isinstance(o, Port))
 
 
-def test_dropping_or_revoking_the_last_receive_closes(world: type[World]) -> None:
-    """Drop, and Revoke of the RECEIVE-holding children, close the port; a
-    remaining RECEIVE elsewhere keeps it open."""
+def test_dropping_the_last_receive_closes(world: type[World]) -> None:
+    """Dropping the last RECEIVE closes the port (an earlier drop does not: a
+    derived RECEIVE still receives)."""
     w = world(2)
     h = w.handle(1, CreatePort(2))
     s = w.handle(1, Derive(h, SEND))
