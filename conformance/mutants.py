@@ -21,7 +21,6 @@ group:
 - ``mutants_ports``: ports, messages, filters, timeouts (PORT-*, MSG-*,
   FILTER-*, TIME-*);
 - ``mutants_namespace``: the namespace (NS-*);
-- ``mutants_peers``: peer death (a port nobody can receive from, PORT-CLOSE);
 - ``mutants_channels``: channels (CHAN-*);
 - ``mutants_buffers``: shared buffers (BUF-*);
 - ``mutants_posix``: the socket layer (POSIX-*);
@@ -80,7 +79,6 @@ from .mutants_namespace import (
     UnbindNameFirst,
     UnbindWithoutManage,
 )
-from .mutants_peers import OrphanPortStaysOpen
 from .mutants_ports import (
     Accept65Bytes,
     ClockNoExpiry,
@@ -92,6 +90,7 @@ from .mutants_ports import (
     FiveCaps,
     HandoffToLastWaiter,
     NoHandoff,
+    OrphanPortStaysOpen,
     OversizeBeforeHandle,
     PortCapacityPlusOne,
     RateLimitOneExtra,
