@@ -6,6 +6,8 @@ name still answered ``Lookup``/``Connect`` and kept the name taken.
 
 from __future__ import annotations
 
+import pytest
+
 from veridian_ipc.spec import IpcError
 from veridian_ipc.spec.state import Port
 from veridian_ipc.vocabulary.rights import GRANT, RECEIVE, SEND
@@ -152,3 +154,26 @@ def test_a_receive_in_flight_counts_until_it_cannot_be_received(
     w.ok(1, Send(sc, 0, 0, b"loop", (rc,)))
     w.err(1, Send(sc, 0, 0, b"late", ()), IpcError.PortClosed)
     assert w.port_of(1, sc).queue == ()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 item 4 open: a woken receiver's uncollected hand-off dies "
+    "with it (a return to the queue head must be squared with INV-QUEUE-BOUND)",
+)
+def test_a_hand_off_to_a_receiver_killed_before_resume_is_not_lost(
+    world: type[World],
+) -> None:
+    """P1 blocks in a receive, P2 sends (handed off to P1, Ok), P1 is killed
+    before ``Resume``: P3, which also receives from the port, must still get
+    the message."""
+    w = world(2)
+    w.handle(0, Spawn())
+    h = w.handle(1, CreatePort(1))
+    w.ok(1, Bind(h, "svc", 0))
+    to_port = w.handle(2, Lookup("svc"))
+    also = w.handle(3, Lookup("svc"))
+    w.blocked(1, Receive(h, None))
+    w.ok(2, Send(to_port, 0, 0, b"m", ()))
+    w.ok(0, Kill(1))
+    assert w.delivered(3, Receive(also, 0)).data == b"m"
