@@ -60,6 +60,8 @@ class History:
     - ``reparented``: capabilities whose parent was dropped, so that they now
       hang from their grandparent (CAP-DROP);
     - ``unbound``: names that an ``Unbind`` removed (NS-UNBIND);
+    - ``closed_names``: names whose binding went with its port (PORT-CLOSE,
+      NS-BIND: a close, or the abandoning of a port nobody can receive from);
     - ``looked_up``: capabilities obtained by ``Lookup`` or ``Connect``.
     """
 
@@ -67,6 +69,7 @@ class History:
     travelled: set[CapId] = field(default_factory=set)
     reparented: set[CapId] = field(default_factory=set)
     unbound: set[str] = field(default_factory=set)
+    closed_names: set[str] = field(default_factory=set)
     looked_up: set[CapId] = field(default_factory=set)
 
     def update(
@@ -102,6 +105,11 @@ class History:
                 self.looked_up.add(cid)
         if self.sent_by:
             self._arrivals(post)
+        for name, b in pre.namespace.items():
+            if name not in post.namespace:
+                o = post.objects.get(pre.caps[b.cap].obj)
+                if isinstance(o, Port) and o.closed:
+                    self.closed_names.add(name)
 
     def _arrivals(self, post: KernelState) -> None:
         """Capabilities in flight that reached a process's table since."""

@@ -307,16 +307,13 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
 @behaviour(
     "B-NS-LOOKUP-CLOSED-PORT",
     (R.NS_LOOKUP, R.PORT_CLOSE),
-    "look up a name whose port was closed",
+    "look up a name whose port was closed (the binding went with it)",
     Lookup,
     Connect,
 )
 def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    if not isinstance(r, Ok) or not isinstance(r.value, int):
-        return False
-    c = cap_at(post, pid, r.value)
-    o = None if c is None else post.objects.get(c.obj)
-    return isinstance(o, Port) and o.closed
+    name = getattr(op, "name", None)
+    return failed_with(r, "PortNotFound") and name in h.closed_names
 
 
 @behaviour(

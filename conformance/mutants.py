@@ -1,8 +1,8 @@
 """Mutants: deliberately wrong targets that the suite must tell from the spec.
 
-This module is the catalogue's index: ``MUTANTS`` lists the 72 mutants (49,
+This module is the catalogue's index: ``MUTANTS`` lists the mutants (49,
 then 22 for the behaviours a short random walk seldom reaches, then one for
-Unbind's precedence), and every
+Unbind's precedence, then those for peer death), and every
 mutant, the ``Mutant`` base and the campaign
 (``run_campaign``, ``run_mutant``, ``MutantResult``) can be imported from here
 (``veridian_ipc.conformance.mutants:NoHandoff`` names a target).
@@ -72,6 +72,7 @@ from .mutants_channels import (
 )
 from .mutants_namespace import (
     BindReplaces,
+    CloseKeepsBindings,
     ConnectIgnoresType,
     LookupFullRights,
     StaleLookupAfterUnbind,
@@ -89,6 +90,7 @@ from .mutants_ports import (
     FiveCaps,
     HandoffToLastWaiter,
     NoHandoff,
+    OrphanPortStaysOpen,
     OversizeBeforeHandle,
     PortCapacityPlusOne,
     RateLimitOneExtra,
@@ -209,6 +211,8 @@ MUTANTS: tuple[type[Mutant], ...] = (
     TransferFullRights,
     RecvDropsCaps,
     UnbindNameFirst,
+    CloseKeepsBindings,
+    OrphanPortStaysOpen,
 )
 
 
@@ -223,6 +227,7 @@ __all__ = [
     "ChannelCloseDrops",
     "ClockNoExpiry",
     "CloseDropsQueue",
+    "CloseKeepsBindings",
     "CloseLeavesWaiters",
     "CloseReportsNothing",
     "ClosedPortNoDrain",
@@ -254,6 +259,7 @@ __all__ = [
     "Mutant",
     "MutantResult",
     "NoHandoff",
+    "OrphanPortStaysOpen",
     "OversizeBeforeHandle",
     "PortCapacityPlusOne",
     "RateLimitOneExtra",

@@ -1,10 +1,13 @@
 """Mutants of the namespace (NS-*): a bind that replaces a binding, an unbind
 without MANAGE, an unbind that looks the name up before MANAGE, a lookup that
 grants every right, a typed connect that does not check the type, a lookup
-cache that unbind does not invalidate.
+cache that unbind does not invalidate, a close that leaves the port's
+bindings in place.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from veridian_ipc.spec import Config
 from veridian_ipc.spec import IpcError as E
@@ -14,7 +17,14 @@ from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS
-from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Operation, Unbind
+from veridian_ipc.vocabulary.syscalls import (
+    Bind,
+    Close,
+    Connect,
+    Lookup,
+    Operation,
+    Unbind,
+)
 
 from .mutants_base import Mutant, Refusal
 
@@ -127,8 +137,33 @@ class StaleLookupAfterUnbind(Mutant):
         return Ok(int(h))
 
 
+class CloseKeepsBindings(Mutant):
+    """Closing a port leaves its bindings: the name still resolves, to a
+    closed port, and stays taken (against PORT-CLOSE and NS-BIND: a binding
+    dies with its port)."""
+
+    rules = (R.PORT_CLOSE, R.NS_BIND)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        c = self.cap(pid, op.handle, Kind.PORT) if isinstance(op, Close) else None
+        if c is None:
+            return self.spec_apply(pid, op)
+        ns = self.state.namespace
+        kept = {n: b for n, b in ns.items() if self.state.caps[b.cap].obj == c.obj}
+        for name in kept:
+            ns = ns.delete(name)
+        self.state = replace(self.state, namespace=ns)
+        r = self.spec_apply(pid, op)
+        ns = self.state.namespace
+        for name, b in kept.items():
+            ns = ns.set(name, b)
+        self.state = replace(self.state, namespace=ns)
+        return r
+
+
 __all__ = [
     "BindReplaces",
+    "CloseKeepsBindings",
     "ConnectIgnoresType",
     "LookupFullRights",
     "StaleLookupAfterUnbind",

@@ -1,8 +1,9 @@
 """Mutants of ports, messages, filters and timeouts (PORT-*, MSG-*, FILTER-*,
 TIME-*): a reordered queue, an off-by-one capacity, a capability leaked by a
 failed send or copied by a good one, a hand-off skipped or given to the wrong
-waiter, a close that loses messages or waiters, a filter that admits one
-message too many, a deadline one tick late...
+waiter, a close that loses messages or waiters, a port whose receivers are
+all gone that stays open, a filter that admits one message too many, a
+deadline one tick late...
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from veridian_ipc.spec import Config
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.state import Kind, Port, Waiting
+from veridian_ipc.spec.step import MAY_ORPHAN, apply_rule
 from veridian_ipc.spec.store import port, proc
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
@@ -333,6 +335,22 @@ class FilterWithoutManage(Refusal[SetFilter]):
         return self.apply_with_right(pid, op, Kind.PORT, MANAGE)
 
 
+class OrphanPortStaysOpen(Mutant):
+    """A port nobody can receive from any more (its last RECEIVE dropped,
+    killed with its process, or sent into a cycle) stays open with its queue,
+    so its senders get ``Ok`` until it is full, then ``PortFull``, never
+    ``PortClosed``: the step's rule runs, the abandoning (PORT-CLOSE,
+    spec/orphans.py) does not."""
+
+    rules = (R.PORT_CLOSE, R.PROC_KILL, R.CAP_DROP)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        if type(op) not in MAY_ORPHAN:
+            return self.spec_apply(pid, op)
+        self.state, r = apply_rule(self.state, pid, op)
+        return r
+
+
 __all__ = [
     "Accept65Bytes",
     "ClockNoExpiry",
@@ -344,6 +362,7 @@ __all__ = [
     "FiveCaps",
     "HandoffToLastWaiter",
     "NoHandoff",
+    "OrphanPortStaysOpen",
     "OversizeBeforeHandle",
     "PortCapacityPlusOne",
     "RateLimitOneExtra",

@@ -18,6 +18,7 @@ from . import ports as kports
 from .api_handles import HANDLE_CLASSES, TOKEN, Handle
 from .caps import install_all
 from .errors import exception_for
+from .orphans import reap
 from .ports import admit_receive, admit_send, commit_offer
 from .state import RUNNING, Message
 from .state import Port as KPort
@@ -105,6 +106,8 @@ class Port(Handle):
                 return moved.error
             assert cap is not None  # admitted: a live port capability
             commit_offer(st, kp.pid, cap.obj, msg_type, flags, data, moved)  # type: ignore[arg-type]
+            if st.suspects:  # a RECEIVE went into the message (PORT-CLOSE)
+                reap(st)
             return None
         self._sync_if_filtered()
         r = self._sys.kernel.apply(

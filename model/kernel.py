@@ -29,6 +29,7 @@ from . import (
     channels,
     filters,
     namespace,
+    orphans,
     ports,
     processes,
     sockets,
@@ -164,6 +165,8 @@ class Kernel:
                 result = E_PROCESS_BLOCKED
             else:
                 result = PROCESS_RULES[type(op)](st, p, op)
+        if st.suspects:
+            orphans.reap(st)
         if type(result) is Err:
             self._errors += 1
         return result

@@ -10,7 +10,7 @@ from veridian_ipc.vocabulary.names import (
     MAX_U32,
 )
 from veridian_ipc.vocabulary.results import Delivered
-from veridian_ipc.vocabulary.rights import GRANT
+from veridian_ipc.vocabulary.rights import GRANT, RECEIVE
 
 from .caps import detach, install_all
 from .state import AT_HANDLE, IN_FLIGHT, Cap, Message, Port, Process, State
@@ -54,8 +54,13 @@ def check_transfer(p: Process, caps: tuple[int, ...]) -> list[Cap] | IpcError:
 
 
 def put_in_flight(st: State, caps: list[Cap], msg: Message) -> None:
-    """Move checked capabilities out of wherever they are into ``msg``."""
+    """Move checked capabilities out of wherever they are into ``msg``.
+
+    A port whose RECEIVE goes into a message is a suspect (model/orphans.py):
+    the message may be queued on a port nobody can receive from."""
     for cap in caps:
+        if cap.rights & RECEIVE and type(cap.obj) is Port:
+            st.suspects.add(cap.obj)
         if (
             cap.where == AT_HANDLE
             and not cap.mappings

@@ -18,6 +18,7 @@ from .store import (
     E_INVALID_ARGUMENT,
     E_INVALID_CAPABILITY,
     E_NAME_IN_USE,
+    E_PORT_CLOSED,
     E_PORT_NOT_FOUND,
     E_TYPE_MISMATCH,
     OK_NONE,
@@ -37,7 +38,7 @@ def bind(st: State, p: Process, op: Bind) -> Result:
     """NS-BIND: publish a port capability (needs GRANT) under a free name.
 
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``InvalidArgument``, ``NameInUse``.
+    ``InvalidArgument``, ``NameInUse``, ``PortClosed``.
     """
     cap = p.handles.get(op.handle)
     if cap is None or type(cap.obj) is not Port:
@@ -48,6 +49,8 @@ def bind(st: State, p: Process, op: Bind) -> Result:
         return E_INVALID_ARGUMENT
     if op.name in st.namespace:
         return E_NAME_IN_USE
+    if cap.obj.closed:
+        return E_PORT_CLOSED
     publish(st, cap, cap.rights, op.name, op.service_type)
     return OK_NONE
 
@@ -58,6 +61,13 @@ def publish(st: State, parent: Cap, rights: int, name: str, service_type: int) -
     child.where = IN_BINDING
     child.name = name
     st.namespace[name] = Binding(child, service_type)
+
+
+def unbind_port(st: State, port: Port) -> None:
+    """Remove every binding of ``port``, which is closing (NS-BIND, PORT-CLOSE)."""
+    if st.namespace:
+        for binding in [b for b in st.namespace.values() if b.cap.obj is port]:
+            destroy(st, binding.cap)
 
 
 def unbind(st: State, p: Process, op: Unbind) -> Result:

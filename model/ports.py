@@ -25,6 +25,7 @@ from .messages import (
     take_back,
     take_delivery,
 )
+from .namespace import unbind_port
 from .state import RUNNING, WAITING, WOKEN, Cap, Message, Port, Process, State, Waiter
 from .store import (
     E_INSUFFICIENT_RIGHTS,
@@ -286,8 +287,9 @@ def resume(st: State, p: Process, op: Resume) -> Result:
 
 
 def close_port(st: State, port: Port) -> Result:
-    """PORT-CLOSE: every waiter is woken with ``PortClosed``; the queue stays
-    to be drained. Result: the number of queued messages.
+    """PORT-CLOSE: every waiter is woken with ``PortClosed``, every binding of
+    the port goes (NS-BIND); the queue stays to be drained. Result: the
+    number of queued messages.
 
     Errors, in precedence order: ``PortClosed`` (already closed).
     """
@@ -297,6 +299,7 @@ def close_port(st: State, port: Port) -> Result:
         closed: Err = E_PORT_CLOSED
         for w in list(port.waiters):
             wake(st, w, closed)
+    unbind_port(st, port)
     port.closed = True
     if port.watchers:
         notify(port)

@@ -139,8 +139,10 @@ class KObject:
 
     def __init__(self, obj_id: int) -> None:
         self.id = obj_id
-        # Every capability naming the object; kept for buffers only, whose
-        # ownership transfer destroys them all (BUF-TRANSFER).
+        # Every capability naming the object; kept for buffers, whose
+        # ownership transfer destroys them all (BUF-TRANSFER), and ports, whose
+        # last usable RECEIVE is looked for when one goes (PORT-CLOSE,
+        # model/orphans.py).
         self.caps: set[Cap] | None = None
         self.closed = False
         # Callbacks run (under the kernel lock) after the object's state changed;
@@ -160,6 +162,7 @@ class Port(KObject):
         self.queue: deque[Message] | None = None
         self.waiters: deque[Waiter] | None = None
         self.filter: Filter | None = None
+        self.caps = set()
 
 
 class Channel(KObject):
@@ -309,6 +312,7 @@ class State:
         "next_pid",
         "objects",
         "processes",
+        "suspects",
         "timed",
     )
 
@@ -324,6 +328,10 @@ class State:
         self.namespace: dict[str, Binding] = {}
         # Waiters with a deadline (TIME-DEADLINE), in arrival order.
         self.timed: dict[Waiter, None] = {}
+        # Ports that lost a RECEIVE capability (destroyed, or moved into a
+        # message) during the current operation: model/orphans.py looks at
+        # them once it is complete.
+        self.suspects: set[Port] = set()
 
 
 __all__ = [

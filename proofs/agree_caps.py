@@ -5,7 +5,9 @@
 ghosts empty and ``anc`` the closure of the spec's parent links. ``cap_steps``
 maps a spec step to the encoding's transitions: a send carrying ``k``
 capabilities is ``k`` moves, a hand-off is a send then a delivery, a kill or a
-socket close is one ``destroy_any`` per capability it destroys. Conditions the
+socket close is one ``destroy_any`` per capability it destroys; so is a close
+for each binding of its port, and the abandoning of a port nobody can receive
+from (spec/orphans.py) for each binding and carried capability. Conditions the
 encoding leaves to another encoding (``port_ok``, ``args_ok``, ``name_ok``)
 are computed with the spec's own helpers.
 """
@@ -16,6 +18,7 @@ from veridian_ipc.spec import IpcError, KernelState, Ok
 from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.messages import check_limits, check_transfer
 from veridian_ipc.spec.namespace import valid_name
+from veridian_ipc.spec.orphans import abandoned
 from veridian_ipc.spec.ports import check_offer
 from veridian_ipc.spec.state import (
     AtHandle,
@@ -25,6 +28,7 @@ from veridian_ipc.spec.state import (
     Port,
     QueuedMessage,
 )
+from veridian_ipc.spec.step import MAY_ORPHAN, apply_rule
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import MAX_U32, Fd, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered
@@ -214,7 +218,11 @@ def cap_steps(
             return _deliveries(pid, _caps_of(o.queue[0]))
         return []
     if isinstance(op, sc.Bind):
-        name_ok = valid_name(s, op.name) and 0 <= op.service_type <= MAX_U32
+        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
+        closed = not isinstance(found, IpcError) and _port(s, found[1].obj).closed
+        name_ok = (
+            valid_name(s, op.name) and 0 <= op.service_type <= MAX_U32 and not closed
+        )
         n = _name_id(op.name)
         return [
             (
@@ -290,6 +298,45 @@ def cap_steps(
     return []  # the operation moves no capability
 
 
+def _port(s: KernelState, obj: ObjId) -> Port:
+    o = s.objects[obj]
+    assert isinstance(o, Port)
+    return o
+
+
+def _unbind_port(s: KernelState, obj: ObjId) -> list[Step]:
+    """NS-BIND: closing port ``obj`` destroys each of its bindings' capability."""
+    return [
+        ("destroy_any", {"c": _i(int(b.cap))})
+        for _, b in sorted(s.namespace.items())
+        if s.caps[b.cap].obj == obj
+    ]
+
+
+def close_steps(s: KernelState, pid: int, op: object, result: object) -> list[Step]:
+    """What a successful step destroys by closing ports: an explicit close its
+    port's bindings (PORT-CLOSE); an operation that left ports unreceivable
+    (``MAY_ORPHAN``) their bindings and carried capabilities, found on the
+    state its rule left before they were abandoned (``apply_rule``)."""
+    if not succeeded(result):
+        return []
+    if isinstance(op, sc.Close):
+        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
+        return [] if isinstance(found, IpcError) else _unbind_port(s, found[1].obj)
+    if type(op) not in MAY_ORPHAN:
+        return []
+    mid, _ = apply_rule(s, pid, op)
+    steps: list[Step] = []
+    for obj in abandoned(mid):
+        steps += _unbind_port(mid, obj)
+        steps += [
+            ("destroy_any", {"c": _i(c)})
+            for m in _port(mid, obj).queue
+            for c in _caps_of(m)
+        ]
+    return steps
+
+
 def instances(
     before: KernelState, pid: int, op: object, after: KernelState, result: object
 ) -> list[Instance]:
@@ -297,6 +344,7 @@ def instances(
     steps = cap_steps(before, pid, op, result)
     if steps is None:
         return []
+    steps += close_steps(before, pid, op, result)
     return [
         Instance(
             "", cap_state(before), steps, lambda post: _compare(post, before, after)

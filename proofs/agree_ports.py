@@ -6,7 +6,8 @@ maps a spec step to the encoding's transitions on one port: a send, buffer
 transfer or socket send that reaches it is an offer (its filter and carried
 capabilities decided by the spec's helpers), a receive or socket receive a
 pop, a close or socket close a close, and every waiter the step woke (deadline,
-revoke, kill) a ``wake_one``. Every port of the pre-state is checked.
+revoke, kill) a ``wake_one``; a port the step left nobody able to receive from
+(spec/orphans.py) is then abandoned. Every port of the pre-state is checked.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.filters import admit
 from veridian_ipc.spec.messages import check_transfer
 from veridian_ipc.spec.state import Kind, Port, QueuedMessage
+from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE, RECEIVE, SEND, has
@@ -86,7 +88,29 @@ def _offer(
 def port_steps(
     s: KernelState, pid: int, op: object, obj: int, tokens: Tokens, after: KernelState
 ) -> list[Step]:
-    """The port encoding's steps on port ``obj`` for one spec step."""
+    """The port encoding's steps on port ``obj`` for one spec step: those of
+    the operation itself, then ``abandon`` if the step left the port
+    unreceivable (``MAY_ORPHAN``: it was open or held messages, and is now
+    closed and empty)."""
+    steps = _op_steps(s, pid, op, obj, tokens, after)
+    pt, pt2 = s.objects[ObjId(obj)], after.objects[ObjId(obj)]
+    assert isinstance(pt, Port)
+    assert isinstance(pt2, Port)
+    if (
+        type(op) in MAY_ORPHAN
+        and (not pt.closed or pt.queue)
+        and pt2.closed
+        and not pt2.queue
+        and ("sock_close", {}) not in steps
+    ):
+        steps.append(("abandon", {}))
+    return steps
+
+
+def _op_steps(
+    s: KernelState, pid: int, op: object, obj: int, tokens: Tokens, after: KernelState
+) -> list[Step]:
+    """The encoding's steps of the operation itself on port ``obj``."""
     pt = s.objects[ObjId(obj)]
     assert isinstance(pt, Port)
     if isinstance(op, sc.Send) and object_of(s, pid, op.handle, Kind.PORT, SEND) == obj:

@@ -7,8 +7,9 @@ and ``nw``, the number of waiting receivers. A message is an Int token (its
 body: sender, type, flags, data).
 
 Ghosts: ``hist[0..nsent)`` every message the port ever accepted, in order;
-``out[0..nout)`` every message that left the queue (received, handed off, or
-discarded by a socket close and counted in its result), in order.
+``out[0..nout)`` every message that left the queue (received, handed off,
+discarded by a socket close and counted in its result, or destroyed when the
+port was abandoned: nobody could receive it any more), in order.
 
 The integrity invariant (PORT-SEND, PORT-RECEIVE, PORT-HANDOFF): what left is
 exactly the accepted sequence's prefix and what is queued is the rest, so
@@ -180,6 +181,19 @@ def _close(s: State, a: Params) -> tuple[Term, State]:
 def _sock_close(s: State, a: Params) -> tuple[Term, State]:
     """POSIX-CLOSE: the port closes and its queue is discarded, each message
     accounted for (appended to ``out``; the result is their number)."""
+    return _discard(s)
+
+
+def _abandon(s: State, a: Params) -> tuple[Term, State]:
+    """PORT-CLOSE, implicit (spec/orphans.py): the step (a drop, a kill, a send
+    of the last RECEIVE into a cycle) left nobody able to receive from the
+    port; it closes, its waiters are woken, and its queue, which nobody can
+    read, is destroyed, each message accounted for in ``out``."""
+    return _discard(s)
+
+
+def _discard(s: State) -> tuple[Term, State]:
+    """The port closes and its queue is emptied into ``out``, in order."""
     q, out, n = s["q"], s["out"], s["nout"]
     return And(True), updated(
         s,
@@ -227,6 +241,12 @@ TRANSITIONS = (
     ),
     Transition("close", (RuleId.PORT_CLOSE,), (bool_param("cap_ok"),), _close),
     Transition("sock_close", (RuleId.POSIX_CLOSE,), (), _sock_close),
+    Transition(
+        "abandon",
+        (RuleId.PORT_CLOSE, RuleId.CAP_DROP, RuleId.PROC_KILL, RuleId.PORT_SEND),
+        (),
+        _abandon,
+    ),
 )
 
 SEND_OVERFILLS = Transition(

@@ -141,6 +141,11 @@ CASCADES: tuple[Cascade, ...] = (
                 ),
             ),
             Cond("NameInUse", "name bound", lambda s, pid, op: op.name in s.namespace),
+            Cond(
+                "PortClosed",
+                "port closed",
+                lambda s, pid, op: port_of(s, pid, op.handle).closed,
+            ),
         ),
     ),
     Cascade(

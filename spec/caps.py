@@ -161,7 +161,9 @@ def drop(s: KernelState, pid: Pid, op: Drop) -> Step:
     The capability's children stay valid and move up to its parent, so a revoke
     of any ancestor still reaches them. Mappings made through the capability are
     removed with it (BUF-MAP). Dropping the last capability of an object does not
-    close it: closing is an explicit, MANAGE-guarded act (PORT-CLOSE).
+    close it: closing is an explicit, MANAGE-guarded act (PORT-CLOSE). The one
+    exception is a port's last usable RECEIVE: a port nobody can receive from
+    is closed and its queue destroyed (PORT-CLOSE, spec/orphans.py).
 
     Errors, in precedence order:
 
@@ -182,7 +184,9 @@ def revoke(s: KernelState, pid: Pid, op: Revoke) -> Step:
     process blocked in a receive through one is woken with ``InvalidCapability``,
     copies in flight are stripped from their messages (MSG-INFLIGHT-REVOKE),
     namespace bindings made from them disappear, and sockets connected through
-    them become unconnected. None can be used or re-obtained afterwards: every
+    them become unconnected. (A revoke never leaves a port unreceivable: the
+    revoker keeps this capability, whose rights include every descendant's.)
+    None can be used or re-obtained afterwards: every
     handle given out later is derived anew. Any holder may revoke (seL4's
     ``seL4_CNode_Revoke`` needs only access to the capability's slot): what was
     derived from a capability is under its holder's control. Unlike seL4, where

@@ -23,6 +23,7 @@ from veridian_ipc.vocabulary.rights import (
     is_subset,
 )
 
+from .orphans import receivable
 from .state import (
     AtHandle,
     Buffer,
@@ -153,7 +154,13 @@ def valid_messages(s: KernelState) -> bool:
 def valid_waiters(s: KernelState) -> bool:
     """A port has waiters only while open with an empty queue; each waiter is a
     distinct process waiting on that port, and every waiting process is queued
-    there; a waiting process's deadline lies in the future."""
+    there; a waiting process's deadline lies in the future. And a port that is
+    open or holds messages is receivable (INV-PORT-RECEIVABLE, spec/orphans.py):
+    nobody sends to, or leaves messages in, a port nobody can receive from."""
+    alive = receivable(s)
+    for obj, o in s.objects.items():
+        if isinstance(o, Port) and (not o.closed or o.queue) and obj not in alive:
+            return False
     for obj, o in s.objects.items():
         if isinstance(o, Port) and o.waiters:
             if o.queue or o.closed or len(set(o.waiters)) != len(o.waiters):
@@ -230,10 +237,14 @@ def valid_mappings(s: KernelState) -> bool:
 
 @invariant(InvId.NAMESPACE_LIVE)
 def valid_namespace(s: KernelState) -> bool:
-    """Every binding holds a live port capability located in that binding."""
+    """Every binding holds a live port capability located in that binding, and
+    its port is open: a binding dies with its port (NS-BIND, PORT-CLOSE)."""
     for name, b in s.namespace.items():
         cap = s.caps.get(b.cap)
         if cap is None or cap.kind is not Kind.PORT or cap.at != InBinding(name):
+            return False
+        pt = s.objects.get(cap.obj)
+        if not isinstance(pt, Port) or pt.closed:
             return False
     return True
 

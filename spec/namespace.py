@@ -20,6 +20,16 @@ Decisions:
   fails with ``NameInUse``; unbind it first.
 - *Who may unbind.* Whoever holds MANAGE on the bound port (authority comes from
   capabilities, not from who bound it).
+- *A binding dies with its port* (NS-BIND). Closing a port (PORT-CLOSE, or the
+  close that follows the loss of its last RECEIVE capability) removes every
+  binding of it, exactly as ``Unbind`` would: a later ``Lookup``/``Connect``
+  gets ``PortNotFound`` and the name can be bound again; a closed port cannot
+  be bound (``PortClosed``). So a name never leads to a dead port
+  (INV-NAMESPACE-LIVE). Precedent: Mach's bootstrap server drops a
+  registration once its port's receive right dies (the registration holds a
+  send right, which becomes a dead name). A binder that dies while another
+  process still holds RECEIVE leaves the binding in place: the service lives
+  on, and the binding's capability moves up the derivation tree (CAP-DROP).
 - *Names* are non-empty strings of at most ``Config.max_name_length`` UTF-8 bytes
   without NUL.
 """
@@ -31,14 +41,14 @@ from dataclasses import replace
 from veridian_ipc.vocabulary._registry import rule
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.ids import RuleId
-from veridian_ipc.vocabulary.names import MAX_U32, CapId, Pid
+from veridian_ipc.vocabulary.names import MAX_U32, CapId, ObjId, Pid
 from veridian_ipc.vocabulary.results import Ok
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE
 from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
 
 from .caps import authorize, destroy, new_cap, new_handle
 from .state import Binding, InBinding, KernelState, Kind
-from .store import Step, fail
+from .store import Step, fail, port
 
 
 def valid_name(s: KernelState, name: str) -> bool:
@@ -64,6 +74,8 @@ def bind(s: KernelState, pid: Pid, op: Bind) -> Step:
     - ``InvalidArgument``: an invalid name, or ``service_type`` outside
       0..2**32-1.
     - ``NameInUse``: the name is bound.
+    - ``PortClosed``: the port is closed (a binding dies with its port, so a
+      closed port is never published).
     """
     found = authorize(s, pid, op.handle, Kind.PORT, GRANT)
     if isinstance(found, IpcError):
@@ -73,6 +85,8 @@ def bind(s: KernelState, pid: Pid, op: Bind) -> Step:
         return fail(s, IpcError.InvalidArgument)
     if op.name in s.namespace:
         return fail(s, IpcError.NameInUse)
+    if port(s, cap.obj).closed:
+        return fail(s, IpcError.PortClosed)
     return publish(s, cap_id, cap.rights, op.name, op.service_type), Ok(None)
 
 
@@ -83,6 +97,18 @@ def publish(
     pc = s.caps[parent]
     s, child = new_cap(s, pc.obj, pc.kind, rights, parent, InBinding(name))
     return replace(s, namespace=s.namespace.set(name, Binding(child, service_type)))
+
+
+def unbind_port(s: KernelState, obj: ObjId) -> KernelState:
+    """Remove every binding of port ``obj`` (its port is closing, PORT-CLOSE).
+
+    Each binding's capability is destroyed as by ``Unbind``: capabilities
+    earlier lookups derived from it move up to its parent (CAP-DROP)."""
+    for name in sorted(s.namespace):
+        cap_id = s.namespace[name].cap
+        if s.caps[cap_id].obj == obj:
+            s = destroy(s, cap_id)
+    return s
 
 
 @rule(RuleId.NS_UNBIND)

@@ -22,6 +22,11 @@ Decisions the seed leaves open:
   its queued messages: receivers drain them, then get ``PortClosed``. Nothing is
   dropped silently (precedent: Zircon, where messages written before the peer
   closed stay readable, then ``ZX_ERR_PEER_CLOSED``).
+- *Peer death.* A port nobody can receive from any more (its last usable
+  RECEIVE dropped, revoked, or gone with its process) is closed as by
+  ``Close``, and its queue, which nobody can read, is destroyed with the
+  capabilities it carries (spec/orphans.py; Mach's dead names, Zircon's
+  ``ZX_ERR_PEER_CLOSED``). Senders then get ``PortClosed``, not ``PortFull``.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
 from .caps import authorize, new_handle
 from .filters import admit
 from .messages import check_limits, check_transfer, put_in_flight, stamp, take_delivery
+from .namespace import unbind_port
 from .state import (
     RUNNING,
     Filter,
@@ -259,9 +265,17 @@ def close_port(s: KernelState, obj: ObjId) -> Step:
 
     Closing needs MANAGE (RIGHTS-REQUIRED); ``Close`` takes a port or a channel
     handle. Every process waiting on the port is woken with ``PortClosed``.
+    Every namespace binding of the port is removed (NS-BIND: a binding dies
+    with its port), so the name reads ``PortNotFound`` and can be bound anew.
     Queued messages and the capabilities they carry stay until received:
     receivers drain them, then get ``PortClosed``. Result: the number of
     messages left to drain, so a closer knows what is still in the queue.
+
+    Implicit close (spec/orphans.py): an operation that succeeds and leaves
+    the port with no usable RECEIVE capability (in a handle table, a socket,
+    or a message queued on a receivable port; a binding does not count)
+    closes it in the same step, with these effects, and destroys its queue
+    and the capabilities it carries, since nobody can receive them.
 
     Errors, in precedence order:
 
@@ -274,5 +288,6 @@ def close_port(s: KernelState, obj: ObjId) -> Step:
         return fail(s, IpcError.PortClosed)
     for waiter in pt.waiters:
         s = wake(s, waiter, Err(IpcError.PortClosed))
+    s = unbind_port(s, obj)
     pt = port(s, obj)
     return put_obj(s, obj, replace(pt, closed=True)), Ok(len(pt.queue))

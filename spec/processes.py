@@ -42,8 +42,12 @@ def kill(s: KernelState, op: Kill) -> Step:
     sockets are closed (POSIX-CLOSE), every capability in its handle table is
     destroyed (CAP-DROP: descendants held elsewhere move up to the parent and stay
     valid), its mappings go, and if it was waiting it leaves the waiter queue.
-    Ports it created stay open: other holders may still use them, and closing is
-    a MANAGE act (PORT-CLOSE). Messages it sent stay queued. Result: ``None``.
+    Ports it created stay open while another process can receive from them
+    (closing is a MANAGE act, PORT-CLOSE); a port whose every usable RECEIVE
+    it held is closed, its queue destroyed (PORT-CLOSE, spec/orphans.py): its
+    senders get ``PortClosed`` and its bindings go. A binding it made for a
+    port another process still receives from stays: the service lives on.
+    Messages it sent stay queued. Result: ``None``.
 
     Errors, in precedence order:
 

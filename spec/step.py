@@ -24,7 +24,16 @@ from veridian_ipc.vocabulary.names import Pid
 from veridian_ipc.vocabulary.operations import OP_SPECS, OpSpec, RegistryError
 from veridian_ipc.vocabulary.results import Err, Result
 from veridian_ipc.vocabulary.rights import MANAGE, has
-from veridian_ipc.vocabulary.syscalls import OPERATIONS, Close, Operation, Resume
+from veridian_ipc.vocabulary.syscalls import (
+    OPERATIONS,
+    Close,
+    Drop,
+    Kill,
+    Operation,
+    Resume,
+    Send,
+    SockClose,
+)
 
 from . import (
     buffers,  # noqa: F401  (each rule module registers its rules on import)
@@ -32,6 +41,7 @@ from . import (
     channels,
     filters,  # noqa: F401
     namespace,  # noqa: F401
+    orphans,
     ports,
     processes,
     sockets,  # noqa: F401
@@ -167,6 +177,16 @@ def derive_dispatch(
 #: The rule function of every operation (derived: see ``derive_dispatch``).
 _RULES: dict[type, Callable[..., Step]] = derive_dispatch(OP_SPECS, DISPATCHERS)
 
+#: The operations that can take the last usable RECEIVE of a port away: they
+#: destroy a capability held in a table or a message (Drop, Kill, SockClose's
+#: discarded queue) or move one into a message (Send). After one succeeds, the
+#: ports it left unreceivable are abandoned (spec/orphans.py, PORT-CLOSE).
+#: Revoke cannot: the revoker keeps the ancestor, which holds every right its
+#: descendants held (RIGHTS-DERIVE); nor can Unbind: a binding's capability
+#: does not make a port receivable. INV-WAITERS checks on every step that no
+#: port was missed.
+MAY_ORPHAN: frozenset[type] = frozenset({Drop, Kill, Send, SockClose})
+
 
 @rule(RuleId.ERR_PRECEDENCE)
 def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
@@ -188,7 +208,9 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
        comes in that place.
 
     Only then does anything change. Implementations are compared on which error
-    they report, so this order is part of the contract.
+    they report, so this order is part of the contract. An operation that
+    succeeds and leaves a port nobody can receive from abandons that port as
+    part of the same step (PORT-CLOSE, spec/orphans.py).
 
     Errors, in precedence order:
 
@@ -196,6 +218,16 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     - ``NoSuchProcess``: PROC-STATUS.
     - ``ProcessBlocked``: PROC-STATUS.
     """
+    s, r = apply_rule(s, pid, op)
+    if type(op) in MAY_ORPHAN and not isinstance(r, Err):
+        s = orphans.reap(s)
+    return s, r
+
+
+def apply_rule(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
+    """``step`` up to its rule's own effects, before the ports the operation
+    left unreceivable are abandoned (spec/orphans.py). The proofs' agreement
+    checks map the two parts to their encodings' transitions separately."""
     if not well_typed(op):
         return fail(s, IpcError.InvalidArgument)
     assert isinstance(op, Operation)

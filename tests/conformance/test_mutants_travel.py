@@ -37,6 +37,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Derive,
     Drop,
     Inspect,
+    Kill,
     Lookup,
     Operation,
     RateLimit,
@@ -353,6 +354,28 @@ def test_unbind_name_first() -> None:
     assert run(mutants.UnbindNameFirst, bound) == run(SpecTarget, bound)
 
 
+def test_close_keeps_bindings() -> None:
+    """Close a bound port, then look its name up and bind the name anew."""
+    ops = [*SHARED[:2], (1, Close(1)), (2, Lookup("svc"))]
+    got = diverges(mutants.CloseKeepsBindings, ops, -1, Err(E.PortNotFound))
+    assert got == Ok(1)
+    rebind = [*ops[:3], (2, CreatePort(1)), (2, Bind(1, "svc"))]
+    got = diverges(mutants.CloseKeepsBindings, rebind, -1, Ok(None))
+    assert got == Err(E.NameInUse)
+
+
+def test_orphan_port_stays_open() -> None:
+    """Kill the only process holding RECEIVE, then send: ``PortClosed``, not
+    ``Ok`` (and later ``PortFull``)."""
+    ops = [*SHARED[:2], (1, Derive(1, SEND)), (1, Drop(1)), (1, Send(2, 0, 0, b""))]
+    got = diverges(mutants.OrphanPortStaysOpen, ops, -1, Err(E.PortClosed))
+    assert got == Ok(None)
+    killed = [*SHARED, (2, Derive(1, SEND)), (2, Drop(1)), (0, Kill(1))]
+    killed += [(2, Send(2, 0, 0, b""))]
+    got = diverges(mutants.OrphanPortStaysOpen, killed, -1, Err(E.PortClosed))
+    assert got == Ok(None)
+
+
 #: P1 holds a buffer through a MANAGE|GRANT capability only (handle 2), and a
 #: port (handle 3) to transfer it on.
 ATTENUATED_OWNER: Scenario = [
@@ -419,4 +442,6 @@ SCENARIOS = {
     "TransferNeedsRead": test_transfer_needs_read,
     "TransferFullRights": test_transfer_full_rights,
     "RecvDropsCaps": test_recv_drops_caps,
+    "CloseKeepsBindings": test_close_keeps_bindings,
+    "OrphanPortStaysOpen": test_orphan_port_stays_open,
 }

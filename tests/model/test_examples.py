@@ -195,8 +195,11 @@ SCENARIOS: dict[str, list[tuple[int, Any, Any]]] = {
         (0, sc.Kill(1), NONE),
         (0, sc.Kill(1), err(E.NoSuchProcess)),
         (2, sc.Resume(), err(E.WouldBlock)),  # its capability survives the kill
+        (3, sc.Lookup("p"), Ok(1)),  # P2 still receives: the binding stays
+        (3, sc.Drop(1), NONE),
         (0, sc.Kill(2), NONE),
-        (3, sc.Lookup("p"), Ok(1)),  # the port stays open, the binding too
+        # nobody can receive any more: the port closed and its name went
+        (3, sc.Lookup("p"), err(E.PortNotFound)),
     ],
 }
 

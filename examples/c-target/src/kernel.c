@@ -385,8 +385,54 @@ static struct result close_port(struct kernel *k, int64_t pid, int64_t handle)
         return err(E_PORT_CLOSED);
     while (pt->nwaiters > 0)
         wake(k, pt->waiters[0], err(E_PORT_CLOSED));
+    unbind_port(k, cap_of(k, id)->obj); /* a binding dies with its port (NS-BIND) */
     pt->closed = true;
     return ok_int((int64_t)pt->nqueue);
+}
+
+/* -- ports nobody can receive from (PORT-CLOSE, implicit close) ---------------------- */
+
+/* After a Drop, Kill or Send that succeeded: a port is receivable while a
+ * capability with RECEIVE to it is in a handle table, or carried by a message
+ * queued on a receivable port (the least fixpoint; a binding does not count).
+ * Every other port is abandoned: closed as by Close (waiters woken, bindings
+ * removed) and its queued messages destroyed with the capabilities they carry,
+ * since nobody can ever receive them. */
+static void reap(struct kernel *k)
+{
+    size_t room = 0;
+    bool *alive = grow(NULL, &room, k->nports + 1, sizeof *alive);
+    memset(alive, 0, room * sizeof *alive);
+    for (bool grown = true; grown;) {
+        grown = false;
+        for (size_t i = 0; i < k->ncaps; i++) {
+            const struct cap *c = &k->caps[i];
+            if (!c->live || !(c->rights & R_RECEIVE) || alive[c->obj - 1])
+                continue;
+            if (c->at == AT_HANDLE || (c->at == AT_FLIGHT && alive[c->at_port - 1])) {
+                alive[c->obj - 1] = true;
+                grown = true;
+            }
+        }
+    }
+    for (size_t i = 0; i < k->nports; i++) {
+        struct port *pt = &k->ports[i];
+        if (alive[i] || (pt->closed && pt->nqueue == 0))
+            continue;
+        if (!pt->closed) {
+            while (pt->nwaiters > 0)
+                wake(k, pt->waiters[0], err(E_PORT_CLOSED));
+            unbind_port(k, (int64_t)i + 1);
+            pt->closed = true;
+        }
+        size_t n = pt->nqueue;
+        pt->nqueue = 0; /* the slots stay readable below; detach finds none */
+        for (size_t m = 0; m < n; m++)
+            for (int s = 0; s < pt->queue[m].ncaps; s++)
+                if (pt->queue[m].caps[s] != NO_ID)
+                    destroy(k, pt->queue[m].caps[s]);
+    }
+    free(alive);
 }
 
 /* -- timeouts (TIME-ADVANCE, TIME-DEADLINE) ------------------------------------------ */
@@ -413,8 +459,12 @@ struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
     switch (op->name) { /* environment operations ignore pid */
     case OP_SPAWN:
         return ok_int(spawn(k));
-    case OP_KILL:
-        return kill(k, op->target);
+    case OP_KILL: {
+        struct result r = kill(k, op->target);
+        if (r.kind != RES_ERR)
+            reap(k);
+        return r;
+    }
     case OP_ADVANCE_CLOCK:
         return advance_clock(k, op->ticks);
     default:
@@ -437,6 +487,7 @@ struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
         if (id == NO_ID)
             return err(E_INVALID_CAPABILITY);
         destroy(k, id);
+        reap(k);
         return ok_null();
     }
     case OP_DERIVE:
@@ -445,8 +496,12 @@ struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
         return revoke(k, pid, op->handle);
     case OP_CREATE_PORT:
         return create_port(k, pid, op->capacity);
-    case OP_SEND:
-        return send(k, pid, op);
+    case OP_SEND: {
+        struct result r = send(k, pid, op);
+        if (r.kind != RES_ERR)
+            reap(k);
+        return r;
+    }
     case OP_RECEIVE:
         return receive(k, pid, op);
     case OP_RESUME:

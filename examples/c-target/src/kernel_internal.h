@@ -23,6 +23,7 @@ void destroy(struct kernel *k, int64_t id);
 
 /* namespace.c */
 void unpublish(struct kernel *k, int64_t cap);
+void unbind_port(struct kernel *k, int64_t obj);
 struct result ns_bind(struct kernel *k, int64_t pid, const struct op *op);
 struct result ns_unbind(struct kernel *k, int64_t pid, const struct op *op);
 struct result ns_lookup(struct kernel *k, int64_t pid, const struct op *op);

@@ -22,6 +22,18 @@ static struct binding *find_binding(struct kernel *k, const struct op *op)
     return NULL;
 }
 
+/* Remove every binding of port `obj`, which is closing (NS-BIND, PORT-CLOSE):
+ * each binding's capability is destroyed as by Unbind. */
+void unbind_port(struct kernel *k, int64_t obj)
+{
+    size_t i = 0;
+    while (i < k->nbindings)
+        if (cap_of(k, k->bindings[i].cap)->obj == obj)
+            destroy(k, k->bindings[i].cap); /* detaching it removes binding i */
+        else
+            i++;
+}
+
 /* Remove the binding that holds capability `cap` (the node stays). */
 void unpublish(struct kernel *k, int64_t cap)
 {
@@ -46,6 +58,8 @@ struct result ns_bind(struct kernel *k, int64_t pid, const struct op *op)
         return err(E_INVALID_ARGUMENT);
     if (find_binding(k, op))
         return err(E_NAME_IN_USE);
+    if (port_of(k, cap_of(k, id)->obj)->closed) /* a binding dies with its port */
+        return err(E_PORT_CLOSED);
     char *name = malloc(op->ns_len + 1);
     if (!name)
         return other("out of memory"); /* before any change (ERR-ATOMIC) */
