@@ -11,11 +11,12 @@ channel, hand-off to the first waiter (PORT-HANDOFF), drain after close
 
 from __future__ import annotations
 
-from veridian_ipc.spec import RULES, IpcError
-from veridian_ipc.spec.state import Port, Running, Waiting, Woken
+from veridian_ipc.spec import RULES, IpcError, KernelState
+from veridian_ipc.spec.state import AtHandle, InSocket, Port, Running, Waiting, Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
+from veridian_ipc.vocabulary.rights import RECEIVE
 
 from .precedence_cascades import CASCADES
 from .precedence_conds import Cascade, Cond
@@ -30,17 +31,55 @@ from .step_properties_base import (
 )
 
 
+def _receivable_by_someone(s: KernelState, obj: ObjId) -> bool:
+    """A process holds RECEIVE to port ``obj`` in a handle table or a socket."""
+    return any(
+        c.obj == obj and c.rights & RECEIVE and isinstance(c.at, AtHandle | InSocket)
+        for c in s.caps.values()
+    )
+
+
+def _dead(s: KernelState, obj: ObjId) -> bool:
+    """Port ``obj`` is closed, empty, and nobody can receive from it."""
+    o = s.objects.get(obj)
+    return (
+        isinstance(o, Port)
+        and o.closed
+        and not o.queue
+        and not _receivable_by_someone(s, obj)
+    )
+
+
+def abandoned_messages(t: Transition) -> int:
+    """Messages the step destroyed with a port no one can receive from any
+    more (PORT-CLOSE's clause on abandoned ports, item of ``spec.orphans``):
+    the queues, before the step, of the ports it left dead, and the message a
+    send put on a port the same step left dead (a capability sent into its
+    own port)."""
+    gone = 0
+    for obj, o in t.pre.objects.items():
+        if isinstance(o, Port) and o.queue and _dead(t.post, obj):
+            gone += len(o.queue)
+    if ok(t) and isinstance(t.op, SENDS):
+        obj = _sent_obj(t)
+        before = t.pre.objects[obj]
+        if isinstance(before, Port) and not before.closed and _dead(t.post, obj):
+            gone += 1
+    return gone
+
+
 def _expected_change(t: Transition) -> int | None:
     """How ``in_transit`` must change (None: the step says nothing)."""
     op, r = t.op, t.result
     if not isinstance(r, Ok):
         return 0 if not isinstance(op, sc.Resume) else None
+    gone = abandoned_messages(t)
     if isinstance(op, SENDS):
-        return 1
+        return 1 - gone
     if isinstance(op, sc.Receive | sc.Resume):
-        return -1 if isinstance(r.value, Delivered) else 0
+        return (-1 if isinstance(r.value, Delivered) else 0) - gone
     if isinstance(op, sc.SockRecv):
-        return -1
+        return -1 - gone
     if isinstance(op, sc.SockClose):
         return -r.value if isinstance(r.value, int) else None
     if isinstance(op, sc.Kill):
@@ -49,10 +88,12 @@ def _expected_change(t: Transition) -> int | None:
         if isinstance(victim.status, Woken) and isinstance(victim.status.result, Ok):
             lost += isinstance(victim.status.result.value, Delivered)
         for entry in victim.fds.values():
-            own = t.pre.objects[t.pre.caps[entry.own].obj]
-            lost += len(own.queue) if isinstance(own, Port) else 0
-        return -lost
-    return 0
+            obj = t.pre.caps[entry.own].obj
+            own = t.pre.objects[obj]
+            if isinstance(own, Port) and not _dead(t.post, obj):
+                lost += len(own.queue)  # counted below when the port is dead
+        return -lost - gone
+    return -gone
 
 
 def messages_conserved(t: Transition) -> str | None:
@@ -110,7 +151,7 @@ def fifo(t: Transition) -> str | None:
         if tuple(held[: len(got)]) != got:
             return "a channel receive did not deliver the oldest messages"
     port = port_of_send(t)
-    if port is not None and not port.waiters:
+    if port is not None and not port.waiters and not _dead(t.post, _sent_obj(t)):
         after = t.post.objects[_sent_obj(t)]
         if not isinstance(after, Port) or after.queue[:-1] != port.queue:
             return "a send did not append its message at the tail of the queue"
