@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.rights import SEND
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
@@ -23,6 +24,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Close,
     Connect,
     CreateChannel,
+    Derive,
     Inspect,
     Kill,
     Lookup,
@@ -112,7 +114,9 @@ def names(g: Gen) -> Steps:
     """One name, used again and again: bound, looked up (and connected to
     with the wrong type), sent to, unbound while its copies stay, looked up
     after the unbind, bound again, unbound through another port, and looked
-    up after its port closed (NS-BIND, NS-LOOKUP, NS-CONNECT, NS-UNBIND)."""
+    up after its port closed (NS-BIND, NS-LOOKUP, NS-CONNECT, NS-UNBIND); a
+    copy without MANAGE tries to unbind the name once it is free
+    (RIGHTS-REQUIRED before the name: NS-UNBIND's order)."""
     p = Plan(g)
     procs = p.processes(2)
     if procs is None:
@@ -129,6 +133,10 @@ def names(g: Gen) -> Steps:
     other = p.create(a, Kind.PORT) or h
     p.do(a, Unbind(h, name))
     p.do(b, Lookup(name))
+    if seen is not None:  # no MANAGE, no name: the missing right comes first
+        weak = p.handle(b, Derive(seen, SEND))
+        if weak is not None:
+            p.do(b, Unbind(weak, name))
     p.do(a, Bind(h, name, 0))
     p.do(a, Unbind(other, name))
     steps = [
