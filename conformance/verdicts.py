@@ -43,6 +43,7 @@ __all__ = [
     "CONFORMS",
     "DIVERGES",
     "NOT_EXAMINED",
+    "RESTRICTED",
     "DivergenceRef",
     "Signature",
     "Summary",

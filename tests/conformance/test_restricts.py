@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from veridian_ipc import conformance
 from veridian_ipc.cli.main import main
 from veridian_ipc.conformance.protocol import ProcessDriver
 from veridian_ipc.conformance.restrictions import (
@@ -219,3 +220,28 @@ def test_a_worker_carries_the_class_restrictions() -> None:
         assert labels == ["ChannelSendBatch"]
     finally:
         driver.close()
+
+
+def test_the_protocol_schema_describes_restricts() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_path = Path(conformance.__file__).parent / "protocol.schema.json"
+    schema = json.loads(schema_path.read_text())
+    hello = {**schema, "$ref": "#/$defs/hello"}
+    base = {"type": "hello", "version": 1, "groups": ["caps"]}
+    good = [
+        {"op": "ChannelSendBatch"},
+        {"op": "CreatePort", "field": "capacity", "in": [2]},
+        {"op": "CreatePort", "field": "capacity", "min": 1, "max": 2},
+        {"op": "Derive", "field": "rights", "without": ["MANAGE"]},
+    ]
+    jsonschema.validate({**base, "restricts": good}, hello)
+    assert parse_restricts(good).to_json() == good
+    for bad in (
+        [{"op": "Teleport"}],
+        [{"op": "Derive", "field": "rights", "without": ["FLY"]}],
+        [{"op": "ChannelSendBatch", "in": [1]}],
+        [{"field": "capacity"}],
+        {"op": "Spawn"},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**base, "restricts": bad}, hello)
