@@ -86,9 +86,11 @@ class Restriction:
         parts = []
         if self.values is not None:
             parts.append(f"in {sorted(self.values)}")
-        if self.low is not None:
+        if self.low is not None and self.high is not None:
+            parts.append(f"in {self.low}..{self.high}")
+        elif self.low is not None:
             parts.append(f">= {self.low}")
-        if self.high is not None:
+        elif self.high is not None:
             parts.append(f"<= {self.high}")
         if self.without:
             names = [r.name for r in Rights if r & self.without and r.name]

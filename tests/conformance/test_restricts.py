@@ -144,10 +144,10 @@ def test_conform_restricts_overrides_and_reports(
     argv += ["--json", str(out)]
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "restricts: CreatePort.capacity >= 2 <= 2 (" in printed
+    assert "restricts: CreatePort.capacity in 2..2 (" in printed
     data = json.loads(out.read_text())
     assert data["restricts"] == json.loads(limits)
-    assert data["skipped"]["CreatePort.capacity >= 2 <= 2"] > 0
+    assert data["skipped"]["CreatePort.capacity in 2..2"] > 0
 
 
 @pytest.mark.parametrize(
