@@ -25,6 +25,10 @@ What the package offers an implementer, exported on purpose (``__all__``):
 - **declared observation**: the module ``observation``: what a target
   observes (``"all"``, ``"none"`` or observation paths), ``parse_observes``
   reading a declaration into ``Observes``, ``ObservesError`` for a bad one;
+- **declared restrictions**: the module ``restrictions``: what a target
+  cannot express (an operation it lacks, an integer field limited to values
+  or a range, rights masks without some bits), ``parse_restricts`` reading a
+  declaration into ``Restrictions``, ``RestrictsError`` for a bad one;
 - **pytest**: the module ``pytest_plugin``, the plugin ``pytest
   --veridian-target ...`` loads (one test per rule, judged by
   ``verdicts.rule_verdicts``);
@@ -106,6 +110,7 @@ if TYPE_CHECKING:
         pytest_plugin,
         report_junit,
         report_markdown,
+        restrictions,
         verdicts,
     )
     from .behaviours import BEHAVIOURS, catalogue_lines
@@ -121,6 +126,7 @@ if TYPE_CHECKING:
     from .observation import Observes, ObservesError, parse_observes
     from .outcomes import Oracle, PartialBatchOracle, SpecOracle
     from .protocol import ProcessDriver
+    from .restrictions import Restrictions, RestrictsError, parse_restricts
     from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
     from .surface import ALL_GROUPS
     from .targets import (
@@ -160,6 +166,8 @@ _HOMES: dict[str, str] = {
     "PartialBatchOracle": "outcomes",
     "ProcessDriver": "protocol",
     "Report": "runner",
+    "Restrictions": "restrictions",
+    "RestrictsError": "restrictions",
     "SpecOracle": "outcomes",
     "SpecTarget": "targets",
     "StepRecord": "checker",
@@ -188,6 +196,8 @@ _HOMES: dict[str, str] = {
     "progress": "",
     "pytest_plugin": "",
     "replay": "traces",
+    "restrictions": "",
+    "parse_restricts": "restrictions",
     "report_junit": "",
     "report_markdown": "",
     "rule_verdicts": "verdicts",
@@ -234,6 +244,8 @@ __all__ = [
     "PartialBatchOracle",
     "ProcessDriver",
     "Report",
+    "Restrictions",
+    "RestrictsError",
     "SpecOracle",
     "SpecTarget",
     "StepRecord",
@@ -259,11 +271,13 @@ __all__ = [
     "mutants",
     "observation",
     "parse_observes",
+    "parse_restricts",
     "progress",
     "pytest_plugin",
     "replay",
     "report_junit",
     "report_markdown",
+    "restrictions",
     "rule_verdicts",
     "run_campaign",
     "run_conformance",

@@ -56,6 +56,7 @@ from .outcomes import Oracle, PartialBatchOracle, SpecOracle
 from .progress import ProgressDisplay, progress_wanted
 from .report_junit import junit_xml
 from .report_markdown import markdown
+from .restrictions import RestrictsError, parse_restricts
 from .runner import MAX_SEED, PROFILES, Report, export_vectors, run_conformance
 from .surface import ALL_GROUPS
 from .targets import TargetFailure, make_driver
@@ -89,6 +90,13 @@ def register(subparsers: Any) -> None:
         help="what the target observes, overriding its declaration: all, none "
         "(results only) or comma-separated observation paths, -PATH to leave "
         "one out (write --observes=-PATH,...; PROTOCOL.md)",
+    )
+    p.add_argument(
+        "--restricts",
+        metavar="JSON",
+        help="what the target cannot express, overriding its declaration: a "
+        'JSON list such as \'[{"op": "CreatePort", "field": "capacity", '
+        '"in": [2]}]\' (PROTOCOL.md, "Declared restrictions")',
     )
     p.add_argument("--max-examples", type=int, default=None)
     p.add_argument(
@@ -216,6 +224,9 @@ def _print_report(rep: Report) -> None:
     print(f"seed:     {rep.seed}")
     if rep.not_compared:
         print(f"observes: {report_line(rep.observes, rep.not_compared)}")
+    if rep.skipped:
+        skipped = ", ".join(f"{k} ({n} skipped)" for k, n in rep.skipped.items())
+        print(f"restricts: {skipped}")
     total = len(cov.get("rules", {}))
     print(f"coverage: {total - len(uncovered)}/{total} rules")
     if uncovered:
@@ -324,7 +335,14 @@ def run_conform(args: argparse.Namespace) -> int:
         print(f"conform: --observes: {exc}", file=sys.stderr)
         return 2
     try:
-        driver = make_driver(args.target, groups, args.timeout, observes=observes)
+        limits = None if args.restricts is None else parse_restricts(args.restricts)
+    except RestrictsError as exc:
+        print(f"conform: --restricts: {exc}", file=sys.stderr)
+        return 2
+    try:
+        driver = make_driver(
+            args.target, groups, args.timeout, observes=observes, restricts=limits
+        )
     except TargetFailure as exc:
         print(f"result:   TARGET FAILURE\n{exc}")
         data = {"target": args.target, "status": "target-failure", "failure": str(exc)}

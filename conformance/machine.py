@@ -21,9 +21,11 @@ exploration goes on (a crash or a hang, which costs a restart, still counts).
 A run with no divergence is therefore exactly the run it always was. The run
 ends early once ``MAX_DISTINCT`` signatures are recorded, or after
 ``REHITS_PER_EXAMPLE`` rejected examples per example of the profile
-(``ExplorationDone``). Operations the target hung on ``HANG_REPEATS`` times
-are not sent again (each hang costs a whole step timeout): an example
-reaching one ends there.
+(``ExplorationDone``). An operation outside the restrictions the target
+declared (``restrictions``) is skipped on both sides and counted; an operation
+the target lacks altogether gets no rule. Operations the target hung on
+``HANG_REPEATS`` times are not sent again (each hang costs a whole step
+timeout): an example reaching one ends there.
 
 Hypothesis's swarm testing enables a different subset of rules per example, so
 runs also explore long sequences of a few operations.
@@ -53,6 +55,7 @@ from veridian_ipc.vocabulary.syscalls import Operation
 from .checker import Checker, Divergence, StepRecord
 from .crashes import failure_divergence
 from .generate import GENERATORS, SCENARIOS, SETUPS, Gen, GenFn, Steps, ill_typed
+from .restrictions import restrictions_of
 from .signatures import Signature, signature_of
 from .surface import OP_GROUP, op_names_for
 from .targets import TargetFailure
@@ -119,6 +122,9 @@ class RunStats:
         #: The current example has diverged: its remaining steps do nothing.
         self.stopped = False
         self.hangs: Counter[str] = Counter()
+        #: Steps not sent because a declared restriction excludes them, by
+        #: the restriction's label (``restrictions``).
+        self.skipped: Counter[str] = Counter()
         self.examples = 0
         self.steps = 0
         self.started = time.perf_counter()
@@ -159,9 +165,15 @@ class RunStats:
 
         Every generated operation goes through here, so this is where the
         harness refuses to send an operation of a group the target did not
-        declare (``check_declared``)."""
+        declare (``check_declared``), and where an operation outside the
+        target's declared restrictions is skipped: neither sent nor applied
+        to the spec, counted under the restriction (``restrictions``)."""
         check_declared(op, checker.driver.groups)
         if self.stopped:
+            return
+        outside = restrictions_of(checker.driver).excluding(op)
+        if outside is not None:
+            self.skipped[outside.label] += 1
             return
         if self.explore and self.hangs[type(op).__name__] >= HANG_REPEATS:
             self.stopped = True
@@ -398,7 +410,8 @@ def _guard(need: Callable[[KernelState], bool]) -> Callable[[Any], bool]:
 
 def lockstep(checker: Checker, stats: RunStats | None = None) -> type[LockstepMachine]:
     """A state machine class comparing ``checker``'s target with the spec."""
-    enabled = op_names_for(checker.driver.groups)
+    restricted = restrictions_of(checker.driver).whole_ops
+    enabled = op_names_for(checker.driver.groups) - restricted
     ns: dict[str, Any] = {"checker": checker, "stats": stats or RunStats()}
     for name, gen in GENERATORS.items():
         if name not in enabled:

@@ -5,7 +5,8 @@ JSON Schema of every message. In short, one JSON object per line each way:
 
     suite  -> {"type": "hello", "protocol": "veridian-ipc-conformance", "version": 1}
     target -> {"type": "hello", "version": 1, "name": "...", "groups": [...],
-               "observes": "all" | "none" | [path, ...]}     (observes: optional)
+               "observes": "all" | "none" | [path, ...],     (observes: optional)
+               "restricts": [{"op": ..., "field": ..., ...}]}  (optional)
     suite  -> {"type": "reset", "processes": 3, "config": {...}}
     target -> {"type": "ready"}
     suite  -> {"type": "apply", "id": 1, "pid": 1, "op": {"op": "CreatePort", ...}}
@@ -46,6 +47,12 @@ from veridian_ipc.vocabulary.syscalls import Operation
 
 from .inbound import clip
 from .observation import EVERYTHING, Observes, ObservesError, parse_observes, project
+from .restrictions import (
+    NO_RESTRICTIONS,
+    Restrictions,
+    RestrictsError,
+    parse_restricts,
+)
 from .surface import ALL_GROUPS
 from .targets import TargetFailure
 from .wire import WireError, encode_config, encode_op, normalize_observation
@@ -163,6 +170,7 @@ class ProcessDriver:
         name: str | None = None,
         env: dict[str, str] | None = None,
         observes: Observes | None = None,
+        restricts: Restrictions | None = None,
     ) -> None:
         self.argv = list(argv)
         self.name = name if name is not None else " ".join(self.argv)
@@ -181,6 +189,11 @@ class ProcessDriver:
         #: ``observes`` was given (``conform --observes``), which overrides it.
         self.claimed_observes = observes
         self.observes: Observes = EVERYTHING
+        #: What the target cannot express (``restrictions``): its ``hello``'s
+        #: ``restricts`` unless ``restricts`` was given (``conform
+        #: --restricts``), which overrides it.
+        self.claimed_restricts = restricts
+        self.restricts: Restrictions = NO_RESTRICTIONS
         self.target_name = ""
         try:
             self._start()
@@ -228,6 +241,12 @@ class ProcessDriver:
             self._fail(f"declared an invalid observes: {exc}")
         claimed = self.claimed_observes
         self.observes = seen if claimed is None else claimed
+        try:
+            limits = parse_restricts(hello.get("restricts", []))
+        except RestrictsError as exc:
+            self._fail(f"declared an invalid restricts: {exc}")
+        given = self.claimed_restricts
+        self.restricts = limits if given is None else given
         self.target_name = str(hello.get("name", ""))
 
     def stderr_tail(self) -> bytes:

@@ -82,6 +82,7 @@ from .machine import (
 )
 from .observation import declared_of
 from .outcomes import Oracle
+from .restrictions import restrictions_of
 from .signatures import signature_of
 from .targets import Driver, TargetFailure
 from .traces import write_json
@@ -182,6 +183,10 @@ class Report:
     #: the observation paths that were therefore not compared.
     observes: Data = "all"
     not_compared: list[str] = field(default_factory=list)
+    #: What the target declared it cannot express (``restrictions``) and, by
+    #: each restriction's label, how many steps were skipped for it.
+    restricts: list[Data] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def missed(self) -> list[str]:
@@ -227,6 +232,8 @@ class Report:
             "leniencies": self.leniencies,
             "observes": self.observes,
             "not_compared": self.not_compared,
+            "restricts": self.restricts,
+            "skipped": self.skipped,
         }
 
 
@@ -358,6 +365,8 @@ def run_conformance(
     declared = declared_of(driver)
     report.observes = declared.to_json()
     report.not_compared = declared.not_compared()
+    limits = restrictions_of(driver)
+    report.restricts = limits.to_json()
     started = time.perf_counter()
     div: Divergence | None = None
     try:
@@ -412,6 +421,7 @@ def run_conformance(
     report.coverage = checker.coverage.to_json()
     report.behaviours = checker.coverage.behaviours.to_json()
     report.leniencies = checker.leniencies_json()
+    report.skipped = {r.label: stats.skipped[r.label] for r in limits.items}
     return report
 
 

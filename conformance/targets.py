@@ -40,6 +40,7 @@ from veridian_ipc.vocabulary.results import Data, Result, encode_result
 from veridian_ipc.vocabulary.syscalls import Operation
 
 from .observation import ALL, Observes, observes_of, project
+from .restrictions import Restrictions, restricts_of
 from .surface import ALL_GROUPS
 
 
@@ -127,11 +128,15 @@ class InProcessDriver:
         groups: Iterable[str] | None = None,
         *,
         observes: object = None,
+        restricts: object = None,
     ) -> None:
         self.cls = cls
         self.name = f"{cls.__module__}:{cls.__qualname__}"
         self.groups = _groups_of(cls, groups)
         self.observes: Observes = observes_of(cls, observes)
+        #: What the target cannot express (``restrictions``): ``restricts``
+        #: if given, else the class's ``restricts`` attribute.
+        self.restricts: Restrictions = restricts_of(cls, restricts)
         self.target: Target | None = None
 
     def reset(self, processes: int, config: Config) -> None:
@@ -247,12 +252,15 @@ def make_driver(
     *,
     isolated: bool = True,
     observes: object = None,
+    restricts: object = None,
 ) -> Driver:
     """A driver for ``--target``: ``module:Class`` (run in a worker process
     unless ``isolated`` is False), else a command speaking the protocol.
 
     ``observes`` (``"all"``, ``"none"``, a list of observation paths or the
-    same comma-separated) overrides what the target declares it observes.
+    same comma-separated) overrides what the target declares it observes;
+    ``restricts`` (``restrictions``: a list or its JSON) what it declares it
+    cannot express (an invalid one: ``RestrictsError``, a ``ValueError``).
 
     The class is looked up here first, so that a wrong name is a usage error
     (``ImportError``, ``AttributeError``, ``TypeError``, ``ValueError`` for
@@ -263,14 +271,21 @@ def make_driver(
 
     if not is_class_spec(spec):
         declared = None if observes is None else observes_of(None, observes)
+        limits = None if restricts is None else restricts_of(None, restricts)
         return ProcessDriver(
-            shlex.split(spec), timeout=timeout, groups=groups, observes=declared
+            shlex.split(spec),
+            timeout=timeout,
+            groups=groups,
+            observes=declared,
+            restricts=limits,
         )
     cls = _load_within(spec, timeout)
     claimed = _groups_of(cls, groups)
     seen = observes_of(cls, observes)
+    # the worker's hello does not carry the class's restrictions: read here
+    limited = restricts_of(cls, restricts)
     if not isolated:
-        return InProcessDriver(cls, groups, observes=seen)
+        return InProcessDriver(cls, groups, observes=seen, restricts=limited)
     return ProcessDriver(
         worker_argv(spec),
         timeout=timeout,
@@ -278,4 +293,5 @@ def make_driver(
         name=spec,
         env=worker_env(),
         observes=None if observes is None else seen,
+        restricts=limited,
     )

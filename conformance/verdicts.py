@@ -16,8 +16,10 @@ verdict:
   every step that reached it diverged first (the divergences are named: the
   spec applied the rule at their diverging step, which counts for the
   divergence, not for coverage); its group was not declared; its operations
-  diverged before it was reached; the run stopped (a target failure, no step
-  run); or the run simply never got there (and which divergences cut examples
+  are ones the target declared it lacks (``restrictions``: "restricted by the
+  target"); its operations diverged before it was reached; the run stopped (a
+  target failure, no step run); or the run simply never got there (and which
+  divergences cut examples
   short, if any).
 
 A divergence with no rule (at reset, step 0: the initial observations differ;
@@ -41,6 +43,7 @@ __all__ = [
     "CONFORMS",
     "DIVERGES",
     "NOT_EXAMINED",
+    "RESTRICTED",
     "DivergenceRef",
     "Signature",
     "Summary",
@@ -201,6 +204,10 @@ class Verdicts:
         }
 
 
+#: Why a rule whose operations the target lacks altogether is not examined.
+RESTRICTED = "restricted by the target"
+
+
 def _known(rule: object) -> RuleId | None:
     try:
         return RuleId(rule) if isinstance(rule, str) else None
@@ -298,11 +305,29 @@ def _names(refs: Sequence[DivergenceRef], most: int = 3) -> str:
     return text + (f" and {len(refs) - most} more" if len(refs) > most else "")
 
 
+#: The operations whose own rule each rule is (``OpSpec.rule``).
+_RULE_OPS: dict[str, frozenset[str]] = {
+    r.value: frozenset(op.name for op in OP_SPECS if op.rule is r) for r in RuleId
+}
+
+
+def _restricted_ops(data: dict[str, Any]) -> set[str]:
+    """Operations the report says the target lacks altogether (a
+    ``restricts`` entry with no field, ``restrictions``)."""
+    items = data.get("restricts") or []
+    return {
+        str(r["op"])
+        for r in items
+        if isinstance(r, dict) and "op" in r and r.get("field") is None
+    }
+
+
 def _not_examined_reason(
     rule: RuleId,
     declared: set[str],
     refs: Sequence[DivergenceRef],
     status: str,
+    restricted: set[str] | None = None,
 ) -> str:
     reached = [d for d in refs if rule.value in d.rules]
     if reached:
@@ -310,6 +335,9 @@ def _not_examined_reason(
     group = group_of(rule)
     if group not in declared:
         return f"group {group} not declared"
+    own = _RULE_OPS.get(rule.value, frozenset())
+    if own and own <= (restricted or set()):
+        return RESTRICTED
     ops = [d for d in refs if rule.value in _OP_RULES.get(d.signature.op, ())]
     if ops:
         return f"its operation diverged before it was reached: {_names(ops)}"
@@ -332,6 +360,7 @@ def rule_verdicts(
     per_rule = cov.get("rules", {}) if isinstance(cov, dict) else {}
     declared = {str(g) for g in data.get("groups") or []}
     status = str(data.get("status", ""))
+    restricted = _restricted_ops(data)
     out: list[Verdict] = []
     for rule in RuleId:
         entry = per_rule.get(rule.value)
@@ -343,7 +372,7 @@ def rule_verdicts(
         elif count > 0:
             out.append(Verdict(rule.value, group_of(rule), CONFORMS, count))
         else:
-            why = _not_examined_reason(rule, declared, refs, status)
+            why = _not_examined_reason(rule, declared, refs, status, restricted)
             out.append(Verdict(rule.value, group_of(rule), NOT_EXAMINED, 0, (), why))
     return Verdicts(tuple(out), tuple(refs))
 
