@@ -144,7 +144,7 @@ class ManyBugs(SpecTarget):
             self.clock_extra += 1
         if isinstance(op, Bind) and op.name != "a" and (pid, op.handle) in self.made:
             self.ghost = pid if ok else self.ghost
-        if isinstance(op, CreateChannel) and pid != 1 and ok:
+        if isinstance(op, CreateChannel) and pid == 2 and ok:  # not a spawned pid
             self.sloppy.add(self._obj(pid, value))
         if isinstance(op, Socket) and pid == 1 and ok:
             self.named.add(value)
