@@ -244,6 +244,28 @@ def refusal(
     behaviour(bid, rules, description, *ops)(refused)
 
 
+def travelled_use(
+    bid: str,
+    rules: tuple[RuleId, ...],
+    description: str,
+    *ops: type[Operation],
+) -> None:
+    """Add behaviour ``bid``: a step of one of ``ops`` that succeeds through a
+    capability (its ``handle``) received from another process (``travelled``)."""
+
+    def used(
+        pre: KernelState,
+        pid: int,
+        op: Operation,
+        r: Result,
+        post: KernelState,
+        h: History,
+    ) -> bool:
+        return ok(r) and travelled(pre, pid, getattr(op, "handle", None), h)
+
+    behaviour(bid, rules, description, *ops)(used)
+
+
 def port_of(s: KernelState, pid: int, handle: object) -> Port | None:
     c = cap_at(s, pid, handle)
     o = None if c is None else s.objects.get(c.obj)
@@ -313,5 +335,6 @@ __all__ = [
     "refusal",
     "target_port",
     "travelled",
+    "travelled_use",
     "woken",
 ]

@@ -51,6 +51,7 @@ from .behaviours_base import (
     ok,
     refusal,
     travelled,
+    travelled_use,
     woken,
 )
 
@@ -157,14 +158,12 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     )
 
 
-@behaviour(
+travelled_use(
     "B-CAP-INSPECT-TRAVELLED",
     (R.CAP_INSPECT, R.MSG_TRANSFER),
     "inspect a capability received from another process",
     Inspect,
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return ok(r) and travelled(pre, pid, getattr(op, "handle", None), h)
 
 
 refusal(
@@ -178,14 +177,12 @@ refusal(
 # -- rights and derivation ------------------------------------------------------------
 
 
-@behaviour(
+travelled_use(
     "B-CAP-TRAVELLED-DERIVE",
     (R.RIGHTS_DERIVE, R.MSG_TRANSFER),
     "derive from a capability received from another process",
     Derive,
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return ok(r) and travelled(pre, pid, getattr(op, "handle", None), h)
 
 
 @behaviour(

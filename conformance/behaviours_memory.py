@@ -49,7 +49,7 @@ from .behaviours_base import (
     mapped_size,
     ok,
     refusal,
-    travelled,
+    travelled_use,
     woken,
 )
 
@@ -236,14 +236,12 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     )
 
 
-@behaviour(
+travelled_use(
     "B-BUF-MAP-TRAVELLED",
     (R.BUF_MAP, R.MSG_TRANSFER),
     "map a buffer through a capability received from another process",
     MapBuffer,
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return ok(r) and travelled(pre, pid, getattr(op, "handle", None), h)
 
 
 @behaviour(

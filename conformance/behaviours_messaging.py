@@ -43,6 +43,7 @@ from .behaviours_base import (
     refusal,
     target_port,
     travelled,
+    travelled_use,
     woken,
 )
 
@@ -54,14 +55,12 @@ H = History
 # -- ports ----------------------------------------------------------------------------
 
 
-@behaviour(
+travelled_use(
     "B-CAP-TRAVELLED-SEND",
     (R.PORT_SEND, R.MSG_TRANSFER),
     "a capability received from another process is used to send",
     Send,
 )
-def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    return ok(r) and travelled(pre, pid, getattr(op, "handle", None), h)
 
 
 @behaviour(
