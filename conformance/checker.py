@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from veridian_ipc.generation.configs import SMALL
 from veridian_ipc.spec import RULES, Config, InvId, RuleId, initial_state, violations
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.spec.state import KernelState
@@ -40,16 +41,9 @@ from .surface import STATIC_TAGS, rule_with_error
 from .targets import Driver
 from .wire import encode_op
 
-#: Small limits, so that a short run reaches every limit (capacities, sizes).
-SMALL_CONFIG = Config(
-    max_port_capacity=3,
-    max_channel_capacity=3,
-    max_channel_message=8,
-    max_buffer_size=16,
-    max_io=8,
-    max_name_length=6,
-    default_socket_capacity=2,
-)
+#: Small limits, so that a short run reaches every limit (capacities, sizes):
+#: the generation layer's one small configuration.
+SMALL_CONFIG = SMALL
 
 #: Spec states kept at most when outcomes branch.
 MAX_CANDIDATES = 64

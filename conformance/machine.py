@@ -49,7 +49,10 @@ from hypothesis.stateful import (
     rule,
 )
 
-from veridian_ipc.spec.state import KernelState, Kind, Running
+from veridian_ipc.generation.choices import NEEDS as NEEDS
+from veridian_ipc.generation.choices import SCENARIO_GROUPS as SCENARIO_GROUPS
+from veridian_ipc.generation.choices import WEIGHTS as WEIGHTS
+from veridian_ipc.spec.state import KernelState
 from veridian_ipc.vocabulary.syscalls import Operation
 
 from .checker import Checker, Divergence, StepRecord
@@ -258,95 +261,6 @@ def _make_rule(gen: GenFn, op_name: str) -> Callable[..., None]:
 
     do.__name__ = op_name
     return do
-
-
-def _holds(kind: Kind) -> Callable[[KernelState], bool]:
-    def check(s: KernelState) -> bool:
-        return any(
-            s.caps[c].kind is kind
-            for p in s.processes.values()
-            if isinstance(p.status, Running)
-            for c in p.handles.values()
-        )
-
-    return check
-
-
-def _has(what: str) -> Callable[[KernelState], bool]:
-    def check(s: KernelState) -> bool:
-        return any(getattr(p, what) for p in s.processes.values())
-
-    return check
-
-
-_PORT, _CHAN, _BUF = _holds(Kind.PORT), _holds(Kind.CHANNEL), _holds(Kind.BUFFER)
-
-#: Rules that only run when what they act on exists (as a Bundle would), so
-#: most steps are meaningful; each rule still draws stale and invented
-#: handles part of the time.
-NEEDS: dict[str, Callable[[KernelState], bool]] = {
-    "Send": _PORT,
-    "Receive": _PORT,
-    "Close": _PORT,
-    "SetFilter": _PORT,
-    "Bind": _PORT,
-    "Unbind": _PORT,
-    "ChannelSend": _CHAN,
-    "ChannelSendBatch": _CHAN,
-    "ChannelReceive": _CHAN,
-    "ChannelReceiveBatch": _CHAN,
-    "MapBuffer": _BUF,
-    "TransferBuffer": _BUF,
-    "Unmap": _has("mappings"),
-    "ReadBuffer": _has("mappings"),
-    "WriteBuffer": _has("mappings"),
-    "SockBind": _has("fds"),
-    "SockConnect": _has("fds"),
-    "SockSend": _has("fds"),
-    "SockRecv": _has("fds"),
-    "SockClose": _has("fds"),
-}
-
-
-#: How many rules each operation gets (Hypothesis picks among enabled rules
-#: uniformly): the operations that move messages and authority come up more
-#: often than the ones that create or destroy things.
-WEIGHTS: dict[str, int] = {
-    "Send": 4,
-    "Receive": 3,
-    "Resume": 2,
-    "Derive": 2,
-    "CreatePort": 2,
-    "ChannelSend": 2,
-    "ChannelReceive": 2,
-    "SockSend": 2,
-    "SockRecv": 2,
-    "SockConnect": 2,
-    "AdvanceClock": 2,
-    "SetFilter": 2,
-    "TransferBuffer": 2,
-    "MapBuffer": 2,
-    "WriteBuffer": 2,
-    "ReadBuffer": 2,
-}
-
-
-#: Groups a scenario needs.
-SCENARIO_GROUPS: dict[str, frozenset[str]] = {
-    "rendezvous": frozenset({"ports"}),
-    "filtered_sends": frozenset({"ports", "filters"}),
-    "carry_caps": frozenset({"ports", "messages", "rights"}),
-    "socket_exchange": frozenset({"posix"}),
-    "socket_churn": frozenset({"posix"}),
-    "queue_traffic": frozenset({"ports"}),
-    "channel_traffic": frozenset({"channels"}),
-    "buffer_io": frozenset({"buffers"}),
-    "attenuated": frozenset({"ports", "rights"}),
-    "double_fault": frozenset({"ports", "rights", "messages"}),
-    "drop_held": frozenset({"caps", "rights"}),
-    "blocked_acts": frozenset({"ports"}),
-    "hand_over": frozenset({"ports", "buffers"}),
-}
 
 
 def _make_scenario(gen: Callable[[Gen], Steps], name: str) -> Callable[..., None]:

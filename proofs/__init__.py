@@ -11,7 +11,8 @@ The public API, exported on purpose (``__all__``):
   encoding's negative controls in ``enc_caps_controls``) and their vocabulary
   (``System``, ``Transition``);
 - the faithfulness checks tying each encoding to the spec (``CHECKERS``, in
-  ``agreement``) and the random spec runs they use (``random_run``);
+  ``agreement``) and the random spec runs they use (``random_run``, from the
+  generation layer, ``veridian_ipc.generation``);
 - the CrossHair contracts (``contracts``, ``contracts_seeded``);
 - the exhaustive small-scope check of the spec (``explore``, its scopes in
   ``explore_scopes``, the step properties in ``step_properties``), the seeded
@@ -24,6 +25,8 @@ importer; ``induction``; the ``enc_caps_*`` parts; ``faithful`` and the
 ``step_properties_base`` and ``step_properties_delivery``, the properties'
 parts; ``spec_mutants_patch``).
 """
+
+from veridian_ipc.generation import random_run
 
 from . import (
     agreement,
@@ -53,7 +56,6 @@ from .induction import (
     run_obligation,
 )
 from .obligations import OBLIGATIONS, coverage, obligation
-from .scenarios import random_run
 
 __all__ = [
     "CHECKERS",

@@ -14,6 +14,7 @@ are computed with the spec's own helpers.
 
 from __future__ import annotations
 
+from veridian_ipc.generation.context import VALID_NAMES
 from veridian_ipc.spec import IpcError, KernelState, Ok
 from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.messages import check_limits, check_transfer
@@ -58,8 +59,11 @@ from .faithful import (
 )
 from .induction import State
 
-#: Namespace names as the encoding's integer names.
-NAME_IDS = {"a": 1, "b": 2, "c": 3, "d": 4}
+#: Namespace names as the encoding's integer names: every valid name the
+#: generation layer draws (``VALID_NAMES``), from 1 (0: no valid name).
+NAME_IDS = {
+    n: i for i, n in enumerate(dict.fromkeys(("a", "b", "c", "d", *VALID_NAMES)), 1)
+}
 
 
 def cap_state(s: KernelState) -> State:

@@ -8,7 +8,7 @@ For each mutant of ``spec_mutants``, applied at run time, two layers run:
   the bug shows) and the time.
 - *prove*: the Z3 obligations (``veridian-ipc prove``) and the faithfulness
   checks of the encodings against spec runs (``agreement.CHECKERS`` on
-  ``scenarios.random_run``); caught when an obligation is not proved, a
+  ``generation.random_run``); caught when an obligation is not proved, a
   negative control is not refuted, an encoding disagrees with a spec step, or
   the spec raises.
 
@@ -23,12 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from veridian_ipc.generation import random_run
+
 from .agreement import CHECKERS
 from .explore import explore
 from .explore_scopes import CI_SCOPES, SCOPES
 from .induction import run_obligation
 from .obligations import OBLIGATIONS
-from .scenarios import random_run
 from .spec_mutants import SpecMutant
 
 LAYERS = ("explore", "prove")

@@ -20,7 +20,7 @@ from veridian_ipc.conformance.schema_gen import (
     schema_text,
 )
 from veridian_ipc.conformance.wire import decode_op, encode_op
-from veridian_ipc.proofs.scenarios import random_run
+from veridian_ipc.generation import random_run
 from veridian_ipc.spec import encode_result
 from veridian_ipc.spec.step import well_typed
 from veridian_ipc.vocabulary import syscalls as sc

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from veridian_ipc.generation import SMALL, Step
 from veridian_ipc.proofs import agreement, enc_ports
 from veridian_ipc.proofs._smt import Term
 from veridian_ipc.proofs.induction import Params, State, Transition, updated
-from veridian_ipc.proofs.scenarios import SMALL, Step
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.rights import GRANT, RECEIVE, SEND

@@ -1,6 +1,6 @@
 """The encodings agree with the spec on reachable states (STYLE 4.6).
 
-Each example is a random run of the spec (``proofs.scenarios``); on every step
+Each example is a random run of the spec (``generation.runs``); on every step
 each encoding, evaluated on the projected pre-state, must succeed exactly when
 the spec did and produce the projection of the spec's post-state. The second
 half shows the check can fail: a deliberately broken encoding disagrees with
@@ -13,8 +13,8 @@ import dataclasses
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from veridian_ipc.generation import SMALL, Step, random_run, runs
 from veridian_ipc.proofs import (
     agreement,
     enc_buffers,
@@ -26,7 +26,6 @@ from veridian_ipc.proofs import (
 )
 from veridian_ipc.proofs._smt import Term
 from veridian_ipc.proofs.induction import Params, State, System, Transition
-from veridian_ipc.proofs.scenarios import SMALL, Step, random_run
 from veridian_ipc.spec import Err, RuleId, initial_state
 from veridian_ipc.spec import step as spec_step
 from veridian_ipc.vocabulary import syscalls as sc
@@ -38,10 +37,10 @@ STEPS = 30
 
 @pytest.mark.parametrize("encoding", sorted(agreement.CHECKERS))
 @settings(max_examples=EXAMPLES)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_encoding_agrees_with_spec(encoding: str, seed: int) -> None:
+@given(run=runs(STEPS, STEPS))
+def test_encoding_agrees_with_spec(encoding: str, run: list[Step]) -> None:
     check = agreement.CHECKERS[encoding]
-    for i, step in enumerate(random_run(seed, STEPS)):
+    for i, step in enumerate(run):
         out = check(step.before, step.pid, step.op, step.after, step.result)
         assert out == [], f"step {i}: pid {step.pid} {step.op} -> {step.result}: {out}"
 

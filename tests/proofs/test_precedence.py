@@ -9,12 +9,11 @@ proves the cascade agrees with the documented order (test_obligations).
 from __future__ import annotations
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
+from veridian_ipc.generation import Step, random_run, runs
 from veridian_ipc.proofs.faithful import issued
 from veridian_ipc.proofs.precedence_cascades import CASCADES, cascade_for, first_error
 from veridian_ipc.proofs.precedence_conds import Cascade
-from veridian_ipc.proofs.scenarios import random_run
 from veridian_ipc.spec import RULES, Err
 from veridian_ipc.spec.step import atomic
 from veridian_ipc.vocabulary.names import Pid
@@ -23,9 +22,9 @@ EXAMPLES = max(10, settings().max_examples // 4)
 
 
 @settings(max_examples=EXAMPLES)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_cascades_match_spec_errors(seed: int) -> None:
-    for step in random_run(seed, 40):
+@given(run=runs(40, 40))
+def test_cascades_match_spec_errors(run: list[Step]) -> None:
+    for step in run:
         c = cascade_for(step.op)
         if c is None or not issued(step.before, step.pid, step.op):
             continue
@@ -35,10 +34,10 @@ def test_cascades_match_spec_errors(seed: int) -> None:
 
 
 @settings(max_examples=EXAMPLES)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_every_failed_step_is_atomic(seed: int) -> None:
+@given(run=runs(40, 40, ill_typed=True))
+def test_every_failed_step_is_atomic(run: list[Step]) -> None:
     """ERR-ATOMIC on the spec itself, for every step of random runs."""
-    for step in random_run(seed, 40):
+    for step in run:
         assert atomic(step.before, step.after, step.result, step.op)
         if isinstance(step.result, Err) and type(step.op).__name__ != "Resume":
             assert step.after is step.before

@@ -28,10 +28,10 @@ from dataclasses import dataclass, fields, replace
 from functools import cache
 from typing import Any
 
+from veridian_ipc.generation import random_run
 from veridian_ipc.proofs.faithful import issued
 from veridian_ipc.proofs.precedence_cascades import CASCADES
 from veridian_ipc.proofs.precedence_conds import Cascade, Cond, cap_at
-from veridian_ipc.proofs.scenarios import random_run
 from veridian_ipc.spec import RULES, Err, IpcError, KernelState, RuleId, step
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary import syscalls as sc
@@ -461,8 +461,8 @@ def test_model_applies_the_same_order() -> None:
     each random run is replayed on both, then shaped (SHAPING), then every
     pooled operation of the covered rules is issued by each process, in turn,
     on both (results compared one by one)."""
+    from veridian_ipc.generation import SMALL
     from veridian_ipc.model.kernel import Kernel
-    from veridian_ipc.proofs.scenarios import SMALL
     from veridian_ipc.spec import initial_state
 
     _, ops = _pools()

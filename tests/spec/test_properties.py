@@ -1,23 +1,22 @@
 """Property tests: arbitrary operation sequences against the spec's structural
 guarantees (ERR-TOTAL, ERR-ATOMIC, every INV-*, RIGHTS-DERIVE monotonicity,
 FIFO per port (PORT-SEND, PORT-RECEIVE, PORT-HANDOFF) and per channel
-(CHAN-SEND, CHAN-RECEIVE), no message or capability lost or duplicated)."""
+(CHAN-SEND, CHAN-RECEIVE), no message or capability lost or duplicated).
+
+The programs are runs of the shared generation layer (``generation.runs``),
+so a broken property shrinks to a short run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from hypothesis import given
-from hypothesis import strategies as st
 
+from veridian_ipc.generation import Step, runs
 from veridian_ipc.spec import (
-    Config,
     Delivered,
     Err,
     Ok,
-    initial_state,
-    step,
     violations,
 )
 from veridian_ipc.spec.state import (
@@ -27,208 +26,31 @@ from veridian_ipc.spec.state import (
     Port,
     Process,
     Waiting,
+    Woken,
 )
 from veridian_ipc.spec.step import atomic
 from veridian_ipc.vocabulary.names import Fd, Handle, ObjId, Pid
-from veridian_ipc.vocabulary.operations import OPS_BY_NAME
 from veridian_ipc.vocabulary.syscalls import (
-    AdvanceClock,
-    Bind,
     ChannelReceive,
     ChannelReceiveBatch,
     ChannelSend,
     ChannelSendBatch,
-    Close,
-    Connect,
-    CreateBuffer,
-    CreateChannel,
-    CreatePort,
-    Derive,
-    Drop,
-    Inspect,
-    Kill,
-    Lookup,
-    MapBuffer,
     Operation,
-    RateLimit,
-    ReadBuffer,
     Receive,
-    Resume,
-    Revoke,
     Send,
-    SetFilter,
-    SockBind,
-    SockClose,
-    SockConnect,
-    Socket,
     SockRecv,
     SockSend,
-    Spawn,
     TransferBuffer,
-    Unbind,
-    Unmap,
-    WriteBuffer,
 )
 
-CONFIG = Config(
-    max_port_capacity=3,
-    max_channel_capacity=3,
-    max_channel_message=8,
-    max_buffer_size=16,
-    max_io=8,
-    max_name_length=4,
-    default_socket_capacity=2,
-)
+#: Every program: 10 to 60 steps of three processes, from the generation
+#: layer's runs (each starts with the set-ups: a port bound and looked up, a
+#: channel, a mapped buffer, a listening and a connected socket), with
+#: ill-typed records and non-records mixed in (ERR-TOTAL).
+programs = runs(10, 60, processes=(3, 3), ill_typed=True, in_process=True)
 
 
-@dataclass(frozen=True)
-class Live:
-    """A placeholder argument: the ``k``-th live handle (mapping id, fd, pid)
-    of the issuing process at the time the operation runs."""
-
-    k: int
-
-
-def live_or(raw: st.SearchStrategy[int]) -> st.SearchStrategy[int | Live]:
-    """Mostly (3 in 4) a live name, sometimes an arbitrary number (error paths).
-
-    A ``Live`` stands in an int field of an operation record until ``resolve``
-    replaces it."""
-    live = st.builds(Live, st.integers(0, 7))
-    return st.one_of(live, live, live, raw)
-
-
-handle = live_or(st.integers(-1, 12))
-mapping = live_or(st.integers(-1, 4))
-fd = live_or(st.integers(-1, 3))
-small = st.integers(1, 3) | st.integers(-1, 4)
-short = st.binary(max_size=10)
-payload = st.one_of(short, short, short, st.just(bytes(65)))
-types_ = st.integers(0, 3) | st.integers(-1, 3)
-carried = st.one_of(st.just(()), st.just(()), st.lists(handle, max_size=5).map(tuple))
-names = st.sampled_from(["a", "b", "", "toolong"])
-rights = st.integers(0, 0x3F) | st.just(0x40)
-rates = st.none() | st.builds(RateLimit, small, small, small)
-
-operations = st.one_of(
-    # environment operations, together as one choice
-    st.one_of(
-        st.builds(Spawn),
-        st.builds(Kill, live_or(st.integers(0, 9))),
-        st.builds(AdvanceClock, st.integers(-1, 5)),
-    ),
-    st.builds(Inspect, handle),
-    st.builds(Drop, handle),
-    st.builds(Derive, handle, rights),
-    st.builds(Revoke, handle),
-    st.builds(CreatePort, small),
-    st.builds(Send, handle, types_, st.integers(0, 2), payload, carried),
-    st.builds(Send, handle, types_, st.integers(0, 2), short, st.just(())),
-    st.builds(Receive, handle, st.none() | small),
-    st.builds(Resume),
-    st.builds(Close, handle),
-    st.builds(
-        SetFilter,
-        handle,
-        st.none() | st.frozensets(st.integers(-1, 3), max_size=3),
-        st.none() | st.integers(-1, 70),
-        rates,
-    ),
-    st.builds(Bind, handle, names, st.integers(-1, 2)),
-    st.builds(Unbind, handle, names),
-    st.builds(Lookup, names),
-    st.builds(Connect, names, st.integers(-1, 2)),
-    st.builds(CreateChannel, small, st.integers(-1, 9)),
-    st.builds(ChannelSend, handle, payload),
-    st.builds(ChannelSendBatch, handle, st.lists(payload, max_size=4).map(tuple)),
-    st.builds(ChannelReceive, handle),
-    st.builds(ChannelReceiveBatch, handle, small),
-    st.builds(CreateBuffer, st.integers(-1, 17)),
-    st.builds(MapBuffer, handle, st.booleans()),
-    st.builds(Unmap, mapping),
-    st.builds(ReadBuffer, mapping, st.integers(-1, 17), st.integers(-1, 9)),
-    st.builds(WriteBuffer, mapping, st.integers(-1, 17), payload),
-    st.builds(TransferBuffer, handle, handle, st.integers(-1, 2)),
-    st.builds(Socket, st.none() | small),
-    st.builds(SockBind, fd, names),
-    st.builds(SockConnect, fd, names),
-    st.builds(SockSend, fd, payload),
-    st.builds(SockRecv, fd, st.integers(-1, 66)),
-    st.builds(SockClose, fd),
-    # ill-typed values (ERR-TOTAL)
-    st.one_of(
-        st.builds(Send, st.text(max_size=1), small, small, payload, st.just(())),
-        st.builds(CreatePort, st.booleans()),
-        st.builds(ReadBuffer, small, st.floats(), small),
-    ),
-)
-
-#: Every program starts from a populated system: each process has a port
-#: (bound under its own name and looked up by the next process), a channel, a
-#: mapped buffer and a socket; process 1's socket is bound, process 2's
-#: connected to it.
-PROLOGUE: tuple[tuple[int, Operation], ...] = (
-    *((p, CreatePort(2)) for p in (1, 2, 3)),
-    (1, Bind(1, "a", 0)),
-    (2, Bind(1, "b", 1)),
-    (2, Lookup("a")),
-    (3, Lookup("b")),
-    *((p, CreateChannel(2, 4)) for p in (1, 2, 3)),
-    *((p, CreateBuffer(8)) for p in (1, 2, 3)),
-    *((p, MapBuffer(h, True)) for p, h in ((1, 3), (2, 4), (3, 4))),
-    *((p, Socket(None)) for p in (1, 2, 3)),
-    (1, SockBind(0, "s")),
-    (2, SockConnect(0, "s")),
-)
-
-
-def populated() -> KernelState:
-    """The state after ``PROLOGUE`` (each step of which must succeed)."""
-    s = initial_state(3, CONFIG)
-    for pid, op in PROLOGUE:
-        s, r = step(s, pid, op)
-        assert isinstance(r, Ok), (pid, op, r)
-    return s
-
-
-programs = st.lists(
-    st.tuples(live_or(st.integers(-1, 6)), operations), min_size=10, max_size=60
-)
-
-
-def resolve(s: KernelState, who: int | Live, op: Operation) -> tuple[int, Operation]:
-    """Replace every ``Live`` placeholder by a live name in ``s``."""
-    pids: list[int] = sorted(s.processes)
-    pid = (pids[who.k % len(pids)] if pids else 0) if isinstance(who, Live) else who
-    proc = s.processes.get(Pid(pid))
-    pools: dict[str, list[int]] = {
-        "handle": sorted(proc.handles) if proc is not None else [],
-        "mapping": sorted(proc.mappings) if proc is not None else [],
-        "fd": sorted(proc.fds) if proc is not None else [],
-        "target": pids,
-    }
-    pools["port"] = pools["caps"] = pools["handle"]
-
-    def name(field: str, v: object) -> object:
-        if not isinstance(v, Live):
-            return v
-        pool = pools[field]
-        return pool[v.k % len(pool)] if pool else 0
-
-    fields: dict[str, object] = {}
-    for f in (fl.name for fl in OPS_BY_NAME[type(op).__name__].fields):
-        v = getattr(op, f)
-        if f == "caps" and isinstance(v, tuple):
-            v = tuple(name("caps", c) for c in v)
-        elif f in pools:
-            v = name(f, v)
-        fields[f] = v
-    # the record's class, called with every field by name
-    make: Callable[..., Operation] = type(op)
-    return pid, make(**fields)
-
-
-def _tagged(op: Operation, tag: int) -> Operation:
+def _tagged(tag: int, op: Operation) -> Operation:
     """Make message data unique so deliveries can be traced to sends."""
     if (
         isinstance(op, Send | ChannelSend | SockSend)
@@ -239,30 +61,27 @@ def _tagged(op: Operation, tag: int) -> Operation:
     return op
 
 
-Program = list[tuple[int | Live, Operation]]
+#: The same programs, every short message tagged with its step's index.
+tagged_programs = runs(
+    10, 60, processes=(3, 3), ill_typed=True, in_process=True, prepare=_tagged
+)
 
 
 @given(programs)
-def test_any_program_keeps_every_invariant(program: Program) -> None:
+def test_any_program_keeps_every_invariant(program: list[Step]) -> None:
     """ERR-TOTAL, ERR-ATOMIC, every INV-*: no exception, invariants hold after
     every step, and a failed step returns the very state it was given."""
-    s = populated()
-    for who, raw in program:
-        pid, op = resolve(s, who, raw)
-        before = s
-        s, r = step(s, pid, op)
-        assert isinstance(r, Ok | Err)
-        assert atomic(before, s, r, op), (op, r)
-        assert violations(s) == [], (op, violations(s))
+    for x in program:
+        assert isinstance(x.result, Ok | Err)
+        assert atomic(x.before, x.after, x.result, x.op), (x.op, x.result)
+        assert violations(x.after) == [], (x.op, violations(x.after))
 
 
 @given(programs)
-def test_derived_rights_never_exceed_the_parents(program: Program) -> None:
+def test_derived_rights_never_exceed_the_parents(program: list[Step]) -> None:
     """RIGHTS-DERIVE / INV-RIGHTS-MONOTONE along every path to a root."""
-    s = populated()
-    for who, raw in program:
-        pid, op = resolve(s, who, raw)
-        s, _ = step(s, pid, op)
+    for x in program:
+        s = x.after
         for cap in s.caps.values():
             anc = cap.parent
             while anc is not None:
@@ -270,20 +89,19 @@ def test_derived_rights_never_exceed_the_parents(program: Program) -> None:
                 anc = s.caps[anc].parent
 
 
-@given(programs)
-def test_fifo_no_loss_no_duplication(program: Program) -> None:
+@given(tagged_programs)
+def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
     """Per port and per channel, messages are delivered in the order sent, at
     most once, unchanged; every sent message is delivered, still queued, or
-    counted as discarded by a socket close."""
-    s = populated()
+    counted as discarded (a socket closed, a port's last capability gone).
+    A message handed to a blocked receiver (PORT-HANDOFF) is delivered when
+    the receiver wakes, whenever it resumes."""
+    s = program[0].before
     sent: dict[ObjId, list[bytes]] = {}
     delivered: dict[ObjId, list[bytes]] = {}
     discarded: dict[ObjId, int] = {}
-    blocked_on: dict[int, ObjId] = {}
-    for tag, (who, raw) in enumerate(program):
-        pid, op = resolve(s, who, _tagged(raw, tag))
-        before = s
-        s, r = step(s, pid, op)
+    for x in program:
+        pid, op, before, s, r = x.pid, x.op, x.before, x.after, x.result
         if isinstance(r, Err):
             continue
         proc = before.processes.get(Pid(pid))
@@ -296,6 +114,8 @@ def test_fifo_no_loss_no_duplication(program: Program) -> None:
 
         if isinstance(op, (Send, ChannelSend)):
             sent.setdefault(obj_of(op.handle), []).append(op.data)
+        elif isinstance(op, TransferBuffer):  # BUF-TRANSFER: an empty message
+            sent.setdefault(obj_of(op.port), []).append(b"")
         elif isinstance(op, ChannelSendBatch):
             sent.setdefault(obj_of(op.handle), []).extend(op.items)
         elif isinstance(op, SockSend):
@@ -305,10 +125,6 @@ def test_fifo_no_loss_no_duplication(program: Program) -> None:
             sent.setdefault(before.caps[peer].obj, []).append(op.data)
         elif isinstance(op, Receive) and isinstance(r.value, Delivered):
             delivered.setdefault(obj_of(op.handle), []).append(r.value.data)
-        elif isinstance(op, Receive):
-            blocked_on[pid] = obj_of(op.handle)
-        elif isinstance(op, Resume) and isinstance(r.value, Delivered):
-            delivered.setdefault(blocked_on[pid], []).append(r.value.data)
         elif isinstance(op, ChannelReceive):
             assert isinstance(r.value, bytes)
             delivered.setdefault(obj_of(op.handle), []).append(r.value)
@@ -320,23 +136,37 @@ def test_fifo_no_loss_no_duplication(program: Program) -> None:
             assert isinstance(r.value, bytes)
             own = before.caps[proc.fds[Fd(op.fd)].own].obj
             delivered.setdefault(own, []).append(r.value)
-        elif isinstance(op, SockClose | Kill):
+        if not isinstance(op, Receive | SockRecv):  # these deliver, counted above
             for obj, o in before.objects.items():
-                after = s.objects[obj]
-                if isinstance(o, Port) and isinstance(after, Port):
-                    lost = len(o.queue) - len(after.queue)
-                    if lost > 0:  # POSIX-CLOSE discards and counts
-                        discarded[obj] = discarded.get(obj, 0) + lost
+                after = s.objects.get(obj)
+                left = len(after.queue) if isinstance(after, Port) else 0
+                if isinstance(o, Port) and len(o.queue) > left:
+                    discarded[obj] = discarded.get(obj, 0) + len(o.queue) - left
+        for wp, q in s.processes.items():  # woken with a message (PORT-HANDOFF)
+            old = before.processes.get(wp)
+            if (
+                old is not None
+                and isinstance(old.status, Waiting)
+                and isinstance(q.status, Woken)
+                and isinstance(q.status.result, Ok)
+                and isinstance(q.status.result.value, Delivered)
+            ):
+                data = q.status.result.value.data
+                delivered.setdefault(old.status.port, []).append(data)
     for obj, msgs in sent.items():
         got = delivered.get(obj, [])
-        o = s.objects[obj]
-        assert isinstance(o, Port | Channel), o
+        held = s.objects.get(obj)
+        if held is None and obj not in discarded:
+            continue  # a channel destroyed with its last capability
+        assert held is None or isinstance(held, Port | Channel), held
         queued = (
-            [m.data for m in o.queue]
-            if isinstance(o, Port)
+            []
+            if held is None
+            else [m.data for m in held.queue]
+            if isinstance(held, Port)
             else [
-                o.slots[(o.read_idx + i) % o.capacity]
-                for i in range(o.write_idx - o.read_idx)
+                held.slots[(held.read_idx + i) % held.capacity]
+                for i in range(held.write_idx - held.read_idx)
             ]
         )
         gone = discarded.get(obj, 0)
