@@ -26,6 +26,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from veridian_ipc.spec import Config, KernelState, Result, initial_state, step
+from veridian_ipc.spec.step import well_typed
 from veridian_ipc.vocabulary.syscalls import Operation
 
 from .choices import next_steps, rules
@@ -75,12 +76,16 @@ def build_run(
     every choice drawn through ``g`` (whose groups say which operations may
     be drawn). ``ill_typed`` adds operations with a field of the wrong type
     (ERR-TOTAL), ``in_process`` the values only an in-process caller can
-    pass (``choices.IN_PROCESS_ILL_TYPED``)."""
+    pass (``choices.IN_PROCESS_ILL_TYPED``); without ``ill_typed`` no step
+    is ill-typed (a scenario's deliberate fault is left out), so checks of
+    typed operations (the encodings' agreement) can take every step."""
     s = initial_state(processes, config)
     out: list[Step] = []
 
     def run(pid: int, op: Operation) -> None:
         nonlocal s
+        if not ill_typed and not well_typed(op):
+            return  # a scenario's deliberate fault, in a run without them
         if prepare is not None:
             op = prepare(len(out), op)
         after, result = step(s, pid, op)

@@ -1,9 +1,10 @@
 """The import contracts protect whole packages: a new module is covered unlisted.
 
 pyproject.toml's ``[tool.importlinter]`` contracts name packages, not modules:
-the layers (cli above {conformance, proofs, model}, above spec, above the
-vocabulary), the model limited to the vocabulary, the spec and the vocabulary
-kept pure. Each case copies the six packages into a temporary
+the layers (cli above {conformance, proofs, model}, above the generation
+layer, above spec, above the vocabulary), the model limited to the
+vocabulary, the proofs kept off the conformance suite, the spec and the
+vocabulary kept pure. Each case copies the seven packages into a temporary
 ``veridian_ipc`` namespace, adds modules the repository does not have, and runs
 ``lint-imports`` with the project's own contracts on the copy: a forbidden
 import through a brand-new module must break exactly the contracts it
@@ -49,6 +50,7 @@ def _named(**fields: object) -> str:
 
 LAYERS = _named(type="layers")
 MODEL = _named(type="forbidden", source_modules=["veridian_ipc.model"])
+PROOFS = _named(type="forbidden", source_modules=["veridian_ipc.proofs"])
 PURE = _named(
     type="forbidden",
     source_modules=["veridian_ipc.spec", "veridian_ipc.vocabulary"],
@@ -69,10 +71,10 @@ def _only_python(folder: str, entries: list[str]) -> set[str]:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    """The six packages (per pyproject's package-dir) under ``tmp_path/veridian_ipc``,
+    """The seven packages (per pyproject's package-dir) under ``tmp_path/veridian_ipc``,
     with pyproject.toml next to them."""
     dirs = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["package-dir"]
-    assert len(dirs) == 6
+    assert len(dirs) == 7
     for package, folder in dirs.items():
         target = tmp_path.joinpath(*package.split("."))
         shutil.copytree(ROOT / folder, target, ignore=_only_python)
@@ -131,6 +133,18 @@ def _vocabulary_imports_the_model(root: Path) -> None:
     _add(root, "veridian_ipc.vocabulary.up", "import veridian_ipc.model.kernel\n")
 
 
+def _proofs_import_the_conformance_suite(root: Path) -> None:
+    _add(root, "veridian_ipc.proofs.leak", "import veridian_ipc.conformance.checker\n")
+
+
+def _generation_imports_the_proofs(root: Path) -> None:
+    _add(root, "veridian_ipc.generation.up", "import veridian_ipc.proofs.agreement\n")
+
+
+def _model_imports_the_generation_layer(root: Path) -> None:
+    _add(root, "veridian_ipc.model.draws", "import veridian_ipc.generation.configs\n")
+
+
 def _nothing(root: Path) -> None:
     pass
 
@@ -143,6 +157,9 @@ def _nothing(root: Path) -> None:
         (_vocabulary_imports_the_spec, {LAYERS, VOCABULARY}),
         (_spec_imports_hypothesis, {PURE}),
         (_vocabulary_imports_the_model, {LAYERS}),
+        (_proofs_import_the_conformance_suite, {PROOFS}),
+        (_generation_imports_the_proofs, {LAYERS}),
+        (_model_imports_the_generation_layer, {MODEL}),
     ],
 )
 def test_a_forbidden_import_breaks_exactly_its_contracts(
