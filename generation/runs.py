@@ -33,7 +33,7 @@ from .choices import next_steps, rules
 from .configs import SMALL
 from .context import Gen
 from .registry import ALL_GROUPS
-from .setups import SETUPS
+from .setups import SETUPS, prologue
 
 #: Called with a step's index and operation before the step runs; returns the
 #: operation to run instead (a test tags message data, say).
@@ -71,6 +71,7 @@ def build_run(
     ill_typed: bool = False,
     in_process: bool = False,
     prepare: Prepare | None = None,
+    fixed_setup: bool = False,
 ) -> list[Step]:
     """``length`` steps of the spec from a fresh system of ``processes``,
     every choice drawn through ``g`` (whose groups say which operations may
@@ -78,7 +79,9 @@ def build_run(
     (ERR-TOTAL), ``in_process`` the values only an in-process caller can
     pass (``choices.IN_PROCESS_ILL_TYPED``); without ``ill_typed`` no step
     is ill-typed (a scenario's deliberate fault is left out), so checks of
-    typed operations (the encodings' agreement) can take every step."""
+    typed operations (the encodings' agreement) can take every step.
+    ``fixed_setup`` starts with ``setups.prologue`` (each of its steps left
+    out one time in ten) instead of the groups' drawn set-ups."""
     s = initial_state(processes, config)
     out: list[Step] = []
 
@@ -92,9 +95,14 @@ def build_run(
         out.append(Step(s, pid, op, after, result))
         s = after
 
-    for group in g.permutation([x for x in SETUPS if x in g.groups]):
-        for pid, op in SETUPS[group](g.at(s))[: length - len(out)]:
-            run(pid, op)
+    if fixed_setup:
+        for pid, op in prologue(processes)[:length]:
+            if g.roll() >= 10:
+                run(pid, op)
+    else:
+        for group in g.permutation([x for x in SETUPS if x in g.groups]):
+            for pid, op in SETUPS[group](g.at(s))[: length - len(out)]:
+                run(pid, op)
     table = rules(g.groups, ill_typed, in_process)
     for _ in range(4 * length):  # a draw of empty scenarios cannot loop forever
         if len(out) >= length:
@@ -142,9 +150,10 @@ def random_run(
     groups: frozenset[str] = ALL_GROUPS,
 ) -> list[Step]:
     """``steps`` recorded steps of the spec, deterministic in ``seed``: the
-    same generators as ``runs``, their choices from a ``random.Random``."""
+    same generators as ``runs``, their choices from a ``random.Random``,
+    after the proofs' fixed set-up (``setups.prologue``)."""
     g = Gen.seeded(random.Random(seed), initial_state(1, config), groups)
-    return build_run(g, steps, processes, config)
+    return build_run(g, steps, processes, config, fixed_setup=True)
 
 
 __all__ = ["Prepare", "Step", "build_run", "random_run", "runs"]

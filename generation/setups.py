@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from veridian_ipc.vocabulary.rights import READ, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Connect,
@@ -87,6 +88,26 @@ def setup_sockets(g: Gen) -> Steps:
     ]
 
 
+def prologue(processes: int) -> Steps:
+    """The fixed set-up of the proofs' runs (``runs.random_run``): every
+    process gets port 1, channel 2, buffer 3 (mapped as mapping 1), a SEND and
+    RECEIVE copy of its port without GRANT (handle 4) and a read-only copy of
+    its buffer (handle 5); process 1 binds its port as "a", process 2 looks it
+    up, process 1 opens a socket. Checks that reshape states by handle number
+    (the precedence checks' shaping) rely on this layout."""
+    steps: Steps = []
+    for p in range(1, processes + 1):
+        steps += [
+            (p, CreatePort(2)),
+            (p, CreateChannel(2, 6)),
+            (p, CreateBuffer(8)),
+            (p, MapBuffer(3, True)),
+            (p, Derive(1, SEND | RECEIVE)),
+            (p, Derive(3, READ)),
+        ]
+    return [*steps, (1, Bind(1, "a")), (2, Lookup("a")), (1, Socket(None))]
+
+
 #: Set-up generators by the group they need (run first, in random order).
 SETUPS: dict[str, Callable[[Gen], Steps]] = {
     "ports": setup_ports,
@@ -96,4 +117,4 @@ SETUPS: dict[str, Callable[[Gen], Steps]] = {
 }
 
 
-__all__ = ["SETUPS"]
+__all__ = ["SETUPS", "prologue"]

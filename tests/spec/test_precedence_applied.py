@@ -22,13 +22,14 @@ whatever else is wrong, and the prose table names the rights the code checks.
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from typing import Any
 
-from veridian_ipc.generation import random_run
+from veridian_ipc.generation import ALL_GROUPS, GENERATORS, Gen, random_run
 from veridian_ipc.proofs.faithful import issued
 from veridian_ipc.proofs.precedence_cascades import CASCADES
 from veridian_ipc.proofs.precedence_conds import Cascade, Cond, cap_at
@@ -97,6 +98,8 @@ SEEDS = range(60)
 STEPS = 40
 STATES = 90
 OPS_PER_CLASS = 45
+#: Operations each generator draws on each sampled state, for the pools.
+DRAWS_PER_STATE = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +112,11 @@ class Sample:
 
 #: Operations that push a state's objects to their limits all at once, so
 #: that the object-state conditions (closed, filtered, rate-limited, full,
-#: connected, bound) hold together: each process's port 1 gets a filter admitting
-#: type 1 only, no data and two tokens, is filled and closed; its channel 2 is
-#: filled and closed; a socket is opened, bound and connected. Errors are
-#: ignored.
+#: connected, bound, read-only) hold together: each process's port 1 gets a
+#: filter admitting type 1 only, no data and two tokens, is filled and closed;
+#: its channel 2 is filled and closed; a socket is opened, bound and
+#: connected; the read-only copy of the buffer (handle 5) is mapped. Errors
+#: are ignored.
 SHAPING: tuple[sc.Operation, ...] = (
     sc.Socket(None),
     sc.SockBind(0, "s"),
@@ -126,6 +130,7 @@ SHAPING: tuple[sc.Operation, ...] = (
     sc.ChannelSend(2, b""),
     sc.ChannelSend(2, b""),
     sc.Close(2),
+    sc.MapBuffer(5, False),
 )
 
 
@@ -149,21 +154,46 @@ def weakened(s: KernelState) -> KernelState:
 
 @cache
 def _pools() -> tuple[tuple[Sample, ...], dict[type, tuple[object, ...]]]:
-    """States (evenly sampled) and the distinct operations of each class."""
+    """States (evenly sampled from random runs) and distinct operations of
+    each class: those of the runs and more drawn by each operation's
+    generator on the sampled states; first one of each set of conditions it
+    fails where it was drawn (so that operations with several bad fields at
+    once are kept), then the others in the order drawn."""
     states: list[Sample] = []
     ops: dict[type, list[object]] = {}
+    firsts: dict[type, list[object]] = {}
+    signatures: set[tuple[type, frozenset[str]]] = set()
+    conds = {c.op: c.conds for c in ALL_CASCADES}
+
+    def consider(op: object, s: KernelState, pid: int) -> None:
+        seen = ops.setdefault(type(op), [])
+        if op in seen:
+            return
+        seen.append(op)
+        failing = frozenset(
+            x.label for x in conds.get(type(op), ()) if _holds(x, s, pid, op)
+        )
+        if (type(op), failing) not in signatures:
+            signatures.add((type(op), failing))
+            firsts.setdefault(type(op), []).append(op)
+
     for seed in SEEDS:
         for i, st in enumerate(random_run(seed, STEPS)):
             if i % 13 == 5:
                 states.append(Sample(st.before, st.pid))
-            seen = ops.setdefault(type(st.op), [])
-            if st.op not in seen:
-                seen.append(st.op)
+            consider(st.op, st.before, st.pid)
     stride = max(1, len(states) // STATES)
     picked = states[::stride]
     variants = [Sample(f(x.state), x.pid) for x in picked for f in (shaped, weakened)]
+    rng = random.Random(0)
+    for x in picked + variants:
+        for gen in GENERATORS.values():
+            for _ in range(DRAWS_PER_STATE):
+                pid, op = gen(Gen.seeded(rng, x.state, ALL_GROUPS))
+                consider(op, x.state, pid)
     return tuple(picked + variants), {
-        k: tuple(v[:OPS_PER_CLASS]) for k, v in ops.items()
+        k: tuple(dict.fromkeys([*firsts.get(k, []), *v]))[:OPS_PER_CLASS]
+        for k, v in ops.items()
     }
 
 
