@@ -14,6 +14,8 @@ are computed with the spec's own helpers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from veridian_ipc.spec import IpcError, KernelState, Ok
 from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.messages import check_limits, check_transfer
@@ -59,9 +61,10 @@ from .faithful import (
 from .induction import State
 
 #: Namespace names as the encoding's integer names.
-NAME_IDS = {"a": 1, "b": 2, "c": 3, "d": 4}
+NAME_IDS = {"a": 1, "b": 2, "c": 3, "d": 4, "n": 5, "m": 6, "s": 7}
 
 
+@lru_cache(maxsize=4096)
 def cap_state(s: KernelState) -> State:
     """The capability encoding's view of ``s`` (ghosts empty)."""
     caps = dict(s.caps.items())
@@ -382,4 +385,4 @@ def _compare(post: State, before: KernelState, after: KernelState) -> list[str]:
 
 
 #: The capability encoding's part of the faithfulness check.
-PART = Part("caps", SYSTEM, instances)
+PART = Part("caps", SYSTEM, instances, lambda s: [("", cap_state(s))])

@@ -93,6 +93,15 @@ def instances(
     return out
 
 
+def project(s: KernelState) -> list[tuple[str, State]]:
+    """Every ring of ``s``, projected."""
+    return [
+        (f"channel {obj}", ring_state(ring, Tokens()))
+        for obj, ring in s.objects.items()
+        if isinstance(ring, Channel)
+    ]
+
+
 def _compare(
     ring: object,
     ring2: object,
@@ -121,4 +130,4 @@ def _compare(
 
 
 #: The channel encoding's part of the faithfulness check.
-PART = Part("channel", SYSTEM, instances)
+PART = Part("channel", SYSTEM, instances, project)

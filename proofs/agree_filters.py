@@ -128,6 +128,15 @@ def instances(
     return out
 
 
+def project(s: KernelState) -> list[tuple[str, State]]:
+    """Every port's filter in ``s``, projected."""
+    return [
+        (f"port {obj} filter", filter_state(pt, s.clock))
+        for obj, pt in s.objects.items()
+        if isinstance(pt, Port)
+    ]
+
+
 def _admits(pre: State, post: State) -> Term:
     """The offer admitted the message: it counted one more admission."""
     return post["nadm"] != pre["nadm"]
@@ -148,4 +157,4 @@ def _compare(pt2: object, clock: int, post: State) -> list[str]:
 
 
 #: The filter encoding's part of the faithfulness check.
-PART = Part("filter", SYSTEM, instances)
+PART = Part("filter", SYSTEM, instances, project)

@@ -181,6 +181,15 @@ def instances(
     return out
 
 
+def project(s: KernelState) -> list[tuple[str, State]]:
+    """Every port of ``s``, projected."""
+    return [
+        (f"port {obj}", port_state(pt, Tokens()))
+        for obj, pt in s.objects.items()
+        if isinstance(pt, Port)
+    ]
+
+
 def _compare(pt2: object, tokens: Tokens, post: State) -> list[str]:
     """The abstract port against the spec's: its queue, entry by entry."""
     assert isinstance(pt2, Port)
@@ -195,4 +204,4 @@ def _compare(pt2: object, tokens: Tokens, post: State) -> list[str]:
 
 
 #: The port encoding's part of the faithfulness check.
-PART = Part("port", SYSTEM, instances)
+PART = Part("port", SYSTEM, instances, project)

@@ -15,10 +15,13 @@ A proof is about an encoding; this check ties each encoding to the spec
    post-state must equal the projection of ``after`` on every field the part
    compares.
 
-A failed step changes nothing in the spec (ERR-ATOMIC) nor in the encoding,
-so it is compared no further. The per-encoding parts (``agree_caps``,
-``agree_ports``, ``agree_channels``, ``agree_buffers``, ``agree_filters``)
-hold only the projection and the step mapping.
+A failed step changes nothing in the encoding: its projected pre-state is
+then compared with the projection of ``after`` (ERR-ATOMIC, as each encoding
+sees it). ``Part.invariant_failures`` evaluates the encoding's invariant on
+the projection of a state (every reachable state, in ``agree_explored``).
+The per-encoding parts (``agree_caps``, ``agree_ports``, ``agree_channels``,
+``agree_buffers``, ``agree_filters``) hold only the projection and the step
+mapping.
 """
 
 from __future__ import annotations
@@ -75,6 +78,12 @@ class Instance:
     always hold (a filter's offer: whether it counted the message admitted)."""
 
 
+#: Each encoding's invariant verdict on a projected state already seen, by
+#: (system, the state's field terms' ids); the states are kept alive.
+_INVARIANT: dict[tuple[object, ...], list[str]] = {}
+_KEEP: list[State] = []
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     """An encoding's side of the check: which system, and how a spec step maps
@@ -85,6 +94,33 @@ class Part:
     instances: Callable[
         [KernelState, int, object, KernelState, object], Iterable[Instance]
     ]
+    project: Callable[[KernelState], Iterable[tuple[str, State]]] | None = None
+    """The projection of a whole state: each modelled thing, labelled."""
+
+    def invariant_failures(
+        self, s: KernelState, system: System | None = None
+    ) -> list[str]:
+        """The conjuncts of the encoding's invariant (or ``system``'s) that
+        fail on the projection of ``s``, labelled; empty when all hold."""
+        if self.project is None:
+            return []
+        system = self.system if system is None else system
+        out: list[str] = []
+        for label, st in self.project(s):
+            key = (id(system), *((k, st[k].get_id()) for k in sorted(st)))
+            found = _INVARIANT.get(key)
+            if found is None:
+                found = [c.name for c in system.conjuncts if not holds(c.holds(st))]
+                if len(_INVARIANT) >= _DECIDED_MAX // 10:
+                    _INVARIANT.clear()
+                    _KEEP.clear()
+                _INVARIANT[key] = found
+                _KEEP.append(st)
+            prefix = f"{label}: " if label else ""
+            out += [
+                f"{prefix}invariant {n} fails on the projected state" for n in found
+            ]
+        return out
 
     def __call__(
         self,
@@ -111,17 +147,36 @@ class Part:
             if inst.steps and inst.judged and verdict != succeeded(result):
                 out.append(f"{prefix}guard {verdict}, spec result {result}")
                 continue
-            if ok:  # a failed step changes nothing; the spec agrees (ERR-ATOMIC)
-                out += [prefix + d for d in inst.compare(post)]
+            # a failed step changes nothing in the encoding: the spec must
+            # agree (ERR-ATOMIC), so the pre-state is compared instead
+            out += [prefix + d for d in inst.compare(post if ok else inst.pre)]
         return out
 
 
+def _ids(s: State) -> tuple[tuple[str, int], ...]:
+    return tuple((k, s[k].get_id()) for k in sorted(s))
+
+
+#: Abstract steps already applied, by (system, pre-state ids, steps' ids).
+_APPLIED: dict[tuple[object, ...], tuple[bool, State, State, list[Step]]] = {}
+
+
 def apply(system: System, s: State, steps: Iterable[Step]) -> tuple[bool, State]:
-    """``steps`` applied in order: whether every guard held, and the result."""
-    ok = True
+    """``steps`` applied in order: whether every guard held, and the result
+    (memoised on the terms' ids: many explored transitions apply the same
+    abstract step to the same projected state)."""
+    steps = list(steps)
+    key = (id(system), _ids(s), *((n, _ids(p)) for n, p in steps))
+    found = _APPLIED.get(key)
+    if found is not None:
+        return found[0], found[1]
+    pre, ok = s, True
     for name, params in steps:
         guard, s = system.transition(name).apply(s, params)
         ok = ok and truth(guard)
+    if len(_APPLIED) >= _DECIDED_MAX // 10:
+        _APPLIED.clear()
+    _APPLIED[key] = (ok, s, pre, steps)  # the terms kept alive: ids not reused
     return ok, s
 
 
@@ -159,17 +214,36 @@ def nested_pairs(
     return [(f"{name}[{i}][{j}]", got[i][j], want[i][j]) for i in idx for j in inner]
 
 
+#: Closed claims already decided, by z3 AST id (z3 shares structurally equal
+#: terms, so a repeated comparison or invariant is one lookup); the term is
+#: kept so that its id is not reused.
+_DECIDED: dict[int, tuple[Term, bool]] = {}
+_DECIDED_MAX = 200_000
+
+
+def holds(claim: Term) -> bool:
+    """A closed claim is valid (memoised: the explored agreement pass asks
+    the same question of many transitions)."""
+    key = claim.get_id()
+    found = _DECIDED.get(key)
+    if found is not None:
+        return found[1]
+    if len(_DECIDED) >= _DECIDED_MAX:
+        _DECIDED.clear()
+    verdict = isinstance(prove(claim), Proved)
+    _DECIDED[key] = (claim, verdict)
+    return verdict
+
+
 def differences(compared: list[Pair]) -> list[str]:
     """The pairs whose two closed terms differ (one solver call when none do;
     arrays are compared whole, by extensionality)."""
-    if not compared or isinstance(
-        prove(And(*[a == b for _, a, b in compared])), Proved
-    ):
+    if not compared or holds(And(*[a == b for _, a, b in compared])):
         return []
     return [
         f"{name}: encoding {_show(a)}, spec {_show(b)}"
         for name, a, b in compared
-        if not isinstance(prove(a == b), Proved)
+        if not holds(a == b)
     ]
 
 
