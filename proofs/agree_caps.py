@@ -192,7 +192,9 @@ def cap_steps(
                 check_offer(s, found[1].obj, op.msg_type, len(op.data)), IpcError
             )
         )
-        carried = op.caps or (0,)
+        # the encoding reads a carried handle 0 as an absent slot; the spec's
+        # handle 0 is one never issued, so it stands as -1 (no table has it)
+        carried = [h if h != 0 else -1 for h in op.caps] or [0]
         steps = [
             (
                 "send",

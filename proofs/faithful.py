@@ -29,13 +29,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from veridian_ipc.spec import IpcError, KernelState, Ok
-from veridian_ipc.spec.caps import resolve
-from veridian_ipc.spec.processes import check_issuer
-from veridian_ipc.spec.state import Kind
+from veridian_ipc.spec import KernelState, Ok
+from veridian_ipc.spec.state import Cap, Kind, Running
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.names import Pid
-from veridian_ipc.vocabulary.rights import has
+from veridian_ipc.vocabulary.names import (
+    MAX_FLAGS,
+    MAX_INLINE_DATA,
+    MAX_MESSAGE_CAPS,
+    MAX_U32,
+    Handle,
+    Pid,
+)
+from veridian_ipc.vocabulary.rights import GRANT, has
 
 from ._smt import And, Proved, Term, prove, truth, value
 from .induction import Params, State, System
@@ -186,20 +191,59 @@ def succeeded(result: object) -> bool:
 
 
 def issued(s: KernelState, pid: int, op: object) -> bool:
-    """The step reached its rule (not refused by PROC-STATUS first)."""
+    """The step reached its rule (not refused by PROC-STATUS first): read
+    from the state, not computed by the spec's own check."""
     if not isinstance(op, sc.Operation) or op.environment:
         return True
-    return check_issuer(s, pid, op) is None
+    p = s.processes.get(Pid(pid)) if type(pid) is int else None
+    return p is not None and (isinstance(p.status, Running) or type(op) is sc.Resume)
+
+
+def cap_at(s: KernelState, pid: int, handle: int, kind: Kind | None) -> Cap | None:
+    """The capability behind ``pid``'s ``handle`` (of ``kind``, if given), read
+    from the tables (the spec's ``resolve`` is not called: the check must not
+    compute with the code it checks)."""
+    p = s.processes.get(Pid(pid))
+    cid = None if p is None else p.handles.get(Handle(handle))
+    cap = None if cid is None else s.caps.get(cid)
+    if cap is None or (kind is not None and cap.kind is not kind):
+        return None
+    return cap
+
+
+def carried_ok(s: KernelState, pid: int, op: sc.Send) -> bool:
+    """A send's carried capabilities can move (MSG-TRANSFER, MSG-LIMITS):
+    distinct handles, not the one sent through, each a live handle of the
+    sender with GRANT; read from the tables, not from ``check_transfer``."""
+    if len(set(op.caps)) != len(op.caps) or op.handle in op.caps:
+        return False
+    for h in op.caps:
+        cap = cap_at(s, pid, h, None)
+        if cap is None or not has(cap.rights, GRANT):
+            return False
+    return True
+
+
+def well_formed(op: sc.Send) -> bool:
+    """MSG-LIMITS's bounds on a send, from the vocabulary's constants."""
+    return (
+        len(op.data) <= MAX_INLINE_DATA
+        and 0 <= op.msg_type <= MAX_U32
+        and 0 <= op.flags <= MAX_FLAGS
+        and len(op.caps) <= MAX_MESSAGE_CAPS
+        and len(set(op.caps)) == len(op.caps)
+        and op.handle not in op.caps
+    )
 
 
 def object_of(
     s: KernelState, pid: int, handle: int, kind: Kind, right: int
 ) -> int | None:
     """The object a handle names, if it resolves to ``kind`` and has ``right``."""
-    found = resolve(s, Pid(pid), handle, kind)
-    if isinstance(found, IpcError) or not has(found[1].rights, right):
+    cap = cap_at(s, pid, handle, kind)
+    if cap is None or not has(cap.rights, right):
         return None
-    return int(found[1].obj)
+    return int(cap.obj)
 
 
 def pairs(name: str, got: Term, want: Term, idx: Iterable[int]) -> list[Pair]:

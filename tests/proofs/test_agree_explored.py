@@ -135,3 +135,63 @@ def test_the_filters_scope_is_the_time_scope_with_a_strict_filter() -> None:
     (f,) = FILTERS.filters
     assert f.max_size == 0
     assert f.rate is not None
+
+
+def test_a_carried_handle_zero_is_refused_by_the_caps_encoding_too() -> None:
+    """Handle 0 is never issued: a send carrying it fails (InvalidCapability),
+    and the capability encoding, which reads 0 as an absent slot, must be
+    given a handle no table holds instead, so that its guard fails too."""
+    s = initial_state(1, Config(max_port_capacity=2))
+    s, _ = step(s, Pid(1), sc.CreatePort(1))
+    send = sc.Send(1, 0, 0, b"", (0,))
+    after, result = step(s, Pid(1), send)
+    assert isinstance(result, Err)
+    assert agreement.CHECKERS["caps"](s, 1, send, after, result) == []
+
+
+#: Names the faithfulness checks may import from the spec: its data types and
+#: tables, no helper that computes a rule's outcome.
+SPEC_DATA = {"KernelState", "Ok", "Port", "Channel", "Buffer", "Cap", "Kind"}
+SPEC_DATA |= {"Running", "QueuedMessage", "MapId", "MAY_ORPHAN", "AtHandle"}
+SPEC_DATA |= {"InFlight", "InSocket", "IpcError"}
+#: What the capability part still computes with the spec's helpers (a gap,
+#: pinned so that it can only shrink).
+CAPS_HELPERS = {
+    "resolve",
+    "check_limits",
+    "check_transfer",
+    "valid_name",
+    "abandoned",
+    "check_offer",
+    "apply_rule",
+}
+
+
+def _spec_imports(module: str) -> set[str]:
+    import ast
+    import importlib
+    import inspect
+
+    tree = ast.parse(inspect.getsource(importlib.import_module(module)))
+    return {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("veridian_ipc.spec")
+        for alias in node.names
+    }
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["faithful", "agree_ports", "agree_channels", "agree_filters", "agree_buffers"],
+)
+def test_the_checks_compute_nothing_with_the_spec_helpers(module: str) -> None:
+    """Guard inputs come from the state and the encodings' own terms (a
+    filter's verdict from the filter encoding), not from the spec's code."""
+    assert _spec_imports(f"veridian_ipc.proofs.{module}") <= SPEC_DATA
+
+
+def test_the_caps_part_helper_calls_are_pinned() -> None:
+    used = _spec_imports("veridian_ipc.proofs.agree_caps") - SPEC_DATA
+    assert used == CAPS_HELPERS
