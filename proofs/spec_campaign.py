@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .agree_explored import agree_scopes
+from .agree_explored import AGREE_SCOPES, agree_scopes
 from .agreement import CHECKERS
 from .explore import explore
 from .explore_scopes import CI_SCOPES, SCOPES
@@ -127,7 +127,7 @@ def agree_layer() -> LayerResult:
                 time.perf_counter() - start,
                 scope=r.search.scope,
                 trace_length=len(v.trace),
-                depth=len(v.trace),
+                depth=len(v.trace) - len(AGREE_SCOPES[r.search.scope].setup),
             )
     return LayerResult(False, "all agree", time.perf_counter() - start)
 
