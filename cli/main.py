@@ -34,9 +34,21 @@ def proof_coverage() -> dict[str, list[str]] | None:
     return coverage()
 
 
-def rule_index() -> dict[str, Any]:
-    """The rule index as plain data (the ``--json`` output)."""
+def rule_coverage(measure: bool = False) -> dict[str, dict[str, Any]] | None:
+    """Rule ID -> its coverage row (``veridian_ipc.proofs.coverage_table``: proofs,
+    exhaustive check, tests, gaps), or None without the proofs' dependencies."""
+    try:
+        from veridian_ipc.proofs.coverage_table import rule_coverage as rows
+    except ImportError:
+        return None
+    return {r["id"]: r for r in rows(measure)}
+
+
+def rule_index(measure: bool = False) -> dict[str, Any]:
+    """The rule index as plain data (the ``--json`` output); ``measure`` also
+    counts the exhaustive check's states per scope (a few seconds)."""
     proved = proof_coverage()
+    covered = rule_coverage(measure)
     order = {g: i for i, (g, _) in enumerate(GROUPS)}
     position = {r.value: i for i, r in enumerate(RuleId)}
     rules = sorted(RULES.values(), key=lambda e: (order[e.group], position[e.id]))
@@ -50,6 +62,7 @@ def rule_index() -> dict[str, Any]:
                 "error_names": list(e.errors),
                 "defined_in": f"{e.module}.{e.qualname}",
                 "proved_by": None if proved is None else proved[e.id],
+                "coverage": None if covered is None else covered[e.id],
             }
             for e in rules
         ],
@@ -77,7 +90,7 @@ def catalogue_markdown() -> str:
     """The whole rule catalogue as Markdown: every rule's prose, in reading
     order, then the invariants and the error table (the documentation site's
     source)."""
-    index = rule_index()
+    index = rule_index(measure=True)
     titles = dict(GROUPS)
     out = ["# VeridianOS IPC: rule catalogue", ""]
     current = None
@@ -87,7 +100,9 @@ def catalogue_markdown() -> str:
             out += [f"## {titles[current]}", ""]
         entry = RULES[RuleId(r["id"])]
         out += [f"### {r['id']}", "", f"`{r['defined_in']}`", "", entry.doc, ""]
-        if r["proved_by"] is not None:
+        if r["coverage"] is not None:
+            out += _coverage_markdown(r["coverage"])
+        elif r["proved_by"] is not None:
             proofs = ", ".join(r["proved_by"]) or "none yet"
             out += [f"Proof obligations: {proofs}.", ""]
     out += ["## Invariants", ""]
@@ -97,6 +112,37 @@ def catalogue_markdown() -> str:
     for e in index["errors"]:
         out.append(f"| {e['code']} | {e['name']} | {e['errno']} |")
     return "\n".join(out) + "\n"
+
+
+def _coverage_markdown(c: dict[str, Any]) -> list[str]:
+    """One rule's coverage: proofs, exhaustive check, tests, gaps."""
+    proofs = [
+        p["obligation"]
+        + (f" (part of {p['theorem']})" if p["theorem"] else "")
+        + (" (by construction)" if p["by_construction"] else "")
+        + (" (error order only)" if p["error_order_only"] else "")
+        for p in c["proofs"]
+    ]
+    scopes = [
+        f"{s['scope']} (depth {s['depth']}, {s['states']} states)"
+        if s["states"] is not None
+        else f"{s['scope']} (depth {s['depth']})"
+        for s in c["scopes"]
+    ]
+    lines = [
+        f"- Proofs: {', '.join(proofs) or 'none'}.",
+        f"- Exhaustive check: step properties "
+        f"{', '.join(c['step_properties']) or 'none'}; scopes "
+        f"{', '.join(scopes) or 'none'}.",
+    ]
+    if c["exercised_by"]:
+        lines.append(
+            f"- Exercised (effect not stated) by: {', '.join(c['exercised_by'])}."
+        )
+    if c["tests"] is not None:
+        lines.append(f"- Tests: {', '.join(f'`{t}`' for t in c['tests']) or 'none'}.")
+    lines.append(f"- Gaps: {'; '.join(c['gaps']) or 'none'}.")
+    return ["Coverage:", "", *lines, ""]
 
 
 def _print_index(as_json: bool, markdown: bool = False) -> None:
@@ -115,13 +161,37 @@ def _print_index(as_json: bool, markdown: bool = False) -> None:
             current = r["group"]
             print(f"\n## {titles[current]} ({current})")
         errors = ", ".join(r["error_names"])
-        mark = "" if r["proved_by"] is None else ("P " if r["proved_by"] else "  ")
+        mark = _marks(r["coverage"])
         print(f"{mark}{r['id']:<20} {r['summary']}")
         if errors:
             print(f"{'':<{len(mark) + 20}}   errors: {errors}")
     if index["unproved"] is not None:
-        print("\nP: covered by a proof obligation (veridian-ipc prove).")
+        print(
+            "\nP: a proof obligation states the rule's effect (veridian-ipc "
+            "prove; p: by construction, o: its error order only); E: a step "
+            "property of the exhaustive check names it (veridian-ipc check)."
+        )
         print("Not covered by any obligation yet: " + ", ".join(index["unproved"]))
+        no_effect = [
+            r["id"]
+            for r in index["rules"]
+            if "no proof obligation states its effect" in r["coverage"]["gaps"]
+        ]
+        print("No proof of its effect: " + ", ".join(no_effect))
+
+
+def _marks(c: dict[str, Any] | None) -> str:
+    """The index's two-letter mark: proof (P, p, o) and exhaustive check (E)."""
+    if c is None:
+        return ""
+    effect = [p for p in c["proofs"] if not p["error_order_only"]]
+    if any(not p["by_construction"] for p in effect):
+        proof = "P"
+    elif effect:
+        proof = "p"
+    else:
+        proof = "o" if c["proofs"] else " "
+    return proof + ("E " if c["step_properties"] and c["scopes"] else "  ")
 
 
 COMMAND_MODULES = (

@@ -11,8 +11,14 @@ The public API, exported on purpose (``__all__``):
   encoding's negative controls in ``enc_caps_controls``) and their vocabulary
   (``System``, ``Transition``);
 - the faithfulness checks tying each encoding to the spec (``CHECKERS``, in
-  ``agreement``) and the random spec runs they use (``random_run``, from the
+  ``agreement``), run over every explored transition and reachable state
+  (``agree_explored``), and the random spec runs (``random_run``, from the
   generation layer, ``veridian_ipc.generation``);
+- the mechanical translation of the spec's loop-free helpers to Z3
+  (``translate``) and their proved equality with the hand encodings
+  (``helper_equivalences``);
+- the per-rule coverage table the rule index and the docs render
+  (``rule_coverage``, in ``coverage_table``);
 - the CrossHair contracts (``contracts``, ``contracts_seeded``);
 - the exhaustive small-scope check of the spec (``explore``, its scopes in
   ``explore_scopes``, the step properties in ``step_properties``), the seeded
@@ -21,7 +27,8 @@ The public API, exported on purpose (``__all__``):
 
 Every other module is the machinery behind these (``_smt``, the only z3
 importer; ``induction``; the ``enc_caps_*`` parts; ``faithful`` and the
-``agree_*`` parts; ``precedence*``; ``errno_checks``; ``crosshair_run``;
+``agree_*`` parts; ``precedence*`` (``precedence_extra``: the cascades of the
+operations the solver's proof leaves out); ``errno_checks``; ``crosshair_run``;
 ``step_properties_base`` and ``step_properties_delivery``, the properties'
 parts; ``spec_mutants_patch``).
 """
@@ -29,11 +36,13 @@ parts; ``spec_mutants_patch``).
 from veridian_ipc.generation import random_run
 
 from . import (
+    agree_explored,
     agreement,
     check_command,
     command,
     contracts,
     contracts_seeded,
+    coverage_table,
     enc_buffers,
     enc_caps,
     enc_caps_controls,
@@ -42,11 +51,14 @@ from . import (
     enc_ports,
     explore,
     explore_scopes,
+    helper_equivalences,
     spec_campaign,
     spec_mutants,
     step_properties,
+    translate,
 )
 from .agreement import CHECKERS
+from .coverage_table import rule_coverage
 from .induction import (
     CheckResult,
     Obligation,
@@ -65,12 +77,14 @@ __all__ = [
     "ObligationResult",
     "System",
     "Transition",
+    "agree_explored",
     "agreement",
     "check_command",
     "command",
     "contracts",
     "contracts_seeded",
     "coverage",
+    "coverage_table",
     "enc_buffers",
     "enc_caps",
     "enc_caps_controls",
@@ -79,10 +93,13 @@ __all__ = [
     "enc_ports",
     "explore",
     "explore_scopes",
+    "helper_equivalences",
     "obligation",
     "random_run",
+    "rule_coverage",
     "run_obligation",
     "spec_campaign",
     "spec_mutants",
     "step_properties",
+    "translate",
 ]

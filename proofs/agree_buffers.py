@@ -71,5 +71,14 @@ def instances(
     return [Instance(f"buffer {m.buf}", pre, [step], compare)]
 
 
+def project(s: KernelState) -> list[tuple[str, State]]:
+    """Every buffer of ``s``, projected."""
+    return [
+        (f"buffer {obj}", buffer_state(buf, s.config.max_io))
+        for obj, buf in s.objects.items()
+        if isinstance(buf, Buffer)
+    ]
+
+
 #: The buffer encoding's part of the faithfulness check.
-PART = Part("buffer", SYSTEM, instances)
+PART = Part("buffer", SYSTEM, instances, project)

@@ -14,6 +14,8 @@ are computed with the spec's own helpers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from veridian_ipc.generation.context import VALID_NAMES
 from veridian_ipc.spec import IpcError, KernelState, Ok
 from veridian_ipc.spec.caps import resolve
@@ -62,10 +64,14 @@ from .induction import State
 #: Namespace names as the encoding's integer names: every valid name the
 #: generation layer draws (``VALID_NAMES``), from 1 (0: no valid name).
 NAME_IDS = {
-    n: i for i, n in enumerate(dict.fromkeys(("a", "b", "c", "d", *VALID_NAMES)), 1)
+    n: i
+    for i, n in enumerate(
+        dict.fromkeys(("a", "b", "c", "d", "n", "m", "s", *VALID_NAMES)), 1
+    )
 }
 
 
+@lru_cache(maxsize=4096)
 def cap_state(s: KernelState) -> State:
     """The capability encoding's view of ``s`` (ghosts empty)."""
     caps = dict(s.caps.items())
@@ -193,7 +199,9 @@ def cap_steps(
                 check_offer(s, found[1].obj, op.msg_type, len(op.data)), IpcError
             )
         )
-        carried = op.caps or (0,)
+        # the encoding reads a carried handle 0 as an absent slot; the spec's
+        # handle 0 is one never issued, so it stands as -1 (no table has it)
+        carried = [h if h != 0 else -1 for h in op.caps] or [0]
         steps = [
             (
                 "send",
@@ -386,4 +394,4 @@ def _compare(post: State, before: KernelState, after: KernelState) -> list[str]:
 
 
 #: The capability encoding's part of the faithfulness check.
-PART = Part("caps", SYSTEM, instances)
+PART = Part("caps", SYSTEM, instances, lambda s: [("", cap_state(s))])

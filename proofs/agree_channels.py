@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from veridian_ipc.spec import IpcError, KernelState, Ok
-from veridian_ipc.spec.caps import resolve
+from veridian_ipc.spec import KernelState, Ok
 from veridian_ipc.spec.state import Channel, Kind
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.names import Pid
-from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE, SEND, has
+from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE, SEND
 
 from ._smt import BoolVal, IntVal, int_array
 from .enc_channels import SYSTEM
@@ -63,14 +61,11 @@ def ring_steps(
         if object_of(s, pid, op.handle, Kind.CHANNEL, RECEIVE) == obj:
             mc = 1 if isinstance(op, sc.ChannelReceive) else op.max_count
             return [("receive", {"max_count": IntVal(mc)})]
-    elif isinstance(op, sc.Close):
-        found = resolve(s, Pid(pid), op.handle, Kind.CHANNEL)
-        if (
-            not isinstance(found, IpcError)
-            and int(found[1].obj) == obj
-            and has(found[1].rights, MANAGE)
-        ):
-            return [("close", {})]
+    elif (
+        isinstance(op, sc.Close)
+        and object_of(s, pid, op.handle, Kind.CHANNEL, MANAGE) == obj
+    ):
+        return [("close", {})]
     return []
 
 
@@ -91,6 +86,15 @@ def instances(
         compare = partial(_compare, ring, after.objects[obj], tokens, received)
         out.append(Instance(f"channel {obj}", ring_state(ring, tokens), steps, compare))
     return out
+
+
+def project(s: KernelState) -> list[tuple[str, State]]:
+    """Every ring of ``s``, projected."""
+    return [
+        (f"channel {obj}", ring_state(ring, Tokens()))
+        for obj, ring in s.objects.items()
+        if isinstance(ring, Channel)
+    ]
 
 
 def _compare(
@@ -121,4 +125,4 @@ def _compare(
 
 
 #: The channel encoding's part of the faithfulness check.
-PART = Part("channel", SYSTEM, instances)
+PART = Part("channel", SYSTEM, instances, project)

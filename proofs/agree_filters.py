@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from veridian_ipc.spec import IpcError, KernelState
-from veridian_ipc.spec.messages import check_limits, check_transfer
+from veridian_ipc.spec import KernelState
 from veridian_ipc.spec.state import Kind, Port
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import MAX_U32, Fd, Pid
@@ -21,7 +20,17 @@ from veridian_ipc.vocabulary.rights import MANAGE, SEND
 
 from ._smt import BoolVal, IntVal, Term, bool_array
 from .enc_filters import SYSTEM
-from .faithful import Instance, Pair, Part, Step, differences, object_of, pairs
+from .faithful import (
+    Instance,
+    Pair,
+    Part,
+    Step,
+    carried_ok,
+    differences,
+    object_of,
+    pairs,
+    well_formed,
+)
 from .induction import State
 
 
@@ -58,9 +67,7 @@ def _reaches_offer(s: KernelState, pid: int, op: object) -> tuple[int, int, int]
         obj = object_of(s, pid, op.handle, Kind.PORT, SEND)
         if obj is None:
             return None
-        if check_limits(op.msg_type, op.flags, op.data, op.caps, op.handle) is not None:
-            return None
-        if isinstance(check_transfer(s, Pid(pid), op.caps), IpcError):
+        if not well_formed(op) or not carried_ok(s, pid, op):
             return None
         return obj, op.msg_type, len(op.data)
     if isinstance(op, sc.SockSend):
@@ -128,6 +135,15 @@ def instances(
     return out
 
 
+def project(s: KernelState) -> list[tuple[str, State]]:
+    """Every port's filter in ``s``, projected."""
+    return [
+        (f"port {obj} filter", filter_state(pt, s.clock))
+        for obj, pt in s.objects.items()
+        if isinstance(pt, Port)
+    ]
+
+
 def _admits(pre: State, post: State) -> Term:
     """The offer admitted the message: it counted one more admission."""
     return post["nadm"] != pre["nadm"]
@@ -148,4 +164,4 @@ def _compare(pt2: object, clock: int, post: State) -> list[str]:
 
 
 #: The filter encoding's part of the faithfulness check.
-PART = Part("filter", SYSTEM, instances)
+PART = Part("filter", SYSTEM, instances, project)

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from functools import partial
 
-from veridian_ipc.spec import IpcError, KernelState
-from veridian_ipc.spec.caps import resolve
-from veridian_ipc.spec.filters import admit
-from veridian_ipc.spec.messages import check_transfer
+from veridian_ipc.spec import KernelState
 from veridian_ipc.spec.state import Kind, Port, QueuedMessage
 from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE, RECEIVE, SEND, has
 
-from ._smt import BoolVal, IntVal, int_array
+from ._smt import BoolVal, IntVal, int_array, truth
+from .agree_filters import filter_state
+from .enc_filters import offer_ok
 from .enc_ports import SYSTEM
 from .faithful import (
     Instance,
@@ -32,6 +31,8 @@ from .faithful import (
     Part,
     Step,
     Tokens,
+    cap_at,
+    carried_ok,
     differences,
     object_of,
     pairs,
@@ -70,7 +71,15 @@ def _offer(
     caps_ok: bool,
 ) -> Step:
     _, msg_type, flags, data = body
-    filter_ok = not isinstance(admit(pt.filter, msg_type, len(data), s.clock), IpcError)
+    # the filter's verdict is the filter encoding's, on the projected filter
+    # (the spec's ``admit`` is not called)
+    offer = {
+        "msg_type": IntVal(msg_type),
+        "size": IntVal(len(data)),
+        "closed": BoolVal(False),
+        "room": BoolVal(True),
+    }
+    filter_ok = truth(offer_ok(filter_state(pt, s.clock), offer))
     return (
         "send",
         {
@@ -114,17 +123,14 @@ def _op_steps(
     pt = s.objects[ObjId(obj)]
     assert isinstance(pt, Port)
     if isinstance(op, sc.Send) and object_of(s, pid, op.handle, Kind.PORT, SEND) == obj:
-        moved = check_transfer(s, Pid(pid), op.caps)
-        distinct = len(set(op.caps)) == len(op.caps) and op.handle not in op.caps
-        caps_ok = distinct and not isinstance(moved, IpcError)
         body = (pid, op.msg_type, op.flags, op.data)
-        return [_offer(tokens, s, pt, body, len(op.caps), caps_ok)]
+        return [_offer(tokens, s, pt, body, len(op.caps), carried_ok(s, pid, op))]
     if (
         isinstance(op, sc.TransferBuffer)
         and object_of(s, pid, op.port, Kind.PORT, SEND) == obj
     ):
-        found = resolve(s, Pid(pid), op.handle, Kind.BUFFER)
-        if isinstance(found, IpcError) or not has(found[1].rights, MANAGE | GRANT):
+        buf = cap_at(s, pid, op.handle, Kind.BUFFER)
+        if buf is None or not has(buf.rights, MANAGE | GRANT):
             return []
         return [_offer(tokens, s, pt, (pid, op.msg_type, 0, b""), 1, True)]
     entry = None
@@ -181,6 +187,15 @@ def instances(
     return out
 
 
+def project(s: KernelState) -> list[tuple[str, State]]:
+    """Every port of ``s``, projected."""
+    return [
+        (f"port {obj}", port_state(pt, Tokens()))
+        for obj, pt in s.objects.items()
+        if isinstance(pt, Port)
+    ]
+
+
 def _compare(pt2: object, tokens: Tokens, post: State) -> list[str]:
     """The abstract port against the spec's: its queue, entry by entry."""
     assert isinstance(pt2, Port)
@@ -195,4 +210,4 @@ def _compare(pt2: object, tokens: Tokens, post: State) -> list[str]:
 
 
 #: The port encoding's part of the faithfulness check.
-PART = Part("port", SYSTEM, instances)
+PART = Part("port", SYSTEM, instances, project)

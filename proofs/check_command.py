@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--layers",
         default=",".join(LAYERS),
-        help="with --spec-mutants: the layers to run (default explore,prove)",
+        help="with --spec-mutants: the layers to run (default explore,agree,prove)",
     )
     p.set_defaults(run=run)
 

@@ -2,7 +2,11 @@
 
 First, the exhaustive small-scope check of the spec itself (``veridian-ipc
 check``'s CI scopes; ``--no-explore`` skips it, as does ``--only``): its
-verdict is the first line printed, and a violation fails ``prove``.
+verdict is the first line printed, and a violation fails ``prove``. Then the
+encodings' agreement with the spec on every transition and reachable state
+of the agreement scopes (``agree_explored``; skipped with the exhaustive
+check): a disagreement fails ``prove``, since a proof about an encoding that
+drifted from the spec proves nothing about the spec.
 One line per obligation: its verdict, its negative control's verdict and the
 time taken; a refuted obligation or a control that is not refuted prints the
 decoded counterexample (or says that the broken rule was "proved"). CrossHair
@@ -19,13 +23,16 @@ import sys
 import time
 from typing import Any
 
-from . import check_command, contracts_seeded, crosshair_run
+from . import agree_explored, check_command, contracts_seeded, crosshair_run
 from . import contracts as contract_defs
 from .crosshair_run import ContractResult
 from .explore import ExploreResult, run_scopes, terminal_progress, verdict_line
 from .explore_scopes import CI_SCOPES
 from .induction import CheckResult, Obligation, ObligationResult, run_obligation
-from .obligations import OBLIGATIONS
+from .obligations import OBLIGATIONS, THEOREMS
+
+#: The scopes of the agreement pass ``prove`` runs.
+AGREE_SCOPES: tuple[str, ...] = tuple(agree_explored.AGREE_SCOPES)
 
 
 def register(subparsers: Any) -> None:
@@ -94,6 +101,9 @@ def result_json(r: ObligationResult) -> dict[str, Any]:
     return {
         "id": ob.id,
         "covers": [c.value for c in ob.covers],
+        "exercises": [c.value for c in ob.exercises],
+        "theorem": ob.theorem or None,
+        "by_construction": ob.by_construction or None,
         "summary": ob.summary,
         "verdict": r.verdict,
         "negative_control": r.control_verdict,
@@ -120,10 +130,19 @@ def contract_json(c: ContractResult) -> dict[str, Any]:
 
 def _line(r: ObligationResult) -> str:
     mark = "ok  " if r.ok else "FAIL"
+    ob = r.obligation
+    name = f"  {ob.id}" if ob.theorem else ob.id
+    built = "  [by construction]" if ob.by_construction else ""
     return (
-        f"{mark} {r.obligation.id:<24} {r.verdict:<8} control {r.control_verdict:<8} "
-        f"{r.seconds:6.2f}s  ({len(r.checks)} queries)"
+        f"{mark} {name:<24} {r.verdict:<8} control {r.control_verdict:<8} "
+        f"{r.seconds:6.2f}s  ({len(r.checks)} queries){built}"
     )
+
+
+def theorem_line(theorem: str, parts: list[Obligation]) -> str:
+    """The header printed before a theorem's first part."""
+    names = ", ".join(ob.id for ob in parts)
+    return f"theorem {theorem} ({len(parts)} named parts: {names}):"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,12 +158,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     start = time.perf_counter()
     explored: list[ExploreResult] = []
+    agreed: list[agree_explored.AgreeResult] = []
     if not args.no_explore and not args.only:
         explored = run_scopes(CI_SCOPES, progress=terminal_progress())
         print(verdict_line(explored), flush=True)
         for found in explored:
             if found.violation is not None:
                 print("\n".join("     " + x for x in found.violation.lines()))
+        agreed = agree_explored.agree_scopes(AGREE_SCOPES)
+        print(agree_explored.verdict_line(agreed), flush=True)
+        for a in agreed:
+            if a.search.violation is not None:
+                print("\n".join("     " + x for x in a.search.violation.lines()))
     use_crosshair = not args.no_crosshair and not args.only
     procs = []
     if use_crosshair:
@@ -154,8 +179,13 @@ def run(args: argparse.Namespace) -> int:
         ]
     cache: dict[str, CheckResult] = {}
     results: list[ObligationResult] = []
+    headed: set[str] = set()
     for i, ob in enumerate(todo, 1):
         print(f"[{i}/{len(todo)}] {ob.id} ...", file=sys.stderr, flush=True)
+        if ob.theorem and ob.theorem not in headed:
+            headed.add(ob.theorem)
+            parts = [x for x in todo if x.theorem == ob.theorem]
+            print(theorem_line(ob.theorem, parts), flush=True)
         r = run_obligation(ob, int(args.timeout * 1000), cache)
         results.append(r)
         print(_line(r), flush=True)
@@ -190,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{mark} {kind} {cr.function:<40} {cr.verdict}")
     total = time.perf_counter() - start
     ok = all(r.ok for r in results) and all(c.ok for c in contracts)
-    ok = ok and all(x.ok for x in explored)
+    ok = ok and all(x.ok for x in explored) and all(a.ok for a in agreed)
     proved = sum(r.verdict == "proved" for r in results)
     print(
         f"{proved}/{len(results)} obligations proved, "
@@ -199,9 +229,22 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.json:
         report = {
+            "theorems": {
+                name: {
+                    "summary": THEOREMS[name],
+                    "parts": [
+                        r.obligation.id for r in results if r.obligation.theorem == name
+                    ],
+                    "proved": all(
+                        r.ok for r in results if r.obligation.theorem == name
+                    ),
+                }
+                for name in sorted(headed)
+            },
             "obligations": [result_json(r) for r in results],
             "crosshair": [contract_json(c) for c in contracts],
             "explore": [x.json() for x in explored],
+            "agreement": [a.json() for a in agreed],
             "seconds": round(total, 3),
             "ok": ok,
         }

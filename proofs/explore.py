@@ -48,7 +48,7 @@ class TraceStep:
 class Violation:
     """What failed (an invariant or a step property), and the shortest trace."""
 
-    kind: str  # "invariant" or "property"
+    kind: str  # "invariant", "property" or "agreement"
     id: str
     message: str
     trace: list[TraceStep]
@@ -118,6 +118,10 @@ class ExploreResult:
 
 Parent = tuple[KernelState, Pid, sc.Operation, Result] | None
 Progress = Callable[[ExploreResult], None]
+#: A check hooked into the search: called on every transition (or on every
+#: new state), it returns what is wrong (``(id, message)``) or None.
+Visitor = Callable[[Transition], tuple[str, str] | None]
+StateVisitor = Callable[[KernelState], tuple[str, str] | None]
 
 
 def _trace(visited: dict[KernelState, Parent], s: KernelState) -> list[TraceStep]:
@@ -145,8 +149,15 @@ def explore(
     depth: int | None = None,
     progress: Progress | None = None,
     properties: bool = True,
+    visit: Visitor | None = None,
+    visit_state: StateVisitor | None = None,
 ) -> ExploreResult:
-    """Search ``scope`` breadth first; stop at the first violation."""
+    """Search ``scope`` breadth first; stop at the first violation.
+
+    ``visit`` and ``visit_state`` hook further checks into the same pass (the
+    encodings' agreement, ``agree_explored``): ``visit`` sees every
+    transition, ``visit_state`` every state reached, the initial one
+    included; what they report is a violation of kind ``"agreement"``."""
     depth = scope.depth if depth is None else depth
     res = ExploreResult(scope.name, depth)
     start = time.perf_counter()
@@ -161,6 +172,8 @@ def explore(
     bad = _broken_invariant(init)
     if bad is not None:
         res.violation = Violation("invariant", bad, "in the initial state", [])
+    elif visit_state is not None and (found := visit_state(init)) is not None:
+        res.violation = Violation("agreement", *found, _trace(visited, init))
     last = start
     for level in range(depth):
         if res.violation is not None or not frontier:
@@ -199,6 +212,12 @@ def explore(
                             "property", failed[0].id, failed[1], trace
                         )
                         break
+                if visit is not None:
+                    found = visit(Transition(pre, pid, op, result, post))
+                    if found is not None:
+                        trace = [*_trace(visited, pre), TraceStep(pid, op, result)]
+                        res.violation = Violation("agreement", *found, trace)
+                        break
                 if post in visited:
                     continue
                 visited[post] = (pre, pid, op, result)
@@ -210,6 +229,11 @@ def explore(
                         bad,
                         "the new state breaks it",
                         _trace(visited, post),
+                    )
+                    break
+                if visit_state is not None and (found := visit_state(post)):
+                    res.violation = Violation(
+                        "agreement", *found, _trace(visited, post)
                     )
                     break
                 nxt.append(post)
@@ -244,8 +268,10 @@ def terminal_progress(stream: TextIO = sys.stderr) -> Progress | None:
 
 __all__ = [
     "ExploreResult",
+    "StateVisitor",
     "TraceStep",
     "Violation",
+    "Visitor",
     "explore",
     "run_scopes",
     "terminal_progress",

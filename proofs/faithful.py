@@ -15,10 +15,13 @@ A proof is about an encoding; this check ties each encoding to the spec
    post-state must equal the projection of ``after`` on every field the part
    compares.
 
-A failed step changes nothing in the spec (ERR-ATOMIC) nor in the encoding,
-so it is compared no further. The per-encoding parts (``agree_caps``,
-``agree_ports``, ``agree_channels``, ``agree_buffers``, ``agree_filters``)
-hold only the projection and the step mapping.
+A failed step changes nothing in the encoding: its projected pre-state is
+then compared with the projection of ``after`` (ERR-ATOMIC, as each encoding
+sees it). ``Part.invariant_failures`` evaluates the encoding's invariant on
+the projection of a state (every reachable state, in ``agree_explored``).
+The per-encoding parts (``agree_caps``, ``agree_ports``, ``agree_channels``,
+``agree_buffers``, ``agree_filters``) hold only the projection and the step
+mapping.
 """
 
 from __future__ import annotations
@@ -26,13 +29,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from veridian_ipc.spec import IpcError, KernelState, Ok
-from veridian_ipc.spec.caps import resolve
-from veridian_ipc.spec.processes import check_issuer
-from veridian_ipc.spec.state import Kind
+from veridian_ipc.spec import KernelState, Ok
+from veridian_ipc.spec.state import Cap, Kind, Running
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.names import Pid
-from veridian_ipc.vocabulary.rights import has
+from veridian_ipc.vocabulary.names import (
+    MAX_FLAGS,
+    MAX_INLINE_DATA,
+    MAX_MESSAGE_CAPS,
+    MAX_U32,
+    Handle,
+    Pid,
+)
+from veridian_ipc.vocabulary.rights import GRANT, has
 
 from ._smt import And, Proved, Term, prove, truth, value
 from .induction import Params, State, System
@@ -75,6 +83,12 @@ class Instance:
     always hold (a filter's offer: whether it counted the message admitted)."""
 
 
+#: Each encoding's invariant verdict on a projected state already seen, by
+#: (system, the state's field terms' ids); the states are kept alive.
+_INVARIANT: dict[tuple[object, ...], list[str]] = {}
+_KEEP: list[State] = []
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     """An encoding's side of the check: which system, and how a spec step maps
@@ -85,6 +99,33 @@ class Part:
     instances: Callable[
         [KernelState, int, object, KernelState, object], Iterable[Instance]
     ]
+    project: Callable[[KernelState], Iterable[tuple[str, State]]] | None = None
+    """The projection of a whole state: each modelled thing, labelled."""
+
+    def invariant_failures(
+        self, s: KernelState, system: System | None = None
+    ) -> list[str]:
+        """The conjuncts of the encoding's invariant (or ``system``'s) that
+        fail on the projection of ``s``, labelled; empty when all hold."""
+        if self.project is None:
+            return []
+        system = self.system if system is None else system
+        out: list[str] = []
+        for label, st in self.project(s):
+            key = (id(system), *((k, st[k].get_id()) for k in sorted(st)))
+            found = _INVARIANT.get(key)
+            if found is None:
+                found = [c.name for c in system.conjuncts if not holds(c.holds(st))]
+                if len(_INVARIANT) >= _DECIDED_MAX // 10:
+                    _INVARIANT.clear()
+                    _KEEP.clear()
+                _INVARIANT[key] = found
+                _KEEP.append(st)
+            prefix = f"{label}: " if label else ""
+            out += [
+                f"{prefix}invariant {n} fails on the projected state" for n in found
+            ]
+        return out
 
     def __call__(
         self,
@@ -111,17 +152,36 @@ class Part:
             if inst.steps and inst.judged and verdict != succeeded(result):
                 out.append(f"{prefix}guard {verdict}, spec result {result}")
                 continue
-            if ok:  # a failed step changes nothing; the spec agrees (ERR-ATOMIC)
-                out += [prefix + d for d in inst.compare(post)]
+            # a failed step changes nothing in the encoding: the spec must
+            # agree (ERR-ATOMIC), so the pre-state is compared instead
+            out += [prefix + d for d in inst.compare(post if ok else inst.pre)]
         return out
 
 
+def _ids(s: State) -> tuple[tuple[str, int], ...]:
+    return tuple((k, s[k].get_id()) for k in sorted(s))
+
+
+#: Abstract steps already applied, by (system, pre-state ids, steps' ids).
+_APPLIED: dict[tuple[object, ...], tuple[bool, State, State, list[Step]]] = {}
+
+
 def apply(system: System, s: State, steps: Iterable[Step]) -> tuple[bool, State]:
-    """``steps`` applied in order: whether every guard held, and the result."""
-    ok = True
+    """``steps`` applied in order: whether every guard held, and the result
+    (memoised on the terms' ids: many explored transitions apply the same
+    abstract step to the same projected state)."""
+    steps = list(steps)
+    key = (id(system), _ids(s), *((n, _ids(p)) for n, p in steps))
+    found = _APPLIED.get(key)
+    if found is not None:
+        return found[0], found[1]
+    pre, ok = s, True
     for name, params in steps:
         guard, s = system.transition(name).apply(s, params)
         ok = ok and truth(guard)
+    if len(_APPLIED) >= _DECIDED_MAX // 10:
+        _APPLIED.clear()
+    _APPLIED[key] = (ok, s, pre, steps)  # the terms kept alive: ids not reused
     return ok, s
 
 
@@ -131,20 +191,59 @@ def succeeded(result: object) -> bool:
 
 
 def issued(s: KernelState, pid: int, op: object) -> bool:
-    """The step reached its rule (not refused by PROC-STATUS first)."""
+    """The step reached its rule (not refused by PROC-STATUS first): read
+    from the state, not computed by the spec's own check."""
     if not isinstance(op, sc.Operation) or op.environment:
         return True
-    return check_issuer(s, pid, op) is None
+    p = s.processes.get(Pid(pid)) if type(pid) is int else None
+    return p is not None and (isinstance(p.status, Running) or type(op) is sc.Resume)
+
+
+def cap_at(s: KernelState, pid: int, handle: int, kind: Kind | None) -> Cap | None:
+    """The capability behind ``pid``'s ``handle`` (of ``kind``, if given), read
+    from the tables (the spec's ``resolve`` is not called: the check must not
+    compute with the code it checks)."""
+    p = s.processes.get(Pid(pid))
+    cid = None if p is None else p.handles.get(Handle(handle))
+    cap = None if cid is None else s.caps.get(cid)
+    if cap is None or (kind is not None and cap.kind is not kind):
+        return None
+    return cap
+
+
+def carried_ok(s: KernelState, pid: int, op: sc.Send) -> bool:
+    """A send's carried capabilities can move (MSG-TRANSFER, MSG-LIMITS):
+    distinct handles, not the one sent through, each a live handle of the
+    sender with GRANT; read from the tables, not from ``check_transfer``."""
+    if len(set(op.caps)) != len(op.caps) or op.handle in op.caps:
+        return False
+    for h in op.caps:
+        cap = cap_at(s, pid, h, None)
+        if cap is None or not has(cap.rights, GRANT):
+            return False
+    return True
+
+
+def well_formed(op: sc.Send) -> bool:
+    """MSG-LIMITS's bounds on a send, from the vocabulary's constants."""
+    return (
+        len(op.data) <= MAX_INLINE_DATA
+        and 0 <= op.msg_type <= MAX_U32
+        and 0 <= op.flags <= MAX_FLAGS
+        and len(op.caps) <= MAX_MESSAGE_CAPS
+        and len(set(op.caps)) == len(op.caps)
+        and op.handle not in op.caps
+    )
 
 
 def object_of(
     s: KernelState, pid: int, handle: int, kind: Kind, right: int
 ) -> int | None:
     """The object a handle names, if it resolves to ``kind`` and has ``right``."""
-    found = resolve(s, Pid(pid), handle, kind)
-    if isinstance(found, IpcError) or not has(found[1].rights, right):
+    cap = cap_at(s, pid, handle, kind)
+    if cap is None or not has(cap.rights, right):
         return None
-    return int(found[1].obj)
+    return int(cap.obj)
 
 
 def pairs(name: str, got: Term, want: Term, idx: Iterable[int]) -> list[Pair]:
@@ -159,17 +258,36 @@ def nested_pairs(
     return [(f"{name}[{i}][{j}]", got[i][j], want[i][j]) for i in idx for j in inner]
 
 
+#: Closed claims already decided, by z3 AST id (z3 shares structurally equal
+#: terms, so a repeated comparison or invariant is one lookup); the term is
+#: kept so that its id is not reused.
+_DECIDED: dict[int, tuple[Term, bool]] = {}
+_DECIDED_MAX = 200_000
+
+
+def holds(claim: Term) -> bool:
+    """A closed claim is valid (memoised: the explored agreement pass asks
+    the same question of many transitions)."""
+    key = claim.get_id()
+    found = _DECIDED.get(key)
+    if found is not None:
+        return found[1]
+    if len(_DECIDED) >= _DECIDED_MAX:
+        _DECIDED.clear()
+    verdict = isinstance(prove(claim), Proved)
+    _DECIDED[key] = (claim, verdict)
+    return verdict
+
+
 def differences(compared: list[Pair]) -> list[str]:
     """The pairs whose two closed terms differ (one solver call when none do;
     arrays are compared whole, by extensionality)."""
-    if not compared or isinstance(
-        prove(And(*[a == b for _, a, b in compared])), Proved
-    ):
+    if not compared or holds(And(*[a == b for _, a, b in compared])):
         return []
     return [
         f"{name}: encoding {_show(a)}, spec {_show(b)}"
         for name, a, b in compared
-        if not isinstance(prove(a == b), Proved)
+        if not holds(a == b)
     ]
 
 

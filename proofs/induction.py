@@ -298,6 +298,18 @@ class Obligation:
     control: str
     control_checks: Callable[[], list[Check]]
     slow: bool = False
+    theorem: str = ""
+    """The theorem this obligation is a named part of (``THEOREMS``), or ``""``
+    when it stands alone. The parts of one theorem share one inductive
+    strengthening: each part is its own conjuncts or step properties of it,
+    reported on its own, with its own negative control."""
+    by_construction: str = ""
+    """Why the property holds by construction (how the spec is written makes
+    it true; the checks confirm a definition, not an argument), or ``""``."""
+    exercises: tuple[RuleId | InvId, ...] = ()
+    """Rules whose transitions the proof includes (their effects preserve the
+    invariant) but whose own effect the statement does not mention: listed,
+    not counted as covered."""
 
 
 @dataclass(frozen=True, slots=True)

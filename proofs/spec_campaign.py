@@ -1,11 +1,15 @@
 """The spec-mutant campaign: does the formal layer catch each seeded spec bug?
 
-For each mutant of ``spec_mutants``, applied at run time, two layers run:
+For each mutant of ``spec_mutants``, applied at run time, three layers run:
 
 - *explore*: the exhaustive small-scope check (``explore``) over the CI scopes,
   in order, until one finds a violation; the row records the scope, the
   violated invariant or step property, the trace length (the depth at which
   the bug shows) and the time.
+- *agree*: the encodings' agreement with the spec on every transition and
+  reachable state of the agreement scopes (``agree_explored``, the pass
+  ``veridian-ipc prove`` runs after the exhaustive check); caught at the
+  first disagreement (or when the spec or a projection raises).
 - *prove*: the Z3 obligations (``veridian-ipc prove``) and the faithfulness
   checks of the encodings against spec runs (``agreement.CHECKERS`` on
   ``generation.random_run``); caught when an obligation is not proved, a
@@ -25,6 +29,7 @@ from typing import Any
 
 from veridian_ipc.generation import random_run
 
+from .agree_explored import AGREE_SCOPES, agree_scopes
 from .agreement import CHECKERS
 from .explore import explore
 from .explore_scopes import CI_SCOPES, SCOPES
@@ -32,7 +37,7 @@ from .induction import run_obligation
 from .obligations import OBLIGATIONS
 from .spec_mutants import SpecMutant
 
-LAYERS = ("explore", "prove")
+LAYERS = ("explore", "agree", "prove")
 AGREEMENT_SEEDS = 3
 AGREEMENT_STEPS = 40
 
@@ -106,6 +111,28 @@ def explore_layer(scopes: Sequence[str] = CI_SCOPES) -> LayerResult:
     return LayerResult(False, "clean", time.perf_counter() - start)
 
 
+def agree_layer() -> LayerResult:
+    """The agreement pass; caught at the first disagreement."""
+    start = time.perf_counter()
+    try:
+        results = agree_scopes()
+    except Exception as e:  # a mutant can make the spec or a projection raise
+        detail = f"the agreement pass raised {type(e).__name__}"
+        return LayerResult(True, detail, time.perf_counter() - start)
+    for r in results:
+        v = r.search.violation
+        if v is not None:
+            return LayerResult(
+                True,
+                f"{v.id}: {v.message}",
+                time.perf_counter() - start,
+                scope=r.search.scope,
+                trace_length=len(v.trace),
+                depth=len(v.trace) - len(AGREE_SCOPES[r.search.scope].setup),
+            )
+    return LayerResult(False, "all agree", time.perf_counter() - start)
+
+
 def prove_layer() -> LayerResult:
     """The obligations, then the encodings' agreement with spec runs."""
     start = time.perf_counter()
@@ -150,6 +177,8 @@ def run_campaign(
         with m.apply():
             if "explore" in layers:
                 results["explore"] = explore_layer(scopes)
+            if "agree" in layers:
+                results["agree"] = agree_layer()
             if "prove" in layers:
                 results["prove"] = prove_layer()
         row = MutantRow(m, results)
@@ -177,6 +206,7 @@ __all__ = [
     "LAYERS",
     "LayerResult",
     "MutantRow",
+    "agree_layer",
     "explore_layer",
     "prove_layer",
     "row_line",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from veridian_ipc.cli.main import main
-from veridian_ipc.proofs import OBLIGATIONS
+from veridian_ipc.proofs import OBLIGATIONS, agreement, enc_channels
 from veridian_ipc.proofs.spec_mutants import applied
 
 
@@ -92,6 +93,7 @@ def small_prove(monkeypatch: pytest.MonkeyPatch) -> None:
     one = [ob for ob in OBLIGATIONS if ob.id == "POSIX-ERRNO"]
     monkeypatch.setattr("veridian_ipc.proofs.command.OBLIGATIONS", one)
     monkeypatch.setattr("veridian_ipc.proofs.command.CI_SCOPES", ("channels",))
+    monkeypatch.setattr("veridian_ipc.proofs.command.AGREE_SCOPES", ("channels",))
 
 
 @pytest.mark.usefixtures("small_prove")
@@ -122,3 +124,33 @@ def test_prove_no_explore_skips_it(
     assert main(["prove", "--no-crosshair", "--no-explore", "--json", str(out)]) == 0
     assert "exhaustive check" not in capsys.readouterr().out
     assert json.loads(out.read_text())["explore"] == []
+
+
+@pytest.mark.usefixtures("small_prove")
+def test_prove_runs_the_agreement_pass_second(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "prove.json"
+    assert main(["prove", "--no-crosshair", "--json", str(out)]) == 0
+    second = capsys.readouterr().out.splitlines()[1]
+    assert second.startswith("encodings vs spec: agree: 1 scopes")
+    assert json.loads(out.read_text())["agreement"][0]["scope"] == "channels"
+
+
+@pytest.mark.usefixtures("small_prove")
+def test_prove_fails_when_an_encoding_drifts_from_the_spec(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ring encoding with CHAN-SEND writing one slot too far: every
+    obligation about it may still be proved, but ``prove`` fails."""
+    part = agreement.CHECKERS["channel"]
+    swapped = tuple(
+        enc_channels.SEND_SKIPS_SLOT if t.name == "send" else t
+        for t in part.system.transitions
+    )
+    drifted = dataclasses.replace(part.system, transitions=swapped)
+    monkeypatch.setitem(
+        agreement.CHECKERS, "channel", dataclasses.replace(part, system=drifted)
+    )
+    assert main(["prove", "--no-crosshair"]) == 1
+    assert "encodings vs spec: DISAGREE in channels" in capsys.readouterr().out

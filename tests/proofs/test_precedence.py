@@ -64,3 +64,18 @@ def test_swapped_cascade_disagrees_with_spec() -> None:
 def test_cascades_list_every_documented_error() -> None:
     for c in CASCADES:
         assert sorted(x.error for x in c.conds) == sorted(RULES[c.rule].errors), c.rule
+
+
+def test_the_proofs_own_a_cascade_for_every_ordered_operation() -> None:
+    """The cascades the applied-order test uses live in the proofs
+    (``precedence_extra.ALL_CASCADES``: the proved ones, then the extra), one
+    per operation, each listing exactly its documented errors; the check can
+    fail: a cascade missing one condition lists fewer."""
+    from veridian_ipc.proofs.precedence_extra import ALL_CASCADES, documented_errors
+
+    assert ALL_CASCADES[: len(CASCADES)] == CASCADES
+    assert len({c.op for c in ALL_CASCADES}) == len(ALL_CASCADES)
+    for c in ALL_CASCADES:
+        assert sorted(x.error for x in c.conds) == sorted(documented_errors(c))
+    short = ALL_CASCADES[-1].conds[:-1]
+    assert sorted(x.error for x in short) != sorted(documented_errors(ALL_CASCADES[-1]))

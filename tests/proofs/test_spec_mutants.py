@@ -93,3 +93,15 @@ def test_campaign_reports_a_row_per_mutant() -> None:
 def test_full_campaign_both_layers() -> None:
     rows = run_campaign(MUTANTS)
     assert all(r.layers["explore"].caught for r in rows)
+
+
+def test_the_agree_layer_catches_a_mutant_an_encoding_sees() -> None:
+    """The agreement pass is a layer of the campaign: a derive that forgets
+    the parent link disagrees with the capability encoding at once."""
+    subset = [m for m in MUTANTS if m.id == "derive-no-parent-link"]
+    (row,) = run_campaign(subset, layers=("agree",))
+    agree = row.layers["agree"]
+    assert agree.caught
+    assert agree.scope == "core"
+    assert agree.depth == agree.trace_length  # core has no set-up steps
+    assert "agree: caught (core" in row_line(row)

@@ -33,6 +33,7 @@ from veridian_ipc.generation import ALL_GROUPS, GENERATORS, Gen, random_run
 from veridian_ipc.proofs.faithful import issued
 from veridian_ipc.proofs.precedence_cascades import CASCADES
 from veridian_ipc.proofs.precedence_conds import Cascade, Cond, cap_at
+from veridian_ipc.proofs.precedence_extra import ALL_CASCADES, documented_errors
 from veridian_ipc.spec import RULES, Err, IpcError, KernelState, RuleId, step
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary import syscalls as sc
@@ -47,12 +48,6 @@ from veridian_ipc.vocabulary.rights import (
     Rights,
     required_rights,
 )
-
-from .precedence_extra import EXTRA, documented_errors
-
-#: Every operation whose rule documents two errors or more: the proof's
-#: cascades and the ones written for this test (precedence_extra).
-ALL_CASCADES: tuple[Cascade, ...] = (*CASCADES, *EXTRA)
 
 #: Documented pairs (rule, a, b) that no input can make fail together, with
 #: the reason. Errors are named ``Error#k`` for the k-th bullet naming it.

@@ -1,18 +1,28 @@
-"""Check orders of the operations ``proofs.precedence_cascades`` leaves out.
+"""Check orders of the operations ``precedence_cascades`` leaves out.
 
-The proof covers the rules whose order a solver can state over a few
-conditions; the operations below have their conditions written here, in the
-same form (one ``Cond`` per documented error, each evaluated on its own), so
-that the behavioural check of ``test_precedence_applied`` reaches every
-operation whose rule documents two errors or more. ``Close`` names no rule; its
-order is its dispatcher's docstring (spec/step.py).
+The solver's proof (``precedence``) covers the rules whose order it can state
+over a few conditions; the operations below have their conditions written
+here, in the same form (one ``Cond`` per documented error, each evaluated on
+its own), so that the behavioural check of the cascades against the spec
+reaches every operation whose rule documents two errors or more
+(ERR-PRECEDENCE). ``ALL_CASCADES`` is both together. ``Close`` names no rule;
+its order is its dispatcher's docstring (spec/step.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from veridian_ipc.proofs.precedence_conds import (
+from veridian_ipc.spec import RULES, KernelState, RuleId
+from veridian_ipc.spec.state import Buffer, Kind, Running, Waiting
+from veridian_ipc.spec.step import DISPATCHERS
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary._registry import parse_errors
+from veridian_ipc.vocabulary.names import Fd, Pid
+from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE, SEND
+
+from .precedence_cascades import CASCADES
+from .precedence_conds import (
     Cascade,
     Cond,
     bad_handle,
@@ -22,13 +32,6 @@ from veridian_ipc.proofs.precedence_conds import (
     no_fd,
     ring_of,
 )
-from veridian_ipc.spec import RULES, KernelState, RuleId
-from veridian_ipc.spec.state import Buffer, Kind, Running, Waiting
-from veridian_ipc.spec.step import DISPATCHERS
-from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary._registry import parse_errors
-from veridian_ipc.vocabulary.names import Fd, Pid
-from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE, SEND
 
 
 def _closed_object(s: KernelState, pid: Pid, op: Any) -> bool:
@@ -156,6 +159,11 @@ EXTRA: tuple[Cascade, ...] = (
         ),
     ),
 )
+
+
+#: Every operation whose rule documents two errors or more: the proof's
+#: cascades, then the ones above.
+ALL_CASCADES: tuple[Cascade, ...] = (*CASCADES, *EXTRA)
 
 
 def documented_errors(c: Cascade) -> tuple[str, ...]:

@@ -1,0 +1,261 @@
+"""A mechanical translation of loop-free spec helpers into Z3 terms.
+
+The encodings (``enc_*``) restate some of the spec's small helpers by hand:
+the bucket refill, the filter's type and size check, the buffer bounds check.
+A hand restatement can drift from the code it restates. Here the helper's own
+source is read (``ast``) and translated, expression by expression, into a Z3
+term; ``helper_equivalences`` then proves each translation equal to the hand
+encoding's term for every input (Z3 ``prove``): the encoding computes what
+the spec's code computes, by construction of the check rather than by review.
+
+The translated fragment is what loop-free helpers use: parameters and their
+attributes (``f.rate.period``, looked up by dotted name in an environment
+the caller supplies), integer and boolean constants, ``+ - * // %``,
+comparisons (chained too), ``and``/``or``/``not``, ``x if c else y``,
+``min``/``max``, ``x is None`` (an environment entry ``"x is None"``),
+``x in s`` (``s`` an array of booleans), ``IpcError.Name`` (its code) and
+``None`` (0) as returned values, assignments to a name, ``if``/``else`` and
+early ``return``, and ``dataclasses.replace(record, field=value)``. A
+record (a parameter with fields) is a ``dict`` of its fields. Anything else
+raises ``Untranslatable``: a helper with a loop is out of scope.
+
+Python's ``//`` and ``%`` floor; z3's integer ``/`` and ``%`` are Euclidean.
+They agree for a positive divisor; the translation makes them agree for
+every non-zero divisor (``a // b`` is ``(-a) / (-b)`` when ``b < 0``).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import z3
+
+from veridian_ipc.spec import IpcError
+
+from ._smt import And, BoolVal, If, IntVal, Not, Or, Term
+
+#: A translated value: a term, or a record (its fields by name).
+Value: TypeAlias = Term | dict[str, "Value"]
+Env = Mapping[str, Value]
+
+
+class Untranslatable(ValueError):
+    """The helper uses something outside the translated fragment."""
+
+
+def source_of(fn: Callable[..., object]) -> str:
+    """The dedented source of ``fn`` (decorators included)."""
+    return textwrap.dedent(inspect.getsource(fn))
+
+
+def translate(source: str, env: Env) -> Value:
+    """The value the function defined in ``source`` returns, as a term over
+    the environment ``env`` (parameters and dotted attributes)."""
+    tree = ast.parse(source)
+    fns = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if len(fns) != 1:
+        raise Untranslatable("the source must define exactly one function")
+    body = [s for s in fns[0].body if not _is_docstring(s)]
+    return _block(body, dict(env))
+
+
+def _is_docstring(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+
+
+def _block(stmts: list[ast.stmt], env: dict[str, Value]) -> Value:
+    if not stmts:
+        raise Untranslatable("a path through the function returns nothing")
+    s, rest = stmts[0], stmts[1:]
+    if isinstance(s, ast.Return):
+        if s.value is None:
+            return IntVal(0)
+        return _expr(s.value, env)
+    if isinstance(s, ast.Assign | ast.AnnAssign):
+        target = s.targets[0] if isinstance(s, ast.Assign) else s.target
+        if not isinstance(target, ast.Name) or s.value is None:
+            raise Untranslatable(f"line {s.lineno}: only `name = expr` assigns")
+        return _block(rest, {**env, target.id: _expr(s.value, env)})
+    if isinstance(s, ast.If):
+        cond = _bool(_expr(s.test, env))
+        then = _block([*s.body, *rest], env)
+        other = _block([*s.orelse, *rest], env)
+        return _ite(cond, then, other)
+    raise Untranslatable(f"line {s.lineno}: {type(s).__name__} is not translated")
+
+
+def _ite(cond: Term, a: Value, b: Value) -> Value:
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            raise Untranslatable("two records with different fields")
+        return {k: _ite(cond, a[k], b[k]) for k in a}
+    if isinstance(a, dict) or isinstance(b, dict):
+        raise Untranslatable("a record on one branch, a value on the other")
+    return If(cond, a, b)
+
+
+def _bool(v: Value) -> Term:
+    if isinstance(v, dict):
+        raise Untranslatable("a record used as a condition")
+    return v
+
+
+def _term(v: Value) -> Term:
+    if isinstance(v, dict):
+        raise Untranslatable("a record used as a number")
+    return v
+
+
+def _dotted(e: ast.expr) -> str | None:
+    if isinstance(e, ast.Name):
+        return e.id
+    if isinstance(e, ast.Attribute):
+        base = _dotted(e.value)
+        return None if base is None else f"{base}.{e.attr}"
+    return None
+
+
+def _lookup(name: str, env: Mapping[str, Value]) -> Value:
+    if name in env:
+        return env[name]
+    head, _, tail = name.partition(".")
+    if tail and isinstance(env.get(head), dict):
+        rec = env[head]
+        assert isinstance(rec, dict)
+        return _lookup(tail, rec)
+    fields = {k[len(name) + 1 :]: v for k, v in env.items() if k.startswith(name + ".")}
+    if fields:
+        return fields
+    raise Untranslatable(f"{name} is not in the environment")
+
+
+_ARITH: dict[type, Callable[[Term, Term], Term]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.FloorDiv: lambda a, b: If(b > 0, a / b, (-a) / (-b)),
+    ast.Mod: lambda a, b: If(b > 0, a % b, -((-a) % (-b))),
+}
+_CMP: dict[type, Callable[[Term, Term], Term]] = {
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+}
+
+
+def _expr(e: ast.expr, env: dict[str, Value]) -> Value:
+    if isinstance(e, ast.Constant):
+        if isinstance(e.value, bool):
+            return BoolVal(e.value)
+        if isinstance(e.value, int):
+            return IntVal(e.value)
+        if e.value is None:
+            return IntVal(0)
+        raise Untranslatable(f"constant {e.value!r}")
+    if isinstance(e, ast.Attribute) and _dotted(e.value) == "IpcError":
+        return IntVal(IpcError[e.attr].value)
+    name = _dotted(e)
+    if name is not None:
+        return _lookup(name, env)
+    if isinstance(e, ast.BinOp) and type(e.op) in _ARITH:
+        a, b = _term(_expr(e.left, env)), _term(_expr(e.right, env))
+        return _ARITH[type(e.op)](a, b)
+    if isinstance(e, ast.UnaryOp):
+        v = _term(_expr(e.operand, env))
+        if isinstance(e.op, ast.Not):
+            return Not(v)
+        if isinstance(e.op, ast.USub):
+            return -v
+    if isinstance(e, ast.BoolOp):
+        parts = [_bool(_expr(x, env)) for x in e.values]
+        return And(*parts) if isinstance(e.op, ast.And) else Or(*parts)
+    if isinstance(e, ast.IfExp):
+        cond = _bool(_expr(e.test, env))
+        return _ite(cond, _expr(e.body, env), _expr(e.orelse, env))
+    if isinstance(e, ast.Compare):
+        return _compare(e, env)
+    if isinstance(e, ast.Call):
+        return _call(e, env)
+    raise Untranslatable(f"line {e.lineno}: {type(e).__name__} is not translated")
+
+
+def _compare(e: ast.Compare, env: dict[str, Value]) -> Term:
+    out: list[Term] = []
+    left = e.left
+    for op, right in zip(e.ops, e.comparators, strict=True):
+        if isinstance(op, ast.Is | ast.IsNot):
+            if not (isinstance(right, ast.Constant) and right.value is None):
+                raise Untranslatable("`is` only against None")
+            name = _dotted(left)
+            flag = _bool(_lookup(f"{name} is None", env))
+            out.append(flag if isinstance(op, ast.Is) else Not(flag))
+        elif isinstance(op, ast.In | ast.NotIn):
+            member = _term(_expr(right, env))[_term(_expr(left, env))]
+            out.append(member if isinstance(op, ast.In) else Not(member))
+        elif type(op) in _CMP:
+            a, b = _term(_expr(left, env)), _term(_expr(right, env))
+            out.append(_CMP[type(op)](a, b))
+        else:
+            raise Untranslatable(f"comparison {type(op).__name__}")
+        left = right
+    return out[0] if len(out) == 1 else And(*out)
+
+
+def _call(e: ast.Call, env: dict[str, Value]) -> Value:
+    fn = _dotted(e.func)
+    if fn in ("min", "max") and len(e.args) == 2 and not e.keywords:
+        a, b = _term(_expr(e.args[0], env)), _term(_expr(e.args[1], env))
+        return If(a <= b, a, b) if fn == "min" else If(a >= b, a, b)
+    if fn == "replace" and len(e.args) == 1:
+        base = _expr(e.args[0], env)
+        if not isinstance(base, dict):
+            raise Untranslatable("replace() of something that is not a record")
+        new = dict(base)
+        for kw in e.keywords:
+            if kw.arg is None or kw.arg not in new:
+                raise Untranslatable(f"replace() of an unknown field {kw.arg}")
+            new[kw.arg] = _expr(kw.value, env)
+        return new
+    raise Untranslatable(f"line {e.lineno}: call of {fn}")
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """A spec helper, its translation, and the hand encoding it must equal."""
+
+    name: str
+    helper: str
+    """The helper's qualified name (the source that is translated)."""
+    claim: Callable[[str], Term]
+    """From the helper's source: translation == hand encoding, for all inputs."""
+
+
+def proved_equal(eq: Equivalence, source: str) -> bool:
+    """The equivalence holds for ``source`` (the helper's, or a drifted copy)."""
+    from ._smt import Proved, prove
+
+    return isinstance(prove(eq.claim(source)), Proved)
+
+
+def ints(*names: str) -> dict[str, Term]:
+    """Fresh integer constants, by name."""
+    return {n: z3.Int(n) for n in names}
+
+
+__all__ = [
+    "Equivalence",
+    "Untranslatable",
+    "Value",
+    "ints",
+    "proved_equal",
+    "source_of",
+    "translate",
+]
