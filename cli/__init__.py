@@ -9,6 +9,8 @@ from ``veridian_ipc.proofs.command``, ``conform`` and ``replay`` from
 ``veridian_ipc.conformance.command``, and the model's own). The CLI holds no
 logic of its own: bad usage is a one-line message and exit status 2.
 
+``__version__`` is the installed distribution's version.
+
 The package imports its module when ``main`` is first used, not before, so
 that ``python -m veridian_ipc.cli.main`` runs a module that is not loaded yet.
 """
@@ -16,10 +18,18 @@ that ``python -m veridian_ipc.cli.main`` runs a module that is not loaded yet.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from . import main
+
+try:
+    #: The installed distribution's version (``veridian-ipc --version``); the
+    #: single source is ``[project] version`` in pyproject.toml.
+    __version__ = version("veridian-ipc")
+except PackageNotFoundError:  # run from a source tree that is not installed
+    __version__ = "0+unknown"
 
 
 def __getattr__(name: str) -> object:
@@ -29,4 +39,4 @@ def __getattr__(name: str) -> object:
     return importlib.import_module(f"{__name__}.main")
 
 
-__all__ = ["main"]
+__all__ = ["__version__", "main"]
