@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from veridian_ipc.proofs.explore_scopes import SCOPES, Scope, candidates
-from veridian_ipc.spec import KernelState, RuleId, initial_state, step
+from veridian_ipc.spec import RULES, KernelState, RuleId, initial_state, step
 from veridian_ipc.spec.state import (
     Buffer,
     Channel,
@@ -198,8 +198,13 @@ def _record(
     table = found.error if isinstance(edge.result, Err) else found.ok
     also = OPS_BY_NAME[type(edge.op).__name__].also
     for r in (rule, *also) if rule is not None else also:
-        if r.value not in table:
-            table[r.value] = (scope_name, [*_path(visited, s), edge])
+        if r.value in table:
+            continue
+        if isinstance(edge.result, Err) and (
+            edge.result.error.name not in RULES[r].errors
+        ):
+            continue  # an example of a rule fails with one of its own errors
+        table[r.value] = (scope_name, [*_path(visited, s), edge])
     if post is s:
         return
     name = type(edge.op).__name__

@@ -9,6 +9,7 @@ and the conformance formats (the committed schemas, shown whole).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, PORT_RIGHTS, Rights
 
 from .diagrams import lifecycle_section
 from .explore import PHASES, search
-from .facts import anchor, anchors, traceability
+from .facts import Trace, anchor, anchors, traceability
 from .text import link_ids, md, table
 
 
@@ -207,11 +208,12 @@ def register_page() -> str:
     return "\n".join(out) + "\n"
 
 
-def matrix_page() -> str:
-    """Rule x proof / behaviour / mutant / vector, counts, gaps marked."""
+def matrix_page(trace: Mapping[str, Trace] | None = None) -> str:
+    """Rule x proof / behaviour / mutant / vector, counts, gaps marked
+    (``trace`` defaults to ``facts.traceability()``)."""
     page = "reference/traceability.md"
-    trace = traceability()
-    gap = "**—**"
+    trace = traceability() if trace is None else trace
+    gap = "**gap**"
     rows = []
     for r in RuleId:
         t = trace[r.value]

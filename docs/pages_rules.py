@@ -24,7 +24,7 @@ from veridian_ipc.conformance.reference_gen import ID_DOMAINS, error_lines, rule
 from veridian_ipc.spec import RULES, Entry, RuleId
 from veridian_ipc.spec.seed_register import REGISTER
 from veridian_ipc.vocabulary._registry import DEFINITIONS
-from veridian_ipc.vocabulary.operations import OpSpec
+from veridian_ipc.vocabulary.operations import IdKind, OpSpec
 
 from .explore import Step, search
 from .facts import (
@@ -46,6 +46,9 @@ from .text import (
     table,
     type_name,
 )
+
+#: The name of each kind of renamed number, as the spec's state types call it.
+ID_NAMES = {IdKind.PID: "Pid", IdKind.HANDLE: "Handle", IdKind.MAPPING: "MapId"}
 
 SEED_MAP_PAGE = "reference/seed-map.md"
 REGISTER_PAGE = "reference/seed-register.md"
@@ -73,7 +76,7 @@ def _arguments(op: OpSpec) -> list[str]:
         rows.append(
             [
                 f"`{f.name}`",
-                f"`{type_name(f.type)}`",
+                f"`{field_type(f.type, f.id_kind)}`",
                 md(domain) or "any value of the type",
                 f"`{default}`" if f.name in absent else default,
             ]
@@ -81,7 +84,16 @@ def _arguments(op: OpSpec) -> list[str]:
     return table(["argument", "type", "domain", "default"], rows)
 
 
-def _operation_block(op: OpSpec, entry: Entry) -> list[str]:
+def field_type(annotation: object, kind: IdKind | None) -> str:
+    """A field's type, with a renamed number named by its kind (``Handle``,
+    ``tuple[Handle, ...]``) rather than ``int``."""
+    plain = type_name(annotation)
+    if kind is None:
+        return plain
+    return plain.replace("int", ID_NAMES[kind])
+
+
+def _operation_block(op: OpSpec, entry: Entry, page: str) -> list[str]:
     who = (
         "an environment operation (issued by the world; `pid` is ignored)"
         if op.environment
@@ -206,7 +218,7 @@ def rule_section(entry: Entry, page: str) -> list[str]:
         "",
     ]
     for op in operations_of(rid):
-        out += [*_operation_block(op, entry), ""]
+        out += [*_operation_block(op, entry, page), ""]
     prose = rule_prose(entry)
     if prose:
         out += [link_ids(prose, page, skip=entry.id), ""]
@@ -237,7 +249,8 @@ def chapter_page(chapter: Chapter) -> str:
     out = [
         f"# {md(chapter.title)}",
         "",
-        f"*{md(chapter.blurb)}*: module `{chapter.module.__name__}`.",
+        f"*{md(chapter.blurb).replace('*', '&ast;')}*: module"
+        f" `{chapter.module.__name__}`.",
         "",
         link_ids(md(rest.strip()), page),
         "",
