@@ -4,10 +4,13 @@ Its public entry is ``main`` (``__all__``), the module of the command:
 ``veridian_ipc.cli.main:main`` is the console script, and
 ``python -m veridian_ipc.cli.main`` runs the same. ``main`` prints the rule
 index itself (``veridian-ipc spec``); every other subcommand lives with the
-package it drives and is registered from there (``COMMAND_MODULES``: ``prove``
-from ``veridian_ipc.proofs.command``, ``conform`` and ``replay`` from
-``veridian_ipc.conformance.command``, and the model's own). The CLI holds no
-logic of its own: bad usage is a one-line message and exit status 2.
+package it drives and is registered from there, loaded only when it is run
+(``commands.COMMANDS``: ``prove`` and ``check`` from
+``veridian_ipc.proofs.command``, ``conform`` and ``replay`` from
+``veridian_ipc.conformance.command``, the model's own, and ``docs`` from
+``veridian_ipc.docs.command``), so ``--help`` and ``spec`` need no optional
+dependency. The CLI holds no logic of its own: bad usage, or a subcommand
+whose extra is not installed, is a one-line message and exit status 2.
 
 ``__version__`` is the installed distribution's version.
 

@@ -38,6 +38,9 @@ class Command:
     name: str
     module: str
     help: str
+    #: The extra that brings every dependency of the subcommand, when one
+    #: does (the site draws on the proofs and the suite: ``docs`` has them).
+    extra: str | None = None
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -70,6 +73,7 @@ COMMANDS: tuple[Command, ...] = (
         "docs",
         "veridian_ipc.docs.command",
         "build or serve the documentation site (generated from the code)",
+        extra="docs",
     ),
 )
 
@@ -77,11 +81,6 @@ COMMANDS: tuple[Command, ...] = (
 def modules() -> tuple[str, ...]:
     """The command modules, each once, in ``COMMANDS`` order."""
     return tuple(dict.fromkeys(c.module for c in COMMANDS))
-
-
-def module_of(name: str) -> str | None:
-    """The module registering subcommand ``name`` (None: not a lazy one)."""
-    return next((c.module for c in COMMANDS if c.name == name), None)
 
 
 def missing_extra_message(command: str, missing: str | None) -> str | None:
@@ -92,6 +91,8 @@ def missing_extra_message(command: str, missing: str | None) -> str | None:
     extra = EXTRA_MODULES.get(top)
     if extra is None:
         return None
+    whole = next((c.extra for c in COMMANDS if c.name == command and c.extra), None)
+    extra = whole or extra
     return (
         f"veridian-ipc {command}: needs the '{extra}' extra (missing module"
         f" {top}): pip install 'veridian-ipc[{extra}]'"

@@ -1,9 +1,11 @@
 """The ``veridian-ipc`` command: ``spec`` prints the rule index.
 
 The other subcommands live with the package they drive: each module named in
-``COMMAND_MODULES`` has ``register(subparsers)``, which adds its subcommands
+``commands.COMMANDS`` has ``register(subparsers)``, which adds its subcommands
 with ``set_defaults(run=callable)``; ``run(args) -> int`` is the exit status.
-The CLI holds no logic of its own.
+Only the module of the subcommand being run is imported (``build_parser``);
+the others appear in ``--help`` from the table. The CLI holds no logic of
+its own.
 """
 
 from __future__ import annotations

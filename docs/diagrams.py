@@ -49,9 +49,13 @@ def to_dot(kind: str, transitions: Transitions) -> str:
         '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb",'
         ' fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9, color="#555555"];',
-        '  start [shape=point, width=0.15, label=""];',
-        '  gone [shape=doublecircle, width=0.12, label="", fillcolor=black];',
     ]
+    if any(a is None for a, _ in transitions):
+        lines.append('  start [shape=point, width=0.15, label=""];')
+    if any(b is None for _, b in transitions):
+        lines.append(
+            '  gone [shape=doublecircle, width=0.12, label="", fillcolor=black];'
+        )
     lines += [f'  {i} [label="{s}"];' for s, i in ids.items()]
     for (a, b), ops in sorted(transitions.items(), key=lambda e: str(e[0])):
         src = "start" if a is None else ids[a]

@@ -169,6 +169,27 @@ PHASES: dict[str, Phases] = {
 }
 
 
+def _handed_off(s: KernelState, edge: Step, post: KernelState) -> bool:
+    """A send woke a waiting receiver (the message skipped the queue)."""
+    if type(edge.op).__name__ not in ("Send", "SockSend") or isinstance(
+        edge.result, Err
+    ):
+        return False
+    return any(
+        isinstance(p.status, Waiting)
+        and not isinstance(post.processes[pid].status, Waiting)
+        for pid, p in s.processes.items()
+        if pid in post.processes
+    )
+
+
+#: Rules no operation is dispatched to or always exercises, recognised by
+#: what a step did: their examples are the shortest runs where it happened.
+SEEN_IN: dict[RuleId, Callable[[KernelState, Step, KernelState], bool]] = {
+    RuleId.PORT_HANDOFF: _handed_off,
+}
+
+
 # -- the search ---------------------------------------------------------------------
 
 Parent = tuple[KernelState, int, Operation, Result] | None
@@ -197,7 +218,8 @@ def _record(
     rule = dispatched_rule(s, edge.pid, edge.op)
     table = found.error if isinstance(edge.result, Err) else found.ok
     also = OPS_BY_NAME[type(edge.op).__name__].also
-    for r in (rule, *also) if rule is not None else also:
+    seen = tuple(r for r, happened in SEEN_IN.items() if happened(s, edge, post))
+    for r in (*((rule,) if rule is not None else ()), *also, *seen):
         if r.value in table:
             continue
         if isinstance(edge.result, Err) and (

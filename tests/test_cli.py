@@ -146,6 +146,7 @@ def test_help_imports_neither_z3_nor_hypothesis() -> None:
         (["check"], "proofs"),
         (["conform", "--profile", "ci"], "conformance"),
         (["replay", "x.json", "--target", "m:C"], "conformance"),
+        (["docs", "build"], "docs"),
     ],
 )
 def test_missing_extra_is_one_line_and_status_2(argv: list[str], extra: str) -> None:

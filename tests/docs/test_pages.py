@@ -103,7 +103,11 @@ def test_worked_examples_are_what_the_spec_returns() -> None:
                 assert got == printed, rid
             last = steps[-1].op
             spec = OPS_BY_NAME[type(last).__name__]
-            assert rid in {r.value for r in (*facts.operations_of_op(spec), *spec.also)}
+            seen = {r.value for r in explore.SEEN_IN}
+            assert (
+                rid
+                in {r.value for r in (*facts.operations_of_op(spec), *spec.also)} | seen
+            )
             if table is found.error:
                 assert steps[-1].result.error.name in RULES[RuleId(rid)].errors  # type: ignore[union-attr]
 
@@ -121,6 +125,15 @@ def test_every_operation_rule_has_a_successful_example() -> None:
         "BUF-UNMAP",
         "BUF-READ",
     }, missing
+
+
+def test_a_hand_off_example_wakes_the_waiting_receiver() -> None:
+    _, steps = explore.search().ok[RuleId.PORT_HANDOFF.value]
+    assert type(steps[-1].op).__name__ in ("Send", "SockSend")
+    assert any(
+        type(st.op).__name__ == "Receive" and "BLOCKED" in text.result_text(st.result)
+        for st in steps
+    )
 
 
 def test_lifecycles_are_found_by_the_spec() -> None:
