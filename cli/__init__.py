@@ -42,4 +42,4 @@ def __getattr__(name: str) -> object:
     return importlib.import_module(f"{__name__}.main")
 
 
-__all__ = ["__version__", "main"]
+__all__ = ["main"]

@@ -176,15 +176,25 @@ def generate(out: Path, *, use_graphviz: bool | None = None) -> list[Path]:
     return written
 
 
-def _mkdocs(args: list[str]) -> int:
-    if (
-        importlib.util.find_spec("mkdocs") is None
-        or importlib.util.find_spec("material") is None
-    ):
+def mkdocs_installed() -> bool:
+    """MkDocs and its Material theme can be imported."""
+    try:
+        return all(
+            importlib.util.find_spec(m) is not None for m in ("mkdocs", "material")
+        )
+    except (ImportError, ValueError):  # a module set to None in sys.modules
+        return False
+
+
+def _require_mkdocs() -> None:
+    if not mkdocs_installed():
         raise MkDocsMissing(
             "veridian-ipc docs: needs the 'docs' extra (MkDocs and its Material"
             " theme): pip install 'veridian-ipc[docs]'"
         )
+
+
+def _mkdocs(args: list[str]) -> int:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", *args]
     return subprocess.run(command, check=False, env=env).returncode
@@ -192,6 +202,7 @@ def _mkdocs(args: list[str]) -> int:
 
 def build(out: Path, *, strict: bool = True) -> int:
     """Generate the pages and build the site into ``out/site``; mkdocs's status."""
+    _require_mkdocs()
     generate(out)
     args = ["build", "--quiet", "--clean", "-f", str(out / "mkdocs.yml")]
     return _mkdocs([*args, "--strict"] if strict else args)
@@ -199,5 +210,6 @@ def build(out: Path, *, strict: bool = True) -> int:
 
 def serve(out: Path, address: str) -> int:
     """Generate the pages and serve the site at ``address`` until interrupted."""
+    _require_mkdocs()
     generate(out)
     return _mkdocs(["serve", "-f", str(out / "mkdocs.yml"), "-a", address])

@@ -6,6 +6,7 @@ import re
 import sys
 import types
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -211,3 +212,34 @@ def test_every_rule_cites_a_seed_section_or_says_why_not(
         else:
             assert "the seed has no such call" in section, rid
     assert facts.seed_sections(RuleId.PORT_SEND)[1] == "seed map"
+
+
+def test_docs_build_without_mkdocs_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from veridian_ipc.cli.main import main
+    from veridian_ipc.docs import site
+
+    monkeypatch.setattr(site, "mkdocs_installed", lambda: False)
+    assert main(["docs", "build", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "veridian-ipc docs: needs the 'docs' extra (MkDocs and its Material"
+        " theme): pip install 'veridian-ipc[docs]'"
+    ]
+    assert not (tmp_path / "src").exists()
+
+
+def test_docs_generate_writes_every_page(tmp_path: Path) -> None:
+    from veridian_ipc.docs import site
+
+    written = site.generate(tmp_path, use_graphviz=False)
+    names = {p.relative_to(tmp_path / "src").as_posix() for p in written}
+    assert {c.page for c in facts.chapters()} <= names
+    assert {"index.md", "reference/traceability.md", "conformance/PROTOCOL.md"} <= names
+    lifecycles = (tmp_path / "src" / "reference" / "lifecycles.md").read_text()
+    assert "```mermaid\nstateDiagram-v2" in lifecycles  # without Graphviz
+    config = (tmp_path / "mkdocs.yml").read_text()
+    assert "!!python/name:pymdownx.superfences.fence_code_format" in config
