@@ -185,8 +185,23 @@ def _handed_off(s: KernelState, edge: Step, post: KernelState) -> bool:
 
 #: Rules no operation is dispatched to or always exercises, recognised by
 #: what a step did: their examples are the shortest runs where it happened.
+def _failed_with(*names: str) -> Callable[[KernelState, Step, KernelState], bool]:
+    def happened(s: KernelState, edge: Step, post: KernelState) -> bool:
+        return isinstance(edge.result, Err) and edge.result.error.name in names
+
+    return happened
+
+
+def _failed_unchanged(s: KernelState, edge: Step, post: KernelState) -> bool:
+    """A failed step left the state as it was."""
+    return isinstance(edge.result, Err) and post == s
+
+
 SEEN_IN: dict[RuleId, Callable[[KernelState, Step, KernelState], bool]] = {
     RuleId.PORT_HANDOFF: _handed_off,
+    RuleId.FILTER_CHECK: _failed_with("Filtered"),
+    RuleId.FILTER_RATE: _failed_with("RateLimited"),
+    RuleId.ERR_ATOMIC: _failed_unchanged,
 }
 
 
@@ -222,9 +237,8 @@ def _record(
     for r in (*((rule,) if rule is not None else ()), *also, *seen):
         if r.value in table:
             continue
-        if isinstance(edge.result, Err) and (
-            edge.result.error.name not in RULES[r].errors
-        ):
+        own = RULES[r].errors
+        if isinstance(edge.result, Err) and own and edge.result.error.name not in own:
             continue  # an example of a rule fails with one of its own errors
         table[r.value] = (scope_name, [*_path(visited, s), edge])
     if post is s:

@@ -109,8 +109,9 @@ def test_worked_examples_are_what_the_spec_returns() -> None:
                 rid
                 in {r.value for r in (*facts.operations_of_op(spec), *spec.also)} | seen
             )
-            if table is found.error:
-                assert steps[-1].result.error.name in RULES[RuleId(rid)].errors  # type: ignore[union-attr]
+            own = RULES[RuleId(rid)].errors
+            if table is found.error and own:
+                assert steps[-1].result.error.name in own  # type: ignore[union-attr]
 
 
 def test_every_operation_rule_has_a_successful_example() -> None:
