@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,9 @@ from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Config
+
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
 
 SMALL = Config(
     max_port_capacity=3,

@@ -17,6 +17,9 @@ from veridian_ipc.proofs import (
 )
 from veridian_ipc.spec import INVARIANTS, InvId, RuleId
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 _CACHE: dict[str, CheckResult] = {}
 
 
