@@ -1,9 +1,11 @@
 """The ``veridian-ipc`` command: ``spec`` prints the rule index.
 
 The other subcommands live with the package they drive: each module named in
-``COMMAND_MODULES`` has ``register(subparsers)``, which adds its subcommands
+``commands.COMMANDS`` has ``register(subparsers)``, which adds its subcommands
 with ``set_defaults(run=callable)``; ``run(args) -> int`` is the exit status.
-The CLI holds no logic of its own.
+Only the module of the subcommand being run is imported (``build_parser``);
+the others appear in ``--help`` from the table. The CLI holds no logic of
+its own.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ import importlib
 import json
 import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Sequence
 from typing import Any
 
+from veridian_ipc.cli import __version__
+from veridian_ipc.cli.commands import COMMANDS, missing_extra_message, modules
+from veridian_ipc.cli.help_texts import add_missing_help
 from veridian_ipc.spec import GROUPS, INVARIANTS, RULES, IpcError, RuleId, errno_of
 
 PROG = "veridian-ipc"
@@ -194,25 +200,64 @@ def _marks(c: dict[str, Any] | None) -> str:
     return proof + ("E " if c["step_properties"] and c["scopes"] else "  ")
 
 
-COMMAND_MODULES = (
-    "veridian_ipc.proofs.command",
-    "veridian_ipc.conformance.command",
-    "veridian_ipc.model.command",
-)
-
-
 def _run_spec(args: argparse.Namespace) -> int:
     _print_index(args.json, args.markdown)
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps descriptions as written and wraps option help between words only
+    (a comma-separated list or ``--observes=-PATH`` is never cut in two)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        text = " ".join(text.split())
+        return textwrap.wrap(
+            text, width, break_long_words=False, break_on_hyphens=False
+        ) or [""]
+
+
+class MissingExtra(Exception):
+    """The chosen subcommand needs an optional dependency that is missing."""
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not an
+    option: the top-level parser takes no option with a value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _load(module_name: str, command: str) -> Any:
+    """Import a command module; ``MissingExtra`` when an optional dependency
+    of it is not installed."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        message = missing_extra_message(command, exc.name)
+        if message is None:
+            raise
+        raise MissingExtra(message) from None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: the module of the subcommand it names is
+    imported and registers its subcommands; every other lazy subcommand is a
+    placeholder with its help line (``commands.COMMANDS``). Without ``argv``
+    (None) every module is loaded (those whose extra is missing stay
+    placeholders)."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="The VeridianOS IPC reference model: spec, proofs, conformance.",
+        formatter_class=HelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_spec = sub.add_parser("spec", help="print the rule index (ID, group, summary)")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p_spec = sub.add_parser(
+        "spec",
+        help="print the rule index (ID, group, summary)",
+        formatter_class=HelpFormatter,
+    )
     fmt = p_spec.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="machine-readable output")
     fmt.add_argument(
@@ -221,17 +266,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="the full catalogue, rule prose included",
     )
     p_spec.set_defaults(run=_run_spec)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # that package has no subcommands (yet)
-        module.register(sub)
+    chosen = None if argv is None else _chosen(argv)
+    for module_name in modules():
+        names = [c for c in COMMANDS if c.module == module_name]
+        if argv is None or chosen in {c.name for c in names}:
+            try:
+                module = _load(module_name, chosen or names[0].name)
+            except MissingExtra:
+                if argv is not None:
+                    raise
+            else:
+                module.register(sub)
+                continue
+        for c in names:
+            placeholder = sub.add_parser(c.name, help=c.help, add_help=False)
+            placeholder.set_defaults(run=None)
+    for subparser in sub.choices.values():
+        declared: object = subparser.formatter_class
+        if isinstance(declared, type) and issubclass(HelpFormatter, declared):
+            subparser.formatter_class = HelpFormatter
+    add_missing_help(sub.choices)
     return parser
 
 
+#: Exit status of a usage error (argparse's, and a missing extra).
+USAGE = 2
 #: Exit status after Ctrl-C (128 + SIGINT, as a shell reports it).
 INTERRUPTED = 130
 #: Exit status after SIGTERM (128 + SIGTERM).
@@ -255,8 +314,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        args = build_parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        args = build_parser(words).parse_args(words)
         status: int = args.run(args)
+    except MissingExtra as exc:
+        print(exc, file=sys.stderr)
+        return USAGE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return INTERRUPTED

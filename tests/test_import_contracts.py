@@ -71,10 +71,10 @@ def _only_python(folder: str, entries: list[str]) -> set[str]:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    """The seven packages (per pyproject's package-dir) under ``tmp_path/veridian_ipc``,
+    """The eight packages (per pyproject's package-dir) under ``tmp_path/veridian_ipc``,
     with pyproject.toml next to them."""
     dirs = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["package-dir"]
-    assert len(dirs) == 7
+    assert len(dirs) == 8
     for package, folder in dirs.items():
         target = tmp_path.joinpath(*package.split("."))
         shutil.copytree(ROOT / folder, target, ignore=_only_python)

@@ -21,6 +21,7 @@ def assert_every_behaviour(seed: int) -> None:
     assert not s.missed, f"seed {seed} missed {len(s.missed)}: {', '.join(s.missed)}"
 
 
+@pytest.mark.campaign
 def test_a_ci_run_at_seed_0_reaches_every_behaviour() -> None:
     assert_every_behaviour(0)
 

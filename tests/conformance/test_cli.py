@@ -15,6 +15,7 @@ from .helpers import SPEC
 MUTANT = "veridian_ipc.conformance.mutants:PortCapacityPlusOne"
 
 
+@pytest.mark.campaign
 def test_conform_passes_and_writes_a_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -32,6 +33,7 @@ def test_conform_passes_and_writes_a_report(
     assert data["groups"]
 
 
+@pytest.mark.campaign
 def test_conform_finds_writes_and_replays_a_divergence(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

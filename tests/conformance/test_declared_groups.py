@@ -20,6 +20,9 @@ from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
 from veridian_ipc.vocabulary.results import Data
 from veridian_ipc.vocabulary.syscalls import CreateBuffer, Operation, Spawn
 
+#: full conformance runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 _SINGLES = [frozenset(CORE_GROUPS | {g}) for g in ALL_GROUPS]
 _SUBSETS = [
     frozenset(CORE_GROUPS),

@@ -29,6 +29,9 @@ from veridian_ipc.vocabulary.results import Data
 
 from .helpers import FAKES
 
+#: full conformance runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 
 @pytest.fixture
 def bugs(monkeypatch: pytest.MonkeyPatch) -> ModuleType:

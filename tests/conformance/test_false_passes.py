@@ -28,6 +28,9 @@ from veridian_ipc.conformance.traces import load, replay
 
 from .helpers import FAKES, fake_driver
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 FAKE = "fake_targets"
 
 

@@ -28,6 +28,9 @@ from veridian_ipc.conformance import tracefiles
 from .helpers import MODEL, SPEC
 from .hostile import mutated_json
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 VECTORS = Path(__file__).resolve().parents[2] / "conformance" / "vectors"
 FILES = [json.loads(p.read_text()) for p in sorted(VECTORS.glob("*.json"))]
 SCRATCH = Path(tempfile.mkdtemp(prefix="hostile-replay-"))

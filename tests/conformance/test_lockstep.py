@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from veridian_ipc.conformance.runner import run_conformance
 from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget, load_class
 
 from .helpers import MODEL, PROFILE, SPEC, protocol_driver
+
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
 
 
 def test_spec_conforms_in_process() -> None:

@@ -27,6 +27,9 @@ from veridian_ipc.spec import GROUPS, IpcError, RuleId, group_of
 from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.syscalls import CreatePort, Drop, Inspect, Operation
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 #: Names that CI, the tests and users select mutants by (``--mutant NAME``,
 #: ``mutants:NAME``): they never change. New mutants may join.
 STABLE_NAMES = [

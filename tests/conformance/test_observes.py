@@ -62,6 +62,9 @@ from veridian_ipc.vocabulary.syscalls import (
 from .helpers import MODEL, run_ops
 from .renumbered import Renumbered
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 #: Steps that show a port, a queued message and a waiter.
 STEPS: list[tuple[int, Operation]] = [
     (1, CreatePort(2)),

@@ -15,6 +15,9 @@ from veridian_ipc.vocabulary.ids import RuleId
 
 from .helpers import MODEL
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 pytest_plugins = ["pytester"]
 
 #: One test per rule, and the run's.

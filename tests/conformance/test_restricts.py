@@ -37,6 +37,9 @@ from veridian_ipc.vocabulary.syscalls import ChannelSendBatch, CreatePort, Deriv
 from .fakes import restricted
 from .helpers import FAKES
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 MODULE = "tests.conformance.fakes.restricted"
 
 #: Each gap: the declaring fake, the one that does not declare, the label of

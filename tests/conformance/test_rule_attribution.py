@@ -28,6 +28,9 @@ from veridian_ipc.spec import RuleId
 from veridian_ipc.vocabulary.results import Data
 from veridian_ipc.vocabulary.syscalls import CreatePort, Operation, Send
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 #: A port, then a send on a handle that does not exist with oversized data:
 #: the spec stops at the handle check, OversizeBeforeHandle at the size check.
 WRONG_ERROR: list[tuple[int, Operation]] = [

@@ -28,6 +28,9 @@ from veridian_ipc.vocabulary.syscalls import (
     SetFilter,
 )
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 jsonschema = pytest.importorskip(
     "jsonschema", reason="jsonschema validates the schemas"
 )

@@ -19,6 +19,9 @@ from veridian_ipc.vocabulary.syscalls import Operation, Spawn
 
 from .helpers import SPEC
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 
 class _SpawnFails(SpecTarget):
     """The spec, except that Spawn always fails (a divergence to trace)."""

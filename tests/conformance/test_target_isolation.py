@@ -32,6 +32,9 @@ from veridian_ipc.vocabulary.syscalls import CreatePort
 
 from .helpers import FAKES
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 FAKE = "fake_targets"
 
 

@@ -29,6 +29,9 @@ from veridian_ipc.spec import Config
 
 from .renumbered import Renumbered
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 #: Checked by mypy: the spec target declares groups and observes; the model
 #: relies on their defaults.
 SPEC_CLASS: TargetClass = SpecTarget

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from veridian_ipc.conformance.mutants import PortCapacityPlusOne
 from veridian_ipc.conformance.runner import export_vectors, run_conformance
 from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
 from veridian_ipc.conformance.traces import format_table, load, replay
 
 from .renumbered import Renumbered
+
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
 
 
 def test_divergence_is_shrunk_written_and_replayed(tmp_path: Path) -> None:

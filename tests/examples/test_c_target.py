@@ -17,6 +17,9 @@ import pytest
 
 from veridian_ipc.cli.main import main
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "examples" / "c-target"
 GROUPS = "caps,rights,ports,messages,errors"

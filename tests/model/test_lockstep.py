@@ -12,11 +12,15 @@ disagreement shrinks to a short run.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 
 from veridian_ipc.generation import SMALL, Step, runs
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec.observe import observe
+
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
 
 EXAMPLES = max(10, settings().max_examples // 2)
 

@@ -30,6 +30,9 @@ from veridian_ipc.spec import Err, RuleId, initial_state
 from veridian_ipc.spec import step as spec_step
 from veridian_ipc.vocabulary import syscalls as sc
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 #: Each example is a whole run, so fewer examples than the profile's default.
 EXAMPLES = max(4, settings().max_examples // 25)
 STEPS = 30

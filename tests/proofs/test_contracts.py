@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from veridian_ipc.proofs import contracts, contracts_seeded
 from veridian_ipc.proofs.crosshair_run import run_contracts
+
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
 
 
 def test_contracts_hold_and_seeded_bug_is_found() -> None:

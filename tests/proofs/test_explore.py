@@ -21,6 +21,9 @@ from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 P1 = Pid(1)
 
 

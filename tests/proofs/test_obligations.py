@@ -18,6 +18,9 @@ from veridian_ipc.proofs import (
 from veridian_ipc.proofs.obligations import THEOREMS, exercised
 from veridian_ipc.spec import INVARIANTS, InvId, RuleId
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 _CACHE: dict[str, CheckResult] = {}
 
 

@@ -16,6 +16,9 @@ from veridian_ipc.proofs.spec_mutants import MUTANTS, applied
 from veridian_ipc.proofs.spec_mutants_patch import patched
 from veridian_ipc.spec import caps, ports
 
+#: long runs: left out of the quick test tier
+pytestmark = pytest.mark.campaign
+
 #: The bugs issue 13 lists, by the ids they have here.
 ISSUE_13 = {
     "derive-gains-grant",

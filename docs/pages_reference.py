@@ -1,0 +1,287 @@
+"""The reference pages: tables read from the vocabulary and the registries.
+
+Errors (codes, errno, the rules that return each), limits and configuration
+defaults, rights, invariants, object lifecycles, the seed map and register,
+the traceability matrix (rule x proof / behaviour / mutant, gaps marked),
+and the conformance formats (the committed schemas, shown whole).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+
+from veridian_ipc.conformance.reference_gen import _config_docs
+from veridian_ipc.spec import INVARIANTS, RULES, InvId, IpcError, RuleId, errno_of
+from veridian_ipc.spec.seed_map import SECTIONS, SEED_CALLS
+from veridian_ipc.spec.seed_register import REGISTER
+from veridian_ipc.vocabulary import names as names_module
+from veridian_ipc.vocabulary.errors import ERRNO_NAMES
+from veridian_ipc.vocabulary.names import CONFIG_BOUNDS, MAX_CHANNEL_BYTES, Config
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, PORT_RIGHTS, Rights
+
+from .diagrams import lifecycle_section
+from .explore import PHASES, search
+from .facts import Trace, anchor, anchors, traceability
+from .text import link_ids, md, table
+
+
+def _rule_link(ident: str, page: str) -> str:
+    return link_ids(ident, page)
+
+
+def errors_page() -> str:
+    """Every error: code, errno, and the rules that can return it."""
+    page = "reference/errors.md"
+    returned: dict[str, list[str]] = {e.name: [] for e in IpcError}
+    for r in RuleId:
+        for name in dict.fromkeys(RULES[r].errors):
+            returned[name].append(r.value)
+    rows = [
+        [
+            f"`{e.name}`",
+            str(int(e)),
+            f"{ERRNO_NAMES[e]} ({errno_of(e)})",
+            ", ".join(_rule_link(r, page) for r in returned[e.name]) or "(preamble)",
+        ]
+        for e in IpcError
+    ]
+    out = [
+        "# Errors",
+        "",
+        "The complete error enum (ERR-ENUM) with its wire codes, the errno the"
+        " POSIX layer maps each to (POSIX-ERRNO), and the rules that can return"
+        " it. When several errors apply, the first in the rule's list wins"
+        " (ERR-PRECEDENCE); a failed operation changes nothing (ERR-ATOMIC).",
+        "",
+        *table(["error", "code", "errno", "returned by"], rows),
+    ]
+    return link_ids("\n".join(out), page) + "\n"
+
+
+def limits_page() -> str:
+    """Fixed limits and the configuration's defaults and bounds."""
+    docs = _config_docs()
+    fixed = [
+        ["`MAX_INLINE_DATA`", str(names_module.MAX_INLINE_DATA), "bytes of data"],
+        ["`MAX_MESSAGE_CAPS`", str(names_module.MAX_MESSAGE_CAPS), "capabilities"],
+        ["`MAX_U32`", hex(names_module.MAX_U32), "message and service types"],
+        ["`MAX_FLAGS`", hex(names_module.MAX_FLAGS), "message flags (16 bits)"],
+        ["`MAX_CHANNEL_BYTES`", str(MAX_CHANNEL_BYTES), "bytes of a full ring"],
+    ]
+    config = [
+        [
+            f"`{f.name}`",
+            str(f.default),
+            f"1..{CONFIG_BOUNDS[f.name]}",
+            md(docs.get(f.name, "")),
+        ]
+        for f in fields(Config)
+    ]
+    out = [
+        "# Limits and configuration",
+        "",
+        "## Fixed limits",
+        "",
+        *table(["name", "value", "of"], fixed),
+        "",
+        "## Configuration (`Config`): defaults and bounds",
+        "",
+        md(" ".join((Config.__doc__ or "").split("\n\n")[0].split())),
+        "",
+        *table(["field", "default", "bounds", "meaning"], config),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def rights_page() -> str:
+    """The rights bits and which operation needs which."""
+    page = "reference/rights.md"
+    rows = [[f"`{r.name}`", f"{int(r):#04x}"] for r in Rights]
+    out = [
+        "# Rights",
+        "",
+        md(" ".join((Rights.__doc__ or "").split())),
+        "",
+        *table(["right", "bit"], rows),
+        "",
+        f"A new port or channel capability carries {PORT_RIGHTS:#04x}; a new"
+        f" buffer capability {BUFFER_RIGHTS:#04x}.",
+        "",
+        "Which operation needs which right: RIGHTS-REQUIRED. Narrowing:"
+        " RIGHTS-DERIVE; taking back: RIGHTS-REVOKE.",
+    ]
+    return link_ids("\n".join(out), page) + "\n"
+
+
+def invariants_page() -> str:
+    """Every invariant with its summary, linked to its prose."""
+    page = "reference/invariants.md"
+    rows = [[link_ids(i.value, page), md(INVARIANTS[i].summary)] for i in InvId]
+    out = [
+        "# Invariants",
+        "",
+        "What every reachable state satisfies; the proofs check them by"
+        " induction, `veridian-ipc check` in every state of small scopes, and"
+        " the conformance monitors on every step.",
+        "",
+        *table(["invariant", "summary"], rows),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def lifecycles_page(use_graphviz: bool) -> str:
+    """One state diagram per kind of object, found by running the spec."""
+    found = search()
+    out = [
+        "# Object lifecycles",
+        "",
+        "Generated by running the spec: the small scopes of `veridian-ipc"
+        " check` are searched breadth first with `spec.step`, and every change"
+        " of an object's phase that a step makes is an arrow, labelled with"
+        " the operations that make it. `[*]` is the object not existing"
+        " (before it is created, after it is destroyed). A phase is a short"
+        " reading of the object's state; an arrow exists only if the spec took"
+        " it.",
+        "",
+    ]
+    for kind in PHASES:
+        out += lifecycle_section(kind, found.transitions.get(kind, {}), use_graphviz)
+    return "\n".join(out) + "\n"
+
+
+def seed_map_page() -> str:
+    """The seed's headings -> rules, and its calls -> operations."""
+    page = "reference/seed-map.md"
+    out = [
+        "# Seed map",
+        "",
+        "The design document the spec was built from (the *seed*) is not part"
+        " of the project; its section headings are. For each heading, the rules"
+        " that implement it; headings whose content the spec leaves out are in"
+        " the [register](seed-register.md).",
+        "",
+    ]
+    rows = [
+        [f'"{h}"', ", ".join(link_ids(r.value, page) for r in rules)]
+        for h, rules in SECTIONS.items()
+    ]
+    out += [*table(["seed section", "rules"], rows), ""]
+    out += ["## The seed's calls", ""]
+    rows = [
+        [
+            f'"{c.section}"',
+            f"`{c.call}`",
+            ", ".join(f"`{o}`" for o in c.operations),
+            link_ids(md(c.how), page),
+        ]
+        for c in SEED_CALLS
+    ]
+    out += table(["section", "seed call", "operations", "how"], rows)
+    return "\n".join(out) + "\n"
+
+
+def register_page() -> str:
+    """What the spec leaves out of the seed or does differently, and why."""
+    page = "reference/seed-register.md"
+    rows = [
+        [
+            f'"{d.section}"',
+            md(d.content),
+            d.decision,
+            link_ids(md(d.reason), page),
+            ", ".join(link_ids(r.value, page) for r in d.rules),
+        ]
+        for d in REGISTER
+    ]
+    out = [
+        "# Seed register",
+        "",
+        "What the spec leaves out of the seed (mechanism, layout, performance:"
+        " nothing an observer of results could tell apart), or defines"
+        " differently, each with its reason.",
+        "",
+        *table(["section", "content", "decision", "reason", "rules"], rows),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def matrix_page(trace: Mapping[str, Trace] | None = None) -> str:
+    """Rule x proof / behaviour / mutant / vector, counts, gaps marked
+    (``trace`` defaults to ``facts.traceability()``)."""
+    page = "reference/traceability.md"
+    trace = traceability() if trace is None else trace
+    gap = "**gap**"
+    rows = []
+    for r in RuleId:
+        t = trace[r.value]
+        cells = [
+            len(t.proofs),
+            len(t.behaviours),
+            len(t.operations),
+            len(t.mutants),
+            len(t.vectors),
+        ]
+        rows.append(
+            [f'<span id="{anchor(r.value)}"></span>' + link_ids(r.value, page)]
+            + [str(n) if n else gap for n in cells]
+        )
+    gaps = {
+        "proof": [r.value for r in RuleId if not trace[r.value].proofs],
+        "behaviour": [r.value for r in RuleId if not trace[r.value].behaviours],
+        "mutant": [r.value for r in RuleId if not trace[r.value].mutants],
+    }
+    out = [
+        "# Traceability matrix",
+        "",
+        "For every rule, how many proof obligations cover it, behaviours and"
+        " operations exercise it, mutants target it and regression vectors pin"
+        f" it. {gap} marks a gap. Each rule's section lists them by name.",
+        "",
+        *table(
+            ["rule", "proofs", "behaviours", "operations", "mutants", "vectors"], rows
+        ),
+        "",
+        "## Gaps",
+        "",
+    ]
+    for what, ids in gaps.items():
+        listed = ", ".join(link_ids(i, page) for i in ids) or "none"
+        out.append(f"- no {what}: {listed}")
+    return "\n".join(out) + "\n"
+
+
+def formats_page(schemas: dict[str, Path]) -> str:
+    """The trace, vector and protocol formats: their JSON Schemas, whole."""
+    out = [
+        "# Trace, vector and protocol formats",
+        "",
+        "A *trace* is what `veridian-ipc conform` writes for a divergence (its"
+        " 1-minimal run, step by step, with the spec's and the target's"
+        " results and the rules of each step); a *vector* is the same format"
+        " exported for replay (`veridian-ipc replay`). The protocol is in"
+        " [PROTOCOL.md](../conformance/PROTOCOL.md).",
+        "",
+    ]
+    for title, path in schemas.items():
+        data = json.loads(path.read_text())
+        out += [
+            f"## {title}: `{path.name}`",
+            "",
+            md(str(data.get("description", ""))),
+            "",
+            '??? note "The schema"',
+            "",
+            "    ```json",
+            *("    " + line for line in json.dumps(data, indent=2).splitlines()),
+            "    ```",
+            "",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def known_targets() -> set[str]:
+    """Every page#anchor the rule links point at (for tests)."""
+    return set(anchors().values())
