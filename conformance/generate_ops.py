@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from veridian_ipc.spec.state import Kind, Running, Waiting
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
@@ -62,7 +63,9 @@ from .generate_context import Gen, GenFn
 
 
 def _spawn(g: Gen) -> tuple[int, Operation]:
-    return 0, Spawn()
+    """Mostly a process with the whole namespace authority; sometimes one
+    that may not bind, or may not look up (NS-BIND, NS-LOOKUP)."""
+    return 0, Spawn(g.roll() >= 20, g.roll() >= 20)
 
 
 def _kill(g: Gen) -> tuple[int, Operation]:
@@ -167,7 +170,8 @@ def _set_filter(g: Gen) -> tuple[int, Operation]:
 
 def _bind(g: Gen) -> tuple[int, Operation]:
     pid, h = g.actor(Kind.PORT)
-    return pid, Bind(h, g.name(), int(g.pick([0, 1, -1])))
+    rights = int(g.pick([SEND, SEND, PORT_RIGHTS, SEND | RECEIVE, 0, 0x40]))
+    return pid, Bind(h, g.name(), int(g.pick([0, 1, -1])), rights)
 
 
 def _unbind(g: Gen) -> tuple[int, Operation]:
