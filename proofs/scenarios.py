@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from veridian_ipc.spec import Config, KernelState, Result, initial_state, step
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Handle, Pid
-from veridian_ipc.vocabulary.rights import ALL_RIGHTS, READ, RECEIVE, SEND
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, PORT_RIGHTS, READ, RECEIVE, SEND
 
 #: Small limits, so capacities, sizes and batch limits are reached quickly.
 SMALL = Config(
@@ -164,7 +164,8 @@ def random_op(rng: random.Random, s: KernelState) -> tuple[int, object]:
             rate,
         )
     elif kind == 12:
-        op = sc.Bind(handle("port"), name(), rng.choice([0, 1, 0, -1]))
+        kind_rights = rng.choice([(0, SEND), (1, PORT_RIGHTS), (0, 3), (-1, SEND)])
+        op = sc.Bind(handle("port"), name(), *kind_rights)
     elif kind == 13:
         op = sc.Unbind(handle("port"), name())
     elif kind == 14:
@@ -237,7 +238,11 @@ def random_run(seed: int, steps: int, processes: int = 2) -> list[Step]:
             (p, sc.Derive(1, SEND | RECEIVE)),  # handle 4: no GRANT
             (p, sc.Derive(3, READ)),  # handle 5: read-only, no GRANT
         ]
-    setup += [(1, sc.Bind(1, "a")), (2, sc.Lookup("a")), (1, sc.Socket(None))]
+    setup += [
+        (1, sc.Bind(1, "a", 0, PORT_RIGHTS)),  # lookups get every right
+        (2, sc.Lookup("a")),
+        (1, sc.Socket(None)),
+    ]
     for i in range(steps):
         pid, op = (
             setup[i] if i < len(setup) and rng.random() < 0.9 else random_op(rng, s)
