@@ -41,7 +41,7 @@ def test_spawn_can_withhold_namespace_authority() -> None:
         sandboxed.create_port(1).bind("squat")
     assert e.value.error is IpcError.InsufficientRights
     sock = sandboxed.socket()
-    with pytest.raises(OSError) as os_error:
+    with pytest.raises(OSError, match="Permission denied") as os_error:
         sock.connect("svc")
     assert os_error.value.errno == errno.EACCES
     reader = sys.spawn(may_bind=False)
