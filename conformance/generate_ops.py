@@ -63,9 +63,9 @@ from .generate_context import Gen, GenFn
 
 
 def _spawn(g: Gen) -> tuple[int, Operation]:
-    """Mostly a process with the whole namespace authority; sometimes one
-    that may not bind, or may not look up (NS-BIND, NS-LOOKUP)."""
-    return 0, Spawn(g.roll() >= 20, g.roll() >= 20)
+    """A process with the whole namespace authority (the names flow spawns
+    the ones without, generate_flows_repeat)."""
+    return 0, Spawn()
 
 
 def _kill(g: Gen) -> tuple[int, Operation]:

@@ -317,9 +317,9 @@ def test_fifo_no_loss_no_duplication(program: Program) -> None:
             delivered.setdefault(obj_of(op.handle), []).extend(r.value)
         elif isinstance(op, SockRecv):
             assert proc is not None
-            assert isinstance(r.value, bytes)
+            assert isinstance(r.value, Delivered)  # POSIX-RECV: data and handles
             own = before.caps[proc.fds[Fd(op.fd)].own].obj
-            delivered.setdefault(own, []).append(r.value)
+            delivered.setdefault(own, []).append(r.value.data)
         elif isinstance(op, SockClose | Kill):
             for obj, o in before.objects.items():
                 after = s.objects[obj]
