@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary.results import Ok
-from veridian_ipc.vocabulary.rights import GRANT, PORT_RIGHTS, RECEIVE, SEND
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
@@ -156,10 +156,6 @@ def names(g: Gen) -> Steps:
     rights = int(g.pick([SEND, PORT_RIGHTS, SEND | RECEIVE]))
     p.do(a, Bind(h, name, int(g.pick([0, 1])), rights))
     seen = p.handle(b, g.pick([Lookup(name), Connect(name, 0), Connect(name, 1)]))
-    if g.roll() < 50:  # publishing a right the binder's handle lacks
-        narrow = p.handle(a, Derive(h, SEND | GRANT))
-        if narrow is not None:
-            p.do(a, Bind(narrow, p.free_name(), 0, SEND | RECEIVE))
     if seen is not None and g.roll() < 50:  # what the lookup was given
         p.do(b, g.pick([Receive(seen, 0), Close(seen), Inspect(seen)]))
     _outsider(p, name)

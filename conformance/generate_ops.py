@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from veridian_ipc.spec.state import Kind, Running, Waiting
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
-from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
@@ -170,8 +169,7 @@ def _set_filter(g: Gen) -> tuple[int, Operation]:
 
 def _bind(g: Gen) -> tuple[int, Operation]:
     pid, h = g.actor(Kind.PORT)
-    rights = int(g.pick([SEND, SEND, PORT_RIGHTS, SEND | RECEIVE, 0, 0x40]))
-    return pid, Bind(h, g.name(), int(g.pick([0, 1, -1])), rights)
+    return pid, Bind(h, g.name(), int(g.pick([0, 1, -1])))
 
 
 def _unbind(g: Gen) -> tuple[int, Operation]:
