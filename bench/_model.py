@@ -310,10 +310,10 @@ def pingpong(data: bytes) -> tuple[Loop, Callable[[], None]]:
     system = System(BENCH_CONFIG)
     a, b = system.spawn(), system.spawn()
     ping_a = a.create_port(16)
-    ping_a.bind("ping")
+    ping_a.bind("ping", rights=15)
     ping_b = b.namespace.lookup("ping")
     pong_b = b.create_port(16)
-    pong_b.bind("pong")
+    pong_b.bind("pong", rights=15)
     pong_a = a.namespace.lookup("pong")
 
     def echo() -> None:

@@ -147,7 +147,7 @@ def _zmq_pair() -> tuple[Any, Any, Any]:
     a = ctx.socket(zmq.PAIR)
     b = ctx.socket(zmq.PAIR)
     endpoint = f"inproc://bench-{id(a)}"
-    a.bind(endpoint)
+    a.bind(endpoint, rights=15)
     b.connect(endpoint)
     return ctx, a, b
 

@@ -37,7 +37,7 @@ def drain_once(n: int, capacity: int) -> tuple[float, int]:
     system = System()
     owner, user = system.spawn(), system.spawn()
     port = owner.create_port(capacity)
-    port.bind("svc")
+    port.bind("svc", rights=15)
     out = user.namespace.lookup("svc")
     for _ in range(capacity):
         out.send_nowait(b"fill")

@@ -8,6 +8,8 @@ what a behaviour and its predicate are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from veridian_ipc.spec.state import (
     AtHandle,
     KernelState,
@@ -18,7 +20,7 @@ from veridian_ipc.spec.state import (
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import Pid
 from veridian_ipc.vocabulary.results import Ok, Result
-from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     ChannelReceive,
@@ -36,6 +38,8 @@ from veridian_ipc.vocabulary.syscalls import (
     Revoke,
     Send,
     SetFilter,
+    SockBind,
+    SockConnect,
     TransferBuffer,
     Unbind,
 )
@@ -288,6 +292,100 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
 
 
 # -- namespace ------------------------------------------------------------------------
+
+
+def _published(pre: S, op: Operation) -> int | None:
+    """The rights the binding of ``op.name`` publishes, if it is bound."""
+    b = pre.namespace.get(getattr(op, "name", ""))
+    return None if b is None else pre.caps[b.cap].rights
+
+
+@behaviour(
+    "B-NS-LOOKUP-SEND-ONLY",
+    (R.NS_BIND, R.NS_LOOKUP),
+    "look up a name published SEND only by a binder holding RECEIVE (the"
+    " seed's bind(name, port.capability))",
+    Lookup,
+    Connect,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    b = pre.namespace.get(getattr(op, "name", ""))
+    parent = None if b is None else pre.caps[b.cap].parent
+    return (
+        ok(r)
+        and _published(pre, op) == SEND
+        and parent is not None
+        and bool(pre.caps[parent].rights & RECEIVE)
+    )
+
+
+@behaviour(
+    "B-NS-LOOKUP-PUBLISHED-RECEIVE",
+    (R.NS_BIND, R.NS_LOOKUP),
+    "look up a name whose binder explicitly published RECEIVE or MANAGE",
+    Lookup,
+    Connect,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return ok(r) and bool((_published(pre, op) or 0) & (RECEIVE | MANAGE))
+
+
+@behaviour(
+    "B-NS-LOOKED-UP-NO-RECEIVE",
+    (R.NS_LOOKUP, R.RIGHTS_REQUIRED),
+    "receive from or close a port through a looked-up SEND capability (refused)",
+    Receive,
+    Close,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    cid = cap_id_at(pre, pid, getattr(op, "handle", None))
+    return failed_with(r, "InsufficientRights") and cid in h.looked_up
+
+
+@behaviour(
+    "B-NS-BIND-RIGHTS-NOT-HELD",
+    (R.NS_BIND, R.RIGHTS_DERIVE),
+    "bind publishing a right the binder's capability lacks (refused)",
+    Bind,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    c = cap_at(pre, pid, getattr(op, "handle", None))
+    rights = getattr(op, "rights", 0)
+    return (
+        failed_with(r, "InsufficientRights")
+        and c is not None
+        and bool(c.rights & GRANT)
+        and bool(rights & ~c.rights)
+    )
+
+
+def _barred(attr: str) -> Callable[[S, int, Operation, Result, S, H], bool]:
+    def barred(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+        p = pre.processes.get(Pid(pid))
+        return (
+            failed_with(r, "InsufficientRights")
+            and p is not None
+            and not getattr(p, attr)
+        )
+
+    return barred
+
+
+behaviour(
+    "B-NS-SQUAT-REFUSED",
+    (R.NS_BIND, R.PROC_SPAWN),
+    "a process spawned without may_bind binds a name (refused)",
+    Bind,
+    SockBind,
+)(_barred("may_bind"))
+behaviour(
+    "B-NS-LOOKUP-REFUSED",
+    (R.NS_LOOKUP, R.PROC_SPAWN),
+    "a process spawned without may_lookup looks a name up (refused)",
+    Lookup,
+    Connect,
+    SockConnect,
+)(_barred("may_lookup"))
 
 
 @behaviour(

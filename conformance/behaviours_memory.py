@@ -13,7 +13,7 @@ from veridian_ipc.spec.state import (
 )
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import MapId, Pid
-from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, WRITE
 from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
@@ -307,13 +307,15 @@ refusal(
 @behaviour(
     "B-POSIX-RECV-CAPS",
     (R.POSIX_RECV, R.MSG_TRANSFER),
-    "recv of a message that carries capabilities (they are installed)",
+    "recv of a message that carries capabilities (installed, and named in the"
+    " result as SCM_RIGHTS would)",
     SockRecv,
 )
 def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     return (
-        ok(r)
-        and post.processes[Pid(pid)].next_handle > pre.processes[Pid(pid)].next_handle
+        isinstance(r, Ok)
+        and isinstance(r.value, Delivered)
+        and any(c is not None for c in r.value.caps)
     )
 
 

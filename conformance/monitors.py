@@ -34,7 +34,14 @@ from veridian_ipc.vocabulary.names import (
     MAX_U32,
 )
 from veridian_ipc.vocabulary.results import Data
-from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, PORT_RIGHTS, READ, WRITE, has
+from veridian_ipc.vocabulary.rights import (
+    BUFFER_RIGHTS,
+    PORT_RIGHTS,
+    READ,
+    RECEIVE,
+    WRITE,
+    has,
+)
 
 ObsCheck = Callable[[Data], bool]
 
@@ -75,10 +82,45 @@ def message_limits(o: Data) -> bool:
     return True
 
 
+def receivable(o: Data) -> set[int]:
+    """The ports some process can still receive from, as the observation shows
+    them (spec/orphans.py's least fixpoint): a port a process holds a RECEIVE
+    handle to, a socket's own port, or a port a RECEIVE capability queued on a
+    receivable port names."""
+    alive: set[int] = set()
+    for p in o["processes"].values():
+        alive.update(
+            c["obj"]
+            for c in p["handles"].values()
+            if c["kind"] == "port" and has(c["rights"], RECEIVE)
+        )
+        alive.update(e["port"] for e in p["fds"].values())
+    carried = [
+        (obj, c["obj"])
+        for obj, p in _ports(o).items()
+        for m in p["queue"]
+        for c in m["caps"]
+        if c is not None and c["kind"] == "port" and has(c["rights"], RECEIVE)
+    ]
+    grown = True
+    while grown:
+        grown = False
+        for on, obj in carried:
+            if on in alive and obj not in alive:
+                alive.add(obj)
+                grown = True
+    return alive
+
+
 def waiters(o: Data) -> bool:
     """INV-WAITERS: waiters only on an empty, open port; each waiting process is
     listed once, on the port it waits on, and nothing else is listed; a
-    deadline lies in the future."""
+    deadline lies in the future; a port that is open or holds messages is
+    receivable (INV-PORT-RECEIVABLE, PORT-CLOSE's orphan clause)."""
+    alive = receivable(o)
+    for obj, p in _ports(o).items():
+        if (not p["closed"] or p["queue"]) and obj not in alive:
+            return False
     for p in o["processes"].values():
         st = p["status"]
         blocked = isinstance(st, dict) and "waiting" in st
@@ -146,8 +188,13 @@ def mappings_live(o: Data) -> bool:
 
 
 def namespace_live(o: Data) -> bool:
-    """INV-NAMESPACE-LIVE: every name is bound to a live port."""
-    return all(b["obj"] in o["ports"] for b in o["namespace"].values())
+    """INV-NAMESPACE-LIVE: every name is bound to a live, open port (a binding
+    dies with its port, NS-BIND, PORT-CLOSE)."""
+    ports = _ports(o)
+    return all(
+        b["obj"] in ports and not ports[b["obj"]]["closed"]
+        for b in o["namespace"].values()
+    )
 
 
 def sockets_live(o: Data) -> bool:

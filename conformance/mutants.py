@@ -71,6 +71,8 @@ from .mutants_channels import (
     RingFullEarly,
 )
 from .mutants_namespace import (
+    AmbientNamespace,
+    BindPublishesHeldRights,
     BindReplaces,
     CloseKeepsBindings,
     ConnectIgnoresType,
@@ -105,6 +107,7 @@ from .mutants_posix import (
     CloseReportsNothing,
     ReconnectAllowed,
     RecvDropsCaps,
+    RecvHidesCaps,
     RecvTruncates,
     SocketFdNotLowest,
     UnconnectedSendEpipe,
@@ -213,6 +216,9 @@ MUTANTS: tuple[type[Mutant], ...] = (
     UnbindNameFirst,
     CloseKeepsBindings,
     OrphanPortStaysOpen,
+    BindPublishesHeldRights,
+    AmbientNamespace,
+    RecvHidesCaps,
 )
 
 
@@ -220,7 +226,9 @@ __all__ = [
     "MUTANTS",
     "Accept65Bytes",
     "AdvanceExpiresOne",
+    "AmbientNamespace",
     "BatchPartial",
+    "BindPublishesHeldRights",
     "BindReplaces",
     "BlockedMayInspect",
     "BoolIsInt",
@@ -272,6 +280,7 @@ __all__ = [
     "ReceivedCapParentRights",
     "ReconnectAllowed",
     "RecvDropsCaps",
+    "RecvHidesCaps",
     "RecvTruncates",
     "ResumeFirstResult",
     "ResumeTimeoutAsClosed",

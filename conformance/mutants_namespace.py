@@ -2,7 +2,8 @@
 without MANAGE, an unbind that looks the name up before MANAGE, a lookup that
 grants every right, a typed connect that does not check the type, a lookup
 cache that unbind does not invalidate, a close that leaves the port's
-bindings in place.
+bindings in place, a bind that publishes the binder's every right instead of
+the rights asked for, a namespace that needs no authority.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from veridian_ipc.spec import Config
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import destroy, new_handle
-from veridian_ipc.spec.state import Kind
+from veridian_ipc.spec.state import Kind, Process
 from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Err, Ok, Result
-from veridian_ipc.vocabulary.rights import PORT_RIGHTS
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, PORT_RIGHTS
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Close,
     Connect,
     Lookup,
     Operation,
+    SockBind,
+    SockConnect,
     Unbind,
 )
 
@@ -86,6 +89,56 @@ class LookupFullRights(Mutant):
             assert isinstance(r.value, int)
             self.set_rights(pid, r.value, PORT_RIGHTS)
         return r
+
+
+class BindPublishesHeldRights(Mutant):
+    """Bind publishes the rights of the binder's capability, not the mask it
+    was given: the seed's ``bind(name, port.capability)`` hands every client
+    RECEIVE and MANAGE (against NS-BIND's published rights)."""
+
+    rules = (R.NS_BIND, R.NS_LOOKUP)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        c = self.cap(pid, op.handle, Kind.PORT) if isinstance(op, Bind) else None
+        if isinstance(op, Bind) and c is not None and 0 <= op.rights <= ALL_RIGHTS:
+            return self.spec_apply(pid, replace(op, rights=c.rights))
+        return self.spec_apply(pid, op)
+
+
+#: The operations that need namespace authority, and the authority each needs.
+NEEDS: dict[type, str] = {
+    Bind: "may_bind",
+    SockBind: "may_bind",
+    Lookup: "may_lookup",
+    Connect: "may_lookup",
+    SockConnect: "may_lookup",
+}
+
+
+class AmbientNamespace(Mutant):
+    """The namespace is ambient authority: a process spawned without
+    ``may_bind`` or ``may_lookup`` binds (squats) and looks up all the same
+    (against NS-BIND and NS-LOOKUP)."""
+
+    rules = (R.NS_BIND, R.NS_LOOKUP)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        need = NEEDS.get(type(op))
+        p = self.state.processes.get(Pid(pid)) if need else None
+        if need is None or p is None or getattr(p, need):
+            return self.spec_apply(pid, op)
+        self.edit_proc(pid, lambda q: _authority(q, need, True))
+        r = self.spec_apply(pid, op)
+        if Pid(pid) in self.state.processes:
+            self.edit_proc(pid, lambda q: _authority(q, need, False))
+        return r
+
+
+def _authority(p: Process, need: str, value: bool) -> Process:
+    """``p`` with namespace authority ``need`` set to ``value``."""
+    if need == "may_bind":
+        return replace(p, may_bind=value)
+    return replace(p, may_lookup=value)
 
 
 class ConnectIgnoresType(Refusal[Connect]):
@@ -162,6 +215,8 @@ class CloseKeepsBindings(Mutant):
 
 
 __all__ = [
+    "AmbientNamespace",
+    "BindPublishesHeldRights",
     "BindReplaces",
     "CloseKeepsBindings",
     "ConnectIgnoresType",

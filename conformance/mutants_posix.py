@@ -1,7 +1,8 @@
 """Mutants of the POSIX socket layer (POSIX-*): the wrong fd numbering, a
 reconnect that replaces the peer, the wrong errno, a truncating ``recv()``, a
 ``close()`` that hides the messages it discards, a ``recv()`` that discards
-the capabilities a message carries.
+the capabilities a message carries, a ``recv()`` that installs them but does
+not name them in its result (no ``SCM_RIGHTS``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from veridian_ipc.spec.caps import destroy
 from veridian_ipc.spec.state import InSocket
 from veridian_ipc.spec.store import put_cap
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, Fd, Pid
-from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
 from veridian_ipc.vocabulary.syscalls import (
     Operation,
     SockClose,
@@ -93,8 +94,8 @@ class RecvTruncates(Refusal[SockRecv]):
 
     def instead(self, pid: int, op: SockRecv, refusal: Result) -> Result:
         r = self.spec_apply(pid, replace(op, bufsize=MAX_INLINE_DATA))
-        if isinstance(r, Ok) and isinstance(r.value, bytes):
-            return Ok(r.value[: op.bufsize])
+        if isinstance(r, Ok) and isinstance(r.value, Delivered):
+            return Ok(replace(r.value, data=r.value.data[: op.bufsize]))
         return r
 
 
@@ -124,6 +125,23 @@ class RecvDropsCaps(Mutant):
             handles = self.state.processes[Pid(pid)].handles
             for h in sorted(set(handles) - had):
                 self.state = destroy(self.state, handles[h])
+            if isinstance(r.value, Delivered):
+                return Ok(replace(r.value, caps=()))
+        return r
+
+
+class RecvHidesCaps(Mutant):
+    """``recv()`` installs the capabilities a message carries but returns the
+    data alone: the caller holds handles it was never told of (POSIX-RECV's
+    ``SCM_RIGHTS`` control message missing)."""
+
+    rules = (R.POSIX_RECV,)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        r = self.spec_apply(pid, op)
+        d = r.value if isinstance(op, SockRecv) and isinstance(r, Ok) else None
+        if isinstance(d, Delivered) and d.caps:
+            return Ok(replace(d, caps=()))
         return r
 
 
@@ -131,6 +149,7 @@ __all__ = [
     "CloseReportsNothing",
     "ReconnectAllowed",
     "RecvDropsCaps",
+    "RecvHidesCaps",
     "RecvTruncates",
     "SocketFdNotLowest",
     "UnconnectedSendEpipe",

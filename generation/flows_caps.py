@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND
+from veridian_ipc.vocabulary.rights import (
+    GRANT,
+    MANAGE,
+    PORT_RIGHTS,
+    READ,
+    RECEIVE,
+    SEND,
+)
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Close,
@@ -226,7 +233,8 @@ def attenuate(g: Gen) -> Steps:
     WRITE, SEND without GRANT ...) does what its rights allow and tries what
     they do not (RIGHTS-REQUIRED before the arguments: ERR-PRECEDENCE); a
     buffer is transferred by a holder of MANAGE+GRANT alone (BUF-TRANSFER);
-    a capability without GRANT is offered in a message (MSG-TRANSFER)."""
+    a capability without GRANT is offered in a message (MSG-TRANSFER); one
+    with GRANT publishes a right it lacks (NS-BIND)."""
     p = Plan(g)
     procs = p.processes(1)
     if procs is None:
@@ -261,6 +269,8 @@ def attenuate(g: Gen) -> Steps:
             tries += [Send(port, 0, 0, b"", (weak,))] * 2
     if lacks & MANAGE:
         tries += [Close(weak), SetFilter(weak, None, 1, None), Unbind(weak, name)]
+    if lacks & (RECEIVE | MANAGE) and not lacks & GRANT and p.has("namespace"):
+        tries.append(Bind(weak, p.free_name(), 0, PORT_RIGHTS))  # not held: NS-BIND
     for op in g.permutation(tries):  # every try, in a drawn order
         p.do(a, op)
     return p.steps

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary.results import Ok
-from veridian_ipc.vocabulary.rights import SEND
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
@@ -28,6 +28,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Inspect,
     Kill,
     Lookup,
+    Operation,
     RateLimit,
     Receive,
     Resume,
@@ -37,6 +38,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SockConnect,
     Socket,
     SockSend,
+    Spawn,
     TransferBuffer,
     Unbind,
 )
@@ -110,13 +112,38 @@ def _socket_peer(p: Plan, a: int, h: int) -> None:
             p.do(c, SockSend(fd, bytes(int(p.g.pick([0, 3])))))
 
 
+def _outsider(p: Plan, name: str) -> None:
+    """A process spawned without ``may_bind`` or ``may_lookup`` tries to squat a
+    name and to look ``name`` up (NS-BIND, NS-LOOKUP: InsufficientRights)."""
+    if not p.has("caps") or p.g.roll() >= 70:
+        return
+    may_bind, may_lookup = p.g.pick([(False, True), (True, False), (False, False)])
+    pid = p.value(0, Spawn(may_bind=may_bind, may_lookup=may_lookup))
+    if type(pid) is not int:
+        return
+    own = p.create(pid, Kind.PORT)
+    if own is not None:
+        p.do(pid, Bind(own, p.free_name(), 0))
+        p.do(pid, g_pick(p, [Bind(own, name, 0), Bind(own, name, 0, RECEIVE)]))
+    p.do(pid, g_pick(p, [Lookup(name), Connect(name, 0)]))
+
+
+def g_pick(p: Plan, ops: list[Operation]) -> Operation:
+    """One of ``ops``, drawn."""
+    op: Operation = p.g.pick(ops)
+    return op
+
+
 def names(g: Gen) -> Steps:
     """One name, used again and again: bound, looked up (and connected to
     with the wrong type), sent to, unbound while its copies stay, looked up
     after the unbind, bound again, unbound through another port, and looked
     up after its port closed (NS-BIND, NS-LOOKUP, NS-CONNECT, NS-UNBIND); a
     copy without MANAGE tries to unbind the name once it is free
-    (RIGHTS-REQUIRED before the name: NS-UNBIND's order)."""
+    (RIGHTS-REQUIRED before the name: NS-UNBIND's order). The binding
+    publishes SEND (the seed's default), or more, or a right the binder
+    lacks; a process spawned without namespace authority tries to squat and
+    to look up (NS-BIND, NS-LOOKUP)."""
     p = Plan(g)
     procs = p.processes(2)
     if procs is None:
@@ -126,8 +153,12 @@ def names(g: Gen) -> Steps:
     if h is None:
         return p.steps
     name = p.free_name()
-    p.do(a, Bind(h, name, int(g.pick([0, 1]))))
+    rights = int(g.pick([SEND, PORT_RIGHTS, SEND | RECEIVE]))
+    p.do(a, Bind(h, name, int(g.pick([0, 1])), rights))
     seen = p.handle(b, g.pick([Lookup(name), Connect(name, 0), Connect(name, 1)]))
+    if seen is not None and g.roll() < 50:  # what the lookup was given
+        p.do(b, g.pick([Receive(seen, 0), Close(seen), Inspect(seen)]))
+    _outsider(p, name)
     if seen is not None:
         p.do(b, Send(seen, 0, 0, b"n"))
     other = p.create(a, Kind.PORT) or h
@@ -211,7 +242,7 @@ def _shared_wait(p: Plan, procs: list[int]) -> None:
     if h is None:
         return
     name = p.free_name()
-    p.do(owner, Bind(h, name, 0))
+    p.do(owner, Bind(h, name, 0, PORT_RIGHTS))  # lookups receive too
     held = [(q, w) for q in others if (w := p.handle(q, Lookup(name))) is not None]
     for round_ in (0, 1):
         waiting = [q for q, _ in held if q in p.running()]

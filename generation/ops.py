@@ -61,6 +61,8 @@ from .context import Gen, GenFn
 
 
 def _spawn(g: Gen) -> tuple[int, Operation]:
+    """A process with the whole namespace authority (the names flow spawns
+    the ones without, generate_flows_repeat)."""
     return 0, Spawn()
 
 

@@ -195,7 +195,7 @@ class Plan:
         if hr is None:
             return None
         name = self.free_name()
-        self.do(receiver, Bind(hr, name, 0))
+        self.do(receiver, Bind(hr, name, 0, SEND | GRANT))  # published (NS-BIND)
         hs = self.handle(sender, Lookup(name))
         return None if hs is None else (hs, hr)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from veridian_ipc.spec.state import Kind, Running
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32
-from veridian_ipc.vocabulary.rights import ALL_RIGHTS
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, PORT_RIGHTS
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
@@ -126,7 +126,8 @@ def rendezvous(g: Gen) -> Steps:
         pa = int(g.pick(running))
         pb = int(g.pick([p for p in running if p != pa]))
         ha, hb, name = g.fresh_handle(pa), g.fresh_handle(pb), _free_name(g)
-        steps += [(pa, CreatePort(2)), (pa, Bind(ha, name, 0)), (pb, Lookup(name))]
+        bind = Bind(ha, name, 0, PORT_RIGHTS)  # published to receive (NS-BIND)
+        steps += [(pa, CreatePort(2)), (pa, bind), (pb, Lookup(name))]
         others = [p for p in running if p not in (pa, pb)]
         if others:
             pc = int(g.pick(others))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from veridian_ipc.vocabulary.rights import READ, RECEIVE, SEND
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, READ, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Connect,
@@ -44,7 +44,8 @@ def setup_ports(g: Gen) -> Steps:
     if "rights" in g.groups and g.roll() < 60:
         steps.append((1, Derive(h, int(g.pick([0x9, 0x1, 0x3])))))
     if "namespace" in g.groups and 2 in g.s.processes:
-        steps.append((1, Bind(h, "a", int(g.pick([0, 1])))))
+        bind = Bind(h, "a", int(g.pick([0, 1])), PORT_RIGHTS)  # every right
+        steps.append((1, bind))
         steps.append((2, g.pick([Lookup("a"), Connect("a", int(g.pick([0, 1])))])))
         if 3 in g.s.processes and g.roll() < 80:
             steps.append((3, Lookup("a")))
@@ -105,7 +106,12 @@ def prologue(processes: int) -> Steps:
             (p, Derive(1, SEND | RECEIVE)),
             (p, Derive(3, READ)),
         ]
-    return [*steps, (1, Bind(1, "a")), (2, Lookup("a")), (1, Socket(None))]
+    return [
+        *steps,
+        (1, Bind(1, "a", 0, PORT_RIGHTS)),  # lookups get every right
+        (2, Lookup("a")),
+        (1, Socket(None)),
+    ]
 
 
 #: Set-up generators by the group they need (run first, in random order).

@@ -76,7 +76,8 @@ from typing import Literal
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.names import Config
-from veridian_ipc.vocabulary.results import Err, Ok, Result
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
+from veridian_ipc.vocabulary.rights import SEND
 
 from .api_channels import Channel
 from .api_handles import HANDLE_CLASSES, TOKEN, Handle, check_result
@@ -86,6 +87,7 @@ from .kernel import Kernel
 from .sockets import errno_of
 from .state import Buffer as KBuffer
 from .state import Channel as KChannel
+from .state import Message
 from .state import Port as KPort
 from .state import Process as KProcess
 from .timeouts import advance_to
@@ -148,10 +150,12 @@ class System:
 
     # -- processes --------------------------------------------------------------
 
-    def spawn(self) -> Process:
-        """A new process (PROC-SPAWN)."""
+    def spawn(self, may_bind: bool = True, may_lookup: bool = True) -> Process:
+        """A new process (PROC-SPAWN), with the namespace authority given
+        (NS-BIND's ``may_bind``, NS-LOOKUP's ``may_lookup``)."""
         with self.lock:
-            pid = check_result(self.kernel.apply(0, sc.Spawn()))
+            op = sc.Spawn(bool(may_bind), bool(may_lookup))
+            pid = check_result(self.kernel.apply(0, op))
         assert isinstance(pid, int)
         return Process(self, pid, TOKEN)
 
@@ -279,9 +283,13 @@ class Namespace:
             raise TypeError("Namespace objects are made by Process.namespace only")
         self._proc = proc
 
-    def bind(self, name: str, port: Port, service_type: int = 0) -> None:
-        """Publish ``port`` under ``name`` (NS-BIND; needs GRANT)."""
-        self._proc._do(sc.Bind(port.handle, name, service_type), f"bind {name!r}")
+    def bind(
+        self, name: str, port: Port, service_type: int = 0, rights: int = SEND
+    ) -> None:
+        """Publish ``port`` under ``name`` (NS-BIND; needs GRANT); lookups get
+        ``rights``, SEND only unless more are asked for."""
+        op = sc.Bind(port.handle, name, service_type, rights)
+        self._proc._do(op, f"bind {name!r}")
 
     def unbind(self, name: str, port: Port) -> None:
         """Remove a binding by a MANAGE capability to its port (NS-UNBIND)."""
@@ -465,7 +473,12 @@ class Socket:
         return n
 
     def recv(self, bufsize: int, timeout: float | None = None) -> bytes:
-        """The oldest datagram (POSIX-RECV); waits for one when blocking.
+        """The data of the oldest datagram (POSIX-RECV); see ``recvmsg``."""
+        return self.recvmsg(bufsize, timeout).data
+
+    def recvmsg(self, bufsize: int, timeout: float | None = None) -> Message:
+        """The oldest datagram (POSIX-RECV) with the handles it carried (the
+        ``SCM_RIGHTS`` of ``recvmsg``); waits for one when blocking.
 
         ``EMSGSIZE`` leaves a datagram longer than ``bufsize`` queued.
         ``timeout`` (seconds) bounds the wait: ``ETIMEDOUT``.
@@ -503,8 +516,10 @@ class Socket:
         if type(r) is Err:
             raise _os_error(r.error)
         assert isinstance(r, Ok)
-        assert isinstance(r.value, bytes)
-        return r.value
+        d = r.value
+        assert isinstance(d, Delivered)
+        caps = tuple(None if h is None else self._process._wrap(h) for h in d.caps)
+        return Message(d.sender, d.msg_type, d.flags, d.data, caps)
 
     def close(self) -> int:
         """Close the socket (POSIX-CLOSE); returns the datagrams discarded."""

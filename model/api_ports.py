@@ -13,6 +13,7 @@ from threading import TIMEOUT_MAX
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
+from veridian_ipc.vocabulary.rights import SEND
 
 from . import ports as kports
 from .api_handles import HANDLE_CLASSES, TOKEN, Handle
@@ -315,9 +316,9 @@ class Port(Handle):
         limit = None if rate is None else sc.RateLimit(*rate)
         self._process._do(sc.SetFilter(self._handle, types, max_size, limit))
 
-    def bind(self, name: str, service_type: int = 0) -> None:
-        """Publish this port under ``name`` (NS-BIND)."""
-        self._process.namespace.bind(name, self, service_type)
+    def bind(self, name: str, service_type: int = 0, rights: int = SEND) -> None:
+        """Publish this port under ``name``; lookups get ``rights`` (NS-BIND)."""
+        self._process.namespace.bind(name, self, service_type, rights)
 
 
 _local = threading.local()

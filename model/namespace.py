@@ -1,14 +1,16 @@
 """The namespace: bind, unbind, lookup, typed connect (NS-*).
 
-A binding holds a capability derived from the binder's; every lookup derives
-from the binding's, so the binder's revoke reaches all of them.
+Binding and looking up need the caller's namespace rights (``may_bind``,
+``may_lookup``, given at spawn). A binding holds a capability derived from the
+binder's with the published rights; every lookup derives from the binding's
+with those rights, so the binder's revoke reaches all of them.
 """
 
 from __future__ import annotations
 
 from veridian_ipc.vocabulary.names import MAX_U32
 from veridian_ipc.vocabulary.results import Ok, Result
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, GRANT, MANAGE
 from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
 
 from .caps import destroy, install, new_cap
@@ -35,23 +37,34 @@ def valid_name(st: State, name: str) -> bool:
 
 
 def bind(st: State, p: Process, op: Bind) -> Result:
-    """NS-BIND: publish a port capability (needs GRANT) under a free name.
+    """NS-BIND: publish ``op.rights`` of a port capability (needs GRANT) under a
+    free name.
 
-    Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
-    ``InvalidArgument``, ``NameInUse``, ``PortClosed``.
+    Errors, in precedence order: ``InsufficientRights`` (no ``may_bind``),
+    ``InvalidCapability``, ``InsufficientRights`` (no GRANT),
+    ``InvalidArgument``, ``InsufficientRights`` (rights not held),
+    ``NameInUse``, ``PortClosed``.
     """
+    if not p.may_bind:
+        return E_INSUFFICIENT_RIGHTS
     cap = p.handles.get(op.handle)
     if cap is None or type(cap.obj) is not Port:
         return E_INVALID_CAPABILITY
     if not cap.rights & GRANT:
         return E_INSUFFICIENT_RIGHTS
-    if not valid_name(st, op.name) or not 0 <= op.service_type <= MAX_U32:
+    if (
+        not valid_name(st, op.name)
+        or not 0 <= op.service_type <= MAX_U32
+        or not 0 <= op.rights <= ALL_RIGHTS
+    ):
         return E_INVALID_ARGUMENT
+    if op.rights & ~cap.rights:
+        return E_INSUFFICIENT_RIGHTS
     if op.name in st.namespace:
         return E_NAME_IN_USE
     if cap.obj.closed:
         return E_PORT_CLOSED
-    publish(st, cap, cap.rights, op.name, op.service_type)
+    publish(st, cap, op.rights, op.name, op.service_type)
     return OK_NONE
 
 
@@ -93,8 +106,11 @@ def unbind(st: State, p: Process, op: Unbind) -> Result:
 def lookup(st: State, p: Process, op: Lookup) -> Result:
     """NS-LOOKUP: a new handle derived from the binding's capability.
 
-    Errors, in precedence order: ``InvalidArgument``, ``PortNotFound``.
+    Errors, in precedence order: ``InsufficientRights`` (no ``may_lookup``),
+    ``InvalidArgument``, ``PortNotFound``.
     """
+    if not p.may_lookup:
+        return E_INSUFFICIENT_RIGHTS
     if not valid_name(st, op.name):
         return E_INVALID_ARGUMENT
     binding = st.namespace.get(op.name)
@@ -112,9 +128,11 @@ def take_binding(p: Process, binding: Binding) -> int:
 def connect(st: State, p: Process, op: Connect) -> Result:
     """NS-CONNECT: lookup that also checks the service type.
 
-    Errors, in precedence order: ``InvalidArgument``, ``PortNotFound``,
-    ``TypeMismatch``.
+    Errors, in precedence order: ``InsufficientRights`` (no ``may_lookup``),
+    ``InvalidArgument``, ``PortNotFound``, ``TypeMismatch``.
     """
+    if not p.may_lookup:
+        return E_INSUFFICIENT_RIGHTS
     if not valid_name(st, op.name) or not 0 <= op.service_type <= MAX_U32:
         return E_INVALID_ARGUMENT
     binding = st.namespace.get(op.name)

@@ -17,10 +17,11 @@ from .store import (
 
 
 def spawn(st: State, op: Spawn) -> Result:
-    """PROC-SPAWN: a new running process; pids are never reused."""
+    """PROC-SPAWN: a new running process, with the namespace authority
+    ``op`` gives it (NS-BIND, NS-LOOKUP); pids are never reused."""
     pid = st.next_pid
     st.next_pid = pid + 1
-    st.processes[pid] = Process(pid)
+    st.processes[pid] = Process(pid, op.may_bind, op.may_lookup)
     return Ok(pid)
 
 

@@ -76,9 +76,12 @@ def socket(st: State, p: Process, op: Socket) -> Result:
 def sock_bind(st: State, p: Process, op: SockBind) -> Result:
     """POSIX-BIND: publish the socket's port, SEND only, service type 0.
 
-    Errors, in precedence order: ``InvalidCapability``, ``InvalidArgument``
-    (already bound, bad name), ``NameInUse``.
+    Errors, in precedence order: ``InsufficientRights`` (no ``may_bind``),
+    ``InvalidCapability``, ``InvalidArgument`` (already bound, bad name),
+    ``NameInUse``.
     """
+    if not p.may_bind:
+        return E_INSUFFICIENT_RIGHTS
     entry = p.fds.get(op.fd)
     if entry is None:
         return E_INVALID_CAPABILITY
@@ -94,9 +97,12 @@ def sock_bind(st: State, p: Process, op: SockBind) -> Result:
 def sock_connect(st: State, p: Process, op: SockConnect) -> Result:
     """POSIX-CONNECT: keep a SEND capability derived from the binding as peer.
 
-    Errors, in precedence order: ``InvalidCapability``, ``AlreadyConnected``,
-    ``InvalidArgument``, ``PortNotFound``, ``InsufficientRights``.
+    Errors, in precedence order: ``InsufficientRights`` (no ``may_lookup``),
+    ``InvalidCapability``, ``AlreadyConnected``, ``InvalidArgument``,
+    ``PortNotFound``, ``InsufficientRights``.
     """
+    if not p.may_lookup:
+        return E_INSUFFICIENT_RIGHTS
     entry = p.fds.get(op.fd)
     if entry is None:
         return E_INVALID_CAPABILITY
@@ -143,7 +149,8 @@ def sock_send(st: State, p: Process, op: SockSend) -> Result:
 
 
 def sock_recv(st: State, p: Process, op: SockRecv) -> Result:
-    """POSIX-RECV: the oldest message's data; never waits; too long stays queued.
+    """POSIX-RECV: the oldest message, with the handles installed for the
+    capabilities it carried (SCM_RIGHTS); never waits; too long stays queued.
 
     Errors, in precedence order: ``InvalidCapability``, ``InvalidArgument``,
     ``WouldBlock``, ``MessageTooLarge``.
@@ -163,7 +170,7 @@ def sock_recv(st: State, p: Process, op: SockRecv) -> Result:
     msg = q.popleft()
     if port.watchers:
         notify(port)
-    return Ok(take_delivery(p, msg).data)
+    return Ok(take_delivery(p, msg))
 
 
 def sock_close(st: State, p: Process, op: SockClose) -> Result:

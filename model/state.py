@@ -282,6 +282,8 @@ class Process:
         "fds",
         "handles",
         "mappings",
+        "may_bind",
+        "may_lookup",
         "next_handle",
         "next_mapping",
         "pid",
@@ -289,9 +291,13 @@ class Process:
         "waiter",
     )
 
-    def __init__(self, pid: int) -> None:
+    def __init__(
+        self, pid: int, may_bind: bool = True, may_lookup: bool = True
+    ) -> None:
         self.pid = pid
         self.alive = True
+        self.may_bind = may_bind  # namespace authority (NS-BIND, NS-LOOKUP)
+        self.may_lookup = may_lookup
         self.handles: dict[int, Cap] = {}
         self.next_handle = 1
         self.mappings: dict[int, Mapping] = {}

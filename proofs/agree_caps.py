@@ -140,6 +140,14 @@ def _name_id(name: str) -> int:
     return NAME_IDS.get(name, 0)
 
 
+def _may(s: KernelState, pid: int, authority: str) -> bool:
+    """The caller holds namespace authority ``authority`` (NS-BIND's
+    ``may_bind``, NS-LOOKUP's ``may_lookup``): the encoding folds it into the
+    step's argument flag."""
+    p = s.processes.get(Pid(pid))
+    return p is not None and bool(getattr(p, authority))
+
+
 def _own_cap(s: KernelState, pid: int, fd: int) -> int:
     p = s.processes[Pid(pid)]
     entry = p.fds.get(Fd(fd))
@@ -232,26 +240,29 @@ def cap_steps(
     if isinstance(op, sc.Bind):
         found = resolve(s, Pid(pid), op.handle, Kind.PORT)
         closed = not isinstance(found, IpcError) and _port(s, found[1].obj).closed
+        if not 0 <= op.rights < 64:
+            return None  # outside the 6-bit domain of the encoding (ERR-TOTAL)
         name_ok = (
-            valid_name(s, op.name) and 0 <= op.service_type <= MAX_U32 and not closed
+            _may(s, pid, "may_bind")
+            and valid_name(s, op.name)
+            and 0 <= op.service_type <= MAX_U32
+            and not closed
         )
         n = _name_id(op.name)
-        return [
-            (
-                "bind",
-                {"p": P, "h": _i(op.handle), "n": _i(n), "name_ok": BoolVal(name_ok)},
-            )
-        ]
+        args = {"p": P, "h": _i(op.handle), "n": _i(n), "r": rights_val(op.rights)}
+        return [("bind", {**args, "name_ok": BoolVal(name_ok)})]
     if isinstance(op, sc.Unbind):
         n = _name_id(op.name)
         return [("unbind", {"p": P, "h": _i(op.handle), "n": _i(n)})]
     if isinstance(op, sc.Lookup | sc.Connect):
         n = _name_id(op.name) if valid_name(s, op.name) else 0
-        type_ok = True
+        type_ok = _may(s, pid, "may_lookup")
         if isinstance(op, sc.Connect):
             b = s.namespace.get(op.name)
-            type_ok = 0 <= op.service_type <= MAX_U32 and (
-                b is None or b.service_type == op.service_type
+            type_ok = (
+                type_ok
+                and 0 <= op.service_type <= MAX_U32
+                and (b is None or b.service_type == op.service_type)
             )
         return [("lookup", {"p": P, "n": _i(n), "type_ok": BoolVal(type_ok)})]
     if isinstance(op, sc.MapBuffer):
@@ -285,13 +296,20 @@ def cap_steps(
         return [("socket", {"args_ok": BoolVal(ok)})]
     if isinstance(op, sc.SockBind):
         entry = s.processes[Pid(pid)].fds.get(Fd(op.fd))
-        name_ok = entry is not None and entry.name is None and valid_name(s, op.name)
+        name_ok = (
+            _may(s, pid, "may_bind")
+            and entry is not None
+            and entry.name is None
+            and valid_name(s, op.name)
+        )
         c = _own_cap(s, pid, op.fd)
         n = _name_id(op.name)
         return [("sock_bind", {"c": _i(c), "n": _i(n), "name_ok": BoolVal(name_ok)})]
     if isinstance(op, sc.SockConnect):
         entry = s.processes[Pid(pid)].fds.get(Fd(op.fd))
-        args_ok = entry is not None and entry.peer is None
+        args_ok = (
+            _may(s, pid, "may_lookup") and entry is not None and entry.peer is None
+        )
         n = _name_id(op.name) if valid_name(s, op.name) else 0
         return [("sock_connect", {"n": _i(n), "args_ok": BoolVal(args_ok)})]
     if isinstance(op, sc.SockClose):

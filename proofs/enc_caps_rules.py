@@ -168,13 +168,16 @@ def deliver(s: State, a: Params) -> tuple[Term, State]:
 
 
 def bind(s: State, a: Params, check_grant: bool = True) -> tuple[Term, State]:
-    """NS-BIND: a child with the same rights, held by binding ``n``."""
+    """NS-BIND: a child with the published rights ``r`` (a subset of the
+    handle's), held by binding ``n``. ``name_ok`` folds in the arguments and
+    the caller's ``may_bind``, which the encoding does not model."""
     c = resolve(s, a["p"], a["h"])
-    n = a["n"]
+    n, r = a["n"], a["r"]
     conds = [c != 0, s["kind"][c] == PORT, n > 0, s["bnd"][n] == 0, a["name_ok"]]
+    conds.append(subset(r, s["rights"][c]))
     if check_grant:
         conds.append(has_bits(s["rights"][c], GRANT))
-    t, child = new_node(s, s["obj"][c], s["kind"][c], s["rights"][c], c)
+    t, child = new_node(s, s["obj"][c], s["kind"][c], r, c)
     return And(*conds), updated(t, bnd=Store(t["bnd"], n, child))
 
 
@@ -317,7 +320,12 @@ TRANSITIONS = (
     Transition(
         "bind",
         (RuleId.NS_BIND,),
-        (*_pid_handle(), int_param("n", "name"), bool_param("name_ok")),
+        (
+            *_pid_handle(),
+            int_param("n", "name"),
+            rights_param("r"),
+            bool_param("name_ok"),
+        ),
         bind,
     ),
     Transition(

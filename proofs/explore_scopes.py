@@ -26,7 +26,14 @@ from veridian_ipc.spec import KernelState
 from veridian_ipc.spec.state import Kind, Running
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Config, Pid
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND
+from veridian_ipc.vocabulary.rights import (
+    GRANT,
+    MANAGE,
+    PORT_RIGHTS,
+    READ,
+    RECEIVE,
+    SEND,
+)
 
 #: A small system: every bound at its smallest useful value.
 SMALL = Config(
@@ -64,6 +71,7 @@ class Scope:
     invalid_handles: tuple[int, ...] = ()
     setup: tuple[tuple[Pid, sc.Operation], ...] = ()
     env_pid: int = 1
+    published: tuple[int, ...] = (SEND,)
 
     def with_depth(self, depth: int) -> Scope:
         """The same scope searched to another depth."""
@@ -136,7 +144,8 @@ def _names(
     for n in scope.names:
         if "Bind" in on:
             for h in ports:
-                yield pid, sc.Bind(h, n, 0)
+                for r in scope.published:
+                    yield pid, sc.Bind(h, n, 0, r)
         if "Unbind" in on:
             for h in ports:
                 yield pid, sc.Unbind(h, n)
@@ -256,7 +265,7 @@ SCOPES: dict[str, Scope] = {
             max_objects=1,
             setup=(
                 (Pid(1), sc.CreatePort(1)),
-                (Pid(1), sc.Bind(1, "n", 0)),
+                (Pid(1), sc.Bind(1, "n", 0, PORT_RIGHTS)),
                 (Pid(2), sc.Lookup("n")),
                 (Pid(3), sc.Lookup("n")),
             ),
@@ -318,6 +327,19 @@ SCOPES: dict[str, Scope] = {
                 "Drop",
             ),
             rights=(SEND,),
+            published=(SEND, SEND | RECEIVE),
+        ),
+        Scope(
+            "authority",
+            "namespace authority: a process spawned without may_bind and"
+            " may_lookup next to one with both (NS-BIND, NS-LOOKUP)",
+            processes=1,
+            depth=4,
+            deep_depth=5,
+            max_objects=2,
+            setup=((Pid(1), sc.Spawn(may_bind=False, may_lookup=False)),),
+            ops=_ops("CreatePort", "Bind", "Lookup", "Connect", "Socket", "SockBind"),
+            published=(SEND, SEND | RECEIVE | MANAGE | GRANT),
         ),
         Scope(
             "channels",

@@ -37,6 +37,7 @@ from .precedence_conds import (
     lacks,
     malformed,
     mapping,
+    may_not,
     no_fd,
     outside,
     own_port,
@@ -131,13 +132,23 @@ CASCADES: tuple[Cascade, ...] = (
         RuleId.NS_BIND,
         sc.Bind,
         (
+            Cond("InsufficientRights", "may not bind", may_not("may_bind")),
             Cond("InvalidCapability", "bad handle", bad_handle(Kind.PORT)),
             Cond("InsufficientRights", "no GRANT", lacks(Kind.PORT, GRANT)),
             Cond(
                 "InvalidArgument",
-                "bad name or type",
+                "bad name, type or rights",
                 lambda s, pid, op: (
-                    bad_name(s, pid, op) or not 0 <= op.service_type <= MAX_U32
+                    bad_name(s, pid, op)
+                    or not 0 <= op.service_type <= MAX_U32
+                    or not 0 <= op.rights <= ALL_RIGHTS
+                ),
+            ),
+            Cond(
+                "InsufficientRights",
+                "publishes a right not held",
+                lambda s, pid, op: (
+                    op.rights & ~cap_at(s, pid, op.handle, Kind.PORT).rights != 0  # type: ignore[union-attr]
                 ),
             ),
             Cond("NameInUse", "name bound", lambda s, pid, op: op.name in s.namespace),
@@ -169,6 +180,7 @@ CASCADES: tuple[Cascade, ...] = (
         RuleId.NS_LOOKUP,
         sc.Lookup,
         (
+            Cond("InsufficientRights", "may not look up", may_not("may_lookup")),
             Cond("InvalidArgument", "bad name", bad_name),
             Cond("PortNotFound", "unbound", unbound),
         ),
@@ -177,6 +189,7 @@ CASCADES: tuple[Cascade, ...] = (
         RuleId.NS_CONNECT,
         sc.Connect,
         (
+            Cond("InsufficientRights", "may not look up", may_not("may_lookup")),
             Cond(
                 "InvalidArgument",
                 "bad name or type",
@@ -419,6 +432,7 @@ CASCADES: tuple[Cascade, ...] = (
         RuleId.POSIX_CONNECT,
         sc.SockConnect,
         (
+            Cond("InsufficientRights", "may not look up", may_not("may_lookup")),
             Cond("InvalidCapability", "no fd", no_fd),
             Cond(
                 "AlreadyConnected",

@@ -192,6 +192,12 @@ def unbound(s: KernelState, pid: Pid, op: Any) -> bool:
     return op.name not in s.namespace
 
 
+def may_not(authority: str) -> Pred:
+    """The caller lacks namespace authority ``authority`` (``may_bind`` or
+    ``may_lookup``, NS-BIND / NS-LOOKUP)."""
+    return lambda s, pid, op: not getattr(s.processes[pid], authority)
+
+
 def mapping(s: KernelState, pid: Pid, op: Any) -> Any:
     """The caller's mapping ``op.mapping`` (None: no such mapping)."""
     return s.processes[pid].mappings.get(op.mapping)

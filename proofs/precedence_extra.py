@@ -146,6 +146,11 @@ EXTRA: tuple[Cascade, ...] = (
         RuleId.POSIX_BIND,
         sc.SockBind,
         (
+            Cond(
+                "InsufficientRights",
+                "may not bind",
+                lambda s, pid, op: not s.processes[pid].may_bind,
+            ),
             Cond("InvalidCapability", "no fd", no_fd),
             Cond(
                 "InvalidArgument",

@@ -78,6 +78,8 @@ from .spec_mutants_patch import patched
 _receive = ports.receive
 _derive = caps.derive
 _transfer_buffer = buffers.transfer_buffer
+_bind = namespace.bind
+_lookup = namespace.lookup
 
 
 @dataclass(frozen=True)
@@ -411,6 +413,26 @@ def unbind_no_manage(s: KernelState, pid: Pid, op: sc.Unbind) -> Step:
     return destroy(s, binding.cap), Ok(None)
 
 
+def bind_publishes_held(s: KernelState, pid: Pid, op: sc.Bind) -> Step:
+    """NS-BIND publishing the binder's own rights, not the rights asked for
+    (the seed's bind(name, port.capability) then hands out RECEIVE)."""
+    found = resolve(s, pid, op.handle, Kind.PORT)
+    if not isinstance(found, IpcError):
+        op = replace(op, rights=found[1].rights)
+    return _bind(s, pid, op)
+
+
+def lookup_ambient(s: KernelState, pid: Pid, op: sc.Lookup) -> Step:
+    """NS-LOOKUP that forgets the caller's namespace authority (may_lookup)."""
+    p = proc(s, pid)
+    if p.may_lookup:
+        return _lookup(s, pid, op)
+    s2, r = _lookup(put_proc(s, pid, replace(p, may_lookup=True)), pid, op)
+    if isinstance(r, Err):
+        return s, r
+    return put_proc(s2, pid, replace(proc(s2, pid), may_lookup=False)), r
+
+
 def _m(id: str, module: object, name: str, fn: Callable[..., object]) -> SpecMutant:
     doc = (fn.__doc__ or "").strip().splitlines()[0]
     return SpecMutant(id, doc, lambda: patched(module, name, fn))  # type: ignore[arg-type]
@@ -449,6 +471,8 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("unbind-without-manage", namespace, "unbind", unbind_no_manage),
     _m("receive-keeps-message", ports, "receive", receive_keeps_message),
     _m("derive-nondeterministic", caps, "derive", derive_flaky),
+    _m("bind-publishes-held-rights", namespace, "bind", bind_publishes_held),
+    _m("lookup-without-authority", namespace, "lookup", lookup_ambient),
 )
 
 

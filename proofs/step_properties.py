@@ -41,6 +41,7 @@ from .step_properties_delivery import (
     messages_conserved,
     precedence,
 )
+from .step_properties_names import namespace_authority, published_rights
 
 # -- the properties ----------------------------------------------------------------
 
@@ -267,6 +268,18 @@ PROPERTIES: tuple[StepProperty, ...] = (
         "the first documented error that applies is the one reported",
         (R.ERR_PRECEDENCE,),
         precedence,
+    ),
+    _p(
+        "STEP-NS-PUBLISHED",
+        "a binding holds the rights published; a lookup gets exactly those",
+        (R.NS_BIND, R.NS_LOOKUP, R.NS_CONNECT),
+        published_rights,
+    ),
+    _p(
+        "STEP-NS-AUTHORITY",
+        "only a process with may_bind binds, with may_lookup looks up",
+        (R.NS_BIND, R.NS_LOOKUP, R.POSIX_BIND, R.POSIX_CONNECT),
+        namespace_authority,
     ),
     _p(
         "STEP-RATE",

@@ -142,7 +142,12 @@ def fifo(t: Transition) -> str | None:
     if isinstance(op, sc.SockRecv):
         own = pre.caps[pre.processes[t.pid].fds[Fd(op.fd)].own]
         pt = pre.objects[own.obj]
-        if not isinstance(pt, Port) or not pt.queue or pt.queue[0].data != r.value:
+        if (
+            not isinstance(pt, Port)
+            or not pt.queue
+            or not isinstance(r.value, Delivered)
+            or not _same(r.value, pt.queue[0])
+        ):
             return "SockRecv did not deliver the oldest queued message"
     if isinstance(op, sc.ChannelReceive | sc.ChannelReceiveBatch):
         found = cap_behind(pre, t.pid, op.handle)

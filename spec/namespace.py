@@ -7,15 +7,40 @@ type is not the one asked for.
 
 Decisions:
 
+- *Who may bind and look up* (seed "Capability Integration": every IPC
+  operation requires a capability; the seed's namespace calls name none). The
+  namespace is not ambient authority: each process holds two namespace rights,
+  ``may_bind`` (publish a name: ``Bind``, ``SockBind``) and ``may_lookup``
+  (resolve one: ``Lookup``, ``Connect``, ``SockConnect``), fixed when it is
+  created (PROC-SPAWN, whose ``Spawn`` may withhold either). A process without
+  them gets ``InsufficientRights`` before anything else it names is looked at,
+  so it learns nothing about which names are bound, and it cannot squat a name.
+  Precedent: Zircon/Fuchsia give each process its namespace as handles at
+  creation, and a process given none can resolve nothing; Mach's bootstrap port
+  is likewise handed to a task by its creator, which may hand a restricted
+  one. The precedent is followed partly: the authority here is a per-process
+  right, not a handle, so it cannot be passed in a message or attenuated later
+  (a process keeps what it was spawned with), and there is one namespace, not
+  one per process. ``Unbind`` needs no namespace right: withdrawing a binding
+  of a port is an act on the port, guarded by MANAGE.
+- *Which rights a lookup gives* (seed "Port Creation and Binding" binds
+  ``port.capability``, the creator's full capability). ``Bind`` publishes an
+  explicit rights mask, ``rights``, SEND only unless the binder asks for more;
+  every ``Lookup``/``Connect`` gets exactly the published rights. So the
+  seed's own example hands clients SEND, never RECEIVE or MANAGE (a client can
+  neither drain nor close the server's port) unless the binder explicitly
+  published them. Precedent: Mach's ``bootstrap_register``/``bootstrap_look_up``
+  hand clients send rights only; the receive right stays with the server.
+  Publishing a right the binder's capability lacks is ``InsufficientRights``
+  (rights are never amplified, as RIGHTS-DERIVE).
 - *What a binding holds.* Binding a name stores a **new capability derived
-  from** the binder's, with the same rights; each lookup gives the caller a new
-  capability derived from the binding's. So the binder controls everything the
-  name handed out: revoking its own capability (RIGHTS-REVOKE) removes the
-  binding and every capability obtained through it. To publish less authority,
-  derive first (e.g. SEND only) and bind the derived handle.
-- *Who may bind.* Binding makes authority available to any process, so it needs
-  GRANT on the capability (the same right that guards passing it in a message).
-  Only ports are bound (the seed binds ports).
+  from** the binder's, with the published rights; each lookup gives the caller
+  a new capability derived from the binding's. So the binder controls
+  everything the name handed out: revoking its own capability (RIGHTS-REVOKE)
+  removes the binding and every capability obtained through it.
+- *Publishing needs GRANT* on the capability as well (the same right that
+  guards passing it in a message): binding makes authority available to other
+  processes. Only ports are bound (the seed binds ports).
 - *Rebinding.* A bound name is never silently replaced: ``Bind`` on a bound name
   fails with ``NameInUse``; unbind it first.
 - *Who may unbind.* Whoever holds MANAGE on the bound port (authority comes from
@@ -43,12 +68,12 @@ from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import MAX_U32, CapId, ObjId, Pid
 from veridian_ipc.vocabulary.results import Ok
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS, GRANT, MANAGE, is_subset
 from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
 
 from .caps import authorize, destroy, new_cap, new_handle
 from .state import Binding, InBinding, KernelState, Kind
-from .store import Step, fail, port
+from .store import Step, fail, port, proc
 
 
 def valid_name(s: KernelState, name: str) -> bool:
@@ -62,32 +87,47 @@ def valid_name(s: KernelState, name: str) -> bool:
 
 @rule(RuleId.NS_BIND)
 def bind(s: KernelState, pid: Pid, op: Bind) -> Step:
-    """Publish a port under a name, with a given service type.
+    """Publish a port under a name, with a service type and the rights lookups
+    get.
 
-    The binding holds a new capability derived from ``op.handle``'s, with the
-    same rights; the caller keeps its handle. Result: ``None``.
+    Needs the caller's namespace right ``may_bind`` (given at PROC-SPAWN) and
+    GRANT on the handle. The binding holds a new capability derived from
+    ``op.handle``'s with exactly ``op.rights`` (SEND only by default: the
+    seed's ``bind(name, port.capability)`` gives clients SEND, as Mach's
+    bootstrap hands out send rights only); the caller keeps its handle.
+    Result: ``None``.
 
     Errors, in precedence order:
 
+    - ``InsufficientRights``: the caller may not bind (no ``may_bind``).
     - ``InvalidCapability``: CAP-HANDLE (a port capability is needed).
     - ``InsufficientRights``: no GRANT.
-    - ``InvalidArgument``: an invalid name, or ``service_type`` outside
-      0..2**32-1.
+    - ``InvalidArgument``: an invalid name, ``service_type`` outside
+      0..2**32-1, or ``rights`` with a bit outside the six rights.
+    - ``InsufficientRights``: ``rights`` is not a subset of the handle's.
     - ``NameInUse``: the name is bound.
     - ``PortClosed``: the port is closed (a binding dies with its port, so a
       closed port is never published).
     """
+    if not proc(s, pid).may_bind:
+        return fail(s, IpcError.InsufficientRights)
     found = authorize(s, pid, op.handle, Kind.PORT, GRANT)
     if isinstance(found, IpcError):
         return fail(s, found)
     cap_id, cap = found
-    if not valid_name(s, op.name) or not 0 <= op.service_type <= MAX_U32:
+    if (
+        not valid_name(s, op.name)
+        or not 0 <= op.service_type <= MAX_U32
+        or not 0 <= op.rights <= ALL_RIGHTS
+    ):
         return fail(s, IpcError.InvalidArgument)
+    if not is_subset(op.rights, cap.rights):
+        return fail(s, IpcError.InsufficientRights)
     if op.name in s.namespace:
         return fail(s, IpcError.NameInUse)
     if port(s, cap.obj).closed:
         return fail(s, IpcError.PortClosed)
-    return publish(s, cap_id, cap.rights, op.name, op.service_type), Ok(None)
+    return publish(s, cap_id, op.rights, op.name, op.service_type), Ok(None)
 
 
 def publish(
@@ -149,14 +189,20 @@ def unbind(s: KernelState, pid: Pid, op: Unbind) -> Step:
 def lookup(s: KernelState, pid: Pid, op: Lookup) -> Step:
     """A new handle to the port bound to ``name``, with the binding's rights.
 
-    The new capability is derived from the binding's (so revoking the binder's
-    capability reaches it). Result: the handle.
+    Needs the caller's namespace right ``may_lookup`` (given at PROC-SPAWN,
+    see the module's decisions: Fuchsia's per-process namespace). The new
+    capability has exactly the rights the binder published (NS-BIND: never
+    RECEIVE or MANAGE unless published) and is derived from the binding's (so
+    revoking the binder's capability reaches it). Result: the handle.
 
     Errors, in precedence order:
 
+    - ``InsufficientRights``: the caller may not look up (no ``may_lookup``).
     - ``InvalidArgument``: an invalid name.
     - ``PortNotFound``: the name is not bound.
     """
+    if not proc(s, pid).may_lookup:
+        return fail(s, IpcError.InsufficientRights)
     if not valid_name(s, op.name):
         return fail(s, IpcError.InvalidArgument)
     binding = s.namespace.get(op.name)
@@ -177,15 +223,19 @@ def connect(s: KernelState, pid: Pid, op: Connect) -> Step:
     """Typed lookup: the binding's service type must be ``service_type``.
 
     Seed ``connect<T: Service>``: *if cap.service_type() != T::SERVICE_ID return
-    TypeMismatch*. On a mismatch no handle is created. Result: the handle.
+    TypeMismatch*. On a mismatch no handle is created. Like ``Lookup`` it needs
+    ``may_lookup`` and gives exactly the published rights. Result: the handle.
 
     Errors, in precedence order:
 
+    - ``InsufficientRights``: the caller may not look up (no ``may_lookup``).
     - ``InvalidArgument``: an invalid name, or ``service_type`` outside
       0..2**32-1.
     - ``PortNotFound``: the name is not bound.
     - ``TypeMismatch``: the binding has another service type.
     """
+    if not proc(s, pid).may_lookup:
+        return fail(s, IpcError.InsufficientRights)
     if not valid_name(s, op.name) or not 0 <= op.service_type <= MAX_U32:
         return fail(s, IpcError.InvalidArgument)
     binding = s.namespace.get(op.name)

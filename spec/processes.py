@@ -27,10 +27,14 @@ from .store import Step, fail, port, proc, put_obj, put_proc
 def spawn(s: KernelState, op: Spawn) -> Step:
     """A new running process with empty tables; pids are never reused.
 
-    An environment operation. Result: the new pid.
+    An environment operation. ``may_bind`` and ``may_lookup`` are the new
+    process's namespace authority (NS-BIND, NS-LOOKUP): whoever creates a
+    process decides whether it may publish names and resolve them. Result: the
+    new pid.
     """
     pid = Pid(s.next_pid)
-    s = replace(s, processes=s.processes.set(pid, Process()), next_pid=pid + 1)
+    new = Process(may_bind=op.may_bind, may_lookup=op.may_lookup)
+    s = replace(s, processes=s.processes.set(pid, new), next_pid=pid + 1)
     return s, Ok(pid)
 
 

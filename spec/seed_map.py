@@ -124,13 +124,19 @@ SEED_CALLS: tuple[SeedCall, ...] = (
         "Port Creation and Binding",
         "namespace.bind",
         ("Bind",),
-        "Bind(handle, name, service_type): needs GRANT; a bound name is NameInUse",
+        "Bind(handle, name, service_type, rights): needs the caller's may_bind"
+        " and GRANT; a bound name is NameInUse. Lookups get exactly ``rights``,"
+        " SEND by default: the seed's bind(name, port.capability) is"
+        " Bind(port, name), so its clients can send but neither receive nor"
+        " manage the port (NS-BIND); RECEIVE or MANAGE only when published",
     ),
     SeedCall(
         "Port Creation and Binding",
         "namespace.lookup",
         ("Lookup",),
-        "Lookup(name): a new handle derived from the binding's",
+        "Lookup(name): needs the caller's may_lookup; a new handle derived from"
+        " the binding's, with the rights it publishes (SEND for the seed's"
+        " example)",
     ),
     SeedCall(
         "Port Rights",

@@ -12,10 +12,14 @@ The model is a datagram socket in the ``AF_UNIX`` manner:
   entry, not in the handle table: native ``Drop`` cannot pull it away); file
   descriptors are the lowest free number, as POSIX requires.
 - ``SockBind`` publishes the port in the namespace with SEND only, so a peer can
-  send but never receive (NS-BIND's binding, made by the system).
-- ``SockConnect`` looks a name up and keeps a SEND capability as the peer.
+  send but never receive (NS-BIND's binding, made by the system); like
+  ``Bind`` it needs the caller's namespace right ``may_bind``.
+- ``SockConnect`` looks a name up and keeps a SEND capability as the peer; like
+  ``Lookup`` it needs the caller's namespace right ``may_lookup``.
 - ``SockSend`` sends a message of type 0 with the data; ``SockRecv`` takes the
-  oldest message without waiting (``EAGAIN``); a message longer than the
+  oldest message without waiting (``EAGAIN``) and returns its data together
+  with the handles installed for the capabilities it carried, in order
+  (``recvmsg`` with an ``SCM_RIGHTS`` control message); a message longer than the
   caller's buffer stays queued and the call fails with ``EMSGSIZE`` (nothing is
   truncated silently; Zircon's ``ZX_ERR_BUFFER_TOO_SMALL`` leaves the message
   likewise).
@@ -110,10 +114,14 @@ def sock_bind(s: KernelState, pid: Pid, op: SockBind) -> Step:
 
     Errors, in precedence order:
 
+    - ``InsufficientRights``: the caller may not bind (NS-BIND's ``may_bind``;
+      ``EACCES``).
     - ``InvalidCapability``: not an open fd (``EBADF``).
     - ``InvalidArgument``: the socket is already bound, or the name is invalid.
     - ``NameInUse``: the name is bound (``EADDRINUSE``).
     """
+    if not proc(s, pid).may_bind:
+        return fail(s, IpcError.InsufficientRights)
     entry = _socket(s, pid, op.fd)
     if isinstance(entry, IpcError):
         return fail(s, entry)
@@ -138,12 +146,16 @@ def sock_connect(s: KernelState, pid: Pid, op: SockConnect) -> Step:
 
     Errors, in precedence order:
 
+    - ``InsufficientRights``: the caller may not look up (NS-LOOKUP's
+      ``may_lookup``; ``EACCES``).
     - ``InvalidCapability``: not an open fd (``EBADF``).
     - ``AlreadyConnected``: the socket has a peer (``EISCONN``).
     - ``InvalidArgument``: an invalid name.
     - ``PortNotFound``: the name is not bound (``ENOENT``).
     - ``InsufficientRights``: the binding does not allow SEND (``EACCES``).
     """
+    if not proc(s, pid).may_lookup:
+        return fail(s, IpcError.InsufficientRights)
     entry = _socket(s, pid, op.fd)
     if isinstance(entry, IpcError):
         return fail(s, entry)
@@ -200,11 +212,14 @@ def sock_send(s: KernelState, pid: Pid, op: SockSend) -> Step:
 
 @rule(RuleId.POSIX_RECV)
 def sock_recv(s: KernelState, pid: Pid, op: SockRecv) -> Step:
-    """``recv()``: the data of the oldest message on the socket's port.
+    """``recvmsg()``: the oldest message on the socket's port.
 
-    Never waits. Capabilities the message carries (sent natively) are installed
-    as handles of the caller, as ``SCM_RIGHTS`` would deliver them. Result: the
-    bytes.
+    Never waits. Capabilities the message carries (sent natively, MSG-TRANSFER)
+    are installed as handles of the caller and returned with the data, in the
+    sender's order (a capability revoked in flight is ``None``,
+    MSG-INFLIGHT-REVOKE): the ``SCM_RIGHTS`` control message of ``recvmsg``,
+    so the caller learns every handle it was given. Result: the ``Delivered``
+    message (sender, type, flags, data, handles), as ``Receive`` gives it.
 
     Errors, in precedence order:
 
@@ -227,7 +242,7 @@ def sock_recv(s: KernelState, pid: Pid, op: SockRecv) -> Step:
         return fail(s, IpcError.MessageTooLarge)
     s = put_obj(s, obj, replace(pt, queue=pt.queue[1:]))
     s, delivered = take_delivery(s, pid, pt.queue[0])
-    return s, Ok(delivered.data)
+    return s, Ok(delivered)
 
 
 @rule(RuleId.POSIX_CLOSE)

@@ -229,7 +229,8 @@ RUNNING = Running()
 
 @dataclass(frozen=True, slots=True)
 class Process:
-    """One process: its handle table, mappings, file descriptors and status."""
+    """One process: its handle table, mappings, file descriptors and status,
+    and its namespace authority (NS-BIND, NS-LOOKUP), fixed at PROC-SPAWN."""
 
     handles: Map[Handle, CapId] = field(default_factory=Map)
     next_handle: int = 1
@@ -237,6 +238,8 @@ class Process:
     next_mapping: int = 1
     fds: Map[Fd, Socket] = field(default_factory=Map)
     status: Status = RUNNING
+    may_bind: bool = True
+    may_lookup: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ from .operations import (
 )
 from .operations import Operation as Operation
 from .results import Blocked, CapInfo, Delivered
-from .rights import ALL_RIGHTS
+from .rights import ALL_RIGHTS, SEND
 
 # -- field domains (declared once; the reference and the JSON schema read them) --
 
@@ -88,9 +88,12 @@ class RateLimit:
 @operation(group="caps", rule=R.PROC_SPAWN, returns=PidRef)
 @dataclass(frozen=True, slots=True)
 class Spawn(Operation):
-    """Create a new, empty, running process (PROC-SPAWN)."""
+    """Create a new, empty, running process (PROC-SPAWN); ``may_bind`` and
+    ``may_lookup`` give it the namespace authority of NS-BIND / NS-LOOKUP."""
 
     environment: ClassVar[bool] = True
+    may_bind: bool = True
+    may_lookup: bool = True
 
 
 @operation(group="caps", rule=R.PROC_KILL)
@@ -281,15 +284,27 @@ class SetFilter(Operation):
     group="namespace",
     rule=R.NS_BIND,
     also=(R.RIGHTS_REQUIRED,),
-    domains={"name": NAME, "service_type": _u32("InvalidArgument")},
+    domains={
+        "name": NAME,
+        "service_type": _u32("InvalidArgument"),
+        "rights": Domain(
+            "the rights a lookup gets (default SEND); a bit outside the six"
+            " rights: InvalidArgument; not a subset of the handle's rights:"
+            " InsufficientRights",
+            minimum=0,
+            maximum=ALL_RIGHTS,
+        ),
+    },
 )
 @dataclass(frozen=True, slots=True)
 class Bind(Operation):
-    """Bind a well-known name to a port capability (NS-BIND)."""
+    """Bind a well-known name to a port capability, publishing ``rights``
+    (NS-BIND)."""
 
     handle: HandleRef
     name: str
     service_type: int = 0
+    rights: int = SEND
 
 
 @operation(
@@ -576,7 +591,7 @@ class SockSend(Operation):
 @operation(
     group="posix",
     rule=R.POSIX_RECV,
-    returns=bytes,
+    returns=Delivered,
     domains={
         "fd": FD,
         "bufsize": Domain("0 or more; negative: InvalidArgument", minimum=0),

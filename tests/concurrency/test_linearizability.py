@@ -70,7 +70,7 @@ def shared_port(processes: int = 3, capacity: int = 4) -> KernelState:
     s = initial_state(processes)
     s, r = step(s, 1, CreatePort(capacity))
     assert r == Ok(1)
-    s, r = step(s, 1, Bind(1, "p"))
+    s, r = step(s, 1, Bind(1, "p", 0, 15))
     assert r == NONE
     for pid in range(2, processes + 1):
         s, r = step(s, pid, Lookup("p"))
@@ -428,7 +428,7 @@ def _boom() -> Result:
 
 SETUP: tuple[tuple[int, Operation], ...] = (
     (1, CreatePort(4)),
-    (1, Bind(1, "p")),
+    (1, Bind(1, "p", 0, 15)),
     (2, Lookup("p")),
     (3, Lookup("p")),
 )

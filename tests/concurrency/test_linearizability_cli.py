@@ -34,7 +34,10 @@ NONE: Result = Ok(None)
 
 def _setup(processes: int, capacity: int) -> list[tuple[int, Operation]]:
     """Every process holds handle 1 to one port (created by pid 1)."""
-    ops: list[tuple[int, Operation]] = [(1, CreatePort(capacity)), (1, Bind(1, "p"))]
+    ops: list[tuple[int, Operation]] = [
+        (1, CreatePort(capacity)),
+        (1, Bind(1, "p", 0, 15)),
+    ]
     return ops + [(pid, Lookup("p")) for pid in range(2, processes + 1)]
 
 

@@ -129,7 +129,7 @@ def setup_ops(processes: int) -> Iterator[tuple[int, Operation, Result | None]]:
     moved in a message)."""
     ctl = processes
     yield ctl, CreatePort(2), Ok(PORT)
-    yield ctl, Bind(PORT, "shared"), Ok(None)
+    yield ctl, Bind(PORT, "shared", 0, 15), Ok(None)
     yield ctl, CreateChannel(4, 16), Ok(CHANNEL)
     for pid in range(1, ctl):
         yield pid, Lookup("shared"), Ok(PORT)

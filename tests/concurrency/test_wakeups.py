@@ -85,7 +85,7 @@ def start(n: int, target: Callable[[int], Any], prefix: str) -> list[threading.T
 def full_port(system: System, capacity: int = 1) -> tuple[Port, Port]:
     owner, user = system.spawn(), system.spawn()
     port = owner.create_port(capacity)
-    port.bind("svc")
+    port.bind("svc", rights=15)
     out = user.namespace.lookup("svc")
     for _ in range(capacity):
         out.send_nowait(b"fill")

@@ -52,6 +52,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Socket,
     SockRecv,
     SockSend,
+    Spawn,
     TransferBuffer,
     Unbind,
     WriteBuffer,
@@ -70,13 +71,14 @@ ENV = 3  # the pid given to environment operations (they ignore it)
 CP: Steps = [(1, CreatePort(3))]
 #: p1 holds two ports, h1 and h2.
 P2: Steps = [*CP, (1, CreatePort(3))]
-BOUND: Steps = [*CP, (1, Bind(1, "a"))]
+#: p1's port h1 bound as "a" with every right published (NS-BIND).
+BOUND: Steps = [*CP, (1, Bind(1, "a", 0, 15))]
 #: p2 holds h1 (looked up) and, after the receive, h2: a port capability that
 #: travelled from p1.
 TRAVEL: Steps = [
     *CP,
     (1, CreatePort(3)),
-    (1, Bind(1, "a")),
+    (1, Bind(1, "a", 0, 15)),
     (2, Lookup("a")),
     (1, snd(1, caps=(2,))),
     (2, Receive(1)),
@@ -274,6 +276,30 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     "B-NS-UNBIND-WRONG-PORT": (
         [*P2, (1, Bind(1, "a")), (1, Unbind(2, "a"))],
         [*CP, (1, Derive(1, 8)), (1, Bind(1, "a")), (1, Unbind(2, "a"))],
+    ),
+    "B-NS-LOOKUP-SEND-ONLY": (
+        [*CP, (1, Bind(1, "a")), (2, Lookup("a"))],
+        [*CP, (1, Derive(1, 9)), (1, Bind(2, "a")), (2, Lookup("a"))],
+    ),
+    "B-NS-LOOKUP-PUBLISHED-RECEIVE": (
+        [*CP, (1, Bind(1, "a", 0, 3)), (2, Connect("a", 0))],
+        [*CP, (1, Bind(1, "a", 0, 9)), (2, Connect("a", 0))],
+    ),
+    "B-NS-LOOKED-UP-NO-RECEIVE": (
+        [*CP, (1, Bind(1, "a")), (2, Lookup("a")), (2, Close(1))],
+        [*CP, (1, Bind(1, "a")), (2, Lookup("a")), (2, Close(9))],
+    ),
+    "B-NS-BIND-RIGHTS-NOT-HELD": (
+        [*CP, (1, Derive(1, 9)), (1, Bind(2, "a", 0, 3))],
+        [*CP, (1, Derive(1, 1)), (1, Bind(2, "a", 0, 3))],
+    ),
+    "B-NS-SQUAT-REFUSED": (
+        [(ENV, Spawn(may_bind=False)), (4, Socket()), (4, SockBind(0, "a"))],
+        [(ENV, Spawn(may_lookup=False)), (4, Socket()), (4, SockBind(9, "a"))],
+    ),
+    "B-NS-LOOKUP-REFUSED": (
+        [(ENV, Spawn(may_lookup=False)), (4, Lookup("a"))],
+        [(ENV, Spawn(may_bind=False)), (4, Lookup("a"))],
     ),
     "B-NS-LOOKED-UP-SEND": (
         [*BOUND, (2, Lookup("a")), (2, snd(1))],

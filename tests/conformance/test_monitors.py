@@ -11,16 +11,23 @@ from veridian_ipc.conformance.monitors import (
     FreshIds,
     observation_violations,
 )
-from veridian_ipc.conformance.mutants import FailedDeriveCreates, KillLeavesWaiter
+from veridian_ipc.conformance.mutants import (
+    CloseKeepsBindings,
+    FailedDeriveCreates,
+    KillLeavesWaiter,
+    OrphanPortStaysOpen,
+)
 from veridian_ipc.spec import initial_state, step
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.vocabulary.results import Data
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
+    Close,
     CreateBuffer,
     CreateChannel,
     CreatePort,
     Derive,
+    Drop,
     Kill,
     MapBuffer,
     RateLimit,
@@ -88,7 +95,7 @@ def _mapping_without_cap(o: Data) -> None:
 
 
 def _socket_without_port(o: Data) -> None:
-    o["processes"][1]["fds"][0]["port"] = 999
+    o["processes"][1]["fds"][0]["peer"] = 999  # its own port stays receivable
 
 
 CASES: dict[str, Callable[[Data], None]] = {
@@ -110,6 +117,69 @@ def test_each_monitor_names_its_invariant(inv: str) -> None:
     assert [v.value for v in observation_violations(o)] == [inv]
 
 
+def _bound_port_closed(o: Data) -> None:
+    o["ports"][o["namespace"]["svc"]["obj"]]["closed"] = True
+    o["ports"][o["namespace"]["svc"]["obj"]]["waiters"] = []
+
+
+def _open_port_nobody_receives(o: Data) -> None:
+    obj = o["processes"][2]["handles"][1]["obj"]
+    o["processes"][2]["handles"][1]["rights"] = 0x1  # SEND only
+    o["processes"][2]["status"] = "running"
+    o["ports"][obj]["waiters"] = []
+
+
+def _receivable_through_queue(o: Data) -> None:
+    """Process 2 gives its only RECEIVE away in a message queued on process
+    1's port: its port stays receivable (the least fixpoint)."""
+    obj = o["processes"][2]["handles"][1]["obj"]
+    del o["processes"][2]["handles"][1]
+    o["processes"][2]["status"] = "running"
+    o["ports"][obj]["waiters"] = []
+    queued = o["ports"][o["namespace"]["svc"]["obj"]]["queue"][0]
+    queued["caps"] = [{"obj": obj, "kind": "port", "rights": 0x2}]
+
+
+def _receive_cycle(o: Data) -> None:
+    """As ``_receivable_through_queue``, but the RECEIVE is queued on its own
+    port: a cycle nobody can receive from."""
+    obj = o["processes"][2]["handles"][1]["obj"]
+    del o["processes"][2]["handles"][1]
+    o["processes"][2]["status"] = "running"
+    o["ports"][obj]["waiters"] = []
+    o["ports"][obj]["queue"] = [
+        {
+            "sender": 2,
+            "msg_type": 0,
+            "flags": 0,
+            "data": "",
+            "caps": [{"obj": obj, "kind": "port", "rights": 0x2}],
+        }
+    ]
+
+
+NEWER_CLAUSES: dict[str, tuple[Callable[[Data], None], list[str]]] = {
+    "a closed port stays bound": (_bound_port_closed, ["INV-NAMESPACE-LIVE"]),
+    "an open port nobody can receive from": (
+        _open_port_nobody_receives,
+        ["INV-WAITERS"],
+    ),
+    "a RECEIVE queued on a receivable port": (_receivable_through_queue, []),
+    "a RECEIVE queued on its own port": (_receive_cycle, ["INV-WAITERS"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEWER_CLAUSES))
+def test_newer_clauses_are_monitored(case: str) -> None:
+    """INV-NAMESPACE-LIVE's open port and INV-WAITERS's receivable port
+    (INV-PORT-RECEIVABLE, spec/orphans.py) fire on an observation that breaks
+    them, and stay silent on one that keeps them."""
+    o = copy.deepcopy(_busy())
+    fake, expected = NEWER_CLAUSES[case]
+    fake(o)
+    assert [v.value for v in observation_violations(o)] == expected
+
+
 def test_fresh_ids_remembers_what_disappeared() -> None:
     fresh = FreshIds()
     o = _busy()
@@ -126,6 +196,24 @@ def test_broken_target_is_reported_by_invariant_name() -> None:
     )
     assert div is not None
     assert (div.step, div.kind, div.invariants) == (3, "observation", ["INV-WAITERS"])
+
+
+def test_broken_targets_break_the_newer_clauses_by_name() -> None:
+    """A target that keeps a closed port's binding is reported as breaking
+    INV-NAMESPACE-LIVE; one that leaves open a port nobody can receive from
+    as breaking INV-WAITERS (its receivable clause)."""
+    _, div = run_ops(
+        CloseKeepsBindings, [(1, CreatePort(1)), (1, Bind(1, "n")), (1, Close(1))]
+    )
+    assert div is not None
+    assert (div.step, div.kind) == (3, "observation")
+    assert "INV-NAMESPACE-LIVE" in div.invariants
+    _, div = run_ops(
+        OrphanPortStaysOpen, [(1, CreatePort(1)), (1, Derive(1, 1)), (1, Drop(1))]
+    )
+    assert div is not None
+    assert (div.step, div.kind) == (3, "observation")
+    assert div.invariants == ["INV-WAITERS"]
 
 
 def test_failed_operation_changing_state_is_err_atomic() -> None:

@@ -49,6 +49,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SockBind,
     Socket,
     SockRecv,
+    Spawn,
     TransferBuffer,
     Unbind,
 )
@@ -72,7 +73,11 @@ def port_info(rights: int) -> Ok[CapInfo]:
 
 #: P1 creates port 1 (P1's handle 1) and publishes it as "svc"; P2 looks it
 #: up (P2's handle 1, every port right): the port is now shared.
-SHARED: Scenario = [(1, CreatePort(2)), (1, Bind(1, "svc")), (2, Lookup("svc"))]
+SHARED: Scenario = [
+    (1, CreatePort(2)),
+    (1, Bind(1, "svc", 0, PORT_RIGHTS)),  # every right, published explicitly
+    (2, Lookup("svc")),
+]
 
 
 def diverges(
@@ -231,7 +236,7 @@ def test_handoff_wakes_all() -> None:
     """Two receivers blocked on one port, then two sends: one message each."""
     ops = [
         *SHARED,
-        (1, Bind(1, "two")),
+        (1, Bind(1, "two", 0, PORT_RIGHTS)),
         (3, Lookup("two")),
         (2, Receive(1, None)),
         (3, Receive(1, None)),
@@ -413,9 +418,48 @@ def test_recv_drops_caps() -> None:
         (1, SockRecv(0, 8)),
         (1, Inspect(1)),
     ]
-    assert run(mutants.RecvDropsCaps, ops)[-2] == Ok(b"hi")
-    got = diverges(mutants.RecvDropsCaps, ops, -1, port_info(PORT_RIGHTS))
-    assert got == Err(E.InvalidCapability)
+    spec_says = Ok(Delivered(2, 0, 0, b"hi", (1,)))  # the handle, named (POSIX-RECV)
+    got = diverges(mutants.RecvDropsCaps, ops, -2, spec_says)
+    assert got == Ok(Delivered(2, 0, 0, b"hi", ()))
+    assert run(mutants.RecvDropsCaps, ops)[-1] == Err(E.InvalidCapability)
+
+
+def test_recv_hides_caps() -> None:
+    """``recv()`` installs a carried capability; the result must name it."""
+    ops = [
+        (1, Socket()),
+        (1, SockBind(0, "sock")),
+        (2, Lookup("sock")),
+        (2, CreatePort(1)),
+        (2, Send(1, 0, 0, b"hi", (2,))),
+        (1, SockRecv(0, 8)),
+    ]
+    got = diverges(mutants.RecvHidesCaps, ops, -1, Ok(Delivered(2, 0, 0, b"hi", (1,))))
+    assert got == Ok(Delivered(2, 0, 0, b"hi", ()))
+
+
+def test_bind_publishes_held_rights() -> None:
+    """The seed's ``bind(name, port.capability)``: a client's lookup gets SEND."""
+    ops = [
+        (1, CreatePort(2)),
+        (1, Bind(1, "svc")),
+        (2, Lookup("svc")),
+        (2, Inspect(1)),
+    ]
+    got = diverges(mutants.BindPublishesHeldRights, ops, -1, port_info(SEND))
+    assert got == port_info(PORT_RIGHTS)
+
+
+def test_ambient_namespace() -> None:
+    """A process spawned without ``may_lookup`` cannot look a name up."""
+    ops = [
+        (1, CreatePort(2)),
+        (1, Bind(1, "svc")),
+        (3, Spawn(may_lookup=False)),
+        (4, Lookup("svc")),
+    ]
+    got = diverges(mutants.AmbientNamespace, ops, -1, Err(E.InsufficientRights))
+    assert got == Ok(1)
 
 
 SCENARIOS = {
@@ -444,4 +488,7 @@ SCENARIOS = {
     "RecvDropsCaps": test_recv_drops_caps,
     "CloseKeepsBindings": test_close_keeps_bindings,
     "OrphanPortStaysOpen": test_orphan_port_stays_open,
+    "BindPublishesHeldRights": test_bind_publishes_held_rights,
+    "AmbientNamespace": test_ambient_namespace,
+    "RecvHidesCaps": test_recv_hides_caps,
 }

@@ -156,11 +156,10 @@ def test_the_model_passes_a_partial_observation_in_ci() -> None:
 
 
 def test_numbers_bind_from_results_alone() -> None:
-    """A target numbering everything its own way passes with no observation
-    (but for the posix group: the capabilities ``SockRecv`` installs are named
-    by no result, PROTOCOL.md "Declared observation")."""
-    groups = [g for g in ALL_GROUPS if g != "posix"]
-    driver = InProcessDriver(Renumbered, groups, observes="none")
+    """A target numbering everything its own way passes with no observation,
+    in every group: ``SockRecv`` names the handles it installs in its result
+    (POSIX-RECV), so they are bound like ``Receive``'s."""
+    driver = InProcessDriver(Renumbered, list(ALL_GROUPS), observes="none")
     report = run_conformance(driver, "ci", max_examples=40)
     assert report.status == "pass", report.divergence
     ren = Renaming(2)

@@ -61,7 +61,7 @@ def pair() -> tuple[System, Port, Port]:
     sys = System()
     a, b = sys.spawn(), sys.spawn()
     server = a.create_port(4)
-    server.bind("svc")
+    server.bind("svc", rights=PORT_RIGHTS)
     client = b.namespace.lookup("svc")
     return sys, server, client
 
@@ -172,7 +172,7 @@ def test_every_waiter_is_woken(how: str) -> None:
     owner = sys.spawn()
     root = owner.create_port()
     waiter_proc = sys.spawn()
-    root.bind("p")
+    root.bind("p", rights=PORT_RIGHTS)
     port = waiter_proc.namespace.lookup("p")
     threads = [in_thread(lambda: port.receive(timeout=WAIT)) for _ in range(3)]
     wait_blocked(root, 3)

@@ -96,7 +96,7 @@ SCENARIOS: dict[str, list[tuple[int, Any, Any]]] = {
     ],
     "namespace": [
         (1, sc.CreatePort(2), Ok(1)),
-        (1, sc.Bind(1, "a", 7), NONE),
+        (1, sc.Bind(1, "a", 7, 15), NONE),  # every right, published explicitly
         (1, sc.Bind(1, "a", 7), err(E.NameInUse)),
         (1, sc.Bind(1, "", 7), err(E.InvalidArgument)),
         (2, sc.Connect("a", 8), err(E.TypeMismatch)),
@@ -106,6 +106,19 @@ SCENARIOS: dict[str, list[tuple[int, Any, Any]]] = {
         (2, sc.Lookup("a"), err(E.PortNotFound)),
         (1, sc.Revoke(1), Ok(1)),  # the looked-up handle moved up, still reached
         (2, sc.Inspect(1), err(E.InvalidCapability)),
+        (1, sc.CreatePort(2), Ok(2)),
+        (1, sc.Bind(2, "seed"), NONE),  # the seed's bind(name, port.capability)
+        (2, sc.Lookup("seed"), Ok(2)),
+        (2, sc.Inspect(2), Ok(CapInfo("port", 1))),  # SEND only
+        (2, sc.Receive(2, 0), err(E.InsufficientRights)),
+        (1, sc.Bind(2, "x", 0, 0x40), err(E.InvalidArgument)),
+        (0, sc.Spawn(may_bind=False), Ok(3)),
+        (3, sc.CreatePort(1), Ok(1)),
+        (3, sc.Bind(1, "squat"), err(E.InsufficientRights)),
+        (3, sc.Lookup("seed"), Ok(2)),
+        (0, sc.Spawn(may_lookup=False), Ok(4)),
+        (4, sc.Lookup("seed"), err(E.InsufficientRights)),
+        (4, sc.SockConnect(0, "seed"), err(E.InsufficientRights)),
     ],
     "filters": [
         (1, sc.CreatePort(4), Ok(1)),
@@ -179,7 +192,7 @@ SCENARIOS: dict[str, list[tuple[int, Any, Any]]] = {
         (2, sc.SockConnect(0, "srv"), err(E.AlreadyConnected)),
         (2, sc.SockSend(0, b"hello"), Ok(5)),
         (1, sc.SockRecv(0, 3), err(E.MessageTooLarge)),
-        (1, sc.SockRecv(0, 5), Ok(b"hello")),
+        (1, sc.SockRecv(0, 5), Ok(Delivered(2, 0, 0, b"hello", ()))),
         (1, sc.SockRecv(0, 5), err(E.WouldBlock)),
         (2, sc.SockSend(0, b"bye"), Ok(3)),
         (1, sc.SockClose(0), Ok(1)),
@@ -188,7 +201,7 @@ SCENARIOS: dict[str, list[tuple[int, Any, Any]]] = {
     ],
     "processes": [
         (1, sc.CreatePort(2), Ok(1)),
-        (1, sc.Bind(1, "p"), NONE),
+        (1, sc.Bind(1, "p", 0, 15), NONE),
         (2, sc.Lookup("p"), Ok(1)),
         (2, sc.Receive(1, None), Ok(BLOCKED)),
         (0, sc.Spawn(), Ok(3)),

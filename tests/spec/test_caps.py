@@ -43,7 +43,7 @@ def test_proc_kill_releases_everything(world: type[World]) -> None:
     is held elsewhere stays valid; unknown targets are NoSuchProcess."""
     w = world(2)
     h = w.handle(1, CreatePort(2))
-    w.ok(1, Bind(h, "svc", 0))
+    w.ok(1, Bind(h, "svc", 0, PORT_RIGHTS))
     mine = w.handle(2, Lookup("svc"))
     w.ok(1, Send(h, 0, 0, b"queued", ()))
     w.ok(0, Kill(1))
@@ -60,7 +60,7 @@ def test_proc_kill_blocked_process_leaves_waiters(world: type[World]) -> None:
     port lives on, held by process 2)."""
     w = world(2)
     h = w.handle(1, CreatePort(2))
-    w.ok(1, Bind(h, "svc", 0))
+    w.ok(1, Bind(h, "svc", 0, PORT_RIGHTS))
     kept = w.handle(2, Lookup("svc"))
     w.blocked(1, Receive(h, None))
     assert w.port_of(2, kept).waiters == (Pid(1),)

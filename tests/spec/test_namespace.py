@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from veridian_ipc.spec import CapInfo, Config, IpcError
 from veridian_ipc.vocabulary.names import Pid
-from veridian_ipc.vocabulary.rights import MANAGE, PORT_RIGHTS, SEND
+from veridian_ipc.vocabulary.rights import (
+    ALL_RIGHTS,
+    GRANT,
+    MANAGE,
+    PORT_RIGHTS,
+    READ,
+    RECEIVE,
+    SEND,
+)
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
+    Close,
     Connect,
     CreateChannel,
     CreatePort,
     Derive,
     Inspect,
     Lookup,
+    Receive,
+    Send,
+    Spawn,
     Unbind,
 )
 
@@ -41,9 +53,9 @@ def test_ns_lookup_gives_binding_rights(world: type[World]) -> None:
     w = world(2)
     h = w.handle(1, CreatePort(1))
     pub = w.handle(1, Derive(h, SEND | 0x08))
-    w.ok(1, Bind(pub, "svc", 0))
+    w.ok(1, Bind(pub, "svc", 0, SEND | GRANT))
     got = w.handle(2, Lookup("svc"))
-    assert w.info(2, Inspect(got)) == CapInfo("port", SEND | 0x08)
+    assert w.info(2, Inspect(got)) == CapInfo("port", SEND | GRANT)
     w.err(2, Lookup("nope"), IpcError.PortNotFound)
     w.err(2, Lookup(""), IpcError.InvalidArgument)
 
@@ -60,7 +72,7 @@ def test_ns_connect_checks_type(world: type[World]) -> None:
     w.err(2, Connect("svc", -1), IpcError.InvalidArgument)
     connected = w.handle(2, Connect("svc", 42))
     assert connected == before
-    assert w.info(2, Inspect(connected)) == CapInfo("port", PORT_RIGHTS)
+    assert w.info(2, Inspect(connected)) == CapInfo("port", SEND)
 
 
 def test_ns_unbind_needs_manage_on_that_port(world: type[World]) -> None:
@@ -78,5 +90,69 @@ def test_ns_unbind_needs_manage_on_that_port(world: type[World]) -> None:
     w.err(1, Unbind(99, "svc"), IpcError.InvalidCapability)
     w.ok(1, Unbind(h, "svc"))
     w.err(2, Lookup("svc"), IpcError.PortNotFound)
-    assert w.info(2, Inspect(got)) == CapInfo("port", PORT_RIGHTS)
+    assert w.info(2, Inspect(got)) == CapInfo("port", SEND)
     w.ok(1, Bind(h, "svc", 0))  # rebinding after unbind is fine
+
+
+def test_ns_bind_publishes_an_explicit_rights_mask(world: type[World]) -> None:
+    """NS-BIND: lookups get exactly the published rights, SEND by default;
+    RECEIVE and MANAGE only when published; a right the binder lacks is
+    InsufficientRights, an undefined bit InvalidArgument (after the name)."""
+    w = world(2)
+    h = w.handle(1, CreatePort(1))
+    w.ok(1, Bind(h, "default"))
+    w.ok(1, Bind(h, "full", 0, PORT_RIGHTS))
+    w.ok(1, Bind(h, "none", 0, 0))
+    assert w.info(2, Inspect(w.handle(2, Lookup("default")))).rights == SEND
+    assert w.info(2, Inspect(w.handle(2, Lookup("full")))).rights == PORT_RIGHTS
+    assert w.info(2, Inspect(w.handle(2, Connect("none", 0)))).rights == 0
+    narrow = w.handle(1, Derive(h, SEND | GRANT))
+    w.err(1, Bind(narrow, "n", 0, SEND | RECEIVE), IpcError.InsufficientRights)
+    w.err(1, Bind(narrow, "n", 0, READ), IpcError.InsufficientRights)
+    w.err(1, Bind(narrow, "n", 0, ALL_RIGHTS + 1), IpcError.InvalidArgument)
+    w.err(1, Bind(narrow, "", 0, RECEIVE), IpcError.InvalidArgument)
+    w.err(1, Bind(narrow, "full", 0, RECEIVE), IpcError.InsufficientRights)
+    w.err(1, Bind(narrow, "full", 0, SEND), IpcError.NameInUse)
+
+
+def test_seed_example_gives_clients_send_only(world: type[World]) -> None:
+    """Seed "Port Creation and Binding": ``bind(name, port.capability)`` then a
+    client's ``lookup``: the client can send, but can neither drain nor close
+    the server's port (no RECEIVE, no MANAGE)."""
+    w = world(2)
+    port = w.handle(1, CreatePort(4))
+    w.ok(1, Bind(port, "com.app.service"))
+    service = w.handle(2, Lookup("com.app.service"))
+    assert w.info(2, Inspect(service)) == CapInfo("port", SEND)
+    w.ok(2, Send(service, 1, 0, b"hi"))
+    w.err(2, Receive(service), IpcError.InsufficientRights)
+    w.err(2, Close(service), IpcError.InsufficientRights)
+    w.err(2, Unbind(service, "com.app.service"), IpcError.InsufficientRights)
+    assert w.delivered(1, Receive(port)).data == b"hi"
+
+
+def test_ns_authority_is_given_at_spawn(world: type[World]) -> None:
+    """NS-BIND / NS-LOOKUP: the namespace is no ambient authority. A process
+    spawned without ``may_bind`` cannot bind (so cannot squat a name), one
+    without ``may_lookup`` cannot look up or connect; either is
+    InsufficientRights before any handle or name is looked at."""
+    w = world(1)
+    h = w.handle(1, CreatePort(1))
+    w.ok(1, Bind(h, "svc", 3))
+    client = w.handle(0, Spawn(may_bind=False))
+    mine = w.handle(client, CreatePort(1))
+    w.err(client, Bind(mine, "svc2", 0), IpcError.InsufficientRights)
+    w.err(client, Bind(99, "", 0, -1), IpcError.InsufficientRights)
+    got = w.handle(client, Lookup("svc"))
+    assert w.info(client, Inspect(got)).rights == SEND
+    w.ok(client, Connect("svc", 3))
+    blind = w.handle(0, Spawn(may_lookup=False))
+    w.err(blind, Lookup("svc"), IpcError.InsufficientRights)
+    w.err(blind, Lookup(""), IpcError.InsufficientRights)
+    w.err(blind, Connect("nope", -1), IpcError.InsufficientRights)
+    own = w.handle(blind, CreatePort(1))
+    w.ok(blind, Bind(own, "blind"))
+    w.ok(blind, Unbind(own, "blind"))  # unbinding is an act on the port
+    w.err(blind, Lookup("blind"), IpcError.InsufficientRights)
+    assert w.s.processes[Pid(blind)].may_bind
+    assert not w.s.processes[Pid(blind)].may_lookup

@@ -10,7 +10,7 @@ import pytest
 
 from veridian_ipc.spec import IpcError
 from veridian_ipc.spec.state import Port
-from veridian_ipc.vocabulary.rights import GRANT, RECEIVE, SEND
+from veridian_ipc.vocabulary.rights import GRANT, PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Close,
@@ -33,15 +33,15 @@ def test_close_removes_the_ports_bindings(world: type[World]) -> None:
     ``PortNotFound`` and can be bound again by a new server."""
     w = world(2)
     h = w.handle(1, CreatePort(2))
-    w.ok(1, Bind(h, "svc", 7))
-    w.ok(1, Bind(h, "alias", 7))
+    w.ok(1, Bind(h, "svc", 7, PORT_RIGHTS))
+    w.ok(1, Bind(h, "alias", 7, PORT_RIGHTS))
     got = w.handle(2, Lookup("svc"))
     assert w.ok(1, Close(h)) == 0
     assert len(w.s.namespace) == 0
     w.err(2, Lookup("svc"), IpcError.PortNotFound)
     w.err(2, Connect("alias", 7), IpcError.PortNotFound)
     fresh = w.handle(2, CreatePort(1))
-    w.ok(2, Bind(fresh, "svc", 7))
+    w.ok(2, Bind(fresh, "svc", 7, PORT_RIGHTS))
     assert w.handle(1, Connect("svc", 7)) > 0
     w.err(2, Close(got), IpcError.PortClosed)  # an earlier lookup stays valid
 
@@ -51,7 +51,7 @@ def test_a_closed_port_cannot_be_bound(world: type[World]) -> None:
     w = world(1)
     h = w.handle(1, CreatePort(1))
     other = w.handle(1, CreatePort(1))
-    w.ok(1, Bind(other, "taken", 0))
+    w.ok(1, Bind(other, "taken", 0, PORT_RIGHTS))
     w.ok(1, Close(h))
     w.err(1, Bind(h, "taken", 0), IpcError.NameInUse)
     w.err(1, Bind(h, "free", 0), IpcError.PortClosed)
@@ -66,7 +66,7 @@ def test_binding_outlives_its_binder_while_the_service_lives(
     w = world(2)
     w.handle(0, Spawn())
     h = w.handle(1, CreatePort(1))
-    w.ok(1, Bind(h, "svc", 0))
+    w.ok(1, Bind(h, "svc", 0, PORT_RIGHTS))
     w.handle(2, Lookup("svc"))
     w.ok(0, Kill(1))
     assert w.handle(3, Lookup("svc")) > 0
@@ -137,7 +137,7 @@ def test_a_receive_in_flight_counts_until_it_cannot_be_received(
     sa = w.handle(1, Derive(a, SEND))
     ra = w.handle(1, Derive(a, RECEIVE | GRANT))
     b = w.handle(2, CreatePort(2))
-    w.ok(2, Bind(b, "b", 0))
+    w.ok(2, Bind(b, "b", 0, PORT_RIGHTS))
     to_b = w.handle(1, Lookup("b"))
     w.ok(1, Send(to_b, 0, 0, b"", (ra,)))
     w.ok(1, Drop(a))
@@ -170,7 +170,7 @@ def test_a_hand_off_to_a_receiver_killed_before_resume_is_not_lost(
     w = world(2)
     w.handle(0, Spawn())
     h = w.handle(1, CreatePort(1))
-    w.ok(1, Bind(h, "svc", 0))
+    w.ok(1, Bind(h, "svc", 0, PORT_RIGHTS))
     to_port = w.handle(2, Lookup("svc"))
     also = w.handle(3, Lookup("svc"))
     w.blocked(1, Receive(h, None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from veridian_ipc.spec import Config, Delivered, Err, IpcError, Ok
 from veridian_ipc.vocabulary.names import Pid
-from veridian_ipc.vocabulary.rights import SEND
+from veridian_ipc.vocabulary.rights import PORT_RIGHTS, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     Close,
@@ -22,7 +22,7 @@ from .conftest import World
 def _pair(w: World, name: str = "p") -> tuple[int, int]:
     """A port created by process 1, and process 2's full handle to it."""
     h = w.handle(1, CreatePort(2))
-    w.ok(1, Bind(h, name, 0))
+    w.ok(1, Bind(h, name, 0, PORT_RIGHTS))
     other = w.handle(2, Lookup(name))
     return h, other
 
@@ -71,7 +71,7 @@ def test_port_handoff_to_first_waiter(world: type[World]) -> None:
     past the queue's capacity, and the queue stays empty."""
     w = world(3)
     h = w.handle(1, CreatePort(1))
-    w.ok(1, Bind(h, "p", 0))
+    w.ok(1, Bind(h, "p", 0, PORT_RIGHTS))
     h2 = w.handle(2, Lookup("p"))
     h3 = w.handle(3, Lookup("p"))
     w.blocked(3, Receive(h3, None))

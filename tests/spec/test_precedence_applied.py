@@ -62,7 +62,6 @@ NEVER_TOGETHER: dict[tuple[str, str, str], str] = {
             ("PORT-SEND", 1),
             ("PORT-RECEIVE", 1),
             ("FILTER-SET", 1),
-            ("NS-BIND", 1),
             ("NS-UNBIND", 1),
             ("CHAN-SEND", 1),
             ("CHAN-RECEIVE", 1),
@@ -72,6 +71,7 @@ NEVER_TOGETHER: dict[tuple[str, str, str], str] = {
             ("BUF-TRANSFER", 2),
         )
     },
+    ("NS-BIND", "InvalidCapability#1", "InsufficientRights#2"): _NO_CAP,
     ("PORT-CREATE", "InvalidArgument#1", "OutOfMemory#1"): (
         "no capacity is both below 1 and above the limit"
     ),
@@ -147,6 +147,17 @@ def weakened(s: KernelState) -> KernelState:
     return replace(s, caps=caps)
 
 
+def barred(s: KernelState) -> KernelState:
+    """``weakened(s)`` with every process's namespace authority withheld
+    (NS-BIND's ``may_bind``, NS-LOOKUP's ``may_lookup``), so the authority
+    check meets every other error."""
+    s = weakened(s)
+    procs = s.processes
+    for pid, p in s.processes.items():
+        procs = procs.set(pid, replace(p, may_bind=False, may_lookup=False))
+    return replace(s, processes=procs)
+
+
 @cache
 def _pools() -> tuple[tuple[Sample, ...], dict[type, tuple[object, ...]]]:
     """States (evenly sampled from random runs) and distinct operations of
@@ -179,7 +190,9 @@ def _pools() -> tuple[tuple[Sample, ...], dict[type, tuple[object, ...]]]:
             consider(st.op, st.before, st.pid)
     stride = max(1, len(states) // STATES)
     picked = states[::stride]
-    variants = [Sample(f(x.state), x.pid) for x in picked for f in (shaped, weakened)]
+    variants = [
+        Sample(f(x.state), x.pid) for x in picked for f in (shaped, weakened, barred)
+    ]
     rng = random.Random(0)
     for x in picked + variants:
         for gen in GENERATORS.values():
@@ -455,7 +468,7 @@ def _success_case(name: str) -> tuple[KernelState, int, Any]:
         "Close": sc.Close(1),
         "SetFilter": sc.SetFilter(1, None, None, None),
         "Unbind": sc.Unbind(1, "bound"),
-        "Bind": sc.Bind(1, "other", 0),
+        "Bind": sc.Bind(1, "other", 0, 0),  # publishing nothing: GRANT alone
         "TransferBuffer": sc.TransferBuffer(3, 1, 0),
     }
     op = cases[name]

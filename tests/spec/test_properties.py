@@ -133,9 +133,9 @@ def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
             delivered.setdefault(obj_of(op.handle), []).extend(r.value)
         elif isinstance(op, SockRecv):
             assert proc is not None
-            assert isinstance(r.value, bytes)
+            assert isinstance(r.value, Delivered)  # POSIX-RECV: data and handles
             own = before.caps[proc.fds[Fd(op.fd)].own].obj
-            delivered.setdefault(own, []).append(r.value)
+            delivered.setdefault(own, []).append(r.value.data)
         if not isinstance(op, Receive | SockRecv):  # these deliver, counted above
             for obj, o in before.objects.items():
                 after = s.objects.get(obj)

@@ -76,7 +76,7 @@ OLD_SPEC_DISPATCH: dict[str, tuple[str, str]] = {
 
 #: model/typecheck.py ``FIELDS`` before the registry, by check function name.
 OLD_MODEL_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "Spawn": (),
+    "Spawn": (("may_bind", "_bool"), ("may_lookup", "_bool")),
     "Kill": (("target", "_int"),),
     "AdvanceClock": (("ticks", "_int"),),
     "Inspect": (("handle", "_int"),),
@@ -100,7 +100,12 @@ OLD_MODEL_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("max_size", "_opt_int"),
         ("rate", "_opt_rate"),
     ),
-    "Bind": (("handle", "_int"), ("name", "_str"), ("service_type", "_int")),
+    "Bind": (
+        ("handle", "_int"),
+        ("name", "_str"),
+        ("service_type", "_int"),
+        ("rights", "_int"),
+    ),
     "Unbind": (("handle", "_int"), ("name", "_str")),
     "Lookup": (("name", "_str"),),
     "Connect": (("name", "_str"), ("service_type", "_int")),

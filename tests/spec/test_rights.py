@@ -93,7 +93,7 @@ def test_rights_revoke_reaches_every_holder(world: type[World]) -> None:
     w = world(3)
     root = w.handle(1, CreatePort(4))
     child = w.handle(1, Derive(root, PORT_RIGHTS))
-    w.ok(1, Bind(child, "svc", 0))
+    w.ok(1, Bind(child, "svc", 0, PORT_RIGHTS))
     looked = w.handle(2, Lookup("svc"))
     grandchild = w.handle(1, Derive(child, SEND | RECEIVE | GRANT))
     in_flight = w.handle(1, Derive(root, SEND | GRANT))

@@ -8,6 +8,7 @@ from veridian_ipc.spec.seed_map import SECTIONS, SEED_CALLS
 from veridian_ipc.spec.seed_register import REGISTER
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.operations import OP_SPECS
+from veridian_ipc.vocabulary.rights import SEND
 
 #: The seed's ## and ### headings, without their numbering.
 SEED_HEADINGS = (
@@ -122,3 +123,25 @@ def test_receive_mapping_holds() -> None:
     assert r.value is BLOCKED  # type: ignore[union-attr]
     s3, _ = step(s3, 0, sc.AdvanceClock(3))
     assert step(s3, 1, sc.Resume())[1] == Err(IpcError.Timeout)
+
+
+def test_the_seeds_namespace_example_gives_clients_send_only() -> None:
+    """Seed "Port Creation and Binding": ``Port::create``, then
+    ``namespace.bind(name, port.capability)``, then a client's
+    ``namespace.lookup(name)``, as SEED_CALLS maps them: the client holds SEND
+    only, so it can neither drain nor close the server's port (NS-BIND)."""
+    mapped = {c.call: c.operations for c in SEED_CALLS}
+    assert mapped["namespace.bind"] == ("Bind",)
+    assert mapped["namespace.lookup"] == ("Lookup",)
+    s = initial_state(2)
+    s, r = step(s, 1, sc.CreatePort(4))
+    port = r.value  # type: ignore[union-attr]
+    assert isinstance(port, int)
+    s, r = step(s, 1, sc.Bind(port, "com.app.service"))
+    s, r = step(s, 2, sc.Lookup("com.app.service"))
+    service = r.value  # type: ignore[union-attr]
+    assert isinstance(service, int)
+    s, r = step(s, 2, sc.Inspect(service))
+    assert r.value.rights == SEND  # type: ignore[union-attr]
+    for op in (sc.Receive(service, 0), sc.Close(service), sc.SetFilter(service)):
+        assert step(s, 2, op)[1] == Err(IpcError.InsufficientRights), op

@@ -5,7 +5,8 @@ from __future__ import annotations
 from veridian_ipc.spec import CapInfo, Config, IpcError, errno_of
 from veridian_ipc.vocabulary.errors import ERRNO_NAMES, ERRNO_VALUES
 from veridian_ipc.vocabulary.names import Pid
-from veridian_ipc.vocabulary.rights import PORT_RIGHTS, SEND
+from veridian_ipc.vocabulary.results import Delivered
+from veridian_ipc.vocabulary.rights import GRANT, PORT_RIGHTS, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Inspect,
     Lookup,
@@ -16,6 +17,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Socket,
     SockRecv,
     SockSend,
+    Spawn,
 )
 
 from .conftest import World
@@ -65,25 +67,31 @@ def test_posix_connect_send_recv(world: type[World]) -> None:
     w.err(2, SockSend(client, bytes(65)), IpcError.MessageTooLarge)
     w.err(1, SockRecv(server, -1), IpcError.InvalidArgument)
     w.err(1, SockRecv(server, 4), IpcError.MessageTooLarge)  # stays queued
-    assert w.data(1, SockRecv(server, 5)) == b"hello"
-    assert w.data(1, SockRecv(server, 0)) == b""
+    assert w.delivered(1, SockRecv(server, 5)) == Delivered(2, 0, 0, b"hello", ())
+    assert w.delivered(1, SockRecv(server, 0)).data == b""
     w.err(1, SockRecv(server, 5), IpcError.WouldBlock)
     w.err(1, SockRecv(7, 5), IpcError.InvalidCapability)
 
 
 def test_posix_recv_installs_carried_capabilities(world: type[World]) -> None:
-    """POSIX-RECV: capabilities sent natively arrive as handles."""
-    from veridian_ipc.vocabulary.syscalls import CreatePort
+    """POSIX-RECV: capabilities sent natively arrive as handles, and the result
+    names them, in the sender's order (SCM_RIGHTS), next to the data."""
+    from veridian_ipc.vocabulary.syscalls import CreatePort, Derive
 
     w = world(2)
     server = w.handle(1, Socket())
     w.ok(1, SockBind(server, "srv"))
     h = w.handle(2, Lookup("srv"))
     gift = w.handle(2, CreatePort(1))
-    w.ok(2, Send(h, 0, 0, b"gift", (gift,)))
-    assert w.data(1, SockRecv(server, 64)) == b"gift"
-    assert list(w.s.processes[Pid(1)].handles) == [1]
-    assert w.info(1, Inspect(1)) == CapInfo("port", PORT_RIGHTS)
+    second = w.handle(2, Derive(gift, SEND | GRANT))
+    w.ok(2, Send(h, 3, 1, b"gift", (second, gift)))
+    got = w.delivered(1, SockRecv(server, 64))
+    assert got == Delivered(2, 3, 1, b"gift", (1, 2))
+    assert list(w.s.processes[Pid(1)].handles) == [1, 2]
+    assert w.info(1, Inspect(1)) == CapInfo("port", SEND | GRANT)
+    assert w.info(1, Inspect(2)) == CapInfo("port", PORT_RIGHTS)
+    w.ok(2, Send(h, 0, 0, b"plain"))
+    assert w.delivered(1, SockRecv(server, 64)).caps == ()
 
 
 def test_posix_close_revokes_and_counts(world: type[World]) -> None:
@@ -152,3 +160,24 @@ def test_posix_kill_with_a_socket_connected_to_a_sibling(
     w.ok(1, SockConnect(1, "a"))
     w.ok(0, Kill(1))
     assert len(w.s.caps) == 0
+
+
+def test_posix_bind_and_connect_need_namespace_authority(world: type[World]) -> None:
+    """POSIX-BIND needs NS-BIND's ``may_bind``, POSIX-CONNECT NS-LOOKUP's
+    ``may_lookup`` (EACCES), checked before the fd."""
+    w = world(1)
+    fd = w.handle(1, Socket())
+    w.ok(1, SockBind(fd, "srv"))
+    sandboxed = w.ok(0, Spawn(may_bind=False, may_lookup=False))
+    assert isinstance(sandboxed, int)
+    own = w.handle(sandboxed, Socket())
+    w.err(sandboxed, SockBind(own, "mine"), IpcError.InsufficientRights)
+    w.err(sandboxed, SockBind(9, "mine"), IpcError.InsufficientRights)
+    w.err(sandboxed, SockConnect(own, "srv"), IpcError.InsufficientRights)
+    w.err(sandboxed, SockConnect(9, "none"), IpcError.InsufficientRights)
+    assert errno_of(IpcError.InsufficientRights) == 13  # EACCES
+    client = w.ok(0, Spawn(may_bind=False))
+    assert isinstance(client, int)
+    cfd = w.handle(client, Socket())
+    w.ok(client, SockConnect(cfd, "srv"))
+    w.err(client, SockBind(cfd, "mine"), IpcError.InsufficientRights)

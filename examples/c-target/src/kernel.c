@@ -181,10 +181,11 @@ static int64_t *descendants(struct kernel *k, int64_t id, size_t *count)
 
 /* -- processes (PROC-SPAWN, PROC-KILL) -------------------------------------------- */
 
-static int64_t spawn(struct kernel *k)
+static int64_t spawn(struct kernel *k, bool may_bind, bool may_lookup)
 {
     k->procs = grow(k->procs, &k->capprocs, k->nprocs + 1, sizeof *k->procs);
-    k->procs[k->nprocs++] = (struct process){.pid = k->next_pid, .next_handle = 1};
+    k->procs[k->nprocs++] = (struct process){
+        .pid = k->next_pid, .next_handle = 1, .may_bind = may_bind, .may_lookup = may_lookup};
     return k->next_pid++;
 }
 
@@ -458,7 +459,7 @@ struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
 {
     switch (op->name) { /* environment operations ignore pid */
     case OP_SPAWN:
-        return ok_int(spawn(k));
+        return ok_int(spawn(k, op->may_bind, op->may_lookup));
     case OP_KILL: {
         struct result r = kill(k, op->target);
         if (r.kind != RES_ERR)
@@ -545,5 +546,5 @@ void kernel_reset(struct kernel *k, int64_t processes, const struct config *cfg)
     k->config = *cfg;
     k->next_pid = 1;
     for (int64_t i = 0; i < processes; i++)
-        spawn(k);
+        spawn(k, true, true);
 }

@@ -136,6 +136,7 @@ struct process {
     bool has_deadline;
     int64_t deadline;
     struct result woken; /* ST_WOKEN */
+    bool may_bind, may_lookup; /* namespace authority, given at Spawn (NS-BIND, NS-LOOKUP) */
 };
 
 /* Config fields the groups use (the others are validated and kept only). */
@@ -187,6 +188,7 @@ struct op {
     bool ns_no_nul; /* the name holds no NUL byte */
     bool timeout_null;
     int64_t timeout;
+    bool may_bind, may_lookup; /* Spawn's namespace authority */
     uint8_t data[MAX_INLINE_DATA];
     size_t data_len; /* the full length, which may exceed what is stored */
     size_t ncaps;    /* the full count; caps[] holds the first four */

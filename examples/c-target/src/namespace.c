@@ -1,7 +1,9 @@
 /* The namespace (group "namespace"): names bound to port capabilities
- * (NS-BIND, NS-UNBIND, NS-LOOKUP, NS-CONNECT). A binding holds its own
- * capability, a child of the binder's; a lookup gets a child of the
- * binding's, so revoking the binder's capability reaches both. */
+ * (NS-BIND, NS-UNBIND, NS-LOOKUP, NS-CONNECT). Binding needs the caller's
+ * may_bind, looking up its may_lookup (given at Spawn). A binding holds its
+ * own capability, a child of the binder's with the published rights; a lookup
+ * gets a child of the binding's with those rights, so revoking the binder's
+ * capability reaches both. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,13 +51,18 @@ void unpublish(struct kernel *k, int64_t cap)
 
 struct result ns_bind(struct kernel *k, int64_t pid, const struct op *op)
 {
+    if (!kernel_proc(k, pid)->may_bind) /* the caller's authority first */
+        return err(E_INSUFFICIENT_RIGHTS);
     int64_t id = resolve(k, pid, op->handle);
     if (id == NO_ID)
         return err(E_INVALID_CAPABILITY);
     if (!(cap_of(k, id)->rights & R_GRANT))
         return err(E_INSUFFICIENT_RIGHTS);
-    if (!valid_name(k, op) || op->service_type < 0 || op->service_type > MAX_U32)
+    if (!valid_name(k, op) || op->service_type < 0 || op->service_type > MAX_U32 ||
+        op->rights < 0 || op->rights > R_ALL)
         return err(E_INVALID_ARGUMENT);
+    if (op->rights & ~cap_of(k, id)->rights) /* never more than the binder holds */
+        return err(E_INSUFFICIENT_RIGHTS);
     if (find_binding(k, op))
         return err(E_NAME_IN_USE);
     if (port_of(k, cap_of(k, id)->obj)->closed) /* a binding dies with its port */
@@ -63,7 +70,7 @@ struct result ns_bind(struct kernel *k, int64_t pid, const struct op *op)
     char *name = malloc(op->ns_len + 1);
     if (!name)
         return other("out of memory"); /* before any change (ERR-ATOMIC) */
-    int64_t child = new_cap(k, cap_of(k, id)->obj, cap_of(k, id)->rights, id);
+    int64_t child = new_cap(k, cap_of(k, id)->obj, op->rights, id);
     cap_of(k, child)->at = AT_BINDING;
     memcpy(name, op->ns_name, op->ns_len);
     name[op->ns_len] = '\0';
@@ -92,6 +99,8 @@ struct result ns_unbind(struct kernel *k, int64_t pid, const struct op *op)
 struct result ns_lookup(struct kernel *k, int64_t pid, const struct op *op)
 {
     bool typed = op->name == OP_CONNECT;
+    if (!kernel_proc(k, pid)->may_lookup) /* the caller's authority first */
+        return err(E_INSUFFICIENT_RIGHTS);
     if (!valid_name(k, op) || (typed && (op->service_type < 0 || op->service_type > MAX_U32)))
         return err(E_INVALID_ARGUMENT);
     struct binding *b = find_binding(k, op);

@@ -9,7 +9,7 @@
 
 #include "wire.h"
 
-enum field_type { F_INT, F_INT_OR_NULL, F_HEX, F_INT_LIST, F_STR };
+enum field_type { F_INT, F_INT_OR_NULL, F_HEX, F_INT_LIST, F_STR, F_BOOL };
 
 struct field {
     const char *name;
@@ -24,7 +24,7 @@ struct op_fields {
 };
 
 static const struct op_fields OPS[] = {
-    {"Spawn", OP_SPAWN, {{0}}},
+    {"Spawn", OP_SPAWN, {{"may_bind", F_BOOL, false}, {"may_lookup", F_BOOL, false}}},
     {"Kill", OP_KILL, {{"target", F_INT, true}}},
     {"AdvanceClock", OP_ADVANCE_CLOCK, {{"ticks", F_INT, true}}},
     {"Inspect", OP_INSPECT, {{"handle", F_INT, true}}},
@@ -44,7 +44,10 @@ static const struct op_fields OPS[] = {
     {"Close", OP_CLOSE, {{"handle", F_INT, true}}},
     {"Bind",
      OP_BIND,
-     {{"handle", F_INT, true}, {"name", F_STR, true}, {"service_type", F_INT, false}}},
+     {{"handle", F_INT, true},
+      {"name", F_STR, true},
+      {"service_type", F_INT, false},
+      {"rights", F_INT, false}}},
     {"Unbind", OP_UNBIND, {{"handle", F_INT, true}, {"name", F_STR, true}}},
     {"Lookup", OP_LOOKUP, {{"name", F_STR, true}}},
     {"Connect", OP_CONNECT, {{"name", F_STR, true}, {"service_type", F_INT, true}}},
@@ -123,6 +126,14 @@ static bool decode_field(const struct field *f, json_t *v, struct op *op)
             return false;
         store_int(op, f->name, json_integer_value(v));
         return true;
+    case F_BOOL:
+        if (!json_is_boolean(v))
+            return false;
+        if (!strcmp(f->name, "may_bind"))
+            op->may_bind = json_is_true(v);
+        else
+            op->may_lookup = json_is_true(v);
+        return true;
     case F_STR:
         if (!json_is_string(v))
             return false;
@@ -196,7 +207,8 @@ enum decode_status decode_op(json_t *data, struct op *op, char *why, size_t whyl
             return DECODE_BAD;
         }
     }
-    *op = (struct op){.name = spec->op};
+    /* defaults: a binding publishes SEND, a process gets the namespace */
+    *op = (struct op){.name = spec->op, .rights = R_SEND, .may_bind = true, .may_lookup = true};
     bool well_typed = true;
     for (const struct field *f = spec->fields; f->name; f++) {
         json_t *v = json_object_get(args, f->name);
@@ -205,7 +217,7 @@ enum decode_status decode_op(json_t *data, struct op *op, char *why, size_t whyl
                 snprintf(why, whylen, "%s: missing field %s", spec->name, f->name);
                 return DECODE_BAD;
             }
-            continue; /* defaults: caps [], timeout 0 */
+            continue; /* defaults: caps [], timeout 0, rights SEND, may_* true */
         }
         if (!decode_field(f, v, op))
             well_typed = false;
