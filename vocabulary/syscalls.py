@@ -591,6 +591,7 @@ class SockSend(Operation):
 @operation(
     group="posix",
     rule=R.POSIX_RECV,
+    also=(R.MSG_INFLIGHT_REVOKE,),
     returns=Delivered,
     domains={
         "fd": FD,
