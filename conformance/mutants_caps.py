@@ -231,7 +231,12 @@ class KillLeavesWaiter(Mutant):
             p = self.state.processes.get(Pid(op.target))
             st = None if p is None else p.status
         r = self.spec_apply(pid, op)
-        if isinstance(st, Waiting) and isinstance(op, Kill):
+        # a port the victim alone held is gone with it (CAP-RECLAIM)
+        if (
+            isinstance(st, Waiting)
+            and isinstance(op, Kill)
+            and st.port in self.state.objects
+        ):
             victim = Pid(op.target)
             self.edit_port(
                 st.port, lambda pt: replace(pt, waiters=(*pt.waiters, victim))
