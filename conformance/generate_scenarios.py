@@ -53,6 +53,7 @@ from veridian_ipc.vocabulary.syscalls import (
 
 from .generate_context import NAMES, Gen, Steps
 from .generate_flows_caps import attenuate, chain, socket_caps, travel
+from .generate_flows_life import cycle, revoke_queued
 from .generate_flows_repeat import deadlines, names, rate_filter, ring
 from .generate_ops import GENERATORS
 from .surface import OP_GROUP
@@ -537,6 +538,8 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (channel_traffic, _F({"channels"})),
     (buffer_io, _F({"buffers"})),
     (queue_traffic, _F({"ports"})),
+    (cycle, _F({"caps", "ports"})),
+    (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
 ]
 
 #: Scenario generators (each a rule of the machine).

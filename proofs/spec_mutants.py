@@ -24,6 +24,7 @@ from veridian_ipc.spec import (
     namespace,
     ports,
     processes,
+    reclaim,
     sockets,
     timeouts,
 )
@@ -411,6 +412,26 @@ def unbind_no_manage(s: KernelState, pid: Pid, op: sc.Unbind) -> Step:
     return destroy(s, binding.cap), Ok(None)
 
 
+def reclaim_never(s: KernelState) -> KernelState:
+    """CAP-RECLAIM never runs: an object outlives its last capability."""
+    return s
+
+
+def reachable_from_handles(s: KernelState) -> frozenset[ObjId]:
+    """CAP-RECLAIM counts handle tables alone as roots (bindings and sockets
+    forgotten): a port held only by its binding is destroyed under it."""
+    alive = {c.obj for c in s.caps.values() if isinstance(c.at, AtHandle)}
+    grown = True
+    while grown:
+        grown = False
+        for c in s.caps.values():
+            at = c.at
+            if isinstance(at, InFlight) and at.port in alive and c.obj not in alive:
+                alive.add(c.obj)
+                grown = True
+    return frozenset(alive)
+
+
 def _m(id: str, module: object, name: str, fn: Callable[..., object]) -> SpecMutant:
     doc = (fn.__doc__ or "").strip().splitlines()[0]
     return SpecMutant(id, doc, lambda: patched(module, name, fn))  # type: ignore[arg-type]
@@ -449,6 +470,8 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("unbind-without-manage", namespace, "unbind", unbind_no_manage),
     _m("receive-keeps-message", ports, "receive", receive_keeps_message),
     _m("derive-nondeterministic", caps, "derive", derive_flaky),
+    _m("reclaim-never", reclaim, "reclaim", reclaim_never),
+    _m("reclaim-handles-only", reclaim, "reachable", reachable_from_handles),
 )
 
 
