@@ -67,6 +67,7 @@ def test_a_buffer_s_memory_goes_with_it() -> None:
     k = Kernel(processes=1)
     h = k.apply(1, CreateBuffer(16))
     assert isinstance(h, Ok)
+    assert isinstance(h.value, int)
     buf = k.state.objects[1]
     assert isinstance(buf, Buffer)
     k.apply(1, Drop(h.value))
