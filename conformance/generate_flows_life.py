@@ -47,7 +47,7 @@ def cycle(g: Gen) -> Steps:
     root = p.create(a, Kind.PORT)
     if root is None:
         return p.steps
-    if not (p.has("rights", "messages") and g.roll() < 75):
+    if not (p.has("rights", "messages") and g.roll() < 85):
         last = p.create(a, g.pick(kinds))
         if last is not None:
             p.do(a, Drop(last))
@@ -57,7 +57,7 @@ def cycle(g: Gen) -> Steps:
     via = p.handle(a, Derive(root, SEND | GRANT))
     if via is None:
         return p.steps
-    ring = g.roll() < 35
+    ring = g.roll() < 25
     if ring:
         other = p.create(a, Kind.PORT)
         back = None if other is None else p.handle(a, Derive(other, SEND | GRANT))

@@ -539,6 +539,7 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (buffer_io, _F({"buffers"})),
     (queue_traffic, _F({"ports"})),
     (cycle, _F({"caps", "ports"})),
+    (cycle, _F({"caps", "ports"})),
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
 ]
 
