@@ -541,6 +541,7 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (cycle, _F({"caps", "ports"})),
     (cycle, _F({"caps", "ports"})),
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
+    (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
 ]
 
 #: Scenario generators (each a rule of the machine).

@@ -117,6 +117,16 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     "B-CAP-DROP-MAPPED": ([*MAP_R, (1, Drop(1))], [MAP_R[0], (1, Drop(1))]),
     "B-CAP-DROP-MIDDLE": ([*CHAIN, (1, Drop(2))], [*CHAIN, (1, Drop(3))]),
+    "B-CAP-RECLAIM-LAST": ([*CP, (1, Drop(1))], [*CP, (1, Derive(1, 1)), (1, Drop(1))]),
+    "B-CAP-RECLAIM-CYCLE": (
+        [*CP, (1, Derive(1, 9)), (1, snd(2, caps=(1,)))],
+        [*P2, (1, Derive(1, 9)), (1, snd(3, caps=(2,)))],
+    ),
+    "B-RIGHTS-REVOKE-QUEUED": (
+        [*BOUND, (2, Lookup("a")), (2, CreatePort(1)), (2, snd(1, caps=(2,)))]
+        + [(1, Revoke(1))],
+        [*BOUND, (2, Lookup("a")), (2, CreatePort(1)), (2, snd(1))] + [(1, Revoke(1))],
+    ),
     "B-CAP-FOREIGN-HANDLE": ([*CP, (2, Inspect(1))], [(2, Inspect(1))]),
     "B-CAP-INSPECT-TRAVELLED": (
         [*TRAVEL, (2, Inspect(2))],
