@@ -197,12 +197,18 @@ def detach(st: State, cap: Cap) -> None:
 def destroy(st: State, cap: Cap) -> None:
     """Detach ``cap`` and remove its node; its children move up to its parent.
 
-    Its object is a suspect: once the operation is complete,
+    Its object is a suspect, unless its parent is held in a table or a
+    socket: once the operation is complete,
     model/orphans.py closes a port nobody can receive from (PORT-CLOSE) and
     model/reclaim.py destroys an object nobody can reach (CAP-RECLAIM)."""
     detach(st, cap)
-    st.suspects.add(cap.obj)
     parent = cap.parent
+    if parent is None or not (
+        parent.where == AT_HANDLE or parent.where == IN_SOCKET_OWN
+    ):
+        # a parent held in a table or a socket has the same object and every
+        # right its child had: the object stays reachable and receivable
+        st.suspects.add(cap.obj)
     children = cap.children
     if children:
         for child in children:

@@ -61,7 +61,9 @@ def put_in_flight(st: State, caps: list[Cap], msg: Message, port: Port) -> None:
     message may be queued on a port nobody can receive from or reach."""
     suspects = st.suspects
     for cap in caps:
-        suspects.add(cap.obj)
+        parent = cap.parent
+        if parent is None or parent.where != AT_HANDLE:  # see caps.destroy
+            suspects.add(cap.obj)
         if (
             cap.where == AT_HANDLE
             and not cap.mappings
