@@ -55,6 +55,7 @@ MACHINERY = frozenset(
         "generate",
         "generate_context",
         "generate_flows_caps",
+        "generate_flows_life",
         "generate_flows_repeat",
         "generate_ops",
         "generate_plan",
