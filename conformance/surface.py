@@ -58,7 +58,7 @@ R = RuleId
 STATIC_TAGS: dict[str, tuple[RuleId, ...]] = {op.name: op.tags for op in OP_SPECS}
 
 #: Rules that are checked on every step rather than by one operation.
-ALWAYS_TAGS: tuple[RuleId, ...] = (R.ERR_ENUM, R.ERR_PRECEDENCE, R.CAP_RECLAIM)
+ALWAYS_TAGS: tuple[RuleId, ...] = (R.ERR_ENUM, R.ERR_PRECEDENCE)
 
 
 def op_names_for(groups: frozenset[str]) -> frozenset[str]:
