@@ -79,7 +79,8 @@ the exploration of every distinct divergence (``signatures``, ``crashes``,
 input checks (``inbound``, ``requests``); the
 generators (``generate``, the index of ``generate_context``, ``generate_ops``,
 ``generate_scenarios`` and ``generate_setups``, with the flows the scenarios
-run: ``generate_plan``, ``generate_flows_caps``, ``generate_flows_repeat``);
+run: ``generate_plan``, ``generate_flows_caps``, ``generate_flows_repeat``;
+the flows of object lifetime live in ``veridian_ipc.generation.flows_life``);
 the mutants' parts
 (``mutants_base``, ``mutants_campaign``, and one module per feature group:
 ``mutants_caps``, ``mutants_ports``, ``mutants_namespace``,

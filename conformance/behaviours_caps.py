@@ -170,6 +170,37 @@ travelled_use(
 )
 
 
+@behaviour(
+    "B-CAP-RECLAIM-LAST",
+    (R.CAP_RECLAIM, R.CAP_DROP),
+    "take away the last capability of an object: the object is destroyed",
+    Drop,
+    Kill,
+    Unbind,
+    Send,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    return ok(r) and any(obj not in post.objects for obj in pre.objects)
+
+
+@behaviour(
+    "B-CAP-RECLAIM-CYCLE",
+    (R.CAP_RECLAIM, R.PORT_CLOSE),
+    "send a port's own RECEIVE capability into its queue (a self-cycle)",
+    Send,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    dest = cap_at(pre, pid, getattr(op, "handle", None))
+    carried = [cap_at(pre, pid, x) for x in getattr(op, "caps", ())]
+    return (
+        ok(r)
+        and dest is not None
+        and any(
+            c is not None and c.obj == dest.obj and c.rights & RECEIVE for c in carried
+        )
+    )
+
+
 refusal(
     "B-PROC-BLOCKED-ISSUES",
     (R.PROC_STATUS,),
@@ -214,6 +245,24 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
         ok(r)
         and bool(h.reparented)
         and any(c in h.reparented for c in destroyed(pre, post))
+    )
+
+
+@behaviour(
+    "B-RIGHTS-REVOKE-QUEUED",
+    (R.RIGHTS_REVOKE, R.MSG_INFLIGHT_REVOKE),
+    "revoke a port capability while another process's message carrying"
+    " capabilities is queued on the port",
+    Revoke,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    c = cap_at(pre, pid, getattr(op, "handle", None))
+    o = None if c is None else pre.objects.get(c.obj)
+    return (
+        isinstance(r, Ok)
+        and r.value != 0
+        and isinstance(o, Port)
+        and any(m.sender != pid and any(m.caps) for m in o.queue)
     )
 
 

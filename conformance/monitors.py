@@ -19,7 +19,10 @@ before (checked by the checker, which holds both).
 
 Invariants about the derivation tree and where capabilities are held
 (``INV-CAP-LOCATION``, ``INV-DERIVATION-TREE``, ``INV-RIGHTS-MONOTONE``) are
-not observable; the comparison with the spec covers their consequences.
+not observable; the comparison with the spec covers their consequences. The
+exception is INV-CAP-LOCATION's clause INV-NO-UNREACHABLE: every object a
+target shows must be reachable from what its processes and the namespace hold
+(``no_unreachable``), so a target that never reclaims is reported as such.
 """
 
 from __future__ import annotations
@@ -219,6 +222,31 @@ def bucket_bound(o: Data) -> bool:
     return True
 
 
+def no_unreachable(o: Data) -> bool:
+    """INV-NO-UNREACHABLE (a clause of INV-CAP-LOCATION; CAP-RECLAIM): every
+    object shown is reachable: named by a handle, a mapping, a socket or a
+    binding, or carried by a message queued on a reachable port."""
+    objects = set(o["ports"]) | set(o["channels"]) | set(o["buffers"])
+    alive: set[int] = set()
+    for p in o["processes"].values():
+        alive.update(c["obj"] for c in p["handles"].values())
+        alive.update(m["buf"] for m in p["mappings"].values())
+        for e in p["fds"].values():
+            alive.add(e["port"])
+            if e["peer"] is not None:
+                alive.add(e["peer"])
+    alive.update(b["obj"] for b in o["namespace"].values())
+    todo = [obj for obj in alive if obj in o["ports"]]
+    while todo:
+        for m in o["ports"][todo.pop()]["queue"]:
+            for c in m["caps"]:
+                if c is not None and c["obj"] not in alive:
+                    alive.add(c["obj"])
+                    if c["obj"] in o["ports"]:
+                        todo.append(c["obj"])
+    return objects <= alive
+
+
 #: The observable monitors, by the invariant they project.
 OBSERVATION_CHECKS: dict[InvId, ObsCheck] = {
     InvId.QUEUE_BOUND: queue_bound,
@@ -231,6 +259,7 @@ OBSERVATION_CHECKS: dict[InvId, ObsCheck] = {
     InvId.NAMESPACE_LIVE: namespace_live,
     InvId.SOCKETS_LIVE: sockets_live,
     InvId.BUCKET_BOUND: bucket_bound,
+    InvId.CAP_LOCATION: no_unreachable,
 }
 
 

@@ -2,7 +2,8 @@
 
 This module is the catalogue's index: ``MUTANTS`` lists the mutants (49,
 then 22 for the behaviours a short random walk seldom reaches, then one for
-Unbind's precedence, then those for peer death), and every
+Unbind's precedence, then those for peer death, then those for reclamation
+and what a revoke does to messages in flight), and every
 mutant, the ``Mutant`` base and the campaign
 (``run_campaign``, ``run_mutant``, ``MutantResult``) can be imported from here
 (``veridian_ipc.conformance.mutants:NoHandoff`` names a target).
@@ -61,7 +62,9 @@ from .mutants_caps import (
     InflightSurvivesRevoke,
     InspectChannelAsPort,
     KillLeavesWaiter,
+    NeverReclaims,
     RevokeChildrenOnly,
+    SelfCycleKept,
     SpawnReusesPid,
 )
 from .mutants_channels import (
@@ -124,8 +127,10 @@ from .mutants_tree import (
     DeriveForgetsSibling,
     DeriveKeepsGrant,
     DropOrphansChildren,
+    RevokeCancelsQueued,
     RevokedWaiterSeesClosed,
     RevokeSparesBindings,
+    RevokeStripsCarried,
 )
 from .mutants_waits import (
     AdvanceExpiresOne,
@@ -219,6 +224,10 @@ MUTANTS: tuple[type[Mutant], ...] = (
     BindPublishesHeldRights,
     AmbientNamespace,
     RecvHidesCaps,
+    NeverReclaims,
+    SelfCycleKept,
+    RevokeCancelsQueued,
+    RevokeStripsCarried,
 )
 
 
@@ -266,6 +275,7 @@ __all__ = [
     "MapWithoutWrite",
     "Mutant",
     "MutantResult",
+    "NeverReclaims",
     "NoHandoff",
     "OrphanPortStaysOpen",
     "OversizeBeforeHandle",
@@ -284,10 +294,13 @@ __all__ = [
     "RecvTruncates",
     "ResumeFirstResult",
     "ResumeTimeoutAsClosed",
+    "RevokeCancelsQueued",
     "RevokeChildrenOnly",
     "RevokeSparesBindings",
+    "RevokeStripsCarried",
     "RevokedWaiterSeesClosed",
     "RingFullEarly",
+    "SelfCycleKept",
     "SendCopiesCaps",
     "SendLeaksCapOnFailure",
     "SenderIsPortOwner",

@@ -1,7 +1,8 @@
 """Mutants of capabilities, rights and processes (CAP-*, RIGHTS-*, PROC-*,
 and the ERR-* rules they break): a rights leak on derive, a revoke that misses
 grandchildren, a reused handle, a blocked process that may still act, a pid
-given twice, a bool taken for a handle...
+given twice, a bool taken for a handle, an object never reclaimed, a
+self-cycle left open...
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from dataclasses import replace
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import descendants, destroy
-from veridian_ipc.spec.state import AtHandle, InFlight, Process, Running, Waiting
+from veridian_ipc.spec.state import (
+    AtHandle,
+    InFlight,
+    Port,
+    Process,
+    Running,
+    Waiting,
+)
+from veridian_ipc.spec.step import apply_rule
 from veridian_ipc.spec.store import proc, put_cap, put_proc
 from veridian_ipc.vocabulary.names import CapId, Handle, Pid
 from veridian_ipc.vocabulary.results import CapInfo, Ok, Result
+from veridian_ipc.vocabulary.rights import RECEIVE
 from veridian_ipc.vocabulary.syscalls import (
     Connect,
     Derive,
@@ -24,6 +34,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Lookup,
     Operation,
     Revoke,
+    Send,
     Spawn,
 )
 
@@ -231,7 +242,12 @@ class KillLeavesWaiter(Mutant):
             p = self.state.processes.get(Pid(op.target))
             st = None if p is None else p.status
         r = self.spec_apply(pid, op)
-        if isinstance(st, Waiting) and isinstance(op, Kill):
+        # a port the victim alone held is gone with it (CAP-RECLAIM)
+        if (
+            isinstance(st, Waiting)
+            and isinstance(op, Kill)
+            and st.port in self.state.objects
+        ):
             victim = Pid(op.target)
             self.edit_port(
                 st.port, lambda pt: replace(pt, waiters=(*pt.waiters, victim))
@@ -250,6 +266,49 @@ class BoolIsInt(Mutant):
         return self.spec_apply(pid, op)
 
 
+class NeverReclaims(Mutant):
+    """An object keeps existing after its last capability is gone (a kernel
+    with no reclamation): the spec's CAP-RECLAIM removes it from the
+    observation, this target keeps it there, emptied (a port closed)."""
+
+    rules = (R.CAP_RECLAIM, R.CAP_DROP)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        before = self.state.objects
+        r = self.spec_apply(pid, op)
+        objects = self.state.objects
+        for obj, o in before.items():
+            if obj not in objects:
+                if isinstance(o, Port):
+                    o = replace(o, queue=(), waiters=(), closed=True)
+                objects = objects.set(obj, o)
+        self.state = replace(self.state, objects=objects)
+        return r
+
+
+class SelfCycleKept(Mutant):
+    """A send that carries the destination port's own RECEIVE capability into
+    its queue (a self-cycle: Mach without ``ipc_port_check_circularity``) is
+    queued and nothing else: the port nobody can reach any more stays open
+    with the message, instead of being closed and reclaimed (CAP-RECLAIM,
+    PORT-CLOSE)."""
+
+    rules = (R.CAP_RECLAIM, R.PORT_CLOSE)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        dest = self.port_of(pid, op.handle) if isinstance(op, Send) else None
+        if dest is None or not self.running(pid):
+            return self.spec_apply(pid, op)
+        assert isinstance(op, Send)
+        carried = [self.cap(pid, h) for h in op.caps]
+        if not any(
+            c is not None and c.obj == dest and c.rights & RECEIVE for c in carried
+        ):
+            return self.spec_apply(pid, op)
+        self.state, r = apply_rule(self.state, pid, op)
+        return r
+
+
 __all__ = [
     "BlockedMayInspect",
     "BoolIsInt",
@@ -262,6 +321,8 @@ __all__ = [
     "InflightSurvivesRevoke",
     "InspectChannelAsPort",
     "KillLeavesWaiter",
+    "NeverReclaims",
     "RevokeChildrenOnly",
+    "SelfCycleKept",
     "SpawnReusesPid",
 ]

@@ -3,7 +3,8 @@ CAP-DROP, RIGHTS-REVOKE): a drop that orphans the dropped capability's
 children, a derivation tree that stops linking past a fixed depth, a parent
 that remembers only its newest child, an attenuated derive that keeps GRANT,
 a revoke that spares namespace bindings, a receiver blocked through a revoked
-capability told its port closed.
+capability told its port closed, a revoke that cancels messages queued
+through the capabilities it destroys or strips what they carry.
 
 The first three leave every handle and right as the spec has them; only a
 later revoke of an ancestor shows that something escaped it.
@@ -16,8 +17,9 @@ from dataclasses import replace
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import descendants, destroy
-from veridian_ipc.spec.state import InBinding, Waiting, Woken
-from veridian_ipc.spec.store import put_cap
+from veridian_ipc.spec.reclaim import reclaim
+from veridian_ipc.spec.state import AtHandle, InBinding, Kind, Waiting, Woken
+from veridian_ipc.spec.store import port, put_cap, put_obj
 from veridian_ipc.vocabulary.names import CapId, Pid
 from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.rights import GRANT
@@ -138,11 +140,72 @@ class RevokedWaiterSeesClosed(Mutant):
         return r
 
 
+class RevokeCancelsQueued(_RevokeReplaced):
+    """A revoke cancels the messages other processes queued on a port through
+    the capabilities it destroys (seL4's ``CancelBadgedSends`` taken for
+    queued messages): every message on such a port from a process other than
+    the revoker is discarded with what it carries. The spec keeps them: a
+    completed send belongs to the queue (RIGHTS-REVOKE, MSG-INFLIGHT-REVOKE)."""
+
+    rules = (R.RIGHTS_REVOKE, R.MSG_INFLIGHT_REVOKE)
+
+    def revoke(self, cid: CapId) -> Result:
+        revoker = self.state.caps[cid].at
+        doomed = descendants(self.state, cid)
+        ports = sorted(
+            {
+                self.state.caps[c].obj
+                for c in doomed
+                if self.state.caps[c].kind is Kind.PORT
+            }
+        )
+        for c in reversed(doomed):
+            self.state = destroy(self.state, c)
+        mine = revoker.pid if isinstance(revoker, AtHandle) else None
+        for obj in ports:
+            pt = port(self.state, obj)
+            gone = [m for m in pt.queue if m.sender != mine]
+            if not gone:
+                continue
+            kept = tuple(m for m in pt.queue if m.sender == mine)
+            self.state = put_obj(self.state, obj, replace(pt, queue=kept))
+            for m in gone:
+                for carried in m.caps:
+                    if carried is not None:
+                        self.state = destroy(self.state, carried)
+        self.state = reclaim(self.state)
+        return Ok(len(doomed))
+
+
+class RevokeStripsCarried(_RevokeReplaced):
+    """A revoke of a port capability also strips every capability carried by
+    the messages queued on that port, descendants or not (the sender's own
+    capabilities included): they arrive as None. The spec strips only the
+    revoked capability's descendants (MSG-INFLIGHT-REVOKE)."""
+
+    rules = (R.MSG_INFLIGHT_REVOKE, R.RIGHTS_REVOKE)
+
+    def revoke(self, cid: CapId) -> Result:
+        c = self.state.caps[cid]
+        doomed = descendants(self.state, cid)
+        for d in reversed(doomed):
+            self.state = destroy(self.state, d)
+        if c.kind is Kind.PORT:
+            carried = [x for m in port(self.state, c.obj).queue for x in m.caps]
+            for x in carried:
+                if x is not None and x in self.state.caps:
+                    self.state = destroy(self.state, x)
+        self.state = reclaim(self.state)
+        return Ok(len(doomed))
+
+
 __all__ = [
     "DeepDeriveIsRoot",
     "DeriveForgetsSibling",
     "DeriveKeepsGrant",
     "DropOrphansChildren",
+    "RevokeCancelsQueued",
     "RevokeSparesBindings",
+    "RevokeStripsCarried",
     "RevokedWaiterSeesClosed",
 ]

@@ -296,17 +296,20 @@ def reference_sections() -> str:
         if path not in OBSERVATION_FIELDS:
             raise KeyError(f"observation key {path} has no meaning in the table")
         out.append(f"| `{path}` | {OBSERVATION_FIELDS[path]} |")
-    out += ["", OBJECTS_STAY]
+    out += ["", OBJECTS_LIFETIME]
     return "\n".join(out) + "\n"
 
 
-#: What the observation's object maps hold over time (no rule destroys an
-#: object: ``test_no_operation_destroys_an_object`` checks it on the spec).
-OBJECTS_STAY = (
-    "`ports`, `channels` and `buffers` hold every object ever created: no\n"
-    "operation destroys one. Dropping an object's last capability (CAP-DROP)\n"
-    "or killing the process that created it (PROC-KILL) leaves the object, and\n"
-    "its queue, in the observation."
+#: What the observation's object maps hold over time (CAP-RECLAIM:
+#: ``test_an_object_goes_with_its_last_capability`` checks it on the spec).
+OBJECTS_LIFETIME = (
+    "`ports`, `channels` and `buffers` hold every live object. An object\n"
+    "leaves them in the step that takes away the last capability that can\n"
+    "reach it (CAP-RECLAIM): its last handle dropped (CAP-DROP), the process\n"
+    "holding it killed (PROC-KILL), the binding holding it removed, or its\n"
+    "only capabilities left in messages queued on ports nobody can reach.\n"
+    "A closed port stays while a capability to it is held. Object numbers\n"
+    "are never reused."
 )
 
 

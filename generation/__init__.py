@@ -9,7 +9,7 @@ right kind, mapping ids, open file descriptors and running pids, and the rest
 are stale, invented, wrong-kind or out-of-range values that reach the errors.
 Above single operations: set-ups (``setups``), short scenarios
 (``scenarios``) and longer flows written against the spec's own next states
-(``plan``, ``flows_caps``, ``flows_repeat``); ``choices`` weighs them;
+(``plan``, ``flows_caps``, ``flows_repeat``, ``flows_life``); ``choices`` weighs them;
 ``runs`` strings them into recorded runs of the spec.
 
 Why Hypothesis data. Every choice goes through Hypothesis (``st.data()`` or

@@ -53,6 +53,7 @@ from veridian_ipc.vocabulary.syscalls import (
 
 from .context import NAMES, Gen, Steps
 from .flows_caps import attenuate, chain, socket_caps, travel
+from .flows_life import cycle, revoke_queued
 from .flows_repeat import deadlines, names, rate_filter, ring
 from .ops import GENERATORS
 from .registry import OP_GROUP
@@ -538,6 +539,10 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (channel_traffic, _F({"channels"})),
     (buffer_io, _F({"buffers"})),
     (queue_traffic, _F({"ports"})),
+    (cycle, _F({"caps", "ports"})),
+    (cycle, _F({"caps", "ports"})),
+    (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
+    (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
 ]
 
 #: Scenario generators (each a rule of the machine).

@@ -10,7 +10,7 @@ node and re-attaches its children to its parent (CAP-DROP).
 from __future__ import annotations
 
 from veridian_ipc.vocabulary.results import CapInfo, Ok, Result
-from veridian_ipc.vocabulary.rights import ALL_RIGHTS, RECEIVE
+from veridian_ipc.vocabulary.rights import ALL_RIGHTS
 from veridian_ipc.vocabulary.syscalls import Derive, Drop, Inspect, Revoke
 
 from .state import (
@@ -197,12 +197,18 @@ def detach(st: State, cap: Cap) -> None:
 def destroy(st: State, cap: Cap) -> None:
     """Detach ``cap`` and remove its node; its children move up to its parent.
 
-    A port that loses a RECEIVE capability is a suspect: once the operation
-    is complete, model/orphans.py closes it if nobody can receive from it."""
+    Its object is a suspect, unless its parent is held in a table or a
+    socket: once the operation is complete,
+    model/orphans.py closes a port nobody can receive from (PORT-CLOSE) and
+    model/reclaim.py destroys an object nobody can reach (CAP-RECLAIM)."""
     detach(st, cap)
-    if cap.rights & RECEIVE and type(cap.obj) is Port:
-        st.suspects.add(cap.obj)
     parent = cap.parent
+    if parent is None or not (
+        parent.where == AT_HANDLE or parent.where == IN_SOCKET_OWN
+    ):
+        # a parent held in a table or a socket has the same object and every
+        # right its child had: the object stays reachable and receivable
+        st.suspects.add(cap.obj)
     children = cap.children
     if children:
         for child in children:

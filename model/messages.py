@@ -10,7 +10,7 @@ from veridian_ipc.vocabulary.names import (
     MAX_U32,
 )
 from veridian_ipc.vocabulary.results import Delivered
-from veridian_ipc.vocabulary.rights import GRANT, RECEIVE
+from veridian_ipc.vocabulary.rights import GRANT
 
 from .caps import detach, install_all
 from .state import AT_HANDLE, IN_FLIGHT, Cap, Message, Port, Process, State
@@ -53,14 +53,17 @@ def check_transfer(p: Process, caps: tuple[int, ...]) -> list[Cap] | IpcError:
     return found
 
 
-def put_in_flight(st: State, caps: list[Cap], msg: Message) -> None:
-    """Move checked capabilities out of wherever they are into ``msg``.
+def put_in_flight(st: State, caps: list[Cap], msg: Message, port: Port) -> None:
+    """Move checked capabilities out of wherever they are into ``msg``, queued
+    on (or handed off through) ``port``.
 
-    A port whose RECEIVE goes into a message is a suspect (model/orphans.py):
-    the message may be queued on a port nobody can receive from."""
+    Their objects are suspects (model/orphans.py, model/reclaim.py): the
+    message may be queued on a port nobody can receive from or reach."""
+    suspects = st.suspects
     for cap in caps:
-        if cap.rights & RECEIVE and type(cap.obj) is Port:
-            st.suspects.add(cap.obj)
+        parent = cap.parent
+        if parent is None or parent.where != AT_HANDLE:  # see caps.destroy
+            suspects.add(cap.obj)
         if (
             cap.where == AT_HANDLE
             and not cap.mappings
@@ -77,6 +80,7 @@ def put_in_flight(st: State, caps: list[Cap], msg: Message) -> None:
             detach(st, cap)
         cap.where = IN_FLIGHT
         cap.msg = msg
+        cap.port = port
 
 
 def take_delivery(p: Process, msg: Message) -> Delivered:
@@ -89,7 +93,7 @@ def take_delivery(p: Process, msg: Message) -> Delivered:
     return Delivered(msg.sender, msg.msg_type, msg.flags, msg.data, handles)
 
 
-def take_back(st: State, p: Process, d: Delivered) -> Message:
+def take_back(st: State, p: Process, d: Delivered, port: Port) -> Message:
     """The queued message a delivery to ``p`` came from: ``p``'s new handles for
     the carried capabilities go back in flight, in message order (the inverse
     of ``take_delivery``; a handle ``p`` no longer holds becomes ``None``)."""
@@ -97,5 +101,5 @@ def take_back(st: State, p: Process, d: Delivered) -> Message:
         return tuple.__new__(Message, (d.sender, d.msg_type, d.flags, d.data, ()))
     slots: list[Cap | None] = [None if h is None else p.handles.get(h) for h in d.caps]
     msg = tuple.__new__(Message, (d.sender, d.msg_type, d.flags, d.data, slots))
-    put_in_flight(st, [c for c in slots if c is not None], msg)
+    put_in_flight(st, [c for c in slots if c is not None], msg, port)
     return msg

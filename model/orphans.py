@@ -7,10 +7,12 @@ it (waiters woken with ``PortClosed``, bindings removed, watchers notified, so
 a thread blocked in a send for room gets ``PortClosed``) and destroys its
 queued messages with the capabilities they carry.
 
-The rules record the ports that lost a RECEIVE (``State.suspects``: ``destroy``
-and ``put_in_flight`` do); ``reap`` runs once the operation is complete. A
-suspect still held in a table or a socket is the common case and costs a look
-at its own capabilities; only otherwise is the fixpoint computed.
+The rules record the objects that lost a capability (``State.suspects``:
+``destroy`` and ``put_in_flight`` do); ``reap`` runs once the operation is
+complete. A suspect port still held in a table or a socket, or already closed
+and empty, is the common case and costs a look at its own capabilities; only
+otherwise is the fixpoint computed. Then the objects nobody can reach are
+destroyed (model/reclaim.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from veridian_ipc.vocabulary.rights import RECEIVE
 
 from .caps import destroy
 from .ports import close_port
+from .reclaim import collect
 from .state import AT_HANDLE, IN_SOCKET_OWN, Port, State
 
 
@@ -54,20 +57,21 @@ def receivable(st: State) -> set[Port]:
 
 
 def reap(st: State) -> None:
-    """Abandon every port the operation left unreceivable (see the module)."""
-    suspects = st.suspects
-    if all(held(p) for p in suspects):
-        suspects.clear()
-        return
-    alive = receivable(st)
-    dead = [
-        o
-        for _, o in sorted(st.objects.items())
-        if type(o) is Port and (not o.closed or o.queue) and o not in alive
-    ]
-    for port in dead:
-        abandon(st, port)
-    suspects.clear()
+    """Abandon every port the operation left unreceivable (see the module),
+    then destroy every object it left unreachable (CAP-RECLAIM,
+    model/reclaim.py)."""
+    if not all(
+        held(o) or (o.closed and not o.queue) for o in st.suspects if type(o) is Port
+    ):
+        alive = receivable(st)
+        dead = [
+            o
+            for _, o in sorted(st.objects.items())
+            if type(o) is Port and (not o.closed or o.queue) and o not in alive
+        ]
+        for port in dead:
+            abandon(st, port)
+    collect(st)
 
 
 def abandon(st: State, port: Port) -> None:

@@ -162,7 +162,7 @@ def commit_offer(
         take_token(f, st.clock)
     if caps:
         msg = new_tuple(Message, (sender, msg_type, flags, data, caps))
-        put_in_flight(st, caps, msg)
+        put_in_flight(st, caps, msg, port)
     else:
         msg = new_tuple(Message, (sender, msg_type, flags, data, ()))
     if port.waiters:
@@ -329,7 +329,7 @@ def withdraw(st: State, w: Waiter, port: Port) -> None:
     if type(result) is Message:
         msg = result
     elif type(result) is Ok and type(result.value) is Delivered:
-        msg = take_back(st, w.proc, result.value)
+        msg = take_back(st, w.proc, result.value, port)
     else:
         return
     w.result = None

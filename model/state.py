@@ -66,6 +66,7 @@ class Cap:
         "name",
         "obj",
         "parent",
+        "port",
         "proc",
         "rights",
         "sock",
@@ -81,6 +82,7 @@ class Cap:
         self.proc: Process | None = None  # AT_HANDLE / IN_SOCKET_*
         self.handle = 0  # AT_HANDLE
         self.msg: Message | None = None  # IN_FLIGHT
+        self.port: Port | None = None  # IN_FLIGHT: the port queueing ``msg``
         self.name: str | None = None  # IN_BINDING
         self.sock: SocketEntry | None = None  # IN_SOCKET_*
         self.mappings: list[int] | None = None  # mapping ids made through it
@@ -139,8 +141,9 @@ class KObject:
 
     def __init__(self, obj_id: int) -> None:
         self.id = obj_id
-        # Every capability naming the object; kept for buffers, whose
-        # ownership transfer destroys them all (BUF-TRANSFER), and ports, whose
+        # Every capability naming the object (its reference count, and what
+        # the cycle check walks: CAP-RECLAIM, model/reclaim.py); buffers'
+        # ownership transfer destroys them all (BUF-TRANSFER), and a port's
         # last usable RECEIVE is looked for when one goes (PORT-CLOSE,
         # model/orphans.py).
         self.caps: set[Cap] | None = None
@@ -178,6 +181,7 @@ class Channel(KObject):
         self.slots: list[bytes | None] = [None] * capacity
         self.read_idx = 0
         self.write_idx = 0
+        self.caps = set()
 
 
 class Buffer(KObject):
@@ -334,10 +338,11 @@ class State:
         self.namespace: dict[str, Binding] = {}
         # Waiters with a deadline (TIME-DEADLINE), in arrival order.
         self.timed: dict[Waiter, None] = {}
-        # Ports that lost a RECEIVE capability (destroyed, or moved into a
-        # message) during the current operation: model/orphans.py looks at
-        # them once it is complete.
-        self.suspects: set[Port] = set()
+        # Objects that lost a capability (destroyed, or moved into a message)
+        # during the current operation: once it is complete, model/orphans.py
+        # abandons the ports among them nobody can receive from (PORT-CLOSE)
+        # and model/reclaim.py destroys those nobody can reach (CAP-RECLAIM).
+        self.suspects: set[KObject] = set()
 
 
 __all__ = [

@@ -75,8 +75,8 @@ def instances(
     """Every ring, and the steps ``op`` maps to on it."""
     out: list[Instance] = []
     for obj, ring in before.objects.items():
-        if not isinstance(ring, Channel):
-            continue
+        if not isinstance(ring, Channel) or obj not in after.objects:
+            continue  # a reclaimed ring leaves the encoding (CAP-RECLAIM)
         tokens = Tokens()
         steps = ring_steps(before, pid, op, int(obj), tokens)
         received: tuple[bytes, ...] | None = None

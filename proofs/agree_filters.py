@@ -122,8 +122,8 @@ def instances(
     on a closed port is the port's business (PortClosed), not compared."""
     out: list[Instance] = []
     for obj, pt in before.objects.items():
-        if not isinstance(pt, Port):
-            continue
+        if not isinstance(pt, Port) or obj not in after.objects:
+            continue  # a reclaimed port's filter goes with it (CAP-RECLAIM)
         steps = filter_steps(before, pid, op, int(obj), pt)
         if steps and steps[0][0] == "set_filter" and pt.closed:
             continue

@@ -12,6 +12,7 @@ revoke, kill) a ``wake_one``; a port the step left nobody able to receive from
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from veridian_ipc.spec import KernelState
@@ -94,6 +95,17 @@ def _offer(
     )
 
 
+def after_port(before: Port, after: KernelState, obj: int) -> Port:
+    """Port ``obj`` after the step; a port the step reclaimed (CAP-RECLAIM,
+    spec/reclaim.py) is, to this encoding, the closed, empty port that
+    abandoning it left (PORT-CLOSE): the encoding has no object table."""
+    o = after.objects.get(ObjId(obj))
+    if o is None:
+        return replace(before, queue=(), waiters=(), closed=True)
+    assert isinstance(o, Port)
+    return o
+
+
 def port_steps(
     s: KernelState, pid: int, op: object, obj: int, tokens: Tokens, after: KernelState
 ) -> list[Step]:
@@ -102,9 +114,9 @@ def port_steps(
     unreceivable (``MAY_ORPHAN``: it was open or held messages, and is now
     closed and empty)."""
     steps = _op_steps(s, pid, op, obj, tokens, after)
-    pt, pt2 = s.objects[ObjId(obj)], after.objects[ObjId(obj)]
+    pt = s.objects[ObjId(obj)]
     assert isinstance(pt, Port)
-    assert isinstance(pt2, Port)
+    pt2 = after_port(pt, after, obj)
     if (
         type(op) in MAY_ORPHAN
         and (not pt.closed or pt.queue)
@@ -163,8 +175,7 @@ def _op_steps(
         and object_of(s, pid, op.handle, Kind.PORT, MANAGE) == obj
     ):
         return [("close", {"cap_ok": BoolVal(True)})]
-    o2 = after.objects[ObjId(obj)]
-    assert isinstance(o2, Port)
+    o2 = after_port(pt, after, obj)
     woken = len(pt.waiters) - len(o2.waiters)
     return [("wake_one", {})] * max(0, woken)
 
@@ -181,7 +192,7 @@ def instances(
         tokens = Tokens()
         steps = port_steps(before, pid, op, int(obj), tokens, after)
         touched = any(name != "wake_one" for name, _ in steps)
-        compare = partial(_compare, after.objects[obj], tokens)
+        compare = partial(_compare, after_port(pt, after, int(obj)), tokens)
         pre = port_state(pt, tokens)
         out.append(Instance(f"port {obj}", pre, steps, compare, touched))
     return out

@@ -245,6 +245,19 @@ SCOPES: dict[str, Scope] = {
             kill=True,
         ),
         Scope(
+            "cycles",
+            "a port's own capabilities sent into its queue, a ring of two"
+            " ports, the last capability dropped: reclamation (CAP-RECLAIM)",
+            depth=5,
+            deep_depth=6,
+            max_objects=2,
+            processes=1,
+            setup=((Pid(1), sc.CreatePort(1)), (Pid(1), sc.CreatePort(1))),
+            ops=_ops("Derive", "Send", "Drop", "Receive"),
+            rights=(SEND | GRANT,),
+            timeouts=(0,),
+        ),
+        Scope(
             "messages",
             "two-capability sends, capabilities without GRANT, revoke in flight",
             depth=5,

@@ -24,6 +24,7 @@ from veridian_ipc.spec import (
     namespace,
     ports,
     processes,
+    reclaim,
     sockets,
     timeouts,
 )
@@ -431,6 +432,24 @@ def lookup_ambient(s: KernelState, pid: Pid, op: sc.Lookup) -> Step:
     if isinstance(r, Err):
         return s, r
     return put_proc(s2, pid, replace(proc(s2, pid), may_lookup=False)), r
+def reclaim_never(s: KernelState) -> KernelState:
+    """CAP-RECLAIM never runs: an object outlives its last capability."""
+    return s
+
+
+def reachable_from_handles(s: KernelState) -> frozenset[ObjId]:
+    """CAP-RECLAIM counts handle tables alone as roots (bindings and sockets
+    forgotten): a port held only by its binding is destroyed under it."""
+    alive = {c.obj for c in s.caps.values() if isinstance(c.at, AtHandle)}
+    grown = True
+    while grown:
+        grown = False
+        for c in s.caps.values():
+            at = c.at
+            if isinstance(at, InFlight) and at.port in alive and c.obj not in alive:
+                alive.add(c.obj)
+                grown = True
+    return frozenset(alive)
 
 
 def _m(id: str, module: object, name: str, fn: Callable[..., object]) -> SpecMutant:
@@ -473,6 +492,8 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("derive-nondeterministic", caps, "derive", derive_flaky),
     _m("bind-publishes-held-rights", namespace, "bind", bind_publishes_held),
     _m("lookup-without-authority", namespace, "lookup", lookup_ambient),
+    _m("reclaim-never", reclaim, "reclaim", reclaim_never),
+    _m("reclaim-handles-only", reclaim, "reachable", reachable_from_handles),
 )
 
 

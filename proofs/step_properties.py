@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from veridian_ipc.spec import RuleId, step
 from veridian_ipc.spec.state import AtHandle, InBinding, InFlight, Waiting
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.names import Fd
+from veridian_ipc.vocabulary.names import Fd, ObjId
 from veridian_ipc.vocabulary.results import Err, Ok
 from veridian_ipc.vocabulary.rights import GRANT, READ, SEND, WRITE, required_rights
 
@@ -72,6 +72,32 @@ def no_right_gained(t: Transition) -> str | None:
             parent = t.post.caps[cap.parent]
             if cap.rights & ~parent.rights:
                 return f"capability {cid} holds rights its parent {cap.parent} lacks"
+    return None
+
+
+def reclaimed(t: Transition) -> str | None:
+    """CAP-RECLAIM, from the post-state alone: every object is reachable (a
+    capability to it held in a table, a socket or a binding, or carried on a
+    reachable port), and no capability names an object that is gone."""
+    post = t.post
+    carried: dict[ObjId, list[ObjId]] = {}
+    alive: set[ObjId] = set()
+    for cid, c in post.caps.items():
+        if c.obj not in post.objects:
+            return f"capability {cid} names object {c.obj}, which is gone"
+        if isinstance(c.at, InFlight):
+            carried.setdefault(c.at.port, []).append(c.obj)
+        else:
+            alive.add(c.obj)
+    todo = list(alive)
+    while todo:
+        for obj in carried.get(todo.pop(), ()):
+            if obj not in alive:
+                alive.add(obj)
+                todo.append(obj)
+    kept = sorted(set(post.objects) - alive)
+    if kept:
+        return f"objects {kept} are unreachable but kept"
     return None
 
 
@@ -232,6 +258,12 @@ PROPERTIES: tuple[StepProperty, ...] = (
         "revoke destroys every descendant wherever held",
         (R.RIGHTS_REVOKE, R.MSG_INFLIGHT_REVOKE, R.POSIX_CLOSE),
         revocation_complete,
+    ),
+    _p(
+        "STEP-RECLAIM",
+        "every object left is reachable; none is named after it is gone",
+        (R.CAP_RECLAIM, R.CAP_DROP, R.PROC_KILL),
+        reclaimed,
     ),
     _p(
         "STEP-MESSAGES-CONSERVED",

@@ -12,7 +12,15 @@ channel, hand-off to the first waiter (PORT-HANDOFF), drain after close
 from __future__ import annotations
 
 from veridian_ipc.spec import RULES, IpcError, KernelState
-from veridian_ipc.spec.state import AtHandle, InSocket, Port, Running, Waiting, Woken
+from veridian_ipc.spec.state import (
+    AtHandle,
+    Channel,
+    InSocket,
+    Port,
+    Running,
+    Waiting,
+    Woken,
+)
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
@@ -40,9 +48,10 @@ def _receivable_by_someone(s: KernelState, obj: ObjId) -> bool:
 
 
 def _dead(s: KernelState, obj: ObjId) -> bool:
-    """Port ``obj`` is closed, empty, and nobody can receive from it."""
+    """Port ``obj`` is closed, empty, and nobody can receive from it; or it
+    is gone (CAP-RECLAIM)."""
     o = s.objects.get(obj)
-    return (
+    return o is None or (
         isinstance(o, Port)
         and o.closed
         and not o.queue
@@ -115,6 +124,9 @@ def messages_conserved(t: Transition) -> str | None:
             ring_want = -1
         elif isinstance(op, sc.ChannelReceiveBatch) and isinstance(r.value, tuple):
             ring_want = -len(r.value)
+    for obj, o in t.pre.objects.items():  # a reclaimed ring's messages go
+        if isinstance(o, Channel) and obj not in t.post.objects:
+            ring_want -= len(o.held)
     if ring != ring_want:
         return f"ring messages changed by {ring}, expected {ring_want}"
     return None

@@ -160,10 +160,12 @@ def drop(s: KernelState, pid: Pid, op: Drop) -> Step:
 
     The capability's children stay valid and move up to its parent, so a revoke
     of any ancestor still reaches them. Mappings made through the capability are
-    removed with it (BUF-MAP). Dropping the last capability of an object does not
-    close it: closing is an explicit, MANAGE-guarded act (PORT-CLOSE). The one
-    exception is a port's last usable RECEIVE: a port nobody can receive from
-    is closed and its queue destroyed (PORT-CLOSE, spec/orphans.py).
+    removed with it (BUF-MAP). Dropping a capability does not close its object:
+    closing is an explicit, MANAGE-guarded act (PORT-CLOSE). Two exceptions
+    follow from what is left: a port's last usable RECEIVE gone, the port is
+    closed and its queue destroyed (PORT-CLOSE, spec/orphans.py); an object's
+    last reachable capability gone, the object is destroyed (CAP-RECLAIM,
+    spec/reclaim.py).
 
     Errors, in precedence order:
 
@@ -194,6 +196,22 @@ def revoke(s: KernelState, pid: Pid, op: Revoke) -> Step:
     every derivation here is a child, at any depth (see the module docstring).
     Result: the number of capabilities
     destroyed.
+
+    Messages in flight. A revoke reaches the capabilities
+    that descend from this one and nothing else: a message queued through a
+    SEND capability that is then revoked stays queued and is delivered, and
+    every capability it carries that does not descend from the revoked one is
+    installed at delivery as usual (MSG-INFLIGHT-REVOKE); only the slots of
+    descendants read ``None``. A completed send belongs to the port's queue,
+    not to the capability it went through: Zircon's channel message owns its
+    handles, and Mach's rights in a message are independent of the send right
+    used. seL4 destroys derived capabilities wherever they are, as here, and
+    ``seL4_CNode_CancelBadgedSends`` aborts the IPCs of *blocked* senders with
+    a badge; that is followed only partly: a send here never blocks half-done
+    (it is queued or refused), and the message records its sender's pid, not
+    the capability (MSG-SENDER), so there is nothing to cancel by. A server
+    that must stop reading a revoked client's queued messages gives each
+    client its own port and closes it.
 
     Errors, in precedence order:
 

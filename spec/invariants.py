@@ -24,6 +24,7 @@ from veridian_ipc.vocabulary.rights import (
 )
 
 from .orphans import receivable
+from .reclaim import reachable
 from .state import (
     AtHandle,
     Buffer,
@@ -52,7 +53,13 @@ def valid_handles(s: KernelState) -> bool:
 
 @invariant(InvId.CAP_LOCATION)
 def valid_locations(s: KernelState) -> bool:
-    """Every capability is held in exactly the one place its location names."""
+    """Every capability is held in exactly the one place its location names.
+    And every live object is reachable from a root (INV-NO-UNREACHABLE, a
+    clause of INV-CAP-LOCATION, spec/reclaim.py): an object nobody can reach
+    has been destroyed (CAP-RECLAIM)."""
+    alive = reachable(s)
+    if any(obj not in alive for obj in s.objects):
+        return False
     for cap_id, cap in s.caps.items():
         at = cap.at
         if isinstance(at, AtHandle):

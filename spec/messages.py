@@ -144,7 +144,11 @@ def take_delivery(
     A capability revoked (RIGHTS-REVOKE) or taken back by a buffer transfer
     (BUF-TRANSFER) while its message was queued is gone: its position in
     ``Delivered.caps`` is ``None``, so the receiver sees that one was sent but
-    gains no authority. Handles are installed in message order.
+    gains no authority. Every other carried capability is installed, even
+    when the SEND capability the message went through has been revoked since:
+    a revoke reaches descendants only, and a queued message stays deliverable
+    (RIGHTS-REVOKE states the decision and its precedents). Handles are
+    installed in message order.
     """
     handles: list[int | None] = []
     for cap_id in msg.caps:

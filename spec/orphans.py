@@ -33,7 +33,8 @@ Zircon signals ``ZX_CHANNEL_PEER_CLOSED`` and fails writes with
 ``ZX_ERR_PEER_CLOSED``. Departure: here the port object stays (its SEND
 capabilities remain valid handles to a closed port, as after ``Close``)
 instead of becoming dead names, so ``Inspect`` and ``Close`` keep their
-meaning (``Close`` then gives ``PortClosed``). INV-PORT-RECEIVABLE (a clause
+meaning (``Close`` then gives ``PortClosed``), until its last capability goes
+and it is destroyed (CAP-RECLAIM, spec/reclaim.py). INV-PORT-RECEIVABLE (a clause
 of INV-WAITERS) states the result: a port that is open or holds messages is
 receivable.
 """

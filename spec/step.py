@@ -44,6 +44,7 @@ from . import (
     orphans,
     ports,
     processes,
+    reclaim,
     sockets,  # noqa: F401
     timeouts,  # noqa: F401
 )
@@ -210,7 +211,9 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     Only then does anything change. Implementations are compared on which error
     they report, so this order is part of the contract. An operation that
     succeeds and leaves a port nobody can receive from abandons that port as
-    part of the same step (PORT-CLOSE, spec/orphans.py).
+    part of the same step (PORT-CLOSE, spec/orphans.py), and then destroys
+    every object no capability can reach any more (CAP-RECLAIM,
+    spec/reclaim.py).
 
     Errors, in precedence order:
 
@@ -219,8 +222,10 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     - ``ProcessBlocked``: PROC-STATUS.
     """
     s, r = apply_rule(s, pid, op)
-    if type(op) in MAY_ORPHAN and not isinstance(r, Err):
-        s = orphans.reap(s)
+    if not isinstance(r, Err):
+        if type(op) in MAY_ORPHAN:
+            s = orphans.reap(s)
+        s = reclaim.reclaim(s)  # CAP-RECLAIM: unreachable objects are destroyed
     return s, r
 
 

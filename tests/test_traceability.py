@@ -45,6 +45,7 @@ def test_rules_with_errors_document_their_order() -> None:
     # rules that define data or effects and cannot fail on their own
     assert silent == {
         RuleId.PROC_SPAWN,
+        RuleId.CAP_RECLAIM,
         RuleId.RIGHTS_BITS,
         RuleId.RIGHTS_REQUIRED,
         RuleId.PORT_HANDOFF,

@@ -24,6 +24,7 @@ class RuleId(StrEnum):
     CAP_HANDLE = "CAP-HANDLE"
     CAP_INSPECT = "CAP-INSPECT"
     CAP_DROP = "CAP-DROP"
+    CAP_RECLAIM = "CAP-RECLAIM"
     # Rights and derivation (vocabulary/rights.py, spec/caps.py)
     RIGHTS_BITS = "RIGHTS-BITS"
     RIGHTS_REQUIRED = "RIGHTS-REQUIRED"

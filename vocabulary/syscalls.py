@@ -131,7 +131,7 @@ class Inspect(Operation):
     handle: HandleRef
 
 
-@operation(group="caps", rule=R.CAP_DROP, also=(R.CAP_HANDLE,))
+@operation(group="caps", rule=R.CAP_DROP, also=(R.CAP_HANDLE, R.CAP_RECLAIM))
 @dataclass(frozen=True, slots=True)
 class Drop(Operation):
     """Remove one handle from the caller's table (CAP-DROP)."""

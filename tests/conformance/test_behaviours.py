@@ -105,6 +105,9 @@ CC: Steps = [(1, CreateChannel(2, 4))]
 RATE2 = SetFilter(1, rate=RateLimit(1, 1, 2))
 MAP_R: Steps = [(1, CreateBuffer(4)), (1, MapBuffer(1, False))]
 
+#: p2 looked p1's port up and made a port of its own (its h2).
+LOOKED2: Steps = [*BOUND, (2, Lookup("a")), (2, CreatePort(1))]
+
 #: behaviour -> (a scenario whose last step reaches it, a close one that never does)
 CASES: dict[str, tuple[Steps, Steps]] = {
     # caps
@@ -119,6 +122,15 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     "B-CAP-DROP-MAPPED": ([*MAP_R, (1, Drop(1))], [MAP_R[0], (1, Drop(1))]),
     "B-CAP-DROP-MIDDLE": ([*CHAIN, (1, Drop(2))], [*CHAIN, (1, Drop(3))]),
+    "B-CAP-RECLAIM-LAST": ([*CP, (1, Drop(1))], [*CP, (1, Derive(1, 1)), (1, Drop(1))]),
+    "B-CAP-RECLAIM-CYCLE": (
+        [*CP, (1, Derive(1, 9)), (1, snd(2, caps=(1,)))],
+        [*P2, (1, Derive(1, 9)), (1, snd(3, caps=(2,)))],
+    ),
+    "B-RIGHTS-REVOKE-QUEUED": (
+        [*LOOKED2, (2, snd(1, caps=(2,))), (1, Revoke(1))],
+        [*LOOKED2, (2, snd(1)), (1, Revoke(1))],
+    ),
     "B-CAP-FOREIGN-HANDLE": ([*CP, (2, Inspect(1))], [(2, Inspect(1))]),
     "B-CAP-INSPECT-TRAVELLED": (
         [*TRAVEL, (2, Inspect(2))],

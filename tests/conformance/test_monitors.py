@@ -29,6 +29,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Derive,
     Drop,
     Kill,
+    Lookup,
     MapBuffer,
     RateLimit,
     Receive,
@@ -68,7 +69,8 @@ def _queue_over(o: Data) -> None:
 
 
 def _waiter_gone(o: Data) -> None:
-    del o["processes"][2]
+    gone = o["processes"].pop(2)
+    o["processes"][1]["handles"][99] = gone["handles"][1]  # its port stays held
 
 
 def _bad_rights(o: Data) -> None:
@@ -98,6 +100,11 @@ def _socket_without_port(o: Data) -> None:
     o["processes"][1]["fds"][0]["peer"] = 999  # its own port stays receivable
 
 
+def _unreachable_object(o: Data) -> None:
+    """A channel nothing names (a target that never reclaims, CAP-RECLAIM)."""
+    o["channels"][99] = dict(next(iter(o["channels"].values())))
+
+
 CASES: dict[str, Callable[[Data], None]] = {
     "INV-QUEUE-BOUND": _queue_over,
     "INV-WAITERS": _waiter_gone,
@@ -107,6 +114,7 @@ CASES: dict[str, Callable[[Data], None]] = {
     "INV-RING-BOUNDS": _ring_over,
     "INV-MAPPINGS-LIVE": _mapping_without_cap,
     "INV-SOCKETS-LIVE": _socket_without_port,
+    "INV-CAP-LOCATION": _unreachable_object,
 }
 
 
@@ -192,10 +200,17 @@ def test_fresh_ids_remembers_what_disappeared() -> None:
 
 def test_broken_target_is_reported_by_invariant_name() -> None:
     _, div = run_ops(
-        KillLeavesWaiter, [(2, CreatePort(1)), (2, Receive(1, None)), (0, Kill(2))]
+        KillLeavesWaiter,
+        [
+            (1, CreatePort(1)),
+            (1, Bind(1, "n", 0)),
+            (2, Lookup("n")),  # the port outlives the waiter (CAP-RECLAIM)
+            (2, Receive(1, None)),
+            (0, Kill(2)),
+        ],
     )
     assert div is not None
-    assert (div.step, div.kind, div.invariants) == (3, "observation", ["INV-WAITERS"])
+    assert (div.step, div.kind, div.invariants) == (5, "observation", ["INV-WAITERS"])
 
 
 def test_broken_targets_break_the_newer_clauses_by_name() -> None:

@@ -15,8 +15,10 @@ from collections.abc import Sequence
 
 from veridian_ipc.conformance import mutants
 from veridian_ipc.conformance.checker import SMALL_CONFIG
+from veridian_ipc.conformance.monitors import observation_violations
 from veridian_ipc.conformance.mutants import MUTANTS, Mutant
 from veridian_ipc.conformance.targets import SpecTarget
+from veridian_ipc.spec import InvId
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.vocabulary.results import BLOCKED, CapInfo, Delivered, Err, Ok, Result
 from veridian_ipc.vocabulary.rights import (
@@ -462,6 +464,59 @@ def test_ambient_namespace() -> None:
     assert got == Ok(1)
 
 
+# -- reclamation and what a revoke does to messages in flight ---------------------
+
+
+def test_never_reclaims() -> None:
+    """The last capability dropped: the spec's observation loses the port
+    (CAP-RECLAIM), the mutant's keeps it, and shows it unreachable."""
+    ops: Scenario = [(1, CreatePort(1)), (1, Drop(1))]
+    spec, bent = SpecTarget(3, SMALL_CONFIG), mutants.NeverReclaims(3, SMALL_CONFIG)
+    for pid, op in ops:
+        assert spec.apply(pid, op) == bent.apply(pid, op)
+    assert spec.observe()["ports"] == {}
+    kept = bent.observe()
+    assert list(kept["ports"]) == [1]
+    assert observation_violations(kept) == [InvId.CAP_LOCATION]
+
+
+def test_self_cycle_kept() -> None:
+    """The port's own RECEIVE sent into its queue through a SEND copy: the
+    spec closes the port (nobody can reach it to receive), the mutant keeps
+    taking messages."""
+    ops = [
+        (1, CreatePort(2)),
+        (1, Derive(1, SEND)),
+        (1, Send(2, 0, 0, b"", (1,))),
+        (1, Send(2, 0, 0, b"")),
+    ]
+    assert diverges(mutants.SelfCycleKept, ops, -1, Err(E.PortClosed)) == Ok(None)
+
+
+#: P2 sends P1 a message carrying P2's own new port through its looked-up
+#: copy; P1 then revokes its root, which destroys that copy (and the
+#: binding's), and receives.
+QUEUED_THEN_REVOKED: Scenario = [
+    *SHARED,
+    (2, CreatePort(1)),
+    (2, Send(1, 5, 0, b"m", (2,))),
+    (1, Revoke(1)),
+    (1, Receive(1, 0)),
+]
+
+
+def test_revoke_cancels_queued() -> None:
+    spec_says = Ok(Delivered(2, 5, 0, b"m", (2,)))
+    got = diverges(mutants.RevokeCancelsQueued, QUEUED_THEN_REVOKED, -1, spec_says)
+    assert got == Err(E.WouldBlock)
+
+
+def test_revoke_strips_carried() -> None:
+    spec_says = Ok(Delivered(2, 5, 0, b"m", (2,)))
+    got = diverges(mutants.RevokeStripsCarried, QUEUED_THEN_REVOKED, -1, spec_says)
+    assert got == Ok(Delivered(2, 5, 0, b"m", (None,)))
+
+
 SCENARIOS = {
     "UnbindNameFirst": test_unbind_name_first,
     "DeriveKeepsGrant": test_derive_keeps_grant,
@@ -491,4 +546,8 @@ SCENARIOS = {
     "BindPublishesHeldRights": test_bind_publishes_held_rights,
     "AmbientNamespace": test_ambient_namespace,
     "RecvHidesCaps": test_recv_hides_caps,
+    "NeverReclaims": test_never_reclaims,
+    "SelfCycleKept": test_self_cycle_kept,
+    "RevokeCancelsQueued": test_revoke_cancels_queued,
+    "RevokeStripsCarried": test_revoke_strips_carried,
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from veridian_ipc.conformance.reference_gen import (
-    OBJECTS_STAY,
+    OBJECTS_LIFETIME,
     reference_markdown,
     rule_prose,
     shared_rules_section,
@@ -104,28 +104,26 @@ def test_the_channel_ring_bound_is_stated() -> None:
         Config(max_channel_capacity=65536, max_channel_message=65536)
 
 
-def test_no_operation_destroys_an_object() -> None:
-    """OBJECTS_STAY, on the spec: the last capability dropped, the creator
-    killed, a port closed and revoked, its object stays observable."""
-    assert OBJECTS_STAY in REFERENCE
+def test_an_object_goes_with_its_last_capability() -> None:
+    """OBJECTS_LIFETIME, on the spec: a port closed and revoked stays while a
+    handle names it; its last handle dropped, or its holder killed, it leaves
+    the object table (CAP-RECLAIM)."""
+    assert OBJECTS_LIFETIME in REFERENCE
     s = initial_state(processes=2)
-    steps: list[tuple[int, object]] = [
-        (1, CreatePort(2)),
-        (1, Derive(1, 0x0F)),
-        (1, Send(1, 0, 0, b"hi", (2,))),
-        (1, Revoke(1)),
-        (1, Close(1)),
-        (1, Drop(1)),
-        (2, CreatePort(1)),
-        (0, Kill(2)),
+    steps: list[tuple[int, object, set[int]]] = [
+        (1, CreatePort(2), {1}),
+        (1, Derive(1, 0x0F), {1}),
+        (1, Send(1, 0, 0, b"hi", (2,)), {1}),
+        (1, Revoke(1), {1}),
+        (1, Close(1), {1}),
+        (1, Drop(1), set()),
+        (2, CreatePort(1), {2}),
+        (0, Kill(2), set()),
     ]
-    seen: set[int] = set()
-    for pid, op in steps:
+    for pid, op, live in steps:
         s, r = step(s, pid, op)
         assert isinstance(r, Ok), (op, r)
-        assert seen <= set(s.objects)
-        seen = set(s.objects)
-    assert len(seen) == 2
+        assert set(s.objects) == live, op
 
 
 def test_absent_and_malformed_fields_as_protocol_md_says() -> None:

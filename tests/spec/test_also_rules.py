@@ -6,8 +6,9 @@ spec is traced (``sys.setprofile``) on the pools of reachable states and
 operations of ``test_precedence_applied``: every rule whose registered function
 runs on every successful step of an operation must be declared, and every
 declared rule function must run on some step. The generic checks every
-operation passes through (ERR-TOTAL, ERR-PRECEDENCE, PROC-STATUS, CAP-HANDLE)
-and tables that are not called (RIGHTS-REQUIRED, RIGHTS-BITS) are left out.
+operation passes through (ERR-TOTAL, ERR-PRECEDENCE, PROC-STATUS, CAP-HANDLE,
+CAP-RECLAIM) and tables that are not called (RIGHTS-REQUIRED, RIGHTS-BITS) are
+left out.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ GENERIC = {
     RuleId.ERR_PRECEDENCE,
     RuleId.PROC_STATUS,
     RuleId.CAP_HANDLE,
+    RuleId.CAP_RECLAIM,  # ends every successful step (spec/step.py)
 }
 TABLES = {RuleId.RIGHTS_REQUIRED, RuleId.RIGHTS_BITS}
 

@@ -393,12 +393,49 @@ static struct result close_port(struct kernel *k, int64_t pid, int64_t handle)
 
 /* -- ports nobody can receive from (PORT-CLOSE, implicit close) ---------------------- */
 
-/* After a Drop, Kill or Send that succeeded: a port is receivable while a
+/* CAP-RECLAIM: a port is reachable while a capability to it is in a handle
+ * table or a binding, or carried by a message queued on a reachable port (the
+ * least fixpoint). Every other port is destroyed with the capabilities its
+ * queue carries, and leaves the observation; its id is never reused. */
+static void reclaim(struct kernel *k)
+{
+    size_t room = 0;
+    bool *alive = grow(NULL, &room, k->nports + 1, sizeof *alive);
+    memset(alive, 0, room * sizeof *alive);
+    for (bool grown = true; grown;) {
+        grown = false;
+        for (size_t i = 0; i < k->ncaps; i++) {
+            const struct cap *c = &k->caps[i];
+            if (!c->live || alive[c->obj - 1])
+                continue;
+            if (c->at != AT_FLIGHT || alive[c->at_port - 1]) {
+                alive[c->obj - 1] = true;
+                grown = true;
+            }
+        }
+    }
+    for (size_t i = 0; i < k->nports; i++) {
+        struct port *pt = &k->ports[i];
+        if (alive[i] || pt->reclaimed)
+            continue;
+        pt->reclaimed = true;
+        pt->closed = true;
+        size_t n = pt->nqueue;
+        pt->nqueue = 0; /* the slots stay readable below; detach finds none */
+        for (size_t m = 0; m < n; m++)
+            for (int s = 0; s < pt->queue[m].ncaps; s++)
+                if (pt->queue[m].caps[s] != NO_ID)
+                    destroy(k, pt->queue[m].caps[s]);
+    }
+    free(alive);
+}
+
+/* After a Drop, Kill, Send or Unbind that succeeded: a port is receivable while a
  * capability with RECEIVE to it is in a handle table, or carried by a message
  * queued on a receivable port (the least fixpoint; a binding does not count).
  * Every other port is abandoned: closed as by Close (waiters woken, bindings
  * removed) and its queued messages destroyed with the capabilities they carry,
- * since nobody can ever receive them. */
+ * since nobody can ever receive them. Then unreachable ports are reclaimed. */
 static void reap(struct kernel *k)
 {
     size_t room = 0;
@@ -434,6 +471,7 @@ static void reap(struct kernel *k)
                     destroy(k, pt->queue[m].caps[s]);
     }
     free(alive);
+    reclaim(k);
 }
 
 /* -- timeouts (TIME-ADVANCE, TIME-DEADLINE) ------------------------------------------ */
@@ -511,8 +549,12 @@ struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op)
         return close_port(k, pid, op->handle);
     case OP_BIND:
         return ns_bind(k, pid, op);
-    case OP_UNBIND:
-        return ns_unbind(k, pid, op);
+    case OP_UNBIND: {
+        struct result r = ns_unbind(k, pid, op);
+        if (r.kind != RES_ERR)
+            reap(k); /* the binding may have held the last capability */
+        return r;
+    }
     case OP_LOOKUP:
     case OP_CONNECT:
         return ns_lookup(k, pid, op);

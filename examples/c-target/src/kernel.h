@@ -92,6 +92,7 @@ struct port {
     int64_t id;
     int64_t capacity;
     bool closed;
+    bool reclaimed; /* destroyed: nothing reached it any more (CAP-RECLAIM) */
     struct qmsg *queue; /* oldest first */
     size_t nqueue, capqueue;
     int64_t *waiters; /* pids, in arrival order */

@@ -104,7 +104,8 @@ json_t *encode_observation(struct kernel *k)
                               handles, "mappings", "fds"));
     }
     for (size_t i = 0; i < k->nports; i++)
-        set_int_key(ports, k->ports[i].id, encode_port(k, &k->ports[i]));
+        if (!k->ports[i].reclaimed)
+            set_int_key(ports, k->ports[i].id, encode_port(k, &k->ports[i]));
     json_t *names = json_object();
     for (size_t i = 0; i < k->nbindings; i++) {
         const struct binding *b = &k->bindings[i];
