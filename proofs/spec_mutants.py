@@ -432,6 +432,8 @@ def lookup_ambient(s: KernelState, pid: Pid, op: sc.Lookup) -> Step:
     if isinstance(r, Err):
         return s, r
     return put_proc(s2, pid, replace(proc(s2, pid), may_lookup=False)), r
+
+
 def reclaim_never(s: KernelState) -> KernelState:
     """CAP-RECLAIM never runs: an object outlives its last capability."""
     return s
