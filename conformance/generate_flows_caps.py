@@ -281,8 +281,9 @@ def _send_only(p: Plan, a: int, port: int) -> None:
 
 def _attenuated_buffer(p: Plan, a: int, port: int) -> None:
     """A read-only copy of a new buffer is mapped writable (refused), then a
-    copy with MANAGE+GRANT (and maybe READ) transfers the buffer (BUF-MAP,
-    BUF-TRANSFER)."""
+    copy with MANAGE+GRANT tries to transfer the buffer (a delegate: refused)
+    and, once the root is dropped and it owns the buffer, transfers it with
+    its rights alone (BUF-MAP, BUF-TRANSFER, CAP-DROP)."""
     buf = p.create(a, Kind.BUFFER)
     if buf is None:
         return
@@ -291,7 +292,11 @@ def _attenuated_buffer(p: Plan, a: int, port: int) -> None:
         p.do(a, MapBuffer(weak, bool(p.g.pick([True, False]))))
     owner = p.derive(a, buf, MANAGE | GRANT)
     if owner is not None:
-        p.do(a, TransferBuffer(owner, port, int(p.g.pick([0, 1]))))
+        msg_type = int(p.g.pick([0, 1]))
+        p.do(a, TransferBuffer(owner, port, msg_type))  # a delegate: refused
+        p.do(a, MapBuffer(buf, False))  # a mapping that goes with the root
+        p.do(a, Drop(buf))  # the root goes: its child becomes the owner
+        p.do(a, TransferBuffer(owner, port, msg_type))
 
 
 def socket_caps(g: Gen) -> Steps:

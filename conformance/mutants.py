@@ -43,9 +43,11 @@ from .mutants_base import Mutant
 from .mutants_buffers import (
     MapWithoutWrite,
     ReadPastEnd,
+    TransferByDelegate,
     TransferFullRights,
     TransferKeepsOwnership,
     TransferNeedsRead,
+    TransferStripsOthers,
     WriteReadOnly,
 )
 from .mutants_campaign import MutantResult, format_matrix, run_campaign, run_mutant
@@ -213,6 +215,8 @@ MUTANTS: tuple[type[Mutant], ...] = (
     UnbindNameFirst,
     CloseKeepsBindings,
     OrphanPortStaysOpen,
+    TransferStripsOthers,
+    TransferByDelegate,
 )
 
 
@@ -286,9 +290,11 @@ __all__ = [
     "SocketFdNotLowest",
     "SpawnReusesPid",
     "StaleLookupAfterUnbind",
+    "TransferByDelegate",
     "TransferFullRights",
     "TransferKeepsOwnership",
     "TransferNeedsRead",
+    "TransferStripsOthers",
     "TryReceiveBlocks",
     "UnbindNameFirst",
     "UnbindWithoutManage",

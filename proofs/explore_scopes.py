@@ -26,7 +26,7 @@ from veridian_ipc.spec import KernelState
 from veridian_ipc.spec.state import Kind, Running
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Config, Pid
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND, WRITE
 
 #: A small system: every bound at its smallest useful value.
 SMALL = Config(
@@ -351,6 +351,23 @@ SCOPES: dict[str, Scope] = {
                 "Lookup",
                 "Revoke",
             ),
+        ),
+        Scope(
+            "transfer",
+            "a buffer delegated, mapped through the delegate, transferred by"
+            " its owner or by the delegate (BUF-TRANSFER)",
+            processes=1,
+            depth=5,
+            deep_depth=6,
+            max_objects=2,
+            ops=_ops(
+                "CreatePort",
+                "CreateBuffer",
+                "MapBuffer",
+                "TransferBuffer",
+                "Derive",
+            ),
+            rights=(READ | WRITE, MANAGE | GRANT),
         ),
     )
 }

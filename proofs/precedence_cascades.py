@@ -38,6 +38,7 @@ from .precedence_conds import (
     malformed,
     mapping,
     no_fd,
+    not_root,
     outside,
     own_port,
     peer_port,
@@ -45,6 +46,14 @@ from .precedence_conds import (
     port_side,
     ring_of,
     unbound,
+)
+from .precedence_quota import (
+    CREATE_QUOTA,
+    HANDLE_QUOTA,
+    delivery_quota,
+    peer_obj,
+    queued_quota,
+    sent_port,
 )
 
 CASCADES: tuple[Cascade, ...] = (
@@ -63,6 +72,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "not a subset",
                 lambda s, pid, op: op.rights & ~cap_at(s, pid, op.handle).rights != 0,  # type: ignore[union-attr]
             ),
+            HANDLE_QUOTA,
         ),
     ),
     Cascade(
@@ -83,6 +93,7 @@ CASCADES: tuple[Cascade, ...] = (
                 lambda op: (op.msg_type, len(op.data)),
                 lambda s, pid, op: port_of(s, pid, op.handle),
             ),
+            queued_quota(sent_port),
         ),
     ),
     Cascade(
@@ -111,6 +122,7 @@ CASCADES: tuple[Cascade, ...] = (
                     not port_of(s, pid, op.handle).queue and op.timeout == 0
                 ),
             ),
+            delivery_quota(lambda s, pid, op: port_of(s, pid, op.handle)),
         ),
     ),
     Cascade(
@@ -171,6 +183,7 @@ CASCADES: tuple[Cascade, ...] = (
         (
             Cond("InvalidArgument", "bad name", bad_name),
             Cond("PortNotFound", "unbound", unbound),
+            HANDLE_QUOTA,
         ),
     ),
     Cascade(
@@ -190,6 +203,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "other type",
                 lambda s, pid, op: s.namespace[op.name].service_type != op.service_type,
             ),
+            HANDLE_QUOTA,
         ),
     ),
     Cascade(
@@ -202,6 +216,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "over the limit",
                 lambda s, pid, op: op.capacity > s.config.max_port_capacity,
             ),
+            CREATE_QUOTA,
         ),
     ),
     Cascade(
@@ -221,6 +236,7 @@ CASCADES: tuple[Cascade, ...] = (
                     or op.max_message > s.config.max_channel_message
                 ),
             ),
+            CREATE_QUOTA,
         ),
     ),
     Cascade(
@@ -233,6 +249,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "over the limit",
                 lambda s, pid, op: op.size > s.config.max_buffer_size,
             ),
+            CREATE_QUOTA,
         ),
     ),
     Cascade(
@@ -360,6 +377,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "no MANAGE|GRANT",
                 lacks(Kind.BUFFER, MANAGE | GRANT),
             ),
+            Cond("InsufficientRights", "not the root", not_root(Kind.BUFFER)),
             Cond("InvalidCapability", "bad port handle", bad_handle(Kind.PORT, "port")),
             Cond("InsufficientRights", "no SEND", lacks(Kind.PORT, SEND, "port")),
             Cond(
@@ -393,6 +411,7 @@ CASCADES: tuple[Cascade, ...] = (
                 lambda s, pid, op: len(op.data) > MAX_INLINE_DATA,
             ),
             *port_side(lambda op: (0, len(op.data)), peer_port),
+            queued_quota(peer_obj),
         ),
     ),
     Cascade(
@@ -413,6 +432,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "head too long",
                 lambda s, pid, op: len(own_port(s, pid, op).queue[0].data) > op.bufsize,
             ),
+            delivery_quota(own_port),
         ),
     ),
     Cascade(

@@ -73,6 +73,7 @@ from veridian_ipc.vocabulary.rights import (
 )
 
 from .spec_mutants_patch import patched
+from .spec_mutants_resources import transfer_by_delegate, transfer_strips_others
 
 #: The originals, for mutants that wrap them (the patch replaces the module's).
 _receive = ports.receive
@@ -363,7 +364,8 @@ def pop_newest(ring: Channel, count: int) -> tuple[Channel, tuple[bytes, ...]]:
 
 
 def transfer_keeps_others(s: KernelState, pid: Pid, op: sc.TransferBuffer) -> Step:
-    """BUF-TRANSFER destroying only the sender's capability (others keep theirs)."""
+    """BUF-TRANSFER replacing the owner's capability by a fresh root (the
+    capabilities derived from it lose their parent)."""
     found = authorize(s, pid, op.handle, Kind.BUFFER, MANAGE | GRANT)
     pfound = authorize(s, pid, op.port, Kind.PORT, SEND)
     if isinstance(found, IpcError) or isinstance(pfound, IpcError):
@@ -449,6 +451,8 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("unbind-without-manage", namespace, "unbind", unbind_no_manage),
     _m("receive-keeps-message", ports, "receive", receive_keeps_message),
     _m("derive-nondeterministic", caps, "derive", derive_flaky),
+    _m("transfer-strips-others", buffers, "transfer_buffer", transfer_strips_others),
+    _m("transfer-by-delegate", buffers, "transfer_buffer", transfer_by_delegate),
 )
 
 

@@ -576,6 +576,7 @@ class SockSend(Operation):
 @operation(
     group="posix",
     rule=R.POSIX_RECV,
+    also=(R.MSG_INFLIGHT_REVOKE,),
     returns=bytes,
     domains={
         "fd": FD,

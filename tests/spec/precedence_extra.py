@@ -22,6 +22,7 @@ from veridian_ipc.proofs.precedence_conds import (
     no_fd,
     ring_of,
 )
+from veridian_ipc.proofs.precedence_quota import OBJECT_QUOTA
 from veridian_ipc.spec import RULES, KernelState, RuleId
 from veridian_ipc.spec.state import Buffer, Kind, Running, Waiting
 from veridian_ipc.spec.step import DISPATCHERS
@@ -137,6 +138,7 @@ EXTRA: tuple[Cascade, ...] = (
                     op.capacity is not None and op.capacity > s.config.max_port_capacity
                 ),
             ),
+            OBJECT_QUOTA,
         ),
     ),
     Cascade(
