@@ -10,7 +10,10 @@ from veridian_ipc.spec.state import KernelState
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.results import Result
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE
-from veridian_ipc.vocabulary.syscalls import Operation, TransferBuffer
+from veridian_ipc.vocabulary.syscalls import (
+    Operation,
+    TransferBuffer,
+)
 
 from .behaviours_base import History, behaviour, cap_at, failed_with, ok
 

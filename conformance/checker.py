@@ -41,6 +41,8 @@ from .targets import Driver
 from .wire import encode_op
 
 #: Small limits, so that a short run reaches every limit (capacities, sizes).
+#: The quotas (spec/quotas.py) keep their defaults here: at 8 handles, 10
+#: objects and 12 queued bytes the flows lose a dozen behaviours.
 SMALL_CONFIG = Config(
     max_port_capacity=3,
     max_channel_capacity=3,

@@ -130,6 +130,8 @@ def travel(g: Gen, kind: Kind | None = None) -> Steps:
     payload = _payload(p, a, origin, kind)
     if len(payload) == MAX_MESSAGE_CAPS and g.roll() < 60:  # one too many
         p.do(a, Send(ha, 0, 0, b"", (*payload, origin)))
+    if not payload:  # no copy fits the handle quota (spec/quotas.py)
+        return p.steps
     if kind is Kind.BUFFER and g.roll() < 30:  # sent away while mapped
         p.do(a, MapBuffer(payload[0], False))
     if g.roll() < 40:

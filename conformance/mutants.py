@@ -111,6 +111,11 @@ from .mutants_posix import (
     SocketFdNotLowest,
     UnconnectedSendEpipe,
 )
+from .mutants_quota import (
+    HandleQuotaOneOver,
+    QueuedBytesUnbounded,
+    ReceiveOverflowsTable,
+)
 from .mutants_travel import (
     FourthCapLost,
     HandoffDropsCaps,
@@ -217,6 +222,9 @@ MUTANTS: tuple[type[Mutant], ...] = (
     OrphanPortStaysOpen,
     TransferStripsOthers,
     TransferByDelegate,
+    HandleQuotaOneOver,
+    QueuedBytesUnbounded,
+    ReceiveOverflowsTable,
 )
 
 
@@ -251,6 +259,7 @@ __all__ = [
     "FilterWithoutManage",
     "FiveCaps",
     "FourthCapLost",
+    "HandleQuotaOneOver",
     "HandleReuse",
     "HandoffDropsCaps",
     "HandoffToLastWaiter",
@@ -266,12 +275,14 @@ __all__ = [
     "OrphanPortStaysOpen",
     "OversizeBeforeHandle",
     "PortCapacityPlusOne",
+    "QueuedBytesUnbounded",
     "RateLimitOneExtra",
     "RateRefillEveryTick",
     "RateRefillLate",
     "ReadPastEnd",
     "ReceiveBatchExtra",
     "ReceiveNewestFirst",
+    "ReceiveOverflowsTable",
     "ReceivedCapLosesParent",
     "ReceivedCapParentRights",
     "ReconnectAllowed",

@@ -369,6 +369,18 @@ SCOPES: dict[str, Scope] = {
             ),
             rights=(READ | WRITE, MANAGE | GRANT),
         ),
+        Scope(
+            "quota",
+            "handles, objects and queued bytes at their quotas: creates,"
+            " derives, sends and receives refused with OutOfMemory",
+            processes=2,
+            depth=5,
+            deep_depth=6,
+            config=replace(SMALL, max_handles=2, max_objects=2, max_queued_bytes=1),
+            max_objects=3,
+            ops=_ops("CreatePort", "Derive", "Send", "Receive", "Drop"),
+            rights=(SEND | GRANT,),
+        ),
     )
 }
 

@@ -24,6 +24,7 @@ from veridian_ipc.spec import (
     namespace,
     ports,
     processes,
+    quotas,
     sockets,
     timeouts,
 )
@@ -73,7 +74,11 @@ from veridian_ipc.vocabulary.rights import (
 )
 
 from .spec_mutants_patch import patched
-from .spec_mutants_resources import transfer_by_delegate, transfer_strips_others
+from .spec_mutants_resources import (
+    handles_one_over,
+    transfer_by_delegate,
+    transfer_strips_others,
+)
 
 #: The originals, for mutants that wrap them (the patch replaces the module's).
 _receive = ports.receive
@@ -453,6 +458,7 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("derive-nondeterministic", caps, "derive", derive_flaky),
     _m("transfer-strips-others", buffers, "transfer_buffer", transfer_strips_others),
     _m("transfer-by-delegate", buffers, "transfer_buffer", transfer_by_delegate),
+    _m("handle-quota-one-over", quotas, "check_handles", handles_one_over),
 )
 
 

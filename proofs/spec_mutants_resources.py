@@ -1,13 +1,15 @@
-"""Seeded spec bugs in buffer ownership and resource quotas (BUF-TRANSFER).
+"""Seeded spec bugs in buffer ownership (BUF-TRANSFER) and resource quotas.
 
 The mistakes of a transfer the exhaustive check must catch: one that strips
 every other holder (the receiver's mapping ends: the seed's own sequence
-breaks) and one that lets a delegate transfer. ``spec_mutants.MUTANTS`` lists
+breaks) and one that lets a delegate transfer; a handle quota checked one
+too late. ``spec_mutants.MUTANTS`` lists
 them beside the others.
 """
 
 from __future__ import annotations
 
+from veridian_ipc.spec import quotas
 from veridian_ipc.spec.caps import authorize, caps_of_object, destroy
 from veridian_ipc.spec.messages import check_limits
 from veridian_ipc.spec.ports import check_offer, commit_offer
@@ -60,4 +62,12 @@ def transfer_by_delegate(s: KernelState, pid: Pid, op: sc.TransferBuffer) -> Ste
     return _transfer(s, pid, op, owner_only=False, strip=False)
 
 
-__all__ = ["transfer_by_delegate", "transfer_strips_others"]
+def handles_one_over(s: KernelState, pid: Pid, n: int = 1) -> IpcError | None:
+    """The handle quota checked one too late: a table may hold one handle
+    more than ``max_handles``."""
+    if quotas.handles_used(s, pid) + n > s.config.max_handles + 1:
+        return IpcError.OutOfMemory
+    return None
+
+
+__all__ = ["handles_one_over", "transfer_by_delegate", "transfer_strips_others"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from veridian_ipc.spec import RuleId, step
+from veridian_ipc.spec import RuleId, quotas, step
 from veridian_ipc.spec.state import AtHandle, InBinding, InFlight, Waiting
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd
@@ -209,6 +209,20 @@ def transfer_keeps_others(t: Transition) -> str | None:
     return None
 
 
+def quotas_kept(t: Transition) -> str | None:
+    """No step takes a handle table, the objects or a process's queued bytes
+    over its quota (spec/quotas.py): exhaustion is refused, never exceeded."""
+    post, c = t.post, t.post.config
+    if len(post.objects) > c.max_objects:
+        return f"{len(post.objects)} objects, over max_objects {c.max_objects}"
+    for pid, p in post.processes.items():
+        if len(p.handles) > c.max_handles:
+            return f"process {pid} holds {len(p.handles)} handles, over max_handles"
+        if quotas.queued_bytes(post, pid) > c.max_queued_bytes:
+            return f"process {pid} has more than max_queued_bytes queued"
+    return None
+
+
 def _p(id: str, prose: str, rules: tuple[RuleId, ...], check: Check) -> StepProperty:
     return StepProperty(id, prose, rules, check)
 
@@ -258,6 +272,12 @@ PROPERTIES: tuple[StepProperty, ...] = (
         " capability and mapping of the buffer stays",
         (R.BUF_TRANSFER, R.BUF_MAP),
         transfer_keeps_others,
+    ),
+    _p(
+        "STEP-QUOTAS-KEPT",
+        "no step takes handles, objects or queued bytes over their quotas",
+        (R.ERR_ENUM, R.ERR_ATOMIC),
+        quotas_kept,
     ),
     _p(
         "STEP-MESSAGES-CONSERVED",
