@@ -110,7 +110,7 @@ def test_run_stats_count_distinct_divergences(bugs: ModuleType) -> None:
         with pinned_constants():
             run_state_machine_as_test(
                 lockstep(checker, stats),
-                settings=settings_for("ci", max_examples=20, shrink=False),
+                settings=settings_for("ci", max_examples=40, shrink=False),
             )
     except ExplorationDone:
         pass
