@@ -19,6 +19,7 @@ from . import (
     behaviours_caps,  # noqa: F401  (each module adds its behaviours on import)
     behaviours_memory,  # noqa: F401
     behaviours_messaging,  # noqa: F401
+    behaviours_quota,  # noqa: F401
 )
 from .behaviours_base import CATALOGUE
 

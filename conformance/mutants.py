@@ -44,9 +44,11 @@ from .mutants_base import Mutant
 from .mutants_buffers import (
     MapWithoutWrite,
     ReadPastEnd,
+    TransferByDelegate,
     TransferFullRights,
     TransferKeepsOwnership,
     TransferNeedsRead,
+    TransferStripsOthers,
     WriteReadOnly,
 )
 from .mutants_campaign import MutantResult, format_matrix, run_campaign, run_mutant
@@ -114,6 +116,11 @@ from .mutants_posix import (
     RecvTruncates,
     SocketFdNotLowest,
     UnconnectedSendEpipe,
+)
+from .mutants_quota import (
+    HandleQuotaOneOver,
+    QueuedBytesUnbounded,
+    ReceiveOverflowsTable,
 )
 from .mutants_travel import (
     FourthCapLost,
@@ -228,6 +235,11 @@ MUTANTS: tuple[type[Mutant], ...] = (
     SelfCycleKept,
     RevokeCancelsQueued,
     RevokeStripsCarried,
+    TransferStripsOthers,
+    TransferByDelegate,
+    HandleQuotaOneOver,
+    QueuedBytesUnbounded,
+    ReceiveOverflowsTable,
 )
 
 
@@ -264,6 +276,7 @@ __all__ = [
     "FilterWithoutManage",
     "FiveCaps",
     "FourthCapLost",
+    "HandleQuotaOneOver",
     "HandleReuse",
     "HandoffDropsCaps",
     "HandoffToLastWaiter",
@@ -280,12 +293,14 @@ __all__ = [
     "OrphanPortStaysOpen",
     "OversizeBeforeHandle",
     "PortCapacityPlusOne",
+    "QueuedBytesUnbounded",
     "RateLimitOneExtra",
     "RateRefillEveryTick",
     "RateRefillLate",
     "ReadPastEnd",
     "ReceiveBatchExtra",
     "ReceiveNewestFirst",
+    "ReceiveOverflowsTable",
     "ReceivedCapLosesParent",
     "ReceivedCapParentRights",
     "ReconnectAllowed",
@@ -308,9 +323,11 @@ __all__ = [
     "SocketFdNotLowest",
     "SpawnReusesPid",
     "StaleLookupAfterUnbind",
+    "TransferByDelegate",
     "TransferFullRights",
     "TransferKeepsOwnership",
     "TransferNeedsRead",
+    "TransferStripsOthers",
     "TryReceiveBlocks",
     "UnbindNameFirst",
     "UnbindWithoutManage",

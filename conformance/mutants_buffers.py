@@ -1,7 +1,8 @@
 """Mutants of shared buffers (BUF-*): ownership kept after a transfer, a
 writable mapping without WRITE, a write through a read-only mapping, a read
 one byte past the end, a transfer that also demands READ, a transferred
-buffer that arrives with every right.
+buffer that arrives with every right, a transfer that strips the other holders
+of their capabilities and mappings, a transfer by a delegate.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from dataclasses import replace
 
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
-from veridian_ipc.spec.caps import caps_of_object
+from veridian_ipc.spec.caps import caps_of_object, destroy
 from veridian_ipc.spec.state import Kind, Mapping
 from veridian_ipc.spec.store import proc, put_cap
-from veridian_ipc.vocabulary.names import MapId, Pid
+from veridian_ipc.vocabulary.names import CapId, Handle, MapId, Pid
 from veridian_ipc.vocabulary.results import Err, Ok, Result
-from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, READ, WRITE
+from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, WRITE
 from veridian_ipc.vocabulary.syscalls import (
     MapBuffer,
     Operation,
@@ -111,30 +112,66 @@ class TransferNeedsRead(Mutant):
 
 
 class TransferFullRights(Mutant):
-    """A transferred buffer's new capability carries every buffer right, not
-    the sender's: an attenuated holder hands on more than it had."""
+    """A transferred buffer's capability arrives with every buffer right, not
+    the owner's: an owner whose root was attenuated (a promoted child) hands
+    on more than it had."""
 
     rules = (R.BUF_TRANSFER,)
 
     def apply(self, pid: int, op: Operation) -> Result:
-        c = (
-            self.cap(pid, op.handle, Kind.BUFFER)
-            if isinstance(op, TransferBuffer)
-            else None
-        )
+        root = self._root(pid, op)
         r = self.spec_apply(pid, op)
-        if c is not None and isinstance(r, Ok):
-            (fresh,) = caps_of_object(self.state, c.obj)
-            full = replace(self.state.caps[fresh], rights=BUFFER_RIGHTS)
-            self.state = put_cap(self.state, fresh, full)
+        if root is not None and isinstance(r, Ok):
+            full = replace(self.state.caps[root], rights=BUFFER_RIGHTS)
+            self.state = put_cap(self.state, root, full)
+        return r
+
+    def _root(self, pid: int, op: Operation) -> CapId | None:
+        if not isinstance(op, TransferBuffer) or self.cap(pid, op.handle) is None:
+            return None
+        return proc(self.state, Pid(pid)).handles[Handle(op.handle)]
+
+
+class TransferStripsOthers(TransferFullRights):
+    """A buffer transfer also destroys every other capability to the buffer,
+    with their mappings: the receiver that mapped first (the seed's sequence)
+    loses its mapping."""
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        root = self._root(pid, op)
+        r = self.spec_apply(pid, op)
+        if root is not None and isinstance(r, Ok):
+            for other in caps_of_object(self.state, self.state.caps[root].obj):
+                if other != root and other in self.state.caps:
+                    self.state = destroy(self.state, other)
+        return r
+
+
+class TransferByDelegate(TransferFullRights):
+    """A delegate holding MANAGE and GRANT on a derived capability transfers
+    the buffer (the owner check is skipped)."""
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        root = self._root(pid, op) if self.running(pid) else None
+        if root is None:
+            return self.spec_apply(pid, op)
+        c = self.state.caps[root]
+        if c.parent is None or c.rights & (MANAGE | GRANT) != MANAGE | GRANT:
+            return self.spec_apply(pid, op)
+        self.state = put_cap(self.state, root, replace(c, parent=None))
+        r = self.spec_apply(pid, op)
+        moved = self.state.caps[root]
+        self.state = put_cap(self.state, root, replace(moved, parent=c.parent))
         return r
 
 
 __all__ = [
     "MapWithoutWrite",
     "ReadPastEnd",
+    "TransferByDelegate",
     "TransferFullRights",
     "TransferKeepsOwnership",
     "TransferNeedsRead",
+    "TransferStripsOthers",
     "WriteReadOnly",
 ]

@@ -135,6 +135,8 @@ def travel(g: Gen, kind: Kind | None = None) -> Steps:
     payload = _payload(p, a, origin, kind)
     if len(payload) == MAX_MESSAGE_CAPS and g.roll() < 60:  # one too many
         p.do(a, Send(ha, 0, 0, b"", (*payload, origin)))
+    if not payload:  # no copy fits the handle quota (spec/quotas.py)
+        return p.steps
     if kind is Kind.BUFFER and g.roll() < 30:  # sent away while mapped
         p.do(a, MapBuffer(payload[0], False))
     if g.roll() < 40:
@@ -289,8 +291,9 @@ def _send_only(p: Plan, a: int, port: int) -> None:
 
 def _attenuated_buffer(p: Plan, a: int, port: int) -> None:
     """A read-only copy of a new buffer is mapped writable (refused), then a
-    copy with MANAGE+GRANT (and maybe READ) transfers the buffer (BUF-MAP,
-    BUF-TRANSFER)."""
+    copy with MANAGE+GRANT tries to transfer the buffer (a delegate: refused)
+    and, once the root is dropped and it owns the buffer, transfers it with
+    its rights alone (BUF-MAP, BUF-TRANSFER, CAP-DROP)."""
     buf = p.create(a, Kind.BUFFER)
     if buf is None:
         return
@@ -299,7 +302,11 @@ def _attenuated_buffer(p: Plan, a: int, port: int) -> None:
         p.do(a, MapBuffer(weak, bool(p.g.pick([True, False]))))
     owner = p.derive(a, buf, MANAGE | GRANT)
     if owner is not None:
-        p.do(a, TransferBuffer(owner, port, int(p.g.pick([0, 1]))))
+        msg_type = int(p.g.pick([0, 1]))
+        p.do(a, TransferBuffer(owner, port, msg_type))  # a delegate: refused
+        p.do(a, MapBuffer(buf, False))  # a mapping that goes with the root
+        p.do(a, Drop(buf))  # the root goes: its child becomes the owner
+        p.do(a, TransferBuffer(owner, port, msg_type))
 
 
 def socket_caps(g: Gen) -> Steps:

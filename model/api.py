@@ -335,9 +335,11 @@ class SharedBuffer(Handle):
             return cap.obj.size
 
     def transfer(self, port: Port, msg_type: int = 0) -> None:
-        """Give the buffer away in a message on ``port`` (BUF-TRANSFER): every
-        other capability and mapping ends, their memoryviews are released, and
-        views derived from them no longer reach the buffer's memory."""
+        """Give the buffer away in a message on ``port`` (BUF-TRANSFER): only
+        the owner (the root capability) may; the mappings made through it end,
+        their memoryviews are released and views derived from them no longer
+        reach the memory, while capabilities derived from it, and their
+        mappings, stay (the new owner may revoke them)."""
         if port.process is not self.process:
             raise ValueError(f"{port!r} belongs to another process")
         self.process._do(sc.TransferBuffer(self.handle, port.handle, msg_type))

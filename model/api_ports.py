@@ -62,7 +62,8 @@ class Port(Handle):
         try:
             kp = self._kp
             if kp.status == RUNNING and kp.alive:  # ``_take_now``, inlined
-                got = admit_receive(self._handles.get(self._handle), 0)
+                st = self._sys.kernel.state
+                got = admit_receive(self._handles.get(self._handle), 0, st, kp)
                 if type(got) is Message:
                     return got if not got.caps else self._take(got)
             else:
@@ -127,7 +128,8 @@ class Port(Handle):
         """
         kp = self._kp
         if kp.status == RUNNING and kp.alive:
-            got = admit_receive(self._handles.get(self._handle), timeout)
+            st = self._sys.kernel.state
+            got = admit_receive(self._handles.get(self._handle), timeout, st, kp)
             if type(got) is Message and got.caps:
                 return self._take(got)
             return got

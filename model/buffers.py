@@ -6,8 +6,9 @@ cannot allocate it, ``WriteBuffer`` answers ``OutOfMemory`` and changes nothing
 (the one place the model may differ from the spec: see model/memory.py).
 
 A mapping lives as long as the capability it was made through stays in the
-process's table (``detach`` removes it); ownership transfer destroys every
-capability to the buffer, with every mapping, and sends one fresh capability.
+process's table (``detach`` removes it); ownership transfer moves the
+owner's root capability into a message, ending only the sender's mappings
+through it; every other capability and mapping of the buffer stays.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from veridian_ipc.vocabulary.syscalls import (
     WriteBuffer,
 )
 
-from .caps import destroy, install, new_cap
+from . import quotas
+from .caps import install, new_cap
 from .ports import admit_send, commit_offer
 from .state import Buffer, Mapping, Port, Process, State, end_mapping
 from .store import (
@@ -40,12 +42,15 @@ from .store import (
 def create_buffer(st: State, p: Process, op: CreateBuffer) -> Result:
     """BUF-CREATE: ``size`` zero bytes; the creator gets READ, WRITE, MANAGE, GRANT.
 
-    Errors, in precedence order: ``InvalidArgument``, ``OutOfMemory``.
+    Errors, in precedence order: ``InvalidArgument``, ``OutOfMemory`` (size),
+    ``OutOfMemory`` (object or handle quota, model/quotas.py).
     """
     if op.size < 1:
         return E_INVALID_ARGUMENT
     if op.size > st.config.max_buffer_size:
         return E_OUT_OF_MEMORY
+    if (quota := quotas.check_create(st, p)) is not None:
+        return quota
     buf = Buffer(st.next_obj, op.size)
     new_object(st, buf)
     return Ok(install(p, new_cap(buf, BUFFER_RIGHTS, None)))
@@ -134,18 +139,22 @@ def write_buffer(st: State, p: Process, op: WriteBuffer) -> Result:
 
 
 def transfer_buffer(st: State, p: Process, op: TransferBuffer) -> Result:
-    """BUF-TRANSFER: destroy every capability to the buffer, everywhere, with
-    its mappings; send one fresh capability (the sender's rights) on the port.
+    """BUF-TRANSFER: the owner's root capability moves into a message on the
+    port (its mappings in the sender end); every other capability and mapping
+    of the buffer stays.
 
     Errors, in precedence order: ``InvalidCapability`` (buffer),
-    ``InsufficientRights`` (MANAGE and GRANT), ``InvalidCapability`` (port),
-    ``InsufficientRights`` (SEND), ``InvalidMessage`` (type), ``PortClosed``,
-    ``Filtered``, ``RateLimited``, ``PortFull``.
+    ``InsufficientRights`` (MANAGE and GRANT), ``InsufficientRights`` (not the
+    root), ``InvalidCapability`` (port), ``InsufficientRights`` (SEND),
+    ``InvalidMessage`` (type), ``PortClosed``, ``Filtered``, ``RateLimited``,
+    ``PortFull``.
     """
     bcap = p.handles.get(op.handle)
     if bcap is None or type(bcap.obj) is not Buffer:
         return E_INVALID_CAPABILITY
     if bcap.rights & (MANAGE | GRANT) != MANAGE | GRANT:
+        return E_INSUFFICIENT_RIGHTS
+    if bcap.parent is not None:
         return E_INSUFFICIENT_RIGHTS
     pcap = p.handles.get(op.port)
     # PORT-SEND's checks of an empty message of type ``msg_type``
@@ -156,12 +165,5 @@ def transfer_buffer(st: State, p: Process, op: TransferBuffer) -> Result:
     assert pcap is not None
     port = pcap.obj
     assert type(port) is Port
-    buf = bcap.obj
-    rights = bcap.rights
-    fresh = new_cap(buf, rights, None)  # first, so the memory stays reachable
-    assert buf.caps is not None
-    for cap in list(buf.caps):
-        if cap is not fresh:
-            destroy(st, cap)
-    commit_offer(st, p.pid, port, op.msg_type, 0, b"", [fresh])
+    commit_offer(st, p.pid, port, op.msg_type, 0, b"", [bcap])
     return OK_NONE

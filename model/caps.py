@@ -13,6 +13,7 @@ from veridian_ipc.vocabulary.results import CapInfo, Ok, Result
 from veridian_ipc.vocabulary.rights import ALL_RIGHTS
 from veridian_ipc.vocabulary.syscalls import Derive, Drop, Inspect, Revoke
 
+from . import quotas
 from .state import (
     AT_HANDLE,
     IN_BINDING,
@@ -56,6 +57,8 @@ def derive(st: State, p: Process, op: Derive) -> Result:
         return E_INVALID_ARGUMENT
     if rights & ~cap.rights:
         return E_INSUFFICIENT_RIGHTS
+    if (quota := quotas.check_handles(st, p)) is not None:
+        return quota
     return Ok(install(p, new_cap(cap.obj, rights, cap)))
 
 

@@ -20,6 +20,7 @@ from veridian_ipc.vocabulary.syscalls import (
     CreateChannel,
 )
 
+from . import quotas
 from .caps import install, new_cap
 from .state import Cap, Channel, Process, State
 from .store import (
@@ -49,6 +50,8 @@ def create_channel(st: State, p: Process, op: CreateChannel) -> Result:
         or op.max_message > cfg.max_channel_message
     ):
         return E_OUT_OF_MEMORY
+    if (quota := quotas.check_create(st, p)) is not None:
+        return quota
     ring = Channel(st.next_obj, op.capacity, op.max_message)
     new_object(st, ring)
     return Ok(install(p, new_cap(ring, PORT_RIGHTS, None)))

@@ -13,6 +13,7 @@ from veridian_ipc.vocabulary.results import Ok, Result
 from veridian_ipc.vocabulary.rights import ALL_RIGHTS, GRANT, MANAGE
 from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
 
+from . import quotas
 from .caps import destroy, install, new_cap
 from .state import IN_BINDING, Binding, Cap, Port, Process, State
 from .store import (
@@ -116,7 +117,7 @@ def lookup(st: State, p: Process, op: Lookup) -> Result:
     binding = st.namespace.get(op.name)
     if binding is None:
         return E_PORT_NOT_FOUND
-    return Ok(take_binding(p, binding))
+    return quotas.check_handles(st, p) or Ok(take_binding(p, binding))
 
 
 def take_binding(p: Process, binding: Binding) -> int:
@@ -140,4 +141,4 @@ def connect(st: State, p: Process, op: Connect) -> Result:
         return E_PORT_NOT_FOUND
     if binding.service_type != op.service_type:
         return E_TYPE_MISMATCH
-    return Ok(take_binding(p, binding))
+    return quotas.check_handles(st, p) or Ok(take_binding(p, binding))

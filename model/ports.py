@@ -16,6 +16,7 @@ from veridian_ipc.vocabulary.results import BLOCKED, Delivered, Err, Ok, Result
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
 
+from . import quotas
 from .caps import install, new_cap
 from .filters import check_filter, take_token
 from .messages import (
@@ -55,6 +56,8 @@ def create_port(st: State, p: Process, op: CreatePort) -> Result:
         return E_INVALID_ARGUMENT
     if op.capacity > st.config.max_port_capacity:
         return E_OUT_OF_MEMORY
+    if (quota := quotas.check_create(st, p)) is not None:
+        return quota
     return Ok(install(p, new_cap(new_port(st, op.capacity), PORT_RIGHTS, None)))
 
 
@@ -121,7 +124,7 @@ def admit_send(
     err = check_offer(st, cap.obj, msg_type, len(data))
     if err is not None:
         return FAIL[err]
-    return moved
+    return quotas.check_queued(st, p.pid, cap.obj, len(data)) or moved
 
 
 def check_offer(st: State, port: Port, msg_type: int, size: int) -> IpcError | None:
@@ -165,6 +168,7 @@ def commit_offer(
         put_in_flight(st, caps, msg, port)
     else:
         msg = new_tuple(Message, (sender, msg_type, flags, data, ()))
+    quotas.refuse_unfit_waiters(st, port, msg)
     if port.waiters:
         hand_off(st, port, msg)
         return
@@ -193,7 +197,7 @@ def receive(st: State, p: Process, op: Receive) -> Result:
     """
     cap = p.handles.get(op.handle)
     timeout = op.timeout
-    got = admit_receive(cap, timeout)
+    got = admit_receive(cap, timeout, st, p)
     if got is None:  # the receive blocks
         assert cap is not None
         assert type(cap.obj) is Port
@@ -207,7 +211,12 @@ def receive(st: State, p: Process, op: Receive) -> Result:
     return Ok(take_delivery(p, got))
 
 
-def admit_receive(cap: Cap | None, timeout: int | None) -> Message | Err | None:
+def admit_receive(
+    cap: Cap | None,
+    timeout: int | None,
+    st: State | None = None,
+    p: Process | None = None,
+) -> Message | Err | None:
     """Every check of PORT-RECEIVE, in its precedence order, and the taking of
     the oldest queued message: the message, taken off the queue as it was
     queued (its capabilities still in flight: the caller delivers them,
@@ -220,7 +229,9 @@ def admit_receive(cap: Cap | None, timeout: int | None) -> Message | Err | None:
 
     Errors, in precedence order: ``InvalidCapability``, ``InsufficientRights``,
     ``InvalidArgument`` (negative timeout), ``PortClosed`` (closed and empty),
-    ``WouldBlock`` (empty, timeout 0).
+    ``WouldBlock`` (empty, timeout 0), ``OutOfMemory`` (the oldest message's
+    capabilities do not fit ``p``'s handle quota: it stays queued; checked
+    when the caller gives ``st`` and ``p``).
     """
     if cap is None:
         return E_INVALID_CAPABILITY
@@ -233,6 +244,10 @@ def admit_receive(cap: Cap | None, timeout: int | None) -> Message | Err | None:
         return E_INVALID_ARGUMENT
     q = port.queue
     if q:
+        if p is not None and st is not None and q[0].caps:
+            quota = quotas.check_delivery(st, p, q[0])
+            if quota is not None:
+                return quota
         msg: Message = q.popleft()
         if port.watchers:
             notify(port)

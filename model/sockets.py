@@ -20,6 +20,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SockSend,
 )
 
+from . import quotas
 from .caps import descendants, destroy, new_cap
 from .messages import check_limits, take_delivery
 from .namespace import publish, valid_name
@@ -60,6 +61,8 @@ def socket(st: State, p: Process, op: Socket) -> Result:
         return E_INVALID_ARGUMENT
     if capacity > st.config.max_port_capacity:
         return E_OUT_OF_MEMORY
+    if (quota := quotas.check_objects(st)) is not None:
+        return quota
     fd = 0
     fds = p.fds
     while fd in fds:
@@ -144,6 +147,8 @@ def sock_send(st: State, p: Process, op: SockSend) -> Result:
     err = check_offer(st, port, 0, n)
     if err is not None:
         return FAIL[err]
+    if (quota := quotas.check_queued(st, p.pid, port, n)) is not None:
+        return quota
     commit_offer(st, p.pid, port, 0, 0, op.data, None)
     return Ok(n)
 
@@ -167,6 +172,8 @@ def sock_recv(st: State, p: Process, op: SockRecv) -> Result:
         return E_WOULD_BLOCK
     if len(q[0].data) > op.bufsize:
         return E_TOO_LARGE
+    if (quota := quotas.check_delivery(st, p, q[0])) is not None:
+        return quota
     msg = q.popleft()
     if port.watchers:
         notify(port)

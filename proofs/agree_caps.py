@@ -33,7 +33,7 @@ from veridian_ipc.spec.state import (
 )
 from veridian_ipc.spec.step import MAY_ORPHAN, apply_rule
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.names import MAX_U32, Fd, ObjId, Pid
+from veridian_ipc.vocabulary.names import MAX_U32, Fd, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered
 
 from ._smt import (
@@ -289,8 +289,9 @@ def cap_steps(
         ]
         if ok and not isinstance(found, IpcError):
             target = _handoff_target(s, found[1].obj)
+            root = s.processes[Pid(pid)].handles[Handle(op.handle)]
             if target is not None:
-                steps += _deliveries(target, [s.next_cap])
+                steps += _deliveries(target, [int(root)])
         return steps
     if isinstance(op, sc.Socket):
         return [("socket", {"args_ok": BoolVal(ok)})]

@@ -86,11 +86,11 @@ BIND_WITHOUT_GRANT = Transition(
     BY_NAME["bind"].params,
     lambda s, a: bind(s, a, check_grant=False),
 )
-TRANSFER_LOCAL_ONLY = Transition(
+TRANSFER_STRIPS_OTHERS = Transition(
     "transfer",
     (RuleId.BUF_TRANSFER,),
     BY_NAME["transfer"].params,
-    lambda s, a: transfer(s, a, everywhere=False),
+    lambda s, a: transfer(s, a, strip_others=True),
 )
 
 

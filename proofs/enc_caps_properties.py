@@ -2,7 +2,7 @@
 
 Each is checked for every transition from any state satisfying the invariant
 (``enc_caps_invariants``): a claim about what one rule's step does (NS-BIND's
-grant discipline, CAP-HANDLE's no-forgery, BUF-TRANSFER's exclusivity,
+grant discipline, CAP-HANDLE's no-forgery, BUF-TRANSFER's owner-only move,
 RIGHTS-REVOKE's completeness); it holds vacuously for the other transitions.
 """
 
@@ -36,36 +36,40 @@ def _forgery_fails(pre: State, post: State, a: Params, name: str) -> Term:
     return pre["ht"][a["p"]][a["h"]] != 0
 
 
-def _transfer_exclusive(pre: State, post: State, a: Params, name: str) -> Term:
-    """BUF-TRANSFER: afterwards exactly one capability to the buffer exists,
-    it is in flight, and no process holds or maps the buffer."""
+def _transfer_keeps_others(pre: State, post: State, a: Params, name: str) -> Term:
+    """BUF-TRANSFER: only the owner's root capability moves (into flight);
+    every other capability keeps its life and holder, and every mapping not
+    made through the root stays."""
     if name != "transfer":
         return And(True)
-    o = pre["obj"][pre["ht"][a["p"]][a["hb"]]]
-    fresh = pre["next_cap"]
-    live, obj = post["live"], post["obj"]
+    b = pre["ht"][a["p"]][a["hb"]]
+    live, owner = post["live"], post["owner"]
     return And(
-        live[fresh],
-        post["flight"][fresh],
+        pre["parent"][b] == 0,
+        live[b],
+        post["flight"][b],
         forall(
-            ["c"], [INT()], lambda c: Implies(And(live[c], obj[c] == o), c == fresh)
+            ["c"],
+            [INT()],
+            lambda c: Implies(
+                c != b, And(live[c] == pre["live"][c], owner[c] == pre["owner"][c])
+            ),
         ),
         forall(
             ["p", "m"],
             [INT(), INT()],
-            lambda p, m: Implies(post["mp"][p][m] != 0, obj[post["mp"][p][m]] != o),
-        ),
-        forall(
-            ["p", "h"],
-            [INT(), INT()],
-            lambda p, h: Implies(post["ht"][p][h] != 0, obj[post["ht"][p][h]] != o),
+            lambda p, m: Implies(
+                pre["mp"][p][m] != b, post["mp"][p][m] == pre["mp"][p][m]
+            ),
         ),
     )
 
 
 BINDING_GRANTED = StepProperty("NS-BIND/granted", _binding_granted)
 FORGERY_FAILS = StepProperty("CAP-HANDLE/no-forgery", _forgery_fails)
-TRANSFER_EXCLUSIVE = StepProperty("BUF-TRANSFER/exclusive", _transfer_exclusive)
+TRANSFER_KEEPS_OTHERS = StepProperty(
+    "BUF-TRANSFER/keeps-others", _transfer_keeps_others
+)
 
 
 def _revoke_kills_descendants(pre: State, post: State, a: Params, name: str) -> Term:

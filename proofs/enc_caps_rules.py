@@ -87,7 +87,7 @@ def _revoke(s: State, a: Params) -> tuple[Term, State]:
 
 def _destroy_any(s: State, a: Params) -> tuple[Term, State]:
     """One ``caps.destroy`` of any live capability (PROC-KILL, POSIX-CLOSE,
-    NS-UNBIND, BUF-TRANSFER loop over it)."""
+    NS-UNBIND loop over it)."""
     return s["live"][a["c"]], destroy(s, a["c"])
 
 
@@ -204,9 +204,9 @@ def _unbind(s: State, a: Params) -> tuple[Term, State]:
     return guard, destroy(s, b)
 
 
-def transfer(s: State, a: Params, everywhere: bool = True) -> tuple[Term, State]:
-    """BUF-TRANSFER: every cap of the buffer destroyed, one fresh root cap (the
-    sender's rights) in flight."""
+def transfer(s: State, a: Params, strip_others: bool = False) -> tuple[Term, State]:
+    """BUF-TRANSFER: the owner's root capability (no parent) moves into flight
+    like a carried capability of PORT-SEND; nothing else changes."""
     p = a["p"]
     b = resolve(s, p, a["hb"])
     via = resolve(s, p, a["hp"])
@@ -214,18 +214,17 @@ def transfer(s: State, a: Params, everywhere: bool = True) -> tuple[Term, State]
         b != 0,
         s["kind"][b] == BUFFER,
         has_bits(s["rights"][b], MANAGE | GRANT),
+        s["parent"][b] == 0,
         via != 0,
         s["kind"][via] == PORT,
         has_bits(s["rights"][via], SEND),
         a["port_ok"],
     )
-    o = s["obj"][b]
-    if everywhere:
-        t = remove_where(s, lambda x: s["obj"][x] == o)
-    else:  # the broken variant: only the sender's handles lose access
-        t = remove_where(s, lambda x: And(s["obj"][x] == o, s["owner"][x] == p))
-    t, fresh = new_node(t, o, BUFFER, s["rights"][b], None)
-    return guard, updated(t, flight=Store(t["flight"], fresh, True))
+    t = s
+    if strip_others:  # the broken variant: every other capability destroyed
+        o = s["obj"][b]
+        t = remove_where(s, lambda x: And(s["obj"][x] == o, x != b))
+    return guard, _move_to_flight(t, p, a["hb"], b)
 
 
 def _map(s: State, a: Params) -> tuple[Term, State]:

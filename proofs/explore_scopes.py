@@ -33,6 +33,7 @@ from veridian_ipc.vocabulary.rights import (
     READ,
     RECEIVE,
     SEND,
+    WRITE,
 )
 
 #: A small system: every bound at its smallest useful value.
@@ -386,6 +387,35 @@ SCOPES: dict[str, Scope] = {
                 "Lookup",
                 "Revoke",
             ),
+        ),
+        Scope(
+            "transfer",
+            "a buffer delegated, mapped through the delegate, transferred by"
+            " its owner or by the delegate (BUF-TRANSFER)",
+            processes=1,
+            depth=5,
+            deep_depth=6,
+            max_objects=2,
+            ops=_ops(
+                "CreatePort",
+                "CreateBuffer",
+                "MapBuffer",
+                "TransferBuffer",
+                "Derive",
+            ),
+            rights=(READ | WRITE, MANAGE | GRANT),
+        ),
+        Scope(
+            "quota",
+            "handles, objects and queued bytes at their quotas: creates,"
+            " derives, sends and receives refused with OutOfMemory",
+            processes=2,
+            depth=5,
+            deep_depth=6,
+            config=replace(SMALL, max_handles=2, max_objects=2, max_queued_bytes=1),
+            max_objects=3,
+            ops=_ops("CreatePort", "Derive", "Send", "Receive", "Drop"),
+            rights=(SEND | GRANT,),
         ),
     )
 }

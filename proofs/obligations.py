@@ -229,12 +229,12 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         id="BUF-TRANSFER",
         covers=(R.BUF_TRANSFER, V.MAPPINGS_LIVE, R.BUF_MAP, R.BUF_UNMAP),
         theorem=CAP,
-        summary="ownership: after a transfer exactly one capability to the "
-        "buffer exists, in the message; no process holds or maps the buffer",
-        checks=lambda: _proof(CS.SYSTEM, [CP.TRANSFER_EXCLUSIVE]),
-        control="BUF-TRANSFER destroys only the sender's capabilities",
+        summary="ownership: only the owner's root capability moves, into the "
+        "message; every other capability and mapping of the buffer stays",
+        checks=lambda: _proof(CS.SYSTEM, [CP.TRANSFER_KEEPS_OTHERS]),
+        control="BUF-TRANSFER destroys every other capability to the buffer",
         control_checks=lambda: _control(
-            CS.SYSTEM, CC.TRANSFER_LOCAL_ONLY, [], [CP.TRANSFER_EXCLUSIVE]
+            CS.SYSTEM, CC.TRANSFER_STRIPS_OTHERS, [], [CP.TRANSFER_KEEPS_OTHERS]
         ),
     ),
     Obligation(

@@ -39,6 +39,7 @@ from .precedence_conds import (
     mapping,
     may_not,
     no_fd,
+    not_root,
     outside,
     own_port,
     peer_port,
@@ -46,6 +47,14 @@ from .precedence_conds import (
     port_side,
     ring_of,
     unbound,
+)
+from .precedence_quota import (
+    CREATE_QUOTA,
+    HANDLE_QUOTA,
+    delivery_quota,
+    peer_obj,
+    queued_quota,
+    sent_port,
 )
 
 CASCADES: tuple[Cascade, ...] = (
@@ -64,6 +73,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "not a subset",
                 lambda s, pid, op: op.rights & ~cap_at(s, pid, op.handle).rights != 0,  # type: ignore[union-attr]
             ),
+            HANDLE_QUOTA,
         ),
     ),
     Cascade(
@@ -84,6 +94,7 @@ CASCADES: tuple[Cascade, ...] = (
                 lambda op: (op.msg_type, len(op.data)),
                 lambda s, pid, op: port_of(s, pid, op.handle),
             ),
+            queued_quota(sent_port),
         ),
     ),
     Cascade(
@@ -112,6 +123,7 @@ CASCADES: tuple[Cascade, ...] = (
                     not port_of(s, pid, op.handle).queue and op.timeout == 0
                 ),
             ),
+            delivery_quota(lambda s, pid, op: port_of(s, pid, op.handle)),
         ),
     ),
     Cascade(
@@ -183,6 +195,7 @@ CASCADES: tuple[Cascade, ...] = (
             Cond("InsufficientRights", "may not look up", may_not("may_lookup")),
             Cond("InvalidArgument", "bad name", bad_name),
             Cond("PortNotFound", "unbound", unbound),
+            HANDLE_QUOTA,
         ),
     ),
     Cascade(
@@ -203,6 +216,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "other type",
                 lambda s, pid, op: s.namespace[op.name].service_type != op.service_type,
             ),
+            HANDLE_QUOTA,
         ),
     ),
     Cascade(
@@ -215,6 +229,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "over the limit",
                 lambda s, pid, op: op.capacity > s.config.max_port_capacity,
             ),
+            CREATE_QUOTA,
         ),
     ),
     Cascade(
@@ -234,6 +249,7 @@ CASCADES: tuple[Cascade, ...] = (
                     or op.max_message > s.config.max_channel_message
                 ),
             ),
+            CREATE_QUOTA,
         ),
     ),
     Cascade(
@@ -246,6 +262,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "over the limit",
                 lambda s, pid, op: op.size > s.config.max_buffer_size,
             ),
+            CREATE_QUOTA,
         ),
     ),
     Cascade(
@@ -373,6 +390,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "no MANAGE|GRANT",
                 lacks(Kind.BUFFER, MANAGE | GRANT),
             ),
+            Cond("InsufficientRights", "not the root", not_root(Kind.BUFFER)),
             Cond("InvalidCapability", "bad port handle", bad_handle(Kind.PORT, "port")),
             Cond("InsufficientRights", "no SEND", lacks(Kind.PORT, SEND, "port")),
             Cond(
@@ -406,6 +424,7 @@ CASCADES: tuple[Cascade, ...] = (
                 lambda s, pid, op: len(op.data) > MAX_INLINE_DATA,
             ),
             *port_side(lambda op: (0, len(op.data)), peer_port),
+            queued_quota(peer_obj),
         ),
     ),
     Cascade(
@@ -426,6 +445,7 @@ CASCADES: tuple[Cascade, ...] = (
                 "head too long",
                 lambda s, pid, op: len(own_port(s, pid, op).queue[0].data) > op.bufsize,
             ),
+            delivery_quota(own_port),
         ),
     ),
     Cascade(

@@ -92,6 +92,17 @@ def lacks(kind: Kind | None, right: int, field: str = "handle") -> Pred:
     return holds
 
 
+def not_root(kind: Kind | None, field: str = "handle") -> Pred:
+    """The handle in ``op.<field>`` resolves to a derived capability (one with a
+    parent: not its object's owner, BUF-TRANSFER)."""
+
+    def holds(s: KernelState, pid: Pid, op: Any) -> bool:
+        cap = cap_at(s, pid, getattr(op, field), kind)
+        return cap is not None and cap.parent is not None
+
+    return holds
+
+
 def bad_handle(kind: Kind | None, field: str = "handle") -> Pred:
     """The handle in ``op.<field>`` names no capability of ``kind``."""
     return lambda s, pid, op: cap_at(s, pid, getattr(op, field), kind) is None

@@ -32,6 +32,7 @@ from .precedence_conds import (
     no_fd,
     ring_of,
 )
+from .precedence_quota import OBJECT_QUOTA
 
 
 def _closed_object(s: KernelState, pid: Pid, op: Any) -> bool:
@@ -140,6 +141,7 @@ EXTRA: tuple[Cascade, ...] = (
                     op.capacity is not None and op.capacity > s.config.max_port_capacity
                 ),
             ),
+            OBJECT_QUOTA,
         ),
     ),
     Cascade(

@@ -24,6 +24,7 @@ from veridian_ipc.spec import (
     namespace,
     ports,
     processes,
+    quotas,
     reclaim,
     sockets,
     timeouts,
@@ -74,6 +75,11 @@ from veridian_ipc.vocabulary.rights import (
 )
 
 from .spec_mutants_patch import patched
+from .spec_mutants_resources import (
+    handles_one_over,
+    transfer_by_delegate,
+    transfer_strips_others,
+)
 
 #: The originals, for mutants that wrap them (the patch replaces the module's).
 _receive = ports.receive
@@ -366,7 +372,8 @@ def pop_newest(ring: Channel, count: int) -> tuple[Channel, tuple[bytes, ...]]:
 
 
 def transfer_keeps_others(s: KernelState, pid: Pid, op: sc.TransferBuffer) -> Step:
-    """BUF-TRANSFER destroying only the sender's capability (others keep theirs)."""
+    """BUF-TRANSFER replacing the owner's capability by a fresh root (the
+    capabilities derived from it lose their parent)."""
     found = authorize(s, pid, op.handle, Kind.BUFFER, MANAGE | GRANT)
     pfound = authorize(s, pid, op.port, Kind.PORT, SEND)
     if isinstance(found, IpcError) or isinstance(pfound, IpcError):
@@ -496,6 +503,9 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("lookup-without-authority", namespace, "lookup", lookup_ambient),
     _m("reclaim-never", reclaim, "reclaim", reclaim_never),
     _m("reclaim-handles-only", reclaim, "reachable", reachable_from_handles),
+    _m("transfer-strips-others", buffers, "transfer_buffer", transfer_strips_others),
+    _m("transfer-by-delegate", buffers, "transfer_buffer", transfer_by_delegate),
+    _m("handle-quota-one-over", quotas, "check_handles", handles_one_over),
 )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from veridian_ipc.spec import RuleId, step
+from veridian_ipc.spec import RuleId, quotas, step
 from veridian_ipc.spec.state import AtHandle, InBinding, InFlight, Waiting
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId
@@ -119,7 +119,7 @@ def confinement(t: Transition) -> str | None:
             if isinstance(old.at, InFlight):
                 continue  # delivered from a message (GRANT checked when sent)
             if (
-                isinstance(op, sc.Send)
+                isinstance(op, sc.Send | sc.TransferBuffer)
                 and isinstance(old.at, AtHandle)
                 and old.at.pid == t.pid
                 and old.rights & GRANT
@@ -129,8 +129,6 @@ def confinement(t: Transition) -> str | None:
         # a new capability
         if cap.parent is None:
             if isinstance(op, _CREATES) and cap.obj not in pre.objects:
-                continue
-            if isinstance(op, sc.TransferBuffer) and cap.obj in pre.objects:
                 continue
             return f"new root capability {cid} for {holder} from {type(op).__name__}"
         parent = pre.caps.get(cap.parent)
@@ -204,15 +202,51 @@ def revocation_complete(t: Transition) -> str | None:
         left = sorted(c for c in doomed if c in post.caps)
         if left:
             return f"SockClose left capabilities {left} derived from its port"
-    if isinstance(op, sc.TransferBuffer):
-        found = cap_behind(pre, t.pid, op.handle)
-        assert found is not None
-        left = [c for c, cap in post.caps.items() if cap.obj == found[1].obj]
-        if len(left) != 1 or left[0] in pre.caps:
-            return f"TransferBuffer left capabilities {left} to the buffer"
     for pid, p in post.processes.items():
         if isinstance(p.status, Waiting) and p.status.cap not in post.caps:
             return f"process {pid} waits through a destroyed capability"
+    return None
+
+
+def transfer_keeps_others(t: Transition) -> str | None:
+    """BUF-TRANSFER: only the owner's root capability moves; every other
+    capability to the buffer and every mapping not made through the root stays."""
+    op, pre, post = t.op, t.pre, t.post
+    if not isinstance(op, sc.TransferBuffer) or not ok(t):
+        return None
+    found = cap_behind(pre, t.pid, op.handle)
+    if found is None:
+        return "TransferBuffer succeeded on a handle that names nothing"
+    root, cap = found
+    if cap.parent is not None:
+        return f"TransferBuffer moved capability {root}, which is not the owner's"
+    moved = post.caps.get(root)
+    if moved is None or moved.at == cap.at:
+        return f"TransferBuffer did not move the owner's capability {root}"
+    for cid, other in pre.caps.items():
+        if cid == root or other.obj != cap.obj:
+            continue
+        after = post.caps.get(cid)
+        if after is None or after.at != other.at or after.rights != other.rights:
+            return f"TransferBuffer took capability {cid} from {other.at}"
+    for pid, p in pre.processes.items():
+        for mid, m in p.mappings.items():
+            if m.cap != root and post.processes[pid].mappings.get(mid) != m:
+                return f"TransferBuffer ended mapping {mid} of process {pid}"
+    return None
+
+
+def quotas_kept(t: Transition) -> str | None:
+    """No step takes a handle table, the objects or a process's queued bytes
+    over its quota (spec/quotas.py): exhaustion is refused, never exceeded."""
+    post, c = t.post, t.post.config
+    if len(post.objects) > c.max_objects:
+        return f"{len(post.objects)} objects, over max_objects {c.max_objects}"
+    for pid, p in post.processes.items():
+        if len(p.handles) > c.max_handles:
+            return f"process {pid} holds {len(p.handles)} handles, over max_handles"
+        if quotas.queued_bytes(post, pid) > c.max_queued_bytes:
+            return f"process {pid} has more than max_queued_bytes queued"
     return None
 
 
@@ -264,6 +298,19 @@ PROPERTIES: tuple[StepProperty, ...] = (
         "every object left is reachable; none is named after it is gone",
         (R.CAP_RECLAIM, R.CAP_DROP, R.PROC_KILL),
         reclaimed,
+    ),
+    _p(
+        "STEP-TRANSFER-KEEPS-OTHERS",
+        "a transfer moves only the owner's root capability; every other"
+        " capability and mapping of the buffer stays",
+        (R.BUF_TRANSFER, R.BUF_MAP),
+        transfer_keeps_others,
+    ),
+    _p(
+        "STEP-QUOTAS-KEPT",
+        "no step takes handles, objects or queued bytes over their quotas",
+        (R.ERR_ENUM, R.ERR_ATOMIC),
+        quotas_kept,
     ),
     _p(
         "STEP-MESSAGES-CONSERVED",

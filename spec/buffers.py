@@ -17,12 +17,24 @@ access through it is bounds-checked. Decisions:
   revoking, or sending the capability away unmaps it (seL4: deleting a frame
   capability unmaps the frame). Sharing is therefore explicit: derive a
   capability (say READ only), send it, and the receiver maps it.
-- *Ownership transfer.* ``TransferBuffer`` needs MANAGE and GRANT (ownership);
-  it destroys **every** capability to the buffer (in every process, in flight,
-  everywhere) and with them every mapping, then sends one new capability, with
-  the sender's rights, in a message on a port. After a transfer exactly one
-  capability to the buffer exists and it is in that message: no process but
-  the eventual receiver can reach the memory.
+- *Ownership transfer.* The **owner** of a buffer is the holder of its root
+  capability: the one ``CreateBuffer`` made (or one a transfer delivered), the
+  capability with no parent. ``TransferBuffer`` moves that capability, and
+  with it ownership, into a message on a port; only the owner may transfer
+  (a delegate holding MANAGE and GRANT on a derived capability is refused), and
+  a transfer never destroys another capability or mapping. The sender's
+  mappings made through the root end (its capability left its table), every
+  capability derived from the root keeps its holder, rights and mappings, and
+  the new owner receives the root with the whole derivation tree under it: it
+  strips the others only if it chooses to (``Revoke``). So the seed's sequence
+  ("Zero-Copy Shared Memory": the receiver maps the buffer, then the sender
+  transfers it) ends with the receiver's mapping intact. Precedent: Zircon,
+  where a VMO handle and a mapping of the VMO are independent (a mapping keeps
+  its own reference: closing or transferring a handle with
+  ``zx_channel_write`` unmaps nothing), and Linux memfd, where an ``fd``
+  passed with ``SCM_RIGHTS`` leaves other holders' ``mmap`` s alone and a
+  seal cannot be added over a writable mapping (``F_SEAL_WRITE`` fails with
+  ``EBUSY``): neither system ever strips a mapping from its holder.
 - *Bounds.* An access outside ``[0, size)`` is ``OutOfBounds`` (a dedicated
   error: it is neither a bad message nor a bad capability; Zircon reports
   ``ZX_ERR_OUT_OF_RANGE``). One access moves at most ``Config.max_io`` bytes.
@@ -60,10 +72,11 @@ from veridian_ipc.vocabulary.syscalls import (
     WriteBuffer,
 )
 
-from .caps import authorize, caps_of_object, destroy, new_cap, new_handle
+from . import quotas
+from .caps import authorize, new_handle
 from .messages import check_limits
 from .ports import check_offer, commit_offer
-from .state import Buffer, InFlight, KernelState, Kind, Mapping
+from .state import Buffer, Cap, KernelState, Kind, Mapping
 from .storage import read_bytes, write_bytes
 from .store import Step, buffer, fail, new_object, proc, put_obj, put_proc
 
@@ -77,11 +90,14 @@ def create_buffer(s: KernelState, pid: Pid, op: CreateBuffer) -> Step:
 
     - ``InvalidArgument``: ``size`` below 1.
     - ``OutOfMemory``: ``size`` above ``Config.max_buffer_size``.
+    - ``OutOfMemory``: the object or handle quota is spent (spec/quotas.py).
     """
     if op.size < 1:
         return fail(s, IpcError.InvalidArgument)
     if op.size > s.config.max_buffer_size:
         return fail(s, IpcError.OutOfMemory)
+    if (err := quotas.check_create(s, pid)) is not None:
+        return fail(s, err)
     s, obj = new_object(s, Buffer(op.size))
     s, handle = new_handle(s, pid, obj, Kind.BUFFER, BUFFER_RIGHTS, None)
     return s, Ok(handle)
@@ -189,19 +205,34 @@ def write_buffer(s: KernelState, pid: Pid, op: WriteBuffer) -> Step:
 
 @rule(RuleId.BUF_TRANSFER)
 def transfer_buffer(s: KernelState, pid: Pid, op: TransferBuffer) -> Step:
-    """Give a buffer away: every other access ends, one capability travels.
+    """Give a buffer away: the owner's capability travels, nothing else ends.
 
-    Needs MANAGE and GRANT on the buffer (ownership) and SEND on the port. All
-    capabilities to the buffer are destroyed, everywhere, with their mappings;
-    then a message of type ``msg_type``, no data and one new capability (the
-    sender's rights, no parent: the old tree is gone) is sent on the port like
-    any message (PORT-SEND's port-side checks, hand-off included). The data is
-    never copied. A failed transfer changes nothing. Result: ``None``.
+    Needs MANAGE and GRANT on the buffer and the **root** capability (the
+    owner's: no parent), and SEND on the port. The root capability moves into a
+    message of type ``msg_type``, no data, on the port, like a capability sent
+    with PORT-SEND (MSG-TRANSFER: the sender's mappings through it end;
+    PORT-SEND's port-side checks, hand-off included). Every other capability to
+    the buffer, derived from the root or not, stays where it is with its
+    mappings; the receiver becomes the owner with the derivation tree intact.
+    The data is never copied. A failed transfer changes nothing. Result:
+    ``None``.
+
+    Decision (seed "Zero-Copy Shared Memory" leaves who may transfer open):
+    a delegate with MANAGE and GRANT may send its own capability with
+    ``Send`` but may not transfer ownership, and no transfer strips a holder
+    of its mapping (Zircon: handles and mappings of a VMO are independent;
+    Linux memfd: passing the fd unmaps nothing). The seed's own sequence maps
+    the buffer in the receiver before the transfer, so a transfer that ended
+    that mapping would contradict it: the seed is followed. Dropping the root
+    re-attaches its children to no parent (CAP-DROP), so each becomes a root
+    and its holder an owner: ownership is never lost while a capability lives.
 
     Errors, in precedence order:
 
     - ``InvalidCapability``: CAP-HANDLE (``handle`` must be a buffer capability).
     - ``InsufficientRights``: no MANAGE or no GRANT on the buffer.
+    - ``InsufficientRights``: ``handle`` is not the root (a delegate's
+      capability, derived or looked up, even with MANAGE and GRANT).
     - ``InvalidCapability``: CAP-HANDLE (``port`` must be a port capability).
     - ``InsufficientRights``: no SEND on the port.
     - ``InvalidMessage``: MSG-LIMITS (``msg_type`` out of range).
@@ -213,7 +244,9 @@ def transfer_buffer(s: KernelState, pid: Pid, op: TransferBuffer) -> Step:
     found = authorize(s, pid, op.handle, Kind.BUFFER, MANAGE | GRANT)
     if isinstance(found, IpcError):
         return fail(s, found)
-    _, bcap = found
+    bcap_id, bcap = found
+    if not is_owner(bcap):
+        return fail(s, IpcError.InsufficientRights)
     pfound = authorize(s, pid, op.port, Kind.PORT, SEND)
     if isinstance(pfound, IpcError):
         return fail(s, pfound)
@@ -224,8 +257,10 @@ def transfer_buffer(s: KernelState, pid: Pid, op: TransferBuffer) -> Step:
     admitted = check_offer(s, pcap.obj, op.msg_type, 0)
     if isinstance(admitted, IpcError):
         return fail(s, admitted)
-    for cap_id in caps_of_object(s, bcap.obj):
-        s = destroy(s, cap_id)
-    s, fresh = new_cap(s, bcap.obj, Kind.BUFFER, bcap.rights, None, InFlight(pcap.obj))
     body = (op.msg_type, 0, b"")
-    return commit_offer(s, pid, pcap.obj, admitted, body, (fresh,)), Ok(None)
+    return commit_offer(s, pid, pcap.obj, admitted, body, (bcap_id,)), Ok(None)
+
+
+def is_owner(cap: Cap) -> bool:
+    """BUF-TRANSFER: ``cap`` is its buffer's root capability (no parent)."""
+    return cap.parent is None

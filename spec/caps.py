@@ -48,6 +48,7 @@ from veridian_ipc.vocabulary.results import CapInfo, Err, Ok
 from veridian_ipc.vocabulary.rights import ALL_RIGHTS, has, is_subset
 from veridian_ipc.vocabulary.syscalls import Derive, Drop, Inspect, Revoke
 
+from . import quotas
 from .state import (
     AtHandle,
     Cap,
@@ -141,6 +142,7 @@ def derive(s: KernelState, pid: Pid, op: Derive) -> Step:
     - ``InvalidCapability``: CAP-HANDLE.
     - ``InvalidArgument``: ``op.rights`` has a bit outside the six defined ones.
     - ``InsufficientRights``: ``op.rights`` is not a subset of the parent's.
+    - ``OutOfMemory``: the caller's handle quota is spent (spec/quotas.py).
     """
     found = resolve(s, pid, op.handle)
     if isinstance(found, IpcError):
@@ -150,6 +152,8 @@ def derive(s: KernelState, pid: Pid, op: Derive) -> Step:
         return fail(s, IpcError.InvalidArgument)
     if not is_subset(op.rights, parent.rights):
         return fail(s, IpcError.InsufficientRights)
+    if (err := quotas.check_handles(s, pid)) is not None:
+        return fail(s, err)
     s, handle = new_handle(s, pid, parent.obj, parent.kind, op.rights, parent_id)
     return s, Ok(handle)
 

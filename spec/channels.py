@@ -54,6 +54,7 @@ from veridian_ipc.vocabulary.syscalls import (
     CreateChannel,
 )
 
+from . import quotas
 from .caps import authorize, new_handle
 from .state import Channel, KernelState, Kind
 from .store import Step, channel, fail, new_object, put_obj
@@ -71,6 +72,7 @@ def create_channel(s: KernelState, pid: Pid, op: CreateChannel) -> Step:
     - ``InvalidArgument``: ``capacity`` or ``max_message`` below 1.
     - ``OutOfMemory``: ``capacity`` above ``Config.max_channel_capacity`` or
       ``max_message`` above ``Config.max_channel_message``.
+    - ``OutOfMemory``: the object or handle quota is spent (spec/quotas.py).
     """
     if op.capacity < 1 or op.max_message < 1:
         return fail(s, IpcError.InvalidArgument)
@@ -79,6 +81,8 @@ def create_channel(s: KernelState, pid: Pid, op: CreateChannel) -> Step:
         or op.max_message > s.config.max_channel_message
     ):
         return fail(s, IpcError.OutOfMemory)
+    if (err := quotas.check_create(s, pid)) is not None:
+        return fail(s, err)
     ring = Channel(op.capacity, op.max_message)  # no slot is allocated ahead
     s, obj = new_object(s, ring)
     s, handle = new_handle(s, pid, obj, Kind.CHANNEL, PORT_RIGHTS, None)

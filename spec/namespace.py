@@ -71,6 +71,7 @@ from veridian_ipc.vocabulary.results import Ok
 from veridian_ipc.vocabulary.rights import ALL_RIGHTS, GRANT, MANAGE, is_subset
 from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
 
+from . import quotas
 from .caps import authorize, destroy, new_cap, new_handle
 from .state import Binding, InBinding, KernelState, Kind
 from .store import Step, fail, port, proc
@@ -200,6 +201,7 @@ def lookup(s: KernelState, pid: Pid, op: Lookup) -> Step:
     - ``InsufficientRights``: the caller may not look up (no ``may_lookup``).
     - ``InvalidArgument``: an invalid name.
     - ``PortNotFound``: the name is not bound.
+    - ``OutOfMemory``: the caller's handle quota is spent (spec/quotas.py).
     """
     if not proc(s, pid).may_lookup:
         return fail(s, IpcError.InsufficientRights)
@@ -213,6 +215,8 @@ def lookup(s: KernelState, pid: Pid, op: Lookup) -> Step:
 
 def take_binding(s: KernelState, pid: Pid, binding: Binding) -> Step:
     """Give ``pid`` a new handle derived from ``binding``'s capability."""
+    if (err := quotas.check_handles(s, pid)) is not None:
+        return fail(s, err)
     bc = s.caps[binding.cap]
     s, handle = new_handle(s, pid, bc.obj, bc.kind, bc.rights, binding.cap)
     return s, Ok(handle)
@@ -233,6 +237,7 @@ def connect(s: KernelState, pid: Pid, op: Connect) -> Step:
       0..2**32-1.
     - ``PortNotFound``: the name is not bound.
     - ``TypeMismatch``: the binding has another service type.
+    - ``OutOfMemory``: the caller's handle quota is spent (spec/quotas.py).
     """
     if not proc(s, pid).may_lookup:
         return fail(s, IpcError.InsufficientRights)

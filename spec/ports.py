@@ -41,6 +41,7 @@ from veridian_ipc.vocabulary.results import BLOCKED, Err, Ok
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
 
+from . import quotas
 from .caps import authorize, new_handle
 from .filters import admit
 from .messages import check_limits, check_transfer, put_in_flight, stamp, take_delivery
@@ -69,11 +70,14 @@ def create_port(s: KernelState, pid: Pid, op: CreatePort) -> Step:
 
     - ``InvalidArgument``: ``capacity`` below 1.
     - ``OutOfMemory``: ``capacity`` above ``Config.max_port_capacity``.
+    - ``OutOfMemory``: the object or handle quota is spent (spec/quotas.py).
     """
     if op.capacity < 1:
         return fail(s, IpcError.InvalidArgument)
     if op.capacity > s.config.max_port_capacity:
         return fail(s, IpcError.OutOfMemory)
+    if (err := quotas.check_create(s, pid)) is not None:
+        return fail(s, err)
     return new_port(s, pid, op.capacity)
 
 
@@ -107,6 +111,8 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     - ``MessageTooLarge``: FILTER-CHECK (over the filter's size).
     - ``RateLimited``: FILTER-RATE.
     - ``PortFull``: the queue holds ``capacity`` messages.
+    - ``OutOfMemory``: queuing the data would take the sender over
+      ``Config.max_queued_bytes`` (spec/quotas.py; a hand-off queues nothing).
     """
     found = authorize(s, pid, op.handle, Kind.PORT, SEND)
     if isinstance(found, IpcError):
@@ -121,6 +127,8 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     admitted = check_offer(s, cap.obj, op.msg_type, len(op.data))
     if isinstance(admitted, IpcError):
         return fail(s, admitted)
+    if (err := quotas.check_queued(s, pid, cap.obj, len(op.data))) is not None:
+        return fail(s, err)
     body = (op.msg_type, op.flags, op.data)
     return commit_offer(s, pid, cap.obj, admitted, body, moved), Ok(None)
 
@@ -167,6 +175,7 @@ def commit_offer(
         s = put_obj(s, obj, replace(port(s, obj), filter=admitted))
     s = put_in_flight(s, caps, obj)
     msg = stamp(pid, *body, caps)
+    s = quotas.refuse_unfit_waiters(s, obj, msg)
     pt = port(s, obj)
     if pt.waiters:
         return hand_off(s, obj, msg)
@@ -183,7 +192,9 @@ def hand_off(s: KernelState, obj: ObjId, msg: QueuedMessage) -> KernelState:
     queue is untouched, and it is empty whenever a receiver waits (INV-WAITERS),
     so a hand-off never reorders messages: it delivers exactly the message the
     queue would have delivered next. A full queue does not stop a hand-off (the
-    message never enters the queue).
+    message never enters the queue). A waiter whose handle table has no room
+    for the message's capabilities is first woken with ``OutOfMemory`` and the
+    message goes to the next one, or to the queue (spec/quotas.py).
     """
     receiver = port(s, obj).waiters[0]
     s, delivered = take_delivery(s, receiver, msg)
@@ -210,6 +221,8 @@ def receive(s: KernelState, pid: Pid, op: Receive) -> Step:
     - ``InvalidArgument``: negative ``timeout``.
     - ``PortClosed``: the port is closed and its queue empty.
     - ``WouldBlock``: the queue is empty and ``timeout`` is 0.
+    - ``OutOfMemory``: the oldest message carries more capabilities than the
+      caller's handle table has room for (spec/quotas.py); it stays queued.
     """
     found = authorize(s, pid, op.handle, Kind.PORT, RECEIVE)
     if isinstance(found, IpcError):
@@ -219,6 +232,8 @@ def receive(s: KernelState, pid: Pid, op: Receive) -> Step:
         return fail(s, IpcError.InvalidArgument)
     pt = port(s, cap.obj)
     if pt.queue:
+        if (err := quotas.check_delivery(s, pid, pt.queue[0])) is not None:
+            return fail(s, err)
         s = put_obj(s, cap.obj, replace(pt, queue=pt.queue[1:]))
         s, delivered = take_delivery(s, pid, pt.queue[0])
         return s, Ok(delivered)

@@ -47,6 +47,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SockSend,
 )
 
+from . import quotas
 from .caps import descendants, destroy, new_cap
 from .messages import check_limits, take_delivery
 from .namespace import publish, valid_name
@@ -93,12 +94,15 @@ def socket(s: KernelState, pid: Pid, op: Socket) -> Step:
 
     - ``InvalidArgument``: ``capacity`` below 1.
     - ``OutOfMemory``: ``capacity`` above ``Config.max_port_capacity``.
+    - ``OutOfMemory``: the object quota is spent (spec/quotas.py).
     """
     capacity = s.config.default_socket_capacity if op.capacity is None else op.capacity
     if capacity < 1:
         return fail(s, IpcError.InvalidArgument)
     if capacity > s.config.max_port_capacity:
         return fail(s, IpcError.OutOfMemory)
+    if (err := quotas.check_objects(s)) is not None:
+        return fail(s, err)
     fd = _lowest_free_fd(s, pid)
     s, obj = new_object(s, Port(capacity=capacity))
     s, own = new_cap(s, obj, Kind.PORT, PORT_RIGHTS, None, InSocket(pid, fd, False))
@@ -194,6 +198,8 @@ def sock_send(s: KernelState, pid: Pid, op: SockSend) -> Step:
     - ``MessageTooLarge``: FILTER-CHECK (``EMSGSIZE``).
     - ``RateLimited``: FILTER-RATE (``EAGAIN``).
     - ``PortFull``: the peer's queue is full (``EAGAIN``).
+    - ``OutOfMemory``: queuing the data would take the sender over
+      ``Config.max_queued_bytes`` (spec/quotas.py; ``ENOMEM``).
     """
     entry = _socket(s, pid, op.fd)
     if isinstance(entry, IpcError):
@@ -207,6 +213,8 @@ def sock_send(s: KernelState, pid: Pid, op: SockSend) -> Step:
     admitted = check_offer(s, obj, 0, len(op.data))
     if isinstance(admitted, IpcError):
         return fail(s, admitted)
+    if (err := quotas.check_queued(s, pid, obj, len(op.data))) is not None:
+        return fail(s, err)
     return commit_offer(s, pid, obj, admitted, (0, 0, op.data), ()), Ok(len(op.data))
 
 
@@ -228,6 +236,8 @@ def sock_recv(s: KernelState, pid: Pid, op: SockRecv) -> Step:
     - ``WouldBlock``: no message (``EAGAIN``).
     - ``MessageTooLarge``: the oldest message is longer than ``bufsize``; it
       stays queued (``EMSGSIZE``).
+    - ``OutOfMemory``: the message carries more capabilities than the caller's
+      handle table has room for (spec/quotas.py); it stays queued (``ENOMEM``).
     """
     entry = _socket(s, pid, op.fd)
     if isinstance(entry, IpcError):
@@ -240,6 +250,8 @@ def sock_recv(s: KernelState, pid: Pid, op: SockRecv) -> Step:
         return fail(s, IpcError.WouldBlock)
     if len(pt.queue[0].data) > op.bufsize:
         return fail(s, IpcError.MessageTooLarge)
+    if (err := quotas.check_delivery(s, pid, pt.queue[0])) is not None:
+        return fail(s, err)
     s = put_obj(s, obj, replace(pt, queue=pt.queue[1:]))
     s, delivered = take_delivery(s, pid, pt.queue[0])
     return s, Ok(delivered)

@@ -11,6 +11,9 @@ implementation (conformance compares them up to a consistent renaming) but are
 **never reused**, so a stale number can never alias a newer capability. File
 descriptors follow POSIX instead: the lowest free number, starting at 0.
 
+*Quotas* (``Config.max_handles``, ``max_objects``, ``max_queued_bytes``)
+bound what a process or the system holds at once (spec/quotas.py).
+
 *Fixed limits* come from the seed ("Synchronous Message Passing": 64 bytes of
 inline data, up to 4 capabilities). *Configurable limits* (``Config``) bound the
 resources one request may ask for; they are part of the initial state so that a
@@ -52,6 +55,9 @@ CONFIG_BOUNDS: dict[str, int] = {
     "max_io": 16 * MIB,
     "max_name_length": 4 * KIB,
     "default_socket_capacity": 1 << 16,
+    "max_handles": 1 << 24,
+    "max_objects": 1 << 24,
+    "max_queued_bytes": 1 << 46,
 }
 #: A full channel's bytes (``max_channel_capacity * max_channel_message``).
 MAX_CHANNEL_BYTES = GIB
@@ -84,6 +90,11 @@ class Config:
     - ``max_io`` at most 16 MiB: one ``ReadBuffer`` / ``WriteBuffer`` copies
       that much in one step.
     - ``max_name_length`` at most 4,096 bytes (POSIX ``PATH_MAX``).
+    - The quotas (spec/quotas.py): ``max_handles`` and ``max_objects`` at
+      most 2**24, ``max_queued_bytes`` at most 2**46 (every port the object
+      quota allows, full of 64-byte messages). Their defaults are large enough
+      that no ordinary run meets them; conformance configurations lower them
+      so that exhaustion is reached.
     """
 
     max_port_capacity: int = 1024
@@ -100,6 +111,20 @@ class Config:
     """Longest namespace name, in UTF-8 bytes."""
     default_socket_capacity: int = 64
     """Queue capacity of a socket's port when ``Socket`` is given none."""
+    max_handles: int = 1 << 20
+    """Quota: handles one process's table holds at once (spec/quotas.py)."""
+    max_objects: int = 1 << 20
+    """Quota: kernel objects the system creates (spec/quotas.py)."""
+    max_queued_bytes: int = 1 << 40
+    """Quota: inline bytes of one process's messages waiting in port queues."""
+
+    @property
+    def queued_bytes_reachable(self) -> bool:
+        """Whether ``max_queued_bytes`` can be met at all: every object a full
+        port of 64-byte messages stays under it otherwise, so an
+        implementation need not count."""
+        most = max(self.max_port_capacity, self.default_socket_capacity)
+        return self.max_queued_bytes < self.max_objects * most * MAX_INLINE_DATA
 
     def __post_init__(self) -> None:
         for name, bound in CONFIG_BOUNDS.items():

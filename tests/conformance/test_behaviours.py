@@ -433,7 +433,21 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     ),
     # buffers
     "B-BUF-TRANSFER-ATTENUATED": (
+        [
+            *CP,
+            (1, CreateBuffer(4)),
+            (1, Derive(2, 0x1C)),
+            (1, Drop(2)),  # the root goes: the attenuated child owns the buffer
+            (1, TransferBuffer(3, 1)),
+        ],
+        [*CP, (1, CreateBuffer(4)), (1, TransferBuffer(2, 1))],
+    ),
+    "B-BUF-TRANSFER-BY-DELEGATE": (
         [*CP, (1, CreateBuffer(4)), (1, Derive(2, 0x1C)), (1, TransferBuffer(3, 1))],
+        [*CP, (1, CreateBuffer(4)), (1, TransferBuffer(2, 1))],
+    ),
+    "B-BUF-TRANSFER-KEEPS-DELEGATES": (
+        [*CP, (1, CreateBuffer(4)), (1, Derive(2, 0x10)), (1, TransferBuffer(2, 1))],
         [*CP, (1, CreateBuffer(4)), (1, TransferBuffer(2, 1))],
     ),
     "B-BUF-TRANSFER-MAPPED-ELSEWHERE": (

@@ -29,12 +29,20 @@ from dataclasses import dataclass, fields, replace
 from functools import cache
 from typing import Any
 
-from veridian_ipc.generation import ALL_GROUPS, GENERATORS, Gen, random_run
+from veridian_ipc.generation import ALL_GROUPS, GENERATORS, SMALL, Gen, random_run
 from veridian_ipc.proofs.faithful import issued
 from veridian_ipc.proofs.precedence_cascades import CASCADES
 from veridian_ipc.proofs.precedence_conds import Cascade, Cond, cap_at
 from veridian_ipc.proofs.precedence_extra import ALL_CASCADES, documented_errors
-from veridian_ipc.spec import RULES, Err, IpcError, KernelState, RuleId, step
+from veridian_ipc.spec import (
+    RULES,
+    Err,
+    IpcError,
+    KernelState,
+    RuleId,
+    initial_state,
+    step,
+)
 from veridian_ipc.spec.state import Kind
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Pid
@@ -68,10 +76,13 @@ NEVER_TOGETHER: dict[tuple[str, str, str], str] = {
             ("CHAN-SEND-BATCH", 1),
             ("CHAN-RECEIVE-BATCH", 1),
             ("BUF-TRANSFER", 1),
-            ("BUF-TRANSFER", 2),
         )
     },
     ("NS-BIND", "InvalidCapability#1", "InsufficientRights#2"): _NO_CAP,
+    ("BUF-TRANSFER", "InvalidCapability#1", "InsufficientRights#2"): (
+        "a handle that names no capability has no parent to have"
+    ),
+    ("BUF-TRANSFER", "InvalidCapability#2", "InsufficientRights#3"): _NO_CAP,
     ("PORT-CREATE", "InvalidArgument#1", "OutOfMemory#1"): (
         "no capacity is both below 1 and above the limit"
     ),
@@ -81,6 +92,17 @@ NEVER_TOGETHER: dict[tuple[str, str, str], str] = {
     ("POSIX-SOCKET", "InvalidArgument#1", "OutOfMemory#1"): (
         "no capacity is both below 1 and above the limit"
     ),
+    **{
+        (rule, empty, "OutOfMemory#1"): (
+            "a delivery that does not fit needs a queued message; this error"
+            " needs an empty queue"
+        )
+        for rule, empty in (
+            ("PORT-RECEIVE", "PortClosed#1"),
+            ("PORT-RECEIVE", "WouldBlock#1"),
+            ("POSIX-RECV", "WouldBlock#1"),
+        )
+    },
     ("PORT-RESUME", "InvalidArgument#1", "WouldBlock#1"): (
         "a process is running or waiting, never both"
     ),
@@ -158,6 +180,37 @@ def barred(s: KernelState) -> KernelState:
     return replace(s, processes=procs)
 
 
+def _capability_to_a_socket() -> KernelState:
+    """Process 1 holds a port and a bound socket, to which process 2 sent two
+    bytes and a capability natively (POSIX-RECV's quota next to its size)."""
+    s = initial_state(2, SMALL)
+    for pid, op in (
+        (1, sc.CreatePort(1)),
+        (1, sc.Socket(None)),
+        (1, sc.SockBind(0, "s")),
+        (2, sc.Lookup("s")),
+        (2, sc.CreatePort(1)),
+        (2, sc.Send(1, 0, 0, b"xy", (2,))),
+    ):
+        s, r = step(s, pid, op)
+        assert not isinstance(r, Err), (op, r)
+    return s
+
+
+def exhausted(s: KernelState, pid: int) -> KernelState:
+    """``s`` with every quota (spec/quotas.py) at what ``pid`` and the system
+    use now, so that the next handle, object or queued byte is refused."""
+    p = s.processes.get(Pid(pid))
+    used = 0 if p is None else len(p.handles)
+    config = replace(
+        s.config,
+        max_handles=max(1, used),
+        max_objects=max(1, len(s.objects)),
+        max_queued_bytes=1,
+    )
+    return replace(s, config=config)
+
+
 @cache
 def _pools() -> tuple[tuple[Sample, ...], dict[type, tuple[object, ...]]]:
     """States (evenly sampled from random runs) and distinct operations of
@@ -188,11 +241,16 @@ def _pools() -> tuple[tuple[Sample, ...], dict[type, tuple[object, ...]]]:
             if i % 13 == 5:
                 states.append(Sample(st.before, st.pid))
             consider(st.op, st.before, st.pid)
+    states.append(Sample(_capability_to_a_socket(), 1))
+    for extra in (sc.SockRecv(0, 1), sc.Socket(SMALL.max_port_capacity + 1)):
+        ops.setdefault(type(extra), []).insert(0, extra)
+        firsts.setdefault(type(extra), []).insert(0, extra)
     stride = max(1, len(states) // STATES)
     picked = states[::stride]
     variants = [
         Sample(f(x.state), x.pid) for x in picked for f in (shaped, weakened, barred)
     ]
+    variants += [Sample(exhausted(x.state, x.pid), x.pid) for x in picked + variants]
     rng = random.Random(0)
     for x in picked + variants:
         for gen in GENERATORS.values():
@@ -435,6 +493,10 @@ def needed_rights(name: str, field: str) -> int:
             continue
         s2, r = step(s, pid, sc.Derive(getattr(op, field), cap.rights & ~bit))
         assert not isinstance(r, Err)
+        if (name, field) == ("TransferBuffer", "handle"):
+            # only the owner transfers: dropping the root makes the weaker
+            # child the root (CAP-DROP), so only its rights are in question
+            s2, _ = step(s2, pid, sc.Drop(op.handle))
         weaker = replace(op, **{field: r.value})
         _, res = step(s2, pid, weaker)
         if isinstance(res, Err) and res.error.name == "InsufficientRights":

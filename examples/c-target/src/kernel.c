@@ -88,6 +88,31 @@ int64_t new_cap(struct kernel *k, int64_t obj, int rights, int64_t parent)
     return (int64_t)++k->ncaps;
 }
 
+bool handle_room(struct kernel *k, int64_t pid, int64_t n)
+{
+    return (int64_t)kernel_proc(k, pid)->nhandles + n <= k->config.max_handles;
+}
+
+/* The capabilities a delivery of `m` installs (those not revoked in flight). */
+static int64_t carried(const struct qmsg *m)
+{
+    int64_t n = 0;
+    for (int i = 0; i < m->ncaps; i++)
+        n += m->caps[i] != NO_ID;
+    return n;
+}
+
+/* The inline bytes of `pid`'s messages waiting in port queues. */
+static int64_t queued_bytes(const struct kernel *k, int64_t pid)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < k->nports; i++)
+        for (size_t j = 0; j < k->ports[i].nqueue; j++)
+            if (k->ports[i].queue[j].sender == pid)
+                n += (int64_t)k->ports[i].queue[j].len;
+    return n;
+}
+
 /* Put capability `id` (held nowhere) into `pid`'s table under a new handle. */
 int64_t install(struct kernel *k, int64_t pid, int64_t id)
 {
@@ -218,6 +243,8 @@ static struct result derive(struct kernel *k, int64_t pid, const struct op *op)
     int have = cap_of(k, parent)->rights;
     if ((op->rights & ~(int64_t)have) != 0)
         return err(E_INSUFFICIENT_RIGHTS);
+    if (!handle_room(k, pid, 1))
+        return err(E_OUT_OF_MEMORY); /* the handle quota */
     int rights = (int)op->rights;
 #ifdef PLANT_BUG_DERIVE_KEEPS_GRANT
     rights |= have & R_GRANT; /* a planted bug: attenuation forgets GRANT */
@@ -247,6 +274,8 @@ static struct result create_port(struct kernel *k, int64_t pid, int64_t capacity
         return err(E_INVALID_ARGUMENT);
     if (capacity > k->config.max_port_capacity)
         return err(E_OUT_OF_MEMORY);
+    if ((int64_t)k->nports >= k->config.max_objects || !handle_room(k, pid, 1))
+        return err(E_OUT_OF_MEMORY); /* the object and handle quotas */
     k->ports = grow(k->ports, &k->capports, k->nports + 1, sizeof *k->ports);
     int64_t obj = (int64_t)k->nports + 1;
     k->ports[k->nports++] = (struct port){.id = obj, .capacity = capacity};
@@ -308,6 +337,9 @@ static struct result send(struct kernel *k, int64_t pid, const struct op *op)
         return err(E_PORT_CLOSED);
     if (pt->nwaiters == 0 && (int64_t)pt->nqueue >= pt->capacity)
         return err(E_PORT_FULL);
+    if (pt->nwaiters == 0 && op->data_len > 0 &&
+        queued_bytes(k, pid) + (int64_t)op->data_len > k->config.max_queued_bytes)
+        return err(E_OUT_OF_MEMORY); /* the queued-bytes quota */
     /* Commit: the capabilities move into the message (MSG-SENDER stamps it). */
     struct qmsg m = {.sender = pid, .msg_type = op->msg_type, .flags = op->flags,
                      .len = op->data_len, .ncaps = (int)op->ncaps};
@@ -318,6 +350,9 @@ static struct result send(struct kernel *k, int64_t pid, const struct op *op)
         cap_of(k, moved[i])->at_port = obj;
         m.caps[i] = moved[i];
     }
+    /* A waiter with no room for the capabilities is woken with OutOfMemory. */
+    while (pt->nwaiters > 0 && !handle_room(k, pt->waiters[0], carried(&m)))
+        wake(k, pt->waiters[0], err(E_OUT_OF_MEMORY));
     if (pt->nwaiters > 0) { /* PORT-HANDOFF: straight to the first waiter */
         int64_t receiver = pt->waiters[0];
         struct result r = {.kind = RES_DELIVERED, .msg = take_delivery(k, receiver, &m)};
@@ -341,6 +376,8 @@ static struct result receive(struct kernel *k, int64_t pid, const struct op *op)
     int64_t obj = cap_of(k, id)->obj;
     struct port *pt = port_of(k, obj);
     if (pt->nqueue > 0) {
+        if (!handle_room(k, pid, carried(&pt->queue[0])))
+            return err(E_OUT_OF_MEMORY); /* it does not fit: it stays queued */
         struct qmsg m = pt->queue[0];
         memmove(pt->queue, pt->queue + 1, (pt->nqueue - 1) * sizeof *pt->queue);
         pt->nqueue--;

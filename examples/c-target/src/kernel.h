@@ -144,6 +144,7 @@ struct process {
 struct config {
     int64_t max_port_capacity;
     int64_t max_name_length;
+    int64_t max_handles, max_objects, max_queued_bytes; /* the quotas */
 };
 
 struct kernel {
@@ -201,5 +202,7 @@ void kernel_free(struct kernel *k);
 /* Apply `op` issued by `pid` (ignored by Spawn and Kill); never fails to answer. */
 struct result kernel_apply(struct kernel *k, int64_t pid, const struct op *op);
 struct process *kernel_proc(struct kernel *k, int64_t pid);
+/* The quota check of a handle install: `pid`'s table has room for `n` more. */
+bool handle_room(struct kernel *k, int64_t pid, int64_t n);
 
 #endif

@@ -121,6 +121,9 @@ static const struct {
     {"max_io", 1048576, 16777216},
     {"max_name_length", 255, 4096},
     {"default_socket_capacity", 64, 65536},
+    {"max_handles", 1048576, 16777216},
+    {"max_objects", 1048576, 16777216},
+    {"max_queued_bytes", 1099511627776, 70368744177664},
 };
 #define NCONFIG (sizeof CONFIG / sizeof CONFIG[0])
 
@@ -153,7 +156,11 @@ static void reset(json_t *msg)
     }
     if (values[1] * values[2] > 1073741824) /* both bounded: no overflow */
         fatal("reset: max_channel_capacity * max_channel_message above 1073741824", NULL);
-    struct config c = {.max_port_capacity = values[0], .max_name_length = values[5]};
+    struct config c = {.max_port_capacity = values[0],
+                       .max_name_length = values[5],
+                       .max_handles = values[7],
+                       .max_objects = values[8],
+                       .max_queued_bytes = values[9]};
     kernel_reset(&kernel, processes, &c);
     send_json(json_pack("{s:s}", "type", "ready"));
 }

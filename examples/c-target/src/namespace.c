@@ -108,6 +108,8 @@ struct result ns_lookup(struct kernel *k, int64_t pid, const struct op *op)
         return err(E_PORT_NOT_FOUND);
     if (typed && b->service_type != op->service_type)
         return err(E_TYPE_MISMATCH);
+    if (!handle_room(k, pid, 1))
+        return err(E_OUT_OF_MEMORY); /* the handle quota */
     int64_t child = new_cap(k, cap_of(k, b->cap)->obj, cap_of(k, b->cap)->rights, b->cap);
     return ok_int(install(k, pid, child));
 }

@@ -1,0 +1,85 @@
+"""Resource quotas (spec/quotas.py): handles per process, objects per system,
+queued bytes per process; exhaustion is ``OutOfMemory`` and changes nothing.
+
+Usage is read from the model's own state, as the spec reads it from its
+state: a handle table's size, the objects created, and the inline bytes of a
+process's messages in port queues. That last sum walks every port, so it is
+taken only when the quota can be met at all
+(``Config.queued_bytes_reachable``); with the defaults it cannot.
+"""
+
+from __future__ import annotations
+
+from veridian_ipc.vocabulary.results import Err
+
+from .state import Message, Port, Process, State
+from .store import E_OUT_OF_MEMORY, wake
+
+
+def handle_room(st: State, p: Process, n: int = 1) -> bool:
+    """``p``'s table has room for ``n`` more handles."""
+    return len(p.handles) + n <= st.config.max_handles
+
+
+def check_handles(st: State, p: Process, n: int = 1) -> Err | None:
+    """``OutOfMemory`` if ``p``'s table has no room for ``n`` more handles."""
+    return None if handle_room(st, p, n) else E_OUT_OF_MEMORY
+
+
+def check_objects(st: State) -> Err | None:
+    """``OutOfMemory`` if the system has created ``max_objects`` objects."""
+    return E_OUT_OF_MEMORY if len(st.objects) >= st.config.max_objects else None
+
+
+def check_create(st: State, p: Process) -> Err | None:
+    """The quotas of a create: one object, one handle."""
+    return check_objects(st) or check_handles(st, p)
+
+
+def carried(msg: Message) -> int:
+    """The capabilities a delivery of ``msg`` installs."""
+    caps = msg.caps
+    return sum(1 for c in caps if c is not None) if caps else 0
+
+
+def check_delivery(st: State, p: Process, msg: Message) -> Err | None:
+    """``OutOfMemory`` if ``p``'s table has no room for ``msg``'s capabilities."""
+    return check_handles(st, p, carried(msg)) if msg.caps else None
+
+
+def check_queued(st: State, pid: int, port: Port, size: int) -> Err | None:
+    """``OutOfMemory`` if queuing ``size`` bytes on ``port`` takes ``pid`` over
+    ``max_queued_bytes`` (a hand-off queues nothing)."""
+    cfg = st.config
+    if not size or port.waiters or not cfg.queued_bytes_reachable:
+        return None
+    used = sum(
+        len(m.data)
+        for o in st.objects.values()
+        if type(o) is Port and o.queue
+        for m in o.queue
+        if m.sender == pid
+    )
+    return E_OUT_OF_MEMORY if used + size > cfg.max_queued_bytes else None
+
+
+def refuse_unfit_waiters(st: State, port: Port, msg: Message) -> None:
+    """Wake with ``OutOfMemory`` each first waiter whose table has no room for
+    ``msg``'s capabilities (PORT-HANDOFF then serves the next, or queues)."""
+    if not msg.caps:
+        return
+    ws = port.waiters
+    while ws and not handle_room(st, ws[0].proc, carried(msg)):
+        wake(st, ws[0], E_OUT_OF_MEMORY)
+
+
+__all__ = [
+    "carried",
+    "check_create",
+    "check_delivery",
+    "check_handles",
+    "check_objects",
+    "check_queued",
+    "handle_room",
+    "refuse_unfit_waiters",
+]
