@@ -27,6 +27,7 @@ from veridian_ipc.spec.state import (
     Port,
     Process,
     Waiting,
+    Woken,
 )
 from veridian_ipc.spec.step import atomic
 from veridian_ipc.vocabulary.names import Fd, Handle, ObjId, Pid
@@ -242,6 +243,19 @@ def _tagged(op: Operation, tag: int) -> Operation:
 Program = list[tuple[int | Live, Operation]]
 
 
+def _handed(s: KernelState) -> dict[Pid, tuple[ObjId, bytes]]:
+    """Each process woken by a hand-off it has not collected: the port and the
+    message's data (PORT-HANDOFF)."""
+    found: dict[Pid, tuple[ObjId, bytes]] = {}
+    for pid, p in s.processes.items():
+        st = p.status
+        if isinstance(st, Woken) and st.handed is not None:
+            assert isinstance(st.result, Ok)
+            assert isinstance(st.result.value, Delivered)
+            found[pid] = (st.handed, st.result.value.data)
+    return found
+
+
 @given(programs)
 def test_any_program_keeps_every_invariant(program: Program) -> None:
     """ERR-TOTAL, ERR-ATOMIC, every INV-*: no exception, invariants hold after
@@ -279,7 +293,7 @@ def test_fifo_no_loss_no_duplication(program: Program) -> None:
     sent: dict[ObjId, list[bytes]] = {}
     delivered: dict[ObjId, list[bytes]] = {}
     discarded: dict[ObjId, int] = {}
-    blocked_on: dict[int, ObjId] = {}
+    returned: set[ObjId] = set()
     for tag, (who, raw) in enumerate(program):
         pid, op = resolve(s, who, _tagged(raw, tag))
         before = s
@@ -305,10 +319,11 @@ def test_fifo_no_loss_no_duplication(program: Program) -> None:
             sent.setdefault(before.caps[peer].obj, []).append(op.data)
         elif isinstance(op, Receive) and isinstance(r.value, Delivered):
             delivered.setdefault(obj_of(op.handle), []).append(r.value.data)
-        elif isinstance(op, Receive):
-            blocked_on[pid] = obj_of(op.handle)
-        elif isinstance(op, Resume) and isinstance(r.value, Delivered):
-            delivered.setdefault(blocked_on[pid], []).append(r.value.data)
+        elif isinstance(op, Kill):
+            gone_to = _handed(before).get(Pid(op.target))
+            if gone_to is not None:  # back to its port (PORT-HANDOFF)
+                delivered[gone_to[0]].remove(gone_to[1])
+                returned.add(gone_to[0])
         elif isinstance(op, ChannelReceive):
             assert isinstance(r.value, bytes)
             delivered.setdefault(obj_of(op.handle), []).append(r.value)
@@ -320,7 +335,12 @@ def test_fifo_no_loss_no_duplication(program: Program) -> None:
             assert isinstance(r.value, bytes)
             own = before.caps[proc.fds[Fd(op.fd)].own].obj
             delivered.setdefault(own, []).append(r.value)
-        elif isinstance(op, SockClose | Kill):
+        # a hand-off delivers when it is made (PORT-HANDOFF), not at Resume
+        was = _handed(before)
+        for who_, (obj, data) in _handed(s).items():
+            if was.get(who_) != (obj, data):
+                delivered.setdefault(obj, []).append(data)
+        if isinstance(op, SockClose | Kill):
             for obj, o in before.objects.items():
                 after = s.objects[obj]
                 if isinstance(o, Port) and isinstance(after, Port):
@@ -340,6 +360,11 @@ def test_fifo_no_loss_no_duplication(program: Program) -> None:
             ]
         )
         gone = discarded.get(obj, 0)
+        if obj in returned:  # a returned hand-off comes after later ones
+            seen = got + queued
+            assert len(set(seen)) == len(seen), (obj, seen)
+            assert set(seen) <= set(msgs), (obj, seen, msgs)
+            continue
         # delivered ++ discarded-prefix ++ queued == sent, in order
         assert got == msgs[: len(got)], (obj, got, msgs)
         assert msgs[len(got) + gone :] == queued, (obj, msgs, got, gone, queued)
