@@ -128,7 +128,9 @@ from .mutants_waits import (
     AdvanceExpiresOne,
     ClosedPortNoDrain,
     ExpiryStrict,
+    HandoffFreesSlot,
     HandoffWakesAll,
+    KilledReceiverLosesHandoff,
     RateRefillEveryTick,
     RateRefillLate,
     ResumeFirstResult,
@@ -213,6 +215,9 @@ MUTANTS: tuple[type[Mutant], ...] = (
     UnbindNameFirst,
     CloseKeepsBindings,
     OrphanPortStaysOpen,
+    # the hand-off's slot (PORT-HANDOFF, PROC-KILL)
+    KilledReceiverLosesHandoff,
+    HandoffFreesSlot,
 )
 
 
@@ -249,11 +254,13 @@ __all__ = [
     "FourthCapLost",
     "HandleReuse",
     "HandoffDropsCaps",
+    "HandoffFreesSlot",
     "HandoffToLastWaiter",
     "HandoffWakesAll",
     "InflightSurvivesRevoke",
     "InspectChannelAsPort",
     "KillLeavesWaiter",
+    "KilledReceiverLosesHandoff",
     "LookupFullRights",
     "MapWithoutWrite",
     "Mutant",

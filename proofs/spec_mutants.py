@@ -72,6 +72,7 @@ from veridian_ipc.vocabulary.rights import (
     has,
 )
 
+from .spec_mutants_handoff import give_back_nothing, offer_ignoring_handed
 from .spec_mutants_patch import patched
 
 #: The originals, for mutants that wrap them (the patch replaces the module's).
@@ -449,6 +450,9 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("unbind-without-manage", namespace, "unbind", unbind_no_manage),
     _m("receive-keeps-message", ports, "receive", receive_keeps_message),
     _m("derive-nondeterministic", caps, "derive", derive_flaky),
+    # the hand-off's slot (PORT-HANDOFF, issue 12 item 4)
+    _m("killed-handoff-lost", ports, "give_back", give_back_nothing),
+    _m("handoff-frees-slot", ports, "check_offer", offer_ignoring_handed),
 )
 
 

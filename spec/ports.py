@@ -127,7 +127,8 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     - ``Filtered``: FILTER-CHECK.
     - ``MessageTooLarge``: FILTER-CHECK (over the filter's size).
     - ``RateLimited``: FILTER-RATE.
-    - ``PortFull``: the queue holds ``capacity`` messages.
+    - ``PortFull``: queued messages and those handed off and not yet
+      collected (PORT-HANDOFF) fill the ``capacity``.
     """
     found = authorize(s, pid, op.handle, Kind.PORT, SEND)
     if isinstance(found, IpcError):

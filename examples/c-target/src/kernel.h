@@ -136,6 +136,7 @@ struct process {
     bool has_deadline;
     int64_t deadline;
     struct result woken; /* ST_WOKEN */
+    int64_t handed;      /* ST_WOKEN by a hand-off: the port (its slot kept), else 0 */
 };
 
 /* Config fields the groups use (the others are validated and kept only). */
