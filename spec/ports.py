@@ -24,12 +24,15 @@ Decisions the seed leaves open:
   them at capacity gets ``PortFull`` even while another receiver waits. If
   the receiver dies first (PROC-KILL), the message goes back to the port as
   its oldest message, to the next waiter or the queue head, in the slot it
-  kept: nothing is lost, and the bound holds. Precedent: in Zircon a
-  waiting reader is only signalled (``ZX_CHANNEL_READABLE``); the message
-  stays in the channel, counted, until ``zx_channel_read`` takes it, so a
-  reader that dies first leaves it to the next. Followed in part: the spec
-  keeps the seed's fast path, which reserves the message for the first
-  waiter at once (no other receiver can overtake it).
+  kept: nothing is lost, and the bound holds. It may then be delivered
+  after messages sent later and handed to other waiters meanwhile: the one
+  departure from FIFO delivery, and only when its first receiver died.
+  Precedent: in Zircon a waiting reader is only signalled
+  (``ZX_CHANNEL_READABLE``); the message stays in the channel, counted,
+  until ``zx_channel_read`` takes it, so a reader that dies first leaves it
+  to the next. Followed in part: the spec keeps the seed's fast path, which
+  reserves the message for the first waiter at once (no other receiver can
+  overtake it).
 - *Close.* Closing needs MANAGE. A closed port accepts no message
   (``PortClosed``), wakes every waiting receiver with ``PortClosed``, and keeps
   its queued messages: receivers drain them, then get ``PortClosed``. Nothing is
