@@ -7,10 +7,12 @@ what a behaviour and its predicate are.
 
 from __future__ import annotations
 
+from veridian_ipc.spec.ports import handed as _handed
 from veridian_ipc.spec.state import (
     InFlight,
     KernelState,
     Waiting,
+    Woken,
 )
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, Pid
@@ -19,6 +21,7 @@ from veridian_ipc.vocabulary.rights import SEND
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Close,
+    Kill,
     Operation,
     Receive,
     Resume,
@@ -84,6 +87,33 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
 )
 def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     return failed_with(r, "PortFull") and bool(getattr(op, "caps", ()))
+
+
+@behaviour(
+    "B-PORT-FULL-HANDED",
+    (R.PORT_SEND, R.PORT_HANDOFF),
+    "a send finds the port full with a hand-off not yet collected",
+    Send,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    c = cap_at(pre, pid, getattr(op, "handle", None))
+    return failed_with(r, "PortFull") and c is not None and _handed(pre, c.obj) > 0
+
+
+@behaviour(
+    "B-PORT-HANDOFF-KILLED",
+    (R.PORT_HANDOFF, R.PROC_KILL),
+    "a receiver woken by a hand-off is killed before Resume: the message goes back",
+    Kill,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    target = pre.processes.get(Pid(getattr(op, "target", 0)))
+    return (
+        ok(r)
+        and target is not None
+        and isinstance(target.status, Woken)
+        and target.status.handed is not None
+    )
 
 
 @behaviour(

@@ -143,7 +143,9 @@ from .mutants_waits import (
     AdvanceExpiresOne,
     ClosedPortNoDrain,
     ExpiryStrict,
+    HandoffFreesSlot,
     HandoffWakesAll,
+    KilledReceiverLosesHandoff,
     RateRefillEveryTick,
     RateRefillLate,
     ResumeFirstResult,
@@ -240,6 +242,9 @@ MUTANTS: tuple[type[Mutant], ...] = (
     HandleQuotaOneOver,
     QueuedBytesUnbounded,
     ReceiveOverflowsTable,
+    # the hand-off's slot (PORT-HANDOFF, PROC-KILL)
+    KilledReceiverLosesHandoff,
+    HandoffFreesSlot,
 )
 
 
@@ -279,11 +284,13 @@ __all__ = [
     "HandleQuotaOneOver",
     "HandleReuse",
     "HandoffDropsCaps",
+    "HandoffFreesSlot",
     "HandoffToLastWaiter",
     "HandoffWakesAll",
     "InflightSurvivesRevoke",
     "InspectChannelAsPort",
     "KillLeavesWaiter",
+    "KilledReceiverLosesHandoff",
     "LookupFullRights",
     "MapWithoutWrite",
     "Mutant",

@@ -17,12 +17,13 @@ from dataclasses import replace
 from veridian_ipc.spec import Config, step
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
-from veridian_ipc.spec.state import Port, Waiting, Woken
+from veridian_ipc.spec.state import Port, Process, Waiting, Woken
 from veridian_ipc.spec.store import port, wake
 from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
+    Kill,
     Operation,
     Receive,
     Resume,
@@ -31,7 +32,7 @@ from veridian_ipc.vocabulary.syscalls import (
     TransferBuffer,
 )
 
-from .mutants_base import Mutant, PortEdit
+from .mutants_base import Mutant, PortEdit, Refusal
 
 #: The operations that offer a message to a port (and so take a token).
 OFFERS = (Send, TransferBuffer, SockSend)
@@ -213,12 +214,70 @@ def _period(period: int) -> PortEdit:
     return edit
 
 
+def _handed_from(m: Mutant, obj: ObjId) -> list[Pid]:
+    """The processes holding an uncollected hand-off from port ``obj``."""
+    return [
+        pid
+        for pid, p in m.state.processes.items()
+        if isinstance(p.status, Woken) and p.status.handed == obj
+    ]
+
+
+def _set_handed(m: Mutant, pids: list[Pid], obj: ObjId | None) -> None:
+    """Mark each of ``pids`` (woken) as holding a hand-off from ``obj``."""
+
+    def edit(p: Process) -> Process:
+        assert isinstance(p.status, Woken)
+        return replace(p, status=replace(p.status, handed=obj))
+
+    for pid in pids:
+        m.edit_proc(pid, edit)
+
+
+class KilledReceiverLosesHandoff(Mutant):
+    """A process killed after a hand-off woke it and before its ``Resume``
+    takes the message with it: the sender got ``Ok``, and the message and its
+    capabilities are gone (PORT-HANDOFF's give-back forgotten)."""
+
+    rules = (R.PORT_HANDOFF, R.PROC_KILL)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        if isinstance(op, Kill) and type(op.target) is int:
+            p = self.state.processes.get(Pid(op.target))
+            if p is not None and isinstance(p.status, Woken) and p.status.handed:
+                _set_handed(self, [Pid(op.target)], None)
+        return self.spec_apply(pid, op)
+
+
+class HandoffFreesSlot(Refusal[Send]):
+    """A message handed off frees its slot at once: a send finds room while
+    uncollected hand-offs fill the port (the queue alone is counted), so the
+    port holds more than its capacity once they are collected."""
+
+    rules = (R.PORT_SEND, R.PORT_HANDOFF)
+    refused_op = Send
+    refused_with = E.PortFull
+
+    def instead(self, pid: int, op: Send, refusal: Result) -> Result:
+        obj = self.port_of(pid, op.handle)
+        assert obj is not None
+        holders = _handed_from(self, obj)
+        if not holders:
+            return refusal
+        _set_handed(self, holders, None)
+        r = self.spec_apply(pid, op)
+        _set_handed(self, holders, obj)
+        return r
+
+
 __all__ = [
     "OFFERS",
     "AdvanceExpiresOne",
     "ClosedPortNoDrain",
     "ExpiryStrict",
+    "HandoffFreesSlot",
     "HandoffWakesAll",
+    "KilledReceiverLosesHandoff",
     "RateRefillEveryTick",
     "RateRefillLate",
     "ResumeFirstResult",

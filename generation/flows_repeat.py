@@ -229,7 +229,9 @@ def _blocked_tries(p: Plan, waiting: list[int]) -> None:
 def _shared_wait(p: Plan, procs: list[int]) -> None:
     """The first process creates and binds a port; the others look it up and
     block on it (timed or not), twice. The first time the owner sends (to
-    the first waiter in line: PORT-HANDOFF, two waiters), the clock passes
+    the first waiter in line: PORT-HANDOFF, two waiters; sometimes more
+    sends fill the port and the first woken is killed before it resumes), the
+    clock passes
     or a waiter is killed (PROC-KILL) before a send; the second time the owner revokes
     (RIGHTS-REVOKE wakes them) or closes (PORT-CLOSE). All resume
     (PORT-RESUME)."""
@@ -255,6 +257,12 @@ def _shared_wait(p: Plan, procs: list[int]) -> None:
         end = int(g.pick([0, 2, 1] if round_ == 0 else [4, 3]))
         if end == 0:
             p.do(owner, Send(h, 0, 0, b"s"))
+            if waiting and g.roll() < 50:  # hand-offs keep their slots until
+                # collected (a full port refuses); the first woken dies before
+                # Resume and its message goes back (PORT-HANDOFF, PROC-KILL)
+                for data in (b"t", b"u", b"v"):
+                    p.do(owner, Send(h, 0, 0, data))
+                p.do(0, Kill(waiting[0]))
         elif end == 1:
             p.do(0, AdvanceClock(int(g.pick([3, 1]))))
         elif end == 2 and waiting:

@@ -88,9 +88,9 @@ def _idle_port(g: Gen, obj: int) -> bool:
 def rendezvous(g: Gen) -> Steps:
     """Processes meet on one port (shared by bind + lookup if need be); one
     or two block in a receive and are woken by a send (FIFO hand-off), a
-    deadline, a close, a revoke, or the receiver is killed; then they resume
-    (PORT-HANDOFF, TIME-DEADLINE, PORT-RESUME, PORT-CLOSE, RIGHTS-REVOKE,
-    PROC-KILL, PROC-STATUS)."""
+    deadline, a close, a revoke, or the receiver is killed (before or after
+    a hand-off reached it); then they resume (PORT-HANDOFF, TIME-DEADLINE,
+    PORT-RESUME, PORT-CLOSE, RIGHTS-REVOKE, PROC-KILL, PROC-STATUS)."""
     running = sorted(
         int(p) for p, q in g.s.processes.items() if isinstance(q.status, Running)
     )
@@ -158,6 +158,10 @@ def rendezvous(g: Gen) -> Steps:
         steps.append((pa, Close(ha)))
     elif how == 3 and "rights" in g.groups:
         steps.append((pa, Revoke(ha)))
+    elif "caps" in g.groups and g.roll() < 50:  # killed holding a hand-off:
+        # it keeps its slot (a full port refuses), then goes back (PORT-HANDOFF)
+        sends = [Send(ha, 3 + i, 0, d) for i, d in enumerate((b"h", b"q", b"f"))]
+        steps += [(pa, x) for x in sends] + [(0, Kill(pb))]
     elif "caps" in g.groups:  # then a send: for the next waiter, not the dead
         steps += [(0, Kill(pb)), (pa, Send(ha, 0, 0, b"k"))]
     else:  # Kill is of group caps, which the target does not claim

@@ -140,10 +140,9 @@ def check_offer(st: State, port: Port, msg_type: int, size: int) -> IpcError | N
         err = check_filter(f, msg_type, size, st.clock)
         if err is not None:
             return err
-    if not port.waiters:
-        q = port.queue
-        if q is not None and len(q) >= port.capacity:
-            return IpcError.PortFull
+    q = port.queue
+    if (len(q) if q else 0) + port.handed >= port.capacity:
+        return IpcError.PortFull
     return None
 
 
@@ -181,13 +180,49 @@ def commit_offer(
 
 
 def hand_off(st: State, port: Port, msg: Message) -> None:
-    """PORT-HANDOFF: the first waiter (FIFO) gets the message as its result."""
+    """PORT-HANDOFF: the first waiter (FIFO) gets the message as its result.
+
+    A process's waiter (not the threaded facade's, whose thread takes the
+    message at once) keeps the message's slot in the port's capacity until
+    ``Resume`` collects it; ``give_back`` returns it if the process dies first.
+    """
     assert port.waiters
     w = port.waiters.popleft()
     if w.raw and not msg.caps:
         finish(st, w, msg)
-    else:
-        finish(st, w, Ok(take_delivery(w.proc, msg)))
+        return
+    if w.notify is None:
+        w.handed = port
+        port.handed += 1
+    finish(st, w, Ok(take_delivery(w.proc, msg)))
+
+
+def give_back(st: State, p: Process) -> None:
+    """PORT-HANDOFF: the uncollected hand-off of ``p`` (about to die) goes back
+    to its port as the oldest message: to the next waiter, else to the head of
+    the queue, in the slot it kept. Nothing to do unless ``p`` was woken by a
+    hand-off."""
+    w = p.waiter
+    if w is None or p.status != WOKEN or w.handed is None:
+        return
+    port = w.handed
+    result = w.result
+    assert type(result) is Ok
+    assert type(result.value) is Delivered
+    w.handed = None
+    w.result = None
+    port.handed -= 1
+    p.waiter = None
+    p.status = RUNNING
+    msg = take_back(st, p, result.value, port)
+    if port.waiters:
+        hand_off(st, port, msg)
+        return
+    if port.queue is None:
+        port.queue = deque()
+    port.queue.appendleft(msg)
+    if port.watchers:
+        notify(port)
 
 
 def receive(st: State, p: Process, op: Receive) -> Result:
@@ -298,6 +333,12 @@ def resume(st: State, p: Process, op: Resume) -> Result:
     assert not isinstance(result, Message)  # only facade waiters get raw ones
     p.status = RUNNING
     p.waiter = None
+    port = w.handed
+    if port is not None:  # the hand-off is collected: its slot frees
+        w.handed = None
+        port.handed -= 1
+        if port.watchers:
+            notify(port)
     return result
 
 

@@ -6,6 +6,7 @@ from veridian_ipc.vocabulary.results import Ok, Result
 from veridian_ipc.vocabulary.syscalls import Kill, Spawn
 
 from .caps import destroy
+from .ports import give_back
 from .sockets import close_socket
 from .state import RUNNING, Port, Process, State, Waiter
 from .store import (
@@ -27,7 +28,8 @@ def spawn(st: State, op: Spawn) -> Result:
 
 def kill(st: State, op: Kill) -> Result:
     """PROC-KILL: the process ends; its sockets close, its capabilities are
-    destroyed (children move up), its mappings go, it leaves any waiter queue.
+    destroyed (children move up), its mappings go, it leaves any waiter queue,
+    and a hand-off it has not collected goes back to its port (PORT-HANDOFF).
 
     Receives parked by the threaded facade for this process end with
     ``NoSuchProcess`` so that no thread is left waiting.
@@ -37,6 +39,7 @@ def kill(st: State, op: Kill) -> Result:
     p = st.processes.get(op.target)
     if p is None:
         return E_NO_SUCH_PROCESS
+    give_back(st, p)
     if p.waiter is not None:
         unwait(st, p.waiter)
     p.waiter = None

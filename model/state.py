@@ -156,7 +156,7 @@ class KObject:
 class Port(KObject):
     """A bounded FIFO of messages and a FIFO of blocked receivers (PORT-*)."""
 
-    __slots__ = ("capacity", "filter", "queue", "waiters")
+    __slots__ = ("capacity", "filter", "handed", "queue", "waiters")
     kind = PORT
 
     def __init__(self, obj_id: int, capacity: int) -> None:
@@ -164,6 +164,9 @@ class Port(KObject):
         self.capacity = capacity
         self.queue: deque[Message] | None = None
         self.waiters: deque[Waiter] | None = None
+        # messages handed off to a woken process and not yet collected: each
+        # keeps its slot in the capacity (PORT-HANDOFF)
+        self.handed = 0
         self.filter: Filter | None = None
         self.caps = set()
 
@@ -256,7 +259,16 @@ class Waiter:
     PORT-CLOSE, RIGHTS-REVOKE); ``notify``, if set, is called then.
     """
 
-    __slots__ = ("cap", "deadline", "notify", "port", "proc", "raw", "result")
+    __slots__ = (
+        "cap",
+        "deadline",
+        "handed",
+        "notify",
+        "port",
+        "proc",
+        "raw",
+        "result",
+    )
 
     def __init__(
         self,
@@ -276,6 +288,8 @@ class Waiter:
         self.result: Result | Message | None = None
         self.notify = notify
         self.raw = raw
+        # the port whose hand-off ``result`` is, until collected (PORT-HANDOFF)
+        self.handed: Port | None = None
 
 
 class Process:

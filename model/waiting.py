@@ -79,8 +79,8 @@ def levels(obj: KObject) -> tuple[int, int]:
         return obj.capacity - held, held
     assert type(obj) is KPort
     held = len(obj.queue) if obj.queue else 0
-    # A send to a waiting receiver is handed off (PORT-HANDOFF): no slot used.
-    return obj.capacity - held + (len(obj.waiters) if obj.waiters else 0), held
+    # A message handed off and not yet collected keeps its slot (PORT-HANDOFF).
+    return obj.capacity - held - obj.handed, held
 
 
 class Waiters:

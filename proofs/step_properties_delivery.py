@@ -94,8 +94,11 @@ def _expected_change(t: Transition) -> int | None:
     if isinstance(op, sc.Kill):
         victim = t.pre.processes[Pid(op.target)]
         lost = 0
-        if isinstance(victim.status, Woken) and isinstance(victim.status.result, Ok):
-            lost += isinstance(victim.status.result.value, Delivered)
+        st = victim.status
+        if isinstance(st, Woken) and st.handed is not None and _dead(t.post, st.handed):
+            # an uncollected hand-off goes back to its port (PORT-HANDOFF), and
+            # is destroyed with it only if the kill leaves the port dead
+            lost += 1
         for entry in victim.fds.values():
             obj = t.pre.caps[entry.own].obj
             own = t.pre.objects[obj]

@@ -239,7 +239,7 @@ def transfer_buffer(s: KernelState, pid: Pid, op: TransferBuffer) -> Step:
     - ``PortClosed``: the port is closed.
     - ``Filtered``: FILTER-CHECK.
     - ``RateLimited``: FILTER-RATE.
-    - ``PortFull``: the queue is full and no receiver waits.
+    - ``PortFull``: the port is full (PORT-SEND: uncollected hand-offs count).
     """
     found = authorize(s, pid, op.handle, Kind.BUFFER, MANAGE | GRANT)
     if isinstance(found, IpcError):

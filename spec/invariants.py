@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from veridian_ipc.vocabulary._registry import invariant
 from veridian_ipc.vocabulary.ids import InvId
-from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, ObjId
+from veridian_ipc.vocabulary.results import Delivered, Ok
 from veridian_ipc.vocabulary.rights import (
     BUFFER_RIGHTS,
     PORT_RIGHTS,
@@ -36,6 +37,7 @@ from .state import (
     Kind,
     Port,
     Waiting,
+    Woken,
 )
 
 
@@ -136,9 +138,24 @@ def valid_rights_kind(s: KernelState) -> bool:
 
 @invariant(InvId.QUEUE_BOUND)
 def valid_queue_bounds(s: KernelState) -> bool:
-    """No port queue holds more than its capacity."""
+    """No port holds more than its capacity: its queued messages plus those
+    handed off from it and not yet collected (PORT-HANDOFF), each of which is
+    an ``Ok(Delivered)`` waiting for its receiver's ``Resume``."""
+    handed: dict[ObjId, int] = {}
+    for p in s.processes.values():
+        st = p.status
+        if isinstance(st, Woken) and st.handed is not None:
+            if not isinstance(st.result, Ok) or not isinstance(
+                st.result.value, Delivered
+            ):
+                return False
+            handed[st.handed] = handed.get(st.handed, 0) + 1
+    if any(not isinstance(s.objects.get(obj), Port) for obj in handed):
+        return False
     return all(
-        len(o.queue) <= o.capacity for o in s.objects.values() if isinstance(o, Port)
+        len(o.queue) + handed.get(obj, 0) <= o.capacity
+        for obj, o in s.objects.items()
+        if isinstance(o, Port)
     )
 
 

@@ -20,6 +20,7 @@ from veridian_ipc.vocabulary.names import (
     MAX_MESSAGE_CAPS,
     MAX_U32,
     CapId,
+    Handle,
     ObjId,
     Pid,
 )
@@ -158,3 +159,22 @@ def take_delivery(
             s, h = install(s, receiver, cap_id)
             handles.append(h)
     return s, Delivered(msg.sender, msg.msg_type, msg.flags, msg.data, tuple(handles))
+
+
+def take_back(
+    s: KernelState, receiver: Pid, d: Delivered, port_obj: ObjId
+) -> tuple[KernelState, QueuedMessage]:
+    """The queued message a delivery to ``receiver`` came from, its
+    capabilities back in flight on ``port_obj`` (the inverse of
+    ``take_delivery``, for a hand-off never collected, PORT-HANDOFF). A handle
+    the receiver no longer holds (revoked meanwhile) is ``None``, as
+    MSG-INFLIGHT-REVOKE makes it for a queued message."""
+    table = s.processes[receiver].handles
+    carried: list[CapId | None] = []
+    for h in d.caps:
+        cap_id = None if h is None else table.get(Handle(h))
+        if cap_id is not None:
+            s = detach(s, cap_id)
+            s = relocate(s, cap_id, InFlight(port_obj))
+        carried.append(cap_id)
+    return s, QueuedMessage(Pid(d.sender), d.msg_type, d.flags, d.data, tuple(carried))

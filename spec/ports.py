@@ -17,6 +17,22 @@ Decisions the seed leaves open:
   a close or a revoke has woken it (PORT-RESUME). Waiters are served in FIFO
   order, and a waiting receiver exists only while the queue is empty, so direct
   hand-off never overtakes a queued message (INV-WAITERS).
+- *A hand-off keeps its slot until collected.* A message handed to a waiting
+  receiver (PORT-HANDOFF) still counts against the port's capacity until the
+  receiver collects it with ``Resume``: queued plus handed-off-and-uncollected
+  messages never exceed the capacity (INV-QUEUE-BOUND), and a send finding
+  them at capacity gets ``PortFull`` even while another receiver waits. If
+  the receiver dies first (PROC-KILL), the message goes back to the port as
+  its oldest message, to the next waiter or the queue head, in the slot it
+  kept: nothing is lost, and the bound holds. It may then be delivered
+  after messages sent later and handed to other waiters meanwhile: the one
+  departure from FIFO delivery, and only when its first receiver died.
+  Precedent: in Zircon a waiting reader is only signalled
+  (``ZX_CHANNEL_READABLE``); the message stays in the channel, counted,
+  until ``zx_channel_read`` takes it, so a reader that dies first leaves it
+  to the next. Followed in part: the spec keeps the seed's fast path, which
+  reserves the message for the first waiter at once (no other receiver can
+  overtake it).
 - *Close.* Closing needs MANAGE. A closed port accepts no message
   (``PortClosed``), wakes every waiting receiver with ``PortClosed``, and keeps
   its queued messages: receivers drain them, then get ``PortClosed``. Nothing is
@@ -37,14 +53,21 @@ from veridian_ipc.vocabulary._registry import rule
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import CapId, ObjId, Pid
-from veridian_ipc.vocabulary.results import BLOCKED, Err, Ok
+from veridian_ipc.vocabulary.results import BLOCKED, Delivered, Err, Ok
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
 
 from . import quotas
 from .caps import authorize, new_handle
 from .filters import admit
-from .messages import check_limits, check_transfer, put_in_flight, stamp, take_delivery
+from .messages import (
+    check_limits,
+    check_transfer,
+    put_in_flight,
+    stamp,
+    take_back,
+    take_delivery,
+)
 from .namespace import unbind_port
 from .state import (
     RUNNING,
@@ -55,6 +78,7 @@ from .state import (
     QueuedMessage,
     Running,
     Waiting,
+    Woken,
 )
 from .store import Step, fail, new_object, port, proc, put_obj, put_proc, wake
 
@@ -110,7 +134,8 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     - ``Filtered``: FILTER-CHECK.
     - ``MessageTooLarge``: FILTER-CHECK (over the filter's size).
     - ``RateLimited``: FILTER-RATE.
-    - ``PortFull``: the queue holds ``capacity`` messages.
+    - ``PortFull``: queued messages and those handed off and not yet
+      collected (PORT-HANDOFF) fill the ``capacity``.
     - ``OutOfMemory``: queuing the data would take the sender over
       ``Config.max_queued_bytes`` (spec/quotas.py; a hand-off queues nothing).
     """
@@ -147,7 +172,8 @@ def check_offer(
     - ``Filtered``: FILTER-CHECK.
     - ``MessageTooLarge``: FILTER-CHECK.
     - ``RateLimited``: FILTER-RATE.
-    - ``PortFull``: the queue is full and no receiver waits.
+    - ``PortFull``: queued and handed-off-uncollected messages fill the
+      capacity.
     """
     pt = port(s, obj)
     if pt.closed:
@@ -155,9 +181,19 @@ def check_offer(
     admitted = admit(pt.filter, msg_type, size, s.clock)
     if isinstance(admitted, IpcError):
         return admitted
-    if not pt.waiters and len(pt.queue) >= pt.capacity:
+    if len(pt.queue) + handed(s, obj) >= pt.capacity:
         return IpcError.PortFull
     return admitted
+
+
+def handed(s: KernelState, obj: ObjId) -> int:
+    """The messages handed off from port ``obj`` and not yet collected: each
+    keeps its slot in the port's capacity (PORT-HANDOFF)."""
+    return sum(
+        1
+        for p in s.processes.values()
+        if isinstance(p.status, Woken) and p.status.handed == obj
+    )
 
 
 def commit_offer(
@@ -191,14 +227,45 @@ def hand_off(s: KernelState, obj: ObjId, msg: QueuedMessage) -> KernelState:
     result: its handles for the carried capabilities are installed now. The
     queue is untouched, and it is empty whenever a receiver waits (INV-WAITERS),
     so a hand-off never reorders messages: it delivers exactly the message the
-    queue would have delivered next. A full queue does not stop a hand-off (the
-    message never enters the queue). A waiter whose handle table has no room
-    for the message's capabilities is first woken with ``OutOfMemory`` and the
-    message goes to the next one, or to the queue (spec/quotas.py).
+    queue would have delivered next.
+
+    The message keeps its slot in the port's capacity until the receiver
+    collects it (PORT-RESUME): PORT-SEND counts it as if queued. If the
+    receiver is killed before collecting it (PROC-KILL), the message goes back
+    to the port as its oldest message (``give_back``): to the next waiter, or
+    to the head of the queue, in the slot it kept, its capabilities back in
+    flight (one revoked meanwhile is ``None``, MSG-INFLIGHT-REVOKE). The sender
+    got ``Ok``, so the message is never lost silently (Zircon's channel keeps
+    a message until a reader takes it; see the module for the precedent).
+
+    A waiter whose handle table has no room for the message's capabilities is
+    first woken with ``OutOfMemory`` and the message goes to the next one, or
+    to the queue (spec/quotas.py).
     """
     receiver = port(s, obj).waiters[0]
     s, delivered = take_delivery(s, receiver, msg)
-    return wake(s, receiver, Ok(delivered))
+    s = wake(s, receiver, Ok(delivered))
+    p = proc(s, receiver)
+    return put_proc(s, receiver, replace(p, status=Woken(Ok(delivered), obj)))
+
+
+def give_back(s: KernelState, pid: Pid) -> KernelState:
+    """Return the uncollected hand-off of process ``pid`` (about to die) to its
+    port, as its oldest message (PORT-HANDOFF): to the next waiter, else to the
+    head of the queue. Nothing to do unless ``pid`` was woken by a hand-off."""
+    status = proc(s, pid).status
+    if not isinstance(status, Woken) or status.handed is None:
+        return s
+    obj = status.handed
+    result = status.result
+    assert isinstance(result, Ok)
+    assert isinstance(result.value, Delivered)
+    s = put_proc(s, pid, replace(proc(s, pid), status=RUNNING))
+    s, msg = take_back(s, pid, result.value, obj)
+    pt = port(s, obj)
+    if pt.waiters:
+        return hand_off(s, obj, msg)
+    return put_obj(s, obj, replace(pt, queue=(msg, *pt.queue)))
 
 
 @rule(RuleId.PORT_RECEIVE)

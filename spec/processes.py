@@ -18,6 +18,7 @@ from veridian_ipc.vocabulary.results import Ok
 from veridian_ipc.vocabulary.syscalls import Kill, Operation, Resume, Spawn
 
 from .caps import destroy
+from .ports import give_back
 from .sockets import close_socket
 from .state import RUNNING, KernelState, Process, Running, Waiting
 from .store import Step, fail, port, proc, put_obj, put_proc
@@ -51,7 +52,11 @@ def kill(s: KernelState, op: Kill) -> Step:
     it held is closed, its queue destroyed (PORT-CLOSE, spec/orphans.py): its
     senders get ``PortClosed`` and its bindings go. A binding it made for a
     port another process still receives from stays: the service lives on.
-    Messages it sent stay queued. Result: ``None``.
+    Messages it sent stay queued. A message handed off to it and not yet
+    collected goes back to its port first, as the port's oldest message, to
+    the next waiter or the queue head (PORT-HANDOFF: it kept its slot, so the
+    queue stays within capacity); the sender got ``Ok`` and nothing is lost.
+    Result: ``None``.
 
     Errors, in precedence order:
 
@@ -60,6 +65,7 @@ def kill(s: KernelState, op: Kill) -> Step:
     target = Pid(op.target)
     if target not in s.processes:
         return fail(s, IpcError.NoSuchProcess)
+    s = give_back(s, target)
     status = proc(s, target).status
     if isinstance(status, Waiting):
         pt = port(s, status.port)

@@ -218,9 +218,12 @@ class Waiting:
 
 @dataclass(frozen=True, slots=True)
 class Woken:
-    """Woken from a receive; ``Resume`` collects ``result``."""
+    """Woken from a receive; ``Resume`` collects ``result``. ``handed`` is the
+    port whose message a hand-off delivered (PORT-HANDOFF): the message keeps
+    its slot there until collected, and goes back if the process dies first."""
 
     result: Result
+    handed: ObjId | None = None
 
 
 Status = Running | Waiting | Woken

@@ -94,6 +94,14 @@ SHARED_BUF: Steps = [
 ]
 #: p2 looked the port up and waits on it, forever.
 WAIT2: Steps = [*BOUND, (2, Lookup("a")), (2, Receive(1, None))]
+#: p2 waits on a port of capacity 1 and a send is handed to it (uncollected).
+HANDED1: Steps = [
+    (1, CreatePort(1)),
+    (1, Bind(1, "a")),
+    (2, Lookup("a")),
+    (2, Receive(1, None)),
+    (1, snd(1)),
+]
 CHAIN: Steps = [*CP, (1, Derive(1, 15)), (1, Derive(2, 15))]
 SOCKS: Steps = [
     (1, Socket()),
@@ -190,6 +198,14 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     "B-PORT-FULL-WITH-CAPS": (
         [(1, CreatePort(1)), (1, CreatePort(1)), (1, snd(1)), (1, snd(1, caps=(2,)))],
         [(1, CreatePort(1)), (1, CreatePort(1)), (1, snd(1)), (1, snd(1))],
+    ),
+    "B-PORT-FULL-HANDED": (
+        [*HANDED1, (1, snd(1))],
+        [(1, CreatePort(1)), (1, snd(1)), (1, snd(1))],
+    ),
+    "B-PORT-HANDOFF-KILLED": (
+        [*WAIT2, (1, snd(1)), (ENV, Kill(2))],
+        [*WAIT2, (ENV, Kill(2))],
     ),
     "B-PORT-CLOSE-QUEUED": ([*CP, (1, snd(1)), (1, Close(1))], [*CP, (1, Close(1))]),
     "B-PORT-CLOSE-WAITERS": (

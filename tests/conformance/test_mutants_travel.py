@@ -383,6 +383,27 @@ def test_orphan_port_stays_open() -> None:
     assert got == Ok(None)
 
 
+#: P2 waits on the shared port (capacity 2) and P1's message is handed to it.
+HANDED: Scenario = [*SHARED, (2, Receive(1, None)), (1, Send(1, 0, 0, b"m"))]
+
+
+def test_killed_receiver_loses_handoff() -> None:
+    """P2 is killed before collecting the hand-off: the message goes back to
+    the queue, where P1 receives it (PORT-HANDOFF, PROC-KILL)."""
+    ops = [*HANDED, (0, Kill(2)), (1, Receive(1, 0))]
+    spec_says = Ok(Delivered(1, 0, 0, b"m", ()))
+    got = diverges(mutants.KilledReceiverLosesHandoff, ops, -1, spec_says)
+    assert got == Err(E.WouldBlock)
+
+
+def test_handoff_frees_slot() -> None:
+    """The uncollected hand-off keeps its slot: one more message fills the
+    port of capacity 2, the next is refused (PORT-SEND)."""
+    ops = [*HANDED, (1, Send(1, 0, 0, b"q")), (1, Send(1, 0, 0, b"f"))]
+    got = diverges(mutants.HandoffFreesSlot, ops, -1, Err(E.PortFull))
+    assert got == Ok(None)
+
+
 #: P1 holds a buffer through a MANAGE|GRANT capability only (handle 2), and a
 #: port (handle 3) to transfer it on.
 ATTENUATED_OWNER: Scenario = [
@@ -550,4 +571,6 @@ SCENARIOS = {
     "SelfCycleKept": test_self_cycle_kept,
     "RevokeCancelsQueued": test_revoke_cancels_queued,
     "RevokeStripsCarried": test_revoke_strips_carried,
+    "KilledReceiverLosesHandoff": test_killed_receiver_loses_handoff,
+    "HandoffFreesSlot": test_handoff_frees_slot,
 }

@@ -1,4 +1,5 @@
-"""The C target follows the spec's peer-death decisions (NS-BIND, PORT-CLOSE).
+"""The C target follows the spec's peer-death decisions (NS-BIND, PORT-CLOSE,
+PORT-HANDOFF).
 
 Each scenario is sent over the JSON-lines protocol; every answer must be the
 expected one (an error name, or ``None`` for success), which the spec gives
@@ -69,10 +70,28 @@ DROP_AND_CYCLE: Scenario = [
     (1, sc.Send(5, 0, 0, b"", ()), E.PortClosed),
 ]
 
+#: A hand-off keeps its slot until collected; its receiver killed before
+#: Resume gives it back to the queue head, where another receiver finds it
+#: (PORT-HANDOFF, PROC-KILL).
+HANDOFF_KILLED: Scenario = [
+    (1, sc.CreatePort(1), None),
+    (1, sc.Bind(1, "svc", 0), None),
+    (2, sc.Lookup("svc"), None),
+    (3, sc.Lookup("svc"), None),
+    (1, sc.Receive(1, None), None),
+    (2, sc.Send(1, 0, 0, b"m", ()), None),
+    (2, sc.Send(1, 0, 0, b"n", ()), E.PortFull),
+    (0, sc.Kill(1), None),
+    (2, sc.Send(1, 0, 0, b"n", ()), E.PortFull),
+    (3, sc.Receive(1, 0), None),
+    (3, sc.Receive(1, 0), E.WouldBlock),
+]
+
 SCENARIOS = {
     "close-unbinds": CLOSE_UNBINDS,
     "kill-closes": KILL_CLOSES,
     "drop-and-cycle": DROP_AND_CYCLE,
+    "handoff-killed": HANDOFF_KILLED,
 }
 
 

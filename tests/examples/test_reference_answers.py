@@ -80,7 +80,7 @@ def test_the_rules_no_operation_is_named_after_are_in_the_reference() -> None:
     ):
         assert f"### {rid.value} (group" in shared
         assert rule_prose(RULES[rid]) in shared
-    assert "A full queue does not stop a hand-off" in shared
+    assert "The message keeps its slot in the port's capacity" in shared
     assert "the handle the message is sent through" in shared
     assert "### PORT-SEND" not in shared  # an operation's rule: in its section
 

@@ -62,9 +62,10 @@ SCENARIOS: dict[str, list[tuple[int, Any, Any]]] = {
         (1, sc.Inspect(1), err(E.ProcessBlocked)),
         (1, sc.Resume(), err(E.WouldBlock)),
         (2, sc.Send(1, 5, 1, b"hi"), NONE),  # handed off, queue untouched
+        (2, sc.Send(1, 6, 0, b"q"), err(E.PortFull)),  # the hand-off's slot
+        (1, sc.Resume(), Ok(Delivered(2, 5, 1, b"hi", ()))),
         (2, sc.Send(1, 6, 0, b"q"), NONE),
         (2, sc.Send(1, 7, 0, b"full"), err(E.PortFull)),
-        (1, sc.Resume(), Ok(Delivered(2, 5, 1, b"hi", ()))),
         (1, sc.Resume(), err(E.InvalidArgument)),
         (1, sc.Close(1), Ok(1)),
         (2, sc.Send(1, 0, 0, b""), err(E.PortClosed)),

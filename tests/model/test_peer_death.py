@@ -16,7 +16,8 @@ from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import Err, IpcError, Ok, Result, initial_state, step
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.rights import GRANT, RECEIVE, SEND
+from veridian_ipc.vocabulary.results import BLOCKED, CapInfo, Delivered
+from veridian_ipc.vocabulary.rights import GRANT, PORT_RIGHTS, RECEIVE, SEND
 
 Scenario = list[tuple[int, sc.Operation, Result]]
 
@@ -70,6 +71,38 @@ DROP_AND_CYCLE: Scenario = [
     (1, sc.Send(5, 0, 0, b"", ()), Err(IpcError.PortClosed)),
 ]
 
+#: P1 blocks in a receive; P2's message carrying a capability is handed to it;
+#: P1 is killed before ``Resume``: the message goes back to the queue head in
+#: the slot it kept (the port stays full), and P3 receives it, capability and
+#: all (PORT-HANDOFF, PROC-KILL).
+HANDOFF_KILLED_TO_QUEUE: Scenario = [
+    (1, sc.CreatePort(1), Ok(1)),
+    (1, sc.Bind(1, "svc", 0), Ok(None)),
+    (2, sc.Lookup("svc"), Ok(1)),
+    (3, sc.Lookup("svc"), Ok(1)),
+    (2, sc.CreatePort(2), Ok(2)),
+    (1, sc.Receive(1, None), Ok(BLOCKED)),
+    (2, sc.Send(1, 4, 0, b"m", (2,)), Ok(None)),
+    (2, sc.Send(1, 5, 0, b"n", ()), Err(IpcError.PortFull)),
+    (0, sc.Kill(1), Ok(None)),
+    (2, sc.Send(1, 5, 0, b"n", ()), Err(IpcError.PortFull)),
+    (3, sc.Receive(1, 0), Ok(Delivered(2, 4, 0, b"m", (2,)))),
+    (3, sc.Inspect(2), Ok(CapInfo("port", PORT_RIGHTS))),
+]
+
+#: The same with another receiver waiting: the message goes to it at once.
+HANDOFF_KILLED_TO_NEXT: Scenario = [
+    (1, sc.CreatePort(2), Ok(1)),
+    (1, sc.Bind(1, "svc", 0), Ok(None)),
+    (2, sc.Lookup("svc"), Ok(1)),
+    (3, sc.Lookup("svc"), Ok(1)),
+    (1, sc.Receive(1, None), Ok(BLOCKED)),
+    (3, sc.Receive(1, None), Ok(BLOCKED)),
+    (2, sc.Send(1, 4, 0, b"m", ()), Ok(None)),
+    (0, sc.Kill(1), Ok(None)),
+    (3, sc.Resume(), Ok(Delivered(2, 4, 0, b"m", ()))),
+]
+
 
 def run(scenario: Scenario, processes: int = 2) -> None:
     """Apply ``scenario`` to the model and the spec; both give its results."""
@@ -92,6 +125,14 @@ def test_kill_of_the_only_receiver_closes_in_the_model() -> None:
 
 def test_drop_and_cycle_close_in_the_model() -> None:
     run(DROP_AND_CYCLE)
+
+
+def test_a_hand_off_to_a_killed_receiver_goes_back_to_the_queue_head() -> None:
+    run(HANDOFF_KILLED_TO_QUEUE, processes=3)
+
+
+def test_a_hand_off_to_a_killed_receiver_goes_to_the_next_waiter() -> None:
+    run(HANDOFF_KILLED_TO_NEXT, processes=3)
 
 
 def test_a_sender_blocked_for_room_gets_port_closed_when_the_receiver_dies() -> None:

@@ -6,8 +6,6 @@ name still answered ``Lookup``/``Connect`` and kept the name taken.
 
 from __future__ import annotations
 
-import pytest
-
 from veridian_ipc.spec import IpcError
 from veridian_ipc.spec.state import Port
 from veridian_ipc.vocabulary.rights import GRANT, PORT_RIGHTS, RECEIVE, SEND
@@ -156,11 +154,6 @@ def test_a_receive_in_flight_counts_until_it_cannot_be_received(
     assert w.port_of(1, sc).queue == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 item 4 open: a woken receiver's uncollected hand-off dies "
-    "with it (a return to the queue head must be squared with INV-QUEUE-BOUND)",
-)
 def test_a_hand_off_to_a_receiver_killed_before_resume_is_not_lost(
     world: type[World],
 ) -> None:

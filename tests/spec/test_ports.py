@@ -67,10 +67,10 @@ def test_port_send_precedence(world: type[World]) -> None:
 
 
 def test_port_handoff_to_first_waiter(world: type[World]) -> None:
-    """PORT-HANDOFF: sends while receivers wait wake them in FIFO order, even
-    past the queue's capacity, and the queue stays empty."""
+    """PORT-HANDOFF: sends while receivers wait wake them in FIFO order, and
+    the queue stays empty."""
     w = world(3)
-    h = w.handle(1, CreatePort(1))
+    h = w.handle(1, CreatePort(2))
     w.ok(1, Bind(h, "p", 0, PORT_RIGHTS))
     h2 = w.handle(2, Lookup("p"))
     h3 = w.handle(3, Lookup("p"))
@@ -81,6 +81,24 @@ def test_port_handoff_to_first_waiter(world: type[World]) -> None:
     w.ok(1, Send(h, 2, 0, b"second", ()))
     assert w.port_of(1, h).queue == ()
     assert w.do(3, Resume()) == Ok(Delivered(1, 1, 0, b"first", ()))
+    assert w.do(2, Resume()) == Ok(Delivered(1, 2, 0, b"second", ()))
+
+
+def test_an_uncollected_hand_off_keeps_its_slot(world: type[World]) -> None:
+    """PORT-HANDOFF, PORT-SEND: a message handed off and not yet collected
+    counts against the capacity, even while another receiver waits; once it
+    is collected the next send is handed to that receiver."""
+    w = world(3)
+    h = w.handle(1, CreatePort(1))
+    w.ok(1, Bind(h, "p", 0))
+    h2 = w.handle(2, Lookup("p"))
+    h3 = w.handle(3, Lookup("p"))
+    w.blocked(3, Receive(h3, None))
+    w.blocked(2, Receive(h2, None))
+    w.ok(1, Send(h, 1, 0, b"first", ()))
+    w.err(1, Send(h, 2, 0, b"second", ()), IpcError.PortFull)
+    assert w.do(3, Resume()) == Ok(Delivered(1, 1, 0, b"first", ()))
+    w.ok(1, Send(h, 2, 0, b"second", ()))
     assert w.do(2, Resume()) == Ok(Delivered(1, 2, 0, b"second", ()))
 
 

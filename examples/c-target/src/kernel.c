@@ -143,6 +143,17 @@ static void wake(struct kernel *k, int64_t pid, struct result r)
     remove_waiter(port_of(k, p->wait_port), pid);
     p->status = ST_WOKEN;
     p->woken = r;
+    p->handed = 0;
+}
+
+/* Messages handed off from port `obj` and not yet collected: each keeps its
+ * slot in the port's capacity until Resume (PORT-HANDOFF). */
+static int64_t handed(const struct kernel *k, int64_t obj)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < k->nprocs; i++)
+        n += k->procs[i].status == ST_WOKEN && k->procs[i].handed == obj;
+    return n;
 }
 
 /* Take capability `id` out of the place that holds it (the node stays): out of
@@ -214,11 +225,49 @@ static int64_t spawn(struct kernel *k, bool may_bind, bool may_lookup)
     return k->next_pid++;
 }
 
+static void hand_off(struct kernel *k, int64_t obj, const struct qmsg *m);
+
+/* PORT-HANDOFF: `p` dies holding a hand-off it never collected. The message
+ * goes back to its port as the oldest message (to the next waiter, else to
+ * the queue head, in the slot it kept), its capabilities back in flight (a
+ * handle `p` no longer holds becomes NO_ID). */
+static void give_back(struct kernel *k, struct process *p)
+{
+    int64_t obj = p->handed;
+    const struct delivered *d = &p->woken.msg;
+    struct qmsg m = {.sender = d->sender, .msg_type = d->msg_type, .flags = d->flags,
+                     .len = d->len, .ncaps = d->ncaps};
+    memcpy(m.data, d->data, d->len);
+    for (int i = 0; i < d->ncaps; i++) {
+        struct handle_slot *slot = d->caps[i] == NO_ID ? NULL : find_handle(p, d->caps[i]);
+        m.caps[i] = slot ? slot->cap : NO_ID;
+    }
+    p->status = ST_RUNNING;
+    p->handed = 0;
+    for (int i = 0; i < m.ncaps; i++)
+        if (m.caps[i] != NO_ID) {
+            detach(k, m.caps[i]);
+            cap_of(k, m.caps[i])->at = AT_FLIGHT;
+            cap_of(k, m.caps[i])->at_port = obj;
+        }
+    struct port *pt = port_of(k, obj);
+    if (pt->nwaiters > 0) {
+        hand_off(k, obj, &m);
+        return;
+    }
+    pt->queue = grow(pt->queue, &pt->capqueue, pt->nqueue + 1, sizeof *pt->queue);
+    memmove(pt->queue + 1, pt->queue, pt->nqueue * sizeof *pt->queue);
+    pt->queue[0] = m;
+    pt->nqueue++;
+}
+
 static struct result kill(struct kernel *k, int64_t target)
 {
     struct process *p = kernel_proc(k, target);
     if (!p)
         return err(E_NO_SUCH_PROCESS);
+    if (p->status == ST_WOKEN && p->handed != 0)
+        give_back(k, p);
     if (p->status == ST_WAITING)
         remove_waiter(port_of(k, p->wait_port), target);
     p->status = ST_RUNNING;
@@ -335,7 +384,7 @@ static struct result send(struct kernel *k, int64_t pid, const struct op *op)
     struct port *pt = port_of(k, obj);
     if (pt->closed)
         return err(E_PORT_CLOSED);
-    if (pt->nwaiters == 0 && (int64_t)pt->nqueue >= pt->capacity)
+    if ((int64_t)pt->nqueue + handed(k, obj) >= pt->capacity)
         return err(E_PORT_FULL);
     if (pt->nwaiters == 0 && op->data_len > 0 &&
         queued_bytes(k, pid) + (int64_t)op->data_len > k->config.max_queued_bytes)
@@ -354,14 +403,21 @@ static struct result send(struct kernel *k, int64_t pid, const struct op *op)
     while (pt->nwaiters > 0 && !handle_room(k, pt->waiters[0], carried(&m)))
         wake(k, pt->waiters[0], err(E_OUT_OF_MEMORY));
     if (pt->nwaiters > 0) { /* PORT-HANDOFF: straight to the first waiter */
-        int64_t receiver = pt->waiters[0];
-        struct result r = {.kind = RES_DELIVERED, .msg = take_delivery(k, receiver, &m)};
-        wake(k, receiver, r);
+        hand_off(k, obj, &m);
     } else {
         pt->queue = grow(pt->queue, &pt->capqueue, pt->nqueue + 1, sizeof *pt->queue);
         pt->queue[pt->nqueue++] = m;
     }
     return ok_null();
+}
+
+/* PORT-HANDOFF: the first waiter gets `m`; it keeps its slot until Resume. */
+static void hand_off(struct kernel *k, int64_t obj, const struct qmsg *m)
+{
+    int64_t receiver = port_of(k, obj)->waiters[0];
+    struct result r = {.kind = RES_DELIVERED, .msg = take_delivery(k, receiver, m)};
+    wake(k, receiver, r);
+    kernel_proc(k, receiver)->handed = obj;
 }
 
 static struct result receive(struct kernel *k, int64_t pid, const struct op *op)
@@ -408,6 +464,7 @@ static struct result resume(struct kernel *k, int64_t pid)
     if (p->status == ST_WAITING)
         return err(E_WOULD_BLOCK);
     p->status = ST_RUNNING;
+    p->handed = 0; /* a hand-off collected frees its slot */
     return p->woken;
 }
 

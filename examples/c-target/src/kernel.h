@@ -138,6 +138,7 @@ struct process {
     int64_t deadline;
     struct result woken; /* ST_WOKEN */
     bool may_bind, may_lookup; /* namespace authority, given at Spawn (NS-BIND, NS-LOOKUP) */
+    int64_t handed;      /* ST_WOKEN by a hand-off: the port (its slot kept), else 0 */
 };
 
 /* Config fields the groups use (the others are validated and kept only). */
