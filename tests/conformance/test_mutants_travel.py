@@ -56,6 +56,8 @@ from veridian_ipc.vocabulary.syscalls import (
     Unbind,
 )
 
+from .test_mutants_resources import SCENARIOS as RESOURCES
+
 Scenario = Sequence[tuple[int, Operation]]
 
 #: The names of the mutants added for the hard behaviours (issue 11).
@@ -573,4 +575,5 @@ SCENARIOS = {
     "RevokeStripsCarried": test_revoke_strips_carried,
     "KilledReceiverLosesHandoff": test_killed_receiver_loses_handoff,
     "HandoffFreesSlot": test_handoff_frees_slot,
+    **RESOURCES,
 }

@@ -105,7 +105,7 @@ OLD_STATIC_TAGS: dict[str, tuple[RuleId, ...]] = {
     "Kill": (R.PROC_KILL,),
     "AdvanceClock": (R.TIME_ADVANCE, R.TIME_DEADLINE),
     "Inspect": (R.CAP_INSPECT, R.CAP_HANDLE),
-    "Drop": (R.CAP_DROP, R.CAP_HANDLE),
+    "Drop": (R.CAP_DROP, R.CAP_HANDLE, R.CAP_RECLAIM),
     "Derive": (R.RIGHTS_DERIVE, R.CAP_HANDLE, R.RIGHTS_BITS),
     "Revoke": (R.RIGHTS_REVOKE, R.CAP_HANDLE),
     "CreatePort": (R.PORT_CREATE,),
@@ -144,7 +144,7 @@ OLD_STATIC_TAGS: dict[str, tuple[RuleId, ...]] = {
     "SockBind": (R.POSIX_BIND,),
     "SockConnect": (R.POSIX_CONNECT,),
     "SockSend": (R.POSIX_SEND, R.MSG_LIMITS, R.MSG_SENDER),
-    "SockRecv": (R.POSIX_RECV,),
+    "SockRecv": (R.POSIX_RECV, R.MSG_INFLIGHT_REVOKE),
     "SockClose": (R.POSIX_CLOSE,),
 }
 

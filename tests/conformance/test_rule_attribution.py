@@ -78,7 +78,7 @@ def test_wrong_error_names_both_checks(tmp_path: Path) -> None:
         "rule": "PORT-SEND",
         "error": "InvalidCapability",
         "position": 1,
-        "of": 11,
+        "of": 12,
         "ambiguous": True,
     }
     assert last["target_check"]["error"] == "MessageTooLarge"
@@ -87,12 +87,12 @@ def test_wrong_error_names_both_checks(tmp_path: Path) -> None:
     assert d["check"] == last["check"]
     assert d["target_check"] == last["target_check"]
     assert (
-        "spec stopped at PORT-SEND check 1/11 (InvalidCapability); "
-        "target answered MessageTooLarge (check 3/11)"
+        "spec stopped at PORT-SEND check 1/12 (InvalidCapability); "
+        "target answered MessageTooLarge (check 3/12)"
     ) in d["message"]
     table = format_table(data)
-    assert "PORT-SEND 1/11*" in table
-    assert "PORT-SEND 3/11*" in table
+    assert "PORT-SEND 1/12*" in table
+    assert "PORT-SEND 3/12*" in table
     assert "PORT-CREATE" in table
     assert unattributed(data) == []
 
@@ -118,10 +118,10 @@ def test_every_step_of_a_traced_run_names_a_rule(tmp_path: Path) -> None:
         "rule": "PORT-SEND",
         "error": "PortFull",
         "position": 11,
-        "of": 11,
+        "of": 12,
     }
     assert (
-        "spec stopped at PORT-SEND check 11/11 (PortFull)"
+        "spec stopped at PORT-SEND check 11/12 (PortFull)"
         in (data["divergence"]["message"])
     )
     assert isinstance(report.divergence, dict)
@@ -133,7 +133,7 @@ def test_check_of_positions_and_ambiguity() -> None:
         "rule": "PORT-SEND",
         "error": "RateLimited",
         "position": 10,
-        "of": 11,
+        "of": 12,
     }
     assert check_of(RuleId.PORT_SEND, "NoSuchName") is None
 
@@ -148,10 +148,10 @@ def test_old_traces_load_and_bad_checks_are_refused() -> None:
     old["divergence"].pop("check")
     old["divergence"].pop("target_check")
     validate(old)
-    assert "PORT-SEND 1/11" not in format_table(old)
+    assert "PORT-SEND 1/12" not in format_table(old)
     assert "PORT-SEND" in format_table(old)
     for bad, says in [
-        ({"position": 12}, "position"),
+        ({"position": 13}, "position"),
         ({"rule": "NO-SUCH"}, "not a rule ID"),
         ({"ambiguous": "yes"}, "ambiguous"),
         ({"extra": 1}, "optionally"),
