@@ -29,6 +29,8 @@ SMALL = Config(
     max_io=8,
     max_name_length=6,
     default_socket_capacity=2,
+    max_handles=12,
+    max_queued_bytes=72,
 )
 
 __all__ = ["SMALL"]

@@ -54,6 +54,7 @@ from veridian_ipc.vocabulary.syscalls import (
 from .context import NAMES, Gen, Steps
 from .flows_caps import attenuate, chain, socket_caps, travel
 from .flows_life import cycle, revoke_queued
+from .flows_quota import exhaust
 from .flows_repeat import deadlines, names, rate_filter, ring
 from .ops import GENERATORS
 from .registry import OP_GROUP
@@ -547,6 +548,7 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (cycle, _F({"caps", "ports"})),
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
+    (exhaust, _F({"caps", "ports"})),
 ]
 
 #: Scenario generators (each a rule of the machine).

@@ -267,11 +267,6 @@ NOT_YET_KILLED: dict[str, str] = {
     "RateRefillEveryTick": "B-FILTER-RATE-REFILL (a drained bucket offered a "
     "message before its period of 2 or more is over)",
     "RecvDropsCaps": "B-POSIX-RECV-CAPS",
-    "HandleQuotaOneOver": "a quota met (the ci configuration keeps the default quotas)",
-    "QueuedBytesUnbounded": "a quota met (the ci configuration keeps the"
-    " default quotas)",
-    "ReceiveOverflowsTable": "a quota met (the ci configuration keeps the"
-    " default quotas)",
 }
 
 
