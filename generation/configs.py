@@ -29,7 +29,7 @@ SMALL = Config(
     max_io=8,
     max_name_length=6,
     default_socket_capacity=2,
-    max_handles=12,
+    max_handles=20,
     max_queued_bytes=72,
 )
 

@@ -2,7 +2,7 @@
 receives a message whose capability no longer fits, then queues more bytes
 than its quota allows (spec/quotas.py).
 
-The quotas of ``configs.SMALL`` (12 handles, 72 queued bytes per process)
+The quotas of ``configs.SMALL`` (20 handles, 72 queued bytes per process)
 are met by a random walk now and then; this flow meets each of them on
 purpose, in the order a kernel meets them: a derive or create refused with
 ``OutOfMemory`` (nothing changed, ERR-ATOMIC), a receive refused with the
@@ -50,7 +50,7 @@ def exhaust(g: Gen) -> Steps:
     if isinstance(last, int) and g.roll() < 70:
         p.do(a, Drop(last))
         p.do(a, Receive(port, 0))
-    size = int(g.pick([MAX_INLINE_DATA, MAX_INLINE_DATA // 2, 24]))
+    size = int(g.pick([MAX_INLINE_DATA, 40, MAX_INLINE_DATA // 2]))
     for _ in range(4):
         proc = p.s.processes.get(Pid(a))
         if proc is None:

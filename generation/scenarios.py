@@ -549,6 +549,7 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
     (exhaust, _F({"caps", "ports"})),
+    (exhaust, _F({"caps", "ports"})),
 ]
 
 #: Scenario generators (each a rule of the machine).
