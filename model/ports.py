@@ -214,6 +214,8 @@ def give_back(st: State, p: Process) -> None:
     port.handed -= 1
     p.waiter = None
     p.status = RUNNING
+    if st.objects.get(port.id) is not port:  # reclaimed (CAP-RECLAIM)
+        return
     msg = take_back(st, p, result.value, port)
     if port.waiters:
         hand_off(st, port, msg)

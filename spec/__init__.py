@@ -12,21 +12,25 @@ of the spec's logic):
    their registry, and ``results`` are vocabulary too
 4. ``state``      the state of the whole system
 5. ``caps``       handles, derivation, drop, revoke (CAP-*, RIGHTS-*)
-6. ``processes``  spawn, kill, blocked processes (PROC-*)
-7. ``messages``   message limits, sender, capability transfer (MSG-*)
-8. ``filters``    message filters and rate limits (FILTER-*)
-9. ``ports``      ports, hand-off, receive, close (PORT-*)
-10. ``timeouts``  the logical clock and deadlines (TIME-*)
-11. ``namespace`` bind, lookup, typed connect (NS-*)
-12. ``channels``  asynchronous rings and batches (CHAN-*)
-13. ``buffers``   zero-copy shared buffers (BUF-*)
-14. ``sockets``   the POSIX layer and errno mapping (POSIX-*)
-15. ``step``      the single entry point and error precedence (ERR-*)
-16. ``invariants`` what every reachable state satisfies (INV-*)
-17. ``observe``   the observable state implementations are compared on
-18. ``seed_map``  the seed's calls as operations, its headings as rules
+6. ``reclaim``    objects destroyed when no capability can reach them
+   (CAP-RECLAIM; ``orphans``, a port closed when no RECEIVE is left, beside it)
+7. ``processes``  spawn, kill, blocked processes (PROC-*)
+8. ``messages``   message limits, sender, capability transfer (MSG-*)
+9. ``filters``    message filters and rate limits (FILTER-*)
+10. ``ports``     ports, hand-off, receive, close (PORT-*)
+11. ``timeouts``  the logical clock and deadlines (TIME-*)
+12. ``namespace`` bind, lookup, typed connect, namespace authority (NS-*)
+13. ``channels``  asynchronous rings and batches (CHAN-*)
+14. ``buffers``   zero-copy shared buffers (BUF-*)
+15. ``sockets``   the POSIX layer and errno mapping (POSIX-*)
+16. ``quotas``    per-process handle and queued-byte quotas, the object quota
+    (where ``OutOfMemory`` comes from)
+17. ``step``      the single entry point and error precedence (ERR-*)
+18. ``invariants`` what every reachable state satisfies (INV-*)
+19. ``observe``   the observable state implementations are compared on
+20. ``seed_map``  the seed's calls as operations, its headings as rules
     (documentation only: receive and its default timeout, explained there)
-19. ``seed_register`` what the spec leaves out of the seed or does
+21. ``seed_register`` what the spec leaves out of the seed or does
     differently, each with its reason (documentation only)
 
 This package re-exports the vocabulary names readers of the spec need

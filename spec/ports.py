@@ -252,7 +252,10 @@ def hand_off(s: KernelState, obj: ObjId, msg: QueuedMessage) -> KernelState:
 def give_back(s: KernelState, pid: Pid) -> KernelState:
     """Return the uncollected hand-off of process ``pid`` (about to die) to its
     port, as its oldest message (PORT-HANDOFF): to the next waiter, else to the
-    head of the queue. Nothing to do unless ``pid`` was woken by a hand-off."""
+    head of the queue. Nothing to do unless ``pid`` was woken by a hand-off;
+    if the port has been reclaimed meanwhile (CAP-RECLAIM: no capability can
+    reach it, so nobody could ever receive the message), the message goes with
+    the process and its capabilities with the process's handles."""
     status = proc(s, pid).status
     if not isinstance(status, Woken) or status.handed is None:
         return s
@@ -261,6 +264,8 @@ def give_back(s: KernelState, pid: Pid) -> KernelState:
     assert isinstance(result, Ok)
     assert isinstance(result.value, Delivered)
     s = put_proc(s, pid, replace(proc(s, pid), status=RUNNING))
+    if obj not in s.objects:  # reclaimed (CAP-RECLAIM): nobody can receive it
+        return s  # its capabilities die with the process's handles
     s, msg = take_back(s, pid, result.value, obj)
     pt = port(s, obj)
     if pt.waiters:

@@ -57,7 +57,7 @@ PURE = _named(
 )
 VOCABULARY = _named(type="forbidden", source_modules=["veridian_ipc.vocabulary"])
 NO_CACHE = ("--no-cache",)
-_STATUS = re.compile(r"^(?P<name>.+) (?P<status>KEPT|BROKEN)$", re.MULTILINE)
+_STATUS = re.compile(r"^(?P<name>.+?) ?(?P<status>KEPT|BROKEN)$", re.MULTILINE)
 
 
 def _only_python(folder: str, entries: list[str]) -> set[str]:
@@ -113,11 +113,11 @@ def _add(root: Path, module: str, source: str) -> None:
 
 
 def _spec_quotas_used_by_the_model(root: Path) -> None:
-    _add(root, "veridian_ipc.spec.quotas", '"""Quotas."""\n\nLIMIT = 8\n')
+    _add(root, "veridian_ipc.spec.planted_limits", '"""Limits."""\n\nLIMIT = 8\n')
     _add(
         root,
-        "veridian_ipc.model.quotas",
-        "from veridian_ipc.spec.quotas import LIMIT\n",
+        "veridian_ipc.model.planted_limits",
+        "from veridian_ipc.spec.planted_limits import LIMIT\n",
     )
 
 
@@ -126,7 +126,7 @@ def _vocabulary_imports_the_spec(root: Path) -> None:
 
 
 def _spec_imports_hypothesis(root: Path) -> None:
-    _add(root, "veridian_ipc.spec.quotas", "import hypothesis\n")
+    _add(root, "veridian_ipc.spec.planted_import", "import hypothesis\n")
 
 
 def _vocabulary_imports_the_model(root: Path) -> None:
