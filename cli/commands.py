@@ -48,11 +48,13 @@ COMMANDS: tuple[Command, ...] = (
         "prove",
         "veridian_ipc.proofs.command",
         "prove the Z3 obligations and run the CrossHair contracts",
+        extra="proofs",
     ),
     Command(
         "check",
         "veridian_ipc.proofs.command",
         "search every state of the spec in small scopes (invariants, step properties)",
+        extra="proofs",
     ),
     Command(
         "conform",

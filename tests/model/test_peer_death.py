@@ -77,7 +77,7 @@ DROP_AND_CYCLE: Scenario = [
 #: all (PORT-HANDOFF, PROC-KILL).
 HANDOFF_KILLED_TO_QUEUE: Scenario = [
     (1, sc.CreatePort(1), Ok(1)),
-    (1, sc.Bind(1, "svc", 0), Ok(None)),
+    (1, sc.Bind(1, "svc", 0, PORT_RIGHTS), Ok(None)),
     (2, sc.Lookup("svc"), Ok(1)),
     (3, sc.Lookup("svc"), Ok(1)),
     (2, sc.CreatePort(2), Ok(2)),
@@ -93,7 +93,7 @@ HANDOFF_KILLED_TO_QUEUE: Scenario = [
 #: The same with another receiver waiting: the message goes to it at once.
 HANDOFF_KILLED_TO_NEXT: Scenario = [
     (1, sc.CreatePort(2), Ok(1)),
-    (1, sc.Bind(1, "svc", 0), Ok(None)),
+    (1, sc.Bind(1, "svc", 0, PORT_RIGHTS), Ok(None)),
     (2, sc.Lookup("svc"), Ok(1)),
     (3, sc.Lookup("svc"), Ok(1)),
     (1, sc.Receive(1, None), Ok(BLOCKED)),

@@ -90,7 +90,7 @@ def test_an_uncollected_hand_off_keeps_its_slot(world: type[World]) -> None:
     is collected the next send is handed to that receiver."""
     w = world(3)
     h = w.handle(1, CreatePort(1))
-    w.ok(1, Bind(h, "p", 0))
+    w.ok(1, Bind(h, "p", 0, PORT_RIGHTS))
     h2 = w.handle(2, Lookup("p"))
     h3 = w.handle(3, Lookup("p"))
     w.blocked(3, Receive(h3, None))

@@ -38,7 +38,7 @@ def test_handle_quota_is_reached_by_every_install(world: type[World]) -> None:
     derive's errors come first (InsufficientRights before OutOfMemory)."""
     w = world(2, Config(max_handles=2))
     port = w.handle(1, CreatePort(2))
-    w.ok(1, Bind(port, "n", 0))
+    w.ok(1, Bind(port, "n", 0, PORT_RIGHTS))
     reader = w.handle(1, Derive(port, SEND))
     assert handles_used(w.s, Pid(1)) == 2
     for op in (
@@ -72,7 +72,7 @@ def test_queued_bytes_quota_hands_off_free_and_gives_back(world: type[World]) ->
     to a waiting receiver is never queued; a full port says PortFull first."""
     w = world(2, Config(max_queued_bytes=4))
     port = w.handle(2, CreatePort(3))
-    w.ok(2, Bind(port, "in", 0))
+    w.ok(2, Bind(port, "in", 0, PORT_RIGHTS))
     to2 = w.handle(1, Lookup("in"))
     w.ok(1, Send(to2, 0, 0, b"abc", ()))
     w.err(1, Send(to2, 0, 0, b"de", ()), IpcError.OutOfMemory)
@@ -96,7 +96,7 @@ def test_receive_that_does_not_fit_leaves_the_message_queued(
     OutOfMemory and the message queued (nothing lost)."""
     w = world(2, Config(max_handles=2))
     port = w.handle(2, CreatePort(2))
-    w.ok(2, Bind(port, "in", 0))
+    w.ok(2, Bind(port, "in", 0, PORT_RIGHTS))
     to2 = w.handle(1, Lookup("in"))
     spare = w.handle(1, CreatePort(1))
     w.handle(2, CreatePort(1))  # process 2's table is full now
@@ -142,7 +142,7 @@ def test_model_follows_every_quota() -> None:
         Config(max_handles=3, max_objects=5, max_queued_bytes=3),
         [
             (2, CreatePort(2)),
-            (2, Bind(1, "in", 0)),
+            (2, Bind(1, "in", 0, PORT_RIGHTS)),
             (1, Lookup("in")),
             (1, CreatePort(1)),
             (1, Derive(2, PORT_RIGHTS)),
@@ -166,7 +166,7 @@ def test_model_hands_off_only_to_a_waiter_with_room() -> None:
         Config(max_handles=2),
         [
             (2, CreatePort(2)),
-            (2, Bind(1, "in", 0)),
+            (2, Bind(1, "in", 0, PORT_RIGHTS)),
             (1, Lookup("in")),
             (1, CreatePort(1)),
             (2, CreatePort(1)),

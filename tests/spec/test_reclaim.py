@@ -150,7 +150,7 @@ def test_a_revoke_keeps_messages_queued_through_the_revoked_send(
     w = world(2)
     server = w.handle(1, CreatePort(2))
     client_send = w.handle(1, Derive(server, SEND | GRANT))
-    w.ok(1, Bind(client_send, "s"))
+    w.ok(1, Bind(client_send, "s", 0, SEND | GRANT))
     c = w.handle(2, Lookup("s"))
     own = w.handle(2, CreatePort(1))
     relay = w.handle(2, Derive(c, SEND | GRANT))
