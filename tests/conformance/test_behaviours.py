@@ -97,7 +97,7 @@ WAIT2: Steps = [*BOUND, (2, Lookup("a")), (2, Receive(1, None))]
 #: p2 waits on a port of capacity 1 and a send is handed to it (uncollected).
 HANDED1: Steps = [
     (1, CreatePort(1)),
-    (1, Bind(1, "a")),
+    (1, Bind(1, "a", 0, 15)),
     (2, Lookup("a")),
     (2, Receive(1, None)),
     (1, snd(1)),

@@ -16,7 +16,7 @@ import pytest
 from veridian_ipc.conformance.wire import encode_op
 from veridian_ipc.spec import Err, IpcError, initial_state, step
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.rights import GRANT, RECEIVE, SEND
+from veridian_ipc.vocabulary.rights import GRANT, PORT_RIGHTS, RECEIVE, SEND
 
 from .test_c_target import HELLO, _build, _session
 
@@ -75,7 +75,7 @@ DROP_AND_CYCLE: Scenario = [
 #: (PORT-HANDOFF, PROC-KILL).
 HANDOFF_KILLED: Scenario = [
     (1, sc.CreatePort(1), None),
-    (1, sc.Bind(1, "svc", 0), None),
+    (1, sc.Bind(1, "svc", 0, PORT_RIGHTS), None),
     (2, sc.Lookup("svc"), None),
     (3, sc.Lookup("svc"), None),
     (1, sc.Receive(1, None), None),
