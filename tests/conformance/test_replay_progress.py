@@ -81,3 +81,19 @@ def test_replay_piped_prints_the_report_only(
     assert len(lines) == 2
     assert all(line.endswith("conforms") for line in lines)
     assert lines[0].startswith(str(FILES[0]))
+
+
+def test_a_replayed_divergence_shows_each_operation_with_its_arguments(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The table of a planted divergence (a port that holds one message too
+    many) names every step's operation with its arguments."""
+    mutant = "veridian_ipc.conformance.mutants:PortCapacityPlusOne"
+    assert main(["replay", str(FILES[1]), "--target", mutant]) == 1
+    out = capsys.readouterr().out
+    rows = [x for x in out.splitlines() if x[:3].strip().isdigit()]
+    send = "Send(handle=3, msg_type=0, flags=0, data=b'', caps=[])"
+    assert len(rows) == 6
+    assert [send in row for row in rows] == [False] * 3 + [True] * 3
+    assert "CreatePort(capacity=2)" in out
+    assert "1✗ " + send in out
