@@ -13,7 +13,8 @@ A run prints its report, then every rule's verdict and the summary line
 ``summary``, ``--junit FILE`` JUnit XML (one test case per rule),
 ``--markdown FILE`` a report for a pull request. While it runs, a live
 progress line is shown on a terminal only (``progress``): nothing when
-standard error is piped or under CI.
+standard error is piped or under CI; ``replay`` shows the file (k/n) and the
+step it is replaying the same way.
 
 A ``module:Class`` target runs in a worker process (the protocol server
 wrapping the class), like a command: a target that hangs past ``--timeout``,
@@ -53,7 +54,7 @@ from .compare import Mode
 from .mutants import MUTANTS, MutantResult, format_matrix, run_campaign
 from .observation import ObservesError, parse_observes, report_line
 from .outcomes import Oracle, PartialBatchOracle, SpecOracle
-from .progress import ProgressDisplay, progress_wanted
+from .progress import ProgressDisplay, StatusLine, progress_wanted
 from .report_junit import junit_xml
 from .report_markdown import markdown
 from .restrictions import RestrictsError, parse_restricts
@@ -465,10 +466,18 @@ def run_replay(args: argparse.Namespace) -> int:
         )
         return 2
     mode = None if args.mode is None else Mode(args.mode)
+    line = StatusLine() if progress_wanted() else None
     try:
-        for path, data in loaded:
+        if line is not None:
+            line.__enter__()
+        for k, (path, data) in enumerate(loaded, start=1):
+
+            def on_step(i: int, n: int, k: int = k, path: Path = path) -> None:
+                if line is not None:
+                    line.show(f"replay {k}/{len(loaded)} · {path.name} · step {i}/{n}")
+
             try:
-                out = replay(data, driver, mode)
+                out = replay(data, driver, mode, on_step)
             except TargetFailure as exc:
                 print(f"{path}: TARGET FAILURE\n{exc}")
                 status = 1
@@ -488,5 +497,7 @@ def run_replay(args: argparse.Namespace) -> int:
                 format_table({"steps": [r.to_json() for r in div.steps]}, div.to_json())
             )
     finally:
+        if line is not None:
+            line.__exit__(None, None, None)
         driver.close()
     return status

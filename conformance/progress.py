@@ -8,6 +8,9 @@ report that follows is all that stays (the line is clipped to the terminal):
 
     120 examples · 4031 steps (1530/s) · 2 distinct divergences · rules 41/52
 
+``veridian-ipc replay`` shows the same kind of line (``StatusLine``): the
+file being replayed and its step, ``replay 2/5 · trace.json · step 14/40``.
+
 Piped, redirected or under CI nothing is shown at all: logs stay clean and
 the report is the only output. The numbers come from the run's ``RunStats``
 (distinct divergences so far: ``RunStats.distinct`` where the run counts them)
@@ -32,7 +35,7 @@ from .machine import RunStats
 if TYPE_CHECKING:
     from rich.live import Live
 
-__all__ = ["ProgressDisplay", "Snapshot", "progress_wanted", "snapshot"]
+__all__ = ["ProgressDisplay", "Snapshot", "StatusLine", "progress_wanted", "snapshot"]
 
 
 def progress_wanted(
@@ -133,3 +136,47 @@ class ProgressDisplay:
         self.last = snapshot(stats, coverage)
         line = self.text(self.last.text(), no_wrap=True, overflow="ellipsis")
         self.live.update(line)
+
+
+class StatusLine:
+    """A live line of free text on a terminal (``show``), erased when the
+    context ends: the progress of ``veridian-ipc replay``."""
+
+    def __init__(
+        self, stream: TextIO | None = None, force_terminal: bool | None = None
+    ) -> None:
+        from rich.console import Console
+        from rich.live import Live
+        from rich.text import Text
+
+        self.text = Text
+        console = Console(
+            file=sys.stderr if stream is None else stream,
+            force_terminal=force_terminal,
+        )
+        self.live: Live = Live(
+            Text(""),
+            console=console,
+            transient=True,
+            refresh_per_second=4,
+            redirect_stdout=False,
+        )
+        #: The last text shown.
+        self.last = ""
+
+    def __enter__(self) -> StatusLine:
+        self.live.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.live.stop()
+
+    def show(self, text: str) -> None:
+        """Replace the line with ``text`` (clipped to the terminal)."""
+        self.last = text
+        self.live.update(self.text(text, no_wrap=True, overflow="ellipsis"))

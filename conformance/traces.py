@@ -300,7 +300,12 @@ class ReplayOutcome:
         return self.divergence is None
 
 
-def replay(data: Data, driver: Driver, mode: Mode | None = None) -> ReplayOutcome:
+def replay(
+    data: Data,
+    driver: Driver,
+    mode: Mode | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+) -> ReplayOutcome:
     """Run a trace's (or vector's) operations against ``driver`` in lock-step.
 
     The file is checked first (``tracefiles.validate``: ``TraceError`` if it is
@@ -308,6 +313,8 @@ def replay(data: Data, driver: Driver, mode: Mode | None = None) -> ReplayOutcom
     result today differs from the one recorded (the spec changed since the
     file was written); a vector's recorded results and observations must be
     the spec's, and the target's observations are compared with the spec's.
+    ``on_step(i, n)``, if given, is called before step ``i`` of ``n`` runs
+    (the progress of ``veridian-ipc replay``).
     """
     validate(data)
     chosen = mode or Mode(data.get("mode", Mode.EXACT.value))
@@ -322,7 +329,10 @@ def replay(data: Data, driver: Driver, mode: Mode | None = None) -> ReplayOutcom
     except Divergence as div:  # the initial states differ (a step-0 trace)
         return ReplayOutcome(0, div, [])
     changed: list[int] = []
+    total = len(data["steps"])
     for i, st in enumerate(data["steps"], start=1):
+        if on_step is not None:
+            on_step(i, total)
         try:
             rec = checker.apply(st["pid"], decode_op(st["op"]))
         except Divergence as div:

@@ -13,6 +13,11 @@ decoded counterexample (or says that the broken rule was "proved"). CrossHair
 runs in the background while the solver works. Exit status 0 only if every
 obligation is proved, every negative control refuted, no contract falsified
 and the seeded bug found.
+
+On a terminal (standard error, not under CI) a live line names the phase
+while it runs: the exhaustive check's scope k/n, the agreement pass's scope
+k/n, obligation k/n, the CrossHair contracts (``proofs.progress``); piped or
+under CI only the report is printed.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ from typing import Any
 from . import agree_explored, check_command, contracts_seeded, crosshair_run
 from . import contracts as contract_defs
 from .crosshair_run import ContractResult
-from .explore import ExploreResult, run_scopes, terminal_progress, verdict_line
+from .explore import ExploreResult, run_scopes, verdict_line
 from .explore_scopes import CI_SCOPES
 from .induction import CheckResult, Obligation, ObligationResult, run_obligation
 from .obligations import OBLIGATIONS, THEOREMS
+from .progress import PhaseLine
 
 #: The scopes of the agreement pass ``prove`` runs.
 AGREE_SCOPES: tuple[str, ...] = tuple(agree_explored.AGREE_SCOPES)
@@ -156,16 +162,28 @@ def run(args: argparse.Namespace) -> int:
         for ob in todo:
             print(f"{ob.id:<24} {', '.join(c.value for c in ob.covers)}")
         return 0
+    with PhaseLine() as line:
+        return _run(args, todo, line)
+
+
+def _run(args: argparse.Namespace, todo: list[Obligation], line: PhaseLine) -> int:
+    """``run`` once the obligations are chosen; ``line`` shows the phase."""
     start = time.perf_counter()
     explored: list[ExploreResult] = []
     agreed: list[agree_explored.AgreeResult] = []
     if not args.no_explore and not args.only:
-        explored = run_scopes(CI_SCOPES, progress=terminal_progress())
+        for k, name in enumerate(CI_SCOPES, start=1):
+            line.show(f"exhaustive check scope {k}/{len(CI_SCOPES)} · {name}")
+            explored += run_scopes([name], progress=line.scopes(CI_SCOPES))
         print(verdict_line(explored), flush=True)
         for found in explored:
             if found.violation is not None:
                 print("\n".join("     " + x for x in found.violation.lines()))
-        agreed = agree_explored.agree_scopes(AGREE_SCOPES)
+        for k, name in enumerate(AGREE_SCOPES, start=1):
+            line.show(f"agreement pass scope {k}/{len(AGREE_SCOPES)} · {name}")
+            agreed += agree_explored.agree_scopes([name])
+            if not agreed[-1].ok:  # agree_scopes' rule: stop at the first
+                break
         print(agree_explored.verdict_line(agreed), flush=True)
         for a in agreed:
             if a.search.violation is not None:
@@ -181,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     results: list[ObligationResult] = []
     headed: set[str] = set()
     for i, ob in enumerate(todo, 1):
-        print(f"[{i}/{len(todo)}] {ob.id} ...", file=sys.stderr, flush=True)
+        line.show(f"obligation {i}/{len(todo)} · {ob.id}")
         if ob.theorem and ob.theorem not in headed:
             headed.add(ob.theorem)
             parts = [x for x in todo if x.theorem == ob.theorem]
@@ -199,6 +217,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"     negative control not refuted ({ob.control}): vacuous proof")
     contracts: list[ContractResult] = []
     if use_crosshair:
+        line.show("CrossHair contracts (collecting)")
         elapsed = time.perf_counter() - start
         contracts = crosshair_run.collect(
             procs[0],
