@@ -142,7 +142,7 @@ def _op_steps(
         and object_of(s, pid, op.port, Kind.PORT, SEND) == obj
     ):
         buf = cap_at(s, pid, op.handle, Kind.BUFFER)
-        if buf is None or not has(buf.rights, MANAGE | GRANT):
+        if buf is None or buf.parent is not None or not has(buf.rights, MANAGE | GRANT):
             return []
         return [_offer(tokens, s, pt, (pid, op.msg_type, 0, b""), 1, True)]
     entry = None

@@ -99,6 +99,13 @@ def _expected_change(t: Transition) -> int | None:
             # an uncollected hand-off goes back to its port (PORT-HANDOFF), and
             # is destroyed with it only if the kill leaves the port dead
             lost += 1
+        elif (
+            isinstance(st, Woken)
+            and st.handed is None
+            and isinstance(st.result, Ok)
+            and isinstance(st.result.value, Delivered)
+        ):
+            lost += 1  # its port was reclaimed: the message goes with it
         for entry in victim.fds.values():
             obj = t.pre.caps[entry.own].obj
             own = t.pre.objects[obj]

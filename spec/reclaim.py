@@ -66,7 +66,7 @@ from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import CapId, ObjId
 
 from .caps import destroy
-from .state import InFlight, KernelState, Port
+from .state import InFlight, KernelState, Port, Woken
 from .store import port, put_obj
 
 
@@ -107,7 +107,10 @@ def reclaim(s: KernelState) -> KernelState:
     fixpoint). Every other object leaves the object table, with the
     capabilities its queue carries (their children move up to their parents,
     as on CAP-DROP). Its number is never reused, and a handle that named it
-    was destroyed before, so it gives ``InvalidCapability`` (CAP-HANDLE).
+    was destroyed before, so it gives ``InvalidCapability`` (CAP-HANDLE). A
+    receiver woken by a hand-off from a reclaimed port keeps its message (it
+    collects it with PORT-RESUME), but no slot is kept for it any more: were
+    the receiver killed first, the message would go with it (PORT-HANDOFF).
     The module docstring gives the precedents (Zircon's last handle, Mach's
     circularity check, seL4's untyped revoke) and where this departs.
     """
@@ -125,7 +128,12 @@ def reclaim(s: KernelState) -> KernelState:
     objects = s.objects
     for obj in dead:
         objects = objects.delete(obj)
-    return replace(s, objects=objects)
+    processes = s.processes
+    for pid, p in s.processes.items():  # a hand-off's kept slot goes with its port
+        st = p.status
+        if isinstance(st, Woken) and st.handed in dead:
+            processes = processes.set(pid, replace(p, status=replace(st, handed=None)))
+    return replace(s, objects=objects, processes=processes)
 
 
 __all__ = ["reachable", "reclaim", "unreachable"]
