@@ -343,7 +343,6 @@ def ill_typed(g: Gen) -> tuple[int, Operation]:
     pid = g.pid()
     h = g.handle(pid)
     bad: list[Operation] = [
-        Drop(True),  # twice: a bool taken for handle 1 is the likeliest slip
         Drop(True),
         CreatePort("2"),  # type: ignore[arg-type]
         Inspect(str(h)),  # type: ignore[arg-type]
