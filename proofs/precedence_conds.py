@@ -17,7 +17,7 @@ from veridian_ipc.spec import IpcError, KernelState, RuleId
 from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.filters import refill
 from veridian_ipc.spec.namespace import valid_name
-from veridian_ipc.spec.state import Buffer, Cap, Channel, Kind, Port
+from veridian_ipc.spec.state import Buffer, Cap, Channel, Kind, Port, Woken
 from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
     MAX_INLINE_DATA,
@@ -135,14 +135,20 @@ def port_side(
 
     def full(s: KernelState, pid: Pid, op: Any) -> bool:
         pt = port(s, pid, op)
-        return not pt.waiters and len(pt.queue) >= pt.capacity
+        obj = next((k for k, o in s.objects.items() if o is pt), None)
+        kept = sum(  # hand-offs not yet collected keep their slots (PORT-HANDOFF)
+            1
+            for p in s.processes.values()
+            if isinstance(p.status, Woken) and p.status.handed == obj
+        )
+        return len(pt.queue) + kept >= pt.capacity
 
     return (
         Cond("PortClosed", "port closed", closed),
         Cond("Filtered", "type filtered", filtered),
         Cond("MessageTooLarge", "over the filter's size", oversize),
         Cond("RateLimited", "no token", limited),
-        Cond("PortFull", "queue full", full),
+        Cond("PortFull", "queue and kept hand-offs full", full),
     )
 
 
