@@ -55,9 +55,14 @@ FILTERS = replace(
     filters=(sc.SetFilter(0, None, 0, sc.RateLimit(2, 1, 2)),),
 )
 
+#: CI scopes the agreement pass leaves out: ``quota`` lowers the quotas
+#: (spec/quotas.py) until ``OutOfMemory`` is reached, which no Z3 encoding
+#: models (a known gap: the exhaustive check covers quotas, STEP-QUOTAS-KEPT).
+UNMODELLED_SCOPES = frozenset({"quota"})
+
 #: The scopes the agreement pass searches: the CI scopes, then its own.
 AGREE_SCOPES: dict[str, Scope] = {
-    **{n: SCOPES[n] for n in CI_SCOPES},
+    **{n: SCOPES[n] for n in CI_SCOPES if n not in UNMODELLED_SCOPES},
     FILTERS.name: FILTERS,
 }
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from veridian_ipc.spec import KernelState, Ok
-from veridian_ipc.spec.state import Cap, Kind, Running
+from veridian_ipc.spec.state import Cap, Kind, Running, Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
@@ -38,6 +38,7 @@ from veridian_ipc.vocabulary.names import (
     MAX_MESSAGE_CAPS,
     MAX_U32,
     Handle,
+    ObjId,
     Pid,
 )
 from veridian_ipc.vocabulary.rights import GRANT, has
@@ -296,3 +297,12 @@ def _show(t: Term) -> str:
         return str(value(t))
     except ValueError:
         return "(an array)"
+
+
+def keeps_a_slot(s: KernelState, obj: ObjId) -> bool:
+    """A receiver woken by a hand-off from port ``obj`` has not collected it
+    yet, so the message keeps its slot (PORT-HANDOFF), read from the tables."""
+    return any(
+        isinstance(p.status, Woken) and p.status.handed == obj
+        for p in s.processes.values()
+    )
