@@ -125,7 +125,7 @@ def instances(
     for obj, pt in before.objects.items():
         if not isinstance(pt, Port) or obj not in after.objects:
             continue  # a reclaimed port's filter goes with it (CAP-RECLAIM)
-        if keeps_a_slot(before, obj) or keeps_a_slot(after, obj):
+        if keeps_a_slot(before, obj):
             continue  # the kept hand-off slot is not modelled (agree_ports)
         steps = filter_steps(before, pid, op, int(obj), pt)
         if steps and steps[0][0] == "set_filter" and pt.closed:
