@@ -27,7 +27,7 @@ from .faithful import (
     Step,
     carried_ok,
     differences,
-    keeps_a_slot,
+    kept_slots,
     object_of,
     pairs,
     well_formed,
@@ -80,12 +80,13 @@ def _reaches_offer(s: KernelState, pid: int, op: object) -> tuple[int, int, int]
 
 
 def filter_steps(
-    s: KernelState, pid: int, op: object, obj: int, pt: Port
+    s: KernelState, pid: int, op: object, obj: int, pt: Port, kept: int = 0
 ) -> list[Step]:
-    """The filter encoding's steps on port ``obj``'s filter for one spec step."""
+    """The filter encoding's steps on port ``obj``'s filter for one spec step
+    (``kept``: the port's hand-offs not yet collected, PORT-HANDOFF)."""
     reach = _reaches_offer(s, pid, op)
     if reach is not None and reach[0] == obj:
-        room = bool(pt.waiters) or len(pt.queue) < pt.capacity
+        room = len(pt.queue) + kept < pt.capacity
         params = {
             "msg_type": IntVal(reach[1]),
             "size": IntVal(reach[2]),
@@ -125,9 +126,7 @@ def instances(
     for obj, pt in before.objects.items():
         if not isinstance(pt, Port) or obj not in after.objects:
             continue  # a reclaimed port's filter goes with it (CAP-RECLAIM)
-        if keeps_a_slot(before, obj):
-            continue  # the kept hand-off slot is not modelled (agree_ports)
-        steps = filter_steps(before, pid, op, int(obj), pt)
+        steps = filter_steps(before, pid, op, int(obj), pt, kept_slots(before, obj))
         if steps and steps[0][0] == "set_filter" and pt.closed:
             continue
         pre = filter_state(pt, before.clock)

@@ -7,11 +7,11 @@ transfer or socket send that reaches it is an offer (its filter and carried
 capabilities decided by the spec's helpers), a receive or socket receive a
 pop, a close or socket close a close, and every waiter the step woke (deadline,
 revoke, kill) a ``wake_one``; a port the step left nobody able to receive from
-(spec/orphans.py) is then abandoned. Every port of the pre-state is checked,
-except one from which a hand-off is still uncollected before the step: the
-encoding does not model the slot such a message keeps (PORT-HANDOFF), a known
-gap the exhaustive check of the spec itself covers (STEP-MESSAGES-CONSERVED,
-INV-QUEUE-BOUND).
+(spec/orphans.py) is then abandoned. The hand-offs not yet collected are
+counted from the process table (``faithful.kept_slots``): a ``Resume`` of a
+receiver woken by a hand-off is a ``collect``, and the kill of one a
+``give_back`` of its message (PORT-HANDOFF). Every port of the pre-state is
+checked.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from veridian_ipc.spec import KernelState
-from veridian_ipc.spec.state import Kind, Port, QueuedMessage
+from veridian_ipc.spec import KernelState, Ok
+from veridian_ipc.spec.state import Kind, Port, QueuedMessage, Woken
 from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
+from veridian_ipc.vocabulary.results import Delivered
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE, RECEIVE, SEND, has
 
 from ._smt import BoolVal, IntVal, int_array, truth
@@ -39,7 +40,7 @@ from .faithful import (
     cap_at,
     carried_ok,
     differences,
-    keeps_a_slot,
+    kept_slots,
     object_of,
     pairs,
 )
@@ -50,8 +51,9 @@ def _body(m: QueuedMessage) -> tuple[int, int, int, bytes]:
     return (int(m.sender), m.msg_type, m.flags, m.data)
 
 
-def port_state(pt: Port, tokens: Tokens) -> State:
-    """The port encoding's view of one port (ghost history: the queue)."""
+def port_state(pt: Port, tokens: Tokens, kept: int = 0) -> State:
+    """The port encoding's view of one port (ghost history: the queue), with
+    ``kept`` hand-offs from it not yet collected."""
     q = {i: tokens.of(_body(m)) for i, m in enumerate(pt.queue)}
     return {
         "cap": IntVal(pt.capacity),
@@ -61,6 +63,8 @@ def port_state(pt: Port, tokens: Tokens) -> State:
         "qc": int_array(0, {i: len(m.caps) for i, m in enumerate(pt.queue)}),
         "qlen": IntVal(len(pt.queue)),
         "nw": IntVal(len(pt.waiters)),
+        "kept": IntVal(kept),
+        "nret": IntVal(0),
         "hist": int_array(0, q),
         "nsent": IntVal(len(pt.queue)),
         "out": int_array(0, {}),
@@ -166,9 +170,16 @@ def _op_steps(
     if isinstance(op, sc.SockClose) and own == obj:
         return [("sock_close", {})]
     if isinstance(op, sc.Kill) and Pid(op.target) in s.processes:
+        back = _give_back(tokens, s, op.target, obj)
         for e in s.processes[Pid(op.target)].fds.values():
             if int(s.caps[e.own].obj) == obj:
-                return [("sock_close", {})]
+                return [*back, ("sock_close", {})]
+        if back:
+            o2 = after_port(pt, after, obj)
+            left = len(pt.waiters) - (1 if pt.waiters else 0) - len(o2.waiters)
+            return [*back, *[("wake_one", {})] * max(0, left)]
+    if isinstance(op, sc.Resume) and _handed(s, pid) == obj:
+        return [("collect", {})]
     if (
         isinstance(op, sc.Receive)
         and object_of(s, pid, op.handle, Kind.PORT, RECEIVE) == obj
@@ -185,6 +196,33 @@ def _op_steps(
     return [("wake_one", {})] * max(0, woken)
 
 
+def _handed(s: KernelState, pid: int) -> int | None:
+    """The port whose hand-off ``pid`` was woken with and has not collected."""
+    p = s.processes.get(Pid(pid))
+    if p is None or not isinstance(p.status, Woken) or p.status.handed is None:
+        return None
+    return int(p.status.handed)
+
+
+def _give_back(tokens: Tokens, s: KernelState, target: int, obj: int) -> list[Step]:
+    """The ``give_back`` of the hand-off ``target`` has not collected from
+    port ``obj``, if any (PORT-HANDOFF: its receiver is killed)."""
+    if _handed(s, target) != obj:
+        return []
+    status = s.processes[Pid(target)].status
+    assert isinstance(status, Woken)
+    assert isinstance(status.result, Ok)
+    d = status.result.value
+    assert isinstance(d, Delivered)
+    body = (d.sender, d.msg_type, d.flags, d.data)
+    params = {
+        "m": IntVal(tokens.of(body)),
+        "size": IntVal(len(d.data)),
+        "ncaps": IntVal(len(d.caps)),
+    }
+    return [("give_back", params)]
+
+
 def instances(
     before: KernelState, pid: int, op: object, after: KernelState, result: object
 ) -> list[Instance]:
@@ -194,13 +232,12 @@ def instances(
     for obj, pt in before.objects.items():
         if not isinstance(pt, Port):
             continue
-        if keeps_a_slot(before, obj):
-            continue  # not modelled by the encoding (see the module)
         tokens = Tokens()
         steps = port_steps(before, pid, op, int(obj), tokens, after)
         touched = any(name != "wake_one" for name, _ in steps)
-        compare = partial(_compare, after_port(pt, after, int(obj)), tokens)
-        pre = port_state(pt, tokens)
+        kept = kept_slots(after, obj)
+        compare = partial(_compare, after_port(pt, after, int(obj)), tokens, kept)
+        pre = port_state(pt, tokens, kept_slots(before, obj))
         out.append(Instance(f"port {obj}", pre, steps, compare, touched))
     return out
 
@@ -208,19 +245,20 @@ def instances(
 def project(s: KernelState) -> list[tuple[str, State]]:
     """Every port of ``s``, projected."""
     return [
-        (f"port {obj}", port_state(pt, Tokens()))
+        (f"port {obj}", port_state(pt, Tokens(), kept_slots(s, obj)))
         for obj, pt in s.objects.items()
         if isinstance(pt, Port)
     ]
 
 
-def _compare(pt2: object, tokens: Tokens, post: State) -> list[str]:
-    """The abstract port against the spec's: its queue, entry by entry."""
+def _compare(pt2: object, tokens: Tokens, kept: int, post: State) -> list[str]:
+    """The abstract port against the spec's: its queue, entry by entry, and
+    its ``kept`` hand-offs not yet collected."""
     assert isinstance(pt2, Port)
-    want = port_state(pt2, tokens)
+    want = port_state(pt2, tokens, kept)
     every = range(len(pt2.queue))
     compared: list[Pair] = [
-        (f, post[f], want[f]) for f in ("cap", "closed", "qlen", "nw")
+        (f, post[f], want[f]) for f in ("cap", "closed", "qlen", "nw", "kept")
     ]
     for f in ("q", "qs", "qc"):
         compared += pairs(f, post[f], want[f], every)

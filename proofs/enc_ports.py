@@ -3,18 +3,25 @@
 Abstract state of one port (spec ``Port``): ``cap`` (capacity), ``closed``,
 the queue as ``q[0..qlen)`` (index 0 is the head, as ``Port.queue[0]``) with the
 size ``qs[i]`` and carried-capability count ``qc[i]`` of each queued message,
-and ``nw``, the number of waiting receivers. A message is an Int token (its
-body: sender, type, flags, data).
+``nw``, the number of waiting receivers, and ``kept``, the messages handed
+off to a woken receiver and not yet collected: each keeps its slot in the
+capacity until ``Resume`` collects it (PORT-HANDOFF; ``collect``), and goes
+back to the port, to the next waiter or the queue head, if its receiver is
+killed first (``give_back``). A message is an Int token (its body: sender,
+type, flags, data).
 
 Ghosts: ``hist[0..nsent)`` every message the port ever accepted, in order;
 ``out[0..nout)`` every message that left the queue (received, handed off,
 discarded by a socket close and counted in its result, or destroyed when the
-port was abandoned: nobody could receive it any more), in order.
+port was abandoned: nobody could receive it any more), in order, each
+recorded when it first left; ``nret``, how many of the queue's first entries
+are hand-offs given back (``q[0..nret)``), already recorded in ``out``.
 
 The integrity invariant (PORT-SEND, PORT-RECEIVE, PORT-HANDOFF): what left is
-exactly the accepted sequence's prefix and what is queued is the rest, so
-messages are delivered in order (FIFO), at most once, unchanged, and none is
-lost while the port lives.
+exactly the accepted sequence's prefix and what is queued after the given-back
+messages is the rest, so messages are delivered in order (FIFO), unchanged,
+and none is lost while the port lives; the one departure is the spec's own: a
+hand-off given back by its dead receiver comes first (spec/ports.py).
 """
 
 from __future__ import annotations
@@ -68,6 +75,8 @@ FIELDS = (
     Field("qc", int_to_int),
     Field("qlen", IntSort),
     Field("nw", IntSort),
+    Field("kept", IntSort),
+    Field("nret", IntSort),
     Field("hist", int_to_int),
     Field("nsent", IntSort),
     Field("out", int_to_int),
@@ -97,12 +106,14 @@ def offer(
     full_slack: int = 0,
     handoff_queues: bool = False,
     limit: int = MAX_INLINE_DATA,
+    ignore_kept: bool = False,
 ) -> tuple[Term, State]:
     """PORT-SEND's port side (``ports.check_offer`` then ``commit_offer``): the
-    port is open, the filter admits (``filter_ok``), and a receiver waits or the
-    queue has room; then hand-off (PORT-HANDOFF) or append."""
+    port is open, the filter admits (``filter_ok``), and the queued and kept
+    messages leave a slot (``room``); then hand-off (PORT-HANDOFF: the message
+    keeps its slot) or append."""
     m = a["m"]
-    room = Or(s["nw"] > 0, s["qlen"] < s["cap"] + full_slack)
+    room = room_left(s, full_slack, ignore_kept)
     guard = And(check_limits(a, limit), Not(s["closed"]), a["filter_ok"], room, m != 0)
     hist = Store(s["hist"], s["nsent"], m)
     handed = updated(
@@ -112,6 +123,7 @@ def offer(
         out=Store(s["out"], s["nout"], m),
         nout=s["nout"] + 1,
         nw=s["nw"] - 1,
+        kept=s["kept"] + 1,
     )
     if handoff_queues:  # broken: the handed-off message is also queued
         handed = updated(
@@ -134,18 +146,61 @@ def offer(
     return guard, post
 
 
+def room_left(s: State, slack: int = 0, ignore_kept: bool = False) -> Term:
+    """PORT-SEND's room: queued plus kept hand-offs below the capacity
+    (``ignore_kept``: broken, the kept slots are not counted)."""
+    if ignore_kept:  # the rule before kept slots: a waiter always has room
+        return Or(s["nw"] > 0, s["qlen"] < s["cap"] + slack)
+    return s["qlen"] + s["kept"] < s["cap"] + slack
+
+
 def _pop(s: State) -> State:
-    """The head leaves the queue (``pt.queue[1:]``) and is recorded as out."""
+    """The head leaves the queue (``pt.queue[1:]``) and is recorded as out,
+    unless it is a given-back hand-off (recorded when first handed off)."""
     q, qs, qc = s["q"], s["qs"], s["qc"]
+    returned = s["nret"] > 0
     return updated(
         s,
         q=lam("i", INT(), lambda i: q[i + 1]),
         qs=lam("i", INT(), lambda i: qs[i + 1]),
         qc=lam("i", INT(), lambda i: qc[i + 1]),
         qlen=s["qlen"] - 1,
-        out=Store(s["out"], s["nout"], q[0]),
-        nout=s["nout"] + 1,
+        out=If(returned, s["out"], Store(s["out"], s["nout"], q[0])),
+        nout=If(returned, s["nout"], s["nout"] + 1),
+        nret=If(returned, s["nret"] - 1, s["nret"]),
     )
+
+
+def _collect(s: State, a: Params, release: bool = True) -> tuple[Term, State]:
+    """PORT-RESUME of a receiver woken by a hand-off from this port: the
+    message is collected and its slot released (``release`` False: broken)."""
+    return s["kept"] > 0, updated(s, kept=s["kept"] - (1 if release else 0))
+
+
+def _give_back(s: State, a: Params) -> tuple[Term, State]:
+    """PROC-KILL of a receiver woken by a hand-off from this port, not yet
+    collected (``ports.give_back``): the message ``m`` goes back as the port's
+    oldest, to the next waiter (its slot stays kept) or to the queue head, in
+    the slot it kept."""
+    m, q, qs, qc = a["m"], s["q"], s["qs"], s["qc"]
+    guard = And(
+        s["kept"] > 0,
+        a["size"] >= 0,
+        a["size"] <= MAX_INLINE_DATA,
+        a["ncaps"] >= 0,
+        a["ncaps"] <= MAX_MESSAGE_CAPS,
+    )
+    handed = updated(s, nw=s["nw"] - 1)
+    queued = updated(
+        s,
+        q=lam("i", INT(), lambda i: If(i == 0, m, q[i - 1])),
+        qs=lam("i", INT(), lambda i: If(i == 0, a["size"], qs[i - 1])),
+        qc=lam("i", INT(), lambda i: If(i == 0, a["ncaps"], qc[i - 1])),
+        qlen=s["qlen"] + 1,
+        nret=s["nret"] + 1,
+        kept=s["kept"] - 1,
+    )
+    return guard, {k: If(s["nw"] > 0, handed[k], queued[k]) for k in s}
 
 
 def _receive(s: State, a: Params) -> tuple[Term, State]:
@@ -193,17 +248,20 @@ def _abandon(s: State, a: Params) -> tuple[Term, State]:
 
 
 def _discard(s: State) -> tuple[Term, State]:
-    """The port closes and its queue is emptied into ``out``, in order."""
-    q, out, n = s["q"], s["out"], s["nout"]
+    """The port closes and its queue is emptied into ``out``, in order (the
+    given-back hand-offs at its head were recorded when first handed off)."""
+    q, out, n, r = s["q"], s["out"], s["nout"], s["nret"]
+    fresh = s["qlen"] - r
     return And(True), updated(
         s,
         closed=True,
         nw=0,
         qlen=0,
+        nret=0,
         out=lam(
-            "i", INT(), lambda i: If(And(i >= n, i < n + s["qlen"]), q[i - n], out[i])
+            "i", INT(), lambda i: If(And(i >= n, i < n + fresh), q[i - n + r], out[i])
         ),
-        nout=n + s["qlen"],
+        nout=n + fresh,
     )
 
 
@@ -239,6 +297,13 @@ TRANSITIONS = (
         (),
         _wake_one,
     ),
+    Transition("collect", (RuleId.PORT_RESUME,), (), _collect),
+    Transition(
+        "give_back",
+        (RuleId.PROC_KILL, RuleId.PORT_HANDOFF),
+        (int_param("m"), int_param("size"), int_param("ncaps")),
+        _give_back,
+    ),
     Transition("close", (RuleId.PORT_CLOSE,), (bool_param("cap_ok"),), _close),
     Transition("sock_close", (RuleId.POSIX_CLOSE,), (), _sock_close),
     Transition(
@@ -260,6 +325,17 @@ HANDOFF_ALSO_QUEUES = Transition(
 )
 
 
+SEND_IGNORES_KEPT = Transition(
+    "send",
+    (RuleId.PORT_SEND,),
+    _send_params(),
+    lambda s, a: offer(s, a, ignore_kept=True),
+)
+COLLECT_KEEPS_SLOT = Transition(
+    "collect", (RuleId.PORT_RESUME,), (), lambda s, a: _collect(s, a, release=False)
+)
+
+
 SEND_65_BYTES = Transition(
     "send",
     (RuleId.MSG_LIMITS,),
@@ -270,14 +346,16 @@ SEND_65_BYTES = Transition(
 
 def _integrity(s: State) -> Term:
     q, hist, out = s["q"], s["hist"], s["out"]
-    nout, qlen = s["nout"], s["qlen"]
+    nout, qlen, r = s["nout"], s["qlen"], s["nret"]
     return And(
         nout >= 0,
-        nout + qlen == s["nsent"],
+        r >= 0,
+        r <= qlen,
+        nout + qlen - r == s["nsent"],
         forall(
             ["i"],
             [INT()],
-            lambda i: Implies(And(i >= 0, i < qlen), q[i] == hist[nout + i]),
+            lambda i: Implies(And(i >= r, i < qlen), q[i] == hist[nout + i - r]),
         ),
         forall(
             ["i"],
@@ -288,7 +366,13 @@ def _integrity(s: State) -> Term:
 
 
 def _queue_bound(s: State) -> Term:
-    return And(s["cap"] >= 1, s["qlen"] >= 0, s["qlen"] <= s["cap"])
+    """INV-QUEUE-BOUND: queued plus kept hand-offs within the capacity."""
+    return And(
+        s["cap"] >= 1,
+        s["qlen"] >= 0,
+        s["kept"] >= 0,
+        s["qlen"] + s["kept"] <= s["cap"],
+    )
 
 
 def _waiters(s: State) -> Term:
@@ -329,6 +413,8 @@ def _init(s: State) -> Term:
         Not(s["closed"]),
         s["qlen"] == 0,
         s["nw"] == 0,
+        s["kept"] == 0,
+        s["nret"] == 0,
         s["nsent"] == 0,
         s["nout"] == 0,
     )
@@ -352,7 +438,8 @@ def describe(model: Model, pre: State, post: State, a: Params) -> list[str]:
             f"port ({when}): capacity {model_value(model, s['cap'])}, "
             f"{'closed' if model_value(model, s['closed']) else 'open'}, "
             f"queue {items}{'...' if n > 6 else ''} (length {n}), "
-            f"{model_value(model, s['nw'])} waiting"
+            f"{model_value(model, s['nw'])} waiting, "
+            f"{model_value(model, s['kept'])} handed off and uncollected"
         )
 
     return [show(pre, "before"), show(post, "after")]

@@ -38,7 +38,6 @@ from veridian_ipc.vocabulary.names import (
     MAX_MESSAGE_CAPS,
     MAX_U32,
     Handle,
-    ObjId,
     Pid,
 )
 from veridian_ipc.vocabulary.rights import GRANT, has
@@ -299,10 +298,13 @@ def _show(t: Term) -> str:
         return "(an array)"
 
 
-def keeps_a_slot(s: KernelState, obj: ObjId) -> bool:
-    """A receiver woken by a hand-off from port ``obj`` has not collected it
-    yet, so the message keeps its slot (PORT-HANDOFF), read from the tables."""
-    return any(
-        isinstance(p.status, Woken) and p.status.handed == obj
+def kept_slots(s: KernelState, obj: object) -> int:
+    """The messages handed off from port ``obj`` to a woken receiver and not
+    yet collected: each keeps its slot in the port's capacity (PORT-HANDOFF),
+    read from the process table (the one count of kept slots in the proofs:
+    the port projection and PORT-SEND's ``PortFull`` condition use it)."""
+    return sum(
+        1
         for p in s.processes.values()
+        if isinstance(p.status, Woken) and p.status.handed == obj
     )

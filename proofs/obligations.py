@@ -275,11 +275,26 @@ OBLIGATIONS: tuple[Obligation, ...] = (
     Obligation(
         id="INV-QUEUE-BOUND",
         covers=(V.QUEUE_BOUND, R.PORT_SEND, R.PORT_CREATE),
-        summary="a port's queue never holds more than its capacity",
+        summary="a port's queue, with the hand-offs not yet collected "
+        "(PORT-HANDOFF), never holds more than its capacity",
         checks=lambda: _proof(PS.SYSTEM),
         control="PORT-SEND queues into a full queue (off by one)",
         control_checks=lambda: _control(
             PS.SYSTEM, PS.SEND_OVERFILLS, ["INV-QUEUE-BOUND"]
+        ),
+    ),
+    Obligation(
+        id="PORT-HANDOFF/kept-slot",
+        covers=(R.PORT_HANDOFF, R.PORT_RESUME, V.QUEUE_BOUND),
+        # a kill gives an uncollected hand-off back: a generic ``give_back``
+        exercises=(R.PROC_KILL,),
+        summary="a message handed off and not yet collected keeps its slot: "
+        "queued plus kept messages never exceed the capacity, Resume releases "
+        "the slot and a killed receiver's hand-off goes back into it",
+        checks=lambda: _proof(PS.SYSTEM),
+        control="PORT-SEND ignores the slots kept by uncollected hand-offs",
+        control_checks=lambda: _control(
+            PS.SYSTEM, PS.SEND_IGNORES_KEPT, ["INV-QUEUE-BOUND"]
         ),
     ),
     Obligation(

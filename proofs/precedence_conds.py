@@ -17,7 +17,7 @@ from veridian_ipc.spec import IpcError, KernelState, RuleId
 from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.filters import refill
 from veridian_ipc.spec.namespace import valid_name
-from veridian_ipc.spec.state import Buffer, Cap, Channel, Kind, Port, Woken
+from veridian_ipc.spec.state import Buffer, Cap, Channel, Kind, Port
 from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
     MAX_INLINE_DATA,
@@ -27,6 +27,8 @@ from veridian_ipc.vocabulary.names import (
     Pid,
 )
 from veridian_ipc.vocabulary.rights import GRANT, has
+
+from .faithful import kept_slots
 
 Pred = Callable[[KernelState, Pid, Any], bool]
 T = TypeVar("T")
@@ -136,12 +138,8 @@ def port_side(
     def full(s: KernelState, pid: Pid, op: Any) -> bool:
         pt = port(s, pid, op)
         obj = next((k for k, o in s.objects.items() if o is pt), None)
-        kept = sum(  # hand-offs not yet collected keep their slots (PORT-HANDOFF)
-            1
-            for p in s.processes.values()
-            if isinstance(p.status, Woken) and p.status.handed == obj
-        )
-        return len(pt.queue) + kept >= pt.capacity
+        # hand-offs not yet collected keep their slots (PORT-HANDOFF)
+        return len(pt.queue) + kept_slots(s, obj) >= pt.capacity
 
     return (
         Cond("PortClosed", "port closed", closed),
