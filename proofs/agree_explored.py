@@ -1,16 +1,19 @@
 """The encodings agree with the spec on every explored transition.
 
 A proof is about an encoding (``enc_*``); the faithfulness check
-(``faithful``, one ``Part`` per encoding in ``agreement.CHECKERS``) ties it
-to the spec step by step. Here that check runs over the *whole* explored
-state space of a scope, not over a few random runs: one breadth-first pass of
-``explore`` carries two visitors, so the search is shared by every encoding:
+(``faithful``, one ``Part`` per encoding in ``PARTS``: the quota encoding's
+and ``agreement.CHECKERS``) ties it to the spec step by step. Here that check
+runs over the *whole* explored state space of a scope, not over a few random
+runs: one breadth-first pass of ``explore`` carries two visitors, so the
+search is shared by every encoding:
 
 - on every transition, each encoding maps the spec step into its own
   transitions, evaluated on the projected pre-state: the guard must hold
   exactly when the spec succeeded, and the abstract post-state (the
   unchanged pre-state when the step failed: ERR-ATOMIC) must equal the
-  projection of the spec's post-state;
+  projection of the spec's post-state; a step the quota encoding refuses
+  (``OutOfMemory``, which every rule checks after every other check) is a
+  failed step to the others: their guards are not judged, nothing may change;
 - on every state reached, each encoding's inductive invariant, evaluated on
   the projection, must hold (the invariant the proofs assume really holds on
   the spec's reachable states).
@@ -32,10 +35,11 @@ from typing import Any
 from veridian_ipc.spec import KernelState
 from veridian_ipc.vocabulary import syscalls as sc
 
+from . import agree_quota
 from .agreement import CHECKERS
 from .explore import ExploreResult, explore
 from .explore_scopes import CI_SCOPES, SCOPES, Scope
-from .faithful import Part
+from .faithful import Part, apply
 from .induction import System
 from .step_properties_base import Transition
 
@@ -55,10 +59,15 @@ FILTERS = replace(
     filters=(sc.SetFilter(0, None, 0, sc.RateLimit(2, 1, 2)),),
 )
 
-#: CI scopes the agreement pass leaves out: ``quota`` lowers the quotas
-#: (spec/quotas.py) until ``OutOfMemory`` is reached, which no Z3 encoding
-#: models (a known gap: the exhaustive check covers quotas, STEP-QUOTAS-KEPT).
-UNMODELLED_SCOPES = frozenset({"quota"})
+#: CI scopes the agreement pass leaves out: none (``quota``, where
+#: ``OutOfMemory`` is reached, is decided by the quota encoding, ``enc_quota``).
+UNMODELLED_SCOPES: frozenset[str] = frozenset()
+
+#: Every encoding's part: the quota encoding's, which decides
+#: ``OutOfMemory`` (spec/quotas.py: every rule checks its quotas last, so a
+#: step it refuses is, to every other encoding, a failed step), then those of
+#: ``agreement.CHECKERS``.
+PARTS: dict[str, Part] = {agree_quota.PART.name: agree_quota.PART, **CHECKERS}
 
 #: The scopes the agreement pass searches: the CI scopes, then its own.
 AGREE_SCOPES: dict[str, Scope] = {
@@ -99,7 +108,7 @@ def agree_scope(
     scope: Scope,
     *,
     depth: int | None = None,
-    parts: Mapping[str, Part] = CHECKERS,
+    parts: Mapping[str, Part] = PARTS,
     systems: Mapping[str, System] | None = None,
     invariants: bool = True,
 ) -> AgreeResult:
@@ -112,8 +121,17 @@ def agree_scope(
     out = AgreeResult(ExploreResult(scope.name, depth))
 
     def visit(t: Transition) -> tuple[str, str] | None:
+        refused = _refused_by_quota(t, parts.get("quota"), variant.get("quota"))
         for name, part in parts.items():
-            found = part(t.pre, t.pid, t.op, t.post, t.result, variant.get(name))
+            found = part(
+                t.pre,
+                t.pid,
+                t.op,
+                t.post,
+                t.result,
+                variant.get(name),
+                refused=refused and name != "quota",
+            )
             out.steps_checked[name] = out.steps_checked.get(name, 0) + 1
             if found:
                 return f"AGREE/{name}", found[0]
@@ -133,6 +151,16 @@ def agree_scope(
         scope, depth=depth, properties=False, visit=visit, visit_state=visit_state
     )
     return out
+
+
+def _refused_by_quota(t: Transition, part: Part | None, system: System | None) -> bool:
+    """The quota encoding refuses the step and the spec says ``OutOfMemory``
+    (whether they agree is the quota part's own check)."""
+    if part is None or not agree_quota.out_of_memory(t.result):
+        return False
+    found = list(part.instances(t.pre, t.pid, t.op, t.post, t.result))
+    system = system or part.system
+    return bool(found) and not any(apply(system, i.pre, i.steps)[0] for i in found)
 
 
 def agree_scopes(
@@ -178,6 +206,8 @@ __all__ = [
     "AGREE_DEPTH",
     "AGREE_SCOPES",
     "FILTERS",
+    "PARTS",
+    "UNMODELLED_SCOPES",
     "AgreeResult",
     "agree_scope",
     "agree_scopes",

@@ -135,15 +135,24 @@ class Part:
         after: KernelState,
         result: object,
         system: System | None = None,
+        refused: bool = False,
     ) -> list[str]:
         """The check: disagreements of the encoding (or ``system``, a variant
         of it) with one spec step, empty when they agree. Run the step's
-        abstract steps on each projected instance, judge the guards, compare."""
+        abstract steps on each projected instance, judge the guards, compare.
+
+        ``refused``: another encoding refused the step (the quota encoding's
+        ``OutOfMemory``, checked after every other check): to this one it is a
+        failed step, its guards not judged, and nothing may change."""
         if not issued(before, pid, op):
             return []
         system = self.system if system is None else system
         out: list[str] = []
         for inst in self.instances(before, pid, op, after, result):
+            if refused:
+                prefix = f"{inst.label}: " if inst.label else ""
+                out += [prefix + d for d in inst.compare(inst.pre)]
+                continue
             ok, post = apply(system, inst.pre, inst.steps)
             verdict = ok
             if inst.admits is not None:

@@ -34,6 +34,7 @@ from . import (
     enc_channels,
     enc_filters,
     enc_ports,
+    enc_quota,
     errno_checks,
     helper_equivalences,
     precedence,
@@ -120,6 +121,7 @@ PS = enc_ports
 RS = enc_channels
 FS = enc_filters
 BS = enc_buffers
+QS = enc_quota
 
 #: Theorems made of several obligations (their named parts), with what unites
 #: them.
@@ -296,6 +298,16 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         control_checks=lambda: _control(
             PS.SYSTEM, PS.SEND_IGNORES_KEPT, ["INV-QUEUE-BOUND"]
         ),
+    ),
+    Obligation(
+        id="ERR-ENUM/quotas",
+        covers=(R.ERR_ENUM,),
+        exercises=(R.PORT_CREATE, R.RIGHTS_DERIVE, R.PORT_SEND, R.PORT_RECEIVE),
+        summary="OutOfMemory keeps the quotas (spec/quotas.py): no handle table, "
+        "no process's queued bytes and not the system's objects ever exceed them",
+        checks=lambda: _proof(QS.SYSTEM),
+        control="the handle quota off by one (a table may hold one handle more)",
+        control_checks=lambda: _control(QS.SYSTEM, QS.INSTALL_OVER, ["QUOTAS-KEPT"]),
     ),
     Obligation(
         id="MSG-LIMITS",

@@ -28,6 +28,7 @@ from veridian_ipc.proofs.agree_explored import (
     AGREE_DEPTH,
     AGREE_SCOPES,
     FILTERS,
+    PARTS,
     UNMODELLED_SCOPES,
     agree_scope,
     verdict_line,
@@ -46,9 +47,8 @@ def _broken(system: System, t: Transition) -> System:
 
 
 def test_the_agreement_scopes_are_the_ci_scopes_and_filters() -> None:
-    kept = [n for n in CI_SCOPES if n not in UNMODELLED_SCOPES]
-    assert {"quota"} == UNMODELLED_SCOPES
-    assert list(AGREE_SCOPES) == [*kept, "filters"]
+    assert frozenset() == UNMODELLED_SCOPES
+    assert list(AGREE_SCOPES) == [*CI_SCOPES, "filters"]
     assert AGREE_DEPTH >= 3
 
 
@@ -57,7 +57,7 @@ def test_every_encoding_agrees_on_every_explored_transition(name: str) -> None:
     r = agree_scope(AGREE_SCOPES[name])
     assert r.ok, "\n".join(r.search.violation.lines()) if r.search.violation else ""
     assert r.search.transitions > 20
-    assert set(r.steps_checked) == set(agreement.CHECKERS)
+    assert set(r.steps_checked) == {*agreement.CHECKERS, "quota"} == set(PARTS)
     assert all(n == r.search.transitions for n in r.steps_checked.values())
     assert r.states_checked == r.search.states
     assert "agree" in verdict_line([r])

@@ -1,0 +1,96 @@
+"""The quota encoding decides OutOfMemory, and the ``quota`` scope is checked.
+
+``enc_quota`` models the three quotas of spec/quotas.py (handles and queued
+bytes per process, objects per system); ``agree_quota`` ties it to the spec:
+when every other check passed (the spec's result is ``Ok`` or
+``OutOfMemory``), its guard must hold exactly when the spec succeeded. A step
+it refuses is a failed step to every other encoding. These tests run the
+``quota`` scope, which reaches ``OutOfMemory``, and show that each quota off
+by one is caught, and that without the quota encoding the scope disagrees.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from veridian_ipc.proofs import agreement
+from veridian_ipc.proofs.agree_explored import AGREE_SCOPES, PARTS, agree_scope
+from veridian_ipc.proofs.agree_quota import out_of_memory
+from veridian_ipc.proofs.enc_quota import (
+    CREATE_OVER,
+    ENQUEUE_OVER,
+    INSTALL_OVER,
+    SYSTEM,
+)
+from veridian_ipc.proofs.explore import explore
+from veridian_ipc.proofs.induction import System, Transition
+from veridian_ipc.proofs.step_properties_base import Transition as Move
+from veridian_ipc.spec import Err, Ok, initial_state, step
+from veridian_ipc.vocabulary import syscalls as sc
+from veridian_ipc.vocabulary.names import Config, Pid
+
+
+def _broken(t: Transition) -> System:
+    swapped = tuple(t if x.name == t.name else x for x in SYSTEM.transitions)
+    return dataclasses.replace(SYSTEM, transitions=swapped)
+
+
+def test_the_quota_scope_agrees_and_reaches_out_of_memory() -> None:
+    refused: dict[str, int] = {}
+
+    def visit(t: Move) -> None:
+        if out_of_memory(t.result):
+            name = type(t.op).__name__
+            refused[name] = refused.get(name, 0) + 1
+
+    scope = AGREE_SCOPES["quota"]
+    explore(scope, depth=3, properties=False, visit=visit)
+    assert {"CreatePort", "Derive"} <= set(refused)
+    r = agree_scope(scope)
+    assert r.ok, "\n".join(r.search.violation.lines()) if r.search.violation else ""
+    assert set(r.steps_checked) == set(PARTS)
+
+
+def test_without_the_quota_encoding_the_quota_scope_disagrees() -> None:
+    """The other encodings do not model OutOfMemory: alone they disagree."""
+    r = agree_scope(AGREE_SCOPES["quota"], parts=agreement.CHECKERS)
+    assert r.search.violation is not None
+    assert "OutOfMemory" in r.search.violation.message
+
+
+@pytest.mark.parametrize("drift", [INSTALL_OVER, CREATE_OVER])
+def test_a_quota_off_by_one_disagrees_in_the_quota_scope(drift: Transition) -> None:
+    r = agree_scope(AGREE_SCOPES["quota"], systems={"quota": _broken(drift)})
+    assert r.search.violation is not None
+    assert r.search.violation.id == "AGREE/quota"
+
+
+def test_the_queued_bytes_quota_off_by_one_disagrees() -> None:
+    """A second byte queued by a sender whose quota is one byte is refused;
+    the drifted encoding lets it through."""
+    s = initial_state(1, Config(max_port_capacity=4, max_queued_bytes=1))
+    for op in (sc.CreatePort(4), sc.Send(1, 0, 0, b"a")):
+        s, result = step(s, Pid(1), op)
+        assert isinstance(result, Ok)
+    send = sc.Send(1, 0, 0, b"b")
+    after, result = step(s, Pid(1), send)
+    assert isinstance(result, Err)
+    assert out_of_memory(result)
+    part = PARTS["quota"]
+    assert part(s, 1, send, after, result) == []
+    found = part(s, 1, send, after, result, _broken(ENQUEUE_OVER))
+    assert found
+    assert "guard True" in found[0]
+    # a send of nothing, or one handed to a waiting receiver, is not charged
+    empty = sc.Send(1, 0, 0, b"")
+    after, result = step(s, Pid(1), empty)
+    assert isinstance(result, Ok)
+    assert part(s, 1, empty, after, result) == []
+
+
+@pytest.mark.parametrize("control", [INSTALL_OVER, ENQUEUE_OVER, CREATE_OVER])
+def test_each_quota_control_stands_in_for_its_transition(control: Transition) -> None:
+    real = SYSTEM.transition(control.name)
+    assert [p.name for p in real.params] == [p.name for p in control.params]
