@@ -39,7 +39,7 @@ from . import agree_quota
 from .agreement import CHECKERS
 from .explore import ExploreResult, explore
 from .explore_scopes import CI_SCOPES, SCOPES, Scope
-from .faithful import Part, apply
+from .faithful import Part
 from .induction import System
 from .step_properties_base import Transition
 
@@ -156,11 +156,9 @@ def agree_scope(
 def _refused_by_quota(t: Transition, part: Part | None, system: System | None) -> bool:
     """The quota encoding refuses the step and the spec says ``OutOfMemory``
     (whether they agree is the quota part's own check)."""
-    if part is None or not agree_quota.out_of_memory(t.result):
+    if part is None:
         return False
-    found = list(part.instances(t.pre, t.pid, t.op, t.post, t.result))
-    system = system or part.system
-    return bool(found) and not any(apply(system, i.pre, i.steps)[0] for i in found)
+    return agree_quota.refuses(t.pre, t.pid, t.op, t.post, t.result, system)
 
 
 def agree_scopes(

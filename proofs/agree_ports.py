@@ -143,9 +143,11 @@ def _op_steps(
     """The encoding's steps of the operation itself on port ``obj``."""
     pt = s.objects[ObjId(obj)]
     assert isinstance(pt, Port)
+    refused: list[Step] = [("wake_one", {})] * _refused_waiters(pt, after)
     if isinstance(op, sc.Send) and object_of(s, pid, op.handle, Kind.PORT, SEND) == obj:
         body = (pid, op.msg_type, op.flags, op.data)
-        return [_offer(tokens, s, pt, body, len(op.caps), carried_ok(s, pid, op))]
+        offer = _offer(tokens, s, pt, body, len(op.caps), carried_ok(s, pid, op))
+        return [*refused, offer]
     if (
         isinstance(op, sc.TransferBuffer)
         and object_of(s, pid, op.port, Kind.PORT, SEND) == obj
@@ -153,7 +155,7 @@ def _op_steps(
         buf = cap_at(s, pid, op.handle, Kind.BUFFER)
         if buf is None or buf.parent is not None or not has(buf.rights, MANAGE | GRANT):
             return []
-        return [_offer(tokens, s, pt, (pid, op.msg_type, 0, b""), 1, True)]
+        return [*refused, _offer(tokens, s, pt, (pid, op.msg_type, 0, b""), 1, True)]
     entry = None
     if isinstance(op, sc.SockSend | sc.SockRecv | sc.SockClose):
         entry = s.processes[Pid(pid)].fds.get(Fd(op.fd))
@@ -163,7 +165,7 @@ def _op_steps(
         and peer is not None
         and int(s.caps[peer].obj) == obj
     ):
-        return [_offer(tokens, s, pt, (pid, 0, 0, op.data), 0, True)]
+        return [*refused, _offer(tokens, s, pt, (pid, 0, 0, op.data), 0, True)]
     own = None if entry is None else int(s.caps[entry.own].obj)
     if isinstance(op, sc.SockRecv) and own == obj:
         return [("sock_recv", {"bufsize": IntVal(op.bufsize)})]
@@ -194,6 +196,18 @@ def _op_steps(
     o2 = after_port(pt, after, obj)
     woken = len(pt.waiters) - len(o2.waiters)
     return [("wake_one", {})] * max(0, woken)
+
+
+def _refused_waiters(pt: Port, after: KernelState) -> int:
+    """The waiters of ``pt`` a send woke with an error before handing its
+    message on: those whose table had no room for its capabilities
+    (``OutOfMemory``, spec/quotas.py), read from the process table."""
+    n = 0
+    for w in pt.waiters:
+        p = after.processes.get(w)
+        if p is not None and isinstance(p.status, Woken):
+            n += not isinstance(p.status.result, Ok)
+    return n
 
 
 def _handed(s: KernelState, pid: int) -> int | None:

@@ -29,10 +29,10 @@ from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
 from veridian_ipc.vocabulary.results import Err
 from veridian_ipc.vocabulary.rights import RECEIVE, SEND
 
-from ._smt import BoolVal, IntVal, int_array
+from ._smt import BoolVal, IntVal, int_array, truth
 from .enc_quota import SYSTEM
-from .faithful import Instance, Pair, Part, Step, differences, object_of
-from .induction import State
+from .faithful import Instance, Pair, Part, Step, apply, differences, object_of
+from .induction import State, System
 
 
 def quota_state(s: KernelState) -> State:
@@ -152,6 +152,10 @@ def instances(
     charge = steps[0][0]
     if charge == "enqueue" and _abandoned(before, after, pid, op):
         charge = "given back"  # the queue, bytes and all, went at once
+    if charge == "enqueue" and truth(steps[0][1]["waiting"]):
+        # not charged; queued all the same if every waiter was refused for
+        # want of handle room (spec/quotas.py ``refuse_unfit_waiters``)
+        charge = "given back"
     compare = partial(_compare, quota_state(after), pid, charge)
     return [Instance("quotas", quota_state(before), steps, compare)]
 
@@ -164,6 +168,23 @@ def _abandoned(before: KernelState, after: KernelState, pid: int, op: object) ->
     obj = object_of(before, pid, op.handle, Kind.PORT, SEND)
     o = None if obj is None else after.objects.get(ObjId(obj))
     return not isinstance(o, Port) or (o.closed and not o.queue)
+
+
+def refuses(
+    before: KernelState,
+    pid: int,
+    op: object,
+    after: KernelState,
+    result: object,
+    system: System | None = None,
+) -> bool:
+    """The spec says ``OutOfMemory`` and the quota encoding (or ``system``)
+    refuses the step too: to every other encoding it is a failed step."""
+    if not out_of_memory(result):
+        return False
+    found = instances(before, pid, op, after, result)
+    system = SYSTEM if system is None else system
+    return bool(found) and not any(apply(system, i.pre, i.steps)[0] for i in found)
 
 
 def project(s: KernelState) -> list[tuple[str, State]]:

@@ -92,10 +92,18 @@ def refill(s: State) -> tuple[Term, Term, Term]:
     return tokens, stamp, If(credit, periods, 0)
 
 
+def take_token(s: State) -> tuple[Term, Term, Term]:
+    """``filters.take_token`` on a rate-limited filter (FILTER-RATE): whether
+    the refilled bucket holds a token, and its tokens and stamp once one is
+    taken."""
+    tokens, stamp, _ = refill(s)
+    return tokens >= 1, tokens - 1, stamp
+
+
 def offer_ok(s: State, a: Params, slack: int = 0) -> Term:
     """``ports.check_offer`` admits: open, FILTER-CHECK, FILTER-RATE, room."""
-    tokens, _, _ = refill(s)
-    rate_ok = Or(Not(s["rated"]), tokens >= 1)
+    has_token, _, _ = take_token(s)
+    rate_ok = Or(Not(s["rated"]), has_token)
     return And(
         Not(a["closed"]),
         check_filter(s, a["msg_type"], a["size"], slack),
@@ -105,11 +113,12 @@ def offer_ok(s: State, a: Params, slack: int = 0) -> Term:
 
 
 def _commit(s: State, ok: Term) -> State:
-    tokens, stamp, periods = refill(s)
+    _, stamp, periods = refill(s)
+    _, left, _ = take_token(s)
     first = And(s["on"], Not(s["first"]))
     taken = updated(
         s,
-        tokens=If(s["rated"], tokens - 1, s["tokens"]),
+        tokens=If(s["rated"], left, s["tokens"]),
         stamp=If(s["rated"], stamp, s["stamp"]),
         first=Or(s["first"], s["on"]),
         adm=If(s["on"], s["adm"] + 1, s["adm"]),

@@ -135,7 +135,7 @@ class Part:
         after: KernelState,
         result: object,
         system: System | None = None,
-        refused: bool = False,
+        refused: bool | None = None,
     ) -> list[str]:
         """The check: disagreements of the encoding (or ``system``, a variant
         of it) with one spec step, empty when they agree. Run the step's
@@ -143,9 +143,14 @@ class Part:
 
         ``refused``: another encoding refused the step (the quota encoding's
         ``OutOfMemory``, checked after every other check): to this one it is a
-        failed step, its guards not judged, and nothing may change."""
+        failed step, its guards not judged, and nothing may change. ``None``:
+        ask the quota encoding (``agree_quota.refuses``)."""
         if not issued(before, pid, op):
             return []
+        if refused is None:
+            refused = self.name != "quota" and _quota_refuses(
+                before, pid, op, after, result
+            )
         system = self.system if system is None else system
         out: list[str] = []
         for inst in self.instances(before, pid, op, after, result):
@@ -165,6 +170,15 @@ class Part:
             # agree (ERR-ATOMIC), so the pre-state is compared instead
             out += [prefix + d for d in inst.compare(post if ok else inst.pre)]
         return out
+
+
+def _quota_refuses(
+    before: KernelState, pid: int, op: object, after: KernelState, result: object
+) -> bool:
+    """The quota encoding refuses the step (``agree_quota.refuses``)."""
+    from .agree_quota import refuses  # agree_quota builds on this module
+
+    return refuses(before, pid, op, after, result)
 
 
 def _ids(s: State) -> tuple[tuple[str, int], ...]:

@@ -9,7 +9,17 @@ writes by hand for it:
   rate-limited filter (period at least 1, as FILTER-SET requires);
 - ``filters.check_filter`` (FILTER-CHECK) and ``enc_filters.check_filter``:
   the helper returns no error exactly when the encoding's check passes;
-- ``buffers.in_bounds`` (BUF-READ, BUF-WRITE) and ``enc_buffers.in_bounds``.
+- ``buffers.in_bounds`` (BUF-READ, BUF-WRITE) and ``enc_buffers.in_bounds``;
+- ``filters.take_token`` (FILTER-RATE; it calls ``refill``, translated in
+  place) and ``enc_filters.take_token``: the send is refused exactly when the
+  encoding finds no token, and otherwise the bucket is the encoding's, for a
+  filter with or without a rate limit;
+- ``channels.push`` and ``channels.pop`` (CHAN-SEND, CHAN-RECEIVE and their
+  batches), their ring index arithmetic against the channel encoding's
+  ``send`` and ``receive``: the indices move as the encoding's ``w`` and
+  ``r`` do, the ring holds ``w - r`` messages, and a receive takes the
+  encoding's ``min(max_count, w - r)`` (sequences translate to their
+  lengths; the slots are the agreement pass's business).
 
 ``EQUIVALENCES`` lists them; ``equivalence_checks`` turns them into the
 ``Check``s of the HELPER-EQUIVALENCE obligation, whose negative control
@@ -23,12 +33,13 @@ from collections.abc import Callable
 import z3
 
 from veridian_ipc.spec.buffers import in_bounds
-from veridian_ipc.spec.filters import check_filter, refill
+from veridian_ipc.spec.channels import pop, push
+from veridian_ipc.spec.filters import check_filter, refill, take_token
 
-from . import enc_buffers, enc_filters
-from ._smt import And, Implies, Model, Term
-from .induction import Check
-from .translate import Equivalence, ints, source_of, translate
+from . import enc_buffers, enc_channels, enc_filters
+from ._smt import And, If, Implies, Model, Not, Or, Term
+from .induction import Check, symbolic_params, symbolic_state
+from .translate import ERROR, Equivalence, Seq, Value, ints, source_of, translate
 
 
 def _refill_claim(source: str) -> Term:
@@ -79,6 +90,84 @@ def _in_bounds_claim(source: str) -> Term:
     return got == enc_buffers.in_bounds(v["size"], v["offset"], v["length"])
 
 
+def _take_token_claim(source: str) -> Term:
+    v = ints("clock", "stamp", "period", "tokens", "refill", "burst")
+    rated = z3.Bool("rated")
+    env = {
+        "now": v["clock"],
+        "f.tokens": v["tokens"],
+        "f.stamp": v["stamp"],
+        "f.rate.burst": v["burst"],
+        "f.rate.refill": v["refill"],
+        "f.rate.period": v["period"],
+        "f.rate is None": Not(rated),
+    }
+    got = translate(source, env, {"refill": SOURCES["filters.refill"]})
+    assert isinstance(got, dict)
+    error, tokens, stamp = got[ERROR], got["tokens"], got["stamp"]
+    has_token, left, after = enc_filters.take_token({**v, "rated": rated})
+    admitted = Or(Not(rated), has_token)
+    bucket = And(
+        tokens == If(rated, left, v["tokens"]),
+        stamp == If(rated, after, v["stamp"]),
+    )
+    return Implies(
+        Or(Not(rated), v["period"] >= 1),
+        And((error == 0) == admitted, Implies(admitted, bucket)),
+    )
+
+
+def _ring(s: dict[str, Term]) -> dict[str, Value]:
+    """A channel's fields as the translation sees them (``held`` by length)."""
+    return {
+        "ring.capacity": s["cap"],
+        "ring.max_message": s["maxm"],
+        "ring.held": Seq(s["w"] - s["r"]),
+        "ring.read_idx": s["r"],
+        "ring.write_idx": s["w"],
+        "ring.closed": s["closed"],
+    }
+
+
+def _length(v: object) -> Term:
+    assert isinstance(v, Seq)
+    return v.length
+
+
+def _push_claim(source: str) -> Term:
+    send = enc_channels.SYSTEM.transition("send")
+    s, a = symbolic_state(enc_channels.SYSTEM, "@push"), symbolic_params(send)
+    _, post = send.apply(s, a)
+    got = translate(source, {**_ring(s), "items": Seq(a["k"])})
+    assert isinstance(got, dict)
+    return And(
+        got["write_idx"] == post["w"],
+        got["read_idx"] == post["r"],
+        _length(got["held"]) == post["w"] - post["r"],
+    )
+
+
+def _pop_claim(source: str) -> Term:
+    receive = enc_channels.SYSTEM.transition("receive")
+    s, a = symbolic_state(enc_channels.SYSTEM, "@pop"), symbolic_params(receive)
+    guard, post = receive.apply(s, a)
+    held, mc = s["w"] - s["r"], a["max_count"]
+    count = If(mc < held, mc, held)  # ``_receive_items``: min(max_count, held)
+    got = translate(source, {**_ring(s), "count": count})
+    assert isinstance(got, dict)
+    rest = got["0"]
+    assert isinstance(rest, dict)
+    return Implies(
+        And(guard, s["r"] <= s["w"]),
+        And(
+            rest["read_idx"] == post["r"],
+            rest["write_idx"] == post["w"],
+            _length(rest["held"]) == post["w"] - post["r"],
+            _length(got["1"]) == post["ngot"] - s["ngot"],
+        ),
+    )
+
+
 #: Every helper translated and proved equal to its hand encoding.
 EQUIVALENCES: tuple[Equivalence, ...] = (
     Equivalence("filters.refill", "veridian_ipc.spec.filters.refill", _refill_claim),
@@ -90,6 +179,13 @@ EQUIVALENCES: tuple[Equivalence, ...] = (
     Equivalence(
         "buffers.in_bounds", "veridian_ipc.spec.buffers.in_bounds", _in_bounds_claim
     ),
+    Equivalence(
+        "filters.take_token",
+        "veridian_ipc.spec.filters.take_token",
+        _take_token_claim,
+    ),
+    Equivalence("channels.push", "veridian_ipc.spec.channels.push", _push_claim),
+    Equivalence("channels.pop", "veridian_ipc.spec.channels.pop", _pop_claim),
 )
 
 #: Each helper's source, read once.
@@ -97,6 +193,9 @@ SOURCES = {
     "filters.refill": source_of(refill),
     "filters.check_filter": source_of(check_filter),
     "buffers.in_bounds": source_of(in_bounds),
+    "filters.take_token": source_of(take_token),
+    "channels.push": source_of(push),
+    "channels.pop": source_of(pop),
 }
 
 #: A drift per helper (old text, new text): what the negative control does.
@@ -104,6 +203,9 @@ DRIFTS = {
     "filters.refill": ("min(f.rate.burst,", "max(f.rate.burst,"),
     "filters.check_filter": ("size > f.max_size", "size > f.max_size + 1"),
     "buffers.in_bounds": ("offset + length <= size", "offset + length < size"),
+    "filters.take_token": ("if f.tokens < 1:", "if f.tokens < 0:"),
+    "channels.push": ("ring.write_idx + len(items)", "ring.write_idx + len(items) + 1"),
+    "channels.pop": ("read_idx=ring.read_idx + count", "read_idx=ring.read_idx + 1"),
 }
 
 

@@ -421,14 +421,21 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         id="HELPER-EQUIVALENCE",
         covers=(),
         summary="the encodings' terms for the loop-free spec helpers (bucket "
-        "refill, filter check, buffer bounds) equal those helpers' own code, "
-        "translated mechanically, for every input",
+        "refill, filter check, buffer bounds, token taking, ring push and pop) "
+        "equal those helpers' own code, translated mechanically, for every input",
         checks=helper_equivalences.equivalence_checks,
-        control="each helper drifted (max for min, a size limit and a bound "
-        "off by one)",
+        control="each helper drifted (max for min, a size limit, a bound, a "
+        "token test and the ring indices off by one)",
         control_checks=helper_equivalences.drifted_checks,
         # ties encodings to the spec's code; proves no property of a rule
-        exercises=(R.FILTER_RATE, R.FILTER_CHECK, R.BUF_READ, R.BUF_WRITE),
+        exercises=(
+            R.FILTER_RATE,
+            R.FILTER_CHECK,
+            R.BUF_READ,
+            R.BUF_WRITE,
+            R.CHAN_SEND,
+            R.CHAN_RECEIVE,
+        ),
     ),
 )
 

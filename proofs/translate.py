@@ -16,8 +16,22 @@ comparisons (chained too), ``and``/``or``/``not``, ``x if c else y``,
 ``x in s`` (``s`` an array of booleans), ``IpcError.Name`` (its code) and
 ``None`` (0) as returned values, assignments to a name, ``if``/``else`` and
 early ``return``, and ``dataclasses.replace(record, field=value)``. A
-record (a parameter with fields) is a ``dict`` of its fields. Anything else
-raises ``Untranslatable``: a helper with a loop is out of scope.
+record (a parameter with fields) is a ``dict`` of its fields. Also:
+
+- a call of another loop-free helper whose source the caller supplies
+  (``helpers``, by name) is translated in place, its parameters bound to the
+  arguments (``take_token`` calls ``refill``);
+- a helper that returns a record on one path and an error on another
+  (``Filter | IpcError``) gives the record with one more field, ``ERROR``:
+  the error's code, 0 where the record is returned;
+- a sequence (a tuple of messages) is translated to its length (``Seq``):
+  ``len``, ``+`` of two sequences and slices ``x[:n]`` / ``x[n:]`` follow
+  Python's clipping exactly, which is what ring index arithmetic needs (the
+  contents are the encodings' business, compared by the agreement pass);
+- a returned tuple is a record with fields ``"0"``, ``"1"``, ...;
+- an ``assert`` is skipped (it states a fact, it computes nothing).
+
+Anything else raises ``Untranslatable``: a helper with a loop is out of scope.
 
 Python's ``//`` and ``%`` floor; z3's integer ``/`` and ``%`` are Euclidean.
 They agree for a positive divisor; the translation makes them agree for
@@ -30,6 +44,7 @@ import ast
 import inspect
 import textwrap
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -39,9 +54,23 @@ from veridian_ipc.spec import IpcError
 
 from ._smt import And, BoolVal, If, IntVal, Not, Or, Term
 
-#: A translated value: a term, or a record (its fields by name).
-Value: TypeAlias = Term | dict[str, "Value"]
+
+@dataclass(frozen=True)
+class Seq:
+    """A sequence, translated to its length (a term)."""
+
+    length: Term
+
+
+#: A translated value: a term, a sequence, or a record (its fields by name).
+Value: TypeAlias = Term | Seq | dict[str, "Value"]
 Env = Mapping[str, Value]
+
+#: The field of a record-or-error result holding the error code (0: none).
+ERROR = "!error"
+
+#: The helpers a translation may inline, by name: their sources.
+_HELPERS: ContextVar[Mapping[str, str] | None] = ContextVar("helpers", default=None)
 
 
 class Untranslatable(ValueError):
@@ -53,15 +82,28 @@ def source_of(fn: Callable[..., object]) -> str:
     return textwrap.dedent(inspect.getsource(fn))
 
 
-def translate(source: str, env: Env) -> Value:
+def translate(source: str, env: Env, helpers: Mapping[str, str] | None = None) -> Value:
     """The value the function defined in ``source`` returns, as a term over
-    the environment ``env`` (parameters and dotted attributes)."""
+    the environment ``env`` (parameters and dotted attributes); ``helpers``
+    are the sources of the helpers it may call, by name."""
+    token = _HELPERS.set({**(_HELPERS.get() or {}), **(helpers or {})})
+    try:
+        return _block(_function(source).body, dict(env))
+    finally:
+        _HELPERS.reset(token)
+
+
+def _function(source: str) -> ast.FunctionDef:
+    """The one function ``source`` defines, its docstring left out."""
     tree = ast.parse(source)
     fns = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     if len(fns) != 1:
         raise Untranslatable("the source must define exactly one function")
-    body = [s for s in fns[0].body if not _is_docstring(s)]
-    return _block(body, dict(env))
+    fn = fns[0]
+    body = [s for s in fn.body if not _is_docstring(s)]
+    return ast.FunctionDef(
+        fn.name, fn.args, body, fn.decorator_list, fn.returns, fn.type_comment
+    )
 
 
 def _is_docstring(s: ast.stmt) -> bool:
@@ -80,35 +122,71 @@ def _block(stmts: list[ast.stmt], env: dict[str, Value]) -> Value:
         target = s.targets[0] if isinstance(s, ast.Assign) else s.target
         if not isinstance(target, ast.Name) or s.value is None:
             raise Untranslatable(f"line {s.lineno}: only `name = expr` assigns")
-        return _block(rest, {**env, target.id: _expr(s.value, env)})
+        value = _expr(s.value, env)
+        return _block(rest, {**_forget(env, target.id), target.id: value})
     if isinstance(s, ast.If):
         cond = _bool(_expr(s.test, env))
         then = _block([*s.body, *rest], env)
         other = _block([*s.orelse, *rest], env)
         return _ite(cond, then, other)
+    if isinstance(s, ast.Assert):
+        return _block(rest, env)
     raise Untranslatable(f"line {s.lineno}: {type(s).__name__} is not translated")
 
 
+def _forget(env: dict[str, Value], name: str) -> dict[str, Value]:
+    """``env`` without ``name``'s dotted entries (``f.tokens``, ``f.rate is
+    None``): a name assigned anew is looked up in its new value only."""
+    stale = (name + ".", name + " ")
+    return {k: v for k, v in env.items() if not k.startswith(stale)}
+
+
 def _ite(cond: Term, a: Value, b: Value) -> Value:
+    if isinstance(a, dict) and not isinstance(b, dict):
+        return _ite(cond, a, _as_error(b, a))
+    if isinstance(b, dict) and not isinstance(a, dict):
+        return _ite(cond, _as_error(a, b), b)
     if isinstance(a, dict) and isinstance(b, dict):
+        if ERROR in a or ERROR in b:
+            a, b = {ERROR: IntVal(0), **a}, {ERROR: IntVal(0), **b}
         if set(a) != set(b):
             raise Untranslatable("two records with different fields")
         return {k: _ite(cond, a[k], b[k]) for k in a}
-    if isinstance(a, dict) or isinstance(b, dict):
-        raise Untranslatable("a record on one branch, a value on the other")
-    return If(cond, a, b)
+    if isinstance(a, Seq) and isinstance(b, Seq):
+        return Seq(If(cond, a.length, b.length))
+    return If(cond, _term(a), _term(b))
+
+
+def _as_error(code: Value, like: dict[str, Value]) -> dict[str, Value]:
+    """An error returned where another path returns a record: the record's
+    fields (meaningless here) with ``ERROR`` set to the code."""
+    if isinstance(code, dict | Seq):
+        raise Untranslatable("a record on one branch, a sequence on the other")
+    return {**like, ERROR: code}
 
 
 def _bool(v: Value) -> Term:
-    if isinstance(v, dict):
-        raise Untranslatable("a record used as a condition")
+    if isinstance(v, dict | Seq):
+        raise Untranslatable("a record or a sequence used as a condition")
     return v
 
 
 def _term(v: Value) -> Term:
-    if isinstance(v, dict):
-        raise Untranslatable("a record used as a number")
+    if isinstance(v, dict | Seq):
+        raise Untranslatable("a record or a sequence used as a number")
     return v
+
+
+def _seq(v: Value) -> Seq:
+    if not isinstance(v, Seq):
+        raise Untranslatable("a number or a record used as a sequence")
+    return v
+
+
+def _clip(n: Term, length: Term) -> Term:
+    """Python's slice bound ``n`` on a sequence of ``length``, in 0..length."""
+    low = If(length + n < 0, 0, length + n)
+    return If(n < 0, low, If(n < length, n, length))
 
 
 def _dotted(e: ast.expr) -> str | None:
@@ -166,8 +244,14 @@ def _expr(e: ast.expr, env: dict[str, Value]) -> Value:
     if name is not None:
         return _lookup(name, env)
     if isinstance(e, ast.BinOp) and type(e.op) in _ARITH:
-        a, b = _term(_expr(e.left, env)), _term(_expr(e.right, env))
-        return _ARITH[type(e.op)](a, b)
+        left, right = _expr(e.left, env), _expr(e.right, env)
+        if isinstance(e.op, ast.Add) and isinstance(left, Seq):
+            return Seq(left.length + _seq(right).length)
+        return _ARITH[type(e.op)](_term(left), _term(right))
+    if isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Slice):
+        return _slice(_seq(_expr(e.value, env)), e.slice, env)
+    if isinstance(e, ast.Tuple):
+        return {str(i): _expr(x, env) for i, x in enumerate(e.elts)}
     if isinstance(e, ast.UnaryOp):
         v = _term(_expr(e.operand, env))
         if isinstance(e.op, ast.Not):
@@ -185,6 +269,16 @@ def _expr(e: ast.expr, env: dict[str, Value]) -> Value:
     if isinstance(e, ast.Call):
         return _call(e, env)
     raise Untranslatable(f"line {e.lineno}: {type(e).__name__} is not translated")
+
+
+def _slice(seq: Seq, s: ast.Slice, env: dict[str, Value]) -> Seq:
+    """``x[:n]`` or ``x[n:]``: the length Python's slice has."""
+    if s.step is not None or (s.lower is None) == (s.upper is None):
+        raise Untranslatable("only x[:n] and x[n:] slices")
+    bound = s.upper if s.upper is not None else s.lower
+    assert bound is not None
+    n = _clip(_term(_expr(bound, env)), seq.length)
+    return Seq(n if s.upper is not None else seq.length - n)
 
 
 def _compare(e: ast.Compare, env: dict[str, Value]) -> Term:
@@ -214,6 +308,16 @@ def _call(e: ast.Call, env: dict[str, Value]) -> Value:
     if fn in ("min", "max") and len(e.args) == 2 and not e.keywords:
         a, b = _term(_expr(e.args[0], env)), _term(_expr(e.args[1], env))
         return If(a <= b, a, b) if fn == "min" else If(a >= b, a, b)
+    if fn == "len" and len(e.args) == 1 and not e.keywords:
+        return _seq(_expr(e.args[0], env)).length
+    helpers = _HELPERS.get() or {}
+    if fn is not None and fn in helpers and not e.keywords:
+        callee = _function(helpers[fn])
+        names = [a.arg for a in callee.args.args]
+        if len(names) != len(e.args):
+            raise Untranslatable(f"line {e.lineno}: {fn} called with other arguments")
+        bound = {n: _expr(a, env) for n, a in zip(names, e.args, strict=True)}
+        return _block(callee.body, bound)
     if fn == "replace" and len(e.args) == 1:
         base = _expr(e.args[0], env)
         if not isinstance(base, dict):
@@ -251,7 +355,9 @@ def ints(*names: str) -> dict[str, Term]:
 
 
 __all__ = [
+    "ERROR",
     "Equivalence",
+    "Seq",
     "Untranslatable",
     "Value",
     "ints",
