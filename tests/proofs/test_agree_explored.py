@@ -84,6 +84,7 @@ DRIFTED = [
     ("filter", enc_filters.SYSTEM, enc_filters.OFFER_LOOSE_SIZE, "filters"),
     ("caps", enc_caps.SYSTEM, enc_caps_controls.DROP_NO_REPARENT, "core"),
     ("caps", enc_caps.SYSTEM, enc_caps_controls.SEND_WITHOUT_GRANT, "messages"),
+    ("caps", enc_caps.SYSTEM, enc_caps_controls.DERIVE_EXTRA_GRANT, "messages"),
     ("buffer", enc_buffers.SYSTEM, WRITE_SHIFTED, "buffers"),
 ]
 

@@ -25,9 +25,11 @@ from veridian_ipc.proofs.enc_quota import (
     SYSTEM,
 )
 from veridian_ipc.proofs.explore import explore
+from veridian_ipc.proofs.faithful import apply
 from veridian_ipc.proofs.induction import System, Transition
 from veridian_ipc.proofs.step_properties_base import Transition as Move
 from veridian_ipc.spec import Err, Ok, initial_state, step
+from veridian_ipc.spec.state import Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Config, Pid
 
@@ -94,3 +96,51 @@ def test_the_queued_bytes_quota_off_by_one_disagrees() -> None:
 def test_each_quota_control_stands_in_for_its_transition(control: Transition) -> None:
     real = SYSTEM.transition(control.name)
     assert [p.name for p in real.params] == [p.name for p in control.params]
+
+
+def test_every_part_alone_sees_a_quota_refusal_as_a_failed_step() -> None:
+    """Called on its own (random runs do), each part asks the quota encoding:
+    a send refused for its queued bytes changes no port, filter or table."""
+    s = initial_state(1, Config(max_port_capacity=4, max_queued_bytes=1))
+    for op in (sc.CreatePort(4), sc.Send(1, 0, 0, b"a")):
+        s, _ = step(s, Pid(1), op)
+    send = sc.Send(1, 0, 0, b"b")
+    after, result = step(s, Pid(1), send)
+    assert out_of_memory(result)
+    for name, part in agreement.CHECKERS.items():
+        assert part(s, 1, send, after, result) == [], name
+    # told the step was not refused, the port encoding disagrees
+    assert agreement.CHECKERS["port"](s, 1, send, after, result, refused=False)
+
+
+def test_a_waiter_without_handle_room_is_woken_and_the_message_queued() -> None:
+    """spec/quotas.py: a send wakes, with OutOfMemory, each waiter whose table
+    has no room for the message's capabilities; the port encoding sees a
+    ``wake_one`` for each, then the offer (queued: nobody else waits)."""
+    s = initial_state(2, Config(max_port_capacity=4, max_handles=2))
+    ops: list[tuple[int, sc.Operation]] = [
+        (1, sc.CreatePort(4)),
+        (1, sc.Bind(1, "n", 0, 15)),
+        (2, sc.Lookup("n")),
+        (2, sc.CreatePort(1)),
+        (2, sc.Receive(1, None)),
+        (1, sc.Derive(1, 8)),
+    ]
+    for pid, op in ops:
+        s, result = step(s, Pid(pid), op)
+        assert isinstance(result, Ok), (op, result)
+    send = sc.Send(1, 0, 0, b"", (2,))
+    after, result = step(s, Pid(1), send)
+    assert isinstance(result, Ok)
+    p2 = after.processes[Pid(2)]
+    assert isinstance(p2.status, Woken)
+    assert isinstance(p2.status.result, Err)
+    for name in ("quota", "port", "filter"):
+        assert PARTS[name](s, 1, send, after, result) == [], name
+    ports = PARTS["port"]
+    (inst,) = [i for i in ports.instances(s, 1, send, after, result) if i.steps]
+    assert [n for n, _ in inst.steps] == ["wake_one", "send"]
+    # without the refused waiter's wake the encoding hands the message off
+    ok, post = apply(ports.system, inst.pre, inst.steps[1:])
+    assert ok
+    assert inst.compare(post) != []

@@ -68,13 +68,9 @@ WRITE_SHIFTED = Transition(
     _write_shifted,
 )
 
+#: (DERIVE_EXTRA_GRANT is caught in the explored ``messages`` scope,
+#: test_agree_explored; random runs of this length do not reach it.)
 BROKEN = [
-    pytest.param(
-        "caps",
-        enc_caps.SYSTEM,
-        enc_caps_controls.DERIVE_EXTRA_GRANT,
-        marks=pytest.mark.slow,
-    ),
     ("caps", enc_caps.SYSTEM, enc_caps_controls.DROP_NO_REPARENT),
     ("caps", enc_caps.SYSTEM, enc_caps_controls.SEND_WITHOUT_GRANT),
     ("port", enc_ports.SYSTEM, enc_ports.SEND_OVERFILLS),
