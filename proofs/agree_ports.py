@@ -121,7 +121,7 @@ def port_steps(
     """The port encoding's steps on port ``obj`` for one spec step: those of
     the operation itself, then ``abandon`` if the step left the port
     unreceivable (``MAY_ORPHAN``: it was open or held messages, and is now
-    closed and empty)."""
+    closed and empty), or ``reclaim`` if the step reclaimed it."""
     steps = _op_steps(s, pid, op, obj, tokens, after)
     pt = s.objects[ObjId(obj)]
     assert isinstance(pt, Port)
@@ -134,6 +134,8 @@ def port_steps(
         and ("sock_close", {}) not in steps
     ):
         steps.append(("abandon", {}))
+    if ObjId(obj) not in after.objects:  # reclaimed (CAP-RECLAIM)
+        steps = [st for st in steps if st[0] != "abandon"] + [("reclaim", {})]
     return steps
 
 

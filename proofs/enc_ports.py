@@ -247,6 +247,14 @@ def _abandon(s: State, a: Params) -> tuple[Term, State]:
     return _discard(s)
 
 
+def _reclaim(s: State, a: Params) -> tuple[Term, State]:
+    """CAP-RECLAIM (spec/reclaim.py): no capability reaches the port any
+    more; it goes as if abandoned, and the slots its uncollected hand-offs
+    kept go with it (their receivers still collect them)."""
+    guard, post = _discard(s)
+    return guard, updated(post, kept=0)
+
+
 def _discard(s: State) -> tuple[Term, State]:
     """The port closes and its queue is emptied into ``out``, in order (the
     given-back hand-offs at its head were recorded when first handed off)."""
@@ -306,6 +314,7 @@ TRANSITIONS = (
     ),
     Transition("close", (RuleId.PORT_CLOSE,), (bool_param("cap_ok"),), _close),
     Transition("sock_close", (RuleId.POSIX_CLOSE,), (), _sock_close),
+    Transition("reclaim", (RuleId.CAP_RECLAIM,), (), _reclaim),
     Transition(
         "abandon",
         (RuleId.PORT_CLOSE, RuleId.CAP_DROP, RuleId.PROC_KILL, RuleId.PORT_SEND),

@@ -19,7 +19,7 @@ import pytest
 from veridian_ipc.proofs import agreement, enc_ports
 from veridian_ipc.proofs.agree_explored import AGREE_SCOPES, agree_scope
 from veridian_ipc.proofs.explore import explore
-from veridian_ipc.proofs.faithful import kept_slots
+from veridian_ipc.proofs.faithful import apply, kept_slots
 from veridian_ipc.proofs.induction import System, Transition
 from veridian_ipc.proofs.step_properties_base import Transition as Move
 from veridian_ipc.spec import Err, KernelState, Ok, initial_state, step
@@ -136,3 +136,21 @@ def test_a_kept_slot_drift_disagrees_in_the_waiters_scope(system: System) -> Non
     r = agree_scope(AGREE_SCOPES["waiters"], systems={"port": system})
     assert r.search.violation is not None
     assert r.search.violation.id == "AGREE/port"
+
+
+def test_a_reclaimed_port_takes_its_kept_slot_with_it() -> None:
+    """CAP-RECLAIM: the port's last capability goes while its hand-off is
+    uncollected; the encoding's ``reclaim`` releases the slot (an
+    ``abandon`` would keep it counted, and disagree)."""
+    s = _handed_off()
+    s, result = step(s, Pid(1), sc.Revoke(1))
+    assert isinstance(result, Ok)
+    drop = sc.Drop(1)
+    found, after, _ = _check(s, 1, drop)
+    assert ObjId(1) not in after.objects
+    assert found == []
+    part = agreement.CHECKERS["port"]
+    (inst,) = [i for i in part.instances(s, 1, drop, after, Ok(None)) if i.steps]
+    assert inst.steps[-1][0] == "reclaim"
+    _, post = apply(part.system, inst.pre, [("abandon", {})])
+    assert any(d.startswith("kept") for d in inst.compare(post))
