@@ -63,11 +63,18 @@ FILTERS = replace(
 #: ``OutOfMemory`` is reached, is decided by the quota encoding, ``enc_quota``).
 UNMODELLED_SCOPES: frozenset[str] = frozenset()
 
+
 #: Every encoding's part: the quota encoding's, which decides
 #: ``OutOfMemory`` (spec/quotas.py: every rule checks its quotas last, so a
 #: step it refuses is, to every other encoding, a failed step), then those of
 #: ``agreement.CHECKERS``.
-PARTS: dict[str, Part] = {agree_quota.PART.name: agree_quota.PART, **CHECKERS}
+def all_parts() -> dict[str, Part]:
+    """Every encoding's part, read from ``agreement.CHECKERS`` now (a variant
+    swapped in there is the one checked)."""
+    return {agree_quota.PART.name: agree_quota.PART, **CHECKERS}
+
+
+PARTS = all_parts()
 
 #: The scopes the agreement pass searches: the CI scopes, then its own.
 AGREE_SCOPES: dict[str, Scope] = {
@@ -108,7 +115,7 @@ def agree_scope(
     scope: Scope,
     *,
     depth: int | None = None,
-    parts: Mapping[str, Part] = PARTS,
+    parts: Mapping[str, Part] | None = None,
     systems: Mapping[str, System] | None = None,
     invariants: bool = True,
 ) -> AgreeResult:
@@ -117,6 +124,7 @@ def agree_scope(
     first disagreement. ``systems`` swaps in a variant of an encoding (by
     name), to show the check can fail."""
     depth = min(scope.depth, AGREE_DEPTH) if depth is None else depth
+    parts = all_parts() if parts is None else parts
     variant = dict(systems or {})
     out = AgreeResult(ExploreResult(scope.name, depth))
 
@@ -209,6 +217,7 @@ __all__ = [
     "AgreeResult",
     "agree_scope",
     "agree_scopes",
+    "all_parts",
     "timed",
     "verdict_line",
 ]
