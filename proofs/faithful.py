@@ -86,7 +86,7 @@ class Instance:
 #: Each encoding's invariant verdict on a projected state already seen, by
 #: (system, the state's field terms' ids); the states are kept alive.
 _INVARIANT: dict[tuple[object, ...], list[str]] = {}
-_KEEP: list[State] = []
+_KEEP: list[tuple[System, State]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ class Part:
                     _INVARIANT.clear()
                     _KEEP.clear()
                 _INVARIANT[key] = found
-                _KEEP.append(st)
+                _KEEP.append((system, st))  # their ids are not reused
             prefix = f"{label}: " if label else ""
             out += [
                 f"{prefix}invariant {n} fails on the projected state" for n in found
@@ -186,7 +186,7 @@ def _ids(s: State) -> tuple[tuple[str, int], ...]:
 
 
 #: Abstract steps already applied, by (system, pre-state ids, steps' ids).
-_APPLIED: dict[tuple[object, ...], tuple[bool, State, State, list[Step]]] = {}
+_APPLIED: dict[tuple[object, ...], tuple[bool, State, State, list[Step], System]] = {}
 
 
 def apply(system: System, s: State, steps: Iterable[Step]) -> tuple[bool, State]:
@@ -204,7 +204,8 @@ def apply(system: System, s: State, steps: Iterable[Step]) -> tuple[bool, State]
         ok = ok and truth(guard)
     if len(_APPLIED) >= _DECIDED_MAX // 10:
         _APPLIED.clear()
-    _APPLIED[key] = (ok, s, pre, steps)  # the terms kept alive: ids not reused
+    # the terms and the system kept alive: their ids are not reused
+    _APPLIED[key] = (ok, s, pre, steps, system)
     return ok, s
 
 
