@@ -56,6 +56,8 @@ def quota_state(s: KernelState) -> State:
 def _create(
     pid: int, size: int, limit: int, handles: int = 1, size2: int = 0, limit2: int = 0
 ) -> Step:
+    """A create by ``pid``: its sizes and their configured maxima, the
+    handles it installs (0 for a socket's descriptor)."""
     return (
         "create",
         {
@@ -70,6 +72,7 @@ def _create(
 
 
 def _install(pid: int, n: int) -> Step:
+    """``n`` new handles in ``pid``'s table."""
     return ("install", {"p": IntVal(pid), "n": IntVal(n)})
 
 
@@ -83,6 +86,8 @@ def _head_caps(s: KernelState, obj: int | None) -> int | None:
 
 
 def _enqueue(s: KernelState, pid: int, obj: int | None, size: int) -> list[Step]:
+    """``size`` bytes sent by ``pid`` to port ``obj`` (queued unless a
+    receiver waits there)."""
     o = None if obj is None else s.objects.get(ObjId(obj))
     if not isinstance(o, Port):
         return []

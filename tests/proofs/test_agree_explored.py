@@ -188,7 +188,14 @@ def _spec_imports(module: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "module",
-    ["faithful", "agree_ports", "agree_channels", "agree_filters", "agree_buffers"],
+    [
+        "faithful",
+        "agree_ports",
+        "agree_channels",
+        "agree_filters",
+        "agree_buffers",
+        "agree_quota",
+    ],
 )
 def test_the_checks_compute_nothing_with_the_spec_helpers(module: str) -> None:
     """Guard inputs come from the state and the encodings' own terms (a
