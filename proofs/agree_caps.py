@@ -7,9 +7,11 @@ maps a spec step to the encoding's transitions: a send carrying ``k``
 capabilities is ``k`` moves, a hand-off is a send then a delivery, a kill or a
 socket close is one ``destroy_any`` per capability it destroys; so is a close
 for each binding of its port, and the abandoning of a port nobody can receive
-from (spec/orphans.py) for each binding and carried capability. Conditions the
-encoding leaves to another encoding (``port_ok``, ``args_ok``, ``name_ok``)
-are computed with the spec's own helpers.
+from (spec/orphans.py) for each binding and carried capability. Nothing is
+computed with the spec's own helpers (the check would then agree with any
+drift of them): conditions the encoding leaves to another encoding
+(``port_ok``, ``name_ok``) and the ports a step abandons come from the
+encodings' own terms and the tables (``agree_caps_reads``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from veridian_ipc.generation.context import VALID_NAMES
-from veridian_ipc.spec import IpcError, KernelState, Ok
-from veridian_ipc.spec.caps import resolve
-from veridian_ipc.spec.messages import check_limits, check_transfer
-from veridian_ipc.spec.namespace import valid_name
-from veridian_ipc.spec.orphans import abandoned
-from veridian_ipc.spec.ports import check_offer
+from veridian_ipc.spec import KernelState, Ok
 from veridian_ipc.spec.state import (
     AtHandle,
     InFlight,
@@ -31,7 +28,7 @@ from veridian_ipc.spec.state import (
     Port,
     QueuedMessage,
 )
-from veridian_ipc.spec.step import MAY_ORPHAN, apply_rule
+from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import MAX_U32, Fd, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered
@@ -46,7 +43,9 @@ from ._smt import (
     nested_int_array,
     rights_array,
     rights_val,
+    truth,
 )
+from .agree_caps_reads import abandoned, held, port_ok, valid_name
 from .enc_caps import SYSTEM
 from .enc_caps_state import KIND_CODES
 from .faithful import (
@@ -54,6 +53,7 @@ from .faithful import (
     Pair,
     Part,
     Step,
+    apply,
     differences,
     nested_pairs,
     pairs,
@@ -199,13 +199,10 @@ def cap_steps(
     if isinstance(op, sc.Revoke):
         return [("revoke", {"p": P, "h": _i(op.handle)})]
     if isinstance(op, sc.Send):
-        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
-        port_ok = (
-            check_limits(op.msg_type, op.flags, op.data, op.caps, op.handle) is None
-            and not isinstance(found, IpcError)
-            and not isinstance(
-                check_offer(s, found[1].obj, op.msg_type, len(op.data)), IpcError
-            )
+        found = held(s, pid, op.handle, Kind.PORT)
+        size, ncaps = len(op.data), len(op.caps)
+        port_side = found is not None and port_ok(
+            s, int(found[1].obj), op.msg_type, op.flags, size, ncaps
         )
         # the encoding reads a carried handle 0 as an absent slot; the spec's
         # handle 0 is one never issued, so it stands as -1 (no table has it)
@@ -213,20 +210,24 @@ def cap_steps(
         steps = [
             (
                 "send",
-                {"p": P, "hp": _i(op.handle), "h0": _i(h), "port_ok": BoolVal(port_ok)},
+                {
+                    "p": P,
+                    "hp": _i(op.handle),
+                    "h0": _i(h),
+                    "port_ok": BoolVal(port_side),
+                },
             )
             for h in carried
         ]
-        if ok and not isinstance(found, IpcError):
-            moved = check_transfer(s, Pid(pid), op.caps)
+        if ok and found is not None:
             target = _handoff_target(s, found[1].obj)
-            if target is not None and not isinstance(moved, IpcError):
-                steps += _deliveries(target, [int(c) for c in moved])
+            if target is not None:
+                steps += _deliveries(target, _moved(s, pid, op.caps))
         return steps
     if isinstance(op, sc.Receive):
         if ok and isinstance(result, Ok) and isinstance(result.value, Delivered):
-            found = resolve(s, Pid(pid), op.handle, Kind.PORT)
-            assert not isinstance(found, IpcError)
+            found = held(s, pid, op.handle, Kind.PORT)
+            assert found is not None
             o = s.objects[found[1].obj]
             assert isinstance(o, Port)
             return _deliveries(pid, _caps_of(o.queue[0]))
@@ -238,8 +239,8 @@ def cap_steps(
             return _deliveries(pid, _caps_of(o.queue[0]))
         return []
     if isinstance(op, sc.Bind):
-        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
-        closed = not isinstance(found, IpcError) and _port(s, found[1].obj).closed
+        found = held(s, pid, op.handle, Kind.PORT)
+        closed = found is not None and _port(s, found[1].obj).closed
         if not 0 <= op.rights < 64:
             return None  # outside the 6-bit domain of the encoding (ERR-TOTAL)
         name_ok = (
@@ -270,11 +271,9 @@ def cap_steps(
     if isinstance(op, sc.Unmap):
         return [("unmap", {"p": P, "m": _i(op.mapping)})]
     if isinstance(op, sc.TransferBuffer):
-        found = resolve(s, Pid(pid), op.port, Kind.PORT)
-        port_ok = (
-            not isinstance(found, IpcError)
-            and check_limits(op.msg_type, 0, b"", (), op.port) is None
-            and not isinstance(check_offer(s, found[1].obj, op.msg_type, 0), IpcError)
+        found = held(s, pid, op.port, Kind.PORT)
+        port_side = found is not None and port_ok(
+            s, int(found[1].obj), op.msg_type, 0, 0, 1
         )
         steps = [
             (
@@ -283,11 +282,11 @@ def cap_steps(
                     "p": P,
                     "hb": _i(op.handle),
                     "hp": _i(op.port),
-                    "port_ok": BoolVal(port_ok),
+                    "port_ok": BoolVal(port_side),
                 },
             )
         ]
-        if ok and not isinstance(found, IpcError):
+        if ok and found is not None:
             target = _handoff_target(s, found[1].obj)
             root = s.processes[Pid(pid)].handles[Handle(op.handle)]
             if target is not None:
@@ -344,28 +343,42 @@ def _unbind_port(s: KernelState, obj: ObjId) -> list[Step]:
     ]
 
 
-def close_steps(s: KernelState, pid: int, op: object, result: object) -> list[Step]:
+def close_steps(
+    s: KernelState, pid: int, op: object, result: object, done: list[Step]
+) -> list[Step]:
     """What a successful step destroys by closing ports: an explicit close its
-    port's bindings (PORT-CLOSE); an operation that left ports unreceivable
-    (``MAY_ORPHAN``) their bindings and carried capabilities, found on the
-    state its rule left before they were abandoned (``apply_rule``)."""
+    port's bindings (PORT-CLOSE); an operation that may leave ports
+    unreceivable (``MAY_ORPHAN``) the bindings and carried capabilities of
+    each port it did, found on the encoding's state after the operation's own
+    transitions ``done`` (``agree_caps_reads.abandoned``)."""
     if not succeeded(result):
         return []
     if isinstance(op, sc.Close):
-        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
-        return [] if isinstance(found, IpcError) else _unbind_port(s, found[1].obj)
+        found = held(s, pid, op.handle, Kind.PORT)
+        return [] if found is None else _unbind_port(s, found[1].obj)
     if type(op) not in MAY_ORPHAN:
         return []
-    mid, _ = apply_rule(s, pid, op)
+    _, mid = apply(SYSTEM, cap_state(s), done)
+    moved = _moved(s, pid, op.caps) if isinstance(op, sc.Send) else []
     steps: list[Step] = []
-    for obj in abandoned(mid):
-        steps += _unbind_port(mid, obj)
+    for obj, carried in abandoned(s, pid, op, mid, moved):
         steps += [
-            ("destroy_any", {"c": _i(c)})
-            for m in _port(mid, obj).queue
-            for c in _caps_of(m)
+            ("destroy_any", {"c": _i(int(b.cap))})
+            for _, b in sorted(s.namespace.items())
+            if s.caps[b.cap].obj == obj and truth(mid["live"][int(b.cap)])
         ]
+        steps += [("destroy_any", {"c": _i(c)}) for c in carried]
     return steps
+
+
+def _moved(s: KernelState, pid: int, handles: tuple[int, ...]) -> list[int]:
+    """The capabilities a send carries, read from the sender's table."""
+    out: list[int] = []
+    for h in handles:
+        found = held(s, pid, h)
+        if found is not None:
+            out.append(found[0])
+    return out
 
 
 def instances(
@@ -375,7 +388,7 @@ def instances(
     steps = cap_steps(before, pid, op, result)
     if steps is None:
         return []
-    steps += close_steps(before, pid, op, result)
+    steps += close_steps(before, pid, op, result, steps)
     return [
         Instance(
             "", cap_state(before), steps, lambda post: _compare(post, before, after)
