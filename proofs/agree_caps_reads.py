@@ -33,7 +33,7 @@ from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.rights import RECEIVE, has
 
-from ._smt import BoolVal, If, IntVal, Or, truth, value
+from ._smt import BoolVal, If, IntVal, Or, Term, truth, value
 from .agree_filters import filter_state
 from .agree_ports import port_state
 from .enc_filters import offer_ok
@@ -146,13 +146,20 @@ def closed_here(s: KernelState, pid: int, op: object) -> set[int]:
 GONE, ROOTED, FLYING, LOOSE = 0, 1, 2, 3
 
 
-def _where(post: State, c: int) -> int:
-    """``c`` on the encoding's state: gone, in a table or socket, in flight."""
-    rooted = Or(post["owner"][c] != 0, post["sock"][c])
-    at = If(rooted, ROOTED, If(post["flight"][c], FLYING, LOOSE))
-    found = value(If(post["live"][c], at, GONE))
-    assert isinstance(found, int)
-    return found
+def wheres(post: State, caps: Sequence[int]) -> list[int]:
+    """Where each of ``caps`` is on the encoding's state (gone, in a table or
+    socket, in flight), read with one simplification: the places are the
+    base-4 digits of one integer term."""
+    if not caps:
+        return []
+    total: Term = IntVal(0)
+    for i, c in enumerate(caps):
+        rooted = Or(post["owner"][c] != 0, post["sock"][c])
+        at = If(rooted, ROOTED, If(post["flight"][c], FLYING, LOOSE))
+        total = total + If(post["live"][c], at, GONE) * (4**i)
+    n = value(total)
+    assert isinstance(n, int)
+    return [(n >> (2 * i)) & 3 for i in range(len(caps))]
 
 
 def abandoned(
@@ -169,13 +176,17 @@ def abandoned(
     if target is not None:
         on.setdefault(target, []).extend(moved)
     port_of = {c: obj for obj, cs in on.items() for c in cs}
-    receivers: list[tuple[int, int, int]] = []  # (cap, its port, where)
-    for cid, cap in before.caps.items():
-        if cap.kind is Kind.PORT and has(cap.rights, RECEIVE):
-            at = cap.at
-            where = _where(post, int(cid))
-            carrier = at.port if isinstance(at, InFlight) else port_of.get(int(cid))
-            receivers.append((int(cap.obj), -1 if carrier is None else carrier, where))
+    found = [
+        (int(cid), cap)
+        for cid, cap in before.caps.items()
+        if cap.kind is Kind.PORT and has(cap.rights, RECEIVE)
+    ]
+    places = wheres(post, [cid for cid, _ in found])
+    receivers: list[tuple[int, int, int]] = []  # (its port, carrier, where)
+    for (cid, cap), where in zip(found, places, strict=True):
+        at = cap.at
+        carrier = at.port if isinstance(at, InFlight) else port_of.get(cid)
+        receivers.append((int(cap.obj), -1 if carrier is None else carrier, where))
     alive: set[int] = set()
     grown = True
     while grown:
@@ -194,5 +205,6 @@ def abandoned(
             continue
         if o.closed and not on[i]:
             continue
-        out.append((i, [c for c in on[i] if _where(post, c) == FLYING]))
+        places = wheres(post, on[i])
+        out.append((i, [c for c, w in zip(on[i], places, strict=True) if w == FLYING]))
     return out

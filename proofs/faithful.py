@@ -85,9 +85,10 @@ class Instance:
 
 
 #: Each encoding's invariant verdict on a projected state already seen, by
-#: (system, the state's field terms' ids); the states are kept alive.
+#: (system, the state's field terms' ids); the states and systems are kept
+#: alive (their ids are not reused).
 _INVARIANT: dict[tuple[object, ...], list[str]] = {}
-_KEEP: list[State] = []
+_KEEP: list[object] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,7 @@ class Part:
                     _INVARIANT.clear()
                     _KEEP.clear()
                 _INVARIANT[key] = found
-                _KEEP.append(st)
+                _KEEP.extend((st, system))  # ids not reused
             prefix = f"{label}: " if label else ""
             out += [
                 f"{prefix}invariant {n} fails on the projected state" for n in found
@@ -164,7 +165,7 @@ def _ids(s: State) -> tuple[tuple[str, int], ...]:
 
 
 #: Abstract steps already applied, by (system, pre-state ids, steps' ids).
-_APPLIED: dict[tuple[object, ...], tuple[bool, State, State, list[Step]]] = {}
+_APPLIED: dict[tuple[object, ...], tuple[bool, State, State, list[Step], System]] = {}
 
 
 def apply(system: System, s: State, steps: Iterable[Step]) -> tuple[bool, State]:
@@ -182,7 +183,7 @@ def apply(system: System, s: State, steps: Iterable[Step]) -> tuple[bool, State]
         ok = ok and truth(guard)
     if len(_APPLIED) >= _DECIDED_MAX // 10:
         _APPLIED.clear()
-    _APPLIED[key] = (ok, s, pre, steps)  # the terms kept alive: ids not reused
+    _APPLIED[key] = (ok, s, pre, steps, system)  # kept alive: ids not reused
     return ok, s
 
 
