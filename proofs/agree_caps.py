@@ -1,13 +1,14 @@
 """The capability encoding's side of the faithfulness check (``faithful``).
 
-``cap_state`` projects a spec state into the capability encoding
-(``enc_caps``): the derivation tree, handle tables, holders and mappings, with
-ghosts empty and ``anc`` the closure of the spec's parent links. ``cap_steps``
+``cap_state`` (``agree_caps_project``) projects a spec state into the
+capability encoding (``enc_caps``); ``compare`` (``agree_caps_compare``)
+compares an abstract post-state with the spec's. ``cap_steps``
 maps a spec step to the encoding's transitions: a send carrying ``k``
 capabilities is ``k`` moves, a hand-off is a send then a delivery, a kill or a
 socket close is one ``destroy_any`` per capability it destroys; so is a close
 for each binding of its port, and the abandoning of a port nobody can receive
-from (spec/orphans.py) for each binding and carried capability. Nothing is
+from (spec/orphans.py) for each binding and carried capability; each object
+the step reclaimed is then one ``reclaim`` (spec/reclaim.py). Nothing is
 computed with the spec's own helpers (the check would then agree with any
 drift of them): conditions the encoding leaves to another encoding
 (``port_ok``, ``name_ok``) and the ports a step abandons come from the
@@ -16,14 +17,8 @@ encodings' own terms and the tables (``agree_caps_reads``).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from veridian_ipc.generation.context import VALID_NAMES
 from veridian_ipc.spec import KernelState, Ok
 from veridian_ipc.spec.state import (
-    AtHandle,
-    InFlight,
-    InSocket,
     Kind,
     Port,
     QueuedMessage,
@@ -37,99 +32,20 @@ from ._smt import (
     BoolVal,
     IntVal,
     Term,
-    bool_array,
-    int_array,
-    nested_bool_array,
-    nested_int_array,
-    rights_array,
     rights_val,
     truth,
 )
+from .agree_caps_compare import compare
+from .agree_caps_project import NAME_IDS, cap_state
 from .agree_caps_reads import abandoned, held, port_ok, valid_name
 from .enc_caps import SYSTEM
-from .enc_caps_state import KIND_CODES
 from .faithful import (
     Instance,
-    Pair,
     Part,
     Step,
     apply,
-    differences,
-    nested_pairs,
-    pairs,
     succeeded,
 )
-from .induction import State
-
-#: Namespace names as the encoding's integer names: every valid name the
-#: generation layer draws (``VALID_NAMES``), from 1 (0: no valid name).
-NAME_IDS = {
-    n: i
-    for i, n in enumerate(
-        dict.fromkeys(("a", "b", "c", "d", "n", "m", "s", *VALID_NAMES)), 1
-    )
-}
-
-
-@lru_cache(maxsize=4096)
-def cap_state(s: KernelState) -> State:
-    """The capability encoding's view of ``s`` (ghosts empty)."""
-    caps = dict(s.caps.items())
-    anc: dict[int, set[int]] = {}
-    for cid, c in caps.items():
-        cur = c.parent
-        while cur is not None:
-            anc.setdefault(int(cur), set()).add(int(cid))
-            cur = caps[cur].parent
-    owner = {
-        int(c): int(cp.at.pid) for c, cp in caps.items() if isinstance(cp.at, AtHandle)
-    }
-    return {
-        "live": bool_array({int(c) for c in caps}),
-        "rights": rights_array({int(c): cp.rights for c, cp in caps.items()}),
-        "parent": int_array(0, {int(c): int(cp.parent or 0) for c, cp in caps.items()}),
-        "obj": int_array(0, {int(c): int(cp.obj) for c, cp in caps.items()}),
-        "kind": int_array(
-            0,
-            {int(c): KIND_CODES[cp.kind.value] for c, cp in caps.items()},
-        ),
-        "ht": nested_int_array(
-            0,
-            {
-                int(p): {int(h): int(c) for h, c in pr.handles.items()}
-                for p, pr in s.processes.items()
-            },
-        ),
-        "nh": int_array(1, {int(p): pr.next_handle for p, pr in s.processes.items()}),
-        "owner": int_array(0, owner),
-        "flight": bool_array(
-            {int(c) for c, cp in caps.items() if isinstance(cp.at, InFlight)}
-        ),
-        "bnd": int_array(0, {NAME_IDS[n]: int(b.cap) for n, b in s.namespace.items()}),
-        "sock": bool_array(
-            {int(c) for c, cp in caps.items() if isinstance(cp.at, InSocket)}
-        ),
-        "sown": bool_array(
-            {
-                int(c)
-                for c, cp in caps.items()
-                if isinstance(cp.at, InSocket) and not cp.at.peer
-            }
-        ),
-        "mp": nested_int_array(
-            0,
-            {
-                int(p): {int(m): int(mp.cap) for m, mp in pr.mappings.items()}
-                for p, pr in s.processes.items()
-            },
-        ),
-        "nm": int_array(1, {int(p): pr.next_mapping for p, pr in s.processes.items()}),
-        "next_cap": IntVal(s.next_cap),
-        "next_obj": IntVal(s.next_obj),
-        "anc": nested_bool_array(anc),
-        "gone": bool_array(set()),
-        "spent": nested_bool_array({}),
-    }
 
 
 def _i(x: int) -> Term:
@@ -371,6 +287,21 @@ def close_steps(
     return steps
 
 
+def reclaim_steps(
+    before: KernelState, after: KernelState, result: object
+) -> list[Step]:
+    """CAP-RECLAIM: one ``reclaim`` for each object the step destroyed (in the
+    pre-state's object table, not in the post-state's), after the rule's own
+    effects and the abandoning of ports, as the spec orders them."""
+    if not succeeded(result):
+        return []
+    return [
+        ("reclaim", {"o": _i(int(o))})
+        for o in sorted(before.objects)
+        if o not in after.objects
+    ]
+
+
 def _moved(s: KernelState, pid: int, handles: tuple[int, ...]) -> list[int]:
     """The capabilities a send carries, read from the sender's table."""
     out: list[int] = []
@@ -389,79 +320,13 @@ def instances(
     if steps is None:
         return []
     steps += close_steps(before, pid, op, result, steps)
+    steps += reclaim_steps(before, after, result)
     return [
         Instance(
-            "", cap_state(before), steps, lambda post: _compare(post, before, after)
+            "", cap_state(before), steps, lambda post: compare(post, before, after)
         )
     ]
 
-
-def _compare(post: State, before: KernelState, after: KernelState) -> list[str]:
-    """Whole arrays first (one solver call); on a difference, entry by entry on
-    the ids in use, to say where."""
-    want = cap_state(after)
-    if all(post[f].eq(want[f]) for f in _COMPARED):
-        return []  # the same terms (a failed step on an unchanged state)
-    caps = list(range(max(before.next_cap, after.next_cap) + 2))
-    pids = sorted(int(p) for p in after.processes)
-    procs = after.processes.values()
-    handles = list(range(max([p.next_handle for p in procs] + [1]) + 2))
-    maps = list(range(max([p.next_mapping for p in procs] + [1]) + 2))
-    live = sorted(int(c) for c in after.caps)
-    key = (
-        tuple(post[f].get_id() for f in _COMPARED),
-        tuple(want[f].get_id() for f in _COMPARED),
-        *(tuple(x) for x in (caps, pids, handles, maps, live)),
-    )
-    known = _COMPARISONS.get(key)
-    if known is not None:
-        return list(known[0])
-    found = _differ(post, want, caps, pids, handles, maps, live)
-    if len(_COMPARISONS) >= 20_000:
-        _COMPARISONS.clear()
-    _COMPARISONS[key] = (found, post, want)  # kept alive: ids not reused
-    return list(found)
-
-
-#: ``_compare``'s verdicts, by the compared terms' ids and the ids in use
-#: (many explored transitions lead to the same projected post-state).
-_COMPARISONS: dict[tuple[object, ...], tuple[list[str], State, State]] = {}
-
-
-def _differ(
-    post: State,
-    want: State,
-    caps: list[int],
-    pids: list[int],
-    handles: list[int],
-    maps: list[int],
-    live: list[int],
-) -> list[str]:
-    """The differences of ``post`` from ``want`` (see ``_compare``)."""
-    whole = ("live", "owner", "flight", "sock", "sown", "anc", "bnd", "ht", "mp")
-    compared: list[Pair] = [(f, post[f], want[f]) for f in whole]
-    for f in ("rights", "parent", "obj", "kind"):  # a dead node's fields are moot
-        compared += pairs(f, post[f], want[f], live)
-    for f in ("nh", "nm"):  # a dead process's counters are moot
-        compared += pairs(f, post[f], want[f], pids)
-    compared += [(f, post[f], want[f]) for f in ("next_cap", "next_obj")]
-    if not differences(compared):
-        return []
-    for f in ("live", "owner", "flight", "sock", "sown"):
-        compared += pairs(f, post[f], want[f], caps)
-    compared += nested_pairs("anc", post["anc"], want["anc"], caps, caps)
-    compared += pairs("bnd", post["bnd"], want["bnd"], sorted(NAME_IDS.values()))
-    compared += nested_pairs("ht", post["ht"], want["ht"], pids, handles)
-    compared += nested_pairs("mp", post["mp"], want["mp"], pids, maps)
-    compared = [p for p in compared if p[0] not in whole]
-    return differences(compared) or ["arrays differ outside the ids in use"]
-
-
-#: Every field ``_compare`` looks at.
-_COMPARED = (
-    *("live", "owner", "flight", "sock", "sown", "anc", "bnd", "ht", "mp"),
-    *("rights", "parent", "obj", "kind", "nh", "nm", "next_cap", "next_obj"),
-)
 
 #: The capability encoding's part of the faithfulness check.
 PART = Part("caps", SYSTEM, instances, lambda s: [("", cap_state(s))])

@@ -187,6 +187,8 @@ def _spec_imports(module: str) -> set[str]:
         "agree_buffers",
         "agree_caps",
         "agree_caps_reads",
+        "agree_caps_project",
+        "agree_caps_compare",
     ],
 )
 def test_the_checks_compute_nothing_with_the_spec_helpers(module: str) -> None:
