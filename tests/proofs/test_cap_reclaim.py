@@ -13,7 +13,7 @@ import dataclasses
 
 import pytest
 
-from veridian_ipc.proofs import agree_caps, agreement, enc_caps, enc_caps_reclaim
+from veridian_ipc.proofs import agreement, enc_caps
 from veridian_ipc.proofs._smt import Term
 from veridian_ipc.proofs.coverage_table import rule_coverage
 from veridian_ipc.proofs.induction import (
@@ -30,6 +30,7 @@ from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.rights import SEND
 
 CAPS = agreement.CHECKERS["caps"]
+RECLAIM = enc_caps.SYSTEM.transition("reclaim")
 
 
 def test_cap_reclaim_is_proved_by_its_own_effect() -> None:
@@ -63,7 +64,7 @@ def test_a_reclaiming_step_is_a_reclaim_transition() -> None:
     after, result = step(before, Pid(pid), op)
     assert ObjId(1) in before.objects
     assert ObjId(1) not in after.objects
-    (inst,) = agree_caps.instances(before, pid, op, after, result)
+    (inst,) = CAPS.instances(before, pid, op, after, result)
     assert [name for name, _ in inst.steps] == ["drop", "reclaim"]
     assert CAPS(before, pid, op, after, result) == []
     assert CAPS.invariant_failures(after) == []
@@ -71,7 +72,7 @@ def test_a_reclaiming_step_is_a_reclaim_transition() -> None:
 
 def _reclaim_forgets(s: State, a: Params) -> tuple[Term, State]:
     """Broken: the object is reclaimed but not marked dead."""
-    guard, post = enc_caps_reclaim.reclaim(s, a)
+    guard, post = RECLAIM.apply(s, a)
     return guard, {**post, "dead": s["dead"]}
 
 
@@ -85,8 +86,8 @@ def test_an_encoding_that_forgets_a_reclaimed_object_disagrees() -> None:
     after, result = step(before, Pid(pid), op)
     forgets = Transition(
         "reclaim",
-        enc_caps_reclaim.RECLAIM.rules,
-        enc_caps_reclaim.RECLAIM.params,
+        RECLAIM.rules,
+        RECLAIM.params,
         _reclaim_forgets,
     )
     found = CAPS(before, pid, op, after, result, _with(forgets))
