@@ -36,12 +36,12 @@ from ._smt import (
     truth,
 )
 from .agree_caps_compare import compare
+from .agree_caps_invariant import CapsPart
 from .agree_caps_project import NAME_IDS, cap_state
 from .agree_caps_reads import abandoned, held, port_ok, valid_name
 from .enc_caps import SYSTEM
 from .faithful import (
     Instance,
-    Part,
     Step,
     apply,
     succeeded,
@@ -329,4 +329,4 @@ def instances(
 
 
 #: The capability encoding's part of the faithfulness check.
-PART = Part("caps", SYSTEM, instances, lambda s: [("", cap_state(s))])
+PART = CapsPart("caps", SYSTEM, instances, lambda s: [("", cap_state(s))])
