@@ -25,7 +25,7 @@ from veridian_ipc.spec.state import (
 )
 from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.names import MAX_U32, Fd, Handle, ObjId, Pid
+from veridian_ipc.vocabulary.names import MAX_U32, CapId, Fd, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered
 
 from ._smt import (
@@ -78,16 +78,39 @@ def _deliveries(q: int, caps: list[int]) -> list[Step]:
     return [("deliver", {"q": _i(q), "c0": _i(c)}) for c in caps]
 
 
-def _destroy_socket(s: KernelState, pid: int, fd: int) -> list[Step]:
+def _destroy_socket(
+    s: KernelState, pid: int, fd: int, gone: set[int] | None = None
+) -> list[Step]:
+    """POSIX-CLOSE: a revoke through the socket's own capability, then each
+    capability its queue carries, its peer capability and its own destroyed;
+    one already gone (a descendant of the own capability: the revoke took it,
+    as a socket connected to its own name; or, with ``gone``, destroyed by
+    an earlier step of the same kill) is not destroyed twice."""
+    gone = set() if gone is None else gone
     entry = s.processes[Pid(pid)].fds[Fd(fd)]
-    steps: list[Step] = [("revoke_any", {"c": _i(int(entry.own))})]
+    own = int(entry.own)
+    steps: list[Step] = [("revoke_any", {"c": _i(own)})]
+    gone |= {int(c) for c in s.caps if _descends(s, int(c), own)}
     o = s.objects[s.caps[entry.own].obj]
     assert isinstance(o, Port)
-    steps += [("destroy_any", {"c": _i(c)}) for m in o.queue for c in _caps_of(m)]
+    doomed = [c for m in o.queue for c in _caps_of(m)]
     if entry.peer is not None:
-        steps.append(("destroy_any", {"c": _i(int(entry.peer))}))
-    steps.append(("destroy_any", {"c": _i(int(entry.own))}))
+        doomed.append(int(entry.peer))
+    for c in [*doomed, own]:
+        if c not in gone:
+            steps.append(("destroy_any", {"c": _i(c)}))
+            gone.add(c)
     return steps
+
+
+def _descends(s: KernelState, c: int, root: int) -> bool:
+    """Capability ``c`` is a strict descendant of ``root`` (parent links)."""
+    cap = s.caps.get(CapId(c))
+    while cap is not None and cap.parent is not None:
+        if int(cap.parent) == root:
+            return True
+        cap = s.caps.get(cap.parent)
+    return False
 
 
 def _handoff_target(s: KernelState, obj: int) -> int | None:
@@ -236,10 +259,15 @@ def cap_steps(
         if not ok:
             return []
         victim = s.processes[Pid(op.target)]
+        done: set[int] = set()
         gone: list[Step] = []
         for fd in list(victim.fds):
-            gone += _destroy_socket(s, op.target, int(fd))
-        gone += [("destroy_any", {"c": _i(int(c))}) for c in victim.handles.values()]
+            gone += _destroy_socket(s, op.target, int(fd), done)
+        gone += [
+            ("destroy_any", {"c": _i(int(c))})
+            for c in victim.handles.values()
+            if int(c) not in done
+        ]
         return gone
     return []  # the operation moves no capability
 

@@ -168,3 +168,21 @@ def test_the_agreement_pass_reports_a_drifted_check_offer(
     assert r.search.violation is not None
     assert r.search.violation.id == "AGREE/caps"
     assert isinstance(r.search.violation.trace, tuple | list)
+
+
+@pytest.mark.parametrize("last", [(1, sc.SockClose(0)), (0, sc.Kill(1))])
+def test_a_socket_connected_to_its_own_name_closes_in_agreement(
+    last: tuple[int, sc.Operation],
+) -> None:
+    """The revoke through a socket's own capability already destroys a peer
+    capability derived from its own binding: the close (or the kill of its
+    process) destroys it once, as the spec does (found at depth 4 of the
+    ``posix`` scope)."""
+    ops: list[tuple[int, sc.Operation]] = [
+        (1, sc.Socket(1)),
+        (1, sc.SockBind(0, "n")),
+        (1, sc.SockConnect(0, "n")),
+        last,
+    ]
+    result, found = _check(initial_state(1), ops)
+    assert found == [], (result, found)
