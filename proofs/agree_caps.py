@@ -1,135 +1,51 @@
 """The capability encoding's side of the faithfulness check (``faithful``).
 
-``cap_state`` projects a spec state into the capability encoding
-(``enc_caps``): the derivation tree, handle tables, holders and mappings, with
-ghosts empty and ``anc`` the closure of the spec's parent links. ``cap_steps``
+``cap_state`` (``agree_caps_project``) projects a spec state into the
+capability encoding (``enc_caps``); ``compare`` (``agree_caps_compare``)
+compares an abstract post-state with the spec's. ``cap_steps``
 maps a spec step to the encoding's transitions: a send carrying ``k``
 capabilities is ``k`` moves, a hand-off is a send then a delivery, a kill or a
 socket close is one ``destroy_any`` per capability it destroys; so is a close
 for each binding of its port, and the abandoning of a port nobody can receive
-from (spec/orphans.py) for each binding and carried capability. Conditions the
-encoding leaves to another encoding (``port_ok``, ``args_ok``, ``name_ok``)
-are computed with the spec's own helpers.
+from (spec/orphans.py) for each binding and carried capability; each object
+the step reclaimed is then one ``reclaim`` (spec/reclaim.py). Nothing is
+computed with the spec's own helpers (the check would then agree with any
+drift of them): conditions the encoding leaves to another encoding
+(``port_ok``, ``name_ok``) and the ports a step abandons come from the
+encodings' own terms and the tables (``agree_caps_reads``).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from veridian_ipc.generation.context import VALID_NAMES
-from veridian_ipc.spec import IpcError, KernelState, Ok
-from veridian_ipc.spec.caps import resolve
-from veridian_ipc.spec.messages import check_limits, check_transfer
-from veridian_ipc.spec.namespace import valid_name
-from veridian_ipc.spec.orphans import abandoned
-from veridian_ipc.spec.ports import check_offer
+from veridian_ipc.spec import KernelState, Ok
 from veridian_ipc.spec.state import (
-    AtHandle,
-    InFlight,
-    InSocket,
     Kind,
     Port,
     QueuedMessage,
 )
-from veridian_ipc.spec.step import MAY_ORPHAN, apply_rule
+from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
-from veridian_ipc.vocabulary.names import MAX_U32, Fd, Handle, ObjId, Pid
+from veridian_ipc.vocabulary.names import MAX_U32, CapId, Fd, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered
 
 from ._smt import (
     BoolVal,
     IntVal,
     Term,
-    bool_array,
-    int_array,
-    nested_bool_array,
-    nested_int_array,
-    rights_array,
     rights_val,
+    truth,
 )
+from .agree_caps_compare import compare
+from .agree_caps_invariant import CapsPart
+from .agree_caps_project import NAME_IDS, cap_state
+from .agree_caps_reads import abandoned, held, port_ok, valid_name
 from .enc_caps import SYSTEM
-from .enc_caps_state import KIND_CODES
 from .faithful import (
     Instance,
-    Pair,
-    Part,
     Step,
-    differences,
-    nested_pairs,
-    pairs,
+    apply,
     succeeded,
 )
-from .induction import State
-
-#: Namespace names as the encoding's integer names: every valid name the
-#: generation layer draws (``VALID_NAMES``), from 1 (0: no valid name).
-NAME_IDS = {
-    n: i
-    for i, n in enumerate(
-        dict.fromkeys(("a", "b", "c", "d", "n", "m", "s", *VALID_NAMES)), 1
-    )
-}
-
-
-@lru_cache(maxsize=4096)
-def cap_state(s: KernelState) -> State:
-    """The capability encoding's view of ``s`` (ghosts empty)."""
-    caps = dict(s.caps.items())
-    anc: dict[int, set[int]] = {}
-    for cid, c in caps.items():
-        cur = c.parent
-        while cur is not None:
-            anc.setdefault(int(cur), set()).add(int(cid))
-            cur = caps[cur].parent
-    owner = {
-        int(c): int(cp.at.pid) for c, cp in caps.items() if isinstance(cp.at, AtHandle)
-    }
-    return {
-        "live": bool_array({int(c) for c in caps}),
-        "rights": rights_array({int(c): cp.rights for c, cp in caps.items()}),
-        "parent": int_array(0, {int(c): int(cp.parent or 0) for c, cp in caps.items()}),
-        "obj": int_array(0, {int(c): int(cp.obj) for c, cp in caps.items()}),
-        "kind": int_array(
-            0,
-            {int(c): KIND_CODES[cp.kind.value] for c, cp in caps.items()},
-        ),
-        "ht": nested_int_array(
-            0,
-            {
-                int(p): {int(h): int(c) for h, c in pr.handles.items()}
-                for p, pr in s.processes.items()
-            },
-        ),
-        "nh": int_array(1, {int(p): pr.next_handle for p, pr in s.processes.items()}),
-        "owner": int_array(0, owner),
-        "flight": bool_array(
-            {int(c) for c, cp in caps.items() if isinstance(cp.at, InFlight)}
-        ),
-        "bnd": int_array(0, {NAME_IDS[n]: int(b.cap) for n, b in s.namespace.items()}),
-        "sock": bool_array(
-            {int(c) for c, cp in caps.items() if isinstance(cp.at, InSocket)}
-        ),
-        "sown": bool_array(
-            {
-                int(c)
-                for c, cp in caps.items()
-                if isinstance(cp.at, InSocket) and not cp.at.peer
-            }
-        ),
-        "mp": nested_int_array(
-            0,
-            {
-                int(p): {int(m): int(mp.cap) for m, mp in pr.mappings.items()}
-                for p, pr in s.processes.items()
-            },
-        ),
-        "nm": int_array(1, {int(p): pr.next_mapping for p, pr in s.processes.items()}),
-        "next_cap": IntVal(s.next_cap),
-        "next_obj": IntVal(s.next_obj),
-        "anc": nested_bool_array(anc),
-        "gone": bool_array(set()),
-        "spent": nested_bool_array({}),
-    }
 
 
 def _i(x: int) -> Term:
@@ -162,16 +78,39 @@ def _deliveries(q: int, caps: list[int]) -> list[Step]:
     return [("deliver", {"q": _i(q), "c0": _i(c)}) for c in caps]
 
 
-def _destroy_socket(s: KernelState, pid: int, fd: int) -> list[Step]:
+def _destroy_socket(
+    s: KernelState, pid: int, fd: int, gone: set[int] | None = None
+) -> list[Step]:
+    """POSIX-CLOSE: a revoke through the socket's own capability, then each
+    capability its queue carries, its peer capability and its own destroyed;
+    one already gone (a descendant of the own capability: the revoke took it,
+    as a socket connected to its own name; or, with ``gone``, destroyed by
+    an earlier step of the same kill) is not destroyed twice."""
+    gone = set() if gone is None else gone
     entry = s.processes[Pid(pid)].fds[Fd(fd)]
-    steps: list[Step] = [("revoke_any", {"c": _i(int(entry.own))})]
+    own = int(entry.own)
+    steps: list[Step] = [("revoke_any", {"c": _i(own)})]
+    gone |= {int(c) for c in s.caps if _descends(s, int(c), own)}
     o = s.objects[s.caps[entry.own].obj]
     assert isinstance(o, Port)
-    steps += [("destroy_any", {"c": _i(c)}) for m in o.queue for c in _caps_of(m)]
+    doomed = [c for m in o.queue for c in _caps_of(m)]
     if entry.peer is not None:
-        steps.append(("destroy_any", {"c": _i(int(entry.peer))}))
-    steps.append(("destroy_any", {"c": _i(int(entry.own))}))
+        doomed.append(int(entry.peer))
+    for c in [*doomed, own]:
+        if c not in gone:
+            steps.append(("destroy_any", {"c": _i(c)}))
+            gone.add(c)
     return steps
+
+
+def _descends(s: KernelState, c: int, root: int) -> bool:
+    """Capability ``c`` is a strict descendant of ``root`` (parent links)."""
+    cap = s.caps.get(CapId(c))
+    while cap is not None and cap.parent is not None:
+        if int(cap.parent) == root:
+            return True
+        cap = s.caps.get(cap.parent)
+    return False
 
 
 def _handoff_target(s: KernelState, obj: int) -> int | None:
@@ -199,13 +138,10 @@ def cap_steps(
     if isinstance(op, sc.Revoke):
         return [("revoke", {"p": P, "h": _i(op.handle)})]
     if isinstance(op, sc.Send):
-        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
-        port_ok = (
-            check_limits(op.msg_type, op.flags, op.data, op.caps, op.handle) is None
-            and not isinstance(found, IpcError)
-            and not isinstance(
-                check_offer(s, found[1].obj, op.msg_type, len(op.data)), IpcError
-            )
+        found = held(s, pid, op.handle, Kind.PORT)
+        size, ncaps = len(op.data), len(op.caps)
+        port_side = found is not None and port_ok(
+            s, int(found[1].obj), op.msg_type, op.flags, size, ncaps
         )
         # the encoding reads a carried handle 0 as an absent slot; the spec's
         # handle 0 is one never issued, so it stands as -1 (no table has it)
@@ -213,20 +149,24 @@ def cap_steps(
         steps = [
             (
                 "send",
-                {"p": P, "hp": _i(op.handle), "h0": _i(h), "port_ok": BoolVal(port_ok)},
+                {
+                    "p": P,
+                    "hp": _i(op.handle),
+                    "h0": _i(h),
+                    "port_ok": BoolVal(port_side),
+                },
             )
             for h in carried
         ]
-        if ok and not isinstance(found, IpcError):
-            moved = check_transfer(s, Pid(pid), op.caps)
+        if ok and found is not None:
             target = _handoff_target(s, found[1].obj)
-            if target is not None and not isinstance(moved, IpcError):
-                steps += _deliveries(target, [int(c) for c in moved])
+            if target is not None:
+                steps += _deliveries(target, _moved(s, pid, op.caps))
         return steps
     if isinstance(op, sc.Receive):
         if ok and isinstance(result, Ok) and isinstance(result.value, Delivered):
-            found = resolve(s, Pid(pid), op.handle, Kind.PORT)
-            assert not isinstance(found, IpcError)
+            found = held(s, pid, op.handle, Kind.PORT)
+            assert found is not None
             o = s.objects[found[1].obj]
             assert isinstance(o, Port)
             return _deliveries(pid, _caps_of(o.queue[0]))
@@ -238,8 +178,8 @@ def cap_steps(
             return _deliveries(pid, _caps_of(o.queue[0]))
         return []
     if isinstance(op, sc.Bind):
-        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
-        closed = not isinstance(found, IpcError) and _port(s, found[1].obj).closed
+        found = held(s, pid, op.handle, Kind.PORT)
+        closed = found is not None and _port(s, found[1].obj).closed
         if not 0 <= op.rights < 64:
             return None  # outside the 6-bit domain of the encoding (ERR-TOTAL)
         name_ok = (
@@ -270,11 +210,9 @@ def cap_steps(
     if isinstance(op, sc.Unmap):
         return [("unmap", {"p": P, "m": _i(op.mapping)})]
     if isinstance(op, sc.TransferBuffer):
-        found = resolve(s, Pid(pid), op.port, Kind.PORT)
-        port_ok = (
-            not isinstance(found, IpcError)
-            and check_limits(op.msg_type, 0, b"", (), op.port) is None
-            and not isinstance(check_offer(s, found[1].obj, op.msg_type, 0), IpcError)
+        found = held(s, pid, op.port, Kind.PORT)
+        port_side = found is not None and port_ok(
+            s, int(found[1].obj), op.msg_type, 0, 0, 1
         )
         steps = [
             (
@@ -283,11 +221,11 @@ def cap_steps(
                     "p": P,
                     "hb": _i(op.handle),
                     "hp": _i(op.port),
-                    "port_ok": BoolVal(port_ok),
+                    "port_ok": BoolVal(port_side),
                 },
             )
         ]
-        if ok and not isinstance(found, IpcError):
+        if ok and found is not None:
             target = _handoff_target(s, found[1].obj)
             root = s.processes[Pid(pid)].handles[Handle(op.handle)]
             if target is not None:
@@ -321,10 +259,15 @@ def cap_steps(
         if not ok:
             return []
         victim = s.processes[Pid(op.target)]
+        done: set[int] = set()
         gone: list[Step] = []
         for fd in list(victim.fds):
-            gone += _destroy_socket(s, op.target, int(fd))
-        gone += [("destroy_any", {"c": _i(int(c))}) for c in victim.handles.values()]
+            gone += _destroy_socket(s, op.target, int(fd), done)
+        gone += [
+            ("destroy_any", {"c": _i(int(c))})
+            for c in victim.handles.values()
+            if int(c) not in done
+        ]
         return gone
     return []  # the operation moves no capability
 
@@ -344,28 +287,57 @@ def _unbind_port(s: KernelState, obj: ObjId) -> list[Step]:
     ]
 
 
-def close_steps(s: KernelState, pid: int, op: object, result: object) -> list[Step]:
+def close_steps(
+    s: KernelState, pid: int, op: object, result: object, done: list[Step]
+) -> list[Step]:
     """What a successful step destroys by closing ports: an explicit close its
-    port's bindings (PORT-CLOSE); an operation that left ports unreceivable
-    (``MAY_ORPHAN``) their bindings and carried capabilities, found on the
-    state its rule left before they were abandoned (``apply_rule``)."""
+    port's bindings (PORT-CLOSE); an operation that may leave ports
+    unreceivable (``MAY_ORPHAN``) the bindings and carried capabilities of
+    each port it did, found on the encoding's state after the operation's own
+    transitions ``done`` (``agree_caps_reads.abandoned``)."""
     if not succeeded(result):
         return []
     if isinstance(op, sc.Close):
-        found = resolve(s, Pid(pid), op.handle, Kind.PORT)
-        return [] if isinstance(found, IpcError) else _unbind_port(s, found[1].obj)
+        found = held(s, pid, op.handle, Kind.PORT)
+        return [] if found is None else _unbind_port(s, found[1].obj)
     if type(op) not in MAY_ORPHAN:
         return []
-    mid, _ = apply_rule(s, pid, op)
+    _, mid = apply(SYSTEM, cap_state(s), done)
+    moved = _moved(s, pid, op.caps) if isinstance(op, sc.Send) else []
     steps: list[Step] = []
-    for obj in abandoned(mid):
-        steps += _unbind_port(mid, obj)
+    for obj, carried in abandoned(s, pid, op, mid, moved):
         steps += [
-            ("destroy_any", {"c": _i(c)})
-            for m in _port(mid, obj).queue
-            for c in _caps_of(m)
+            ("destroy_any", {"c": _i(int(b.cap))})
+            for _, b in sorted(s.namespace.items())
+            if s.caps[b.cap].obj == obj and truth(mid["live"][int(b.cap)])
         ]
+        steps += [("destroy_any", {"c": _i(c)}) for c in carried]
     return steps
+
+
+def reclaim_steps(
+    before: KernelState, after: KernelState, result: object
+) -> list[Step]:
+    """CAP-RECLAIM: one ``reclaim`` for each object the step destroyed (in the
+    pre-state's object table, not in the post-state's), after the rule's own
+    effects and the abandoning of ports, as the spec orders them."""
+    if not succeeded(result):
+        return []
+    return [
+        ("reclaim", {"o": _i(int(o))})
+        for o in sorted(before.objects)
+        if o not in after.objects
+    ]
+
+
+def _moved(s: KernelState, pid: int, handles: tuple[int, ...]) -> list[int]:
+    """The capabilities a send carries, read from the sender's table."""
+    out: list[int] = []
+    for h in handles:
+        found = held(s, pid, h)
+        if found is not None:
+            out.append(found[0])
+    return out
 
 
 def instances(
@@ -375,42 +347,14 @@ def instances(
     steps = cap_steps(before, pid, op, result)
     if steps is None:
         return []
-    steps += close_steps(before, pid, op, result)
+    steps += close_steps(before, pid, op, result, steps)
+    steps += reclaim_steps(before, after, result)
     return [
         Instance(
-            "", cap_state(before), steps, lambda post: _compare(post, before, after)
+            "", cap_state(before), steps, lambda post: compare(post, before, after)
         )
     ]
 
 
-def _compare(post: State, before: KernelState, after: KernelState) -> list[str]:
-    """Whole arrays first (one solver call); on a difference, entry by entry on
-    the ids in use, to say where."""
-    want = cap_state(after)
-    caps = list(range(max(before.next_cap, after.next_cap) + 2))
-    pids = sorted(int(p) for p in after.processes)
-    procs = after.processes.values()
-    handles = list(range(max([p.next_handle for p in procs] + [1]) + 2))
-    maps = list(range(max([p.next_mapping for p in procs] + [1]) + 2))
-    live = sorted(int(c) for c in after.caps)
-    whole = ("live", "owner", "flight", "sock", "sown", "anc", "bnd", "ht", "mp")
-    compared: list[Pair] = [(f, post[f], want[f]) for f in whole]
-    for f in ("rights", "parent", "obj", "kind"):  # a dead node's fields are moot
-        compared += pairs(f, post[f], want[f], live)
-    for f in ("nh", "nm"):  # a dead process's counters are moot
-        compared += pairs(f, post[f], want[f], pids)
-    compared += [(f, post[f], want[f]) for f in ("next_cap", "next_obj")]
-    if not differences(compared):
-        return []
-    for f in ("live", "owner", "flight", "sock", "sown"):
-        compared += pairs(f, post[f], want[f], caps)
-    compared += nested_pairs("anc", post["anc"], want["anc"], caps, caps)
-    compared += pairs("bnd", post["bnd"], want["bnd"], sorted(NAME_IDS.values()))
-    compared += nested_pairs("ht", post["ht"], want["ht"], pids, handles)
-    compared += nested_pairs("mp", post["mp"], want["mp"], pids, maps)
-    compared = [p for p in compared if p[0] not in whole]
-    return differences(compared) or ["arrays differ outside the ids in use"]
-
-
 #: The capability encoding's part of the faithfulness check.
-PART = Part("caps", SYSTEM, instances, lambda s: [("", cap_state(s))])
+PART = CapsPart("caps", SYSTEM, instances, lambda s: [("", cap_state(s))])

@@ -287,6 +287,7 @@ def init(s: State) -> Term:
     return And(
         s["live"] == K(INT(), False),
         s["gone"] == K(INT(), False),
+        s["dead"] == K(INT(), False),
         s["flight"] == K(INT(), False),
         s["sock"] == K(INT(), False),
         s["sown"] == K(INT(), False),

@@ -27,6 +27,7 @@ from veridian_ipc.vocabulary.rights import (
 )
 
 from ._smt import And, If, Or, Store, Term, has_bits, lam, rights_val, subset
+from .enc_caps_reclaim import RECLAIM
 from .enc_caps_state import (
     BUFFER,
     CHANNEL,
@@ -278,7 +279,7 @@ def _pid_handle() -> tuple[Param, Param]:
     return int_param("p", "pid"), int_param("h", "handle")
 
 
-TRANSITIONS = (
+TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "create",
         (RuleId.PORT_CREATE, RuleId.CHAN_CREATE, RuleId.BUF_CREATE),
@@ -367,6 +368,9 @@ TRANSITIONS = (
         _sock_connect,
     ),
 )
+
+#: CAP-RECLAIM's transition (``enc_caps_reclaim``) is one of them.
+TRANSITIONS += (RECLAIM,)
 
 #: Every transition, by name.
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}

@@ -22,7 +22,8 @@ Abstract state (one field per concern, all over Int ids; 0 means "none"):
 - ``next_cap``, ``next_obj``: the id counters.
 - Ghosts: ``anc[x][y]`` (``x`` is a strict ancestor of ``y``: the transitive
   closure of ``parent``), ``gone[c]`` (destroyed by a revoke), ``spent[p][h]``
-  (a handle of ``p`` that was issued and is gone).
+  (a handle of ``p`` that was issued and is gone), ``dead[o]`` (object ``o``
+  was reclaimed: CAP-RECLAIM, ``enc_caps_reclaim``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ FIELDS = (
     Field("anc", int_to_int_to_bool),
     Field("gone", int_to_bool),
     Field("spent", int_to_int_to_bool),
+    Field("dead", int_to_bool),
 )
 
 INT = IntSort

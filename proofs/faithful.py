@@ -84,7 +84,8 @@ class Instance:
 
 
 #: Each encoding's invariant verdict on a projected state already seen, by
-#: (system, the state's field terms' ids); the states are kept alive.
+#: (system, the state's field terms' ids); the states and systems are kept
+#: alive (their ids are not reused).
 _INVARIANT: dict[tuple[object, ...], list[str]] = {}
 _KEEP: list[tuple[System, State]] = []
 

@@ -9,7 +9,7 @@ index can show what is proved and what is not.
 
 Obligations over one encoding share its inductive strengthening (every
 conjunct is checked for every transition, and each obligation repeats those
-checks: a theorem is only proved if the whole strengthening is). The seven
+checks: a theorem is only proved if the whole strengthening is). The eight
 over the capability encoding are the named parts of one theorem,
 ``CAP-SAFETY`` (``THEOREMS``): each part is still reported, with its own
 negative control. A rule counts as covered (``covers``) only by an obligation
@@ -31,6 +31,7 @@ from . import (
     enc_caps,
     enc_caps_controls,
     enc_caps_properties,
+    enc_caps_reclaim,
     enc_channels,
     enc_filters,
     enc_ports,
@@ -117,6 +118,7 @@ def _rate_lemmas() -> list[Check]:
 CS = enc_caps
 CC = enc_caps_controls
 CP = enc_caps_properties
+CR = enc_caps_reclaim
 PS = enc_ports
 RS = enc_channels
 FS = enc_filters
@@ -129,7 +131,8 @@ THEOREMS: dict[str, str] = {
     "CAP-SAFETY": "capability safety: one inductive invariant of the capability "
     "encoding (enc_caps), proved once for every transition; its named parts are "
     "no rights amplification, no forgery, revocation completeness, single "
-    "location, grant discipline, buffer ownership and the derivation tree",
+    "location, grant discipline, buffer ownership, the derivation tree and "
+    "reclamation",
 }
 CAP = "CAP-SAFETY"
 
@@ -237,6 +240,20 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         control="BUF-TRANSFER destroys every other capability to the buffer",
         control_checks=lambda: _control(
             CS.SYSTEM, CC.TRANSFER_STRIPS_OTHERS, [], [CP.TRANSFER_KEEPS_OTHERS]
+        ),
+    ),
+    Obligation(
+        id="CAP-RECLAIM",
+        covers=(R.CAP_RECLAIM,),
+        theorem=CAP,
+        summary="reclamation: an object is reclaimed only when every capability "
+        "to it rides in a queued message, and those go with it; every "
+        "capability held in a table, a socket or a binding survives, and no "
+        "live capability ever names a reclaimed object",
+        checks=lambda: _proof(CS.SYSTEM, [CR.ROOTS_KEPT]),
+        control="CAP-RECLAIM reclaims an object a table still holds a capability to",
+        control_checks=lambda: _control(
+            CS.SYSTEM, CR.RECLAIM_TOO_EARLY, [], [CR.ROOTS_KEPT]
         ),
     ),
     Obligation(

@@ -72,6 +72,7 @@ CAP_PARTS = {
     "MSG-TRANSFER",
     "BUF-TRANSFER",
     "CAP-DROP",
+    "CAP-RECLAIM",
 }
 
 
