@@ -314,6 +314,15 @@ def test_mutant_is_killed(mutant: type[Mutant]) -> None:
         assert result.steps > 0
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_bool_taken_for_an_int_is_caught_at_every_seed(seed: int) -> None:
+    """ERR-TOTAL: BoolIsInt is caught only by an ill-typed ``Drop(True)``;
+    every example's first ill-typed step is that form (the rotation of
+    ``generation.ops``), so no seed lets it through (seed 0 runs above)."""
+    result = run_mutant(mutants.BoolIsInt, "ci", seed=seed)
+    assert result.killed, f"BoolIsInt survived {result.steps} steps at seed {seed}"
+
+
 def test_a_run_that_examined_nothing_is_not_a_kill(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
