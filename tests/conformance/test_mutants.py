@@ -272,12 +272,7 @@ def test_campaign_runs_the_whole_catalogue_by_default(
 #: behaviour (``conform --list-behaviours``) its generators do not reach.
 #: Strict: once the generators reach it, the mutant's test passes, which fails
 #: until the mutant is taken off this list.
-NOT_YET_KILLED: dict[str, str] = {
-    "AdvanceExpiresOne": "B-TIME-DEADLINE-SEVERAL",
-    "RateRefillEveryTick": "B-FILTER-RATE-REFILL (a drained bucket offered a "
-    "message before its period of 2 or more is over)",
-    "RecvDropsCaps": "B-POSIX-RECV-CAPS",
-}
+NOT_YET_KILLED: dict[str, str] = {}
 
 
 def _killable(mutant: type[Mutant]) -> object:
