@@ -52,12 +52,13 @@ from hypothesis.stateful import (
 from veridian_ipc.generation.choices import NEEDS as NEEDS
 from veridian_ipc.generation.choices import SCENARIO_GROUPS as SCENARIO_GROUPS
 from veridian_ipc.generation.choices import WEIGHTS as WEIGHTS
+from veridian_ipc.generation.ops import IllTypedRotation
 from veridian_ipc.spec.state import KernelState
 from veridian_ipc.vocabulary.syscalls import Operation
 
 from .checker import Checker, Divergence, StepRecord
 from .crashes import failure_divergence
-from .generate import GENERATORS, SCENARIOS, SETUPS, Gen, GenFn, Steps, ill_typed
+from .generate import GENERATORS, SCENARIOS, SETUPS, Gen, GenFn, Steps
 from .restrictions import restrictions_of
 from .signatures import Signature, signature_of
 from .surface import OP_GROUP, op_names_for
@@ -263,6 +264,16 @@ def _make_rule(gen: GenFn, op_name: str) -> Callable[..., None]:
     return do
 
 
+def _ill_typed(self: LockstepMachine, data: st.DataObject) -> None:
+    """An ill-typed step (ERR-TOTAL): the example's next wrong-type form
+    (``IllTypedRotation``), so every form is sent within a few firings of
+    any example, whatever the seed."""
+    _make_rule(self.ill_typed, "ill_typed")(self, data)
+
+
+_ill_typed.__name__ = "ill_typed"
+
+
 def _make_scenario(gen: Callable[[Gen], Steps], name: str) -> Callable[..., None]:
     def do(self: LockstepMachine, data: st.DataObject) -> None:
         if self.stats.stopped:
@@ -285,6 +296,7 @@ class LockstepMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
+        self.ill_typed = IllTypedRotation()
         self.stats.examples += 1
         if self.stats.progress is not None:
             self.stats.progress(self.stats)
@@ -345,6 +357,5 @@ def lockstep(checker: Checker, stats: RunStats | None = None) -> type[LockstepMa
             fn = rule(data=st.data())(_make_scenario(scen, name))
             ns[f"scenario_{name}"] = fn
     if "errors" in checker.driver.groups:
-        fn = _make_rule(ill_typed, "ill_typed")
-        ns["op_ill_typed"] = rule(data=st.data())(fn)
+        ns["op_ill_typed"] = rule(data=st.data())(_ill_typed)
     return type("Lockstep", (LockstepMachine,), ns)

@@ -19,38 +19,17 @@ and its rule coverage (``coverage.Coverage``); nothing is decided here.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
+from veridian_ipc.console import LiveLine, progress_wanted
 from veridian_ipc.spec import RuleId
 
 from .coverage import Coverage
 from .machine import RunStats
 
-if TYPE_CHECKING:
-    from rich.live import Live
-
 __all__ = ["ProgressDisplay", "Snapshot", "StatusLine", "progress_wanted", "snapshot"]
-
-
-def progress_wanted(
-    stream: TextIO | None = None, environ: Mapping[str, str] | None = None
-) -> bool:
-    """Whether to show progress on ``stream`` (standard error by default): it
-    is a terminal, and the environment is not a CI's (``CI``) or a dumb
-    terminal's (``TERM=dumb``)."""
-    out = sys.stderr if stream is None else stream
-    env = os.environ if environ is None else environ
-    try:
-        tty = bool(out.isatty())
-    except (AttributeError, ValueError, OSError):  # closed or not a file
-        return False
-    return tty and not env.get("CI") and env.get("TERM") != "dumb"
 
 
 @dataclass(frozen=True)
@@ -90,6 +69,13 @@ def snapshot(stats: RunStats, coverage: Coverage) -> Snapshot:
     )
 
 
+class StatusLine(LiveLine):
+    """A live line of free text on a terminal (``show``), erased when the
+    context ends: the progress of ``veridian-ipc replay``. Standard output
+    keeps its destination (the report may be piped); what is written to
+    standard error meanwhile shows above the line."""
+
+
 class ProgressDisplay:
     """A live progress line on a terminal; a ``run_conformance`` progress
     callback (``(stats, coverage)``), used as a context manager around the
@@ -98,85 +84,17 @@ class ProgressDisplay:
     def __init__(
         self, stream: TextIO | None = None, force_terminal: bool | None = None
     ) -> None:
-        # imported here: only a run on a terminal needs rich
-        from rich.console import Console
-        from rich.live import Live
-        from rich.text import Text
-
-        self.text = Text
-        console = Console(
-            file=sys.stderr if stream is None else stream,
-            force_terminal=force_terminal,
-        )
-        # standard output keeps its destination (the report may be piped);
-        # what is written to standard error meanwhile shows above the line
-        self.live: Live = Live(
-            Text("starting…"),
-            console=console,
-            transient=True,
-            refresh_per_second=4,
-            redirect_stdout=False,
-        )
+        self.line = StatusLine(stream, force_terminal, initial="starting…")
         #: The last counters shown.
         self.last: Snapshot | None = None
 
     def __enter__(self) -> ProgressDisplay:
-        self.live.start()
+        self.line.__enter__()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.live.stop()
+    def __exit__(self, *exc: object) -> None:
+        self.line.__exit__(None, None, None)  # erased, however the run ended
 
     def __call__(self, stats: RunStats, coverage: Coverage) -> None:
         self.last = snapshot(stats, coverage)
-        line = self.text(self.last.text(), no_wrap=True, overflow="ellipsis")
-        self.live.update(line)
-
-
-class StatusLine:
-    """A live line of free text on a terminal (``show``), erased when the
-    context ends: the progress of ``veridian-ipc replay``."""
-
-    def __init__(
-        self, stream: TextIO | None = None, force_terminal: bool | None = None
-    ) -> None:
-        from rich.console import Console
-        from rich.live import Live
-        from rich.text import Text
-
-        self.text = Text
-        console = Console(
-            file=sys.stderr if stream is None else stream,
-            force_terminal=force_terminal,
-        )
-        self.live: Live = Live(
-            Text(""),
-            console=console,
-            transient=True,
-            refresh_per_second=4,
-            redirect_stdout=False,
-        )
-        #: The last text shown.
-        self.last = ""
-
-    def __enter__(self) -> StatusLine:
-        self.live.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.live.stop()
-
-    def show(self, text: str) -> None:
-        """Replace the line with ``text`` (clipped to the terminal)."""
-        self.last = text
-        self.live.update(self.text(text, no_wrap=True, overflow="ellipsis"))
+        self.line.show(self.last.text())

@@ -35,7 +35,7 @@ from veridian_ipc.vocabulary.syscalls import (
 )
 
 from .context import Gen, Steps
-from .ops import GENERATORS, ill_typed
+from .ops import GENERATORS, IllTypedRotation
 from .registry import OP_GROUP
 from .scenarios import SCENARIOS
 
@@ -179,7 +179,8 @@ def rules(
 ) -> list[Rule]:
     """Every rule of ``groups``, in a fixed order: the operations in registry
     order, each ``WEIGHTS`` times; the scenarios; if ``ill_typed_too`` and the
-    groups include ``errors``, the ill-typed draws (with
+    groups include ``errors``, the ill-typed draws (each wrong-type form in
+    turn, ``ops.IllTypedRotation``: one table serves one run; with
     ``IN_PROCESS_ILL_TYPED`` if ``in_process``). Runs that feed checks of
     typed operations only (the encodings' agreement) leave them out."""
     out: list[Rule] = []
@@ -190,7 +191,8 @@ def rules(
         if SCENARIO_GROUPS[name] <= groups:
             out.append((f"scenario {name}", scen))
     if ill_typed_too and "errors" in groups:
-        out.append(("ill_typed", lambda g: [ill_typed(g)]))
+        rotation = IllTypedRotation()
+        out.append(("ill_typed", lambda g: [rotation(g)]))
         if in_process:
             out.append(("ill_typed in-process", _in_process_ill_typed))
     return out

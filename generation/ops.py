@@ -6,7 +6,8 @@ operations are meaningful and the rest hit the errors: a live handle of the
 right kind mostly, else a handle of the wrong kind, a stale or an invented one;
 sizes and counts at the limits. ``GENERATORS`` maps each operation's name to
 its generator (the conformance state machine makes one rule of each);
-``ill_typed`` draws an operation with a field of the wrong type (ERR-TOTAL).
+``ill_typed`` draws an operation with a field of the wrong type (ERR-TOTAL),
+each wrong-type form in turn (``IllTypedRotation``).
 """
 
 from __future__ import annotations
@@ -337,18 +338,64 @@ check_table(GENERATORS, "generation.ops.GENERATORS")
 # -- ill-typed operations ------------------------------------------------------
 
 
-def ill_typed(g: Gen) -> tuple[int, Operation]:
-    """An operation with a field of the wrong type (ERR-TOTAL): a bool or a
-    string where an int is declared."""
-    pid = g.pid()
-    h = g.handle(pid)
-    bad: list[Operation] = [
+#: The wrong-type forms of each field kind an ill-typed step takes, in the
+#: order a run offers them (``IllTypedRotation``): a bool where an int is
+#: declared first (the likeliest slip of a target: ``True`` taken for handle
+#: 1), then a string for an int, a string for a handle, a bool for an
+#: optional int (a timeout). Each is refused with ``InvalidArgument``
+#: (ERR-TOTAL) and changes nothing; every one can cross the wire.
+ILL_TYPED_KINDS: tuple[str, ...] = (
+    "bool for int",
+    "str for int",
+    "str for handle",
+    "bool for optional int",
+)
+
+
+def ill_typed_forms(h: int) -> tuple[Operation, ...]:
+    """The ill-typed operations of ``ILL_TYPED_KINDS``, in its order, around
+    handle ``h``."""
+    return (
         Drop(True),
         CreatePort("2"),  # type: ignore[arg-type]
         Inspect(str(h)),  # type: ignore[arg-type]
         Receive(h, False),
-    ]
-    return pid, g.pick(bad)
+    )
 
 
-__all__ = ["GENERATORS", "ill_typed"]
+def ill_typed(g: Gen, firing: int = 0) -> tuple[int, Operation]:
+    """The ``firing``-th ill-typed step of a run (ERR-TOTAL): a drawn process
+    and handle, and the form ``firing`` of ``ill_typed_forms`` (round the
+    table), so every form comes up within ``len(ILL_TYPED_KINDS)`` firings
+    whatever the seed.
+
+    The step still makes the draw that once picked its form (spent, unused):
+    the run's other draws stay exactly where they were, and as an ill-typed
+    step changes nothing, every later step of the run is the same."""
+    pid = g.pid()
+    h = g.handle(pid)
+    forms = ill_typed_forms(h)
+    g.pick(forms)
+    return pid, forms[firing % len(forms)]
+
+
+class IllTypedRotation:
+    """One run's ill-typed steps: each call is ``ill_typed`` at the next
+    firing (a run, or an example of the conformance suite, makes its own)."""
+
+    def __init__(self) -> None:
+        self.firings = 0
+
+    def __call__(self, g: Gen) -> tuple[int, Operation]:
+        firing = self.firings
+        self.firings += 1
+        return ill_typed(g, firing)
+
+
+__all__ = [
+    "GENERATORS",
+    "ILL_TYPED_KINDS",
+    "IllTypedRotation",
+    "ill_typed",
+    "ill_typed_forms",
+]

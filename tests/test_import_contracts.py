@@ -1,10 +1,10 @@
 """The import contracts protect whole packages: a new module is covered unlisted.
 
 pyproject.toml's ``[tool.importlinter]`` contracts name packages, not modules:
-the layers (cli above {conformance, proofs, model}, above the generation
-layer, above spec, above the vocabulary), the model limited to the
+the layers (cli above {conformance, proofs, model}, above the console,
+above the generation layer, above spec, above the vocabulary), the model limited to the
 vocabulary, the proofs kept off the conformance suite, the spec and the
-vocabulary kept pure. Each case copies the seven packages into a temporary
+vocabulary kept pure. Each case copies the packages into a temporary
 ``veridian_ipc`` namespace, adds modules the repository does not have, and runs
 ``lint-imports`` with the project's own contracts on the copy: a forbidden
 import through a brand-new module must break exactly the contracts it
@@ -71,10 +71,10 @@ def _only_python(folder: str, entries: list[str]) -> set[str]:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    """The eight packages (per pyproject's package-dir) under ``tmp_path/veridian_ipc``,
+    """The nine packages (per pyproject's package-dir) under ``tmp_path/veridian_ipc``,
     with pyproject.toml next to them."""
     dirs = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["package-dir"]
-    assert len(dirs) == 8
+    assert len(dirs) == 9
     for package, folder in dirs.items():
         target = tmp_path.joinpath(*package.split("."))
         shutil.copytree(ROOT / folder, target, ignore=_only_python)
@@ -84,7 +84,8 @@ def copy(tmp_path: Path) -> Path:
 
 def lint(root: Path) -> dict[str, str]:
     """Run ``lint-imports`` on the copy at ``root``: each contract's status."""
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    # wide enough that no contract name is wrapped
+    env = {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "200"}
     done = subprocess.run(
         [
             sys.executable,
@@ -145,6 +146,10 @@ def _model_imports_the_generation_layer(root: Path) -> None:
     _add(root, "veridian_ipc.model.draws", "import veridian_ipc.generation.configs\n")
 
 
+def _console_imports_the_conformance_suite(root: Path) -> None:
+    _add(root, "veridian_ipc.console.up", "import veridian_ipc.conformance.progress\n")
+
+
 def _nothing(root: Path) -> None:
     pass
 
@@ -160,6 +165,7 @@ def _nothing(root: Path) -> None:
         (_proofs_import_the_conformance_suite, {PROOFS}),
         (_generation_imports_the_proofs, {LAYERS}),
         (_model_imports_the_generation_layer, {MODEL}),
+        (_console_imports_the_conformance_suite, {LAYERS}),
     ],
 )
 def test_a_forbidden_import_breaks_exactly_its_contracts(

@@ -11,9 +11,9 @@ exist.
 
 The bugs keep clear of what every example's set-up does (``generate_setups``:
 process 1 creates a port, binds it as "a", others look it up; process 1
-creates a channel; process 2 and 3 open sockets), so that no bug hides the
-others. The target does not declare ``filters``, and would mishandle it: a
-``SetFilter`` raises. The suite must never send one.
+creates a channel; process 2 and 3 open sockets, 2 listening on "b"), so
+that no bug hides the others. The target does not declare ``filters``, and
+would mishandle it: a ``SetFilter`` raises. The suite must never send one.
 """
 
 from __future__ import annotations
@@ -78,6 +78,12 @@ PROGRAM: dict[str, tuple[str, str, int]] = {
     **PLANTED_PROTOCOL,
 }
 
+#: A Lookup crashes on a name not bound, and when process 3 looks up "b", a
+#: name process 2's socket publishes in every set-up, which no set-up looks
+#: up (the set-ups bind "a" and "b", so a lookup of an unbound name is seldom
+#: drawn).
+CRASHING_LOOKUP = (3, "b")
+
 #: Seconds a hanging step sleeps (far beyond any step timeout of the tests).
 HANG_SECONDS = 600
 
@@ -126,7 +132,9 @@ class ManyBugs(SpecTarget):
         result = super().apply(pid, op)
         ok = isinstance(result, Ok)
         value: Any = result.value if isinstance(result, Ok) else None
-        if isinstance(op, Lookup) and _failed(result, IpcError.PortNotFound):
+        if isinstance(op, Lookup) and (
+            _failed(result, IpcError.PortNotFound) or (pid, op.name) == CRASHING_LOOKUP
+        ):
             raise RuntimeError("lookup: segmentation fault (simulated)")
         if isinstance(op, Inspect) and ok and (pid, op.handle) in self.made:
             return Err(IpcError.InsufficientRights)
