@@ -50,7 +50,8 @@ def check_delivery(st: State, p: Process, msg: Message) -> Err | None:
 
 def queued_bytes(st: State, pid: int) -> int:
     """The inline bytes of ``pid``'s messages not yet collected: queued, or in
-    a woken receiver's kept hand-off slot (PORT-HANDOFF, spec/quotas.py)."""
+    a woken receiver's kept hand-off slot (PORT-HANDOFF, spec/quotas.py); a
+    hand-off from a reclaimed port keeps no slot (spec/reclaim.py)."""
     queued = sum(
         len(m.data)
         for o in st.objects.values()
@@ -58,9 +59,12 @@ def queued_bytes(st: State, pid: int) -> int:
         for m in o.queue
         if m.sender == pid
     )
+    objects = st.objects
     for p in st.processes.values():
         w = p.waiter
-        if w is not None and w.handed is not None and p.status == WOKEN:
+        if w is None or p.status != WOKEN or w.handed is None:
+            continue
+        if objects.get(w.handed.id) is w.handed:  # not reclaimed (CAP-RECLAIM)
             r = w.result
             if type(r) is Ok and type(r.value) is Delivered and r.value.sender == pid:
                 queued += len(r.value.data)

@@ -71,3 +71,30 @@ def test_collecting_a_handoff_gives_its_bytes_back() -> None:
     assert isinstance(k.apply(2, Resume()), Ok)
     assert queued_bytes(k.state, 1) == 0
     assert k.apply(1, Send(1, 0, 0, b"b", ())) == Ok(None)
+
+
+def test_a_handoff_from_a_reclaimed_port_keeps_no_bytes() -> None:
+    """The port of an uncollected hand-off is reclaimed (every capability to
+    it revoked or dropped, CAP-RECLAIM): its kept slot, and its bytes, go
+    with it (spec/reclaim.py), in the model as in the spec."""
+    from veridian_ipc.spec import initial_state, step
+    from veridian_ipc.vocabulary.names import Pid
+    from veridian_ipc.vocabulary.syscalls import Drop, Revoke
+
+    config = Config(max_queued_bytes=1)
+    ops = [
+        (1, CreatePort(2)),
+        (1, Bind(1, "n", 0, PORT_RIGHTS)),
+        (2, Lookup("n")),
+        (2, Receive(1, None)),
+        (1, Send(1, 0, 0, b"a", ())),
+        (1, Revoke(1)),
+        (1, Drop(1)),  # the port is reclaimed; process 2 keeps its message
+        (1, CreatePort(1)),
+        (1, Send(2, 0, 0, b"b", ())),
+    ]
+    s, k = initial_state(2, config), Kernel(2, config)
+    for pid, op in ops:
+        s, want = step(s, Pid(pid), op)
+        assert k.apply(pid, op) == want, op
+    assert want == Ok(None)
