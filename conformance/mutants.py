@@ -119,6 +119,7 @@ from .mutants_posix import (
 )
 from .mutants_quota import (
     HandleQuotaOneOver,
+    HandoffBytesFree,
     QueuedBytesUnbounded,
     ReceiveOverflowsTable,
 )
@@ -245,6 +246,8 @@ MUTANTS: tuple[type[Mutant], ...] = (
     # the hand-off's slot (PORT-HANDOFF, PROC-KILL)
     KilledReceiverLosesHandoff,
     HandoffFreesSlot,
+    # a hand-off's bytes count until collected (spec/quotas.py)
+    HandoffBytesFree,
 )
 
 
@@ -283,6 +286,7 @@ __all__ = [
     "FourthCapLost",
     "HandleQuotaOneOver",
     "HandleReuse",
+    "HandoffBytesFree",
     "HandoffDropsCaps",
     "HandoffFreesSlot",
     "HandoffToLastWaiter",

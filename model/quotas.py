@@ -3,16 +3,17 @@ queued bytes per process; exhaustion is ``OutOfMemory`` and changes nothing.
 
 Usage is read from the model's own state, as the spec reads it from its
 state: a handle table's size, the objects created, and the inline bytes of a
-process's messages in port queues. That last sum walks every port, so it is
-taken only when the quota can be met at all
+process's messages not yet collected (in port queues or in a woken
+receiver's kept hand-off slot, PORT-HANDOFF). That last sum walks every port
+and process, so it is taken only when the quota can be met at all
 (``Config.queued_bytes_reachable``); with the defaults it cannot.
 """
 
 from __future__ import annotations
 
-from veridian_ipc.vocabulary.results import Err
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
-from .state import Message, Port, Process, State
+from .state import WOKEN, Message, Port, Process, State
 from .store import E_OUT_OF_MEMORY, wake
 
 
@@ -47,19 +48,38 @@ def check_delivery(st: State, p: Process, msg: Message) -> Err | None:
     return check_handles(st, p, carried(msg)) if msg.caps else None
 
 
-def check_queued(st: State, pid: int, port: Port, size: int) -> Err | None:
-    """``OutOfMemory`` if queuing ``size`` bytes on ``port`` takes ``pid`` over
-    ``max_queued_bytes`` (a hand-off queues nothing)."""
-    cfg = st.config
-    if not size or port.waiters or not cfg.queued_bytes_reachable:
-        return None
-    used = sum(
+def queued_bytes(st: State, pid: int) -> int:
+    """The inline bytes of ``pid``'s messages not yet collected: queued, or in
+    a woken receiver's kept hand-off slot (PORT-HANDOFF, spec/quotas.py); a
+    hand-off from a reclaimed port keeps no slot (spec/reclaim.py)."""
+    queued = sum(
         len(m.data)
         for o in st.objects.values()
         if type(o) is Port and o.queue
         for m in o.queue
         if m.sender == pid
     )
+    objects = st.objects
+    for p in st.processes.values():
+        w = p.waiter
+        if w is None or p.status != WOKEN or w.handed is None:
+            continue
+        if objects.get(w.handed.id) is w.handed:  # not reclaimed (CAP-RECLAIM)
+            r = w.result
+            if type(r) is Ok and type(r.value) is Delivered and r.value.sender == pid:
+                queued += len(r.value.data)
+    return queued
+
+
+def check_queued(st: State, pid: int, port: Port, size: int) -> Err | None:
+    """``OutOfMemory`` if sending ``size`` bytes to ``port`` takes ``pid`` over
+    ``max_queued_bytes``: every send with data, receivers waiting or not (a
+    hand-off's bytes count until collected)."""
+    del port  # queued or handed off, the bytes count the same
+    cfg = st.config
+    if not size or not cfg.queued_bytes_reachable:
+        return None
+    used = queued_bytes(st, pid)
     return E_OUT_OF_MEMORY if used + size > cfg.max_queued_bytes else None
 
 
@@ -81,5 +101,6 @@ __all__ = [
     "check_objects",
     "check_queued",
     "handle_room",
+    "queued_bytes",
     "refuse_unfit_waiters",
 ]
