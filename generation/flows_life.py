@@ -67,11 +67,24 @@ def cycle(g: Gen) -> Steps:
         p.do(a, Send(via, 0, 0, b"", (other,)))
         p.do(a, Send(back, 0, 0, b"r"))
         p.do(a, Drop(back))
+        _self_cycle(p, a)  # the ring, and beside it a self-cycle (no draw)
     else:
         p.do(a, Send(via, 0, 0, b"", (root,)))  # a self-cycle
     p.do(a, Send(via, 0, 0, b"s"))
     p.do(a, Drop(via))
     return p.steps
+
+
+def _self_cycle(p: Plan, a: int) -> None:
+    """A new port's root sent into its own queue through a SEND copy, the copy
+    then dropped: the smallest unreachable cycle (CAP-RECLAIM, PORT-CLOSE).
+    It draws nothing, so the run's other choices do not move."""
+    own = p.create(a, Kind.PORT)
+    via = None if own is None else p.handle(a, Derive(own, SEND | GRANT))
+    if own is None or via is None:
+        return
+    p.do(a, Send(via, 0, 0, b"", (own,)))
+    p.do(a, Drop(via))
 
 
 def revoke_queued(g: Gen) -> Steps:

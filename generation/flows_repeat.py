@@ -114,8 +114,14 @@ def _socket_peer(p: Plan, a: int, h: int) -> None:
 
 def _outsider(p: Plan, name: str) -> None:
     """A process spawned without ``may_bind`` or ``may_lookup`` tries to squat a
-    name and to look ``name`` up (NS-BIND, NS-LOOKUP: InsufficientRights)."""
-    if not p.has("caps") or p.g.roll() >= 70:
+    name and to look ``name`` up (NS-BIND, NS-LOOKUP: InsufficientRights); on
+    the other draw, one spawned without ``may_lookup`` only looks it up."""
+    if not p.has("caps"):
+        return
+    if p.g.roll() >= 70:  # no squat: only a lookup, which draws nothing more
+        pid = p.value(0, Spawn(may_lookup=False))
+        if type(pid) is int:
+            p.do(pid, Lookup(name))
         return
     may_bind, may_lookup = p.g.pick([(False, True), (True, False), (False, False)])
     pid = p.value(0, Spawn(may_bind=may_bind, may_lookup=may_lookup))
