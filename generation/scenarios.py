@@ -548,8 +548,8 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (cycle, _F({"caps", "ports"})),
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
-    (exhaust, _F({"caps", "ports"})),
-    (exhaust, _F({"caps", "ports"})),
+    (exhaust, _F({"caps", "ports", "rights"})),  # fills the table by Derive
+    (exhaust, _F({"caps", "ports", "rights"})),  # fills the table by Derive
 ]
 
 #: Scenario generators (each a rule of the machine).
