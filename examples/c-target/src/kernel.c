@@ -102,7 +102,9 @@ static int64_t carried(const struct qmsg *m)
     return n;
 }
 
-/* The inline bytes of `pid`'s messages waiting in port queues. */
+/* The inline bytes of `pid`'s messages not yet collected: waiting in port
+ * queues, or handed off to a woken receiver that keeps their slot (PORT-HANDOFF;
+ * a hand-off from a reclaimed port keeps none). */
 static int64_t queued_bytes(const struct kernel *k, int64_t pid)
 {
     int64_t n = 0;
@@ -110,6 +112,12 @@ static int64_t queued_bytes(const struct kernel *k, int64_t pid)
         for (size_t j = 0; j < k->ports[i].nqueue; j++)
             if (k->ports[i].queue[j].sender == pid)
                 n += (int64_t)k->ports[i].queue[j].len;
+    for (size_t i = 0; i < k->nprocs; i++) {
+        const struct process *p = &k->procs[i];
+        if (p->status == ST_WOKEN && p->handed != 0 && p->woken.kind == RES_DELIVERED &&
+            p->woken.msg.sender == pid && !k->ports[p->handed - 1].reclaimed)
+            n += (int64_t)p->woken.msg.len;
+    }
     return n;
 }
 
@@ -386,7 +394,7 @@ static struct result send(struct kernel *k, int64_t pid, const struct op *op)
         return err(E_PORT_CLOSED);
     if ((int64_t)pt->nqueue + handed(k, obj) >= pt->capacity)
         return err(E_PORT_FULL);
-    if (pt->nwaiters == 0 && op->data_len > 0 &&
+    if (op->data_len > 0 &&
         queued_bytes(k, pid) + (int64_t)op->data_len > k->config.max_queued_bytes)
         return err(E_OUT_OF_MEMORY); /* the queued-bytes quota */
     /* Commit: the capabilities move into the message (MSG-SENDER stamps it). */
