@@ -116,7 +116,8 @@ class Config:
     max_objects: int = 1 << 20
     """Quota: kernel objects the system creates (spec/quotas.py)."""
     max_queued_bytes: int = 1 << 40
-    """Quota: inline bytes of one process's messages waiting in port queues."""
+    """Quota: inline bytes of one process's messages not yet collected (in
+    port queues or in a woken receiver's kept hand-off slot, spec/quotas.py)."""
 
     @property
     def queued_bytes_reachable(self) -> bool:
