@@ -49,6 +49,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SockRecv,
     SockSend,
     Spawn,
+    SpawnThread,
     TransferBuffer,
     Unbind,
     Unmap,
@@ -64,6 +65,15 @@ def _spawn(g: Gen) -> tuple[int, Operation]:
     """A process with the whole namespace authority (the names flow spawns
     the ones without, generate_flows_repeat)."""
     return 0, Spawn()
+
+
+def _spawn_thread(g: Gen) -> tuple[int, Operation]:
+    """A new thread in a live process mostly; else in a dead or unknown one
+    (NoSuchProcess, PROC-THREAD)."""
+    live = sorted(g.s.processes)
+    if live and g.roll() < 90:
+        return 0, SpawnThread(int(g.pick(live)))
+    return 0, SpawnThread(int(g.pick([g.s.next_pid, 0])))
 
 
 def _kill(g: Gen) -> tuple[int, Operation]:
@@ -298,6 +308,7 @@ def _sock_close(g: Gen) -> tuple[int, Operation]:
 GENERATORS: dict[str, GenFn] = {
     "Spawn": _spawn,
     "Kill": _kill,
+    "SpawnThread": _spawn_thread,
     "AdvanceClock": _advance,
     "Inspect": _on_handle(Inspect),
     "Drop": _on_handle(Drop),
