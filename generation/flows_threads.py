@@ -49,7 +49,7 @@ def threads(g: Gen) -> Steps:
     t = p.handle(0, SpawnThread(a))
     if t is None:
         return p.steps
-    sib = p.handle(0, SpawnThread(int(g.pick([a, t])))) if g.roll() < 60 else None
+    sib = p.handle(0, SpawnThread(int(g.pick([a, t])))) if g.roll() < 50 else None
     p.do(t, Inspect(port))  # the new thread uses the task's handle
     waiting = [x for x in (a, t) if g.roll() < 80]
     for x in waiting:

@@ -71,7 +71,7 @@ def _spawn_thread(g: Gen) -> tuple[int, Operation]:
     """A new thread in a live process mostly; else in a dead or unknown one
     (NoSuchProcess, PROC-THREAD)."""
     live = sorted(g.s.processes)
-    if live and g.roll() < 90:
+    if live and g.roll() < 70:
         return 0, SpawnThread(int(g.pick(live)))
     return 0, SpawnThread(int(g.pick([g.s.next_pid, 0])))
 
@@ -308,7 +308,6 @@ def _sock_close(g: Gen) -> tuple[int, Operation]:
 GENERATORS: dict[str, GenFn] = {
     "Spawn": _spawn,
     "Kill": _kill,
-    "SpawnThread": _spawn_thread,
     "AdvanceClock": _advance,
     "Inspect": _on_handle(Inspect),
     "Drop": _on_handle(Drop),
@@ -341,6 +340,7 @@ GENERATORS: dict[str, GenFn] = {
     "SockSend": _sock_send,
     "SockRecv": _sock_recv,
     "SockClose": _sock_close,
+    "SpawnThread": _spawn_thread,
 }
 check_table(GENERATORS, "generation.ops.GENERATORS")
 

@@ -106,17 +106,6 @@ class Kill(Operation):
     target: PidRef
 
 
-@operation(group="caps", rule=R.PROC_THREAD, returns=PidRef)
-@dataclass(frozen=True, slots=True)
-class SpawnThread(Operation):
-    """Create a new running thread in the task of ``process`` (PROC-THREAD):
-    it shares that task's handle table, mappings, sockets and namespace
-    authority, and blocks on its own."""
-
-    environment: ClassVar[bool] = True
-    process: PidRef
-
-
 @operation(
     group="timeouts",
     rule=R.TIME_ADVANCE,
@@ -629,6 +618,20 @@ class SockClose(Operation):
     """``close()``: the socket ends (POSIX-CLOSE)."""
 
     fd: int
+
+
+# -- threads (an environment operation, registered last: PROC-THREAD) ----------
+
+
+@operation(group="caps", rule=R.PROC_THREAD, returns=PidRef)
+@dataclass(frozen=True, slots=True)
+class SpawnThread(Operation):
+    """Create a new running thread in the task of ``process`` (PROC-THREAD):
+    it shares that task's handle table, mappings, sockets and namespace
+    authority, and blocks on its own."""
+
+    environment: ClassVar[bool] = True
+    process: PidRef
 
 
 check_registered(globals())  # a record without its decorator fails here, by name

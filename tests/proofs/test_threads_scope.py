@@ -67,7 +67,8 @@ def test_the_thread_step_properties_hold_and_can_fail() -> None:
         kill.op,
         kill.result,
         replace(
-            kill.post, processes=kill.post.processes.set(Pid(1), kill.pre.processes[Pid(1)])
+            kill.post,
+            processes=kill.post.processes.set(Pid(1), kill.pre.processes[Pid(1)]),
         ),
     )
     assert kill_ends_every_thread(spared) is not None
@@ -80,7 +81,9 @@ def test_the_thread_step_properties_hold_and_can_fail() -> None:
         replace(wait.post, processes=wait.pre.processes.set(Pid(3), blocked)),
     )
     assert siblings_run_on(sibling_blocked) is not None
-    own = Process(task=Pid(1), handles=wait.pre.processes[Pid(1)].handles, status=RUNNING)
+    own = Process(
+        task=Pid(1), handles=wait.pre.processes[Pid(1)].handles, status=RUNNING
+    )
     private = Transition(
         wait.pre,
         Pid(1),
