@@ -129,3 +129,12 @@ def test_two_processes_waiting_are_not_two_threads_waiting() -> None:
     post, r = step(pre, 3, op2)
     assert r == Ok(BLOCKED)
     assert both.predicate(pre, 3, op2, r, post, History())
+
+
+#: Each thread mutant and its scenario (``test_mutants_travel`` checks that
+#: every mutant after the first 49 has one).
+SCENARIOS = {
+    "KillLeavesSiblings": test_kill_leaves_siblings,
+    "PerThreadTables": test_per_thread_tables,
+    "SiblingBlocks": test_sibling_blocks,
+}
