@@ -20,6 +20,7 @@ from . import (
     behaviours_memory,  # noqa: F401
     behaviours_messaging,  # noqa: F401
     behaviours_quota,  # noqa: F401
+    behaviours_threads,  # noqa: F401
 )
 from .behaviours_base import CATALOGUE
 

@@ -122,6 +122,7 @@ from .mutants_quota import (
     QueuedBytesUnbounded,
     ReceiveOverflowsTable,
 )
+from .mutants_threads import KillLeavesSiblings, PerThreadTables, SiblingBlocks
 from .mutants_travel import (
     FourthCapLost,
     HandoffDropsCaps,
@@ -245,6 +246,10 @@ MUTANTS: tuple[type[Mutant], ...] = (
     # the hand-off's slot (PORT-HANDOFF, PROC-KILL)
     KilledReceiverLosesHandoff,
     HandoffFreesSlot,
+    # threads within a process (PROC-THREAD, PROC-STATUS, PROC-KILL)
+    KillLeavesSiblings,
+    PerThreadTables,
+    SiblingBlocks,
 )
 
 
@@ -289,6 +294,7 @@ __all__ = [
     "HandoffWakesAll",
     "InflightSurvivesRevoke",
     "InspectChannelAsPort",
+    "KillLeavesSiblings",
     "KillLeavesWaiter",
     "KilledReceiverLosesHandoff",
     "LookupFullRights",
@@ -299,6 +305,7 @@ __all__ = [
     "NoHandoff",
     "OrphanPortStaysOpen",
     "OversizeBeforeHandle",
+    "PerThreadTables",
     "PortCapacityPlusOne",
     "QueuedBytesUnbounded",
     "RateLimitOneExtra",
@@ -327,6 +334,7 @@ __all__ = [
     "SendLeaksCapOnFailure",
     "SenderIsPortOwner",
     "SenderIsReceiver",
+    "SiblingBlocks",
     "SocketFdNotLowest",
     "SpawnReusesPid",
     "StaleLookupAfterUnbind",

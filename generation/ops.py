@@ -50,6 +50,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SockRecv,
     SockSend,
     Spawn,
+    SpawnThread,
     TransferBuffer,
     Unbind,
     Unmap,
@@ -65,6 +66,15 @@ def _spawn(g: Gen) -> tuple[int, Operation]:
     """A process with the whole namespace authority (the names flow spawns
     the ones without, generate_flows_repeat)."""
     return 0, Spawn()
+
+
+def _spawn_thread(g: Gen) -> tuple[int, Operation]:
+    """A new thread in a live process mostly; else in a dead or unknown one
+    (NoSuchProcess, PROC-THREAD)."""
+    live = sorted(g.s.processes)
+    if live and g.roll() < 70:
+        return 0, SpawnThread(int(g.pick(live)))
+    return 0, SpawnThread(int(g.pick([g.s.next_pid, 0])))
 
 
 def _kill(g: Gen) -> tuple[int, Operation]:
@@ -331,6 +341,7 @@ GENERATORS: dict[str, GenFn] = {
     "SockSend": _sock_send,
     "SockRecv": _sock_recv,
     "SockClose": _sock_close,
+    "SpawnThread": _spawn_thread,
 }
 check_table(GENERATORS, "generation.ops.GENERATORS")
 

@@ -56,6 +56,7 @@ from .flows_caps import attenuate, chain, socket_caps, travel
 from .flows_life import cycle, revoke_queued
 from .flows_quota import exhaust
 from .flows_repeat import deadlines, names, rate_filter, ring
+from .flows_threads import threads
 from .ops import GENERATORS
 from .registry import OP_GROUP
 
@@ -550,6 +551,7 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
     (exhaust, _F({"caps", "ports"})),
     (exhaust, _F({"caps", "ports"})),
+    (threads, _F({"caps", "ports"})),
 ]
 
 #: Scenario generators (each a rule of the machine).
@@ -571,6 +573,7 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "hand_over": _or_flow(
         hand_over, _buffer_travel, _F({"messages", "namespace", "buffers"}), 50
     ),
+    "threads": _or_flow(threads),
 }
 
 

@@ -118,7 +118,9 @@ def new_cap(obj: KObject, rights: int, parent: Cap | None) -> Cap:
 
 
 def install(p: Process, cap: Cap) -> int:
-    """Put ``cap`` (held nowhere) into ``p``'s table under a new handle."""
+    """Put ``cap`` (held nowhere) into ``p``'s table (its task's) under a new
+    handle."""
+    p = p.task
     handle = p.next_handle
     p.next_handle = handle + 1
     p.handles[handle] = cap
@@ -131,6 +133,7 @@ def install(p: Process, cap: Cap) -> int:
 def install_all(p: Process, caps: list[Cap | None]) -> list[int | None]:
     """``install`` each capability of a delivered message, in order; a slot
     emptied in flight (None) stays None."""
+    p = p.task
     table = p.handles
     handle = p.next_handle
     out: list[int | None] = []

@@ -3,7 +3,8 @@
 ``Kernel.apply(pid, op)`` takes the spec's operation records and returns the
 spec's results, identical to ``spec.step`` for every input: first ERR-TOTAL
 (``InvalidArgument`` for anything that is not a well-typed operation record),
-then the environment operations (``Spawn``, ``Kill``, ``AdvanceClock``), then
+then the environment operations (``Spawn``, ``SpawnThread``, ``Kill``,
+``AdvanceClock``), then
 PROC-STATUS (``NoSuchProcess``, ``ProcessBlocked``), then the rule's own checks.
 Every rule checks everything before its first effect (ERR-ATOMIC).
 
@@ -154,6 +155,8 @@ class Kernel:
             result = processes.spawn(st, op)
         elif isinstance(op, sc.Kill):
             result = processes.kill(st, op)
+        elif isinstance(op, sc.SpawnThread):
+            result = processes.spawn_thread(st, op)
         elif isinstance(op, sc.AdvanceClock):
             result = timeouts.advance_clock(st, op)
         else:

@@ -48,17 +48,18 @@ def check_delivery(st: State, p: Process, msg: Message) -> Err | None:
 
 
 def check_queued(st: State, pid: int, port: Port, size: int) -> Err | None:
-    """``OutOfMemory`` if queuing ``size`` bytes on ``port`` takes ``pid`` over
-    ``max_queued_bytes`` (a hand-off queues nothing)."""
+    """``OutOfMemory`` if queuing ``size`` bytes on ``port`` takes ``pid``'s
+    task (PROC-THREAD) over ``max_queued_bytes`` (a hand-off queues nothing)."""
     cfg = st.config
     if not size or port.waiters or not cfg.queued_bytes_reachable:
         return None
+    senders = {t.pid for t in st.processes[pid].threads}  # its task's
     used = sum(
         len(m.data)
         for o in st.objects.values()
         if type(o) is Port and o.queue
         for m in o.queue
-        if m.sender == pid
+        if m.sender in senders
     )
     return E_OUT_OF_MEMORY if used + size > cfg.max_queued_bytes else None
 

@@ -293,7 +293,17 @@ class Waiter:
 
 
 class Process:
-    """A process: handle table, mappings, sockets, status (PROC-*)."""
+    """A thread, and the tables of its task: handle table, mappings, sockets,
+    namespace authority (PROC-*, spec/tasks.py).
+
+    A task's first thread is the record ``Spawn`` makes (``task`` is itself;
+    ``threads`` lists every thread of the task, the first first). Another
+    thread (PROC-THREAD) shares the first's ``handles``, ``mappings`` and
+    ``fds`` dictionaries and its authority; its ``status`` and ``waiter``
+    are its own. The counters ``next_handle`` and ``next_mapping`` are read
+    and written on ``task`` only, and a capability held in a table or a
+    socket records the task's record (``Cap.proc``).
+    """
 
     __slots__ = (
         "alive",
@@ -306,6 +316,8 @@ class Process:
         "next_mapping",
         "pid",
         "status",
+        "task",
+        "threads",
         "waiter",
     )
 
@@ -323,6 +335,20 @@ class Process:
         self.fds: dict[int, SocketEntry] = {}
         self.status = RUNNING
         self.waiter: Waiter | None = None  # WAITING / WOKEN: the blocked receive
+        self.task: Process = self  # the task's first thread (PROC-THREAD)
+        self.threads: list[Process] = [self]  # on ``task``: every thread
+
+    def new_thread(self, pid: int) -> Process:
+        """A new running thread ``pid`` of this thread's task (PROC-THREAD)."""
+        task = self.task
+        t = Process(pid, task.may_bind, task.may_lookup)
+        t.handles = task.handles
+        t.mappings = task.mappings
+        t.fds = task.fds
+        t.task = task
+        t.threads = task.threads
+        task.threads.append(t)
+        return t
 
 
 class State:

@@ -11,7 +11,8 @@ through every capability that names it. Object creation stops at
 The scopes are chosen so that each group's interesting cases are inside them
 (the small-scope hypothesis, as in Alloy and TLC): two-capability sends and
 rights without GRANT (``messages``), three processes for waiter order
-(``waiters``), negative and zero timeouts and a rate with period 2 (``time``),
+(``waiters``), two threads of one task (``threads``), negative and zero
+timeouts and a rate with period 2 (``time``),
 a buffer mapped by two processes and transferred (``buffers``), sockets bound,
 connected and closed (``posix``). ``CI_SCOPES`` run in CI; ``DEEP_SCOPES`` on
 demand.
@@ -24,6 +25,7 @@ from dataclasses import dataclass, replace
 
 from veridian_ipc.spec import KernelState
 from veridian_ipc.spec.state import Kind, Running
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Config, Pid
 from veridian_ipc.vocabulary.rights import (
@@ -80,7 +82,7 @@ class Scope:
 
 
 def _handles(s: KernelState, pid: Pid, kind: Kind | None) -> list[int]:
-    p = s.processes[pid]
+    p = table_of(s, pid)  # the task's table (PROC-THREAD)
     return [
         h
         for h, c in sorted(p.handles.items())
@@ -188,7 +190,7 @@ def _buffers(
         if "TransferBuffer" in on:
             for pt in ports:
                 yield pid, sc.TransferBuffer(h, pt, 0)
-    for m in sorted(s.processes[pid].mappings):
+    for m in sorted(table_of(s, pid).mappings):
         if "WriteBuffer" in on:
             yield pid, sc.WriteBuffer(m, 0, b"x")
         if "ReadBuffer" in on:
@@ -203,7 +205,7 @@ def _sockets(
     on = scope.ops
     if room and "Socket" in on:
         yield pid, sc.Socket(1)
-    for fd in sorted(s.processes[pid].fds):
+    for fd in sorted(table_of(s, pid).fds):
         for n in scope.names:
             if "SockBind" in on:
                 yield pid, sc.SockBind(fd, n)
@@ -224,6 +226,9 @@ def _environment(scope: Scope, s: KernelState) -> Iterator[tuple[Pid, sc.Operati
     if scope.kill:
         for pid in sorted(s.processes):
             yield Pid(scope.env_pid), sc.Kill(pid)
+    if "SpawnThread" in scope.ops and len(s.processes) <= scope.processes + 1:
+        for pid in sorted(s.processes):
+            yield Pid(scope.env_pid), sc.SpawnThread(pid)
 
 
 def _ops(*names: str) -> frozenset[str]:
@@ -416,6 +421,26 @@ SCOPES: dict[str, Scope] = {
             max_objects=3,
             ops=_ops("CreatePort", "Derive", "Send", "Receive", "Drop"),
             rights=(SEND | GRANT,),
+        ),
+        Scope(
+            "threads",
+            "two threads of one process and another process: both wait on"
+            " one port, a sibling acts while one waits, kill ends every"
+            " thread (PROC-THREAD, PROC-STATUS, PROC-KILL)",
+            processes=2,
+            depth=4,
+            deep_depth=6,
+            max_objects=1,
+            setup=(
+                (Pid(1), sc.SpawnThread(1)),
+                (Pid(1), sc.CreatePort(1)),
+                (Pid(1), sc.Bind(1, "n", 0, PORT_RIGHTS)),
+                (Pid(2), sc.Lookup("n")),
+                (Pid(1), sc.Derive(1, SEND)),
+            ),
+            ops=_ops("Send", "Receive", "Drop", "SpawnThread"),
+            timeouts=(None,),
+            kill=True,
         ),
     )
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from veridian_ipc.spec import KernelState, RuleId
 from veridian_ipc.spec.state import Kind
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32, Fd, Pid
 from veridian_ipc.vocabulary.rights import (
@@ -416,7 +417,7 @@ CASCADES: tuple[Cascade, ...] = (
             Cond(
                 "NotConnected",
                 "no peer",
-                lambda s, pid, op: s.processes[pid].fds[Fd(op.fd)].peer is None,
+                lambda s, pid, op: table_of(s, pid).fds[Fd(op.fd)].peer is None,
             ),
             Cond(
                 "MessageTooLarge",
@@ -457,7 +458,7 @@ CASCADES: tuple[Cascade, ...] = (
             Cond(
                 "AlreadyConnected",
                 "has a peer",
-                lambda s, pid, op: s.processes[pid].fds[Fd(op.fd)].peer is not None,
+                lambda s, pid, op: table_of(s, pid).fds[Fd(op.fd)].peer is not None,
             ),
             Cond("InvalidArgument", "bad name", bad_name),
             Cond("PortNotFound", "unbound", unbound),

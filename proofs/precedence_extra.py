@@ -16,6 +16,7 @@ from typing import Any
 from veridian_ipc.spec import RULES, KernelState, RuleId
 from veridian_ipc.spec.state import Buffer, Kind, Running, Waiting
 from veridian_ipc.spec.step import DISPATCHERS
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary._registry import parse_errors
 from veridian_ipc.vocabulary.names import Fd, Pid
@@ -151,14 +152,14 @@ EXTRA: tuple[Cascade, ...] = (
             Cond(
                 "InsufficientRights",
                 "may not bind",
-                lambda s, pid, op: not s.processes[pid].may_bind,
+                lambda s, pid, op: not table_of(s, pid).may_bind,
             ),
             Cond("InvalidCapability", "no fd", no_fd),
             Cond(
                 "InvalidArgument",
                 "bound already, or a bad name",
                 lambda s, pid, op: (
-                    s.processes[pid].fds[Fd(op.fd)].name is not None
+                    table_of(s, pid).fds[Fd(op.fd)].name is not None
                     or bad_name(s, pid, op)
                 ),
             ),

@@ -81,6 +81,7 @@ from .spec_mutants_resources import (
     transfer_by_delegate,
     transfer_strips_others,
 )
+from .spec_mutants_threads import kill_named_thread_only, thread_own_task
 
 #: The originals, for mutants that wrap them (the patch replaces the module's).
 _receive = ports.receive
@@ -510,6 +511,9 @@ MUTANTS: tuple[SpecMutant, ...] = (
     # the hand-off's slot (PORT-HANDOFF, issue 12 item 4)
     _m("killed-handoff-lost", ports, "give_back", give_back_nothing),
     _m("handoff-frees-slot", ports, "check_offer", offer_ignoring_handed),
+    # threads within a process (PROC-THREAD, issue 12 item 12)
+    _m("kill-one-thread", processes, "threads_of", kill_named_thread_only),
+    _m("thread-own-task", processes, "spawn_thread", thread_own_task),
 )
 
 

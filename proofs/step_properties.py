@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 from veridian_ipc.spec import RuleId, quotas, step
 from veridian_ipc.spec.state import AtHandle, InBinding, InFlight, Waiting
+from veridian_ipc.spec.tasks import table_of, task_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId
 from veridian_ipc.vocabulary.results import Err, Ok
@@ -42,6 +43,11 @@ from .step_properties_delivery import (
     precedence,
 )
 from .step_properties_names import namespace_authority, published_rights
+from .step_properties_threads import (
+    kill_ends_every_thread,
+    one_table_per_task,
+    siblings_run_on,
+)
 
 # -- the properties ----------------------------------------------------------------
 
@@ -121,7 +127,7 @@ def confinement(t: Transition) -> str | None:
             if (
                 isinstance(op, sc.Send | sc.TransferBuffer)
                 and isinstance(old.at, AtHandle)
-                and old.at.pid == t.pid
+                and old.at.pid == task_of(pre, t.pid)
                 and old.rights & GRANT
             ):
                 continue  # handed off to a waiting receiver
@@ -197,7 +203,7 @@ def revocation_complete(t: Transition) -> str | None:
         if t.result != Ok(len(doomed)):
             return f"Revoke reported {t.result}, destroyed {len(doomed)}"
     if isinstance(op, sc.SockClose):
-        entry = pre.processes[t.pid].fds[Fd(op.fd)]
+        entry = table_of(pre, t.pid).fds[Fd(op.fd)]
         doomed = subtree(pre, entry.own) | {entry.own}
         left = sorted(c for c in doomed if c in post.caps)
         if left:
@@ -365,6 +371,24 @@ PROPERTIES: tuple[StepProperty, ...] = (
         "a rate-limited port admits a message only with a token",
         (R.FILTER_RATE,),
         filter_rate,
+    ),
+    _p(
+        "STEP-THREADS-RUN-ON",
+        "a thread's step never blocks or resumes a sibling of its task",
+        (R.PROC_THREAD, R.PROC_STATUS),
+        siblings_run_on,
+    ),
+    _p(
+        "STEP-THREADS-ONE-TABLE",
+        "every thread reads its task's tables; every thread's task is alive",
+        (R.PROC_THREAD,),
+        one_table_per_task,
+    ),
+    _p(
+        "STEP-KILL-ALL-THREADS",
+        "a kill ends every thread of the target's task and no other",
+        (R.PROC_KILL, R.PROC_THREAD),
+        kill_ends_every_thread,
     ),
 )
 

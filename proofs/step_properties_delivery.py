@@ -21,6 +21,7 @@ from veridian_ipc.spec.state import (
     Waiting,
     Woken,
 )
+from veridian_ipc.spec.tasks import table_of, task_of, threads_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
@@ -92,20 +93,25 @@ def _expected_change(t: Transition) -> int | None:
     if isinstance(op, sc.SockClose):
         return -r.value if isinstance(r.value, int) else None
     if isinstance(op, sc.Kill):
-        victim = t.pre.processes[Pid(op.target)]
+        victim = table_of(t.pre, Pid(op.target))
         lost = 0
-        st = victim.status
-        if isinstance(st, Woken) and st.handed is not None and _dead(t.post, st.handed):
-            # an uncollected hand-off goes back to its port (PORT-HANDOFF), and
-            # is destroyed with it only if the kill leaves the port dead
-            lost += 1
-        elif (
-            isinstance(st, Woken)
-            and st.handed is None
-            and isinstance(st.result, Ok)
-            and isinstance(st.result.value, Delivered)
-        ):
-            lost += 1  # its port was reclaimed: the message goes with it
+        for thread in threads_of(t.pre, task_of(t.pre, Pid(op.target))):
+            st = t.pre.processes[thread].status  # every thread dies (PROC-KILL)
+            if (
+                isinstance(st, Woken)
+                and st.handed is not None
+                and _dead(t.post, st.handed)
+            ):
+                # an uncollected hand-off goes back to its port (PORT-HANDOFF),
+                # and is destroyed with it only if the kill leaves the port dead
+                lost += 1
+            elif (
+                isinstance(st, Woken)
+                and st.handed is None
+                and isinstance(st.result, Ok)
+                and isinstance(st.result.value, Delivered)
+            ):
+                lost += 1  # its port was reclaimed: the message goes with it
         for entry in victim.fds.values():
             obj = t.pre.caps[entry.own].obj
             own = t.pre.objects[obj]
@@ -162,7 +168,7 @@ def fifo(t: Transition) -> str | None:
         if not isinstance(pt, Port) or not pt.queue or not _same(r.value, pt.queue[0]):
             return "Receive did not deliver the oldest queued message"
     if isinstance(op, sc.SockRecv):
-        own = pre.caps[pre.processes[t.pid].fds[Fd(op.fd)].own]
+        own = pre.caps[table_of(pre, t.pid).fds[Fd(op.fd)].own]
         pt = pre.objects[own.obj]
         if (
             not isinstance(pt, Port)
@@ -188,7 +194,7 @@ def fifo(t: Transition) -> str | None:
 def _sent_obj(t: Transition) -> ObjId:
     op, pre = t.op, t.pre
     if isinstance(op, sc.SockSend):
-        peer = pre.processes[t.pid].fds[Fd(op.fd)].peer
+        peer = table_of(pre, t.pid).fds[Fd(op.fd)].peer
         assert peer is not None
         return pre.caps[peer].obj
     h = op.port if isinstance(op, sc.TransferBuffer) else op.handle  # type: ignore[attr-defined]
@@ -204,7 +210,21 @@ def hand_off_first(t: Transition) -> str | None:
     port = port_of_send(t)
     if port is None or not port.waiters:
         return None
-    first = port.waiters[0]
+    # a waiter whose capability the send carries away (a sibling thread's
+    # send, PROC-THREAD) has its receive ended first (CAP-DROP's detach)
+    moved = {
+        found[0]
+        for h in getattr(t.op, "caps", ())
+        if (found := cap_behind(t.pre, t.pid, h)) is not None
+    }
+    waiters = [
+        w
+        for w in port.waiters
+        if getattr(t.pre.processes[w].status, "cap", None) not in moved
+    ]
+    if not waiters:
+        return None
+    first = waiters[0]
     status = t.post.processes[first].status
     if not (
         isinstance(status, Woken)
@@ -212,7 +232,7 @@ def hand_off_first(t: Transition) -> str | None:
         and isinstance(status.result.value, Delivered)
     ):
         return f"the first waiter {first} was not woken by the send"
-    for other in port.waiters[1:]:
+    for other in waiters[1:]:
         if not isinstance(t.post.processes[other].status, Waiting):
             return f"waiter {other} woken before the first waiter {first}"
     return None

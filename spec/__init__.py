@@ -14,7 +14,8 @@ of the spec's logic):
 5. ``caps``       handles, derivation, drop, revoke (CAP-*, RIGHTS-*)
 6. ``reclaim``    objects destroyed when no capability can reach them
    (CAP-RECLAIM; ``orphans``, a port closed when no RECEIVE is left, beside it)
-7. ``processes``  spawn, kill, blocked processes (PROC-*)
+7. ``processes``  spawn, kill, blocked processes (PROC-*); ``tasks`` beside it,
+   threads sharing their task's tables and blocking on their own (PROC-THREAD)
 8. ``messages``   message limits, sender, capability transfer (MSG-*)
 9. ``filters``    message filters and rate limits (FILTER-*)
 10. ``ports``     ports, hand-off, receive, close (PORT-*)
@@ -72,6 +73,7 @@ from . import (
     ports,
     processes,
     sockets,
+    tasks,
     timeouts,
 )
 from .invariants import violations
@@ -114,6 +116,7 @@ __all__ = [
     "processes",
     "sockets",
     "step",
+    "tasks",
     "timeouts",
     "violations",
 ]

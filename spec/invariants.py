@@ -39,12 +39,26 @@ from .state import (
     Waiting,
     Woken,
 )
+from .tasks import task_of
 
 
 @invariant(InvId.HANDLES_LIVE)
 def valid_handles(s: KernelState) -> bool:
     """Every handle names a live capability recorded as held under that handle,
-    and handle numbers are below the process's next handle (never reused)."""
+    and handle numbers are below the process's next handle (never reused).
+
+    And every thread's task is alive (INV-TASKS, a clause of
+    INV-HANDLES-LIVE, spec/tasks.py): a thread that is not its task's first
+    names a live first thread, and its own record holds no table (its task's
+    tables are the only ones it reads, PROC-THREAD)."""
+    for p in s.processes.values():
+        if p.task is None:
+            continue
+        first = s.processes.get(p.task)
+        if first is None or first.task is not None:
+            return False
+        if p.handles or p.mappings or p.fds:
+            return False
     for pid, p in s.processes.items():
         for h, cap_id in p.handles.items():
             cap = s.caps.get(cap_id)
@@ -177,8 +191,9 @@ def valid_messages(s: KernelState) -> bool:
 @invariant(InvId.WAITERS)
 def valid_waiters(s: KernelState) -> bool:
     """A port has waiters only while open with an empty queue; each waiter is a
-    distinct process waiting on that port, and every waiting process is queued
-    there; a waiting process's deadline lies in the future. And a port that is
+    distinct thread waiting on that port, and every waiting thread is queued
+    there, through a capability its task holds; a waiting thread's deadline
+    lies in the future. And a port that is
     open or holds messages is receivable (INV-PORT-RECEIVABLE, spec/orphans.py):
     nobody sends to, or leaves messages in, a port nobody can receive from."""
     alive = receivable(s)
@@ -206,7 +221,11 @@ def valid_waiters(s: KernelState) -> bool:
             if st.deadline is not None and st.deadline <= s.clock:
                 return False
             cap = s.caps.get(st.cap)
-            if cap is None or not isinstance(cap.at, AtHandle) or cap.at.pid != pid:
+            if (
+                cap is None
+                or not isinstance(cap.at, AtHandle)
+                or cap.at.pid != task_of(s, pid)
+            ):
                 return False
     return True
 

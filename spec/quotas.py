@@ -5,7 +5,8 @@ real kernel runs out on any derive, handle install, queue entry or object,
 not only when asked for an over-limit size. ``Config`` therefore carries three
 quotas, and this module is the one place that accounts for them:
 
-- ``max_handles`` (per process): the capabilities one handle table holds at
+- ``max_handles`` (per task, PROC-THREAD: its threads share the table): the
+  capabilities one handle table holds at
   once. Every operation that installs a handle is charged: ``CreatePort``,
   ``CreateChannel``, ``CreateBuffer`` (one), ``Derive`` (one), ``Lookup`` and
   ``Connect`` (one), and a delivery (PORT-RECEIVE, PORT-HANDOFF,
@@ -18,8 +19,8 @@ quotas, and this module is the one place that accounts for them:
   heap, so the quota is the system's, not a process's: this departs from a
   per-process object quota (a creator's charge would need a rule, which the
   seed does not give, for objects that outlive it).
-- ``max_queued_bytes`` (per process): inline data bytes of the messages a
-  process sent that wait in port queues (a message handed straight to a
+- ``max_queued_bytes`` (per task): inline data bytes of the messages the
+  task's threads sent that wait in port queues (a message handed straight to a
   waiting receiver is never queued and costs nothing; a receive, a close that
   drains, or a destroyed queue gives the bytes back). ``Send`` and
   ``SockSend`` are charged; ``TransferBuffer`` carries no data.
@@ -52,22 +53,25 @@ from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Err
 
 from .state import KernelState, Port, QueuedMessage
-from .store import port, proc, wake
+from .store import port, wake
+from .tasks import table_of, task_of, threads_of
 
 
 def handles_used(s: KernelState, pid: Pid) -> int:
-    """The handles ``pid``'s table holds."""
-    return len(proc(s, pid).handles)
+    """The handles ``pid``'s table (its task's, PROC-THREAD) holds."""
+    return len(table_of(s, pid).handles)
 
 
 def queued_bytes(s: KernelState, pid: Pid) -> int:
-    """The inline bytes of ``pid``'s messages waiting in port queues."""
+    """The inline bytes of the messages of ``pid``'s task (any of its
+    threads, PROC-THREAD) waiting in port queues."""
+    senders = set(threads_of(s, task_of(s, pid)))
     return sum(
         len(m.data)
         for o in s.objects.values()
         if isinstance(o, Port)
         for m in o.queue
-        if m.sender == pid
+        if m.sender in senders
     )
 
 

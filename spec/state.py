@@ -15,9 +15,10 @@ namespace binding (``InBinding``) or in a socket's file-descriptor entry
 (``InSocket``). A capability is in exactly one place (INV-CAP-LOCATION): moving it
 changes its location, never duplicates it.
 
-*Processes* (``processes``): each has its handle table (handle -> CapId), its
-buffer mappings, its file descriptors, and a status: running, waiting in a
-receive, or woken with an outcome to collect.
+*Processes* (``processes``): each record is a thread, with a status: running,
+waiting in a receive, or woken with an outcome to collect. Threads form tasks
+(spec/tasks.py): a task's handle table (handle -> CapId), buffer mappings and
+file descriptors are held by its first thread's record and shared by all.
 
 *Namespace* (``namespace``): name -> binding. *Clock*: the logical clock, moved
 only by ``AdvanceClock``. Identifier counters (``next_*``) only grow: no
@@ -232,8 +233,13 @@ RUNNING = Running()
 
 @dataclass(frozen=True, slots=True)
 class Process:
-    """One process: its handle table, mappings, file descriptors and status,
-    and its namespace authority (NS-BIND, NS-LOOKUP), fixed at PROC-SPAWN."""
+    """One thread, and if it is its task's first thread, the task's tables.
+
+    ``status`` is the thread's own (PROC-STATUS). The handle table, mappings,
+    file descriptors and namespace authority (NS-BIND, NS-LOOKUP, fixed at
+    PROC-SPAWN) are the task's: they live on the first thread's record
+    (``task`` None); another thread's record has ``task``, its first
+    thread's pid, and empty tables never read (spec/tasks.py, PROC-THREAD)."""
 
     handles: Map[Handle, CapId] = field(default_factory=Map)
     next_handle: int = 1
@@ -243,6 +249,7 @@ class Process:
     status: Status = RUNNING
     may_bind: bool = True
     may_lookup: bool = True
+    task: Pid | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,7 +198,8 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     1. ERR-TOTAL: the operation and its fields are well typed.
     2. PROC-STATUS, for process operations: the issuer is a live process, and
        running unless the operation is ``Resume``. (Environment operations,
-       ``Spawn``, ``Kill`` and ``AdvanceClock``, ignore ``pid``.)
+       ``Spawn``, ``SpawnThread``, ``Kill`` and ``AdvanceClock``, ignore
+       ``pid``.)
     3. The rule's own checks, in the order its docstring lists them. The
        general pattern, after seL4's decode-then-perform: the capability
        (``InvalidCapability``), then the rights the operation needs on it
@@ -236,7 +237,7 @@ def apply_rule(s: KernelState, pid: object, op: object) -> tuple[KernelState, Re
     if not well_typed(op):
         return fail(s, IpcError.InvalidArgument)
     assert isinstance(op, Operation)
-    if op.environment:  # Spawn, Kill, AdvanceClock
+    if op.environment:  # Spawn, SpawnThread, Kill, AdvanceClock
         return _RULES[type(op)](s, op)
     err = processes.check_issuer(s, pid, op)
     if err is not None:

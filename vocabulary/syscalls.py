@@ -13,10 +13,11 @@ holding implementation-chosen numbers (``HandleRef``, ``MapRef``, ``PidRef``; se
 vocabulary/operations.py). Everything else that lists operations is derived from
 this registry or checked against it.
 
-Most operations are issued by a process (``step(state, pid, op)``). Three are
+Most operations are issued by a process (``step(state, pid, op)``). Four are
 *environment* operations, issued by the world around the processes, not by one of
-them: ``Spawn`` (a process is created), ``Kill`` (a process dies) and
-``AdvanceClock`` (time passes). They ignore ``pid``.
+them: ``Spawn`` (a process is created), ``SpawnThread`` (a process gains a
+thread), ``Kill`` (a process dies) and ``AdvanceClock`` (time passes). They
+ignore ``pid``.
 
 Handles, mapping ids and file descriptors in arguments are arbitrary ints: a
 number that is not a live one of the caller gives ``InvalidCapability``, never an
@@ -617,6 +618,20 @@ class SockClose(Operation):
     """``close()``: the socket ends (POSIX-CLOSE)."""
 
     fd: int
+
+
+# -- threads (an environment operation, registered last: PROC-THREAD) ----------
+
+
+@operation(group="caps", rule=R.PROC_THREAD, returns=PidRef)
+@dataclass(frozen=True, slots=True)
+class SpawnThread(Operation):
+    """Create a new running thread in the task of ``process`` (PROC-THREAD):
+    it shares that task's handle table, mappings, sockets and namespace
+    authority, and blocks on its own."""
+
+    environment: ClassVar[bool] = True
+    process: PidRef
 
 
 check_registered(globals())  # a record without its decorator fails here, by name

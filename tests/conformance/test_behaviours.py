@@ -58,6 +58,7 @@ from veridian_ipc.vocabulary.syscalls import (
     WriteBuffer,
 )
 
+from .behaviour_cases_threads import THREAD_CASES
 from .helpers import SPEC
 
 Steps = list[tuple[int, Operation]]
@@ -562,6 +563,8 @@ CASES: dict[str, tuple[Steps, Steps]] = {
         [*CP, (1, Receive(1, -1))],
     ),
 }
+
+CASES.update(THREAD_CASES)  # threads within a process (behaviours_threads)
 
 
 def run(steps: Steps) -> list[list[str]]:

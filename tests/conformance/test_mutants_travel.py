@@ -57,6 +57,7 @@ from veridian_ipc.vocabulary.syscalls import (
 )
 
 from .test_mutants_resources import SCENARIOS as RESOURCES
+from .test_mutants_threads import SCENARIOS as THREADS
 
 Scenario = Sequence[tuple[int, Operation]]
 
@@ -576,4 +577,5 @@ SCENARIOS = {
     "KilledReceiverLosesHandoff": test_killed_receiver_loses_handoff,
     "HandoffFreesSlot": test_handoff_frees_slot,
     **RESOURCES,
+    **THREADS,
 }

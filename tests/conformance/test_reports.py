@@ -58,11 +58,11 @@ def test_junit_one_case_per_rule_and_one_per_unattributed_divergence() -> None:
     root = _junit(report())
     _check_counts(root)
     cases = _cases(root)
-    assert len(cases) == 53 + 1
+    assert len(cases) == 54 + 1
     for rule in RuleId:
         assert cases[rule.value].attrib["classname"] == group_of(rule)
     assert root.attrib["failures"] == "3"
-    assert root.attrib["skipped"] == "45"
+    assert root.attrib["skipped"] == "46"
     send = cases["PORT-SEND"].find("failure")
     assert send is not None
     assert send.attrib["message"] == (
@@ -114,7 +114,7 @@ def test_markdown_summary_rules_and_a_section_per_divergence() -> None:
     text = markdown(data, rule_verdicts(data))
     assert f"**{rule_verdicts(data).summary.line}**" in text
     rows = _table_rows(text, "| group | rule | verdict | exercised | details |")
-    assert len(rows) == 53
+    assert len(rows) == 54
     assert all(len(r) == 5 for r in rows)
     assert ["ports", "PORT-SEND", "❌ diverges", "100", "D1, D2"] in rows
     for ident in ("D1", "D2", "D3", "D4"):
@@ -181,7 +181,7 @@ def test_conform_reports_on_a_conforming_target(tmp_path: Path) -> None:
     root = ET.parse(xml).getroot()
     _check_counts(root)
     assert root.attrib["failures"] == "0"
-    assert int(root.attrib["tests"]) == 53
+    assert int(root.attrib["tests"]) == 54
 
 
 def test_conform_reports_a_target_that_cannot_start(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from veridian_ipc.spec.state import (
     Woken,
 )
 from veridian_ipc.spec.step import atomic
+from veridian_ipc.spec.tasks import table_of, task_of, threads_of
 from veridian_ipc.vocabulary.names import Fd, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
@@ -119,7 +120,7 @@ def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
         pid, op, before, s, r = x.pid, x.op, x.before, x.after, x.result
         if isinstance(r, Err):
             continue
-        proc = before.processes.get(Pid(pid))
+        proc = table_of(before, Pid(pid)) if Pid(pid) in before.processes else None
 
         def obj_of(
             handle: int, proc: Process | None = proc, before: KernelState = before
@@ -141,10 +142,12 @@ def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
         elif isinstance(op, Receive) and isinstance(r.value, Delivered):
             delivered.setdefault(obj_of(op.handle), []).append(r.value.data)
         elif isinstance(op, Kill):
-            gone_to = _handed(before).get(Pid(op.target))
-            if gone_to is not None:  # back to its port (PORT-HANDOFF)
-                delivered[gone_to[0]].remove(gone_to[1])
-                returned.add(gone_to[0])
+            task = task_of(before, Pid(op.target))
+            for thread in threads_of(before, task):  # PROC-KILL: every thread
+                gone_to = _handed(before).get(thread)
+                if gone_to is not None:  # back to its port (PORT-HANDOFF)
+                    delivered[gone_to[0]].remove(gone_to[1])
+                    returned.add(gone_to[0])
         elif isinstance(op, ChannelReceive):
             assert isinstance(r.value, bytes)
             delivered.setdefault(obj_of(op.handle), []).append(r.value)
