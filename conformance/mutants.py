@@ -119,6 +119,7 @@ from .mutants_posix import (
 )
 from .mutants_quota import (
     HandleQuotaOneOver,
+    HandoffBytesFree,
     QueuedBytesUnbounded,
     ReceiveOverflowsTable,
 )
@@ -250,6 +251,8 @@ MUTANTS: tuple[type[Mutant], ...] = (
     KillLeavesSiblings,
     PerThreadTables,
     SiblingBlocks,
+    # a hand-off's bytes count until collected (spec/quotas.py)
+    HandoffBytesFree,
 )
 
 
@@ -288,6 +291,7 @@ __all__ = [
     "FourthCapLost",
     "HandleQuotaOneOver",
     "HandleReuse",
+    "HandoffBytesFree",
     "HandoffDropsCaps",
     "HandoffFreesSlot",
     "HandoffToLastWaiter",

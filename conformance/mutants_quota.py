@@ -1,6 +1,8 @@
 """Mutants of the resource quotas (spec/quotas.py): a handle table that holds
 one handle over its quota, a send that ignores the queued-bytes quota, a
-receive that takes a message whose capabilities do not fit.
+receive that takes a message whose capabilities do not fit, and the old rule
+where a hand-off's bytes are free (a send to waiting receivers unchecked, a
+woken receiver's kept slot uncounted).
 
 Each runs the spec's step with one quota raised by the amount of the bug, so
 it differs from the spec exactly where that quota is met.
@@ -11,7 +13,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from veridian_ipc.spec import RuleId as R
-from veridian_ipc.vocabulary.names import Config
+from veridian_ipc.spec.quotas import kept
+from veridian_ipc.spec.state import Port
+from veridian_ipc.vocabulary.names import Config, Fd, Pid
 from veridian_ipc.vocabulary.results import Result
 from veridian_ipc.vocabulary.syscalls import (
     CreateBuffer,
@@ -80,4 +84,47 @@ class ReceiveOverflowsTable(_Raised):
         return replace(c, max_handles=c.max_handles + 4)
 
 
-__all__ = ["HandleQuotaOneOver", "QueuedBytesUnbounded", "ReceiveOverflowsTable"]
+class HandoffBytesFree(_Raised):
+    """The old queued-bytes rule: a send to a port where receivers wait is
+    not charged ("a hand-off queues nothing"), and a hand-off's bytes stop
+    counting once handed, though the receiver has not collected them
+    (PORT-HANDOFF's kept slot; spec/quotas.py counts them until collected).
+
+    Emulated on the spec's own check: for such a send the quota is lifted;
+    for any other, it is raised by the sender's bytes in kept slots, so only
+    its queued bytes count."""
+
+    rules = (R.PORT_SEND, R.PORT_HANDOFF, R.POSIX_SEND)
+    ops = (Send, SockSend)
+
+    def apply(self, pid: int, op: Operation) -> Result:
+        self._pid, self._op = pid, op
+        return super().apply(pid, op)
+
+    def _target_waits(self) -> bool:
+        """The port the pending send goes to has waiting receivers."""
+        op, s = self._op, self.state
+        if isinstance(op, Send):
+            obj = self.port_of(self._pid, op.handle)
+        else:
+            assert isinstance(op, SockSend)
+            p = s.processes.get(Pid(self._pid))
+            entry = None if p is None else p.fds.get(Fd(op.fd))
+            peer = None if entry is None else entry.peer
+            obj = None if peer is None else s.caps[peer].obj
+        port = None if obj is None else s.objects.get(obj)
+        return isinstance(port, Port) and bool(port.waiters)
+
+    def raise_quota(self, c: Config) -> Config:
+        if self._target_waits():
+            return replace(c, max_queued_bytes=c.max_queued_bytes * 64 + 64)
+        handed = sum(len(d.data) for d in kept(self.state) if d.sender == self._pid)
+        return replace(c, max_queued_bytes=c.max_queued_bytes + handed)
+
+
+__all__ = [
+    "HandleQuotaOneOver",
+    "HandoffBytesFree",
+    "QueuedBytesUnbounded",
+    "ReceiveOverflowsTable",
+]

@@ -3,16 +3,17 @@ queued bytes per process; exhaustion is ``OutOfMemory`` and changes nothing.
 
 Usage is read from the model's own state, as the spec reads it from its
 state: a handle table's size, the objects created, and the inline bytes of a
-process's messages in port queues. That last sum walks every port, so it is
-taken only when the quota can be met at all
+process's messages not yet collected (in port queues or in a woken
+receiver's kept hand-off slot, PORT-HANDOFF). That last sum walks every port
+and process, so it is taken only when the quota can be met at all
 (``Config.queued_bytes_reachable``); with the defaults it cannot.
 """
 
 from __future__ import annotations
 
-from veridian_ipc.vocabulary.results import Err
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
-from .state import Message, Port, Process, State
+from .state import WOKEN, Message, Port, Process, State
 from .store import E_OUT_OF_MEMORY, wake
 
 
@@ -47,20 +48,40 @@ def check_delivery(st: State, p: Process, msg: Message) -> Err | None:
     return check_handles(st, p, carried(msg)) if msg.caps else None
 
 
-def check_queued(st: State, pid: int, port: Port, size: int) -> Err | None:
-    """``OutOfMemory`` if queuing ``size`` bytes on ``port`` takes ``pid``'s
-    task (PROC-THREAD) over ``max_queued_bytes`` (a hand-off queues nothing)."""
-    cfg = st.config
-    if not size or port.waiters or not cfg.queued_bytes_reachable:
-        return None
+def queued_bytes(st: State, pid: int) -> int:
+    """The inline bytes of the messages of ``pid``'s task (any of its threads,
+    PROC-THREAD) not yet collected: queued, or in a woken receiver's kept
+    hand-off slot (PORT-HANDOFF, spec/quotas.py)."""
     senders = {t.pid for t in st.processes[pid].threads}  # its task's
-    used = sum(
+    queued = sum(
         len(m.data)
         for o in st.objects.values()
         if type(o) is Port and o.queue
         for m in o.queue
         if m.sender in senders
     )
+    for p in st.processes.values():
+        w = p.waiter
+        if w is not None and w.handed is not None and p.status == WOKEN:
+            r = w.result
+            if (
+                type(r) is Ok
+                and type(r.value) is Delivered
+                and r.value.sender in senders
+            ):
+                queued += len(r.value.data)
+    return queued
+
+
+def check_queued(st: State, pid: int, port: Port, size: int) -> Err | None:
+    """``OutOfMemory`` if sending ``size`` bytes to ``port`` takes ``pid``'s task
+    over ``max_queued_bytes``: every send with data, receivers waiting or not (a
+    hand-off's bytes count until collected)."""
+    del port  # queued or handed off, the bytes count the same
+    cfg = st.config
+    if not size or not cfg.queued_bytes_reachable:
+        return None
+    used = queued_bytes(st, pid)
     return E_OUT_OF_MEMORY if used + size > cfg.max_queued_bytes else None
 
 
@@ -82,5 +103,6 @@ __all__ = [
     "check_objects",
     "check_queued",
     "handle_room",
+    "queued_bytes",
     "refuse_unfit_waiters",
 ]

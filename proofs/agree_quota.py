@@ -2,11 +2,13 @@
 
 ``quota_state`` projects the whole system into the quota encoding
 (``enc_quota``), read from the tables: each process's handles and queued
-bytes (the inline data of its messages waiting in port queues), the objects,
-and the configured quotas. A step that would charge a quota maps to the
-encoding's ``create``, ``install`` or ``enqueue``, its amount read from the
-operation and the tables (a receive's capabilities still carried by the
-oldest queued message; whether a receiver waits on the port sent to).
+bytes (the inline data of its messages not yet collected: waiting in port
+queues, or handed off to a woken receiver that keeps their slot,
+PORT-HANDOFF), the objects, and the configured quotas. A step that would
+charge a quota maps to the encoding's ``create``, ``install`` or ``enqueue``,
+its amount read from the operation and the tables (a receive's capabilities
+still carried by the oldest queued message; a send's data, handed off or
+queued).
 
 Every rule checks its quotas last, after every other check
 (spec/quotas.py), so the quota encoding decides a step exactly when every
@@ -22,14 +24,14 @@ from __future__ import annotations
 from functools import partial
 
 from veridian_ipc.spec import KernelState, Ok
-from veridian_ipc.spec.state import Kind, Port
+from veridian_ipc.spec.state import Kind, Port, Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
-from veridian_ipc.vocabulary.results import Err
+from veridian_ipc.vocabulary.results import Delivered, Err
 from veridian_ipc.vocabulary.rights import RECEIVE, SEND
 
-from ._smt import BoolVal, IntVal, int_array, truth
+from ._smt import IntVal, int_array
 from .enc_quota import SYSTEM
 from .faithful import Instance, Pair, Part, Step, apply, differences, object_of
 from .induction import State, System
@@ -42,6 +44,13 @@ def quota_state(s: KernelState) -> State:
         if isinstance(o, Port):
             for m in o.queue:
                 queued[int(m.sender)] = queued.get(int(m.sender), 0) + len(m.data)
+    for pr in s.processes.values():  # the kept slots of uncollected hand-offs
+        st = pr.status
+        if isinstance(st, Woken) and st.handed is not None:
+            r = st.result
+            if isinstance(r, Ok) and isinstance(r.value, Delivered):
+                d = r.value
+                queued[d.sender] = queued.get(d.sender, 0) + len(d.data)
     c = s.config
     return {
         "h": int_array(0, {int(p): len(pr.handles) for p, pr in s.processes.items()}),
@@ -86,17 +95,12 @@ def _head_caps(s: KernelState, obj: int | None) -> int | None:
 
 
 def _enqueue(s: KernelState, pid: int, obj: int | None, size: int) -> list[Step]:
-    """``size`` bytes sent by ``pid`` to port ``obj`` (queued unless a
-    receiver waits there)."""
+    """``size`` bytes sent by ``pid`` to port ``obj`` (queued, or handed to a
+    waiting receiver: charged alike)."""
     o = None if obj is None else s.objects.get(ObjId(obj))
     if not isinstance(o, Port):
         return []
-    params = {
-        "p": IntVal(pid),
-        "size": IntVal(size),
-        "waiting": BoolVal(bool(o.waiters)),
-    }
-    return [("enqueue", params)]
+    return [("enqueue", {"p": IntVal(pid), "size": IntVal(size)})]
 
 
 def quota_steps(s: KernelState, pid: int, op: object) -> list[Step]:
@@ -157,10 +161,6 @@ def instances(
     charge = steps[0][0]
     if charge == "enqueue" and _abandoned(before, after, pid, op):
         charge = "given back"  # the queue, bytes and all, went at once
-    if charge == "enqueue" and truth(steps[0][1]["waiting"]):
-        # not charged; queued all the same if every waiter was refused for
-        # want of handle room (spec/quotas.py ``refuse_unfit_waiters``)
-        charge = "given back"
     compare = partial(_compare, quota_state(after), pid, charge)
     return [Instance("quotas", quota_state(before), steps, compare)]
 

@@ -4,7 +4,8 @@ Seed section "IPC Errors" lists ``OutOfMemory``; spec/quotas.py gives it
 three quotas and every rule checks them last, immediately before its effects
 (after every rights, argument and object-side check). Abstract state of the
 whole system: ``h[p]``, the handles process ``p``'s table holds; ``b[p]``, the
-inline bytes of ``p``'s messages waiting in port queues; ``nobj``, the
+inline bytes of ``p``'s messages not yet collected (waiting in port queues or
+in a woken receiver's kept hand-off slot, PORT-HANDOFF); ``nobj``, the
 objects; and the quotas ``maxh`` (``Config.max_handles``, per process),
 ``maxb`` (``max_queued_bytes``, per process) and ``maxobj`` (``max_objects``,
 per system).
@@ -13,10 +14,11 @@ Transitions: ``create`` (a port, channel, buffer or socket: one object, one
 handle but for a socket's descriptor, and a size at most its configured
 maximum, the first ``OutOfMemory`` of PORT-CREATE, CHAN-CREATE, BUF-CREATE
 and POSIX-SOCKET); ``install`` (``n`` handles: a derive, a lookup or connect,
-a delivery of ``n`` carried capabilities); ``enqueue`` (a send's data, unless
-a receiver waits: a hand-off queues nothing); and ``release``, the generic
-giving back of handles, bytes and objects (drops, receives, destroyed queues,
-reclaimed objects). The invariant: no count exceeds its quota.
+a delivery of ``n`` carried capabilities); ``enqueue`` (a send's data, whether
+a receiver waits or not: a hand-off's bytes count until it is collected); and
+``release``, the generic giving back of handles, bytes and objects (drops,
+receives, collected hand-offs, destroyed queues, reclaimed objects). The
+invariant: no count exceeds its quota.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from veridian_ipc.spec import RuleId
 
 from ._smt import (
     And,
-    If,
     IntSort,
     Model,
     Or,
@@ -42,7 +43,6 @@ from .induction import (
     State,
     System,
     Transition,
-    bool_param,
     int_param,
 )
 
@@ -91,13 +91,13 @@ def _install(s: State, a: Params, slack: int = 0) -> tuple[Term, State]:
 
 
 def _enqueue(s: State, a: Params, slack: int = 0) -> tuple[Term, State]:
-    """``quotas.check_queued``: a send's ``size`` bytes, queued unless a
-    receiver waits (a hand-off queues nothing) or there are none."""
+    """``quotas.check_queued``: a send's ``size`` bytes, charged whether they
+    are queued or handed to a waiting receiver (counted in its kept slot until
+    collected); a send of nothing is always within the quota."""
     p, size = a["p"], a["size"]
-    free = Or(a["waiting"], size == 0)
-    guard = And(size >= 0, Or(free, s["b"][p] + size <= s["maxb"] + slack))
-    charged = If(a["waiting"], 0, size)
-    return guard, _with(s, b=Store(s["b"], p, s["b"][p] + charged))
+    fits = s["b"][p] + size <= s["maxb"] + slack
+    guard = And(size >= 0, Or(size == 0, fits))
+    return guard, _with(s, b=Store(s["b"], p, s["b"][p] + size))
 
 
 def _release(s: State, a: Params) -> tuple[Term, State]:
@@ -124,7 +124,7 @@ _CREATE_PARAMS = (
     int_param("handles"),
 )
 _INSTALL_PARAMS = (int_param("p", "pid"), int_param("n"))
-_ENQUEUE_PARAMS = (int_param("p", "pid"), int_param("size"), bool_param("waiting"))
+_ENQUEUE_PARAMS = (int_param("p", "pid"), int_param("size"))
 _CREATES = (
     RuleId.PORT_CREATE,
     RuleId.CHAN_CREATE,
@@ -145,7 +145,7 @@ TRANSITIONS = (
     ),
     Transition(
         "release",
-        (RuleId.CAP_DROP, RuleId.PORT_RECEIVE, RuleId.CAP_RECLAIM),
+        (RuleId.CAP_DROP, RuleId.PORT_RECEIVE, RuleId.PORT_RESUME, RuleId.CAP_RECLAIM),
         (int_param("p", "pid"), int_param("dh"), int_param("db"), int_param("dobj")),
         _release,
     ),

@@ -413,14 +413,25 @@ SCOPES: dict[str, Scope] = {
         Scope(
             "quota",
             "handles, objects and queued bytes at their quotas: creates,"
-            " derives, sends and receives refused with OutOfMemory",
+            " derives, sends and receives refused with OutOfMemory; a send"
+            " to a waiter without handle room, a hand-off given back by a"
+            " kill (its bytes count until collected)",
             processes=2,
             depth=5,
             deep_depth=6,
             config=replace(SMALL, max_handles=2, max_objects=2, max_queued_bytes=1),
             max_objects=3,
+            # process 1 sends to (and may receive from) process 2's port
+            setup=(
+                (Pid(2), sc.CreatePort(1)),
+                (Pid(2), sc.Bind(1, "n", 0, SEND | RECEIVE)),
+                (Pid(1), sc.Lookup("n")),
+            ),
             ops=_ops("CreatePort", "Derive", "Send", "Receive", "Drop"),
             rights=(SEND | GRANT,),
+            data=(b"a", b"ab"),
+            timeouts=(None,),
+            kill=True,
         ),
         Scope(
             "threads",

@@ -78,6 +78,7 @@ from .spec_mutants_handoff import give_back_nothing, offer_ignoring_handed
 from .spec_mutants_patch import patched
 from .spec_mutants_resources import (
     handles_one_over,
+    handoff_bytes_free,
     transfer_by_delegate,
     transfer_strips_others,
 )
@@ -508,6 +509,7 @@ MUTANTS: tuple[SpecMutant, ...] = (
     _m("transfer-strips-others", buffers, "transfer_buffer", transfer_strips_others),
     _m("transfer-by-delegate", buffers, "transfer_buffer", transfer_by_delegate),
     _m("handle-quota-one-over", quotas, "check_handles", handles_one_over),
+    _m("handoff-bytes-free", quotas, "check_queued", handoff_bytes_free),
     # the hand-off's slot (PORT-HANDOFF, issue 12 item 4)
     _m("killed-handoff-lost", ports, "give_back", give_back_nothing),
     _m("handoff-frees-slot", ports, "check_offer", offer_ignoring_handed),

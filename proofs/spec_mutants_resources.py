@@ -3,8 +3,9 @@
 The mistakes of a transfer the exhaustive check must catch: one that strips
 every other holder (the receiver's mapping ends: the seed's own sequence
 breaks) and one that lets a delegate transfer; a handle quota checked one
-too late. ``spec_mutants.MUTANTS`` lists
-them beside the others.
+too late; the queued-bytes quota's old rule, where a hand-off's bytes are
+free (a send to waiting receivers unchecked, a kept slot uncounted).
+``spec_mutants.MUTANTS`` lists them beside the others.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from veridian_ipc.spec import quotas
 from veridian_ipc.spec.caps import authorize, caps_of_object, destroy
 from veridian_ipc.spec.messages import check_limits
 from veridian_ipc.spec.ports import check_offer, commit_offer
-from veridian_ipc.spec.state import KernelState, Kind
-from veridian_ipc.spec.store import Step, fail
+from veridian_ipc.spec.state import KernelState, Kind, Port
+from veridian_ipc.spec.store import Step, fail, port
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.errors import IpcError
-from veridian_ipc.vocabulary.names import Pid
+from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Ok
 from veridian_ipc.vocabulary.rights import GRANT, MANAGE, SEND
 
@@ -70,4 +71,30 @@ def handles_one_over(s: KernelState, pid: Pid, n: int = 1) -> IpcError | None:
     return None
 
 
-__all__ = ["handles_one_over", "transfer_by_delegate", "transfer_strips_others"]
+def handoff_bytes_free(
+    s: KernelState, pid: Pid, obj: ObjId, size: int
+) -> IpcError | None:
+    """The old queued-bytes rule: a send to a port where receivers wait is
+    not checked ("a hand-off queues nothing") and only queued messages count,
+    so a message queued after every waiter is refused, or given back by a
+    killed receiver, can take its sender over ``max_queued_bytes``."""
+    if port(s, obj).waiters or size == 0:
+        return None
+    queued = sum(
+        len(m.data)
+        for o in s.objects.values()
+        if isinstance(o, Port)
+        for m in o.queue
+        if m.sender == pid
+    )
+    if queued + size > s.config.max_queued_bytes:
+        return IpcError.OutOfMemory
+    return None
+
+
+__all__ = [
+    "handles_one_over",
+    "handoff_bytes_free",
+    "transfer_by_delegate",
+    "transfer_strips_others",
+]

@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from veridian_ipc.spec import RuleId, quotas, step
-from veridian_ipc.spec.state import AtHandle, InBinding, InFlight, Waiting
+from veridian_ipc.spec.state import AtHandle, InBinding, InFlight, Waiting, Woken
 from veridian_ipc.spec.tasks import table_of, task_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId
-from veridian_ipc.vocabulary.results import Err, Ok
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 from veridian_ipc.vocabulary.rights import GRANT, READ, SEND, WRITE, required_rights
 
 from .step_properties_base import (
@@ -110,6 +110,22 @@ def reclaimed(t: Transition) -> str | None:
 _CREATES = (sc.CreatePort, sc.CreateChannel, sc.CreateBuffer, sc.Socket)
 
 
+def _given_back(t: Transition, at: object) -> bool:
+    """``at`` is a handle that an uncollected hand-off installed for the
+    process a ``Kill`` ends: PORT-HANDOFF gives the message, capabilities and
+    all, back to its port, where the next waiter takes it."""
+    if not isinstance(at, AtHandle) or at.pid != getattr(t.op, "target", None):
+        return False
+    status = t.pre.processes[at.pid].status
+    return (
+        isinstance(status, Woken)
+        and status.handed is not None
+        and isinstance(status.result, Ok)
+        and isinstance(status.result.value, Delivered)
+        and at.handle in status.result.value.caps
+    )
+
+
 def confinement(t: Transition) -> str | None:
     """A process gains a capability only through create, derive, lookup or a
     GRANT-checked transfer."""
@@ -131,6 +147,8 @@ def confinement(t: Transition) -> str | None:
                 and old.rights & GRANT
             ):
                 continue  # handed off to a waiting receiver
+            if isinstance(op, sc.Kill) and _given_back(t, old.at):
+                continue  # a killed receiver's hand-off, to the next waiter
             return f"capability {cid} moved {old.at} -> {cap.at} without a transfer"
         # a new capability
         if cap.parent is None:

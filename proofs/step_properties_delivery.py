@@ -203,8 +203,28 @@ def _sent_obj(t: Transition) -> ObjId:
     return found[1].obj
 
 
+def _carried(op: object) -> int:
+    """The capabilities a send carries (a buffer transfer carries one)."""
+    if isinstance(op, sc.TransferBuffer):
+        return 1
+    return len(op.caps) if isinstance(op, sc.Send) else 0
+
+
+def _refused(t: Transition, pid: Pid) -> bool:
+    """Waiter ``pid`` had no handle room for the message's capabilities and
+    was woken with ``OutOfMemory`` (spec/quotas.py ``refuse_unfit_waiters``)."""
+    status = t.post.processes[pid].status
+    room = len(table_of(t.pre, pid).handles) + _carried(t.op)
+    return (
+        isinstance(status, Woken)
+        and status.result == Err(IpcError.OutOfMemory)
+        and room > t.pre.config.max_handles
+    )
+
+
 def hand_off_first(t: Transition) -> str | None:
-    """A message sent while receivers wait goes to the first of them."""
+    """A message sent while receivers wait goes to the first of them with
+    room for its capabilities (those before it are refused, spec/quotas.py)."""
     if not ok(t):
         return None
     port = port_of_send(t)
@@ -222,8 +242,10 @@ def hand_off_first(t: Transition) -> str | None:
         for w in port.waiters
         if getattr(t.pre.processes[w].status, "cap", None) not in moved
     ]
+    while waiters and _refused(t, waiters[0]):
+        waiters = waiters[1:]
     if not waiters:
-        return None
+        return None  # every waiter refused: the message is queued
     first = waiters[0]
     status = t.post.processes[first].status
     if not (

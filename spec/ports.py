@@ -137,7 +137,8 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     - ``PortFull``: queued messages and those handed off and not yet
       collected (PORT-HANDOFF) fill the ``capacity``.
     - ``OutOfMemory``: queuing the data would take the sender over
-      ``Config.max_queued_bytes`` (spec/quotas.py; a hand-off queues nothing).
+      ``Config.max_queued_bytes`` (spec/quotas.py; a hand-off's bytes count
+      until the receiver collects them, as its capacity slot does).
     """
     found = authorize(s, pid, op.handle, Kind.PORT, SEND)
     if isinstance(found, IpcError):
@@ -230,7 +231,8 @@ def hand_off(s: KernelState, obj: ObjId, msg: QueuedMessage) -> KernelState:
     queue would have delivered next.
 
     The message keeps its slot in the port's capacity until the receiver
-    collects it (PORT-RESUME): PORT-SEND counts it as if queued. If the
+    collects it (PORT-RESUME): PORT-SEND counts it as if queued, and so
+    does the sender's ``max_queued_bytes`` quota (spec/quotas.py). If the
     receiver is killed before collecting it (PROC-KILL), the message goes back
     to the port as its oldest message (``give_back``): to the next waiter, or
     to the head of the queue, in the slot it kept, its capabilities back in

@@ -19,11 +19,25 @@ quotas, and this module is the one place that accounts for them:
   heap, so the quota is the system's, not a process's: this departs from a
   per-process object quota (a creator's charge would need a rule, which the
   seed does not give, for objects that outlive it).
-- ``max_queued_bytes`` (per task): inline data bytes of the messages the
-  task's threads sent that wait in port queues (a message handed straight to a
-  waiting receiver is never queued and costs nothing; a receive, a close that
-  drains, or a destroyed queue gives the bytes back). ``Send`` and
-  ``SockSend`` are charged; ``TransferBuffer`` carries no data.
+- ``max_queued_bytes`` (per task, PROC-THREAD): inline data bytes of the
+  messages the task's threads sent and no receiver has collected yet: those waiting in port
+  queues and those handed off to a woken receiver that has not resumed
+  (PORT-HANDOFF's kept slot). ``Send`` and ``SockSend`` with data are
+  charged, whether receivers wait or not; a receive, the ``Resume`` that
+  collects a hand-off, a close that drains, or a destroyed queue gives the
+  bytes back; ``TransferBuffer`` carries no data.
+
+*A message is charged until it is collected.* A message counts against its
+sender's queued bytes from the send until a receiver collects it, whether it
+waits in the queue or in a woken receiver's kept slot: exactly as
+PORT-HANDOFF accounts for the port's capacity. Precedent: Zircon charges a
+message to the channel until it is read: a written message is held in the
+channel's memory, whether or not a reader waits, until ``zx_channel_read``
+takes it. Two consequences a free hand-off would break:
+a send whose waiters are all woken with ``OutOfMemory`` (below) queues a
+message that was checked like any other, and a hand-off returned to the head
+of the queue by the receiver's death (``give_back``) moves bytes that were
+already counted, so neither can take the sender over its quota.
 
 *Where the check sits.* A quota is checked after every rights and argument
 check of the rule and after the object-side checks (closed, filter, rate,
@@ -50,9 +64,9 @@ from __future__ import annotations
 
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.names import ObjId, Pid
-from veridian_ipc.vocabulary.results import Err
+from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
-from .state import KernelState, Port, QueuedMessage
+from .state import KernelState, Port, QueuedMessage, Woken
 from .store import port, wake
 from .tasks import table_of, task_of, threads_of
 
@@ -64,7 +78,9 @@ def handles_used(s: KernelState, pid: Pid) -> int:
 
 def queued_bytes(s: KernelState, pid: Pid) -> int:
     """The inline bytes of the messages of ``pid``'s task (any of its
-    threads, PROC-THREAD) waiting in port queues."""
+    threads, PROC-THREAD) not yet collected: those waiting in port queues
+    and those in a woken receiver's kept hand-off slot (PORT-HANDOFF; the
+    ``Delivered`` result names their sender)."""
     senders = set(threads_of(s, task_of(s, pid)))
     return sum(
         len(m.data)
@@ -72,7 +88,20 @@ def queued_bytes(s: KernelState, pid: Pid) -> int:
         if isinstance(o, Port)
         for m in o.queue
         if m.sender in senders
-    )
+    ) + sum(len(d.data) for d in kept(s) if d.sender in senders)
+
+
+def kept(s: KernelState) -> list[Delivered]:
+    """The hand-offs not yet collected: each woken receiver's ``Delivered``
+    result while its ``Woken.handed`` names the port (PORT-HANDOFF)."""
+    out: list[Delivered] = []
+    for p in s.processes.values():
+        st = p.status
+        if isinstance(st, Woken) and st.handed is not None:
+            r = st.result
+            if isinstance(r, Ok) and isinstance(r.value, Delivered):
+                out.append(r.value)
+    return out
 
 
 def carried(msg: QueuedMessage) -> int:
@@ -100,9 +129,11 @@ def check_create(s: KernelState, pid: Pid) -> IpcError | None:
 
 
 def check_queued(s: KernelState, pid: Pid, obj: ObjId, size: int) -> IpcError | None:
-    """``OutOfMemory`` if queuing ``size`` more bytes on port ``obj`` would
-    take ``pid`` over ``max_queued_bytes`` (a hand-off queues nothing)."""
-    if port(s, obj).waiters or size == 0:
+    """``OutOfMemory`` if sending ``size`` more bytes to port ``obj`` would
+    take ``pid`` over ``max_queued_bytes``: every send with data, receivers
+    waiting or not (a hand-off's bytes count until collected, PORT-HANDOFF)."""
+    del obj  # the port does not matter: queued or handed, the bytes count
+    if size == 0:
         return None
     if queued_bytes(s, pid) + size > s.config.max_queued_bytes:
         return IpcError.OutOfMemory
@@ -134,6 +165,7 @@ __all__ = [
     "check_objects",
     "check_queued",
     "handles_used",
+    "kept",
     "queued_bytes",
     "refuse_unfit_waiters",
 ]

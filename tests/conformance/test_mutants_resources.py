@@ -20,12 +20,14 @@ from veridian_ipc.conformance.targets import SpecTarget
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.vocabulary.names import Config
 from veridian_ipc.vocabulary.results import CapInfo, Delivered, Err, Ok, Result
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, SEND
 from veridian_ipc.vocabulary.syscalls import (
+    Bind,
     CreateBuffer,
     CreatePort,
     Derive,
     Inspect,
+    Lookup,
     Operation,
     Receive,
     Send,
@@ -111,6 +113,28 @@ def test_receive_overflows_table() -> None:
     assert isinstance(got.value, Delivered)
 
 
+def test_handoff_bytes_free() -> None:
+    """A second byte sent while the first, handed off, is uncollected: over a
+    quota of one (PORT-HANDOFF, spec/quotas.py); the old rule lets it
+    through (the kept slot not counted), and the receiver's death then puts
+    both in the queue."""
+    ops = [
+        (2, CreatePort(2)),
+        (2, Bind(1, "in", 0, SEND)),
+        (1, Lookup("in")),
+        (2, Receive(1, None)),
+        (1, Send(1, 0, 0, b"a")),  # handed off: one byte in the kept slot
+        (1, Send(1, 0, 0, b"b")),
+    ]
+    small = replace(SMALL_CONFIG, max_queued_bytes=1)
+    got = diverges(mutants.HandoffBytesFree, ops, Err(E.OutOfMemory), small)
+    assert got == Ok(None)
+    # a send to a waiter is charged too: two bytes over a quota of one
+    ops = [*ops[:4], (1, Send(1, 0, 0, b"ab"))]
+    got = diverges(mutants.HandoffBytesFree, ops, Err(E.OutOfMemory), small)
+    assert got == Ok(None)
+
+
 #: Each mutant of these modules and its scenario (``test_mutants_travel``
 #: checks that every mutant after the first 49 has one).
 SCENARIOS: dict[str, Callable[[], None]] = {
@@ -119,4 +143,5 @@ SCENARIOS: dict[str, Callable[[], None]] = {
     "HandleQuotaOneOver": test_handle_quota_one_over,
     "QueuedBytesUnbounded": test_queued_bytes_unbounded,
     "ReceiveOverflowsTable": test_receive_overflows_table,
+    "HandoffBytesFree": test_handoff_bytes_free,
 }

@@ -16,8 +16,9 @@ import dataclasses
 import pytest
 
 from veridian_ipc.proofs import agreement
+from veridian_ipc.proofs._smt import BoolVal, value
 from veridian_ipc.proofs.agree_explored import AGREE_SCOPES, PARTS, agree_scope
-from veridian_ipc.proofs.agree_quota import out_of_memory
+from veridian_ipc.proofs.agree_quota import out_of_memory, quota_state
 from veridian_ipc.proofs.enc_quota import (
     CREATE_OVER,
     ENQUEUE_OVER,
@@ -28,7 +29,7 @@ from veridian_ipc.proofs.explore import explore
 from veridian_ipc.proofs.faithful import apply
 from veridian_ipc.proofs.induction import System, Transition
 from veridian_ipc.proofs.step_properties_base import Transition as Move
-from veridian_ipc.spec import Err, Ok, initial_state, step
+from veridian_ipc.spec import Err, KernelState, Ok, RuleId, initial_state, step
 from veridian_ipc.spec.state import Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Config, Pid
@@ -85,7 +86,7 @@ def test_the_queued_bytes_quota_off_by_one_disagrees() -> None:
     found = part(s, 1, send, after, result, _broken(ENQUEUE_OVER))
     assert found
     assert "guard True" in found[0]
-    # a send of nothing, or one handed to a waiting receiver, is not charged
+    # a send of nothing is not charged
     empty = sc.Send(1, 0, 0, b"")
     after, result = step(s, Pid(1), empty)
     assert isinstance(result, Ok)
@@ -144,3 +145,56 @@ def test_a_waiter_without_handle_room_is_woken_and_the_message_queued() -> None:
     ok, post = apply(ports.system, inst.pre, inst.steps[1:])
     assert ok
     assert inst.compare(post) != []
+
+
+def _handed_off() -> tuple[KernelState, sc.Send, KernelState, object]:
+    """Process 2 waits on its port; process 1 sends it one byte (handed off,
+    not yet collected). Returns the send's pre-state, send, post and result."""
+    s = initial_state(2, Config(max_queued_bytes=1))
+    for pid, op in (
+        (2, sc.CreatePort(2)),
+        (2, sc.Bind(1, "n", 0, 15)),
+        (1, sc.Lookup("n")),
+        (2, sc.Receive(1, None)),
+    ):
+        s, result = step(s, Pid(pid), op)
+        assert isinstance(result, Ok), (op, result)
+    send = sc.Send(1, 0, 0, b"a")
+    after, result = step(s, Pid(1), send)
+    assert result == Ok(None)
+    return s, send, after, result
+
+
+def test_the_projection_counts_a_kept_handoff_slot() -> None:
+    """PORT-HANDOFF: a hand-off's bytes count against its sender until
+    collected, in the projection as in the spec; a second send is refused
+    and the encoding refuses it too."""
+    s, send, after, result = _handed_off()
+    assert value(quota_state(after)["b"][1]) == 1
+    part = PARTS["quota"]
+    assert part(s, 1, send, after, result) == []
+    again = sc.Send(1, 0, 0, b"b")
+    post, refused = step(after, Pid(1), again)
+    assert out_of_memory(refused)
+    assert part(after, 1, again, post, refused) == []
+    collected, got = step(after, Pid(2), sc.Resume())
+    assert isinstance(got, Ok)
+    assert value(quota_state(collected)["b"][1]) == 0
+
+
+def test_a_free_handoff_encoding_disagrees() -> None:
+    """The old rule as a drift (a send's bytes never charged): the hand-off's
+    charge differs from the spec's."""
+    s, send, after, result = _handed_off()
+    found = PARTS["quota"](s, 1, send, after, result, _broken(ENQUEUE_FREE))
+    assert found
+    assert "b[1]" in found[0]
+
+
+#: Broken: a send's bytes are never charged (a hand-off "queues nothing").
+ENQUEUE_FREE = Transition(
+    "enqueue",
+    (RuleId.PORT_SEND,),
+    SYSTEM.transition("enqueue").params,
+    lambda st, a: (BoolVal(True), st),
+)

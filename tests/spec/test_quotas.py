@@ -67,9 +67,10 @@ def test_object_quota_counts_every_object(world: type[World]) -> None:
     w.err(2, CreatePort(0), IpcError.InvalidArgument)  # arguments first
 
 
-def test_queued_bytes_quota_hands_off_free_and_gives_back(world: type[World]) -> None:
+def test_queued_bytes_quota_counts_until_collected(world: type[World]) -> None:
     """Queued data counts against its sender until received; a message handed
-    to a waiting receiver is never queued; a full port says PortFull first."""
+    to a waiting receiver counts until it is collected; a full port says
+    PortFull first."""
     w = world(2, Config(max_queued_bytes=4))
     port = w.handle(2, CreatePort(3))
     w.ok(2, Bind(port, "in", 0, PORT_RIGHTS))
@@ -83,8 +84,10 @@ def test_queued_bytes_quota_hands_off_free_and_gives_back(world: type[World]) ->
     for _ in range(3):
         w.delivered(2, Receive(port, 0))
     w.ok(2, Receive(port, None))  # blocks
-    w.ok(1, Send(to2, 0, 0, b"hello", ()))  # handed off: never queued
-    assert w.delivered(2, Resume()).data == b"hello"
+    w.err(1, Send(to2, 0, 0, b"hello", ()), IpcError.OutOfMemory)  # waiter or not
+    w.ok(1, Send(to2, 0, 0, b"hell", ()))  # handed off: counted until collected
+    assert queued_bytes(w.s, Pid(1)) == 4
+    assert w.delivered(2, Resume()).data == b"hell"
     assert queued_bytes(w.s, Pid(1)) == 0
 
 
