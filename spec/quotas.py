@@ -20,10 +20,10 @@ quotas, and this module is the one place that accounts for them:
   per-process object quota (a creator's charge would need a rule, which the
   seed does not give, for objects that outlive it).
 - ``max_queued_bytes`` (per task, PROC-THREAD): inline data bytes of the
-  messages the task's threads sent and no receiver has collected yet: those waiting in port
-  queues and those handed off to a woken receiver that has not resumed
-  (PORT-HANDOFF's kept slot). ``Send`` and ``SockSend`` with data are
-  charged, whether receivers wait or not; a receive, the ``Resume`` that
+  messages the task's threads sent and no receiver has collected yet: those
+  waiting in port queues and those handed off to a woken receiver that has
+  not resumed (PORT-HANDOFF's kept slot). ``Send`` and ``SockSend`` with data
+  are charged, whether receivers wait or not; a receive, the ``Resume`` that
   collects a hand-off, a close that drains, or a destroyed queue gives the
   bytes back; ``TransferBuffer`` carries no data.
 
