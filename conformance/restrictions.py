@@ -104,6 +104,8 @@ class Restriction:
         if self.field is None:
             return True
         value = getattr(op, self.field, None)
+        if value is None and (self.values is not None or self.low is not None):
+            return True  # an optional field's None is no value in the list
         if not _is_int(value):
             return False  # ill-typed (ERR-TOTAL): the target must refuse it
         assert isinstance(value, int)

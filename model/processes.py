@@ -5,6 +5,7 @@ from __future__ import annotations
 from veridian_ipc.vocabulary.results import Ok, Result
 from veridian_ipc.vocabulary.syscalls import Kill, Spawn
 
+from .blocking import withdraw
 from .caps import destroy
 from .ports import give_back
 from .sockets import close_socket
@@ -40,6 +41,7 @@ def kill(st: State, op: Kill) -> Result:
     if p is None:
         return E_NO_SUCH_PROCESS
     give_back(st, p)
+    withdraw(st, p)  # a blocked send: nothing was queued (PORT-SEND-BLOCK)
     if p.waiter is not None:
         unwait(st, p.waiter)
     p.waiter = None

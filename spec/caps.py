@@ -58,6 +58,7 @@ from .state import (
     KernelState,
     Kind,
     Location,
+    Sending,
     Waiting,
 )
 from .store import Step, fail, port, proc, put_cap, put_obj, put_proc, wake
@@ -314,7 +315,7 @@ def detach(s: KernelState, cap_id: CapId) -> KernelState:
             replace(p, handles=p.handles.delete(at.handle), mappings=mappings),
         )
         status = proc(s, at.pid).status
-        if isinstance(status, Waiting) and status.cap == cap_id:
+        if isinstance(status, Waiting | Sending) and status.cap == cap_id:
             s = wake(s, at.pid, Err(IpcError.InvalidCapability))
     elif isinstance(at, InFlight):
         pt = port(s, at.port)

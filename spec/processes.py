@@ -17,6 +17,7 @@ from veridian_ipc.vocabulary.names import Pid
 from veridian_ipc.vocabulary.results import Ok
 from veridian_ipc.vocabulary.syscalls import Kill, Operation, Resume, Spawn
 
+from .blocking import withdraw
 from .caps import destroy
 from .ports import give_back
 from .sockets import close_socket
@@ -52,7 +53,9 @@ def kill(s: KernelState, op: Kill) -> Step:
     it held is closed, its queue destroyed (PORT-CLOSE, spec/orphans.py): its
     senders get ``PortClosed`` and its bindings go. A binding it made for a
     port another process still receives from stays: the service lives on.
-    Messages it sent stay queued. A message handed off to it and not yet
+    Messages it sent stay queued; a send it was blocked in is withdrawn
+    (PORT-SEND-BLOCK: that message was never queued, and the capabilities it
+    carried are destroyed with its handle table). A message handed off to it and not yet
     collected goes back to its port first, as the port's oldest message, to
     the next waiter or the queue head (PORT-HANDOFF: it kept its slot, so the
     queue stays within capacity); the sender got ``Ok`` and nothing is lost.
@@ -66,6 +69,7 @@ def kill(s: KernelState, op: Kill) -> Step:
     if target not in s.processes:
         return fail(s, IpcError.NoSuchProcess)
     s = give_back(s, target)
+    s = withdraw(s, target)
     status = proc(s, target).status
     if isinstance(status, Waiting):
         pt = port(s, status.port)
