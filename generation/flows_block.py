@@ -13,18 +13,20 @@ the port is filled, ``a`` (then ``b``) blocks sending, and then one of
 - ``a`` is killed while blocked (PROC-KILL);
 - ``r`` revokes the port's root, taking the looked-up copies (RIGHTS-REVOKE);
 - ``r`` is killed: nobody can receive, the port is abandoned (PORT-CLOSE);
+- ``r`` blocks while a hand-off keeps the only slot and another receiver
+  waits, until the hand-off is collected (PORT-HANDOFF);
 
 and, with channels, a ring shared by a message blocks a sender until ``r``
-reads it, or until the deadline. Every ending runs, in a drawn order, each
-on a fresh port, so one flow reaches every behaviour; the choices are drawn
-through the ``Gen`` and shrink like the rest.
+reads it, or until the deadline. Each run of the flow tells most of these
+stories, in turn, each on a fresh port; the choices are drawn through the
+``Gen`` and shrink like the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from veridian_ipc.vocabulary.rights import GRANT, SEND
+from veridian_ipc.vocabulary.rights import GRANT, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
     Bind,
@@ -40,6 +42,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Resume,
     Revoke,
     Send,
+    Spawn,
 )
 
 from .context import Gen, Steps
@@ -51,8 +54,13 @@ def _port(p: Plan, r: int, senders: list[int]) -> tuple[int, list[int]] | None:
     hr = p.handle(r, CreatePort(1))
     if hr is None:
         return None
-    name = p.free_name()
+    name = _name(p)
     p.do(r, Bind(hr, name, 0, SEND | GRANT))
+    if p.g.roll() < 10:  # a process spawned without the namespace authority
+        barred = p.value(0, Spawn(may_bind=False, may_lookup=False))
+        if type(barred) is int:  # cannot reach the port (NS-LOOKUP, NS-BIND)
+            p.do(barred, Lookup(name))
+            p.do(barred, Bind(1, _name(p), 0, SEND))
     hs = [p.handle(x, Lookup(name)) for x in senders]
     if any(h is None for h in hs):
         return None
@@ -131,6 +139,35 @@ def _receiver_killed(p: Plan, r: int, a: int, b: int) -> None:
     p.do(a, Resume())
 
 
+def _handed_full(p: Plan, r: int, a: int, b: int) -> None:
+    """``a`` waits to receive and ``r`` sends to it: the hand-off keeps the
+    only slot, so ``r``'s next send without a timeout finds the port full;
+    ``b`` waits too and ``r`` blocks sending: the one time a port has both.
+    ``a``'s ``Resume`` frees the slot and ``r``'s message goes straight to
+    ``b``; or ``a`` is killed first: its message goes back, to ``b``, and
+    ``b``'s ``Resume`` frees the slot for ``r``'s."""
+    hr = p.handle(r, CreatePort(1))
+    if hr is None:
+        return
+    name = _name(p)
+    p.do(r, Bind(hr, name, 0, SEND | RECEIVE | GRANT))
+    ha = p.handle(a, Lookup(name))
+    hb = p.handle(b, Lookup(name))
+    if ha is None or hb is None:
+        return
+    p.do(a, Receive(ha, None))
+    p.do(r, Send(hr, 0, 0, b"h"))
+    p.do(r, Send(hr, 0, 0, b"y"))  # PortFull: the hand-off keeps its slot
+    p.do(b, Receive(hb, None))
+    p.do(r, Send(hr, 0, 0, b"x", (), None))
+    if p.g.roll() < 60:
+        p.do(a, Resume())
+    else:
+        p.do(0, Kill(a))
+    p.do(b, Resume())
+    p.do(r, Resume())
+
+
 def _ring(p: Plan, r: int, a: int, b: int) -> None:
     """``r``'s ring of one slot reaches ``a`` in a message (through ``a``'s
     own bound port); ``a`` blocks sending to the full ring until ``r``
@@ -144,7 +181,7 @@ def _ring(p: Plan, r: int, a: int, b: int) -> None:
     ha_port = p.handle(a, CreatePort(1))
     if copy is None or ha_port is None:
         return
-    name = p.free_name()
+    name = _name(p)
     p.do(a, Bind(ha_port, name, 0, SEND | GRANT))
     to_a = p.handle(r, Lookup(name))
     if to_a is None:
@@ -171,14 +208,15 @@ ENDINGS: tuple[Callable[[Plan, int, int, int], None], ...] = (
     _closed,
     _revoked,
     _sender_killed,
+    _handed_full,
     _ring,
-    _receiver_killed,  # last: it kills r
+    _receiver_killed,
 )
 
 
 def blocked_sends(g: Gen) -> Steps:
     """Senders block on full ports and rings, and every way their wait ends
-    follows (see the module)."""
+    follows, each most of the time (see the module)."""
     p = Plan(g)
     if not p.has("ports", "timeouts", "namespace", "caps"):
         return p.steps
@@ -186,10 +224,18 @@ def blocked_sends(g: Gen) -> Steps:
         procs = p.processes(3)
         if procs is None:
             break
-        r, a, b = procs
-        if ending is _receiver_killed or g.roll() < 85:
-            ending(p, r, a, b)
+        if g.roll() < 85:
+            ending(p, *procs)
     return p.steps
+
+
+def _name(p: Plan) -> str:
+    """A name not bound now, outside the pool the other flows draw from, so
+    that these bindings do not crowd theirs."""
+    i = 0
+    while f"blk{i}" in p.s.namespace:
+        i += 1
+    return f"blk{i}"
 
 
 __all__ = ["blocked_sends"]

@@ -555,12 +555,6 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
 ]
 
 
-def _waits(g: Gen) -> Steps:
-    """Receive deadlines, or blocked senders (PORT-SEND-BLOCK): the two
-    flows of processes that wait."""
-    return g.pick([deadlines, blocked_sends])(g)  # type: ignore[no-any-return]
-
-
 #: Scenario generators (each a rule of the machine).
 SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "rendezvous": _or_flow(rendezvous, names, _F({"namespace"}), 35),
@@ -576,7 +570,8 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "attenuated": _or_flow(attenuated, attenuate, _F({"ports", "rights"}), 60),
     "double_fault": _or_flow(double_fault),
     "drop_held": _or_flow(drop_held, chain, _F({"caps", "rights"}), 50),
-    "blocked_acts": _or_flow(blocked_acts, _waits, _F({"timeouts"}), 50),
+    "blocked_acts": _or_flow(blocked_acts, deadlines, _F({"timeouts"}), 50),
+    "blocked_sends": _or_flow(blocked_sends),
     "hand_over": _or_flow(
         hand_over, _buffer_travel, _F({"messages", "namespace", "buffers"}), 50
     ),

@@ -15,7 +15,7 @@ from veridian_ipc.spec import KernelState, RuleId
 from veridian_ipc.spec.state import Cap, Port, Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import CapId, Fd, Pid
-from veridian_ipc.vocabulary.results import Delivered, Ok, Result
+from veridian_ipc.vocabulary.results import Blocked, Delivered, Ok, Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,8 @@ def in_rings(s: KernelState) -> int:
 def port_of_send(t: Transition) -> Port | None:
     """The port (in ``pre``) a successful message-sending step sent to."""
     op, pre = t.op, t.pre
+    if isinstance(t.result, Ok) and isinstance(t.result.value, Blocked):
+        return None  # a send that blocked sent nothing (PORT-SEND-BLOCK)
     if isinstance(op, sc.Send | sc.TransferBuffer):
         found = cap_behind(
             pre, t.pid, op.port if isinstance(op, sc.TransferBuffer) else op.handle
