@@ -224,7 +224,7 @@ def blocked_sends(g: Gen) -> Steps:
         procs = p.processes(3)
         if procs is None:
             break
-        if g.roll() < 85:
+        if g.roll() < 80:
             ending(p, *procs)
     return p.steps
 
