@@ -56,6 +56,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Unbind,
 )
 
+from .test_mutants_blocking import SCENARIOS as BLOCKING
 from .test_mutants_resources import SCENARIOS as RESOURCES
 
 Scenario = Sequence[tuple[int, Operation]]
@@ -576,4 +577,5 @@ SCENARIOS = {
     "KilledReceiverLosesHandoff": test_killed_receiver_loses_handoff,
     "HandoffFreesSlot": test_handoff_frees_slot,
     **RESOURCES,
+    **BLOCKING,
 }
