@@ -37,11 +37,13 @@ collected by PORT-RESUME); a send blocks the same way:
   (``PortClosed``, PORT-CLOSE, CHAN-CLOSE), including the implicit close when
   the last process able to receive dies (``PortClosed``, spec/orphans.py); a
   revoke of the capability it sends through (``InvalidCapability``, as for a
-  blocked receive: seL4 cancels the IPC of a thread blocked on a revoked
-  endpoint capability). A kill of the sender withdraws it from the FIFO: no
-  message was queued, so nothing is discarded from any queue, and the
-  capabilities it meant to carry are destroyed with its handle table
-  (PROC-KILL).
+  blocked receive, RIGHTS-REVOKE). Precedent followed in part: seL4 cancels
+  the IPC of the threads blocked on an endpoint when the endpoint is deleted
+  (``cancelAllIPC``); here the wait follows the capability, as the spec's
+  blocked receive already does, so revoking the sender's copy ends it. A
+  kill of the sender withdraws it from the FIFO: no message was queued, so
+  nothing is discarded from any queue, and the capabilities it meant to
+  carry are destroyed with its handle table (PROC-KILL).
 - *Senders and receivers.* A receiver blocks only on an empty queue and a
   sender only on a full one, so on a port both wait at once only while the
   queue is empty and hand-offs not yet collected hold every slot; the first
