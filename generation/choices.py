@@ -125,7 +125,6 @@ SCENARIO_GROUPS: dict[str, frozenset[str]] = {
     "double_fault": frozenset({"ports", "rights", "messages"}),
     "drop_held": frozenset({"caps", "rights"}),
     "blocked_acts": frozenset({"ports"}),
-    "blocked_sends": frozenset({"ports", "timeouts", "namespace", "caps"}),
     "hand_over": frozenset({"ports", "buffers"}),
 }
 

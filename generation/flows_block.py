@@ -8,7 +8,8 @@ the port is filled, ``a`` (then ``b``) blocks sending, and then one of
 
 - ``r`` receives: the first blocked sender is served (FIFO), and after the
   next receive the second one;
-- the clock passes the deadline (TIME-DEADLINE);
+- the clock passes the deadline (TIME-DEADLINE), with receives that end at
+  the same tick;
 - ``r`` closes the port (PORT-CLOSE);
 - ``a`` is killed while blocked (PROC-KILL);
 - ``r`` revokes the port's root, taking the looked-up copies (RIGHTS-REVOKE);
@@ -93,8 +94,15 @@ def _deadline(p: Plan, r: int, a: int, b: int) -> None:
     _, (ha,) = got
     p.do(a, Send(ha, 0, 0, b"a", (), 2))
     p.do(a, Resume())  # still waiting: WouldBlock
+    waiting = []
+    for x in (r, b):  # receives with the same deadline end at the same tick
+        h = p.handle(x, CreatePort(1))
+        if h is not None and p.do(x, Receive(h, 2)) is not None:
+            waiting.append(x)
     p.do(0, AdvanceClock(2))
     p.do(a, Resume())
+    for x in waiting:
+        p.do(x, Resume())
 
 
 def _closed(p: Plan, r: int, a: int, b: int) -> None:
@@ -160,7 +168,7 @@ def _handed_full(p: Plan, r: int, a: int, b: int) -> None:
     p.do(r, Send(hr, 0, 0, b"y"))  # PortFull: the hand-off keeps its slot
     p.do(b, Receive(hb, None))
     p.do(r, Send(hr, 0, 0, b"x", (), None))
-    if p.g.roll() < 60:
+    if p.g.roll() < 50:
         p.do(a, Resume())
     else:
         p.do(0, Kill(a))
@@ -224,7 +232,7 @@ def blocked_sends(g: Gen) -> Steps:
         procs = p.processes(3)
         if procs is None:
             break
-        if g.roll() < 80:
+        if g.roll() < 85:
             ending(p, *procs)
     return p.steps
 

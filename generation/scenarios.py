@@ -551,8 +551,15 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
     (exhaust, _F({"caps", "ports"})),
     (exhaust, _F({"caps", "ports"})),
-    (blocked_sends, _F({"ports", "timeouts", "namespace", "caps"})),
 ]
+
+
+def _waits(g: Gen) -> Steps:
+    """The flows of processes that wait: receive deadlines, or blocked
+    senders (PORT-SEND-BLOCK) when the target claims what they need."""
+    if _F({"ports", "timeouts", "namespace", "caps"}) <= g.groups and g.roll() < 50:
+        return blocked_sends(g)
+    return deadlines(g)
 
 
 #: Scenario generators (each a rule of the machine).
@@ -570,8 +577,7 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "attenuated": _or_flow(attenuated, attenuate, _F({"ports", "rights"}), 60),
     "double_fault": _or_flow(double_fault),
     "drop_held": _or_flow(drop_held, chain, _F({"caps", "rights"}), 50),
-    "blocked_acts": _or_flow(blocked_acts, deadlines, _F({"timeouts"}), 50),
-    "blocked_sends": _or_flow(blocked_sends),
+    "blocked_acts": _or_flow(blocked_acts, _waits, _F({"timeouts"}), 50),
     "hand_over": _or_flow(
         hand_over, _buffer_travel, _F({"messages", "namespace", "buffers"}), 50
     ),
