@@ -252,7 +252,7 @@ class Receive(Operation):
     timeout: int | None = 0
 
 
-@operation(group="ports", rule=R.PORT_RESUME, returns=Delivered)
+@operation(group="ports", rule=R.PORT_RESUME, returns=Delivered | None)
 @dataclass(frozen=True, slots=True)
 class Resume(Operation):
     """Collect the outcome of a receive that blocked (PORT-RESUME)."""
