@@ -557,7 +557,7 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
 def _waits(g: Gen) -> Steps:
     """The flows of processes that wait: receive deadlines, or blocked
     senders (PORT-SEND-BLOCK) when the target claims what they need."""
-    if _F({"ports", "timeouts", "namespace", "caps"}) <= g.groups and g.roll() < 50:
+    if _F({"ports", "timeouts", "namespace", "caps"}) <= g.groups and g.roll() < 40:
         return blocked_sends(g)
     return deadlines(g)
 
