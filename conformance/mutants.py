@@ -30,7 +30,8 @@ group:
 - ``mutants_travel``: capabilities that cross processes and are then used
   (MSG-TRANSFER, MSG-SENDER, PORT-HANDOFF);
 - ``mutants_waits``: waiting, waking and time (PORT-RECEIVE, PORT-RESUME,
-  TIME-*, FILTER-RATE).
+  TIME-*, FILTER-RATE);
+- ``mutants_blocking``: blocked senders (PORT-SEND-BLOCK, CHAN-SEND-BLOCK).
 
 ``mutants_campaign`` runs the suite against each and reports the kill rate and
 how fast each was killed. A mutant whose difference no sequence of operations
@@ -41,6 +42,11 @@ is, today.
 from __future__ import annotations
 
 from .mutants_base import Mutant
+from .mutants_blocking import (
+    BlockedSendersLifo,
+    CloseLeavesSenders,
+    SenderDeadlineIgnored,
+)
 from .mutants_buffers import (
     MapWithoutWrite,
     ReadPastEnd,
@@ -253,6 +259,10 @@ MUTANTS: tuple[type[Mutant], ...] = (
     SiblingBlocks,
     # a hand-off's bytes count until collected (spec/quotas.py)
     HandoffBytesFree,
+    # blocked senders (PORT-SEND-BLOCK, CHAN-SEND-BLOCK)
+    BlockedSendersLifo,
+    SenderDeadlineIgnored,
+    CloseLeavesSenders,
 )
 
 
@@ -265,11 +275,13 @@ __all__ = [
     "BindPublishesHeldRights",
     "BindReplaces",
     "BlockedMayInspect",
+    "BlockedSendersLifo",
     "BoolIsInt",
     "ChannelCloseDrops",
     "ClockNoExpiry",
     "CloseDropsQueue",
     "CloseKeepsBindings",
+    "CloseLeavesSenders",
     "CloseLeavesWaiters",
     "CloseReportsNothing",
     "ClosedPortNoDrain",
@@ -336,6 +348,7 @@ __all__ = [
     "SelfCycleKept",
     "SendCopiesCaps",
     "SendLeaksCapOnFailure",
+    "SenderDeadlineIgnored",
     "SenderIsPortOwner",
     "SenderIsReceiver",
     "SiblingBlocks",

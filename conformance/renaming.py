@@ -298,8 +298,9 @@ class Renaming:
                 self._bind_obj(sf[fd].get("peer"), entry.get("peer"))
         ss, ts = sp.get("status"), tp.get("status")
         if isinstance(ss, dict) and isinstance(ts, dict):
-            if "waiting" in ss and "waiting" in ts:
-                self._bind_obj(ss["waiting"], ts["waiting"])
+            for key in ("waiting", "sending"):  # PORT-SEND-BLOCK: a sender's object
+                if key in ss and key in ts:
+                    self._bind_obj(ss[key], ts[key])
             sw, tw = ss.get("woken"), ts.get("woken")
             if isinstance(sw, dict) and isinstance(tw, dict):
                 so, to = sw.get("ok"), tw.get("ok")
@@ -353,6 +354,8 @@ class Renaming:
             return st
         if "waiting" in st:
             return {**st, "waiting": self._tr_obj(st["waiting"])}
+        if "sending" in st:
+            return {**st, "sending": self._tr_obj(st["sending"])}
         w = st.get("woken")
         if isinstance(w, dict) and isinstance(w.get("ok"), dict):
             return {"woken": {"ok": self._tr_delivered(tpid, w["ok"])}}

@@ -14,6 +14,7 @@ from veridian_ipc.vocabulary.rights import ALL_RIGHTS
 from veridian_ipc.vocabulary.syscalls import Derive, Drop, Inspect, Revoke
 
 from . import quotas
+from .blocking import wake_through
 from .state import (
     AT_HANDLE,
     IN_BINDING,
@@ -172,6 +173,8 @@ def detach(st: State, cap: Cap) -> None:
         if type(obj) is Port and obj.waiters:  # receives waiting through it end
             for w in [w for w in obj.waiters if w.cap is cap]:
                 wake(st, w, E_INVALID_CAPABILITY)
+        if obj.senders:  # sends blocked through it end (PORT-SEND-BLOCK)
+            wake_through(st, obj, cap, E_INVALID_CAPABILITY)
         if obj.watchers:  # threads waiting for room or data retry, find it gone
             notify(obj)
         cap.proc = None

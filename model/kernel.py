@@ -25,6 +25,7 @@ from veridian_ipc.vocabulary.operations import check_table, process_ops
 from veridian_ipc.vocabulary.results import Err, Result
 
 from . import (
+    blocking,
     buffers,
     caps,
     channels,
@@ -67,6 +68,12 @@ def close(st: State, p: Process, op: sc.Close) -> Result:
 
 
 Rule = Callable[[State, Process, Any], Result]
+
+
+def attempt(st: State, p: Process, op: sc.Send | sc.ChannelSend) -> Result:
+    """A blocked send attempted again by its rule (PORT-SEND-BLOCK)."""
+    return PROCESS_RULES[type(op)](st, p, op)
+
 
 PROCESS_RULES: dict[type, Rule] = {
     sc.Inspect: caps.inspect_handle,
@@ -168,6 +175,8 @@ class Kernel:
                 result = E_PROCESS_BLOCKED
             else:
                 result = PROCESS_RULES[type(op)](st, p, op)
+        if st.sending:  # room frees blocked senders (PORT-SEND-BLOCK)
+            blocking.serve(st, attempt)
         if st.suspects:
             orphans.reap(st)
         if type(result) is Err:

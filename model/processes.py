@@ -5,6 +5,7 @@ from __future__ import annotations
 from veridian_ipc.vocabulary.results import Ok, Result
 from veridian_ipc.vocabulary.syscalls import Kill, Spawn, SpawnThread
 
+from .blocking import withdraw
 from .caps import destroy
 from .ports import give_back
 from .sockets import close_socket
@@ -43,10 +44,11 @@ def spawn_thread(st: State, op: SpawnThread) -> Result:
 
 def kill(st: State, op: Kill) -> Result:
     """PROC-KILL: the process ends, every thread of its task; every waiting
-    thread leaves its waiter queue, the hand-offs its threads have not
-    collected go back to their ports (PORT-HANDOFF; from the highest pid
-    down), its sockets close, its capabilities are destroyed (children move
-    up), its mappings go.
+    thread leaves its waiter queue, every thread blocked in a send leaves its
+    object's blocked senders (PORT-SEND-BLOCK: nothing was queued), the
+    hand-offs its threads have not collected go back to their ports
+    (PORT-HANDOFF; from the highest pid down), its sockets close, its
+    capabilities are destroyed (children move up), its mappings go.
 
     Receives parked by the threaded facade for this process end with
     ``NoSuchProcess`` so that no thread is left waiting.
@@ -59,6 +61,7 @@ def kill(st: State, op: Kill) -> Result:
     p = target.task
     threads = sorted(p.threads, key=lambda t: t.pid)
     for t in threads:
+        withdraw(st, t)  # a blocked send: nothing was queued (PORT-SEND-BLOCK)
         if t.waiter is not None and t.status == WAITING:
             unwait(st, t.waiter)
             t.waiter = None

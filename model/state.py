@@ -53,6 +53,7 @@ IN_SOCKET_PEER: Final = 5
 RUNNING: Final = 0
 WAITING: Final = 1
 WOKEN: Final = 2
+SENDING: Final = 3  # blocked in a send (PORT-SEND-BLOCK, model/blocking.py)
 
 
 class Cap:
@@ -136,7 +137,7 @@ class Filter:
 class KObject:
     """Base of the kernel objects: an id and the set of capabilities naming it."""
 
-    __slots__ = ("caps", "closed", "id", "watchers")
+    __slots__ = ("caps", "closed", "id", "senders", "watchers")
     kind: str = ""
 
     def __init__(self, obj_id: int) -> None:
@@ -151,6 +152,9 @@ class KObject:
         # Callbacks run (under the kernel lock) after the object's state changed;
         # the facade uses them to wake threads and tasks waiting on a channel.
         self.watchers: list[Callable[[], None]] | None = None
+        # Processes blocked sending to a port or a channel, FIFO
+        # (PORT-SEND-BLOCK, CHAN-SEND-BLOCK: model/blocking.py).
+        self.senders: deque[Waiter] | None = None
 
 
 class Port(KObject):
@@ -362,6 +366,7 @@ class State:
         "next_pid",
         "objects",
         "processes",
+        "sending",
         "suspects",
         "timed",
     )
@@ -383,6 +388,8 @@ class State:
         # abandons the ports among them nobody can receive from (PORT-CLOSE)
         # and model/reclaim.py destroys those nobody can reach (CAP-RECLAIM).
         self.suspects: set[KObject] = set()
+        # Ports and channels with blocked senders (model/blocking.py).
+        self.sending: dict[KObject, None] = {}
 
 
 __all__ = [
@@ -396,6 +403,7 @@ __all__ = [
     "NOWHERE",
     "PORT",
     "RUNNING",
+    "SENDING",
     "WAITING",
     "WOKEN",
     "Binding",

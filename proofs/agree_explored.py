@@ -66,8 +66,12 @@ FILTERS = replace(
 #: and their projections read a thread's own (empty) record rather than its
 #: task's, so a thread's step is not projected yet; the exhaustive check covers
 #: that scope (STEP-THREADS-RUN-ON, STEP-THREADS-ONE-TABLE,
-#: STEP-KILL-ALL-THREADS and the spec's invariants).
-UNMODELLED_SCOPES: frozenset[str] = frozenset({"threads"})
+#: STEP-KILL-ALL-THREADS and the spec's invariants). And ``blocking`` and
+#: ``blocking-ring``, which block senders on full ports and rings
+#: (PORT-SEND-BLOCK, CHAN-SEND-BLOCK): the encodings do not model blocked
+#: senders (a known gap: the exhaustive check covers those scopes,
+#: STEP-SEND-BLOCKS, STEP-SENDERS-FIFO, STEP-SEND-WAIT-ENDS).
+UNMODELLED_SCOPES: frozenset[str] = frozenset({"threads", "blocking", "blocking-ring"})
 
 
 #: Every encoding's part: the quota encoding's, which decides

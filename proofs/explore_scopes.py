@@ -66,6 +66,7 @@ class Scope:
     rights: tuple[int, ...] = ()
     data: tuple[bytes, ...] = (b"a",)
     timeouts: tuple[int | None, ...] = (0,)
+    send_timeouts: tuple[int | None, ...] = (0,)
     ticks: tuple[int, ...] = (1,)
     names: tuple[str, ...] = ("n",)
     filters: tuple[sc.SetFilter, ...] = ()
@@ -121,7 +122,8 @@ def candidates(scope: Scope, s: KernelState) -> Iterator[tuple[Pid, sc.Operation
                     carried += [(a, b) for a in others for b in others if a < b]
                 for d in scope.data:
                     for cs in carried:
-                        yield pid, sc.Send(h, 1, 0, d, cs)
+                        for t in scope.send_timeouts:
+                            yield pid, sc.Send(h, 1, 0, d, cs, t)
         if "Receive" in on:
             for h in ports:
                 for t in scope.timeouts:
@@ -167,8 +169,9 @@ def _channels(
         yield pid, sc.CreateChannel(2, 1)
     for h in chans:
         if "ChannelSend" in on:
-            yield pid, sc.ChannelSend(h, b"a")
-            yield pid, sc.ChannelSend(h, b"b")
+            for t in scope.send_timeouts:
+                yield pid, sc.ChannelSend(h, b"a", t)
+                yield pid, sc.ChannelSend(h, b"b", t)
         if "ChannelSendBatch" in on:
             yield pid, sc.ChannelSendBatch(h, (b"a", b"b"))
         if "ChannelReceive" in on:
@@ -409,6 +412,52 @@ SCOPES: dict[str, Scope] = {
                 "Derive",
             ),
             rights=(READ | WRITE, MANAGE | GRANT),
+        ),
+        Scope(
+            "blocking",
+            "a full port of capacity 1 that pid 1 receives from and pids 2"
+            " and 3 send to: sends block, are served in order by receives,"
+            " time out, and are ended by close, revoke and kill"
+            " (PORT-SEND-BLOCK)",
+            processes=3,
+            depth=4,
+            deep_depth=5,
+            max_objects=1,
+            setup=(
+                (Pid(1), sc.CreatePort(1)),
+                (Pid(1), sc.Bind(1, "n", 0, SEND)),
+                (Pid(2), sc.Lookup("n")),
+                (Pid(3), sc.Lookup("n")),
+                (Pid(1), sc.Send(1, 1, 0, b"a")),
+            ),
+            ops=_ops("Send", "Receive", "Close", "Revoke", "AdvanceClock"),
+            send_timeouts=(0, None, 1),
+            kill=True,
+        ),
+        Scope(
+            "blocking-ring",
+            "a full ring of one slot that pid 1 reads and pid 2 holds a SEND"
+            " copy of (sent in a message): channel sends block, are served by"
+            " reads, time out, and end by close and kill (CHAN-SEND-BLOCK)",
+            processes=2,
+            depth=4,
+            deep_depth=5,
+            max_objects=2,
+            setup=(
+                (Pid(1), sc.CreateChannel(1, 1)),
+                (Pid(1), sc.Derive(1, SEND | GRANT)),
+                (Pid(2), sc.CreatePort(1)),
+                (Pid(2), sc.Bind(1, "n", 0, SEND)),
+                (Pid(1), sc.Lookup("n")),
+                (Pid(1), sc.Send(3, 1, 0, b"", (2,))),
+                (Pid(2), sc.Receive(1)),
+                (Pid(1), sc.Drop(3)),
+                (Pid(2), sc.Drop(1)),
+                (Pid(1), sc.ChannelSend(1, b"a")),
+            ),
+            ops=_ops("ChannelSend", "ChannelReceive", "Close", "AdvanceClock"),
+            send_timeouts=(0, None, 1),
+            kill=True,
         ),
         Scope(
             "quota",

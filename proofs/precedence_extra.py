@@ -22,7 +22,7 @@ from veridian_ipc.vocabulary._registry import parse_errors
 from veridian_ipc.vocabulary.names import Fd, Pid
 from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE, SEND
 
-from .precedence_cascades import CASCADES
+from .precedence_cascades import CASCADES, NEGATIVE_TIMEOUT, unless_blocked
 from .precedence_conds import (
     Cascade,
     Cond,
@@ -60,6 +60,7 @@ EXTRA: tuple[Cascade, ...] = (
         (
             Cond("InvalidCapability", "bad handle", bad_handle(Kind.CHANNEL)),
             Cond("InsufficientRights", "no SEND", lacks(Kind.CHANNEL, SEND)),
+            NEGATIVE_TIMEOUT,
             Cond(
                 "MessageTooLarge",
                 "too long",
@@ -72,14 +73,20 @@ EXTRA: tuple[Cascade, ...] = (
                 "closed",
                 lambda s, pid, op: ring_of(s, pid, op.handle).closed,
             ),
-            Cond(
-                "WouldBlock",
-                "full",
-                lambda s, pid, op: (
-                    len((r := ring_of(s, pid, op.handle)).held) >= r.capacity
+            *unless_blocked(
+                (
+                    Cond(
+                        "WouldBlock",
+                        "full",
+                        lambda s, pid, op: (
+                            len((r := ring_of(s, pid, op.handle)).held) >= r.capacity
+                        ),
+                    ),
                 ),
+                "WouldBlock",
             ),
         ),
+        exclusive=(("negative timeout", "full"),),
     ),
     Cascade(
         RuleId.CHAN_RECEIVE,

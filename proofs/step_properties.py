@@ -33,6 +33,7 @@ from .step_properties_base import (
     ok,
     subtree,
 )
+from .step_properties_blocking import send_blocks, senders_fifo, wait_ends
 from .step_properties_delivery import (
     deadline_wakeup,
     drain_after_close,
@@ -383,6 +384,25 @@ PROPERTIES: tuple[StepProperty, ...] = (
         "only a process with may_bind binds, with may_lookup looks up",
         (R.NS_BIND, R.NS_LOOKUP, R.POSIX_BIND, R.POSIX_CONNECT),
         namespace_authority,
+    ),
+    _p(
+        "STEP-SEND-BLOCKS",
+        "a send blocks only on a full open object, with its deadline, queuing nothing",
+        (R.PORT_SEND_BLOCK, R.CHAN_SEND_BLOCK),
+        send_blocks,
+    ),
+    _p(
+        "STEP-SENDERS-FIFO",
+        "blocked senders proceed in the order they blocked",
+        (R.PORT_SEND_BLOCK, R.CHAN_SEND_BLOCK),
+        senders_fifo,
+    ),
+    _p(
+        "STEP-SEND-WAIT-ENDS",
+        "a blocked send ends by room, deadline, close, revoke or kill, each"
+        " with its result",
+        (R.PORT_SEND_BLOCK, R.CHAN_SEND_BLOCK, R.TIME_DEADLINE),
+        wait_ends,
     ),
     _p(
         "STEP-RATE",

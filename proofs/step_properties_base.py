@@ -16,7 +16,7 @@ from veridian_ipc.spec.state import Cap, Port, Woken
 from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import CapId, Fd, Pid
-from veridian_ipc.vocabulary.results import Delivered, Ok, Result
+from veridian_ipc.vocabulary.results import Blocked, Delivered, Ok, Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,8 @@ def in_rings(s: KernelState) -> int:
 def port_of_send(t: Transition) -> Port | None:
     """The port (in ``pre``) a successful message-sending step sent to."""
     op, pre = t.op, t.pre
+    if isinstance(t.result, Ok) and isinstance(t.result.value, Blocked):
+        return None  # a send that blocked sent nothing (PORT-SEND-BLOCK)
     if isinstance(op, sc.Send | sc.TransferBuffer):
         found = cap_behind(
             pre, t.pid, op.port if isinstance(op, sc.TransferBuffer) else op.handle

@@ -38,6 +38,7 @@ from .step_properties_base import (
     ok,
     port_of_send,
 )
+from .step_properties_blocking import blocked, served
 
 
 def _receivable_by_someone(s: KernelState, obj: ObjId) -> bool:
@@ -83,9 +84,9 @@ def _expected_change(t: Transition) -> int | None:
     op, r = t.op, t.result
     if not isinstance(r, Ok):
         return 0 if not isinstance(op, sc.Resume) else None
-    gone = abandoned_messages(t)
+    gone = abandoned_messages(t) - served(t, Port)  # PORT-SEND-BLOCK's room
     if isinstance(op, SENDS):
-        return 1 - gone
+        return (0 if blocked(t) else 1) - gone
     if isinstance(op, sc.Receive | sc.Resume):
         return (-1 if isinstance(r.value, Delivered) else 0) - gone
     if isinstance(op, sc.SockRecv):
@@ -133,13 +134,14 @@ def messages_conserved(t: Transition) -> str | None:
     ring_want = 0
     if isinstance(r, Ok):
         if isinstance(op, sc.ChannelSend):
-            ring_want = 1
+            ring_want = 0 if blocked(t) else 1
         elif isinstance(op, sc.ChannelSendBatch):
             ring_want = len(op.items)
         elif isinstance(op, sc.ChannelReceive):
             ring_want = -1
         elif isinstance(op, sc.ChannelReceiveBatch) and isinstance(r.value, tuple):
             ring_want = -len(r.value)
+    ring_want += served(t, Channel)  # blocked sends the step completed
     for obj, o in t.pre.objects.items():  # a reclaimed ring's messages go
         if isinstance(o, Channel) and obj not in t.post.objects:
             ring_want -= len(o.held)

@@ -58,6 +58,7 @@ from .state import (
     KernelState,
     Kind,
     Location,
+    Sending,
     Waiting,
 )
 from .store import Step, fail, port, proc, put_cap, put_obj, wake
@@ -318,7 +319,7 @@ def detach(s: KernelState, cap_id: CapId) -> KernelState:
         )
         for thread in threads_of(s, at.pid):
             status = proc(s, thread).status
-            if isinstance(status, Waiting) and status.cap == cap_id:
+            if isinstance(status, Waiting | Sending) and status.cap == cap_id:
                 s = wake(s, thread, Err(IpcError.InvalidCapability))
     elif isinstance(at, InFlight):
         pt = port(s, at.port)

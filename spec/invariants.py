@@ -13,7 +13,12 @@ from collections.abc import Callable
 
 from veridian_ipc.vocabulary._registry import invariant
 from veridian_ipc.vocabulary.ids import InvId
-from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, ObjId
+from veridian_ipc.vocabulary.names import (
+    MAX_INLINE_DATA,
+    MAX_MESSAGE_CAPS,
+    Handle,
+    ObjId,
+)
 from veridian_ipc.vocabulary.results import Delivered, Ok
 from veridian_ipc.vocabulary.rights import (
     BUFFER_RIGHTS,
@@ -24,6 +29,7 @@ from veridian_ipc.vocabulary.rights import (
     is_subset,
 )
 
+from .blocking import has_room
 from .orphans import receivable
 from .reclaim import reachable
 from .state import (
@@ -36,6 +42,7 @@ from .state import (
     KernelState,
     Kind,
     Port,
+    Sending,
     Waiting,
     Woken,
 )
@@ -195,7 +202,8 @@ def valid_waiters(s: KernelState) -> bool:
     there, through a capability its task holds; a waiting thread's deadline
     lies in the future. And a port that is
     open or holds messages is receivable (INV-PORT-RECEIVABLE, spec/orphans.py):
-    nobody sends to, or leaves messages in, a port nobody can receive from."""
+    nobody sends to, or leaves messages in, a port nobody can receive from.
+    And the blocked senders (``valid_senders``, PORT-SEND-BLOCK)."""
     alive = receivable(s)
     for obj, o in s.objects.items():
         if isinstance(o, Port) and (not o.closed or o.queue) and obj not in alive:
@@ -227,6 +235,42 @@ def valid_waiters(s: KernelState) -> bool:
                 or cap.at.pid != task_of(s, pid)
             ):
                 return False
+    return valid_senders(s)
+
+
+def valid_senders(s: KernelState) -> bool:
+    """INV-WAITERS' clauses for blocked senders (PORT-SEND-BLOCK,
+    CHAN-SEND-BLOCK): a port's or channel's blocked senders are distinct
+    processes, each ``Sending`` on it, and every ``Sending`` process is among
+    them; the object is open and full (no room: else the step that freed
+    room would have served them), so on a port blocked senders and waiting
+    receivers coexist only while the queue is empty and uncollected
+    hand-offs hold every slot; the deadline lies in the future; the
+    capability it sends through is still in its handle table, under the
+    handle its pending send names (a revoke would have woken it)."""
+    for obj, o in s.objects.items():
+        if isinstance(o, Port | Channel) and o.senders:
+            if len(set(o.senders)) != len(o.senders) or has_room(s, obj):
+                return False
+            if o.closed:
+                return False
+            for q in o.senders:
+                p = s.processes.get(q)
+                if p is None or not isinstance(p.status, Sending):
+                    return False
+                if p.status.obj != obj:
+                    return False
+    for pid, p in s.processes.items():
+        st = p.status
+        if not isinstance(st, Sending):
+            continue
+        at = s.objects.get(st.obj)
+        if not isinstance(at, Port | Channel) or pid not in at.senders:
+            return False
+        if st.deadline is not None and st.deadline <= s.clock:
+            return False
+        if p.handles.get(Handle(st.op.handle)) != st.cap:
+            return False
     return True
 
 

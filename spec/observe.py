@@ -20,7 +20,17 @@ from __future__ import annotations
 from veridian_ipc.vocabulary.results import Data, encode_result
 
 from .filters import refill
-from .state import Buffer, Cap, Channel, KernelState, Port, Running, Waiting, Woken
+from .state import (
+    Buffer,
+    Cap,
+    Channel,
+    KernelState,
+    Port,
+    Running,
+    Sending,
+    Waiting,
+    Woken,
+)
 from .tasks import table_of
 
 
@@ -37,6 +47,8 @@ def observe(s: KernelState) -> Data:
             status = "running"
         elif isinstance(p.status, Waiting):
             status = {"waiting": p.status.port, "deadline": p.status.deadline}
+        elif isinstance(p.status, Sending):
+            status = {"sending": p.status.obj, "deadline": p.status.deadline}
         else:
             assert isinstance(p.status, Woken)
             status = {"woken": encode_result(p.status.result)}
@@ -131,7 +143,9 @@ OBSERVATION_FIELDS: dict[str, str] = {
     "clock": "the logical clock, in ticks (TIME-ADVANCE)",
     "processes": "every live thread, by pid (PROC-THREAD), with its task's tables",
     "processes.*.status": '"running", {"waiting": port, "deadline": tick or null}'
-    ' or {"woken": result} (a blocked receive, PORT-RECEIVE / PORT-RESUME)',
+    ' (a blocked receive, PORT-RECEIVE), {"sending": port or channel,'
+    ' "deadline": tick or null} (a blocked send, PORT-SEND-BLOCK) or'
+    ' {"woken": result} (PORT-RESUME collects it)',
     "processes.*.handles": "the process's capabilities, by handle",
     "processes.*.handles.*.obj": "the object the capability names",
     "processes.*.handles.*.kind": '"port", "channel" or "buffer"',

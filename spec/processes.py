@@ -25,6 +25,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SpawnThread,
 )
 
+from .blocking import withdraw
 from .caps import destroy
 from .ports import give_back
 from .sockets import close_socket
@@ -97,7 +98,8 @@ def kill(s: KernelState, op: Kill) -> Step:
     ``target`` may name any thread of the process: the whole task dies, all
     its threads (Zircon's ``zx_task_kill`` on a process; peer death is about
     the task, which holds the capabilities, spec/tasks.py). Every thread
-    waiting in a receive leaves its waiter queue first. Its
+    waiting in a receive leaves its waiter queue first, and every thread
+    blocked in a send its object's blocked senders. Its
     sockets are closed (POSIX-CLOSE), every capability in its handle table is
     destroyed (CAP-DROP: descendants held elsewhere move up to the parent and stay
     valid), its mappings go, and if it was waiting it leaves the waiter queue.
@@ -106,12 +108,15 @@ def kill(s: KernelState, op: Kill) -> Step:
     it held is closed, its queue destroyed (PORT-CLOSE, spec/orphans.py): its
     senders get ``PortClosed`` and its bindings go. A binding it made for a
     port another process still receives from stays: the service lives on.
-    Messages it sent stay queued. A message handed off to one of its threads
-    and not yet collected goes back to its port, as the port's oldest
-    message, to the next waiter or the queue head (PORT-HANDOFF: it kept its
-    slot, so the queue stays within capacity); the sender got ``Ok`` and
-    nothing is lost. The threads' hand-offs go back from the highest pid
-    down, so of two on one port the lower pid's ends oldest.
+    Messages it sent stay queued; a send one of its threads was blocked in
+    is withdrawn (PORT-SEND-BLOCK: that message was never queued, and the
+    capabilities it carried are destroyed with the task's handle table). A
+    message handed off to one of its threads and not yet collected goes back
+    to its port, as the port's oldest message, to the next waiter or the
+    queue head (PORT-HANDOFF: it kept its slot, so the queue stays within
+    capacity); the sender got ``Ok`` and nothing is lost. The threads'
+    hand-offs go back from the highest pid down, so of two on one port the
+    lower pid's ends oldest.
     Result: ``None``.
 
     Errors, in precedence order:
@@ -124,6 +129,7 @@ def kill(s: KernelState, op: Kill) -> Step:
     task = task_of(s, target)
     threads = threads_of(s, task)
     for thread in threads:
+        s = withdraw(s, thread)
         status = proc(s, thread).status
         if isinstance(status, Waiting):
             pt = port(s, status.port)
@@ -148,7 +154,8 @@ def check_issuer(s: KernelState, pid: object, op: Operation) -> IpcError | None:
 
     Checked by ``step`` before anything else for every process operation;
     ``pid`` names a thread (spec/tasks.py, PROC-THREAD). A thread blocked in a
-    receive, or woken and not yet resumed, can issue only ``Resume``
+    receive or a send (PORT-SEND-BLOCK), or woken and not yet resumed, can
+    issue only ``Resume``
     (PORT-RESUME): like a thread blocked in a system call, it cannot do
     anything else until the call returns. The status is the thread's own: a
     sibling thread of its task keeps running and may act on the shared table

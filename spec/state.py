@@ -16,9 +16,10 @@ namespace binding (``InBinding``) or in a socket's file-descriptor entry
 changes its location, never duplicates it.
 
 *Processes* (``processes``): each record is a thread, with a status: running,
-waiting in a receive, or woken with an outcome to collect. Threads form tasks
-(spec/tasks.py): a task's handle table (handle -> CapId), buffer mappings and
-file descriptors are held by its first thread's record and shared by all.
+waiting in a receive, waiting in a send, or woken with an outcome to collect.
+Threads form tasks (spec/tasks.py): a task's handle table (handle -> CapId),
+buffer mappings and file descriptors are held by its first thread's record
+and shared by all.
 
 *Namespace* (``namespace``): name -> binding. *Clock*: the logical clock, moved
 only by ``AdvanceClock``. Identifier counters (``next_*``) only grow: no
@@ -34,7 +35,7 @@ from immutables import Map
 
 from veridian_ipc.vocabulary.names import CapId, Config, Fd, Handle, MapId, ObjId, Pid
 from veridian_ipc.vocabulary.results import Result
-from veridian_ipc.vocabulary.syscalls import RateLimit
+from veridian_ipc.vocabulary.syscalls import ChannelSend, RateLimit, Send
 
 from .storage import Chunks, NonZeroBytes, RingSlots
 
@@ -128,13 +129,15 @@ class Filter:
 
 @dataclass(frozen=True, slots=True)
 class Port:
-    """A port: a bounded FIFO of messages and a FIFO of blocked receivers."""
+    """A port: a bounded FIFO of messages, a FIFO of blocked receivers and a
+    FIFO of blocked senders (PORT-SEND-BLOCK)."""
 
     capacity: int
     queue: tuple[QueuedMessage, ...] = ()
     waiters: tuple[Pid, ...] = ()
     closed: bool = False
     filter: Filter | None = None
+    senders: tuple[Pid, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +157,7 @@ class Channel:
     read_idx: int = 0
     write_idx: int = 0
     closed: bool = False
+    senders: tuple[Pid, ...] = ()  # blocked senders, FIFO (CHAN-SEND-BLOCK)
 
     @property
     def slots(self) -> RingSlots:
@@ -218,6 +222,19 @@ class Waiting:
 
 
 @dataclass(frozen=True, slots=True)
+class Sending:
+    """Blocked in a send on port or channel ``obj`` through capability ``cap``
+    (PORT-SEND-BLOCK, CHAN-SEND-BLOCK). ``op`` is the send, attempted again
+    as issued once there is room; until then its message and the capabilities
+    it carries stay with the sender (spec/blocking.py)."""
+
+    obj: ObjId
+    cap: CapId
+    op: Send | ChannelSend
+    deadline: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Woken:
     """Woken from a receive; ``Resume`` collects ``result``. ``handed`` is the
     port whose message a hand-off delivered (PORT-HANDOFF): the message keeps
@@ -227,7 +244,7 @@ class Woken:
     handed: ObjId | None = None
 
 
-Status = Running | Waiting | Woken
+Status = Running | Waiting | Sending | Woken
 RUNNING = Running()
 
 

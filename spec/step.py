@@ -36,6 +36,7 @@ from veridian_ipc.vocabulary.syscalls import (
 )
 
 from . import (
+    blocking,
     buffers,  # noqa: F401  (each rule module registers its rules on import)
     caps,
     channels,
@@ -210,7 +211,9 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
        comes in that place.
 
     Only then does anything change. Implementations are compared on which error
-    they report, so this order is part of the contract. An operation that
+    they report, so this order is part of the contract. After the rule, the
+    ports and channels with blocked senders and room serve them
+    (PORT-SEND-BLOCK, spec/blocking.py), as part of the same step. An operation that
     succeeds and leaves a port nobody can receive from abandons that port as
     part of the same step (PORT-CLOSE, spec/orphans.py), and then destroys
     every object no capability can reach any more (CAP-RECLAIM,
@@ -223,8 +226,9 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     - ``ProcessBlocked``: PROC-STATUS.
     """
     s, r = apply_rule(s, pid, op)
-    if not isinstance(r, Err):
-        if type(op) in MAY_ORPHAN:
+    s, served = blocking.serve(s)  # PORT-SEND-BLOCK: room frees blocked senders
+    if not isinstance(r, Err) or served:
+        if type(op) in MAY_ORPHAN or served:
             s = orphans.reap(s)
         s = reclaim.reclaim(s)  # CAP-RECLAIM: unreachable objects are destroyed
     return s, r

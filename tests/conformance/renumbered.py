@@ -114,6 +114,8 @@ class Renumbered:
             status = q["status"]
             if isinstance(status, dict) and "waiting" in status:
                 status = {**status, "waiting": obj(status["waiting"])}
+            elif isinstance(status, dict) and "sending" in status:
+                status = {**status, "sending": obj(status["sending"])}
             elif isinstance(status, dict) and isinstance(
                 status["woken"].get("ok"), dict
             ):

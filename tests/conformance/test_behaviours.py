@@ -60,6 +60,7 @@ from veridian_ipc.vocabulary.syscalls import (
 
 from .behaviour_cases_threads import THREAD_CASES
 from .helpers import SPEC
+from .test_behaviours_blocking import CASES as BLOCKING_CASES
 
 Steps = list[tuple[int, Operation]]
 
@@ -562,6 +563,7 @@ CASES: dict[str, tuple[Steps, Steps]] = {
         [*CP, (1, Derive(1, 1)), (1, Receive(2, -1))],
         [*CP, (1, Receive(1, -1))],
     ),
+    **BLOCKING_CASES,
 }
 
 CASES.update(THREAD_CASES)  # threads within a process (behaviours_threads)

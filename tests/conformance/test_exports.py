@@ -42,6 +42,7 @@ MACHINERY = frozenset(
     {
         "behaviours",
         "behaviours_base",
+        "behaviours_blocking",
         "behaviours_caps",
         "behaviours_catalogue",
         "behaviours_memory",
@@ -70,6 +71,7 @@ MACHINERY = frozenset(
         "machine",
         "monitors",
         "mutants_base",
+        "mutants_blocking",
         "mutants_buffers",
         "mutants_campaign",
         "mutants_caps",

@@ -56,6 +56,7 @@ from veridian_ipc.vocabulary.syscalls import (
     Unbind,
 )
 
+from .test_mutants_blocking import SCENARIOS as BLOCKING
 from .test_mutants_resources import SCENARIOS as RESOURCES
 from .test_mutants_threads import SCENARIOS as THREADS
 
@@ -578,4 +579,5 @@ SCENARIOS = {
     "HandoffFreesSlot": test_handoff_frees_slot,
     **RESOURCES,
     **THREADS,
+    **BLOCKING,
 }
