@@ -9,6 +9,7 @@ stories that reach them.
 from __future__ import annotations
 
 from veridian_ipc.spec.state import Channel, KernelState, Port, Sending, Woken
+from veridian_ipc.spec.tasks import task_of, threads_of
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import Pid
@@ -134,12 +135,17 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
 @behaviour(
     "B-PORT-BLOCKED-SENDER-KILLED",
     (R.PORT_SEND_BLOCK, R.PROC_KILL),
-    "a process blocked in a send is killed",
+    "a process with a thread blocked in a send is killed",
     Kill,
 )
 def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
-    target = pre.processes.get(Pid(getattr(op, "target", 0)))
-    return ok(r) and target is not None and isinstance(target.status, Sending)
+    target = Pid(getattr(op, "target", 0))
+    if not ok(r) or target not in pre.processes:
+        return False
+    return any(
+        isinstance(pre.processes[t].status, Sending)
+        for t in threads_of(pre, task_of(pre, target))
+    )
 
 
 @behaviour(

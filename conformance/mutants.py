@@ -253,12 +253,12 @@ MUTANTS: tuple[type[Mutant], ...] = (
     # the hand-off's slot (PORT-HANDOFF, PROC-KILL)
     KilledReceiverLosesHandoff,
     HandoffFreesSlot,
+    # a hand-off's bytes count until collected (spec/quotas.py)
+    HandoffBytesFree,
     # threads within a process (PROC-THREAD, PROC-STATUS, PROC-KILL)
     KillLeavesSiblings,
     PerThreadTables,
     SiblingBlocks,
-    # a hand-off's bytes count until collected (spec/quotas.py)
-    HandoffBytesFree,
     # blocked senders (PORT-SEND-BLOCK, CHAN-SEND-BLOCK)
     BlockedSendersLifo,
     SenderDeadlineIgnored,

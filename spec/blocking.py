@@ -9,14 +9,17 @@ collected by PORT-RESUME); a send blocks the same way:
   meaning and default: 0 never waits (a full port gives ``PortFull``, a full
   ring ``WouldBlock``, as before), ``None`` waits forever, ``n > 0`` waits at
   most ``n`` ticks. A send blocks only when every other check passed and the
-  one left is room: the result is ``Ok(BLOCKED)``, the process is ``Sending``
-  and joins the object's FIFO of blocked senders (``senders``), and, like a
-  blocked receiver, issues nothing but ``Resume`` (PROC-STATUS).
+  one left is room: the result is ``Ok(BLOCKED)``, the sending thread is
+  ``Sending`` and joins the object's FIFO of blocked senders (``senders``),
+  and, like a blocked receiver, issues nothing but ``Resume`` (PROC-STATUS).
+  The status is the thread's own (spec/tasks.py): its sibling threads keep
+  running, and a blocked send blocks no other thread of its task.
 - *Where the message is.* Nowhere but in the sender's pending operation: no
   message is queued, no capability moves and no quota is charged while it
-  waits. The capabilities it carries stay in the sender's handle table; the
-  sender cannot drop, move or use them meanwhile (PROC-STATUS), but another
-  process can revoke them. Precedent: seL4's ``seL4_Send`` keeps the blocked
+  waits. The capabilities it carries stay in its task's handle table; the
+  blocked thread cannot drop, move or use them meanwhile (PROC-STATUS), but
+  a sibling thread can (they share the table), and another process can
+  revoke them. Precedent: seL4's ``seL4_Send`` keeps the blocked
   sender's message in its IPC buffer and looks its capabilities up at the
   rendezvous. Nothing can be lost or duplicated: until the message is queued,
   every capability it names is where it was before the send.
@@ -40,10 +43,12 @@ collected by PORT-RESUME); a send blocks the same way:
   blocked receive, RIGHTS-REVOKE). Precedent followed in part: seL4 cancels
   the IPC of the threads blocked on an endpoint when the endpoint is deleted
   (``cancelAllIPC``); here the wait follows the capability, as the spec's
-  blocked receive already does, so revoking the sender's copy ends it. A
-  kill of the sender withdraws it from the FIFO: no message was queued, so
-  nothing is discarded from any queue, and the capabilities it meant to
-  carry are destroyed with its handle table (PROC-KILL).
+  blocked receive already does, so revoking the sender's copy ends it, and
+  so does a sibling thread's drop or move of that capability from the
+  shared table. A kill of the sender's task withdraws each of its blocked
+  threads from its FIFO: no message was queued, so nothing is discarded from
+  any queue, and the capabilities they meant to carry are destroyed with the
+  task's handle table (PROC-KILL).
 - *Senders and receivers.* A receiver blocks only on an empty queue and a
   sender only on a full one, so on a port both wait at once only while the
   queue is empty and hand-offs not yet collected hold every slot; the first
@@ -82,6 +87,7 @@ from .state import (
     Woken,
 )
 from .store import Step, proc, put_obj, put_proc, unblock_sender, wake
+from .tasks import table_of
 
 
 @rule(RuleId.PORT_SEND_BLOCK)
@@ -102,11 +108,12 @@ def block(s: KernelState, pid: Pid, obj: ObjId, cap: CapId, op: Send) -> Step:
     - ``PortClosed``: the port was closed, or abandoned when nobody could
       receive from it any more (PORT-CLOSE, spec/orphans.py);
     - ``InvalidCapability``: the capability it sends through was revoked
-      (RIGHTS-REVOKE).
+      (RIGHTS-REVOKE), or dropped or moved by a sibling thread.
 
-    If the sender is killed first it leaves the FIFO; its message was never
-    queued and its capabilities never moved (PROC-KILL destroys them with
-    its handle table).
+    If the sender's task is killed first it leaves the FIFO; its message was
+    never queued and its capabilities never moved (PROC-KILL destroys them
+    with the task's handle table). The sender is a thread (spec/tasks.py):
+    its sibling threads keep running while it waits.
     """
     return _block(s, pid, obj, cap, op)
 
@@ -123,8 +130,8 @@ def block_channel(
     collects ``Ok(None)`` once a slot freed and the send, attempted again as
     issued, appended the message (FIFO among blocked senders); ``Timeout``
     (TIME-DEADLINE); ``PortClosed`` (CHAN-CLOSE); ``InvalidCapability`` (the
-    capability it sends through revoked, RIGHTS-REVOKE). A killed sender
-    leaves the FIFO with nothing sent. ``ChannelSendBatch`` never blocks (the
+    capability it sends through revoked, RIGHTS-REVOKE). A sender whose task
+    is killed leaves the FIFO with nothing sent. ``ChannelSendBatch`` never blocks (the
     module says why). Precedent: the seed's channel send, which waits for a
     free slot; Zircon's never-blocking write is ``timeout`` 0.
     """
@@ -144,8 +151,9 @@ def _block(
 
 
 def withdraw(s: KernelState, pid: Pid) -> KernelState:
-    """Take the blocked sender ``pid`` (about to die, PROC-KILL) off its
-    object's FIFO; nothing was queued for it, so nothing else changes."""
+    """Take the blocked sender ``pid``, a thread whose task is about to die
+    (PROC-KILL), off its object's FIFO; nothing was queued for it, so nothing
+    else changes (a no-op for a thread not ``Sending``)."""
     status = proc(s, pid).status
     if not isinstance(status, Sending):
         return s
@@ -175,8 +183,11 @@ def full(s: KernelState, pid: int, handle: int) -> bool:
     """Handle ``handle`` of process ``pid`` names an open port or channel with
     no free slot: a send through it with a non-zero timeout would block if
     every other check passed (a helper for generators and tests)."""
-    p = s.processes.get(Pid(pid))
-    cap_id = None if p is None else p.handles.get(Handle(handle))
+    cap_id = (
+        table_of(s, Pid(pid)).handles.get(Handle(handle))
+        if Pid(pid) in s.processes
+        else None
+    )
     if cap_id is None or cap_id not in s.caps:
         return False
     obj = s.caps[cap_id].obj

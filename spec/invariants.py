@@ -46,7 +46,7 @@ from .state import (
     Waiting,
     Woken,
 )
-from .tasks import task_of
+from .tasks import table_of, task_of
 
 
 @invariant(InvId.HANDLES_LIVE)
@@ -241,13 +241,14 @@ def valid_waiters(s: KernelState) -> bool:
 def valid_senders(s: KernelState) -> bool:
     """INV-WAITERS' clauses for blocked senders (PORT-SEND-BLOCK,
     CHAN-SEND-BLOCK): a port's or channel's blocked senders are distinct
-    processes, each ``Sending`` on it, and every ``Sending`` process is among
+    threads, each ``Sending`` on it, and every ``Sending`` thread is among
     them; the object is open and full (no room: else the step that freed
     room would have served them), so on a port blocked senders and waiting
     receivers coexist only while the queue is empty and uncollected
     hand-offs hold every slot; the deadline lies in the future; the
-    capability it sends through is still in its handle table, under the
-    handle its pending send names (a revoke would have woken it)."""
+    capability it sends through is still in its task's handle table
+    (spec/tasks.py), under the handle its pending send names (a revoke, or a
+    sibling thread's drop or move, would have woken it)."""
     for obj, o in s.objects.items():
         if isinstance(o, Port | Channel) and o.senders:
             if len(set(o.senders)) != len(o.senders) or has_room(s, obj):
@@ -269,7 +270,7 @@ def valid_senders(s: KernelState) -> bool:
             return False
         if st.deadline is not None and st.deadline <= s.clock:
             return False
-        if p.handles.get(Handle(st.op.handle)) != st.cap:
+        if table_of(s, pid).handles.get(Handle(st.op.handle)) != st.cap:
             return False
     return True
 
