@@ -102,7 +102,9 @@ static int64_t carried(const struct qmsg *m)
     return n;
 }
 
-/* The inline bytes of `pid`'s messages waiting in port queues. */
+/* The inline bytes of `pid`'s messages not yet collected: those waiting in
+ * port queues and those handed off to a receiver that has not resumed yet (a
+ * hand-off's bytes count until collected, as its capacity slot does). */
 static int64_t queued_bytes(const struct kernel *k, int64_t pid)
 {
     int64_t n = 0;
@@ -110,6 +112,10 @@ static int64_t queued_bytes(const struct kernel *k, int64_t pid)
         for (size_t j = 0; j < k->ports[i].nqueue; j++)
             if (k->ports[i].queue[j].sender == pid)
                 n += (int64_t)k->ports[i].queue[j].len;
+    for (size_t i = 0; i < k->nprocs; i++)
+        if (k->procs[i].status == ST_WOKEN && k->procs[i].handed != 0 &&
+            k->procs[i].woken.msg.sender == pid)
+            n += (int64_t)k->procs[i].woken.msg.len;
     return n;
 }
 
@@ -386,7 +392,7 @@ static struct result send(struct kernel *k, int64_t pid, const struct op *op)
         return err(E_PORT_CLOSED);
     if ((int64_t)pt->nqueue + handed(k, obj) >= pt->capacity)
         return err(E_PORT_FULL);
-    if (pt->nwaiters == 0 && op->data_len > 0 &&
+    if (op->data_len > 0 &&
         queued_bytes(k, pid) + (int64_t)op->data_len > k->config.max_queued_bytes)
         return err(E_OUT_OF_MEMORY); /* the queued-bytes quota */
     /* Commit: the capabilities move into the message (MSG-SENDER stamps it). */
