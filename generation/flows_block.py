@@ -18,9 +18,9 @@ the port is filled, ``a`` (then ``b``) blocks sending, and then one of
   waits, until the hand-off is collected (PORT-HANDOFF);
 
 and, with channels, a ring shared by a message blocks a sender until ``r``
-reads it, or until the deadline. Each run of the flow tells most of these
-stories, in turn, each on a fresh port; the choices are drawn through the
-``Gen`` and shrink like the rest.
+reads it, or until the deadline (and then waits again until read). Each
+run of the flow tells most of these stories, in turn, each on a fresh port;
+the choices are drawn through the ``Gen`` and shrink like the rest.
 """
 
 from __future__ import annotations
@@ -152,8 +152,10 @@ def _handed_full(p: Plan, r: int, a: int, b: int) -> None:
     only slot, so ``r``'s next send without a timeout finds the port full;
     ``b`` waits too and ``r`` blocks sending: the one time a port has both.
     ``a``'s ``Resume`` frees the slot and ``r``'s message goes straight to
-    ``b``; or ``a`` is killed first: its message goes back, to ``b``, and
-    ``b``'s ``Resume`` frees the slot for ``r``'s."""
+    ``b``; or ``a`` is killed first: its message goes back, to
+    ``b``, and ``b``'s ``Resume`` frees the slot for ``r``'s. Either way
+    ``a`` ends killed with a hand-off it did not collect (PROC-KILL gives it
+    back)."""
     hr = p.handle(r, CreatePort(1))
     if hr is None:
         return
@@ -168,12 +170,18 @@ def _handed_full(p: Plan, r: int, a: int, b: int) -> None:
     p.do(r, Send(hr, 0, 0, b"y"))  # PortFull: the hand-off keeps its slot
     p.do(b, Receive(hb, None))
     p.do(r, Send(hr, 0, 0, b"x", (), None))
-    if p.g.roll() < 50:
+    resumed = p.g.roll() < 50
+    if resumed:
         p.do(a, Resume())
     else:
         p.do(0, Kill(a))
     p.do(b, Resume())
     p.do(r, Resume())
+    if resumed:  # a takes a hand-off and is killed before collecting it
+        p.do(a, Receive(ha, None))
+        p.do(r, Send(hr, 0, 0, b"k"))
+        p.do(0, Kill(a))
+        p.do(b, Receive(hb, 0))  # the message came back to the port
 
 
 def _ring(p: Plan, r: int, a: int, b: int) -> None:
@@ -207,6 +215,10 @@ def _ring(p: Plan, r: int, a: int, b: int) -> None:
     else:
         p.do(a, ChannelSend(got[0], b"a", 1))
         p.do(0, AdvanceClock(1))
+        p.do(a, Resume())
+        # the ring is still full: a waits again, with no deadline, until read
+        p.do(a, ChannelSend(got[0], b"b", None))
+        p.do(r, ChannelReceive(hc))
         p.do(a, Resume())
 
 
