@@ -72,8 +72,8 @@ the exploration of every distinct divergence (``signatures``, ``crashes``,
 ``shrinking``, ``findings``),
 ``compare``, ``constants``, ``coverage`` (and the behaviours it counts:
 ``behaviours``, whose catalogue ``behaviours_catalogue`` gathers
-``behaviours_caps``, ``behaviours_messaging``, ``behaviours_memory`` and
-``behaviours_quota``, over
+``behaviours_caps``, ``behaviours_messaging``, ``behaviours_memory``,
+``behaviours_blocking``, ``behaviours_quota`` and ``behaviours_threads``, over
 ``behaviours_base``), ``monitors``, ``outcomes``,
 ``renaming``, ``surface``, ``protocol``, ``targets``, ``traces`` (and
 ``tracefiles``, the checks of a trace file), ``wire``; the protocol server's
@@ -86,7 +86,8 @@ the mutants' parts
 (``mutants_base``, ``mutants_campaign``, and one module per feature group:
 ``mutants_caps``, ``mutants_ports``, ``mutants_namespace``,
 ``mutants_channels``, ``mutants_buffers``, ``mutants_posix``, ``mutants_tree``,
-``mutants_travel``, ``mutants_waits``, ``mutants_quota``); and the
+``mutants_travel``, ``mutants_waits``, ``mutants_quota``, ``mutants_threads``,
+``mutants_blocking``); and the
 linearizability checker's parts (``linearizability_history``,
 ``linearizability_search``, ``linearizability_explain``,
 ``linearizability_files``).

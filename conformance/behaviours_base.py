@@ -31,9 +31,11 @@ from veridian_ipc.spec.state import (
     InFlight,
     KernelState,
     Port,
+    Process,
     Waiting,
     Woken,
 )
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.ids import RuleId, group_of
 from veridian_ipc.vocabulary.names import CapId, Handle, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
@@ -100,7 +102,7 @@ class History:
         elif isinstance(op, Unbind):
             self.unbound.add(op.name)
         elif isinstance(op, Lookup | Connect) and isinstance(result.value, int):
-            cid = post.processes[Pid(pid)].handles.get(Handle(result.value))
+            cid = table_of(post, Pid(pid)).handles.get(Handle(result.value))
             if cid is not None:
                 self.looked_up.add(cid)
         if self.sent_by:
@@ -156,9 +158,17 @@ class Behaviour:
 # -- helpers the predicates share ---------------------------------------------------
 
 
+def tables(s: KernelState, pid: object) -> Process | None:
+    """The record holding the tables of ``pid``'s task (PROC-THREAD), if
+    ``pid`` is a live thread."""
+    if type(pid) is not int or Pid(pid) not in s.processes:
+        return None
+    return table_of(s, Pid(pid))
+
+
 def cap_id_at(s: KernelState, pid: int, handle: object) -> CapId | None:
     """The capability ``pid``'s ``handle`` names in ``s``, if any."""
-    p = s.processes.get(Pid(pid)) if type(pid) is int else None
+    p = tables(s, pid)
     if p is None or type(handle) is not int:
         return None
     return p.handles.get(Handle(handle))
@@ -279,7 +289,7 @@ def channel_of(s: KernelState, pid: int, handle: object) -> Channel | None:
 
 
 def mapped_size(s: KernelState, pid: int, mapping: object) -> int | None:
-    p = s.processes.get(Pid(pid))
+    p = tables(s, pid)
     m = None if p is None or type(mapping) is not int else p.mappings.get(mapping)  # type: ignore[call-overload]
     b = None if m is None else s.objects.get(m.buf)
     return b.size if isinstance(b, Buffer) else None
@@ -292,7 +302,7 @@ def target_port(s: KernelState, pid: int, op: Operation) -> Port | None:
     if isinstance(op, TransferBuffer):
         return port_of(s, pid, op.port)
     if isinstance(op, SockSend):
-        p = s.processes.get(Pid(pid))
+        p = tables(s, pid)
         e = None if p is None else p.fds.get(op.fd)  # type: ignore[call-overload]
         c = None if e is None or e.peer is None else s.caps.get(e.peer)
         o = None if c is None else s.objects.get(c.obj)

@@ -5,7 +5,8 @@ earnest, with the rules it belongs to (its group is its first rule's). IDs are
 stable: reports, tests and the next generators cite them. The entries are
 defined by group in ``behaviours_caps`` (caps, rights, namespace),
 ``behaviours_messaging`` (ports, messages, filters, timeouts) and
-``behaviours_memory`` (channels, buffers, posix, errors).
+``behaviours_memory`` (channels, buffers, posix, errors); blocked senders
+in ``behaviours_blocking``.
 
 Two situations one might list together are impossible together and are split:
 a port never has queued messages *and* blocked receivers at once
@@ -16,10 +17,12 @@ with waiters (``B-PORT-CLOSE-WAITERS``) are two behaviours.
 from __future__ import annotations
 
 from . import (
-    behaviours_caps,  # noqa: F401  (each module adds its behaviours on import)
+    behaviours_blocking,  # noqa: F401  (each module adds its behaviours on import)
+    behaviours_caps,  # noqa: F401
     behaviours_memory,  # noqa: F401
     behaviours_messaging,  # noqa: F401
     behaviours_quota,  # noqa: F401
+    behaviours_threads,  # noqa: F401
 )
 from .behaviours_base import CATALOGUE
 

@@ -29,7 +29,7 @@ from veridian_ipc.spec import RULES, Config, InvId, RuleId, initial_state, viola
 from veridian_ipc.spec.observe import observe
 from veridian_ipc.spec.state import KernelState
 from veridian_ipc.vocabulary.results import Data, Err, Result, encode_result
-from veridian_ipc.vocabulary.syscalls import Operation, Resume
+from veridian_ipc.vocabulary.syscalls import Operation, Resume, SpawnThread
 
 from .compare import Mode, diff, results_agree
 from .coverage import SHARED_ERROR_RULES, Coverage, tags
@@ -221,6 +221,17 @@ class Divergence(Exception):
         }
 
 
+def _note_thread(
+    ren: Renaming, spec_process: int, target_process: int, spec: Data, target: Data
+) -> None:
+    """After a ``SpawnThread`` that made a thread on both sides, tell the
+    renaming whose tables the new threads use (PROC-THREAD)."""
+    if isinstance(spec, dict) and isinstance(target, dict):
+        s, t = spec.get("ok"), target.get("ok")
+        if type(s) is int and type(t) is int:
+            ren.note_thread(s, spec_process, t, target_process)
+
+
 def _shown(value: object, width: int = 80) -> str:
     """``repr(value)``, clipped for a message."""
     text = repr(value)
@@ -357,6 +368,8 @@ class Checker:
                         self.steps,
                         invariants=[b.value for b in broken],
                     )
+                if isinstance(sop, SpawnThread) and isinstance(top, SpawnThread):
+                    _note_thread(ren, sop.process, top.process, spec_r, t_res)
                 failure, translated = self._compare(
                     ren, name, spid, tpid, spec_r, t_res, s2, t_obs
                 )

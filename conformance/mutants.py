@@ -30,7 +30,8 @@ group:
 - ``mutants_travel``: capabilities that cross processes and are then used
   (MSG-TRANSFER, MSG-SENDER, PORT-HANDOFF);
 - ``mutants_waits``: waiting, waking and time (PORT-RECEIVE, PORT-RESUME,
-  TIME-*, FILTER-RATE).
+  TIME-*, FILTER-RATE);
+- ``mutants_blocking``: blocked senders (PORT-SEND-BLOCK, CHAN-SEND-BLOCK).
 
 ``mutants_campaign`` runs the suite against each and reports the kill rate and
 how fast each was killed. A mutant whose difference no sequence of operations
@@ -41,6 +42,11 @@ is, today.
 from __future__ import annotations
 
 from .mutants_base import Mutant
+from .mutants_blocking import (
+    BlockedSendersLifo,
+    CloseLeavesSenders,
+    SenderDeadlineIgnored,
+)
 from .mutants_buffers import (
     MapWithoutWrite,
     ReadPastEnd,
@@ -123,6 +129,7 @@ from .mutants_quota import (
     QueuedBytesUnbounded,
     ReceiveOverflowsTable,
 )
+from .mutants_threads import KillLeavesSiblings, PerThreadTables, SiblingBlocks
 from .mutants_travel import (
     FourthCapLost,
     HandoffDropsCaps,
@@ -248,6 +255,14 @@ MUTANTS: tuple[type[Mutant], ...] = (
     HandoffFreesSlot,
     # a hand-off's bytes count until collected (spec/quotas.py)
     HandoffBytesFree,
+    # threads within a process (PROC-THREAD, PROC-STATUS, PROC-KILL)
+    KillLeavesSiblings,
+    PerThreadTables,
+    SiblingBlocks,
+    # blocked senders (PORT-SEND-BLOCK, CHAN-SEND-BLOCK)
+    BlockedSendersLifo,
+    SenderDeadlineIgnored,
+    CloseLeavesSenders,
 )
 
 
@@ -260,11 +275,13 @@ __all__ = [
     "BindPublishesHeldRights",
     "BindReplaces",
     "BlockedMayInspect",
+    "BlockedSendersLifo",
     "BoolIsInt",
     "ChannelCloseDrops",
     "ClockNoExpiry",
     "CloseDropsQueue",
     "CloseKeepsBindings",
+    "CloseLeavesSenders",
     "CloseLeavesWaiters",
     "CloseReportsNothing",
     "ClosedPortNoDrain",
@@ -293,6 +310,7 @@ __all__ = [
     "HandoffWakesAll",
     "InflightSurvivesRevoke",
     "InspectChannelAsPort",
+    "KillLeavesSiblings",
     "KillLeavesWaiter",
     "KilledReceiverLosesHandoff",
     "LookupFullRights",
@@ -303,6 +321,7 @@ __all__ = [
     "NoHandoff",
     "OrphanPortStaysOpen",
     "OversizeBeforeHandle",
+    "PerThreadTables",
     "PortCapacityPlusOne",
     "QueuedBytesUnbounded",
     "RateLimitOneExtra",
@@ -329,8 +348,10 @@ __all__ = [
     "SelfCycleKept",
     "SendCopiesCaps",
     "SendLeaksCapOnFailure",
+    "SenderDeadlineIgnored",
     "SenderIsPortOwner",
     "SenderIsReceiver",
+    "SiblingBlocks",
     "SocketFdNotLowest",
     "SpawnReusesPid",
     "StaleLookupAfterUnbind",

@@ -40,6 +40,7 @@ from veridian_ipc.spec.state import (
     Woken,
 )
 from veridian_ipc.spec.store import port, proc, put_cap, put_obj, put_proc
+from veridian_ipc.spec.tasks import put_table, table_of
 from veridian_ipc.vocabulary.names import CapId, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
 from veridian_ipc.vocabulary.syscalls import MapBuffer, Operation, Resume, SetFilter
@@ -84,7 +85,7 @@ class Mutant(SpecTarget):
 
     def cap_id(self, pid: int, handle: int) -> CapId:
         """The capability id behind a live handle."""
-        return self.state.processes[Pid(pid)].handles[Handle(handle)]
+        return table_of(self.state, Pid(pid)).handles[Handle(handle)]
 
     def port_of(self, pid: int, handle: object) -> ObjId | None:
         """The port behind ``pid``'s ``handle``, if live."""
@@ -113,6 +114,11 @@ class Mutant(SpecTarget):
     def edit_proc(self, pid: int, edit: Callable[[Process], Process]) -> None:
         """Replace process ``pid`` by ``edit`` of it."""
         self.state = put_proc(self.state, Pid(pid), edit(proc(self.state, Pid(pid))))
+
+    def edit_table(self, pid: int, edit: Callable[[Process], Process]) -> None:
+        """Replace the tables of ``pid``'s task (PROC-THREAD) by ``edit`` of them."""
+        t = table_of(self.state, Pid(pid))
+        self.state = put_table(self.state, Pid(pid), edit(t))
 
     def copy_cap(self, pid: int, c: Cap) -> None:
         """Give ``pid`` a fresh handle to what ``c`` names, with its rights."""

@@ -13,7 +13,8 @@ from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import caps_of_object, destroy
 from veridian_ipc.spec.state import Kind, Mapping
-from veridian_ipc.spec.store import proc, put_cap
+from veridian_ipc.spec.store import put_cap
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.names import CapId, Handle, MapId, Pid
 from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.rights import BUFFER_RIGHTS, GRANT, MANAGE, READ, WRITE
@@ -67,14 +68,14 @@ class WriteReadOnly(Refusal[WriteBuffer]):
 
     def instead(self, pid: int, op: WriteBuffer, refusal: Result) -> Result:
         mid = MapId(op.mapping)
-        m = proc(self.state, Pid(pid)).mappings[mid]
+        m = table_of(self.state, Pid(pid)).mappings[mid]
         self._put_mapping(pid, mid, replace(m, writable=True))
         r = self.spec_apply(pid, op)
         self._put_mapping(pid, mid, m)
         return r
 
     def _put_mapping(self, pid: int, mid: MapId, m: Mapping) -> None:
-        self.edit_proc(pid, lambda p: replace(p, mappings=p.mappings.set(mid, m)))
+        self.edit_table(pid, lambda p: replace(p, mappings=p.mappings.set(mid, m)))
 
 
 class ReadPastEnd(Refusal[ReadBuffer]):
@@ -129,7 +130,7 @@ class TransferFullRights(Mutant):
     def _root(self, pid: int, op: Operation) -> CapId | None:
         if not isinstance(op, TransferBuffer) or self.cap(pid, op.handle) is None:
             return None
-        return proc(self.state, Pid(pid)).handles[Handle(op.handle)]
+        return table_of(self.state, Pid(pid)).handles[Handle(op.handle)]
 
 
 class TransferStripsOthers(TransferFullRights):

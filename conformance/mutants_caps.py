@@ -22,6 +22,7 @@ from veridian_ipc.spec.state import (
 )
 from veridian_ipc.spec.step import apply_rule
 from veridian_ipc.spec.store import proc, put_cap, put_proc
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.names import CapId, Handle, Pid
 from veridian_ipc.vocabulary.results import CapInfo, Ok, Result
 from veridian_ipc.vocabulary.rights import RECEIVE
@@ -146,10 +147,10 @@ class DropKeepsMappings(Mutant):
     def apply(self, pid: int, op: Operation) -> Result:
         if not (isinstance(op, Drop) and self.running(pid)):
             return self.spec_apply(pid, op)
-        before = self.state.processes[Pid(pid)].mappings
+        before = table_of(self.state, Pid(pid)).mappings
         r = self.spec_apply(pid, op)
         if isinstance(r, Ok):
-            self.edit_proc(pid, lambda p: replace(p, mappings=before))
+            self.edit_table(pid, lambda p: replace(p, mappings=before))
         return r
 
 

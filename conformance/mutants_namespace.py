@@ -15,6 +15,7 @@ from veridian_ipc.spec import IpcError as E
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import destroy, new_handle
 from veridian_ipc.spec.state import Kind, Process
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.rights import ALL_RIGHTS, PORT_RIGHTS
@@ -124,13 +125,17 @@ class AmbientNamespace(Mutant):
 
     def apply(self, pid: int, op: Operation) -> Result:
         need = NEEDS.get(type(op))
-        p = self.state.processes.get(Pid(pid)) if need else None
+        p = (
+            table_of(self.state, Pid(pid))
+            if need and Pid(pid) in self.state.processes
+            else None
+        )
         if need is None or p is None or getattr(p, need):
             return self.spec_apply(pid, op)
-        self.edit_proc(pid, lambda q: _authority(q, need, True))
+        self.edit_table(pid, lambda q: _authority(q, need, True))
         r = self.spec_apply(pid, op)
         if Pid(pid) in self.state.processes:
-            self.edit_proc(pid, lambda q: _authority(q, need, False))
+            self.edit_table(pid, lambda q: _authority(q, need, False))
         return r
 
 

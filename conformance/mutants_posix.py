@@ -14,6 +14,7 @@ from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.caps import destroy
 from veridian_ipc.spec.state import InSocket
 from veridian_ipc.spec.store import put_cap
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, Fd, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok, Result
 from veridian_ipc.vocabulary.syscalls import (
@@ -30,8 +31,8 @@ from .mutants_base import Mutant, Refusal
 
 def _move_fd(m: Mutant, pid: int, old: int, new: int) -> None:
     """Renumber ``pid``'s socket ``old`` as ``new``, its capabilities too."""
-    entry = m.state.processes[Pid(pid)].fds[Fd(old)]
-    m.edit_proc(
+    entry = table_of(m.state, Pid(pid)).fds[Fd(old)]
+    m.edit_table(
         pid, lambda p: replace(p, fds=p.fds.delete(Fd(old)).set(Fd(new), entry))
     )
     for cid, peer in ((entry.own, False), (entry.peer, True)):
@@ -50,7 +51,7 @@ class SocketFdNotLowest(Mutant):
     def apply(self, pid: int, op: Operation) -> Result:
         before = None
         if isinstance(op, Socket) and self.running(pid):
-            before = sorted(self.state.processes[Pid(pid)].fds)
+            before = sorted(table_of(self.state, Pid(pid)).fds)
         r = self.spec_apply(pid, op)
         if before and isinstance(r, Ok) and isinstance(r.value, int):
             want = before[-1] + 1
@@ -68,7 +69,7 @@ class ReconnectAllowed(Refusal[SockConnect]):
     refused_with = E.AlreadyConnected
 
     def instead(self, pid: int, op: SockConnect, refusal: Result) -> Result:
-        entry = self.state.processes[Pid(pid)].fds[Fd(op.fd)]
+        entry = table_of(self.state, Pid(pid)).fds[Fd(op.fd)]
         assert entry.peer is not None
         self.state = destroy(self.state, entry.peer)
         return self.spec_apply(pid, op)
@@ -118,11 +119,11 @@ class RecvDropsCaps(Mutant):
     rules = (R.POSIX_RECV,)
 
     def apply(self, pid: int, op: Operation) -> Result:
-        p = self.state.processes.get(Pid(pid))
+        p = table_of(self.state, Pid(pid)) if Pid(pid) in self.state.processes else None
         had = set() if p is None else set(p.handles)
         r = self.spec_apply(pid, op)
         if isinstance(op, SockRecv) and isinstance(r, Ok) and p is not None:
-            handles = self.state.processes[Pid(pid)].handles
+            handles = table_of(self.state, Pid(pid)).handles
             for h in sorted(set(handles) - had):
                 self.state = destroy(self.state, handles[h])
             if isinstance(r.value, Delivered):

@@ -95,6 +95,24 @@ class Renaming:
         #: numbers that are not live: (kind, pid) -> numbers.
         self.live_spec: dict[tuple[IdKind, int], set[int]] = {}
         self.live_target: dict[tuple[IdKind, int], set[int]] = {}
+        #: A thread's task on each side (PROC-THREAD): handles and mappings
+        #: are the task's, so they are scoped by the task's pid, not the
+        #: thread's. A pid absent here is a task's first thread.
+        self.task_spec: dict[int, int] = {}
+        self.task_target: dict[int, int] = {}
+
+    def note_thread(
+        self, spec_thread: int, spec_process: int, target_thread: int, tpid: int
+    ) -> None:
+        """``SpawnThread`` made ``spec_thread`` in the task of
+        ``spec_process`` and the target's ``target_thread`` in that of its
+        ``tpid``: their handles and mappings are their tasks' (PROC-THREAD)."""
+        self.task_spec[spec_thread] = self.task_spec.get(spec_process, spec_process)
+        self.task_target[target_thread] = self.task_target.get(tpid, tpid)
+
+    def _scope(self, spid: int, tpid: int) -> tuple[int, int]:
+        """The tasks whose tables threads ``spid`` and ``tpid`` use."""
+        return self.task_spec.get(spid, spid), self.task_target.get(tpid, tpid)
 
     def copy(self) -> Renaming:
         """An independent copy (one per spec outcome still consistent)."""
@@ -133,6 +151,7 @@ class Renaming:
             return v
         if kind is IdKind.PID:
             return self.pid_to_target(v)
+        spid, tpid = self._scope(spid, tpid)
         bm = self._map_for(kind)
         bound = bm.s2t.get((spid, v))
         if bound is not None and bound[0] == tpid:
@@ -148,6 +167,7 @@ class Renaming:
             return v
         if kind is IdKind.PID:
             return self.pid_to_spec(v)
+        spid, tpid = self._scope(spid, tpid)
         bm = self._map_for(kind)
         bound = bm.t2s.get((tpid, v))
         if bound is not None and bound[0] == spid:
@@ -194,6 +214,7 @@ class Renaming:
             )
 
     def _unify_delivered(self, spid: int, tpid: int, s: Data, t: Data) -> None:
+        spid, tpid = self._scope(spid, tpid)
         sc, tc = s.get("caps"), t.get("caps")
         if isinstance(sc, list) and isinstance(tc, list):
             for a, b in zip(sc, tc, strict=False):
@@ -213,7 +234,8 @@ class Renaming:
                     self._bind_strict("pid", self.pids, sv, tv)
                 else:
                     what = kind.value
-                    self._bind_strict(what, self._map_for(kind), (spid, sv), (tpid, tv))
+                    s_at, t_at = self._scope(spid, tpid)
+                    self._bind_strict(what, self._map_for(kind), (s_at, sv), (t_at, tv))
             elif isinstance(sv, dict) and isinstance(tv, dict) and "caps" in sv:
                 self._unify_delivered(spid, tpid, sv, tv)
         return self.result_to_spec(op_name, tpid, target)
@@ -227,7 +249,7 @@ class Renaming:
     def _tr_scoped(self, bm: BiMap[Scoped], tpid: int, v: Data, what: str) -> Data:
         if type(v) is not int:
             return v
-        s = bm.t2s.get((tpid, v))
+        s = bm.t2s.get((self.task_target.get(tpid, tpid), v))
         return s[1] if s is not None else f"?{what}:{v}"
 
     def _tr_obj(self, v: Data) -> Data:
@@ -279,6 +301,7 @@ class Renaming:
             self.objects.bind(s, t)
 
     def _bind_process(self, spid: int, tpid: int, sp: Data, tp: Data) -> None:
+        spid, tpid = self._scope(spid, tpid)
         sh, th = sp.get("handles", {}), tp.get("handles", {})
         self._pair(self.handles, sh, th, lambda k: (spid, k), lambda k: (tpid, k))
         for h, cap in th.items():
@@ -298,8 +321,9 @@ class Renaming:
                 self._bind_obj(sf[fd].get("peer"), entry.get("peer"))
         ss, ts = sp.get("status"), tp.get("status")
         if isinstance(ss, dict) and isinstance(ts, dict):
-            if "waiting" in ss and "waiting" in ts:
-                self._bind_obj(ss["waiting"], ts["waiting"])
+            for key in ("waiting", "sending"):  # PORT-SEND-BLOCK: a sender's object
+                if key in ss and key in ts:
+                    self._bind_obj(ss[key], ts[key])
             sw, tw = ss.get("woken"), ts.get("woken")
             if isinstance(sw, dict) and isinstance(tw, dict):
                 so, to = sw.get("ok"), tw.get("ok")
@@ -353,6 +377,8 @@ class Renaming:
             return st
         if "waiting" in st:
             return {**st, "waiting": self._tr_obj(st["waiting"])}
+        if "sending" in st:
+            return {**st, "sending": self._tr_obj(st["sending"])}
         w = st.get("woken")
         if isinstance(w, dict) and isinstance(w.get("ok"), dict):
             return {"woken": {"ok": self._tr_delivered(tpid, w["ok"])}}

@@ -16,6 +16,10 @@ list of objects, each on one operation of the registry
 - ``{"op": "Derive", "field": "rights", "without": ["MANAGE"]}``: a rights
   field whose masks cannot hold some bits (``vocabulary.rights.Rights``).
 
+An optional integer field (``Send``'s ``timeout``: ``int | None``) may be
+restricted too; its ``None`` lies outside any ``in`` list or range
+(``{"op": "Send", "field": "timeout", "in": [0]}``: sends that never wait).
+
 The suite stays inside them: an operation about to be sent that one
 restriction excludes is **not sent and not applied to the spec** (the step is
 simply absent on both sides) and counted under that restriction (``label``);
@@ -104,6 +108,8 @@ class Restriction:
         if self.field is None:
             return True
         value = getattr(op, self.field, None)
+        if value is None and (self.values is not None or self.low is not None):
+            return True  # an optional field's None is no value in the list
         if not _is_int(value):
             return False  # ill-typed (ERR-TOTAL): the target must refuse it
         assert isinstance(value, int)
@@ -184,7 +190,7 @@ def _one(item: object) -> Restriction:
         raise RestrictsError(
             f"{op} has no field {name!r:.60} (fields: {', '.join(fields) or 'none'})"
         )
-    if fields[name].type is not int or fields[name].id_kind is not None:
+    if fields[name].type not in (int, int | None) or fields[name].id_kind is not None:
         raise RestrictsError(f"{op}.{name} is not an integer field")
     if not limits:
         raise RestrictsError(f"{op}.{name}: say in, min, max or without")

@@ -126,6 +126,7 @@ SCENARIO_GROUPS: dict[str, frozenset[str]] = {
     "drop_held": frozenset({"caps", "rights"}),
     "blocked_acts": frozenset({"ports"}),
     "hand_over": frozenset({"ports", "buffers"}),
+    "threads": frozenset({"caps", "ports"}),
 }
 
 

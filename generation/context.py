@@ -32,8 +32,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from veridian_ipc.spec.state import KernelState, Kind, Running
-from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32
+from veridian_ipc.spec.state import KernelState, Kind, Process, Running
+from veridian_ipc.spec.tasks import table_of
+from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32, Handle, Pid
 from veridian_ipc.vocabulary.rights import ALL_RIGHTS
 from veridian_ipc.vocabulary.syscalls import Operation
 
@@ -163,8 +164,15 @@ class Gen:
 
     def is_open(self, pid: int, handle: int) -> bool:
         """The handle's object is not a closed port or channel."""
-        cap = self.s.caps[self.s.processes[pid].handles[handle]]  # type: ignore[index]
+        cap = self.s.caps[self._table(pid).handles[Handle(handle)]]  # type: ignore[union-attr]
         return not getattr(self.s.objects[cap.obj], "closed", False)
+
+    def _table(self, pid: int) -> Process | None:
+        """The record holding the tables of ``pid``'s task (PROC-THREAD), or
+        None if ``pid`` is no live thread."""
+        if type(pid) is not int or Pid(pid) not in self.s.processes:
+            return None
+        return table_of(self.s, Pid(pid))
 
     def pid(self) -> int:
         """Mostly a running process; sometimes a blocked, dead or unknown one."""
@@ -182,11 +190,11 @@ class Gen:
     def fresh_handle(self, pid: int) -> int:
         """The spec's number for the next handle ``pid`` (a live process) will
         get: what a step creating a capability returns."""
-        return int(self.s.processes[pid].next_handle)  # type: ignore[index]
+        return int(self._table(pid).next_handle)  # type: ignore[union-attr]
 
     def handles(self, pid: int, kind: Kind | None = None) -> list[int]:
         """Live handles of ``pid`` (of ``kind`` if given), sorted."""
-        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        p = self._table(pid)
         if p is None:
             return []
         return sorted(
@@ -197,7 +205,7 @@ class Gen:
 
     def handle(self, pid: int, kind: Kind | None = None) -> int:
         """A handle of ``pid``: live of ``kind`` mostly, else any, stale, invented."""
-        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        p = self._table(pid)
         nxt = 1 if p is None else p.next_handle
         good = self.handles(pid, kind)
         anyh = self.handles(pid)
@@ -216,7 +224,7 @@ class Gen:
             (pid, x)
             for pid, p in self.s.processes.items()
             if isinstance(p.status, Running)
-            for x in getattr(p, what)
+            for x in getattr(self._table(pid), what)
         )
 
     def _actor_with(self, what: str, fallback: Callable[[int], int]) -> tuple[int, int]:
@@ -239,7 +247,7 @@ class Gen:
 
     def mapping(self, pid: int) -> int:
         """A mapping id: live mostly, else stale or invented."""
-        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        p = self._table(pid)
         if p is None:
             return 1
         live = sorted(p.mappings)
@@ -253,7 +261,7 @@ class Gen:
 
     def fd(self, pid: int) -> int:
         """A file descriptor: open mostly, else a closed or negative one."""
-        p = self.s.processes.get(pid)  # type: ignore[call-overload]
+        p = self._table(pid)
         live = [] if p is None else sorted(p.fds)
         if live and self.roll() < 85:
             return int(self.pick(live))
@@ -285,8 +293,8 @@ class Gen:
 
     def rights(self, pid: int, handle: int) -> int:
         """Mostly a subset of ``handle``'s rights, else any bits (maybe invalid)."""
-        p = self.s.processes.get(pid)  # type: ignore[call-overload]
-        cap = None if p is None else p.handles.get(handle)
+        p = self._table(pid)
+        cap = None if p is None else p.handles.get(Handle(handle))
         have = ALL_RIGHTS if cap is None else self.s.caps[cap].rights
         r = self.roll()
         if r < 75:

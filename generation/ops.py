@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from veridian_ipc.spec.blocking import full
 from veridian_ipc.spec.state import Kind, Running, Waiting
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, MAX_U32
 from veridian_ipc.vocabulary.operations import check_table
@@ -50,6 +51,7 @@ from veridian_ipc.vocabulary.syscalls import (
     SockRecv,
     SockSend,
     Spawn,
+    SpawnThread,
     TransferBuffer,
     Unbind,
     Unmap,
@@ -65,6 +67,15 @@ def _spawn(g: Gen) -> tuple[int, Operation]:
     """A process with the whole namespace authority (the names flow spawns
     the ones without, generate_flows_repeat)."""
     return 0, Spawn()
+
+
+def _spawn_thread(g: Gen) -> tuple[int, Operation]:
+    """A new thread in a live process mostly; else in a dead or unknown one
+    (NoSuchProcess, PROC-THREAD)."""
+    live = sorted(g.s.processes)
+    if live and g.roll() < 70:
+        return 0, SpawnThread(int(g.pick(live)))
+    return 0, SpawnThread(int(g.pick([g.s.next_pid, 0])))
 
 
 def _kill(g: Gen) -> tuple[int, Operation]:
@@ -124,7 +135,17 @@ def _send(g: Gen) -> tuple[int, Operation]:
         if g.roll() < 5:
             caps = (*caps, h)
     flags = int(g.pick([0, 1, 0xFFFF])) if g.roll() < 95 else 0x10000
-    return pid, Send(h, g.msg_type(), flags, g.data(), caps)
+    return pid, Send(h, g.msg_type(), flags, g.data(), caps, _send_timeout(g, pid, h))
+
+
+def _send_timeout(g: Gen, pid: int, h: int) -> int | None:
+    """A send's timeout: 0 unless the target is full, where it is drawn so
+    that some sends block (PORT-SEND-BLOCK, CHAN-SEND-BLOCK). Drawn only
+    then, so that the runs of every other send stay as they were."""
+    if "timeouts" not in g.groups or not full(g.s, pid, h):
+        return 0
+    timeout: int | None = g.pick([0, 2, None, 1, -1])
+    return timeout
 
 
 def _receive(g: Gen) -> tuple[int, Operation]:
@@ -201,7 +222,8 @@ def _chan_limit(g: Gen) -> int:
 
 def _channel_send(g: Gen) -> tuple[int, Operation]:
     pid, h = g.actor(Kind.CHANNEL)
-    return pid, ChannelSend(h, g.data(_chan_limit(g)))
+    data = g.data(_chan_limit(g))
+    return pid, ChannelSend(h, data, _send_timeout(g, pid, h))
 
 
 def _channel_send_batch(g: Gen) -> tuple[int, Operation]:
@@ -331,6 +353,7 @@ GENERATORS: dict[str, GenFn] = {
     "SockSend": _sock_send,
     "SockRecv": _sock_recv,
     "SockClose": _sock_close,
+    "SpawnThread": _spawn_thread,
 }
 check_table(GENERATORS, "generation.ops.GENERATORS")
 

@@ -20,8 +20,9 @@ rather than random bits that shrink towards no rights at all.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.state import Buffer, KernelState, Kind, Running
+from veridian_ipc.spec.state import Buffer, KernelState, Kind, Process, Running
 from veridian_ipc.spec.step import step
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.names import Handle, Pid
 from veridian_ipc.vocabulary.results import Delivered, Ok, Result
 from veridian_ipc.vocabulary.rights import (
@@ -128,27 +129,33 @@ class Plan:
             out.append(p)
         return out
 
+    def _table(self, pid: int) -> Process | None:
+        """The record holding the tables of ``pid``'s task (PROC-THREAD)."""
+        if Pid(pid) not in self.s.processes:
+            return None
+        return table_of(self.s, Pid(pid))
+
     def fresh(self, pid: int) -> int:
         """The next handle ``pid`` would get (never issued yet); 1 if ``pid``
         is not a process."""
-        p = self.s.processes.get(Pid(pid))
+        p = self._table(pid)
         return 1 if p is None else p.next_handle
 
     def rights_of(self, pid: int, handle: int) -> int:
         """The rights behind ``pid``'s ``handle`` (0 if none)."""
-        p = self.s.processes.get(Pid(pid))
+        p = self._table(pid)
         cid = None if p is None else p.handles.get(Handle(handle))
         return 0 if cid is None else self.s.caps[cid].rights
 
     def kind_of(self, pid: int, handle: int) -> Kind | None:
         """The kind behind ``pid``'s ``handle``, if it is live."""
-        p = self.s.processes.get(Pid(pid))
+        p = self._table(pid)
         cid = None if p is None else p.handles.get(Handle(handle))
         return None if cid is None else self.s.caps[cid].kind
 
     def size_of(self, pid: int, handle: int) -> int | None:
         """The size of the buffer behind ``pid``'s ``handle``, if it is one."""
-        p = self.s.processes.get(Pid(pid))
+        p = self._table(pid)
         cid = None if p is None else p.handles.get(Handle(handle))
         obj = None if cid is None else self.s.objects.get(self.s.caps[cid].obj)
         return obj.size if isinstance(obj, Buffer) else None

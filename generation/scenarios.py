@@ -52,10 +52,12 @@ from veridian_ipc.vocabulary.syscalls import (
 )
 
 from .context import NAMES, Gen, Steps
+from .flows_block import blocked_sends
 from .flows_caps import attenuate, chain, socket_caps, travel
 from .flows_life import cycle, revoke_queued
 from .flows_quota import exhaust
 from .flows_repeat import deadlines, names, rate_filter, ring
+from .flows_threads import threads
 from .ops import GENERATORS
 from .registry import OP_GROUP
 
@@ -550,7 +552,17 @@ FLOWS: list[tuple[Callable[[Gen], Steps], frozenset[str]]] = [
     (revoke_queued, _F({"ports", "rights", "messages", "namespace"})),
     (exhaust, _F({"caps", "ports", "rights"})),  # fills the table by Derive
     (exhaust, _F({"caps", "ports", "rights"})),  # fills the table by Derive
+    (threads, _F({"caps", "ports"})),
 ]
+
+
+def _waits(g: Gen) -> Steps:
+    """The flows of processes that wait: receive deadlines, or blocked
+    senders (PORT-SEND-BLOCK) when the target claims what they need."""
+    if _F({"ports", "timeouts", "namespace", "caps"}) <= g.groups and g.roll() < 40:
+        return blocked_sends(g)
+    return deadlines(g)
+
 
 #: Scenario generators (each a rule of the machine).
 SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
@@ -567,10 +579,11 @@ SCENARIOS: dict[str, Callable[[Gen], Steps]] = {
     "attenuated": _or_flow(attenuated, attenuate, _F({"ports", "rights"}), 60),
     "double_fault": _or_flow(double_fault),
     "drop_held": _or_flow(drop_held, chain, _F({"caps", "rights"}), 50),
-    "blocked_acts": _or_flow(blocked_acts, deadlines, _F({"timeouts"}), 50),
+    "blocked_acts": _or_flow(blocked_acts, _waits, _F({"timeouts"}), 50),
     "hand_over": _or_flow(
         hand_over, _buffer_travel, _F({"messages", "namespace", "buffers"}), 50
     ),
+    "threads": _or_flow(threads),
 }
 
 

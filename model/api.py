@@ -226,6 +226,18 @@ class Process:
         with self.system.lock:
             check_result(self.system.kernel.apply(0, sc.Kill(self.pid)), "kill")
 
+    def spawn_thread(self) -> Process:
+        """A new thread of this process (PROC-THREAD): a ``Process`` object of
+        its own pid that shares this process's handles, mappings, sockets and
+        namespace authority, and blocks on its own (an OS thread that waits
+        through it does not block this one). Killing any thread's object
+        kills the whole process (PROC-KILL)."""
+        with self.system.lock:
+            op = sc.SpawnThread(self.pid)
+            pid = check_result(self.system.kernel.apply(0, op), "spawn_thread")
+        assert isinstance(pid, int)
+        return Process(self.system, pid, TOKEN)
+
     def create_port(self, capacity: int = 64) -> Port:
         """A new port (PORT-CREATE) with every right."""
         h = self._do(sc.CreatePort(capacity))

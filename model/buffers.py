@@ -67,8 +67,8 @@ def map_buffer(st: State, p: Process, op: MapBuffer) -> Result:
     needed = READ | WRITE if op.writable else READ
     if cap.rights & needed != needed:
         return E_INSUFFICIENT_RIGHTS
-    map_id = p.next_mapping
-    p.next_mapping = map_id + 1
+    map_id = p.task.next_mapping
+    p.task.next_mapping = map_id + 1
     p.mappings[map_id] = Mapping(cap.obj, cap, op.writable)
     if cap.mappings is None:
         cap.mappings = []

@@ -14,6 +14,7 @@ from veridian_ipc.vocabulary.rights import ALL_RIGHTS
 from veridian_ipc.vocabulary.syscalls import Derive, Drop, Inspect, Revoke
 
 from . import quotas
+from .blocking import wake_through
 from .state import (
     AT_HANDLE,
     IN_BINDING,
@@ -118,7 +119,9 @@ def new_cap(obj: KObject, rights: int, parent: Cap | None) -> Cap:
 
 
 def install(p: Process, cap: Cap) -> int:
-    """Put ``cap`` (held nowhere) into ``p``'s table under a new handle."""
+    """Put ``cap`` (held nowhere) into ``p``'s table (its task's) under a new
+    handle."""
+    p = p.task
     handle = p.next_handle
     p.next_handle = handle + 1
     p.handles[handle] = cap
@@ -131,6 +134,7 @@ def install(p: Process, cap: Cap) -> int:
 def install_all(p: Process, caps: list[Cap | None]) -> list[int | None]:
     """``install`` each capability of a delivered message, in order; a slot
     emptied in flight (None) stays None."""
+    p = p.task
     table = p.handles
     handle = p.next_handle
     out: list[int | None] = []
@@ -169,6 +173,8 @@ def detach(st: State, cap: Cap) -> None:
         if type(obj) is Port and obj.waiters:  # receives waiting through it end
             for w in [w for w in obj.waiters if w.cap is cap]:
                 wake(st, w, E_INVALID_CAPABILITY)
+        if obj.senders:  # sends blocked through it end (PORT-SEND-BLOCK)
+            wake_through(st, obj, cap, E_INVALID_CAPABILITY)
         if obj.watchers:  # threads waiting for room or data retry, find it gone
             notify(obj)
         cap.proc = None

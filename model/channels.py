@@ -20,7 +20,7 @@ from veridian_ipc.vocabulary.syscalls import (
     CreateChannel,
 )
 
-from . import quotas
+from . import blocking, quotas
 from .caps import install, new_cap
 from .state import Cap, Channel, Process, State
 from .store import (
@@ -81,9 +81,23 @@ def ring_of(cap: Cap | None, right: int) -> Channel | Err:
 
 
 def channel_send(st: State, p: Process, op: ChannelSend) -> Result:
-    """CHAN-SEND: append one message (``push_one``)."""
-    err = push_one(p.handles.get(op.handle), op.data)
-    return OK_NONE if err is None else err
+    """CHAN-SEND: append one message (``push_one``); ``InvalidArgument`` for
+    a negative ``timeout`` after the rights, and a full ring with a non-zero
+    ``timeout`` blocks the sender instead of ``WouldBlock`` (CHAN-SEND-BLOCK).
+    """
+    cap = p.handles.get(op.handle)
+    timeout = op.timeout
+    if timeout is not None and timeout < 0:
+        ring = ring_of(cap, SEND)
+        return ring if isinstance(ring, Err) else E_INVALID_ARGUMENT
+    err = push_one(cap, op.data)
+    if err is None:
+        return OK_NONE
+    if err is E_WOULD_BLOCK and timeout != 0:
+        assert cap is not None
+        assert type(cap.obj) is Channel
+        return blocking.block(st, p, cap.obj, cap, op)
+    return err
 
 
 def push_one(cap: Cap | None, data: bytes) -> Err | None:
@@ -231,6 +245,8 @@ def close_channel(st: State, ring: Channel) -> Result:
     """
     if ring.closed:
         return E_PORT_CLOSED
+    if ring.senders:  # CHAN-SEND-BLOCK: blocked senders end
+        blocking.wake_all(st, ring, E_PORT_CLOSED)
     ring.closed = True
     if ring.watchers:
         notify(ring)

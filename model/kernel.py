@@ -3,7 +3,8 @@
 ``Kernel.apply(pid, op)`` takes the spec's operation records and returns the
 spec's results, identical to ``spec.step`` for every input: first ERR-TOTAL
 (``InvalidArgument`` for anything that is not a well-typed operation record),
-then the environment operations (``Spawn``, ``Kill``, ``AdvanceClock``), then
+then the environment operations (``Spawn``, ``SpawnThread``, ``Kill``,
+``AdvanceClock``), then
 PROC-STATUS (``NoSuchProcess``, ``ProcessBlocked``), then the rule's own checks.
 Every rule checks everything before its first effect (ERR-ATOMIC).
 
@@ -24,6 +25,7 @@ from veridian_ipc.vocabulary.operations import check_table, process_ops
 from veridian_ipc.vocabulary.results import Err, Result
 
 from . import (
+    blocking,
     buffers,
     caps,
     channels,
@@ -66,6 +68,12 @@ def close(st: State, p: Process, op: sc.Close) -> Result:
 
 
 Rule = Callable[[State, Process, Any], Result]
+
+
+def attempt(st: State, p: Process, op: sc.Send | sc.ChannelSend) -> Result:
+    """A blocked send attempted again by its rule (PORT-SEND-BLOCK)."""
+    return PROCESS_RULES[type(op)](st, p, op)
+
 
 PROCESS_RULES: dict[type, Rule] = {
     sc.Inspect: caps.inspect_handle,
@@ -154,6 +162,8 @@ class Kernel:
             result = processes.spawn(st, op)
         elif isinstance(op, sc.Kill):
             result = processes.kill(st, op)
+        elif isinstance(op, sc.SpawnThread):
+            result = processes.spawn_thread(st, op)
         elif isinstance(op, sc.AdvanceClock):
             result = timeouts.advance_clock(st, op)
         else:
@@ -165,6 +175,8 @@ class Kernel:
                 result = E_PROCESS_BLOCKED
             else:
                 result = PROCESS_RULES[type(op)](st, p, op)
+        if st.sending:  # room frees blocked senders (PORT-SEND-BLOCK)
+            blocking.serve(st, attempt)
         if st.suspects:
             orphans.reap(st)
         if type(result) is Err:

@@ -12,8 +12,9 @@ from typing import Any
 
 from veridian_ipc.vocabulary.results import encode_result
 
+from .blocking import Sender
 from .filters import tokens_at
-from .state import RUNNING, WAITING, Buffer, Cap, Channel, Port, State
+from .state import RUNNING, SENDING, WAITING, Buffer, Cap, Channel, Port, State
 
 
 def _cap(c: Cap) -> dict[str, Any]:
@@ -32,6 +33,10 @@ def observe(st: State) -> dict[str, Any]:
             assert w is not None
             assert w.port is not None
             status = {"waiting": w.port.id, "deadline": w.deadline}
+        elif p.status == SENDING:
+            assert isinstance(w, Sender)
+            assert w.obj is not None
+            status = {"sending": w.obj.id, "deadline": w.deadline}
         else:
             assert w is not None
             assert w.result is not None

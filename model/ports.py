@@ -16,7 +16,7 @@ from veridian_ipc.vocabulary.results import BLOCKED, Delivered, Err, Ok, Result
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
 
-from . import quotas
+from . import blocking, quotas
 from .caps import install, new_cap
 from .filters import check_filter, take_token
 from .messages import (
@@ -34,6 +34,7 @@ from .store import (
     E_INVALID_CAPABILITY,
     E_OUT_OF_MEMORY,
     E_PORT_CLOSED,
+    E_PORT_FULL,
     E_WOULD_BLOCK,
     FAIL,
     OK_NONE,
@@ -71,11 +72,22 @@ def new_port(st: State, capacity: int) -> Port:
 def send(st: State, p: Process, op: Send) -> Result:
     """PORT-SEND: check the message whole, then the port; then hand off or queue.
 
-    Errors: those of ``admit_send``, in its order.
+    Errors: those of ``admit_send``, in its order, with ``InvalidArgument``
+    (negative ``timeout``) after the rights; a full port with a non-zero
+    ``timeout`` blocks the sender instead of ``PortFull`` (PORT-SEND-BLOCK).
     """
     cap = p.handles.get(op.handle)
+    timeout = op.timeout
+    if timeout is not None and timeout < 0:
+        if cap is None or type(cap.obj) is not Port:
+            return E_INVALID_CAPABILITY
+        return E_INVALID_ARGUMENT if cap.rights & SEND else E_INSUFFICIENT_RIGHTS
     moved = admit_send(st, p, cap, op.handle, op.msg_type, op.flags, op.data, op.caps)
     if isinstance(moved, Err):
+        if moved is E_PORT_FULL and timeout != 0:
+            assert cap is not None
+            assert type(cap.obj) is Port
+            return blocking.block(st, p, cap.obj, cap, op)
         return moved
     assert cap is not None
     assert type(cap.obj) is Port
@@ -357,6 +369,8 @@ def close_port(st: State, port: Port) -> Result:
         closed: Err = E_PORT_CLOSED
         for w in list(port.waiters):
             wake(st, w, closed)
+    if port.senders:  # PORT-SEND-BLOCK: blocked senders end too
+        blocking.wake_all(st, port, E_PORT_CLOSED)
     unbind_port(st, port)
     port.closed = True
     if port.watchers:

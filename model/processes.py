@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from veridian_ipc.vocabulary.results import Ok, Result
-from veridian_ipc.vocabulary.syscalls import Kill, Spawn
+from veridian_ipc.vocabulary.syscalls import Kill, Spawn, SpawnThread
 
+from .blocking import withdraw
 from .caps import destroy
 from .ports import give_back
 from .sockets import close_socket
-from .state import RUNNING, Port, Process, State, Waiter
+from .state import RUNNING, WAITING, Port, Process, State, Waiter
 from .store import (
     E_NO_SUCH_PROCESS,
     OK_NONE,
@@ -26,24 +27,51 @@ def spawn(st: State, op: Spawn) -> Result:
     return Ok(pid)
 
 
+def spawn_thread(st: State, op: SpawnThread) -> Result:
+    """PROC-THREAD: a new running thread in the task of thread ``process``,
+    sharing its tables; pids are never reused.
+
+    Errors, in precedence order: ``NoSuchProcess``.
+    """
+    p = st.processes.get(op.process)
+    if p is None:
+        return E_NO_SUCH_PROCESS
+    pid = st.next_pid
+    st.next_pid = pid + 1
+    st.processes[pid] = p.new_thread(pid)
+    return Ok(pid)
+
+
 def kill(st: State, op: Kill) -> Result:
-    """PROC-KILL: the process ends; its sockets close, its capabilities are
-    destroyed (children move up), its mappings go, it leaves any waiter queue,
-    and a hand-off it has not collected goes back to its port (PORT-HANDOFF).
+    """PROC-KILL: the process ends, every thread of its task; every waiting
+    thread leaves its waiter queue, every thread blocked in a send leaves its
+    object's blocked senders (PORT-SEND-BLOCK: nothing was queued), the
+    hand-offs its threads have not collected go back to their ports
+    (PORT-HANDOFF; from the highest pid down), its sockets close, its
+    capabilities are destroyed (children move up), its mappings go.
 
     Receives parked by the threaded facade for this process end with
     ``NoSuchProcess`` so that no thread is left waiting.
 
     Errors, in precedence order: ``NoSuchProcess``.
     """
-    p = st.processes.get(op.target)
-    if p is None:
+    target = st.processes.get(op.target)
+    if target is None:
         return E_NO_SUCH_PROCESS
-    give_back(st, p)
-    if p.waiter is not None:
-        unwait(st, p.waiter)
-    p.waiter = None
-    p.status = RUNNING
+    p = target.task
+    threads = sorted(p.threads, key=lambda t: t.pid)
+    for t in threads:
+        withdraw(st, t)  # a blocked send: nothing was queued (PORT-SEND-BLOCK)
+        if t.waiter is not None and t.status == WAITING:
+            unwait(st, t.waiter)
+            t.waiter = None
+            t.status = RUNNING
+    for t in reversed(threads):
+        give_back(st, t)
+        if t.waiter is not None:
+            unwait(st, t.waiter)
+        t.waiter = None
+        t.status = RUNNING
     for w in facade_waiters(p):
         unwait(st, w)
         finish(st, w, E_NO_SUCH_PROCESS)
@@ -52,8 +80,9 @@ def kill(st: State, op: Kill) -> Result:
             close_socket(st, entry)
     for cap in list(p.handles.values()):
         destroy(st, cap)
-    p.alive = False
-    del st.processes[p.pid]
+    for t in threads:
+        t.alive = False
+        del st.processes[t.pid]
     return OK_NONE
 
 

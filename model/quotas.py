@@ -49,15 +49,17 @@ def check_delivery(st: State, p: Process, msg: Message) -> Err | None:
 
 
 def queued_bytes(st: State, pid: int) -> int:
-    """The inline bytes of ``pid``'s messages not yet collected: queued, or in
-    a woken receiver's kept hand-off slot (PORT-HANDOFF, spec/quotas.py); a
-    hand-off from a reclaimed port keeps no slot (spec/reclaim.py)."""
+    """The inline bytes of the messages of ``pid``'s task (any of its threads,
+    PROC-THREAD) not yet collected: queued, or in a woken receiver's kept
+    hand-off slot (PORT-HANDOFF, spec/quotas.py); a hand-off from a
+    reclaimed port keeps no slot (spec/reclaim.py)."""
+    senders = {t.pid for t in st.processes[pid].threads}  # its task's
     queued = sum(
         len(m.data)
         for o in st.objects.values()
         if type(o) is Port and o.queue
         for m in o.queue
-        if m.sender == pid
+        if m.sender in senders
     )
     objects = st.objects
     for p in st.processes.values():
@@ -66,14 +68,18 @@ def queued_bytes(st: State, pid: int) -> int:
             continue
         if objects.get(w.handed.id) is w.handed:  # not reclaimed (CAP-RECLAIM)
             r = w.result
-            if type(r) is Ok and type(r.value) is Delivered and r.value.sender == pid:
+            if (
+                type(r) is Ok
+                and type(r.value) is Delivered
+                and r.value.sender in senders
+            ):
                 queued += len(r.value.data)
     return queued
 
 
 def check_queued(st: State, pid: int, port: Port, size: int) -> Err | None:
-    """``OutOfMemory`` if sending ``size`` bytes to ``port`` takes ``pid`` over
-    ``max_queued_bytes``: every send with data, receivers waiting or not (a
+    """``OutOfMemory`` if sending ``size`` bytes to ``port`` takes ``pid``'s task
+    over ``max_queued_bytes``: every send with data, receivers waiting or not (a
     hand-off's bytes count until collected)."""
     del port  # queued or handed off, the bytes count the same
     cfg = st.config

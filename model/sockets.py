@@ -70,7 +70,7 @@ def socket(st: State, p: Process, op: Socket) -> Result:
     own = new_cap(new_port(st, capacity), PORT_RIGHTS, None)
     entry = SocketEntry(fd, own)
     own.where = IN_SOCKET_OWN
-    own.proc = p
+    own.proc = p.task
     own.sock = entry
     fds[fd] = entry
     return Ok(fd)
@@ -121,7 +121,7 @@ def sock_connect(st: State, p: Process, op: SockConnect) -> Result:
         return E_INSUFFICIENT_RIGHTS
     peer = new_cap(bc.obj, SEND, bc)
     peer.where = IN_SOCKET_PEER
-    peer.proc = p
+    peer.proc = p.task
     peer.sock = entry
     entry.peer = peer
     return OK_NONE

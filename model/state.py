@@ -53,6 +53,7 @@ IN_SOCKET_PEER: Final = 5
 RUNNING: Final = 0
 WAITING: Final = 1
 WOKEN: Final = 2
+SENDING: Final = 3  # blocked in a send (PORT-SEND-BLOCK, model/blocking.py)
 
 
 class Cap:
@@ -136,7 +137,7 @@ class Filter:
 class KObject:
     """Base of the kernel objects: an id and the set of capabilities naming it."""
 
-    __slots__ = ("caps", "closed", "id", "watchers")
+    __slots__ = ("caps", "closed", "id", "senders", "watchers")
     kind: str = ""
 
     def __init__(self, obj_id: int) -> None:
@@ -151,6 +152,9 @@ class KObject:
         # Callbacks run (under the kernel lock) after the object's state changed;
         # the facade uses them to wake threads and tasks waiting on a channel.
         self.watchers: list[Callable[[], None]] | None = None
+        # Processes blocked sending to a port or a channel, FIFO
+        # (PORT-SEND-BLOCK, CHAN-SEND-BLOCK: model/blocking.py).
+        self.senders: deque[Waiter] | None = None
 
 
 class Port(KObject):
@@ -293,7 +297,17 @@ class Waiter:
 
 
 class Process:
-    """A process: handle table, mappings, sockets, status (PROC-*)."""
+    """A thread, and the tables of its task: handle table, mappings, sockets,
+    namespace authority (PROC-*, spec/tasks.py).
+
+    A task's first thread is the record ``Spawn`` makes (``task`` is itself;
+    ``threads`` lists every thread of the task, the first first). Another
+    thread (PROC-THREAD) shares the first's ``handles``, ``mappings`` and
+    ``fds`` dictionaries and its authority; its ``status`` and ``waiter``
+    are its own. The counters ``next_handle`` and ``next_mapping`` are read
+    and written on ``task`` only, and a capability held in a table or a
+    socket records the task's record (``Cap.proc``).
+    """
 
     __slots__ = (
         "alive",
@@ -306,6 +320,8 @@ class Process:
         "next_mapping",
         "pid",
         "status",
+        "task",
+        "threads",
         "waiter",
     )
 
@@ -323,6 +339,20 @@ class Process:
         self.fds: dict[int, SocketEntry] = {}
         self.status = RUNNING
         self.waiter: Waiter | None = None  # WAITING / WOKEN: the blocked receive
+        self.task: Process = self  # the task's first thread (PROC-THREAD)
+        self.threads: list[Process] = [self]  # on ``task``: every thread
+
+    def new_thread(self, pid: int) -> Process:
+        """A new running thread ``pid`` of this thread's task (PROC-THREAD)."""
+        task = self.task
+        t = Process(pid, task.may_bind, task.may_lookup)
+        t.handles = task.handles
+        t.mappings = task.mappings
+        t.fds = task.fds
+        t.task = task
+        t.threads = task.threads
+        task.threads.append(t)
+        return t
 
 
 class State:
@@ -336,6 +366,7 @@ class State:
         "next_pid",
         "objects",
         "processes",
+        "sending",
         "suspects",
         "timed",
     )
@@ -357,6 +388,8 @@ class State:
         # abandons the ports among them nobody can receive from (PORT-CLOSE)
         # and model/reclaim.py destroys those nobody can reach (CAP-RECLAIM).
         self.suspects: set[KObject] = set()
+        # Ports and channels with blocked senders (model/blocking.py).
+        self.sending: dict[KObject, None] = {}
 
 
 __all__ = [
@@ -370,6 +403,7 @@ __all__ = [
     "NOWHERE",
     "PORT",
     "RUNNING",
+    "SENDING",
     "WAITING",
     "WOKEN",
     "Binding",

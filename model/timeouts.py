@@ -5,6 +5,7 @@ from __future__ import annotations
 from veridian_ipc.vocabulary.results import Ok, Result
 from veridian_ipc.vocabulary.syscalls import AdvanceClock
 
+from .blocking import Sender, wake_sender
 from .state import State
 from .store import E_INVALID_ARGUMENT, E_TIMEOUT, wake
 
@@ -29,9 +30,13 @@ def advance_to(st: State, now: int) -> None:
 
 
 def expire(st: State) -> None:
-    """TIME-DEADLINE: every receive whose deadline the clock reached times out."""
+    """TIME-DEADLINE: every receive or send whose deadline the clock reached
+    times out."""
     now = st.clock
     due = [w for w in st.timed if w.deadline is not None and w.deadline <= now]
     due.sort(key=lambda w: w.proc.pid)
     for w in due:
-        wake(st, w, E_TIMEOUT)
+        if isinstance(w, Sender):  # a blocked send (PORT-SEND-BLOCK)
+            wake_sender(st, w, E_TIMEOUT)
+        else:
+            wake(st, w, E_TIMEOUT)

@@ -59,9 +59,19 @@ FILTERS = replace(
     filters=(sc.SetFilter(0, None, 0, sc.RateLimit(2, 1, 2)),),
 )
 
-#: CI scopes the agreement pass leaves out: none (``quota``, where
-#: ``OutOfMemory`` is reached, is decided by the quota encoding, ``enc_quota``).
-UNMODELLED_SCOPES: frozenset[str] = frozenset()
+#: CI scopes the agreement pass leaves out (``quota``, where ``OutOfMemory``
+#: is reached, is decided by the quota encoding, ``enc_quota``, and is in):
+#: ``threads``, where a second thread of a task acts (PROC-THREAD). The
+#: encodings keep one handle table, mapping table and socket table per pid,
+#: and their projections read a thread's own (empty) record rather than its
+#: task's, so a thread's step is not projected yet; the exhaustive check covers
+#: that scope (STEP-THREADS-RUN-ON, STEP-THREADS-ONE-TABLE,
+#: STEP-KILL-ALL-THREADS and the spec's invariants). And ``blocking`` and
+#: ``blocking-ring``, which block senders on full ports and rings
+#: (PORT-SEND-BLOCK, CHAN-SEND-BLOCK): the encodings do not model blocked
+#: senders (a known gap: the exhaustive check covers those scopes,
+#: STEP-SEND-BLOCKS, STEP-SENDERS-FIFO, STEP-SEND-WAIT-ENDS).
+UNMODELLED_SCOPES: frozenset[str] = frozenset({"threads", "blocking", "blocking-ring"})
 
 
 #: Every encoding's part: the quota encoding's, which decides

@@ -11,7 +11,8 @@ through every capability that names it. Object creation stops at
 The scopes are chosen so that each group's interesting cases are inside them
 (the small-scope hypothesis, as in Alloy and TLC): two-capability sends and
 rights without GRANT (``messages``), three processes for waiter order
-(``waiters``), negative and zero timeouts and a rate with period 2 (``time``),
+(``waiters``), two threads of one task (``threads``), negative and zero
+timeouts and a rate with period 2 (``time``),
 a buffer mapped by two processes and transferred (``buffers``), sockets bound,
 connected and closed (``posix``). ``CI_SCOPES`` run in CI; ``DEEP_SCOPES`` on
 demand.
@@ -24,6 +25,7 @@ from dataclasses import dataclass, replace
 
 from veridian_ipc.spec import KernelState
 from veridian_ipc.spec.state import Kind, Running
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Config, Pid
 from veridian_ipc.vocabulary.rights import (
@@ -64,6 +66,7 @@ class Scope:
     rights: tuple[int, ...] = ()
     data: tuple[bytes, ...] = (b"a",)
     timeouts: tuple[int | None, ...] = (0,)
+    send_timeouts: tuple[int | None, ...] = (0,)
     ticks: tuple[int, ...] = (1,)
     names: tuple[str, ...] = ("n",)
     filters: tuple[sc.SetFilter, ...] = ()
@@ -80,7 +83,7 @@ class Scope:
 
 
 def _handles(s: KernelState, pid: Pid, kind: Kind | None) -> list[int]:
-    p = s.processes[pid]
+    p = table_of(s, pid)  # the task's table (PROC-THREAD)
     return [
         h
         for h, c in sorted(p.handles.items())
@@ -119,7 +122,8 @@ def candidates(scope: Scope, s: KernelState) -> Iterator[tuple[Pid, sc.Operation
                     carried += [(a, b) for a in others for b in others if a < b]
                 for d in scope.data:
                     for cs in carried:
-                        yield pid, sc.Send(h, 1, 0, d, cs)
+                        for t in scope.send_timeouts:
+                            yield pid, sc.Send(h, 1, 0, d, cs, t)
         if "Receive" in on:
             for h in ports:
                 for t in scope.timeouts:
@@ -165,8 +169,9 @@ def _channels(
         yield pid, sc.CreateChannel(2, 1)
     for h in chans:
         if "ChannelSend" in on:
-            yield pid, sc.ChannelSend(h, b"a")
-            yield pid, sc.ChannelSend(h, b"b")
+            for t in scope.send_timeouts:
+                yield pid, sc.ChannelSend(h, b"a", t)
+                yield pid, sc.ChannelSend(h, b"b", t)
         if "ChannelSendBatch" in on:
             yield pid, sc.ChannelSendBatch(h, (b"a", b"b"))
         if "ChannelReceive" in on:
@@ -188,7 +193,7 @@ def _buffers(
         if "TransferBuffer" in on:
             for pt in ports:
                 yield pid, sc.TransferBuffer(h, pt, 0)
-    for m in sorted(s.processes[pid].mappings):
+    for m in sorted(table_of(s, pid).mappings):
         if "WriteBuffer" in on:
             yield pid, sc.WriteBuffer(m, 0, b"x")
         if "ReadBuffer" in on:
@@ -203,7 +208,7 @@ def _sockets(
     on = scope.ops
     if room and "Socket" in on:
         yield pid, sc.Socket(1)
-    for fd in sorted(s.processes[pid].fds):
+    for fd in sorted(table_of(s, pid).fds):
         for n in scope.names:
             if "SockBind" in on:
                 yield pid, sc.SockBind(fd, n)
@@ -224,6 +229,9 @@ def _environment(scope: Scope, s: KernelState) -> Iterator[tuple[Pid, sc.Operati
     if scope.kill:
         for pid in sorted(s.processes):
             yield Pid(scope.env_pid), sc.Kill(pid)
+    if "SpawnThread" in scope.ops and len(s.processes) <= scope.processes + 1:
+        for pid in sorted(s.processes):
+            yield Pid(scope.env_pid), sc.SpawnThread(pid)
 
 
 def _ops(*names: str) -> frozenset[str]:
@@ -406,6 +414,52 @@ SCOPES: dict[str, Scope] = {
             rights=(READ | WRITE, MANAGE | GRANT),
         ),
         Scope(
+            "blocking",
+            "a full port of capacity 1 that pid 1 receives from and pids 2"
+            " and 3 send to: sends block, are served in order by receives,"
+            " time out, and are ended by close, revoke and kill"
+            " (PORT-SEND-BLOCK)",
+            processes=3,
+            depth=4,
+            deep_depth=5,
+            max_objects=1,
+            setup=(
+                (Pid(1), sc.CreatePort(1)),
+                (Pid(1), sc.Bind(1, "n", 0, SEND)),
+                (Pid(2), sc.Lookup("n")),
+                (Pid(3), sc.Lookup("n")),
+                (Pid(1), sc.Send(1, 1, 0, b"a")),
+            ),
+            ops=_ops("Send", "Receive", "Close", "Revoke", "AdvanceClock"),
+            send_timeouts=(0, None, 1),
+            kill=True,
+        ),
+        Scope(
+            "blocking-ring",
+            "a full ring of one slot that pid 1 reads and pid 2 holds a SEND"
+            " copy of (sent in a message): channel sends block, are served by"
+            " reads, time out, and end by close and kill (CHAN-SEND-BLOCK)",
+            processes=2,
+            depth=4,
+            deep_depth=5,
+            max_objects=2,
+            setup=(
+                (Pid(1), sc.CreateChannel(1, 1)),
+                (Pid(1), sc.Derive(1, SEND | GRANT)),
+                (Pid(2), sc.CreatePort(1)),
+                (Pid(2), sc.Bind(1, "n", 0, SEND)),
+                (Pid(1), sc.Lookup("n")),
+                (Pid(1), sc.Send(3, 1, 0, b"", (2,))),
+                (Pid(2), sc.Receive(1)),
+                (Pid(1), sc.Drop(3)),
+                (Pid(2), sc.Drop(1)),
+                (Pid(1), sc.ChannelSend(1, b"a")),
+            ),
+            ops=_ops("ChannelSend", "ChannelReceive", "Close", "AdvanceClock"),
+            send_timeouts=(0, None, 1),
+            kill=True,
+        ),
+        Scope(
             "quota",
             "handles, objects and queued bytes at their quotas: creates,"
             " derives, sends and receives refused with OutOfMemory; a send"
@@ -425,6 +479,26 @@ SCOPES: dict[str, Scope] = {
             ops=_ops("CreatePort", "Derive", "Send", "Receive", "Drop"),
             rights=(SEND | GRANT,),
             data=(b"a", b"ab"),
+            timeouts=(None,),
+            kill=True,
+        ),
+        Scope(
+            "threads",
+            "two threads of one process and another process: both wait on"
+            " one port, a sibling acts while one waits, kill ends every"
+            " thread (PROC-THREAD, PROC-STATUS, PROC-KILL)",
+            processes=2,
+            depth=4,
+            deep_depth=6,
+            max_objects=1,
+            setup=(
+                (Pid(1), sc.SpawnThread(1)),
+                (Pid(1), sc.CreatePort(1)),
+                (Pid(1), sc.Bind(1, "n", 0, PORT_RIGHTS)),
+                (Pid(2), sc.Lookup("n")),
+                (Pid(1), sc.Derive(1, SEND)),
+            ),
+            ops=_ops("Send", "Receive", "Drop", "SpawnThread"),
             timeouts=(None,),
             kill=True,
         ),

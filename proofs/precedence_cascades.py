@@ -10,8 +10,11 @@ cascade's first failing condition's (``first_error``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from veridian_ipc.spec import KernelState, RuleId
 from veridian_ipc.spec.state import Kind
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_U32, Fd, Pid
 from veridian_ipc.vocabulary.rights import (
@@ -57,6 +60,41 @@ from .precedence_quota import (
     sent_port,
 )
 
+#: PORT-SEND's and CHAN-SEND's ``timeout`` check (PORT-SEND-BLOCK).
+NEGATIVE_TIMEOUT = Cond(
+    "InvalidArgument",
+    "negative timeout",
+    lambda s, pid, op: op.timeout is not None and op.timeout < 0,
+)
+
+
+def unless_blocked(conds: tuple[Cond, ...], room: str) -> tuple[Cond, ...]:
+    """A send's checks from its room check on (the one returning ``room``),
+    as PORT-SEND-BLOCK and CHAN-SEND-BLOCK change them: with a non-zero
+    ``timeout`` a send that finds no room blocks instead of failing, so the
+    room check fails only with ``timeout`` 0 and the checks after it are not
+    reached when the send blocks."""
+    at = next(i for i, c in enumerate(conds) if c.error == room)
+    full = conds[at].holds
+
+    def waits(s: KernelState, pid: Pid, op: Any) -> bool:
+        return op.timeout != 0 and full(s, pid, op)
+
+    def no_wait(c: Cond) -> Cond:
+        def holds(s: KernelState, pid: Pid, op: Any) -> bool:
+            return op.timeout == 0 and c.holds(s, pid, op)
+
+        return Cond(c.error, c.label, holds)
+
+    def unreached(c: Cond) -> Cond:
+        def holds(s: KernelState, pid: Pid, op: Any) -> bool:
+            return c.holds(s, pid, op) and not waits(s, pid, op)
+
+        return Cond(c.error, c.label, holds)
+
+    return (*conds[:at], no_wait(conds[at]), *(unreached(c) for c in conds[at + 1 :]))
+
+
 CASCADES: tuple[Cascade, ...] = (
     Cascade(
         RuleId.RIGHTS_DERIVE,
@@ -82,6 +120,7 @@ CASCADES: tuple[Cascade, ...] = (
         (
             Cond("InvalidCapability", "bad handle", bad_handle(Kind.PORT)),
             Cond("InsufficientRights", "no SEND", lacks(Kind.PORT, SEND)),
+            NEGATIVE_TIMEOUT,
             Cond(
                 "MessageTooLarge",
                 "over 64 bytes",
@@ -90,12 +129,18 @@ CASCADES: tuple[Cascade, ...] = (
             Cond("InvalidMessage", "malformed", malformed),
             Cond("InvalidCapability", "carried handle bad", carried_bad),
             Cond("InsufficientRights", "carried without GRANT", carried_no_grant),
-            *port_side(
-                lambda op: (op.msg_type, len(op.data)),
-                lambda s, pid, op: port_of(s, pid, op.handle),
+            *unless_blocked(
+                (
+                    *port_side(
+                        lambda op: (op.msg_type, len(op.data)),
+                        lambda s, pid, op: port_of(s, pid, op.handle),
+                    ),
+                    queued_quota(sent_port),
+                ),
+                "PortFull",
             ),
-            queued_quota(sent_port),
         ),
+        exclusive=(("negative timeout", "queue and kept hand-offs full"),),
     ),
     Cascade(
         RuleId.PORT_RECEIVE,
@@ -416,7 +461,7 @@ CASCADES: tuple[Cascade, ...] = (
             Cond(
                 "NotConnected",
                 "no peer",
-                lambda s, pid, op: s.processes[pid].fds[Fd(op.fd)].peer is None,
+                lambda s, pid, op: table_of(s, pid).fds[Fd(op.fd)].peer is None,
             ),
             Cond(
                 "MessageTooLarge",
@@ -457,7 +502,7 @@ CASCADES: tuple[Cascade, ...] = (
             Cond(
                 "AlreadyConnected",
                 "has a peer",
-                lambda s, pid, op: s.processes[pid].fds[Fd(op.fd)].peer is not None,
+                lambda s, pid, op: table_of(s, pid).fds[Fd(op.fd)].peer is not None,
             ),
             Cond("InvalidArgument", "bad name", bad_name),
             Cond("PortNotFound", "unbound", unbound),

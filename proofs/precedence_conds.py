@@ -18,6 +18,7 @@ from veridian_ipc.spec.caps import resolve
 from veridian_ipc.spec.filters import refill
 from veridian_ipc.spec.namespace import valid_name
 from veridian_ipc.spec.state import Buffer, Cap, Channel, Kind, Port
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
     MAX_INLINE_DATA,
@@ -185,7 +186,7 @@ def carried_no_grant(s: KernelState, pid: Pid, op: Any) -> bool:
 
 def peer_port(s: KernelState, pid: Pid, op: Any) -> Port:
     """The port a connected socket sends to."""
-    entry = s.processes[pid].fds[Fd(op.fd)]
+    entry = table_of(s, pid).fds[Fd(op.fd)]
     assert entry.peer is not None
     o = s.objects[s.caps[entry.peer].obj]
     assert isinstance(o, Port)
@@ -194,7 +195,7 @@ def peer_port(s: KernelState, pid: Pid, op: Any) -> Port:
 
 def no_fd(s: KernelState, pid: Pid, op: Any) -> bool:
     """The descriptor names no socket of the caller."""
-    return Fd(op.fd) not in s.processes[pid].fds
+    return Fd(op.fd) not in table_of(s, pid).fds
 
 
 def bad_name(s: KernelState, pid: Pid, op: Any) -> bool:
@@ -210,12 +211,12 @@ def unbound(s: KernelState, pid: Pid, op: Any) -> bool:
 def may_not(authority: str) -> Pred:
     """The caller lacks namespace authority ``authority`` (``may_bind`` or
     ``may_lookup``, NS-BIND / NS-LOOKUP)."""
-    return lambda s, pid, op: not getattr(s.processes[pid], authority)
+    return lambda s, pid, op: not getattr(table_of(s, pid), authority)
 
 
 def mapping(s: KernelState, pid: Pid, op: Any) -> Any:
     """The caller's mapping ``op.mapping`` (None: no such mapping)."""
-    return s.processes[pid].mappings.get(op.mapping)
+    return table_of(s, pid).mappings.get(op.mapping)
 
 
 def outside(length: Callable[[Any], int]) -> Pred:
@@ -233,7 +234,7 @@ def outside(length: Callable[[Any], int]) -> Pred:
 
 def own_port(s: KernelState, pid: Pid, op: Any) -> Port:
     """The port a socket receives on (its own)."""
-    entry = s.processes[pid].fds[Fd(op.fd)]
+    entry = table_of(s, pid).fds[Fd(op.fd)]
     o = s.objects[s.caps[entry.own].obj]
     assert isinstance(o, Port)
     return o

@@ -16,12 +16,13 @@ from typing import Any
 from veridian_ipc.spec import RULES, KernelState, RuleId
 from veridian_ipc.spec.state import Buffer, Kind, Running, Waiting
 from veridian_ipc.spec.step import DISPATCHERS
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary._registry import parse_errors
 from veridian_ipc.vocabulary.names import Fd, Pid
 from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE, SEND
 
-from .precedence_cascades import CASCADES
+from .precedence_cascades import CASCADES, NEGATIVE_TIMEOUT, unless_blocked
 from .precedence_conds import (
     Cascade,
     Cond,
@@ -59,6 +60,7 @@ EXTRA: tuple[Cascade, ...] = (
         (
             Cond("InvalidCapability", "bad handle", bad_handle(Kind.CHANNEL)),
             Cond("InsufficientRights", "no SEND", lacks(Kind.CHANNEL, SEND)),
+            NEGATIVE_TIMEOUT,
             Cond(
                 "MessageTooLarge",
                 "too long",
@@ -71,14 +73,20 @@ EXTRA: tuple[Cascade, ...] = (
                 "closed",
                 lambda s, pid, op: ring_of(s, pid, op.handle).closed,
             ),
-            Cond(
-                "WouldBlock",
-                "full",
-                lambda s, pid, op: (
-                    len((r := ring_of(s, pid, op.handle)).held) >= r.capacity
+            *unless_blocked(
+                (
+                    Cond(
+                        "WouldBlock",
+                        "full",
+                        lambda s, pid, op: (
+                            len((r := ring_of(s, pid, op.handle)).held) >= r.capacity
+                        ),
+                    ),
                 ),
+                "WouldBlock",
             ),
         ),
+        exclusive=(("negative timeout", "full"),),
     ),
     Cascade(
         RuleId.CHAN_RECEIVE,
@@ -151,14 +159,14 @@ EXTRA: tuple[Cascade, ...] = (
             Cond(
                 "InsufficientRights",
                 "may not bind",
-                lambda s, pid, op: not s.processes[pid].may_bind,
+                lambda s, pid, op: not table_of(s, pid).may_bind,
             ),
             Cond("InvalidCapability", "no fd", no_fd),
             Cond(
                 "InvalidArgument",
                 "bound already, or a bad name",
                 lambda s, pid, op: (
-                    s.processes[pid].fds[Fd(op.fd)].name is not None
+                    table_of(s, pid).fds[Fd(op.fd)].name is not None
                     or bad_name(s, pid, op)
                 ),
             ),

@@ -12,6 +12,7 @@ from typing import Any
 
 from veridian_ipc.spec import quotas
 from veridian_ipc.spec.state import KernelState, Port
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.names import ObjId, Pid
 
 from .precedence_conds import Cond, cap_at
@@ -45,7 +46,7 @@ def sent_port(s: KernelState, pid: Pid, op: Any) -> ObjId:
 
 def peer_obj(s: KernelState, pid: Pid, op: Any) -> ObjId:
     """The peer port a ``SockSend`` offers to (checked first)."""
-    peer = s.processes[pid].fds[op.fd].peer
+    peer = table_of(s, pid).fds[op.fd].peer
     assert peer is not None
     return s.caps[peer].obj
 

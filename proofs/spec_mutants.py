@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 
 from veridian_ipc.spec import (
+    blocking,
     buffers,
     caps,
     channels,
@@ -74,6 +75,12 @@ from veridian_ipc.vocabulary.rights import (
     has,
 )
 
+from .spec_mutants_blocking import (
+    block_deadline_late,
+    close_leaves_senders,
+    expire_receivers_only,
+    serve_newest,
+)
 from .spec_mutants_handoff import give_back_nothing, offer_ignoring_handed
 from .spec_mutants_patch import patched
 from .spec_mutants_resources import (
@@ -82,6 +89,7 @@ from .spec_mutants_resources import (
     transfer_by_delegate,
     transfer_strips_others,
 )
+from .spec_mutants_threads import kill_named_thread_only, thread_own_task
 
 #: The originals, for mutants that wrap them (the patch replaces the module's).
 _receive = ports.receive
@@ -512,6 +520,14 @@ MUTANTS: tuple[SpecMutant, ...] = (
     # the hand-off's slot (PORT-HANDOFF, issue 12 item 4)
     _m("killed-handoff-lost", ports, "give_back", give_back_nothing),
     _m("handoff-frees-slot", ports, "check_offer", offer_ignoring_handed),
+    # threads within a process (PROC-THREAD, issue 12 item 12)
+    _m("kill-one-thread", processes, "threads_of", kill_named_thread_only),
+    _m("thread-own-task", processes, "spawn_thread", thread_own_task),
+    # blocked senders (PORT-SEND-BLOCK, CHAN-SEND-BLOCK, issue 12 item 11)
+    _m("blocked-senders-lifo", blocking, "serve", serve_newest),
+    _m("sender-deadline-ignored", timeouts, "expire", expire_receivers_only),
+    _m("close-leaves-senders", ports, "close_port", close_leaves_senders),
+    _m("blocked-deadline-late", blocking, "_block", block_deadline_late),
 )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 from veridian_ipc.spec import RuleId, quotas, step
 from veridian_ipc.spec.state import AtHandle, InBinding, InFlight, Waiting, Woken
+from veridian_ipc.spec.tasks import table_of, task_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
@@ -32,6 +33,7 @@ from .step_properties_base import (
     ok,
     subtree,
 )
+from .step_properties_blocking import send_blocks, senders_fifo, wait_ends
 from .step_properties_delivery import (
     deadline_wakeup,
     drain_after_close,
@@ -42,6 +44,11 @@ from .step_properties_delivery import (
     precedence,
 )
 from .step_properties_names import namespace_authority, published_rights
+from .step_properties_threads import (
+    kill_ends_every_thread,
+    one_table_per_task,
+    siblings_run_on,
+)
 
 # -- the properties ----------------------------------------------------------------
 
@@ -137,7 +144,7 @@ def confinement(t: Transition) -> str | None:
             if (
                 isinstance(op, sc.Send | sc.TransferBuffer)
                 and isinstance(old.at, AtHandle)
-                and old.at.pid == t.pid
+                and old.at.pid == task_of(pre, t.pid)
                 and old.rights & GRANT
             ):
                 continue  # handed off to a waiting receiver
@@ -215,7 +222,7 @@ def revocation_complete(t: Transition) -> str | None:
         if t.result != Ok(len(doomed)):
             return f"Revoke reported {t.result}, destroyed {len(doomed)}"
     if isinstance(op, sc.SockClose):
-        entry = pre.processes[t.pid].fds[Fd(op.fd)]
+        entry = table_of(pre, t.pid).fds[Fd(op.fd)]
         doomed = subtree(pre, entry.own) | {entry.own}
         left = sorted(c for c in doomed if c in post.caps)
         if left:
@@ -379,10 +386,47 @@ PROPERTIES: tuple[StepProperty, ...] = (
         namespace_authority,
     ),
     _p(
+        "STEP-SEND-BLOCKS",
+        "a send blocks only on a full open object, with its deadline, queuing nothing",
+        (R.PORT_SEND_BLOCK, R.CHAN_SEND_BLOCK),
+        send_blocks,
+    ),
+    _p(
+        "STEP-SENDERS-FIFO",
+        "blocked senders proceed in the order they blocked",
+        (R.PORT_SEND_BLOCK, R.CHAN_SEND_BLOCK),
+        senders_fifo,
+    ),
+    _p(
+        "STEP-SEND-WAIT-ENDS",
+        "a blocked send ends by room, deadline, close, revoke or kill, each"
+        " with its result",
+        (R.PORT_SEND_BLOCK, R.CHAN_SEND_BLOCK, R.TIME_DEADLINE),
+        wait_ends,
+    ),
+    _p(
         "STEP-RATE",
         "a rate-limited port admits a message only with a token",
         (R.FILTER_RATE,),
         filter_rate,
+    ),
+    _p(
+        "STEP-THREADS-RUN-ON",
+        "a thread's step never blocks or resumes a sibling of its task",
+        (R.PROC_THREAD, R.PROC_STATUS),
+        siblings_run_on,
+    ),
+    _p(
+        "STEP-THREADS-ONE-TABLE",
+        "every thread reads its task's tables; every thread's task is alive",
+        (R.PROC_THREAD,),
+        one_table_per_task,
+    ),
+    _p(
+        "STEP-KILL-ALL-THREADS",
+        "a kill ends every thread of the target's task and no other",
+        (R.PROC_KILL, R.PROC_THREAD),
+        kill_ends_every_thread,
     ),
 )
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from veridian_ipc.spec import KernelState, RuleId
 from veridian_ipc.spec.state import Cap, Port, Woken
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import CapId, Fd, Pid
-from veridian_ipc.vocabulary.results import Delivered, Ok, Result
+from veridian_ipc.vocabulary.results import Blocked, Delivered, Ok, Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class StepProperty:
 
 def cap_behind(s: KernelState, pid: Pid, handle: int) -> tuple[CapId, Cap] | None:
     """The capability ``handle`` names in ``pid``'s table, read from the state."""
-    p = s.processes.get(pid)
+    p = table_of(s, pid) if pid in s.processes else None
     cid = None if p is None else p.handles.get(handle)  # type: ignore[call-overload]
     return None if cid is None else (cid, s.caps[cid])
 
@@ -86,12 +87,14 @@ def in_rings(s: KernelState) -> int:
 def port_of_send(t: Transition) -> Port | None:
     """The port (in ``pre``) a successful message-sending step sent to."""
     op, pre = t.op, t.pre
+    if isinstance(t.result, Ok) and isinstance(t.result.value, Blocked):
+        return None  # a send that blocked sent nothing (PORT-SEND-BLOCK)
     if isinstance(op, sc.Send | sc.TransferBuffer):
         found = cap_behind(
             pre, t.pid, op.port if isinstance(op, sc.TransferBuffer) else op.handle
         )
     elif isinstance(op, sc.SockSend):
-        entry = pre.processes[t.pid].fds.get(Fd(op.fd))
+        entry = table_of(pre, t.pid).fds.get(Fd(op.fd))
         peer = None if entry is None else entry.peer
         found = None if peer is None else (peer, pre.caps[peer])
     else:

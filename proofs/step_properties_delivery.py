@@ -21,6 +21,7 @@ from veridian_ipc.spec.state import (
     Waiting,
     Woken,
 )
+from veridian_ipc.spec.tasks import table_of, task_of, threads_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
@@ -37,6 +38,7 @@ from .step_properties_base import (
     ok,
     port_of_send,
 )
+from .step_properties_blocking import blocked, served
 
 
 def _receivable_by_someone(s: KernelState, obj: ObjId) -> bool:
@@ -82,9 +84,9 @@ def _expected_change(t: Transition) -> int | None:
     op, r = t.op, t.result
     if not isinstance(r, Ok):
         return 0 if not isinstance(op, sc.Resume) else None
-    gone = abandoned_messages(t)
+    gone = abandoned_messages(t) - served(t, Port)  # PORT-SEND-BLOCK's room
     if isinstance(op, SENDS):
-        return 1 - gone
+        return (0 if blocked(t) else 1) - gone
     if isinstance(op, sc.Receive | sc.Resume):
         return (-1 if isinstance(r.value, Delivered) else 0) - gone
     if isinstance(op, sc.SockRecv):
@@ -92,20 +94,25 @@ def _expected_change(t: Transition) -> int | None:
     if isinstance(op, sc.SockClose):
         return -r.value if isinstance(r.value, int) else None
     if isinstance(op, sc.Kill):
-        victim = t.pre.processes[Pid(op.target)]
+        victim = table_of(t.pre, Pid(op.target))
         lost = 0
-        st = victim.status
-        if isinstance(st, Woken) and st.handed is not None and _dead(t.post, st.handed):
-            # an uncollected hand-off goes back to its port (PORT-HANDOFF), and
-            # is destroyed with it only if the kill leaves the port dead
-            lost += 1
-        elif (
-            isinstance(st, Woken)
-            and st.handed is None
-            and isinstance(st.result, Ok)
-            and isinstance(st.result.value, Delivered)
-        ):
-            lost += 1  # its port was reclaimed: the message goes with it
+        for thread in threads_of(t.pre, task_of(t.pre, Pid(op.target))):
+            st = t.pre.processes[thread].status  # every thread dies (PROC-KILL)
+            if (
+                isinstance(st, Woken)
+                and st.handed is not None
+                and _dead(t.post, st.handed)
+            ):
+                # an uncollected hand-off goes back to its port (PORT-HANDOFF),
+                # and is destroyed with it only if the kill leaves the port dead
+                lost += 1
+            elif (
+                isinstance(st, Woken)
+                and st.handed is None
+                and isinstance(st.result, Ok)
+                and isinstance(st.result.value, Delivered)
+            ):
+                lost += 1  # its port was reclaimed: the message goes with it
         for entry in victim.fds.values():
             obj = t.pre.caps[entry.own].obj
             own = t.pre.objects[obj]
@@ -127,13 +134,14 @@ def messages_conserved(t: Transition) -> str | None:
     ring_want = 0
     if isinstance(r, Ok):
         if isinstance(op, sc.ChannelSend):
-            ring_want = 1
+            ring_want = 0 if blocked(t) else 1
         elif isinstance(op, sc.ChannelSendBatch):
             ring_want = len(op.items)
         elif isinstance(op, sc.ChannelReceive):
             ring_want = -1
         elif isinstance(op, sc.ChannelReceiveBatch) and isinstance(r.value, tuple):
             ring_want = -len(r.value)
+    ring_want += served(t, Channel)  # blocked sends the step completed
     for obj, o in t.pre.objects.items():  # a reclaimed ring's messages go
         if isinstance(o, Channel) and obj not in t.post.objects:
             ring_want -= len(o.held)
@@ -162,7 +170,7 @@ def fifo(t: Transition) -> str | None:
         if not isinstance(pt, Port) or not pt.queue or not _same(r.value, pt.queue[0]):
             return "Receive did not deliver the oldest queued message"
     if isinstance(op, sc.SockRecv):
-        own = pre.caps[pre.processes[t.pid].fds[Fd(op.fd)].own]
+        own = pre.caps[table_of(pre, t.pid).fds[Fd(op.fd)].own]
         pt = pre.objects[own.obj]
         if (
             not isinstance(pt, Port)
@@ -188,7 +196,7 @@ def fifo(t: Transition) -> str | None:
 def _sent_obj(t: Transition) -> ObjId:
     op, pre = t.op, t.pre
     if isinstance(op, sc.SockSend):
-        peer = pre.processes[t.pid].fds[Fd(op.fd)].peer
+        peer = table_of(pre, t.pid).fds[Fd(op.fd)].peer
         assert peer is not None
         return pre.caps[peer].obj
     h = op.port if isinstance(op, sc.TransferBuffer) else op.handle  # type: ignore[attr-defined]
@@ -208,7 +216,7 @@ def _refused(t: Transition, pid: Pid) -> bool:
     """Waiter ``pid`` had no handle room for the message's capabilities and
     was woken with ``OutOfMemory`` (spec/quotas.py ``refuse_unfit_waiters``)."""
     status = t.post.processes[pid].status
-    room = len(t.pre.processes[pid].handles) + _carried(t.op)
+    room = len(table_of(t.pre, pid).handles) + _carried(t.op)
     return (
         isinstance(status, Woken)
         and status.result == Err(IpcError.OutOfMemory)
@@ -224,7 +232,18 @@ def hand_off_first(t: Transition) -> str | None:
     port = port_of_send(t)
     if port is None or not port.waiters:
         return None
-    waiters = port.waiters
+    # a waiter whose capability the send carries away (a sibling thread's
+    # send, PROC-THREAD) has its receive ended first (CAP-DROP's detach)
+    moved = {
+        found[0]
+        for h in getattr(t.op, "caps", ())
+        if (found := cap_behind(t.pre, t.pid, h)) is not None
+    }
+    waiters = [
+        w
+        for w in port.waiters
+        if getattr(t.pre.processes[w].status, "cap", None) not in moved
+    ]
     while waiters and _refused(t, waiters[0]):
         waiters = waiters[1:]
     if not waiters:

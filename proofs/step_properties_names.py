@@ -14,6 +14,7 @@ transition and read from the states alone:
 
 from __future__ import annotations
 
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Handle
 
@@ -38,7 +39,7 @@ def published_rights(t: Transition) -> str | None:
         bound = pre.namespace[op.name]
         value = t.result.value  # type: ignore[union-attr]
         assert isinstance(value, int)
-        made = post.caps[post.processes[t.pid].handles[Handle(value)]]
+        made = post.caps[table_of(post, t.pid).handles[Handle(value)]]
         if made.rights != pre.caps[bound.cap].rights:
             return (
                 f"{type(op).__name__} gave {made.rights:#x}, the binding"
@@ -62,7 +63,7 @@ def namespace_authority(t: Transition) -> str | None:
     need = _NEEDS.get(type(t.op))
     if need is None or not ok(t):
         return None
-    if not getattr(t.pre.processes[t.pid], need):
+    if not getattr(table_of(t.pre, t.pid), need):
         return f"{type(t.op).__name__} succeeded without {need}"
     return None
 

@@ -14,23 +14,26 @@ of the spec's logic):
 5. ``caps``       handles, derivation, drop, revoke (CAP-*, RIGHTS-*)
 6. ``reclaim``    objects destroyed when no capability can reach them
    (CAP-RECLAIM; ``orphans``, a port closed when no RECEIVE is left, beside it)
-7. ``processes``  spawn, kill, blocked processes (PROC-*)
+7. ``processes``  spawn, kill, blocked processes (PROC-*); ``tasks`` beside it,
+   threads sharing their task's tables and blocking on their own (PROC-THREAD)
 8. ``messages``   message limits, sender, capability transfer (MSG-*)
 9. ``filters``    message filters and rate limits (FILTER-*)
 10. ``ports``     ports, hand-off, receive, close (PORT-*)
 11. ``timeouts``  the logical clock and deadlines (TIME-*)
 12. ``namespace`` bind, lookup, typed connect, namespace authority (NS-*)
 13. ``channels``  asynchronous rings and batches (CHAN-*)
-14. ``buffers``   zero-copy shared buffers (BUF-*)
-15. ``sockets``   the POSIX layer and errno mapping (POSIX-*)
-16. ``quotas``    per-process handle and queued-byte quotas, the object quota
+14. ``blocking``  senders waiting for room on a port or a ring
+    (PORT-SEND-BLOCK, CHAN-SEND-BLOCK)
+15. ``buffers``   zero-copy shared buffers (BUF-*)
+16. ``sockets``   the POSIX layer and errno mapping (POSIX-*)
+17. ``quotas``    per-process handle and queued-byte quotas, the object quota
     (where ``OutOfMemory`` comes from)
-17. ``step``      the single entry point and error precedence (ERR-*)
-18. ``invariants`` what every reachable state satisfies (INV-*)
-19. ``observe``   the observable state implementations are compared on
-20. ``seed_map``  the seed's calls as operations, its headings as rules
+18. ``step``      the single entry point and error precedence (ERR-*)
+19. ``invariants`` what every reachable state satisfies (INV-*)
+20. ``observe``   the observable state implementations are compared on
+21. ``seed_map``  the seed's calls as operations, its headings as rules
     (documentation only: receive and its default timeout, explained there)
-21. ``seed_register`` what the spec leaves out of the seed or does
+22. ``seed_register`` what the spec leaves out of the seed or does
     differently, each with its reason (documentation only)
 
 This package re-exports the vocabulary names readers of the spec need
@@ -61,6 +64,7 @@ from veridian_ipc.vocabulary.results import (
 from veridian_ipc.vocabulary.rights import Rights
 
 from . import (
+    blocking,  # noqa: F401  (registers PORT-SEND-BLOCK, CHAN-SEND-BLOCK)
     buffers,
     caps,
     channels,
@@ -72,6 +76,7 @@ from . import (
     ports,
     processes,
     sockets,
+    tasks,
     timeouts,
 )
 from .invariants import violations
@@ -114,6 +119,7 @@ __all__ = [
     "processes",
     "sockets",
     "step",
+    "tasks",
     "timeouts",
     "violations",
 ]

@@ -78,7 +78,8 @@ from .messages import check_limits
 from .ports import check_offer, commit_offer
 from .state import Buffer, Cap, KernelState, Kind, Mapping
 from .storage import read_bytes, write_bytes
-from .store import Step, buffer, fail, new_object, proc, put_obj, put_proc
+from .store import Step, buffer, fail, new_object, put_obj
+from .tasks import put_table, table_of
 
 
 @rule(RuleId.BUF_CREATE)
@@ -120,11 +121,11 @@ def map_buffer(s: KernelState, pid: Pid, op: MapBuffer) -> Step:
     if isinstance(found, IpcError):
         return fail(s, found)
     cap_id, cap = found
-    p = proc(s, pid)
+    p = table_of(s, pid)
     map_id = MapId(p.next_mapping)
     mapping = Mapping(cap.obj, cap_id, op.writable)
     p = replace(p, mappings=p.mappings.set(map_id, mapping), next_mapping=map_id + 1)
-    return put_proc(s, pid, p), Ok(map_id)
+    return put_table(s, pid, p), Ok(map_id)
 
 
 @rule(RuleId.BUF_UNMAP)
@@ -138,14 +139,14 @@ def unmap(s: KernelState, pid: Pid, op: Unmap) -> Step:
     m = _mapping(s, pid, op.mapping)
     if isinstance(m, IpcError):
         return fail(s, m)
-    p = proc(s, pid)
+    p = table_of(s, pid)
     p = replace(p, mappings=p.mappings.delete(MapId(op.mapping)))
-    return put_proc(s, pid, p), Ok(None)
+    return put_table(s, pid, p), Ok(None)
 
 
 def _mapping(s: KernelState, pid: Pid, mapping: int) -> Mapping | IpcError:
     """The caller's live mapping ``mapping``, or ``InvalidCapability``."""
-    m = proc(s, pid).mappings.get(MapId(mapping))
+    m = table_of(s, pid).mappings.get(MapId(mapping))
     return IpcError.InvalidCapability if m is None else m
 
 

@@ -58,9 +58,11 @@ from .state import (
     KernelState,
     Kind,
     Location,
+    Sending,
     Waiting,
 )
-from .store import Step, fail, port, proc, put_cap, put_obj, put_proc, wake
+from .store import Step, fail, port, proc, put_cap, put_obj, wake
+from .tasks import put_table, table_of, task_of, threads_of
 
 # -- rules ------------------------------------------------------------------------
 
@@ -83,7 +85,7 @@ def resolve(
 
     - ``InvalidCapability``: not a live handle of ``pid``, or the wrong kind.
     """
-    cap_id = proc(s, pid).handles.get(Handle(handle))
+    cap_id = table_of(s, pid).handles.get(Handle(handle))
     if cap_id is None:
         return IpcError.InvalidCapability
     cap = s.caps[cap_id]
@@ -269,22 +271,23 @@ def new_cap(
 def new_handle(
     s: KernelState, pid: Pid, obj: ObjId, kind: Kind, rights: int, parent: CapId | None
 ) -> tuple[KernelState, Handle]:
-    """A new capability in ``pid``'s table under a new handle."""
-    at = AtHandle(pid, Handle(proc(s, pid).next_handle))
+    """A new capability in ``pid``'s table (its task's) under a new handle."""
+    at = AtHandle(task_of(s, pid), Handle(table_of(s, pid).next_handle))
     s, cap_id = new_cap(s, obj, kind, rights, parent, at)
     return install(s, pid, cap_id)
 
 
 def install(s: KernelState, pid: Pid, cap_id: CapId) -> tuple[KernelState, Handle]:
-    """Put capability ``cap_id`` (held nowhere) into ``pid``'s table, new handle."""
-    p = proc(s, pid)
+    """Put capability ``cap_id`` (held nowhere) into the table of ``pid``'s
+    task (spec/tasks.py) under a new handle."""
+    p = table_of(s, pid)
     handle = Handle(p.next_handle)
-    s = put_proc(
+    s = put_table(
         s,
         pid,
         replace(p, handles=p.handles.set(handle, cap_id), next_handle=handle + 1),
     )
-    return relocate(s, cap_id, AtHandle(pid, handle)), handle
+    return relocate(s, cap_id, AtHandle(task_of(s, pid), handle)), handle
 
 
 def relocate(s: KernelState, cap_id: CapId, at: Location) -> KernelState:
@@ -296,26 +299,28 @@ def detach(s: KernelState, cap_id: CapId) -> KernelState:
     """Take ``cap_id`` out of the place that holds it (the node itself stays).
 
     Out of a handle table, the mappings made through it go too, and a receive
-    waiting through it ends with ``InvalidCapability``; out of a message in
+    waiting through it ends with ``InvalidCapability`` (the receive of every
+    thread of the task waiting through it, PROC-THREAD); out of a message in
     flight, its slot becomes ``None``; out of the namespace, the binding goes; out
     of a socket, the peer side becomes unconnected, or (its own port) the file
     descriptor closes.
     """
     at = s.caps[cap_id].at
     if isinstance(at, AtHandle):
-        p = proc(s, at.pid)
+        p = table_of(s, at.pid)
         mappings = p.mappings
         for map_id, m in p.mappings.items():
             if m.cap == cap_id:
                 mappings = mappings.delete(map_id)
-        s = put_proc(
+        s = put_table(
             s,
             at.pid,
             replace(p, handles=p.handles.delete(at.handle), mappings=mappings),
         )
-        status = proc(s, at.pid).status
-        if isinstance(status, Waiting) and status.cap == cap_id:
-            s = wake(s, at.pid, Err(IpcError.InvalidCapability))
+        for thread in threads_of(s, at.pid):
+            status = proc(s, thread).status
+            if isinstance(status, Waiting | Sending) and status.cap == cap_id:
+                s = wake(s, thread, Err(IpcError.InvalidCapability))
     elif isinstance(at, InFlight):
         pt = port(s, at.port)
         queue = tuple(
@@ -328,12 +333,12 @@ def detach(s: KernelState, cap_id: CapId) -> KernelState:
     elif isinstance(at, InBinding):
         s = replace(s, namespace=s.namespace.delete(at.name))
     elif isinstance(at, InSocket):
-        p = proc(s, at.pid)
+        p = table_of(s, at.pid)
         if at.peer:
             fds = p.fds.set(at.fd, replace(p.fds[at.fd], peer=None))
         else:  # a socket's own port capability goes only when the socket does
             fds = p.fds.delete(at.fd)
-        s = put_proc(s, at.pid, replace(p, fds=fds))
+        s = put_table(s, at.pid, replace(p, fds=fds))
     return s
 
 

@@ -12,10 +12,12 @@ Decisions:
 - Channels carry bytes only, up to the ``max_message`` fixed at creation
   (capabilities travel on ports). Rights are the port rights: SEND to send,
   RECEIVE to receive, MANAGE to close.
-- *Full and empty.* The spec never blocks on a channel: a full ring gives
-  ``WouldBlock`` to a sender, an empty one to a receiver (the seed's ``send``
-  waits on an event; an implementation's waiting send is a loop of these
-  attempts, linearizing at the one that succeeds).
+- *Full and empty.* A full ring gives ``WouldBlock`` to a sender whose
+  ``timeout`` is 0 (the default) and to every batch; a ``ChannelSend`` with
+  another timeout blocks until a slot frees, in FIFO order with other blocked
+  senders (CHAN-SEND-BLOCK, spec/blocking.py: the seed's ``send`` waits on an
+  event). An empty ring gives ``WouldBlock`` to a receiver: receives on a
+  channel never block.
 - *Batches.* A batched send is **all or nothing**: it succeeds only if every
   message is valid and all fit; otherwise nothing is sent. The seed's argument
   for batching is cost, not atomicity: ``BatchedChannel::flush`` makes a single
@@ -44,7 +46,7 @@ from veridian_ipc.vocabulary._registry import rule
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import ObjId, Pid
-from veridian_ipc.vocabulary.results import Ok
+from veridian_ipc.vocabulary.results import Err, Ok
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
@@ -54,10 +56,10 @@ from veridian_ipc.vocabulary.syscalls import (
     CreateChannel,
 )
 
-from . import quotas
+from . import blocking, quotas
 from .caps import authorize, new_handle
 from .state import Channel, KernelState, Kind
-from .store import Step, channel, fail, new_object, put_obj
+from .store import Step, channel, fail, new_object, put_obj, wake
 
 
 @rule(RuleId.CHAN_CREATE)
@@ -116,17 +118,28 @@ def pop(ring: Channel, count: int) -> tuple[Channel, tuple[bytes, ...]]:
 def channel_send(s: KernelState, pid: Pid, op: ChannelSend) -> Step:
     """Append one message at ``write_idx``; FIFO with every other send.
 
-    Result: ``None``.
+    Result: ``None``; or, when the ring is full and ``timeout`` is not 0,
+    ``Ok(BLOCKED)``: the sender waits for a free slot (CHAN-SEND-BLOCK,
+    collected by PORT-RESUME).
 
     Errors, in precedence order:
 
     - ``InvalidCapability``: CAP-HANDLE (a channel capability is needed).
     - ``InsufficientRights``: no SEND.
+    - ``InvalidArgument``: negative ``timeout``.
     - ``MessageTooLarge``: ``data`` longer than the channel's ``max_message``.
     - ``PortClosed``: the channel is closed.
-    - ``WouldBlock``: the ring is full.
+    - ``WouldBlock``: the ring is full and ``timeout`` is 0.
     """
-    return _send_items(s, pid, op.handle, (op.data,), batch=False)
+    found = authorize(s, pid, op.handle, Kind.CHANNEL, SEND)
+    if isinstance(found, IpcError):
+        return fail(s, found)
+    if op.timeout is not None and op.timeout < 0:
+        return fail(s, IpcError.InvalidArgument)
+    step = _send_items(s, pid, op.handle, (op.data,), batch=False)
+    if step[1] == Err(IpcError.WouldBlock) and op.timeout != 0:
+        return blocking.block_channel(s, pid, found[1].obj, found[0], op)
+    return step
 
 
 @rule(RuleId.CHAN_SEND_BATCH)
@@ -222,6 +235,8 @@ def close_channel(s: KernelState, obj: ObjId) -> Step:
     ``Close`` on a channel handle; needs MANAGE. Result: the number of messages
     left to drain.
 
+    Every blocked sender (CHAN-SEND-BLOCK) is woken with ``PortClosed``.
+
     Errors, in precedence order:
 
     - ``InvalidCapability``: CAP-HANDLE (a port or channel capability).
@@ -231,5 +246,8 @@ def close_channel(s: KernelState, obj: ObjId) -> Step:
     ring = channel(s, obj)
     if ring.closed:
         return fail(s, IpcError.PortClosed)
+    for sender in ring.senders:
+        s = wake(s, sender, Err(IpcError.PortClosed))
+    ring = channel(s, obj)
     held = ring.write_idx - ring.read_idx
     return put_obj(s, obj, replace(ring, closed=True)), Ok(held)

@@ -13,7 +13,12 @@ from collections.abc import Callable
 
 from veridian_ipc.vocabulary._registry import invariant
 from veridian_ipc.vocabulary.ids import InvId
-from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, ObjId
+from veridian_ipc.vocabulary.names import (
+    MAX_INLINE_DATA,
+    MAX_MESSAGE_CAPS,
+    Handle,
+    ObjId,
+)
 from veridian_ipc.vocabulary.results import Delivered, Ok
 from veridian_ipc.vocabulary.rights import (
     BUFFER_RIGHTS,
@@ -24,6 +29,7 @@ from veridian_ipc.vocabulary.rights import (
     is_subset,
 )
 
+from .blocking import has_room
 from .orphans import receivable
 from .reclaim import reachable
 from .state import (
@@ -36,15 +42,30 @@ from .state import (
     KernelState,
     Kind,
     Port,
+    Sending,
     Waiting,
     Woken,
 )
+from .tasks import table_of, task_of
 
 
 @invariant(InvId.HANDLES_LIVE)
 def valid_handles(s: KernelState) -> bool:
     """Every handle names a live capability recorded as held under that handle,
-    and handle numbers are below the process's next handle (never reused)."""
+    and handle numbers are below the process's next handle (never reused).
+
+    And every thread's task is alive (INV-TASKS, a clause of
+    INV-HANDLES-LIVE, spec/tasks.py): a thread that is not its task's first
+    names a live first thread, and its own record holds no table (its task's
+    tables are the only ones it reads, PROC-THREAD)."""
+    for p in s.processes.values():
+        if p.task is None:
+            continue
+        first = s.processes.get(p.task)
+        if first is None or first.task is not None:
+            return False
+        if p.handles or p.mappings or p.fds:
+            return False
     for pid, p in s.processes.items():
         for h, cap_id in p.handles.items():
             cap = s.caps.get(cap_id)
@@ -177,10 +198,12 @@ def valid_messages(s: KernelState) -> bool:
 @invariant(InvId.WAITERS)
 def valid_waiters(s: KernelState) -> bool:
     """A port has waiters only while open with an empty queue; each waiter is a
-    distinct process waiting on that port, and every waiting process is queued
-    there; a waiting process's deadline lies in the future. And a port that is
+    distinct thread waiting on that port, and every waiting thread is queued
+    there, through a capability its task holds; a waiting thread's deadline
+    lies in the future. And a port that is
     open or holds messages is receivable (INV-PORT-RECEIVABLE, spec/orphans.py):
-    nobody sends to, or leaves messages in, a port nobody can receive from."""
+    nobody sends to, or leaves messages in, a port nobody can receive from.
+    And the blocked senders (``valid_senders``, PORT-SEND-BLOCK)."""
     alive = receivable(s)
     for obj, o in s.objects.items():
         if isinstance(o, Port) and (not o.closed or o.queue) and obj not in alive:
@@ -206,8 +229,49 @@ def valid_waiters(s: KernelState) -> bool:
             if st.deadline is not None and st.deadline <= s.clock:
                 return False
             cap = s.caps.get(st.cap)
-            if cap is None or not isinstance(cap.at, AtHandle) or cap.at.pid != pid:
+            if (
+                cap is None
+                or not isinstance(cap.at, AtHandle)
+                or cap.at.pid != task_of(s, pid)
+            ):
                 return False
+    return valid_senders(s)
+
+
+def valid_senders(s: KernelState) -> bool:
+    """INV-WAITERS' clauses for blocked senders (PORT-SEND-BLOCK,
+    CHAN-SEND-BLOCK): a port's or channel's blocked senders are distinct
+    threads, each ``Sending`` on it, and every ``Sending`` thread is among
+    them; the object is open and full (no room: else the step that freed
+    room would have served them), so on a port blocked senders and waiting
+    receivers coexist only while the queue is empty and uncollected
+    hand-offs hold every slot; the deadline lies in the future; the
+    capability it sends through is still in its task's handle table
+    (spec/tasks.py), under the handle its pending send names (a revoke, or a
+    sibling thread's drop or move, would have woken it)."""
+    for obj, o in s.objects.items():
+        if isinstance(o, Port | Channel) and o.senders:
+            if len(set(o.senders)) != len(o.senders) or has_room(s, obj):
+                return False
+            if o.closed:
+                return False
+            for q in o.senders:
+                p = s.processes.get(q)
+                if p is None or not isinstance(p.status, Sending):
+                    return False
+                if p.status.obj != obj:
+                    return False
+    for pid, p in s.processes.items():
+        st = p.status
+        if not isinstance(st, Sending):
+            continue
+        at = s.objects.get(st.obj)
+        if not isinstance(at, Port | Channel) or pid not in at.senders:
+            return False
+        if st.deadline is not None and st.deadline <= s.clock:
+            return False
+        if table_of(s, pid).handles.get(Handle(st.op.handle)) != st.cap:
+            return False
     return True
 
 

@@ -29,6 +29,7 @@ from veridian_ipc.vocabulary.rights import GRANT, has
 
 from .caps import detach, install, relocate, resolve
 from .state import InFlight, KernelState, QueuedMessage
+from .tasks import table_of
 
 
 @rule(RuleId.MSG_LIMITS)
@@ -169,7 +170,7 @@ def take_back(
     ``take_delivery``, for a hand-off never collected, PORT-HANDOFF). A handle
     the receiver no longer holds (revoked meanwhile) is ``None``, as
     MSG-INFLIGHT-REVOKE makes it for a queued message."""
-    table = s.processes[receiver].handles
+    table = table_of(s, receiver).handles
     carried: list[CapId | None] = []
     for h in d.caps:
         cap_id = None if h is None else table.get(Handle(h))

@@ -74,7 +74,8 @@ from veridian_ipc.vocabulary.syscalls import Bind, Connect, Lookup, Unbind
 from . import quotas
 from .caps import authorize, destroy, new_cap, new_handle
 from .state import Binding, InBinding, KernelState, Kind
-from .store import Step, fail, port, proc
+from .store import Step, fail, port
+from .tasks import table_of
 
 
 def valid_name(s: KernelState, name: str) -> bool:
@@ -110,7 +111,7 @@ def bind(s: KernelState, pid: Pid, op: Bind) -> Step:
     - ``PortClosed``: the port is closed (a binding dies with its port, so a
       closed port is never published).
     """
-    if not proc(s, pid).may_bind:
+    if not table_of(s, pid).may_bind:
         return fail(s, IpcError.InsufficientRights)
     found = authorize(s, pid, op.handle, Kind.PORT, GRANT)
     if isinstance(found, IpcError):
@@ -203,7 +204,7 @@ def lookup(s: KernelState, pid: Pid, op: Lookup) -> Step:
     - ``PortNotFound``: the name is not bound.
     - ``OutOfMemory``: the caller's handle quota is spent (spec/quotas.py).
     """
-    if not proc(s, pid).may_lookup:
+    if not table_of(s, pid).may_lookup:
         return fail(s, IpcError.InsufficientRights)
     if not valid_name(s, op.name):
         return fail(s, IpcError.InvalidArgument)
@@ -239,7 +240,7 @@ def connect(s: KernelState, pid: Pid, op: Connect) -> Step:
     - ``TypeMismatch``: the binding has another service type.
     - ``OutOfMemory``: the caller's handle quota is spent (spec/quotas.py).
     """
-    if not proc(s, pid).may_lookup:
+    if not table_of(s, pid).may_lookup:
         return fail(s, IpcError.InsufficientRights)
     if not valid_name(s, op.name) or not 0 <= op.service_type <= MAX_U32:
         return fail(s, IpcError.InvalidArgument)

@@ -8,7 +8,9 @@ contents; buffer sizes; the namespace; the clock) and nothing that is a
 representation choice (the derivation tree's internal ids, lazy bucket stamps,
 ring slot positions). Pids, handles, mapping ids and object ids appear as the
 implementation numbered them; conformance compares them up to renaming. File
-descriptors are normative (lowest free).
+descriptors are normative (lowest free). Each live thread is an entry of
+``processes`` with its own status and its task's tables (spec/tasks.py): two
+threads of one task show the same handles, mappings and sockets.
 
 Results appear in their canonical plain-data form (``results.encode_result``).
 """
@@ -18,7 +20,18 @@ from __future__ import annotations
 from veridian_ipc.vocabulary.results import Data, encode_result
 
 from .filters import refill
-from .state import Buffer, Cap, Channel, KernelState, Port, Running, Waiting, Woken
+from .state import (
+    Buffer,
+    Cap,
+    Channel,
+    KernelState,
+    Port,
+    Running,
+    Sending,
+    Waiting,
+    Woken,
+)
+from .tasks import table_of
 
 
 def _cap(c: Cap) -> Data:
@@ -34,15 +47,18 @@ def observe(s: KernelState) -> Data:
             status = "running"
         elif isinstance(p.status, Waiting):
             status = {"waiting": p.status.port, "deadline": p.status.deadline}
+        elif isinstance(p.status, Sending):
+            status = {"sending": p.status.obj, "deadline": p.status.deadline}
         else:
             assert isinstance(p.status, Woken)
             status = {"woken": encode_result(p.status.result)}
+        t = table_of(s, pid)  # the tables are the task's (PROC-THREAD)
         procs[pid] = {
             "status": status,
-            "handles": {h: _cap(s.caps[c]) for h, c in p.handles.items()},
+            "handles": {h: _cap(s.caps[c]) for h, c in t.handles.items()},
             "mappings": {
                 m: {"buf": mp.buf, "writable": mp.writable}
-                for m, mp in p.mappings.items()
+                for m, mp in t.mappings.items()
             },
             "fds": {
                 fd: {
@@ -50,7 +66,7 @@ def observe(s: KernelState) -> Data:
                     "peer": None if e.peer is None else s.caps[e.peer].obj,
                     "name": e.name,
                 }
-                for fd, e in p.fds.items()
+                for fd, e in t.fds.items()
             },
         }
     ports: dict[int, Data] = {}
@@ -125,9 +141,11 @@ def observe(s: KernelState) -> Data:
 #: operation reference (conformance/OPERATIONS.md) is generated from it.
 OBSERVATION_FIELDS: dict[str, str] = {
     "clock": "the logical clock, in ticks (TIME-ADVANCE)",
-    "processes": "every live process, by pid",
+    "processes": "every live thread, by pid (PROC-THREAD), with its task's tables",
     "processes.*.status": '"running", {"waiting": port, "deadline": tick or null}'
-    ' or {"woken": result} (a blocked receive, PORT-RECEIVE / PORT-RESUME)',
+    ' (a blocked receive, PORT-RECEIVE), {"sending": port or channel,'
+    ' "deadline": tick or null} (a blocked send, PORT-SEND-BLOCK) or'
+    ' {"woken": result} (PORT-RESUME collects it)',
     "processes.*.handles": "the process's capabilities, by handle",
     "processes.*.handles.*.obj": "the object the capability names",
     "processes.*.handles.*.kind": '"port", "channel" or "buffer"',

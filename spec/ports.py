@@ -8,9 +8,10 @@ receive takes the oldest queued message, or waits.
 Decisions the seed leaves open:
 
 - *Capacity.* Each port has a queue capacity fixed at creation. A send to a full
-  queue fails with ``PortFull`` (the seed's error for it); sends do not block in
-  the spec. An implementation's blocking send is a loop of these sends, and
-  linearizes at the attempt that succeeds.
+  queue fails with ``PortFull`` (the seed's error for it) when its ``timeout``
+  is 0, the default; with another timeout the sender blocks until there is
+  room, in FIFO order with other blocked senders (PORT-SEND-BLOCK,
+  spec/blocking.py).
 - *Blocking.* A receive with a non-zero timeout that finds the queue empty
   blocks the process (``Ok(BLOCKED)``); the process then issues nothing but
   ``Resume``, which collects the outcome once a send, a deadline (TIME-DEADLINE),
@@ -57,7 +58,7 @@ from veridian_ipc.vocabulary.results import BLOCKED, Delivered, Err, Ok
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import CreatePort, Receive, Resume, Send
 
-from . import quotas
+from . import blocking, quotas
 from .caps import authorize, new_handle
 from .filters import admit
 from .messages import (
@@ -77,6 +78,7 @@ from .state import (
     Port,
     QueuedMessage,
     Running,
+    Sending,
     Waiting,
     Woken,
 )
@@ -120,12 +122,15 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     MSG-TRANSFER) before the port's state is looked at; then the port must be
     open, the filter must admit it (FILTER-CHECK, FILTER-RATE) and there must be
     room. Only then do its capabilities move (MSG-TRANSFER). A failed send changes
-    nothing. Result: ``None``.
+    nothing. Result: ``None``; or, when the only check that fails is room and
+    ``timeout`` is not 0, ``Ok(BLOCKED)``: the sender waits for room
+    (PORT-SEND-BLOCK, collected by PORT-RESUME).
 
     Errors, in precedence order:
 
     - ``InvalidCapability``: CAP-HANDLE (a port capability is needed).
     - ``InsufficientRights``: no SEND.
+    - ``InvalidArgument``: negative ``timeout``.
     - ``MessageTooLarge``: MSG-LIMITS (over 64 bytes).
     - ``InvalidMessage``: MSG-LIMITS.
     - ``InvalidCapability``: MSG-TRANSFER (a carried handle is not live).
@@ -135,7 +140,7 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     - ``MessageTooLarge``: FILTER-CHECK (over the filter's size).
     - ``RateLimited``: FILTER-RATE.
     - ``PortFull``: queued messages and those handed off and not yet
-      collected (PORT-HANDOFF) fill the ``capacity``.
+      collected (PORT-HANDOFF) fill the ``capacity``, and ``timeout`` is 0.
     - ``OutOfMemory``: queuing the data would take the sender over
       ``Config.max_queued_bytes`` (spec/quotas.py; a hand-off's bytes count
       until the receiver collects them, as its capacity slot does).
@@ -143,7 +148,9 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     found = authorize(s, pid, op.handle, Kind.PORT, SEND)
     if isinstance(found, IpcError):
         return fail(s, found)
-    _, cap = found
+    cap_id, cap = found
+    if op.timeout is not None and op.timeout < 0:
+        return fail(s, IpcError.InvalidArgument)
     err = check_limits(op.msg_type, op.flags, op.data, op.caps, op.handle)
     if err is not None:
         return fail(s, err)
@@ -151,6 +158,8 @@ def send(s: KernelState, pid: Pid, op: Send) -> Step:
     if isinstance(moved, IpcError):
         return fail(s, moved)
     admitted = check_offer(s, cap.obj, op.msg_type, len(op.data))
+    if admitted is IpcError.PortFull and op.timeout != 0:
+        return blocking.block(s, pid, cap.obj, cap_id, op)
     if isinstance(admitted, IpcError):
         return fail(s, admitted)
     if (err := quotas.check_queued(s, pid, cap.obj, len(op.data))) is not None:
@@ -329,7 +338,8 @@ def resume(s: KernelState, pid: Pid, op: Resume) -> Step:
 
     The result is exactly the blocked receive's result: ``Ok(Delivered)`` after a
     hand-off, or ``Timeout``, ``PortClosed`` or ``InvalidCapability`` after a
-    deadline, a close or a revoke. Collecting it returns the process to running,
+    deadline, a close or a revoke; after a blocked send, the send's result
+    (PORT-SEND-BLOCK, CHAN-SEND-BLOCK). Collecting it returns the process to running,
     even when that result is an error: the error belongs to the receive, which
     ends here (the one exception to ERR-ATOMIC). Resume is the only operation a
     blocked or woken process may issue (PROC-STATUS).
@@ -342,7 +352,7 @@ def resume(s: KernelState, pid: Pid, op: Resume) -> Step:
     status = proc(s, pid).status
     if isinstance(status, Running):
         return fail(s, IpcError.InvalidArgument)
-    if isinstance(status, Waiting):
+    if isinstance(status, Waiting | Sending):
         return fail(s, IpcError.WouldBlock)
     p = proc(s, pid)
     return put_proc(s, pid, replace(p, status=RUNNING)), status.result
@@ -353,7 +363,8 @@ def close_port(s: KernelState, obj: ObjId) -> Step:
     """Close a port: no more sends; waiters woken; queued messages stay to drain.
 
     Closing needs MANAGE (RIGHTS-REQUIRED); ``Close`` takes a port or a channel
-    handle. Every process waiting on the port is woken with ``PortClosed``.
+    handle. Every process waiting on the port, to receive or to send
+    (PORT-SEND-BLOCK), is woken with ``PortClosed``.
     Every namespace binding of the port is removed (NS-BIND: a binding dies
     with its port), so the name reads ``PortNotFound`` and can be bound anew.
     Queued messages and the capabilities they carry stay until received:
@@ -375,7 +386,7 @@ def close_port(s: KernelState, obj: ObjId) -> Step:
     pt = port(s, obj)
     if pt.closed:
         return fail(s, IpcError.PortClosed)
-    for waiter in pt.waiters:
+    for waiter in (*pt.waiters, *pt.senders):
         s = wake(s, waiter, Err(IpcError.PortClosed))
     s = unbind_port(s, obj)
     pt = port(s, obj)

@@ -5,7 +5,8 @@ real kernel runs out on any derive, handle install, queue entry or object,
 not only when asked for an over-limit size. ``Config`` therefore carries three
 quotas, and this module is the one place that accounts for them:
 
-- ``max_handles`` (per process): the capabilities one handle table holds at
+- ``max_handles`` (per task, PROC-THREAD: its threads share the table): the
+  capabilities one handle table holds at
   once. Every operation that installs a handle is charged: ``CreatePort``,
   ``CreateChannel``, ``CreateBuffer`` (one), ``Derive`` (one), ``Lookup`` and
   ``Connect`` (one), and a delivery (PORT-RECEIVE, PORT-HANDOFF,
@@ -18,11 +19,11 @@ quotas, and this module is the one place that accounts for them:
   heap, so the quota is the system's, not a process's: this departs from a
   per-process object quota (a creator's charge would need a rule, which the
   seed does not give, for objects that outlive it).
-- ``max_queued_bytes`` (per process): inline data bytes of the messages a
-  process sent and no receiver has collected yet: those waiting in port
-  queues and those handed off to a woken receiver that has not resumed
-  (PORT-HANDOFF's kept slot). ``Send`` and ``SockSend`` with data are
-  charged, whether receivers wait or not; a receive, the ``Resume`` that
+- ``max_queued_bytes`` (per task, PROC-THREAD): inline data bytes of the
+  messages the task's threads sent and no receiver has collected yet: those
+  waiting in port queues and those handed off to a woken receiver that has
+  not resumed (PORT-HANDOFF's kept slot). ``Send`` and ``SockSend`` with data
+  are charged, whether receivers wait or not; a receive, the ``Resume`` that
   collects a hand-off, a close that drains, or a destroyed queue gives the
   bytes back; ``TransferBuffer`` carries no data.
 
@@ -66,25 +67,28 @@ from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
 from .state import KernelState, Port, QueuedMessage, Woken
-from .store import port, proc, wake
+from .store import port, wake
+from .tasks import table_of, task_of, threads_of
 
 
 def handles_used(s: KernelState, pid: Pid) -> int:
-    """The handles ``pid``'s table holds."""
-    return len(proc(s, pid).handles)
+    """The handles ``pid``'s table (its task's, PROC-THREAD) holds."""
+    return len(table_of(s, pid).handles)
 
 
 def queued_bytes(s: KernelState, pid: Pid) -> int:
-    """The inline bytes of ``pid``'s messages not yet collected: those waiting
-    in port queues and those in a woken receiver's kept hand-off slot
-    (PORT-HANDOFF; the ``Delivered`` result names their sender)."""
+    """The inline bytes of the messages of ``pid``'s task (any of its
+    threads, PROC-THREAD) not yet collected: those waiting in port queues
+    and those in a woken receiver's kept hand-off slot (PORT-HANDOFF; the
+    ``Delivered`` result names their sender)."""
+    senders = set(threads_of(s, task_of(s, pid)))
     return sum(
         len(m.data)
         for o in s.objects.values()
         if isinstance(o, Port)
         for m in o.queue
-        if m.sender == pid
-    ) + sum(len(d.data) for d in kept(s) if d.sender == pid)
+        if m.sender in senders
+    ) + sum(len(d.data) for d in kept(s) if d.sender in senders)
 
 
 def kept(s: KernelState) -> list[Delivered]:

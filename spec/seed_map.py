@@ -78,7 +78,9 @@ SEED_CALLS: tuple[SeedCall, ...] = (
         ("Send",),
         "Send(handle, msg_type, flags, data, caps): data up to 64 bytes, up to"
         " 4 capabilities moved with the message; the sender is stamped by the"
-        " system (MSG-SENDER). Never blocks: a full port is PortFull",
+        " system (MSG-SENDER). A full port is PortFull with timeout 0 (the"
+        " default); with another timeout the sender blocks (PORT-SEND-BLOCK)"
+        " and Resume collects the outcome",
     ),
     SeedCall(
         "Synchronous Message Passing",
@@ -91,8 +93,9 @@ SEED_CALLS: tuple[SeedCall, ...] = (
         "Asynchronous Channels",
         "Channel::send",
         ("ChannelSend",),
-        "ChannelSend(handle, data); a full ring is WouldBlock, and the seed's"
-        " waiting loop is a retry of it (the spec never blocks on a ring)",
+        "ChannelSend(handle, data, None): waits for a free slot, as the seed's"
+        " send does (CHAN-SEND-BLOCK; Resume collects the outcome); with"
+        " timeout 0, the default, a full ring is WouldBlock",
     ),
     SeedCall(
         "Zero-Copy Shared Memory",

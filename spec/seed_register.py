@@ -63,7 +63,8 @@ REGISTER: tuple[Departure, ...] = (
         "departs",
         "only when a receiver waits; otherwise the message is queued, as the"
         " seed's own fast path falls back to ``port.enqueue``; a full queue is"
-        " PortFull, sends never block",
+        " PortFull for a send with timeout 0, else the sender blocks until"
+        " there is room (PORT-SEND-BLOCK)",
         (R.PORT_SEND, R.PORT_HANDOFF),
     ),
     Departure(
@@ -120,10 +121,12 @@ REGISTER: tuple[Departure, ...] = (
         "Asynchronous Channels",
         "the async ``send`` that waits for space",
         "departs",
-        "the spec never blocks on a ring: a full ring is WouldBlock, and a"
-        " waiting send is a loop of attempts that linearizes at the one that"
-        " succeeds",
-        (R.CHAN_SEND,),
+        "followed only when asked: a ChannelSend with a non-zero timeout waits"
+        " for a free slot, in FIFO order, until its deadline (CHAN-SEND-BLOCK);"
+        " the default timeout 0 never waits (WouldBlock, as Zircon's"
+        " zx_channel_write), and a batch never waits (spec/blocking.py says"
+        " why)",
+        (R.CHAN_SEND, R.CHAN_SEND_BLOCK),
     ),
     Departure(
         "Batched Operations",

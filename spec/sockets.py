@@ -54,7 +54,8 @@ from .namespace import publish, valid_name
 from .ports import check_offer, commit_offer
 from .state import InSocket, KernelState, Kind, Port
 from .state import Socket as SocketEntry
-from .store import Step, fail, new_object, port, proc, put_obj, put_proc
+from .store import Step, fail, new_object, port, put_obj
+from .tasks import put_table, table_of, task_of
 
 
 @rule(RuleId.POSIX_ERRNO)
@@ -72,7 +73,7 @@ def errno_of(error: IpcError) -> int:
 
 
 def _lowest_free_fd(s: KernelState, pid: Pid) -> Fd:
-    fds = proc(s, pid).fds
+    fds = table_of(s, pid).fds
     fd = 0
     while Fd(fd) in fds:
         fd += 1
@@ -80,7 +81,7 @@ def _lowest_free_fd(s: KernelState, pid: Pid) -> Fd:
 
 
 def _socket(s: KernelState, pid: Pid, fd: int) -> SocketEntry | IpcError:
-    entry = proc(s, pid).fds.get(Fd(fd))
+    entry = table_of(s, pid).fds.get(Fd(fd))
     return IpcError.InvalidCapability if entry is None else entry
 
 
@@ -105,9 +106,11 @@ def socket(s: KernelState, pid: Pid, op: Socket) -> Step:
         return fail(s, err)
     fd = _lowest_free_fd(s, pid)
     s, obj = new_object(s, Port(capacity=capacity))
-    s, own = new_cap(s, obj, Kind.PORT, PORT_RIGHTS, None, InSocket(pid, fd, False))
-    p = proc(s, pid)
-    s = put_proc(s, pid, replace(p, fds=p.fds.set(fd, SocketEntry(own, None, None))))
+    s, own = new_cap(
+        s, obj, Kind.PORT, PORT_RIGHTS, None, InSocket(task_of(s, pid), fd, False)
+    )
+    p = table_of(s, pid)
+    s = put_table(s, pid, replace(p, fds=p.fds.set(fd, SocketEntry(own, None, None))))
     return s, Ok(fd)
 
 
@@ -124,7 +127,7 @@ def sock_bind(s: KernelState, pid: Pid, op: SockBind) -> Step:
     - ``InvalidArgument``: the socket is already bound, or the name is invalid.
     - ``NameInUse``: the name is bound (``EADDRINUSE``).
     """
-    if not proc(s, pid).may_bind:
+    if not table_of(s, pid).may_bind:
         return fail(s, IpcError.InsufficientRights)
     entry = _socket(s, pid, op.fd)
     if isinstance(entry, IpcError):
@@ -134,8 +137,8 @@ def sock_bind(s: KernelState, pid: Pid, op: SockBind) -> Step:
     if op.name in s.namespace:
         return fail(s, IpcError.NameInUse)
     s = publish(s, entry.own, SEND, op.name, 0)
-    p = proc(s, pid)
-    s = put_proc(
+    p = table_of(s, pid)
+    s = put_table(
         s, pid, replace(p, fds=p.fds.set(Fd(op.fd), replace(entry, name=op.name)))
     )
     return s, Ok(None)
@@ -158,7 +161,7 @@ def sock_connect(s: KernelState, pid: Pid, op: SockConnect) -> Step:
     - ``PortNotFound``: the name is not bound (``ENOENT``).
     - ``InsufficientRights``: the binding does not allow SEND (``EACCES``).
     """
-    if not proc(s, pid).may_lookup:
+    if not table_of(s, pid).may_lookup:
         return fail(s, IpcError.InsufficientRights)
     entry = _socket(s, pid, op.fd)
     if isinstance(entry, IpcError):
@@ -173,10 +176,10 @@ def sock_connect(s: KernelState, pid: Pid, op: SockConnect) -> Step:
     bc = s.caps[binding.cap]
     if not has(bc.rights, SEND):
         return fail(s, IpcError.InsufficientRights)
-    at = InSocket(pid, Fd(op.fd), True)
+    at = InSocket(task_of(s, pid), Fd(op.fd), True)
     s, peer = new_cap(s, bc.obj, bc.kind, SEND, binding.cap, at)
-    p = proc(s, pid)
-    s = put_proc(
+    p = table_of(s, pid)
+    s = put_table(
         s, pid, replace(p, fds=p.fds.set(Fd(op.fd), replace(entry, peer=peer)))
     )
     return s, Ok(None)
@@ -281,10 +284,10 @@ def close_socket(s: KernelState, pid: Pid, fd: Fd) -> Step:
     """The effects of ``close()`` on open socket ``fd`` of ``pid`` (also used
     by PROC-KILL). The revocation may empty the socket's own peer slot (a
     socket connected to its own name), so the entry is read again after it."""
-    own = proc(s, pid).fds[fd].own
+    own = table_of(s, pid).fds[fd].own
     for cap_id in reversed(descendants(s, own)):
         s = destroy(s, cap_id)
-    entry = proc(s, pid).fds[fd]
+    entry = table_of(s, pid).fds[fd]
     obj = s.caps[entry.own].obj
     pt = port(s, obj)
     s = put_obj(s, obj, replace(pt, closed=True, queue=()))

@@ -15,9 +15,11 @@ namespace binding (``InBinding``) or in a socket's file-descriptor entry
 (``InSocket``). A capability is in exactly one place (INV-CAP-LOCATION): moving it
 changes its location, never duplicates it.
 
-*Processes* (``processes``): each has its handle table (handle -> CapId), its
-buffer mappings, its file descriptors, and a status: running, waiting in a
-receive, or woken with an outcome to collect.
+*Processes* (``processes``): each record is a thread, with a status: running,
+waiting in a receive, waiting in a send, or woken with an outcome to collect.
+Threads form tasks (spec/tasks.py): a task's handle table (handle -> CapId),
+buffer mappings and file descriptors are held by its first thread's record
+and shared by all.
 
 *Namespace* (``namespace``): name -> binding. *Clock*: the logical clock, moved
 only by ``AdvanceClock``. Identifier counters (``next_*``) only grow: no
@@ -33,7 +35,7 @@ from immutables import Map
 
 from veridian_ipc.vocabulary.names import CapId, Config, Fd, Handle, MapId, ObjId, Pid
 from veridian_ipc.vocabulary.results import Result
-from veridian_ipc.vocabulary.syscalls import RateLimit
+from veridian_ipc.vocabulary.syscalls import ChannelSend, RateLimit, Send
 
 from .storage import Chunks, NonZeroBytes, RingSlots
 
@@ -127,13 +129,15 @@ class Filter:
 
 @dataclass(frozen=True, slots=True)
 class Port:
-    """A port: a bounded FIFO of messages and a FIFO of blocked receivers."""
+    """A port: a bounded FIFO of messages, a FIFO of blocked receivers and a
+    FIFO of blocked senders (PORT-SEND-BLOCK)."""
 
     capacity: int
     queue: tuple[QueuedMessage, ...] = ()
     waiters: tuple[Pid, ...] = ()
     closed: bool = False
     filter: Filter | None = None
+    senders: tuple[Pid, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,7 @@ class Channel:
     read_idx: int = 0
     write_idx: int = 0
     closed: bool = False
+    senders: tuple[Pid, ...] = ()  # blocked senders, FIFO (CHAN-SEND-BLOCK)
 
     @property
     def slots(self) -> RingSlots:
@@ -217,6 +222,19 @@ class Waiting:
 
 
 @dataclass(frozen=True, slots=True)
+class Sending:
+    """Blocked in a send on port or channel ``obj`` through capability ``cap``
+    (PORT-SEND-BLOCK, CHAN-SEND-BLOCK). ``op`` is the send, attempted again
+    as issued once there is room; until then its message and the capabilities
+    it carries stay with the sender (spec/blocking.py)."""
+
+    obj: ObjId
+    cap: CapId
+    op: Send | ChannelSend
+    deadline: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Woken:
     """Woken from a receive; ``Resume`` collects ``result``. ``handed`` is the
     port whose message a hand-off delivered (PORT-HANDOFF): the message keeps
@@ -226,14 +244,19 @@ class Woken:
     handed: ObjId | None = None
 
 
-Status = Running | Waiting | Woken
+Status = Running | Waiting | Sending | Woken
 RUNNING = Running()
 
 
 @dataclass(frozen=True, slots=True)
 class Process:
-    """One process: its handle table, mappings, file descriptors and status,
-    and its namespace authority (NS-BIND, NS-LOOKUP), fixed at PROC-SPAWN."""
+    """One thread, and if it is its task's first thread, the task's tables.
+
+    ``status`` is the thread's own (PROC-STATUS). The handle table, mappings,
+    file descriptors and namespace authority (NS-BIND, NS-LOOKUP, fixed at
+    PROC-SPAWN) are the task's: they live on the first thread's record
+    (``task`` None); another thread's record has ``task``, its first
+    thread's pid, and empty tables never read (spec/tasks.py, PROC-THREAD)."""
 
     handles: Map[Handle, CapId] = field(default_factory=Map)
     next_handle: int = 1
@@ -243,6 +266,7 @@ class Process:
     status: Status = RUNNING
     may_bind: bool = True
     may_lookup: bool = True
+    task: Pid | None = None
 
 
 @dataclass(frozen=True, slots=True)

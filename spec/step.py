@@ -36,6 +36,7 @@ from veridian_ipc.vocabulary.syscalls import (
 )
 
 from . import (
+    blocking,
     buffers,  # noqa: F401  (each rule module registers its rules on import)
     caps,
     channels,
@@ -198,7 +199,8 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     1. ERR-TOTAL: the operation and its fields are well typed.
     2. PROC-STATUS, for process operations: the issuer is a live process, and
        running unless the operation is ``Resume``. (Environment operations,
-       ``Spawn``, ``Kill`` and ``AdvanceClock``, ignore ``pid``.)
+       ``Spawn``, ``SpawnThread``, ``Kill`` and ``AdvanceClock``, ignore
+       ``pid``.)
     3. The rule's own checks, in the order its docstring lists them. The
        general pattern, after seL4's decode-then-perform: the capability
        (``InvalidCapability``), then the rights the operation needs on it
@@ -209,7 +211,9 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
        comes in that place.
 
     Only then does anything change. Implementations are compared on which error
-    they report, so this order is part of the contract. An operation that
+    they report, so this order is part of the contract. After the rule, the
+    ports and channels with blocked senders and room serve them
+    (PORT-SEND-BLOCK, spec/blocking.py), as part of the same step. An operation that
     succeeds and leaves a port nobody can receive from abandons that port as
     part of the same step (PORT-CLOSE, spec/orphans.py), and then destroys
     every object no capability can reach any more (CAP-RECLAIM,
@@ -222,8 +226,9 @@ def step(s: KernelState, pid: object, op: object) -> tuple[KernelState, Result]:
     - ``ProcessBlocked``: PROC-STATUS.
     """
     s, r = apply_rule(s, pid, op)
-    if not isinstance(r, Err):
-        if type(op) in MAY_ORPHAN:
+    s, served = blocking.serve(s)  # PORT-SEND-BLOCK: room frees blocked senders
+    if not isinstance(r, Err) or served:
+        if type(op) in MAY_ORPHAN or served:
             s = orphans.reap(s)
         s = reclaim.reclaim(s)  # CAP-RECLAIM: unreachable objects are destroyed
     return s, r
@@ -236,7 +241,7 @@ def apply_rule(s: KernelState, pid: object, op: object) -> tuple[KernelState, Re
     if not well_typed(op):
         return fail(s, IpcError.InvalidArgument)
     assert isinstance(op, Operation)
-    if op.environment:  # Spawn, Kill, AdvanceClock
+    if op.environment:  # Spawn, SpawnThread, Kill, AdvanceClock
         return _RULES[type(op)](s, op)
     err = processes.check_issuer(s, pid, op)
     if err is not None:

@@ -21,6 +21,7 @@ from .state import (
     KernelState,
     Port,
     Process,
+    Sending,
     Waiting,
     Woken,
 )
@@ -82,11 +83,22 @@ def new_object(s: KernelState, o: KernelObject) -> tuple[KernelState, ObjId]:
 
 def wake(s: KernelState, pid: Pid, result: Result) -> KernelState:
     """Wake the waiting process ``pid`` with ``result`` and take it off its
-    port's waiter queue (TIME-DEADLINE, PORT-HANDOFF, PORT-CLOSE)."""
+    port's waiter queue, or its port's or channel's blocked senders
+    (TIME-DEADLINE, PORT-HANDOFF, PORT-CLOSE, PORT-SEND-BLOCK)."""
     p = proc(s, pid)
+    if isinstance(p.status, Sending):
+        s = unblock_sender(s, pid, p.status.obj)
+        return put_proc(s, pid, replace(p, status=Woken(result)))
     assert isinstance(p.status, Waiting), "only a waiting process is woken"
     pt = port(s, p.status.port)
     s = put_obj(
         s, p.status.port, replace(pt, waiters=tuple(w for w in pt.waiters if w != pid))
     )
     return put_proc(s, pid, replace(p, status=Woken(result)))
+
+
+def unblock_sender(s: KernelState, pid: Pid, obj: ObjId) -> KernelState:
+    """Take ``pid`` off the blocked senders of port or channel ``obj``."""
+    o = s.objects[obj]
+    assert isinstance(o, Port | Channel)
+    return put_obj(s, obj, replace(o, senders=tuple(q for q in o.senders if q != pid)))

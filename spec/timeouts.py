@@ -4,10 +4,12 @@ Seed section "Timeout Support": ``port_receive_timeout`` computes a deadline
 ``now + timeout`` and fails with ``Timeout`` once ``now >= deadline``. The spec
 has no real time: a logical clock (``KernelState.clock``, in ticks) that only
 ``AdvanceClock`` moves (TIME-ADVANCE). A receive that blocks with timeout ``t``
-gets the deadline ``clock + t`` (PORT-RECEIVE); when the clock reaches it, the
-receive ends with ``Timeout`` (TIME-DEADLINE). Rate limits (FILTER-RATE) use the
-same clock. An implementation maps ticks to real time (the model: a monotonic
-clock) or lets a test drive the clock, as the conformance suite does.
+gets the deadline ``clock + t`` (PORT-RECEIVE), and so does a send that blocks
+on a full port or ring (PORT-SEND-BLOCK, CHAN-SEND-BLOCK); when the clock
+reaches it, the receive or send ends with ``Timeout`` (TIME-DEADLINE). Rate
+limits (FILTER-RATE) use the same clock. An implementation maps ticks to real
+time (the model: a monotonic clock) or lets a test drive the clock, as the
+conformance suite does.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from veridian_ipc.vocabulary.names import Pid
 from veridian_ipc.vocabulary.results import Err, Ok
 from veridian_ipc.vocabulary.syscalls import AdvanceClock
 
-from .state import KernelState, Waiting
+from .state import KernelState, Sending, Waiting
 from .store import Step, fail, wake
 
 
@@ -44,10 +46,13 @@ def advance_clock(s: KernelState, op: AdvanceClock) -> Step:
 
 @rule(RuleId.TIME_DEADLINE)
 def expire(s: KernelState) -> KernelState:
-    """Every receive whose deadline the clock has reached ends with ``Timeout``.
+    """Every blocked receive or send whose deadline the clock has reached ends
+    with ``Timeout``.
 
     A waiting process with ``deadline <= clock`` is woken with ``Timeout`` and
-    taken off its port's waiter queue; PORT-RESUME then reports it. A deadline is
+    taken off its port's waiter queue, or off its port's or channel's blocked
+    senders (PORT-SEND-BLOCK, CHAN-SEND-BLOCK); PORT-RESUME then reports it.
+    Several expire in pid order. A deadline is
     always later than the tick at which the receive blocked, so a receive with a
     timeout never times out before time has passed; a message that arrives
     before the clock reaches the deadline is delivered (PORT-HANDOFF).
@@ -55,7 +60,7 @@ def expire(s: KernelState) -> KernelState:
     expired: list[Pid] = [
         pid
         for pid, p in s.processes.items()
-        if isinstance(p.status, Waiting)
+        if isinstance(p.status, Waiting | Sending)
         and p.status.deadline is not None
         and p.status.deadline <= s.clock
     ]

@@ -52,6 +52,8 @@ def test_rules_with_errors_document_their_order() -> None:
         RuleId.MSG_SENDER,
         RuleId.MSG_INFLIGHT_REVOKE,
         RuleId.TIME_DEADLINE,
+        RuleId.PORT_SEND_BLOCK,  # the outcome is PORT-SEND's, collected later
+        RuleId.CHAN_SEND_BLOCK,
         RuleId.POSIX_ERRNO,
         RuleId.ERR_ENUM,
         RuleId.ERR_ATOMIC,

@@ -21,6 +21,7 @@ class RuleId(StrEnum):
     PROC_SPAWN = "PROC-SPAWN"
     PROC_KILL = "PROC-KILL"
     PROC_STATUS = "PROC-STATUS"
+    PROC_THREAD = "PROC-THREAD"
     CAP_HANDLE = "CAP-HANDLE"
     CAP_INSPECT = "CAP-INSPECT"
     CAP_DROP = "CAP-DROP"
@@ -37,6 +38,7 @@ class RuleId(StrEnum):
     PORT_RECEIVE = "PORT-RECEIVE"
     PORT_RESUME = "PORT-RESUME"
     PORT_CLOSE = "PORT-CLOSE"
+    PORT_SEND_BLOCK = "PORT-SEND-BLOCK"
     # Synchronous messages (spec/messages.py)
     MSG_LIMITS = "MSG-LIMITS"
     MSG_SENDER = "MSG-SENDER"
@@ -61,6 +63,7 @@ class RuleId(StrEnum):
     CHAN_RECEIVE = "CHAN-RECEIVE"
     CHAN_RECEIVE_BATCH = "CHAN-RECEIVE-BATCH"
     CHAN_CLOSE = "CHAN-CLOSE"
+    CHAN_SEND_BLOCK = "CHAN-SEND-BLOCK"
     # Zero-copy shared buffers (spec/buffers.py)
     BUF_CREATE = "BUF-CREATE"
     BUF_MAP = "BUF-MAP"

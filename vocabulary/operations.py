@@ -141,7 +141,7 @@ class OpSpec:
 
     @property
     def environment(self) -> bool:
-        """Issued by the world (Spawn, Kill, AdvanceClock), not by a process."""
+        """Issued by the world (Spawn, SpawnThread, Kill, AdvanceClock)."""
         return self.cls.environment
 
     @property

@@ -13,10 +13,11 @@ holding implementation-chosen numbers (``HandleRef``, ``MapRef``, ``PidRef``; se
 vocabulary/operations.py). Everything else that lists operations is derived from
 this registry or checked against it.
 
-Most operations are issued by a process (``step(state, pid, op)``). Three are
+Most operations are issued by a process (``step(state, pid, op)``). Four are
 *environment* operations, issued by the world around the processes, not by one of
-them: ``Spawn`` (a process is created), ``Kill`` (a process dies) and
-``AdvanceClock`` (time passes). They ignore ``pid``.
+them: ``Spawn`` (a process is created), ``SpawnThread`` (a process gains a
+thread), ``Kill`` (a process dies) and ``AdvanceClock`` (time passes). They
+ignore ``pid``.
 
 Handles, mapping ids and file descriptors in arguments are arbitrary ints: a
 number that is not a live one of the caller gives ``InvalidCapability``, never an
@@ -69,6 +70,11 @@ NAME = Domain(
 INLINE = Domain(
     f"at most {MAX_INLINE_DATA} bytes; longer: MessageTooLarge",
     max_bytes=MAX_INLINE_DATA,
+)
+SEND_TIMEOUT = Domain(
+    "0 (never wait: the full error), None (wait forever) or ticks > 0;"
+    " negative: InvalidArgument",
+    minimum=0,
 )
 
 
@@ -188,7 +194,14 @@ class CreatePort(Operation):
 @operation(
     group="ports",
     rule=R.PORT_SEND,
-    also=(R.MSG_LIMITS, R.MSG_TRANSFER, R.MSG_SENDER, R.RIGHTS_REQUIRED),
+    also=(
+        R.MSG_LIMITS,
+        R.MSG_TRANSFER,
+        R.MSG_SENDER,
+        R.RIGHTS_REQUIRED,
+        R.PORT_SEND_BLOCK,
+    ),
+    returns=None | Blocked,
     domains={
         "msg_type": _u32("InvalidMessage"),
         "flags": Domain(
@@ -201,17 +214,21 @@ class CreatePort(Operation):
             " without GRANT: InsufficientRights",
             max_items=MAX_MESSAGE_CAPS,
         ),
+        "timeout": SEND_TIMEOUT,
     },
 )
 @dataclass(frozen=True, slots=True)
 class Send(Operation):
-    """Send a synchronous message on a port (PORT-SEND)."""
+    """Send a synchronous message on a port (PORT-SEND); to a full port,
+    ``timeout`` 0 fails with ``PortFull``, None waits forever, n > 0 waits at
+    most n ticks (PORT-SEND-BLOCK)."""
 
     handle: HandleRef
     msg_type: int
     flags: int
     data: bytes
     caps: tuple[HandleRef, ...] = ()
+    timeout: int | None = 0
 
 
 @operation(
@@ -236,7 +253,7 @@ class Receive(Operation):
     timeout: int | None = 0
 
 
-@operation(group="ports", rule=R.PORT_RESUME, returns=Delivered)
+@operation(group="ports", rule=R.PORT_RESUME, returns=Delivered | None)
 @dataclass(frozen=True, slots=True)
 class Resume(Operation):
     """Collect the outcome of a receive that blocked (PORT-RESUME)."""
@@ -370,19 +387,24 @@ class CreateChannel(Operation):
 @operation(
     group="channels",
     rule=R.CHAN_SEND,
-    also=(R.RIGHTS_REQUIRED,),
+    also=(R.RIGHTS_REQUIRED, R.CHAN_SEND_BLOCK),
+    returns=None | Blocked,
     domains={
         "data": Domain(
             "at most the channel's max_message bytes; longer: MessageTooLarge"
-        )
+        ),
+        "timeout": SEND_TIMEOUT,
     },
 )
 @dataclass(frozen=True, slots=True)
 class ChannelSend(Operation):
-    """Append one message to a channel's ring (CHAN-SEND)."""
+    """Append one message to a channel's ring (CHAN-SEND); to a full ring,
+    ``timeout`` 0 fails with ``WouldBlock``, None waits forever, n > 0 waits
+    at most n ticks (CHAN-SEND-BLOCK)."""
 
     handle: HandleRef
     data: bytes
+    timeout: int | None = 0
 
 
 @operation(
@@ -617,6 +639,20 @@ class SockClose(Operation):
     """``close()``: the socket ends (POSIX-CLOSE)."""
 
     fd: int
+
+
+# -- threads (an environment operation, registered last: PROC-THREAD) ----------
+
+
+@operation(group="caps", rule=R.PROC_THREAD, returns=PidRef)
+@dataclass(frozen=True, slots=True)
+class SpawnThread(Operation):
+    """Create a new running thread in the task of ``process`` (PROC-THREAD):
+    it shares that task's handle table, mappings, sockets and namespace
+    authority, and blocks on its own."""
+
+    environment: ClassVar[bool] = True
+    process: PidRef
 
 
 check_registered(globals())  # a record without its decorator fails here, by name

@@ -1,7 +1,8 @@
 """A correct target that numbers everything its own way (for the renaming tests).
 
 Handles are ``7 * h + 100``, mapping ids ``m + 50``, object ids ``o + 1000``,
-spawned pids ``p + 500`` (the initial pids 1..n are given by the interface).
+spawned pids (processes and threads) ``p + 500`` (the initial pids 1..n are
+given by the interface).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from veridian_ipc.vocabulary.syscalls import (
     MapBuffer,
     Operation,
     Spawn,
+    SpawnThread,
     Unmap,
 )
 
@@ -71,7 +73,9 @@ class Renumbered:
                 changes[f.name] = tuple(h_in(x) for x in v)
             elif f.name in MAPPING_FIELDS and type(v) is int:
                 changes[f.name] = v - 50 if v > 50 else -(10**6) - v
-            elif isinstance(op, Kill) and f.name == "target":
+            elif (isinstance(op, Kill) and f.name == "target") or (
+                isinstance(op, SpawnThread) and f.name == "process"
+            ):
                 changes[f.name] = self.pid_in(v)
         if not changes:
             return op
@@ -91,7 +95,7 @@ class Renumbered:
         if isinstance(v, Delivered):
             return Ok(self._delivered_out(v))
         if type(v) is int:
-            if isinstance(op, Spawn):
+            if isinstance(op, Spawn | SpawnThread):
                 return Ok(self.pid_out(v))
             if isinstance(op, MapBuffer):
                 return Ok(v + 50)
@@ -114,6 +118,8 @@ class Renumbered:
             status = q["status"]
             if isinstance(status, dict) and "waiting" in status:
                 status = {**status, "waiting": obj(status["waiting"])}
+            elif isinstance(status, dict) and "sending" in status:
+                status = {**status, "sending": obj(status["sending"])}
             elif isinstance(status, dict) and isinstance(
                 status["woken"].get("ok"), dict
             ):

@@ -58,7 +58,9 @@ from veridian_ipc.vocabulary.syscalls import (
     WriteBuffer,
 )
 
+from .behaviour_cases_threads import THREAD_CASES
 from .helpers import SPEC
+from .test_behaviours_blocking import CASES as BLOCKING_CASES
 
 Steps = list[tuple[int, Operation]]
 
@@ -561,7 +563,10 @@ CASES: dict[str, tuple[Steps, Steps]] = {
         [*CP, (1, Derive(1, 1)), (1, Receive(2, -1))],
         [*CP, (1, Receive(1, -1))],
     ),
+    **BLOCKING_CASES,
 }
+
+CASES.update(THREAD_CASES)  # threads within a process (behaviours_threads)
 
 
 def run(steps: Steps) -> list[list[str]]:

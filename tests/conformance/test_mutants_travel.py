@@ -56,7 +56,9 @@ from veridian_ipc.vocabulary.syscalls import (
     Unbind,
 )
 
+from .test_mutants_blocking import SCENARIOS as BLOCKING
 from .test_mutants_resources import SCENARIOS as RESOURCES
+from .test_mutants_threads import SCENARIOS as THREADS
 
 Scenario = Sequence[tuple[int, Operation]]
 
@@ -576,4 +578,6 @@ SCENARIOS = {
     "KilledReceiverLosesHandoff": test_killed_receiver_loses_handoff,
     "HandoffFreesSlot": test_handoff_frees_slot,
     **RESOURCES,
+    **THREADS,
+    **BLOCKING,
 }

@@ -115,6 +115,7 @@ OLD_STATIC_TAGS: dict[str, tuple[RuleId, ...]] = {
         R.MSG_TRANSFER,
         R.MSG_SENDER,
         R.RIGHTS_REQUIRED,
+        R.PORT_SEND_BLOCK,  # a send may wait for room (issue 12 item 11)
     ),
     "Receive": (R.PORT_RECEIVE, R.MSG_INFLIGHT_REVOKE, R.RIGHTS_REQUIRED),
     "Resume": (R.PORT_RESUME,),
@@ -125,7 +126,7 @@ OLD_STATIC_TAGS: dict[str, tuple[RuleId, ...]] = {
     "Lookup": (R.NS_LOOKUP,),
     "Connect": (R.NS_CONNECT,),
     "CreateChannel": (R.CHAN_CREATE,),
-    "ChannelSend": (R.CHAN_SEND, R.RIGHTS_REQUIRED),
+    "ChannelSend": (R.CHAN_SEND, R.RIGHTS_REQUIRED, R.CHAN_SEND_BLOCK),
     "ChannelSendBatch": (R.CHAN_SEND_BATCH, R.RIGHTS_REQUIRED),
     "ChannelReceive": (R.CHAN_RECEIVE, R.RIGHTS_REQUIRED),
     "ChannelReceiveBatch": (R.CHAN_RECEIVE_BATCH, R.RIGHTS_REQUIRED),

@@ -77,7 +77,7 @@ def test_the_snapshot_and_its_line() -> None:
     coverage.rules.update([RuleId.PORT_SEND, RuleId.PORT_SEND, RuleId.CAP_DROP])
     snap = snapshot(stats, coverage)
     assert (snap.examples, snap.steps, snap.distinct) == (12, 340, 0)
-    assert (snap.rules_covered, snap.rules_total) == (2, 53)
+    assert (snap.rules_covered, snap.rules_total) == (2, 56)
     for op in ("Send", "Receive", "Derive"):
         sig = Signature("PORT-SEND", op, "result")
         stats.found[sig] = Found(sig, Divergence("result", "planted", 1, []), [])
@@ -100,7 +100,7 @@ def test_the_display_draws_on_a_terminal_and_clears_itself() -> None:
     assert show.last.examples == 7
     written = out.getvalue()
     assert "7 examples · 99 steps" in written
-    assert "0 distinct divergences · rules 0/53" in written
+    assert "0 distinct divergences · rules 0/56" in written
     assert "\x1b[?25h" in written  # the cursor is given back
     assert written.endswith("\x1b[2K")  # and the line erased
 

@@ -68,7 +68,8 @@ def test_results_only_against_the_model_and_k_selects(
         "PORT-SEND",
         *QUICK,
     )
-    result.assert_outcomes(passed=1, deselected=TESTS - 1)
+    # PORT-SEND and PORT-SEND-BLOCK
+    result.assert_outcomes(passed=2, deselected=TESTS - 2)
     result.stdout.fnmatch_lines(["*results only: no observation compared*"])
 
 

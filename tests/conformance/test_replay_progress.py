@@ -92,7 +92,7 @@ def test_a_replayed_divergence_shows_each_operation_with_its_arguments(
     assert main(["replay", str(FILES[1]), "--target", mutant]) == 1
     out = capsys.readouterr().out
     rows = [x for x in out.splitlines() if x[:3].strip().isdigit()]
-    send = "Send(handle=3, msg_type=0, flags=0, data=b'', caps=[])"
+    send = "Send(handle=3, msg_type=0, flags=0, data=b'', caps=[], timeout=0)"
     assert len(rows) == 6
     assert [send in row for row in rows] == [False] * 3 + [True] * 3
     assert "CreatePort(capacity=2)" in out

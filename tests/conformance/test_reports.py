@@ -58,11 +58,11 @@ def test_junit_one_case_per_rule_and_one_per_unattributed_divergence() -> None:
     root = _junit(report())
     _check_counts(root)
     cases = _cases(root)
-    assert len(cases) == 53 + 1
+    assert len(cases) == 56 + 1
     for rule in RuleId:
         assert cases[rule.value].attrib["classname"] == group_of(rule)
     assert root.attrib["failures"] == "3"
-    assert root.attrib["skipped"] == "45"
+    assert root.attrib["skipped"] == "48"
     send = cases["PORT-SEND"].find("failure")
     assert send is not None
     assert send.attrib["message"] == (
@@ -114,7 +114,7 @@ def test_markdown_summary_rules_and_a_section_per_divergence() -> None:
     text = markdown(data, rule_verdicts(data))
     assert f"**{rule_verdicts(data).summary.line}**" in text
     rows = _table_rows(text, "| group | rule | verdict | exercised | details |")
-    assert len(rows) == 53
+    assert len(rows) == 56
     assert all(len(r) == 5 for r in rows)
     assert ["ports", "PORT-SEND", "❌ diverges", "100", "D1, D2"] in rows
     for ident in ("D1", "D2", "D3", "D4"):
@@ -181,7 +181,7 @@ def test_conform_reports_on_a_conforming_target(tmp_path: Path) -> None:
     root = ET.parse(xml).getroot()
     _check_counts(root)
     assert root.attrib["failures"] == "0"
-    assert int(root.attrib["tests"]) == 53
+    assert int(root.attrib["tests"]) == 56
 
 
 def test_conform_reports_a_target_that_cannot_start(tmp_path: Path) -> None:
@@ -224,11 +224,11 @@ SEND64 = Send(handle=1, msg_type=7, flags=0, data=bytes(range(64)), caps=(2, 3))
 
 def test_an_operation_shows_every_argument_and_a_long_payload_by_its_length() -> None:
     assert op_text(_op(SEND64)) == (
-        "Send(handle=1, msg_type=7, flags=0, data=b'…'(64 B), caps=[2,3])"
+        "Send(handle=1, msg_type=7, flags=0, data=b'…'(64 B), caps=[2,3], timeout=0)"
     )
     short = Send(handle=4, msg_type=0, flags=1, data=b"hi", caps=())
     assert op_text(_op(short)) == (
-        "Send(handle=4, msg_type=0, flags=1, data=b'hi', caps=[])"
+        "Send(handle=4, msg_type=0, flags=1, data=b'hi', caps=[], timeout=0)"
     )
     batch = ChannelSendBatch(handle=3, items=(bytes(10), b"b"))
     assert op_text(_op(batch)) == "ChannelSendBatch(handle=3, items=[b'…'(10 B),b'b'])"

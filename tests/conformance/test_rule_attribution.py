@@ -78,21 +78,21 @@ def test_wrong_error_names_both_checks(tmp_path: Path) -> None:
         "rule": "PORT-SEND",
         "error": "InvalidCapability",
         "position": 1,
-        "of": 12,
+        "of": 13,
         "ambiguous": True,
     }
     assert last["target_check"]["error"] == "MessageTooLarge"
-    assert last["target_check"]["position"] == 3
+    assert last["target_check"]["position"] == 4
     d = data["divergence"]
     assert d["check"] == last["check"]
     assert d["target_check"] == last["target_check"]
     assert (
-        "spec stopped at PORT-SEND check 1/12 (InvalidCapability); "
-        "target answered MessageTooLarge (check 3/12)"
+        "spec stopped at PORT-SEND check 1/13 (InvalidCapability); "
+        "target answered MessageTooLarge (check 4/13)"
     ) in d["message"]
     table = format_table(data)
-    assert "PORT-SEND 1/12*" in table
-    assert "PORT-SEND 3/12*" in table
+    assert "PORT-SEND 1/13*" in table
+    assert "PORT-SEND 4/13*" in table
     assert "PORT-CREATE" in table
     assert unattributed(data) == []
 
@@ -117,11 +117,11 @@ def test_every_step_of_a_traced_run_names_a_rule(tmp_path: Path) -> None:
     assert last["check"] == {
         "rule": "PORT-SEND",
         "error": "PortFull",
-        "position": 11,
-        "of": 12,
+        "position": 12,
+        "of": 13,
     }
     assert (
-        "spec stopped at PORT-SEND check 11/12 (PortFull)"
+        "spec stopped at PORT-SEND check 12/13 (PortFull)"
         in (data["divergence"]["message"])
     )
     assert isinstance(report.divergence, dict)
@@ -132,8 +132,8 @@ def test_check_of_positions_and_ambiguity() -> None:
     assert check_of(RuleId.PORT_SEND, "RateLimited") == {
         "rule": "PORT-SEND",
         "error": "RateLimited",
-        "position": 10,
-        "of": 12,
+        "position": 11,
+        "of": 13,
     }
     assert check_of(RuleId.PORT_SEND, "NoSuchName") is None
 
@@ -148,10 +148,10 @@ def test_old_traces_load_and_bad_checks_are_refused() -> None:
     old["divergence"].pop("check")
     old["divergence"].pop("target_check")
     validate(old)
-    assert "PORT-SEND 1/12" not in format_table(old)
+    assert "PORT-SEND 1/13" not in format_table(old)
     assert "PORT-SEND" in format_table(old)
     for bad, says in [
-        ({"position": 13}, "position"),
+        ({"position": 14}, "position"),
         ({"rule": "NO-SUCH"}, "not a rule ID"),
         ({"ambiguous": "yes"}, "ambiguous"),
         ({"extra": 1}, "optionally"),

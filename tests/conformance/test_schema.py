@@ -135,5 +135,5 @@ def test_the_protocol_names_exactly_the_registered_operations() -> None:
     stale = json.loads(json.dumps(PROTOCOL_SCHEMA))
     stale["$defs"]["operation"]["properties"]["op"]["enum"].pop()  # one forgotten
     assert operation_names_problem(stale) == (
-        "missing ['SockClose'], not registered [], or out of order"
+        "missing ['SpawnThread'], not registered [], or out of order"
     )

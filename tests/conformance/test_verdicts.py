@@ -101,14 +101,14 @@ def test_a_divergence_on_no_rule_is_listed_apart() -> None:
 def test_the_summary_line() -> None:
     found = rule_verdicts(report())
     assert found.summary.line == (
-        "6/53 rules conform, 2 diverge, 45 not examined; 1 divergence on no rule"
+        "6/56 rules conform, 2 diverge, 48 not examined; 1 divergence on no rule"
     )
     assert rule_verdicts(report([])).summary.line == (
-        "7/53 rules conform, 0 diverge, 46 not examined"
+        "7/56 rules conform, 0 diverge, 49 not examined"
     )
     data = found.to_json()
     assert data["summary"]["conform"] == 6
-    assert len(data["verdicts"]) == 53
+    assert len(data["verdicts"]) == 56
     assert data["verdicts"][0] == {
         "rule": "PROC-SPAWN",
         "group": "caps",
@@ -151,7 +151,7 @@ def test_the_terminal_table() -> None:
     lines = text.splitlines()
     assert lines[-1] == rule_verdicts(report()).summary.line
     assert "  namespace: 4 rules not examined (group namespace not declared)" in lines
-    (send,) = [line for line in lines if line.strip().startswith("PORT-SEND")]
+    (send,) = [line for line in lines if line.strip().startswith("PORT-SEND ")]
     assert "DIVERGES" in send
     assert "×100" in send
     assert "D1 (Send result), D2 (Send observation)" in send
@@ -202,7 +202,7 @@ def test_a_real_conforming_run_has_no_divergence(tmp_path: Path) -> None:
     found = rule_verdicts(rep)
     assert found.summary.diverge == 0
     assert found.summary.conform > 0
-    assert found.summary.conform + found.summary.not_examined == 53
+    assert found.summary.conform + found.summary.not_examined == 56
 
 
 def test_a_real_reset_divergence_is_on_no_rule(tmp_path: Path) -> None:

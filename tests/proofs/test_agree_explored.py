@@ -47,9 +47,17 @@ def _broken(system: System, t: Transition) -> System:
 
 
 def test_the_agreement_scopes_are_the_ci_scopes_and_filters() -> None:
-    assert frozenset() == UNMODELLED_SCOPES
-    assert list(AGREE_SCOPES) == [*CI_SCOPES, "filters"]
+    kept = [n for n in CI_SCOPES if n not in UNMODELLED_SCOPES]
+    assert frozenset({"threads", "blocking", "blocking-ring"}) == UNMODELLED_SCOPES
+    assert list(AGREE_SCOPES) == [*kept, "filters"]
     assert AGREE_DEPTH >= 3
+
+
+def test_the_threads_scope_is_left_out_because_a_thread_step_disagrees() -> None:
+    """The stated gap is real: a second thread's step is not projected onto
+    its task's tables, so the pass over ``threads`` reports a disagreement;
+    when the projections learn tasks, this test fails and the gap closes."""
+    assert not agree_scope(SCOPES["threads"]).ok
 
 
 @pytest.mark.parametrize("name", ["channels", "time", "filters", "names"])

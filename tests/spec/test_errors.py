@@ -96,7 +96,7 @@ def test_err_total_wrong_types_are_invalid_argument() -> None:
         s2, r = step(s, 1, bad)
         assert s2 is s
         assert getattr(r, "error", None) is IpcError.InvalidArgument, bad
-    assert len(OPERATIONS) == 34
+    assert len(OPERATIONS) == 35
 
 
 def test_err_atomic_failed_ops_return_the_same_state() -> None:

@@ -14,6 +14,7 @@ from hypothesis import given
 
 from veridian_ipc.generation import Step, runs
 from veridian_ipc.spec import (
+    Blocked,
     Delivered,
     Err,
     Ok,
@@ -25,10 +26,12 @@ from veridian_ipc.spec.state import (
     KernelState,
     Port,
     Process,
+    Sending,
     Waiting,
     Woken,
 )
 from veridian_ipc.spec.step import atomic
+from veridian_ipc.spec.tasks import table_of, task_of, threads_of
 from veridian_ipc.vocabulary.names import Fd, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.syscalls import (
     ChannelReceive,
@@ -109,7 +112,8 @@ def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
     most once, unchanged; every sent message is delivered, still queued, or
     counted as discarded (a socket closed, a port's last capability gone).
     A message handed to a blocked receiver (PORT-HANDOFF) is delivered when
-    the receiver wakes, whenever it resumes."""
+    the receiver wakes, whenever it resumes; a blocked send (PORT-SEND-BLOCK)
+    is sent when its sender is woken with ``Ok``."""
     s = program[0].before
     sent: dict[ObjId, list[bytes]] = {}
     delivered: dict[ObjId, list[bytes]] = {}
@@ -119,7 +123,7 @@ def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
         pid, op, before, s, r = x.pid, x.op, x.before, x.after, x.result
         if isinstance(r, Err):
             continue
-        proc = before.processes.get(Pid(pid))
+        proc = table_of(before, Pid(pid)) if Pid(pid) in before.processes else None
 
         def obj_of(
             handle: int, proc: Process | None = proc, before: KernelState = before
@@ -127,7 +131,7 @@ def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
             assert proc is not None
             return before.caps[proc.handles[Handle(handle)]].obj
 
-        if isinstance(op, (Send, ChannelSend)):
+        if isinstance(op, (Send, ChannelSend)) and not isinstance(r.value, Blocked):
             sent.setdefault(obj_of(op.handle), []).append(op.data)
         elif isinstance(op, TransferBuffer):  # BUF-TRANSFER: an empty message
             sent.setdefault(obj_of(op.port), []).append(b"")
@@ -141,10 +145,12 @@ def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
         elif isinstance(op, Receive) and isinstance(r.value, Delivered):
             delivered.setdefault(obj_of(op.handle), []).append(r.value.data)
         elif isinstance(op, Kill):
-            gone_to = _handed(before).get(Pid(op.target))
-            if gone_to is not None:  # back to its port (PORT-HANDOFF)
-                delivered[gone_to[0]].remove(gone_to[1])
-                returned.add(gone_to[0])
+            task = task_of(before, Pid(op.target))
+            for thread in threads_of(before, task):  # PROC-KILL: every thread
+                gone_to = _handed(before).get(thread)
+                if gone_to is not None:  # back to its port (PORT-HANDOFF)
+                    delivered[gone_to[0]].remove(gone_to[1])
+                    returned.add(gone_to[0])
         elif isinstance(op, ChannelReceive):
             assert isinstance(r.value, bytes)
             delivered.setdefault(obj_of(op.handle), []).append(r.value)
@@ -162,6 +168,17 @@ def test_fifo_no_loss_no_duplication(program: list[Step]) -> None:
                 left = len(after.queue) if isinstance(after, Port) else 0
                 if isinstance(o, Port) and len(o.queue) > left:
                     discarded[obj] = discarded.get(obj, 0) + len(o.queue) - left
+        for obj, o in before.objects.items():  # blocked sends served, FIFO
+            for q_pid in getattr(o, "senders", ()):
+                q = s.processes.get(q_pid)
+                old_status = before.processes[q_pid].status
+                if (
+                    q is not None
+                    and isinstance(old_status, Sending)
+                    and isinstance(q.status, Woken)
+                    and q.status.result == Ok(None)
+                ):
+                    sent.setdefault(obj, []).append(old_status.op.data)
         for wp, q in s.processes.items():  # woken with a message (PORT-HANDOFF)
             old = before.processes.get(wp)
             if (

@@ -90,6 +90,7 @@ OLD_MODEL_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("flags", "_int"),
         ("data", "_bytes"),
         ("caps", "_int_tuple"),
+        ("timeout", "_opt_int"),  # PORT-SEND-BLOCK
     ),
     "Receive": (("handle", "_int"), ("timeout", "_opt_int")),
     "Resume": (),
@@ -110,7 +111,7 @@ OLD_MODEL_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "Lookup": (("name", "_str"),),
     "Connect": (("name", "_str"), ("service_type", "_int")),
     "CreateChannel": (("capacity", "_int"), ("max_message", "_int")),
-    "ChannelSend": (("handle", "_int"), ("data", "_bytes")),
+    "ChannelSend": (("handle", "_int"), ("data", "_bytes"), ("timeout", "_opt_int")),
     "ChannelSendBatch": (("handle", "_int"), ("items", "_bytes_tuple")),
     "ChannelReceive": (("handle", "_int"),),
     "ChannelReceiveBatch": (("handle", "_int"), ("max_count", "_int")),

@@ -205,8 +205,12 @@ static void hello(json_t *msg)
         fatal("hello: not the veridian-ipc-conformance protocol", NULL);
     if (int_field(msg, "version", "hello") != 1)
         fatal("hello: this target speaks protocol version 1 only", NULL);
-    send_json(json_pack("{s:s, s:i, s:s, s:[s,s,s,s,s,s,s]}", "type", "hello", "version", 1, "name",
-                        "veridian-c-target 1.0", "groups", GROUPS));
+    /* threads within a process (SpawnThread, PROC-THREAD) are not implemented;
+       sends never block here: a send's timeout can only be 0 (PORT-SEND-BLOCK) */
+    send_json(json_pack("{s:s, s:i, s:s, s:[s,s,s,s,s,s,s], s:[{s:s}, {s:s, s:s, s:[i]}]}",
+                        "type", "hello", "version", 1, "name", "veridian-c-target 1.0",
+                        "groups", GROUPS, "restricts", "op", "SpawnThread", "op", "Send",
+                        "field", "timeout", "in", 0));
 }
 
 int main(void)

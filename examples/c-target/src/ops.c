@@ -20,7 +20,7 @@ struct field {
 struct op_fields {
     const char *name;
     enum op_name op;
-    struct field fields[5];
+    struct field fields[7]; /* the longest record (Send) has 6, then the end mark */
 };
 
 static const struct op_fields OPS[] = {
@@ -38,7 +38,8 @@ static const struct op_fields OPS[] = {
       {"msg_type", F_INT, true},
       {"flags", F_INT, true},
       {"data", F_HEX, true},
-      {"caps", F_INT_LIST, false}}},
+      {"caps", F_INT_LIST, false},
+      {"timeout", F_INT_OR_NULL, false}}},
     {"Receive", OP_RECEIVE, {{"handle", F_INT, true}, {"timeout", F_INT_OR_NULL, false}}},
     {"Resume", OP_RESUME, {{0}}},
     {"Close", OP_CLOSE, {{"handle", F_INT, true}}},
