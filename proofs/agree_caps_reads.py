@@ -10,9 +10,8 @@ would then agree with any drift of those helpers), so each comes from here:
 - a handle's capability is read from the process's table (CAP-HANDLE);
 - ``port_ok`` is the port encoding's ``send`` guard (``enc_ports``), with the
   filter encoding's verdict (``enc_filters.offer_ok``), both evaluated on the
-  projected port; the one thing the port encoding does not model, the slots
-  kept by hand-offs not yet collected (PORT-HANDOFF), is counted from the
-  tables;
+  projected port, its slots kept by hand-offs not yet collected
+  (PORT-HANDOFF) included (``faithful.kept_slots``);
 - a name is valid by the data rule of the vocabulary's ``NAME`` domain
   (1..``max_name_length`` UTF-8 bytes, no NUL);
 - the ports a step abandons are found on the capability encoding's own
@@ -28,7 +27,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from veridian_ipc.spec import KernelState
-from veridian_ipc.spec.state import Cap, InFlight, Kind, Port, Woken
+from veridian_ipc.spec.state import Cap, InFlight, Kind, Port
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Fd, Handle, ObjId, Pid
 from veridian_ipc.vocabulary.rights import RECEIVE, has
@@ -38,7 +37,7 @@ from .agree_filters import filter_state
 from .agree_ports import port_state
 from .enc_filters import offer_ok
 from .enc_ports import SYSTEM as PORTS
-from .faithful import Tokens
+from .faithful import Tokens, kept_slots
 from .induction import State
 
 _PORT_SEND = PORTS.transition("send")
@@ -57,16 +56,6 @@ def held(
     return int(cid), cap
 
 
-def kept_slots(s: KernelState, obj: ObjId) -> int:
-    """Hand-offs from port ``obj`` not yet collected (PORT-HANDOFF: each keeps
-    a slot), counted from the processes' status."""
-    return sum(
-        1
-        for p in s.processes.values()
-        if isinstance(p.status, Woken) and p.status.handed == obj
-    )
-
-
 def valid_name(s: KernelState, name: str) -> bool:
     """The vocabulary's ``NAME`` domain: 1..``max_name_length`` UTF-8 bytes,
     no NUL (a lone surrogate is not text)."""
@@ -79,7 +68,7 @@ def valid_name(s: KernelState, name: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _port_guard(
-    pt: Port, clock: int, msg_type: int, flags: int, size: int, ncaps: int
+    pt: Port, kept: int, clock: int, msg_type: int, flags: int, size: int, ncaps: int
 ) -> bool:
     offer = {
         "msg_type": IntVal(msg_type),
@@ -97,7 +86,7 @@ def _port_guard(
         "caps_ok": BoolVal(True),
         "filter_ok": BoolVal(filter_ok),
     }
-    guard, _ = _PORT_SEND.apply(port_state(pt, Tokens()), params)
+    guard, _ = _PORT_SEND.apply(port_state(pt, Tokens(), kept), params)
     return truth(guard)
 
 
@@ -105,14 +94,13 @@ def port_ok(
     s: KernelState, obj: int, msg_type: int, flags: int, size: int, ncaps: int
 ) -> bool:
     """A send's port side passes on port ``obj``: the port encoding's guard
-    on the projected port (MSG-LIMITS' bounds, open, filter, room), and room
-    left by the hand-offs it has not modelled."""
+    on the projected port (MSG-LIMITS' bounds, open, filter, room with the
+    slots kept by uncollected hand-offs)."""
     pt = s.objects.get(ObjId(obj))
     if not isinstance(pt, Port):
         return False
-    if len(pt.queue) + kept_slots(s, ObjId(obj)) >= pt.capacity:
-        return False
-    return _port_guard(pt, s.clock, msg_type, flags, size, ncaps)
+    kept = kept_slots(s, ObjId(obj))
+    return _port_guard(pt, kept, s.clock, msg_type, flags, size, ncaps)
 
 
 def send_target(s: KernelState, pid: int, op: object) -> int | None:

@@ -42,18 +42,24 @@ from .induction import Check, symbolic_params, symbolic_state
 from .translate import ERROR, Equivalence, Seq, Value, ints, source_of, translate
 
 
-def _refill_claim(source: str) -> Term:
-    v = ints("clock", "stamp", "period", "tokens", "refill", "burst")
-    env = {
+def _bucket_env(v: dict[str, Term], no_rate: Term) -> dict[str, Value]:
+    """The names a filter-bucket helper reads (``now`` and the filter ``f``'s
+    bucket and rate), bound to the symbols ``v``; ``no_rate`` stands for
+    ``f.rate is None``."""
+    return {
         "now": v["clock"],
         "f.tokens": v["tokens"],
         "f.stamp": v["stamp"],
         "f.rate.burst": v["burst"],
         "f.rate.refill": v["refill"],
         "f.rate.period": v["period"],
-        "f.rate is None": z3.BoolVal(False),
+        "f.rate is None": no_rate,
     }
-    got = translate(source, env)
+
+
+def _refill_claim(source: str) -> Term:
+    v = ints("clock", "stamp", "period", "tokens", "refill", "burst")
+    got = translate(source, _bucket_env(v, z3.BoolVal(False)))
     assert isinstance(got, dict)
     tokens, stamp, _ = enc_filters.refill(v)
     return Implies(
@@ -93,15 +99,7 @@ def _in_bounds_claim(source: str) -> Term:
 def _take_token_claim(source: str) -> Term:
     v = ints("clock", "stamp", "period", "tokens", "refill", "burst")
     rated = z3.Bool("rated")
-    env = {
-        "now": v["clock"],
-        "f.tokens": v["tokens"],
-        "f.stamp": v["stamp"],
-        "f.rate.burst": v["burst"],
-        "f.rate.refill": v["refill"],
-        "f.rate.period": v["period"],
-        "f.rate is None": Not(rated),
-    }
+    env = _bucket_env(v, Not(rated))
     got = translate(source, env, {"refill": SOURCES["filters.refill"]})
     assert isinstance(got, dict)
     error, tokens, stamp = got[ERROR], got["tokens"], got["stamp"]
