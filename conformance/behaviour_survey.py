@@ -4,8 +4,10 @@ A ``ci`` run is derandomized at seed 0 and seeded otherwise, so each seed
 explores its own fixed sequence of steps. The survey runs the profile against
 a target (by default the model, in process) for several seeds and tabulates,
 per behaviour of the catalogue, how many steps reached it under each seed, and
-the behaviours a seed missed. It is how the generators are measured: every
-behaviour should be reached under every seed tried::
+the behaviours a seed missed. A behaviour the generated steps missed is
+reached by replaying its witness (``witnesses``); the table marks those counts
+with ``*`` and lists them per seed, so the generators' own reach stays
+measured (``--generated-only`` replays none)::
 
     python -m veridian_ipc.conformance.behaviour_survey --seeds 0,1,2,3
     python -m veridian_ipc.conformance.behaviour_survey --seeds 0 --missed-only
@@ -40,13 +42,18 @@ class SeedSurvey:
     steps: int
     seconds: float
     missed: list[str] = field(default_factory=list)
+    #: Behaviours the generated steps missed and a witness reached.
+    completed: list[str] = field(default_factory=list)
 
 
-def survey_seed(target: str, profile: str, seed: int) -> SeedSurvey:
-    """Run ``profile`` against ``target`` under ``seed``; count behaviours."""
+def survey_seed(
+    target: str, profile: str, seed: int, complete: bool = True
+) -> SeedSurvey:
+    """Run ``profile`` against ``target`` under ``seed``; count behaviours
+    (``complete`` False: the generated steps alone, no witness replayed)."""
     driver = make_driver(target, isolated=False)
     started = time.perf_counter()
-    rep = run_conformance(driver, profile, seed=seed, shrink=False)
+    rep = run_conformance(driver, profile, seed=seed, shrink=False, complete=complete)
     seconds = time.perf_counter() - started
     return SeedSurvey(
         seed=seed,
@@ -55,18 +62,24 @@ def survey_seed(target: str, profile: str, seed: int) -> SeedSurvey:
         steps=rep.steps,
         seconds=seconds,
         missed=rep.missed,
+        completed=rep.completed,
     )
 
 
 def format_table(surveys: Sequence[SeedSurvey], missed_only: bool = False) -> list[str]:
-    """One line per behaviour (count per seed), then one line per seed."""
+    """One line per behaviour (count per seed; ``*`` marks a count reached
+    only by the behaviour's witness), then one line per seed."""
     head = f"{'behaviour':<36}" + "".join(f"{'s' + str(s.seed):>7}" for s in surveys)
     lines = [head]
     for b in CATALOGUE:
         row = [s.counts.get(b.id, 0) for s in surveys]
-        if missed_only and all(row):
+        by_witness = [b.id in s.completed for s in surveys]
+        if missed_only and all(row) and not any(by_witness):
             continue
-        cells = "".join(f"{n:>7}" if n else f"{'-':>7}" for n in row)
+        cells = "".join(
+            f"{'-':>7}" if not n else f"{str(n) + '*':>7}" if w else f"{n:>7}"
+            for n, w in zip(row, by_witness, strict=True)
+        )
         lines.append(f"{b.id:<36}{cells}")
     total = len(CATALOGUE)
     for s in surveys:
@@ -76,12 +89,15 @@ def format_table(surveys: Sequence[SeedSurvey], missed_only: bool = False) -> li
             f"seed {s.seed}: {reached}/{total} behaviours, status {s.status}, "
             f"{s.steps} steps in {s.seconds:.1f} s ({rate:.0f} steps/s)"
         )
+        if s.completed:
+            lines.append(f"  reached by witness: {', '.join(s.completed)}")
         if s.missed:
             lines.append(f"  missed: {', '.join(s.missed)}")
     return lines
 
 
-def _seeds(text: str) -> list[int]:
+def seed_list(text: str) -> list[int]:
+    """``--seeds``: integers >= 0 separated by commas."""
     try:
         seeds = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
@@ -99,26 +115,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m veridian_ipc.conformance.behaviour_survey",
         description="behaviours reached per seed by a conformance run",
     )
-    ap.add_argument("--seeds", type=_seeds, default=[0], help="N,N,... (default 0)")
+    ap.add_argument("--seeds", type=seed_list, default=[0], help="N,N,... (default 0)")
     ap.add_argument("--profile", choices=sorted(PROFILES), default="ci")
     ap.add_argument("--target", default=MODEL, help="package.module:Class")
     ap.add_argument(
         "--missed-only",
         action="store_true",
-        help="list only behaviours some seed missed",
+        help="list only behaviours some seed missed or reached by witness",
+    )
+    ap.add_argument(
+        "--generated-only",
+        action="store_true",
+        help="replay no witness: measure the generated steps alone",
     )
     args = ap.parse_args(argv)
     surveys = []
     for seed in args.seeds:
         try:
-            s = survey_seed(args.target, args.profile, seed)
+            s = survey_seed(
+                args.target, args.profile, seed, complete=not args.generated_only
+            )
         except (ImportError, AttributeError, TypeError, ValueError) as exc:
             print(
                 f"behaviour_survey: bad target {args.target!r}: {exc}", file=sys.stderr
             )
             return 2
         surveys.append(s)
-        print(f"seed {seed}: {len(s.missed)} missed", file=sys.stderr, flush=True)
+        print(
+            f"seed {seed}: {len(s.missed)} missed, {len(s.completed)} by witness",
+            file=sys.stderr,
+            flush=True,
+        )
     for line in format_table(surveys, args.missed_only):
         print(line)
     return 1 if any(s.missed or s.status != "pass" for s in surveys) else 0

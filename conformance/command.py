@@ -8,7 +8,10 @@
     veridian-ipc conform --list-behaviours                (the behaviour catalogue)
     veridian-ipc replay TRACE... --target ...
 
-A run prints its report, then every rule's verdict and the summary line
+A run that ends without stopping then reaches each behaviour its generated
+steps missed by replaying that behaviour's witness (``witnesses``; the report
+lists them under "by witness"; ``--generated-only`` replays none). A run
+prints its report, then every rule's verdict and the summary line
 (``verdicts``); ``--json FILE`` writes the report with ``verdicts`` and
 ``summary``, ``--junit FILE`` JUnit XML (one test case per rule),
 ``--markdown FILE`` a report for a pull request. While it runs, a live
@@ -106,6 +109,12 @@ def register(subparsers: Any) -> None:
         default=None,
         help="explore the sequence of this seed (default: 0 with --profile ci, "
         "else random; printed in the report and the trace)",
+    )
+    p.add_argument(
+        "--generated-only",
+        action="store_true",
+        help="replay no witness for the behaviours the generated steps missed "
+        "(the report then shows what the generators alone reached)",
     )
     p.add_argument("--trace-dir", type=Path, default=Path("conformance-traces"))
     p.add_argument(
@@ -236,6 +245,8 @@ def _print_report(rep: Report) -> None:
         missed = rep.missed
         reached = len(rep.behaviours) - len(missed)
         print(f"behaviours: {reached}/{len(rep.behaviours)} reached")
+        if rep.completed:
+            print(f"          by witness: {', '.join(rep.completed)}")
         if missed:
             print(f"          missed: {', '.join(missed)}")
     for len_ in rep.leniencies:
@@ -363,6 +374,7 @@ def run_conform(args: argparse.Namespace) -> int:
                 max_examples=args.max_examples,
                 seed=args.seed,
                 progress=display if display is not None else False,
+                complete=not args.generated_only,
             )
     finally:
         driver.close()

@@ -192,6 +192,7 @@ class RunStats:
             self._record(div, [(r.pid, r.op) for r in div.steps])
         except TargetFailure as fail:
             if not self.explore:
+                self._note_failure()
                 raise
             broke = failure_divergence(checker, pid, op, fail)
             self._note(broke)
@@ -218,6 +219,14 @@ class RunStats:
         full = len(self.found) >= self.max_distinct
         over = self.max_rehits is not None and self.rehits >= self.max_rehits
         return self.explore and (full or over)
+
+    def _note_failure(self) -> None:
+        """Stopping at the first: a target that broke on a step is stopped
+        there, which counts like a first divergence (when and after how many
+        steps), though there is no divergence to keep."""
+        if self.first_divergence_seconds is None:
+            self.first_divergence_steps = self.steps
+            self.first_divergence_seconds = time.perf_counter() - self.started
 
     def _note(self, div: Divergence) -> None:
         """Keep the first and the shortest divergence; stop shrinking once its

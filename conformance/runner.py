@@ -66,6 +66,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from veridian_ipc.spec import Config
 from veridian_ipc.vocabulary.results import Data
 
+from . import witnesses
 from .checker import SMALL_CONFIG, Checker, Divergence
 from .compare import Mode
 from .constants import pinned_constants
@@ -187,6 +188,9 @@ class Report:
     #: each restriction's label, how many steps were skipped for it.
     restricts: list[Data] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    #: Behaviours the generated steps missed and a replayed witness reached
+    #: (``witnesses``), in catalogue order.
+    completed: list[str] = field(default_factory=list)
 
     @property
     def missed(self) -> list[str]:
@@ -229,6 +233,7 @@ class Report:
             "coverage": self.coverage,
             "behaviours": self.behaviours,
             "missed": self.missed,
+            "completed": self.completed,
             "leniencies": self.leniencies,
             "observes": self.observes,
             "not_compared": self.not_compared,
@@ -314,6 +319,25 @@ def _report_divergences(
     report.failure = "\n".join(notes) if notes else None
 
 
+def _complete(
+    report: Report, checker: Checker, stats: RunStats, complete: bool
+) -> Divergence | None:
+    """The completion phase (``witnesses.complete``) of a run that ended
+    without stopping; the divergence a replay stopped at, if any."""
+    if not complete:
+        return None
+    try:
+        report.completed = witnesses.complete(checker, stats)
+    except (Divergence, ShrinkBudgetSpent):
+        report.reproduced = True  # a fixed replay: it reproduces by definition
+        return stats.best
+    except TargetFailure as fail:
+        report.status = "target-failure"
+        report.failure = str(fail)
+        return stats.best
+    return None
+
+
 def run_conformance(
     driver: Driver,
     profile: str = "dev",
@@ -328,6 +352,7 @@ def run_conformance(
     progress: bool | ProgressFn | None = None,
     seed: int | None = None,
     stop_at_first: bool = False,
+    complete: bool = True,
 ) -> Report:
     """Run the lock-step machine against ``driver`` and report.
 
@@ -339,7 +364,10 @@ def run_conformance(
     ``ci``, random otherwise); ``max_examples``, when given, is at least 1.
     Both are checked before anything runs (``ValueError``). The run explores
     every distinct divergence unless ``stop_at_first`` (module docstring);
-    ``shrink`` False reports divergences as found."""
+    ``shrink`` False reports divergences as found. Unless ``complete`` is
+    False, a run that ends without stopping replays the witness of every
+    behaviour its generated steps missed (``witnesses``; ``Report.completed``).
+    """
     if max_examples is not None and (type(max_examples) is not int or max_examples < 1):
         raise ValueError(f"max_examples must be at least 1, not {max_examples!r}")
     chosen = seed_for(profile, seed)
@@ -381,6 +409,7 @@ def run_conformance(
                     seed_stable=chosen == 0,
                 ),
             )
+            div = _complete(report, checker, stats, complete)
     except ExplorationDone:
         pass
     except (Divergence, ShrinkBudgetSpent):
