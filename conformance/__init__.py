@@ -63,7 +63,7 @@ Programs, run with ``python -m``: ``serve`` (a protocol server wrapping a
 ``module:Class`` target), ``worker`` (the same, as ``make_driver`` starts it),
 ``schema_gen`` (writes the operation schemas and the reference, whose text
 ``reference_gen`` builds), ``behaviour_survey`` (the behaviours a ``ci`` run
-reaches, per seed) and
+reaches, per seed), ``witness_search`` (finds the behaviours' witnesses) and
 ``linearizability``.
 
 Every other module is the machinery behind these, which the project's tests
@@ -74,7 +74,8 @@ the exploration of every distinct divergence (``signatures``, ``crashes``,
 ``behaviours``, whose catalogue ``behaviours_catalogue`` gathers
 ``behaviours_caps``, ``behaviours_messaging``, ``behaviours_memory``,
 ``behaviours_blocking``, ``behaviours_quota`` and ``behaviours_threads``, over
-``behaviours_base``), ``monitors``, ``outcomes``,
+``behaviours_base``, and the witnesses replayed for those a run missed:
+``witnesses``), ``monitors``, ``outcomes``,
 ``renaming``, ``surface``, ``protocol``, ``targets``, ``traces`` (and
 ``tracefiles``, the checks of a trace file), ``wire``; the protocol server's
 input checks (``inbound``, ``requests``); the

@@ -208,19 +208,23 @@ def complete(
     """Reach, by replaying its witness, every behaviour the run has missed so
     far; returns the behaviours replayed, in catalogue order.
 
-    Each replay is an example of its own: both sides reset, then the
-    witness's steps through ``stats.step``, so a divergence is noted (and,
-    stopping at the first, raised) exactly as for a generated step. Replays
-    stop once an exploring run is spent (``RunStats.spent``)."""
-    table = kept() if witnesses is None else witnesses
+    Each replay starts afresh (both sides reset), then sends the witness's
+    steps through ``stats.step``, so a divergence is noted (and, stopping at
+    the first, raised) exactly as for a generated step; replays are not
+    counted among the run's examples. Replays stop once an exploring run is
+    spent (``RunStats.spent``). A run whose generated examples executed no
+    step gets no replay: completion completes a run, it never stands in for
+    one (that run is reported as having examined nothing)."""
     replayed: list[str] = []
+    if stats.steps == 0:
+        return replayed  # completion completes a run, never stands in for one
+    table = kept() if witnesses is None else witnesses
     for behaviour in checker.coverage.behaviours.missed():
         w = table.get(behaviour)
         if w is None or not usable(
             w, checker.driver.groups, checker.processes, checker.config
         ):
             continue
-        stats.examples += 1
         stats.reset(checker)
         for pid, op in w.steps:
             stats.step(checker, pid, op)

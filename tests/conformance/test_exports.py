@@ -34,7 +34,14 @@ TESTS_DIR = Path(__file__).resolve().parent.parent
 
 #: Programs of the package, run with ``python -m``.
 PROGRAMS = frozenset(
-    {"behaviour_survey", "linearizability", "schema_gen", "serve", "worker"}
+    {
+        "behaviour_survey",
+        "linearizability",
+        "schema_gen",
+        "serve",
+        "witness_search",
+        "worker",
+    }
 )
 
 #: The machinery behind the exported names, which the tests reach into.
@@ -70,6 +77,7 @@ MACHINERY = frozenset(
         "linearizability_search",
         "machine",
         "monitors",
+        "witnesses",
         "mutants_base",
         "mutants_blocking",
         "mutants_buffers",
