@@ -154,6 +154,24 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
 
 
 @behaviour(
+    "B-BUF-TRANSFER-NO-DATA-RIGHTS",
+    (R.BUF_TRANSFER,),
+    "a transfer by a holder with MANAGE and GRANT and neither READ nor WRITE",
+    TransferBuffer,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    """Ownership moves on MANAGE and GRANT alone: a transfer that also asks
+    for a data right refuses this one."""
+    c = cap_at(pre, pid, getattr(op, "handle", None))
+    return (
+        ok(r)
+        and c is not None
+        and c.rights & (MANAGE | GRANT) == MANAGE | GRANT
+        and c.rights & (READ | WRITE) == 0
+    )
+
+
+@behaviour(
     "B-BUF-TRANSFER-MAPPED-ELSEWHERE",
     (R.BUF_TRANSFER, R.BUF_MAP),
     "transfer a buffer another process has mapped",

@@ -304,6 +304,28 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
     )
 
 
+@behaviour(
+    "B-FILTER-RATE-PART-PERIOD",
+    (R.FILTER_RATE,),
+    "a drained rate filter still refuses after part of a period, with period >= 2",
+    Send,
+    TransferBuffer,
+    SockSend,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    """Time has passed since the bucket's stamp, but not a whole period: no
+    token yet (a bucket refilled per tick, or rounding up, admits here)."""
+    pt = target_port(pre, pid, op)
+    f = None if pt is None else pt.filter
+    return (
+        failed_with(r, "RateLimited")
+        and f is not None
+        and f.rate is not None
+        and f.rate.period >= 2
+        and 0 < pre.clock - f.stamp < f.rate.period
+    )
+
+
 refusal(
     "B-FILTER-RATE-LIMITED",
     (R.FILTER_RATE,),

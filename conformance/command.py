@@ -8,9 +8,10 @@
     veridian-ipc conform --list-behaviours                (the behaviour catalogue)
     veridian-ipc replay TRACE... --target ...
 
-A run that ends without stopping then reaches each behaviour its generated
-steps missed by replaying that behaviour's witness (``witnesses``; the report
-lists them under "by witness"; ``--generated-only`` replays none). A run
+A run that ends without stopping then replays every behaviour's witness
+(``witnesses``), those its generated steps missed first; the report lists the
+behaviours only a witness reached under "by witness" (``--generated-only``
+replays none). A run
 prints its report, then every rule's verdict and the summary line
 (``verdicts``); ``--json FILE`` writes the report with ``verdicts`` and
 ``summary``, ``--junit FILE`` JUnit XML (one test case per rule),
@@ -245,6 +246,8 @@ def _print_report(rep: Report) -> None:
         missed = rep.missed
         reached = len(rep.behaviours) - len(missed)
         print(f"behaviours: {reached}/{len(rep.behaviours)} reached")
+        if rep.witnesses:
+            print(f"          {rep.witnesses} witnesses replayed at the end")
         if rep.completed:
             print(f"          by witness: {', '.join(rep.completed)}")
         if missed:

@@ -191,6 +191,8 @@ class Report:
     #: Behaviours the generated steps missed and a replayed witness reached
     #: (``witnesses``), in catalogue order.
     completed: list[str] = field(default_factory=list)
+    #: Witnesses replayed at the end of the run (every usable one).
+    witnesses: int = 0
 
     @property
     def missed(self) -> list[str]:
@@ -234,6 +236,7 @@ class Report:
             "behaviours": self.behaviours,
             "missed": self.missed,
             "completed": self.completed,
+            "witnesses": self.witnesses,
             "leniencies": self.leniencies,
             "observes": self.observes,
             "not_compared": self.not_compared,
@@ -327,7 +330,9 @@ def _complete(
     if not complete:
         return None
     try:
-        report.completed = witnesses.complete(checker, stats)
+        done = witnesses.complete(checker, stats)
+        report.completed = list(done.completed)
+        report.witnesses = len(done.replayed)
     except (Divergence, ShrinkBudgetSpent):
         report.reproduced = True  # a fixed replay: it reproduces by definition
         return stats.best
@@ -365,8 +370,9 @@ def run_conformance(
     Both are checked before anything runs (``ValueError``). The run explores
     every distinct divergence unless ``stop_at_first`` (module docstring);
     ``shrink`` False reports divergences as found. Unless ``complete`` is
-    False, a run that ends without stopping replays the witness of every
-    behaviour its generated steps missed (``witnesses``; ``Report.completed``).
+    False, a run that ends without stopping then replays every behaviour's
+    witness, those its generated steps missed first (``witnesses``;
+    ``Report.completed``, ``Report.witnesses``).
     """
     if max_examples is not None and (type(max_examples) is not int or max_examples < 1):
         raise ValueError(f"max_examples must be at least 1, not {max_examples!r}")

@@ -346,6 +346,10 @@ CASES: dict[str, tuple[Steps, Steps]] = {
             (1, snd(1)),
         ],
     ),
+    "B-FILTER-RATE-PART-PERIOD": (
+        [*CP, (1, RATE2), (1, snd(1)), (ENV, AdvanceClock(1)), (1, snd(1))],
+        [*CP, (1, RATE2), (1, snd(1)), (1, snd(1))],
+    ),
     "B-FILTER-RATE-LIMITED": (
         [*CP, (1, RATE2), (1, snd(1)), (1, snd(1))],
         [*CP, (1, RATE2), (1, snd(1))],
@@ -459,6 +463,22 @@ CASES: dict[str, tuple[Steps, Steps]] = {
             (1, TransferBuffer(3, 1)),
         ],
         [*CP, (1, CreateBuffer(4)), (1, TransferBuffer(2, 1))],
+    ),
+    "B-BUF-TRANSFER-NO-DATA-RIGHTS": (
+        [
+            *CP,
+            (1, CreateBuffer(4)),
+            (1, Derive(2, 0x0C)),  # MANAGE and GRANT only
+            (1, Drop(2)),  # the root goes: the attenuated child owns the buffer
+            (1, TransferBuffer(3, 1)),
+        ],
+        [
+            *CP,
+            (1, CreateBuffer(4)),
+            (1, Derive(2, 0x1C)),
+            (1, Drop(2)),
+            (1, TransferBuffer(3, 1)),
+        ],
     ),
     "B-BUF-TRANSFER-BY-DELEGATE": (
         [*CP, (1, CreateBuffer(4)), (1, Derive(2, 0x1C)), (1, TransferBuffer(3, 1))],

@@ -21,6 +21,7 @@ from veridian_ipc.conformance.targets import InProcessDriver, SpecTarget
 from veridian_ipc.conformance.witness_search import main as search_main
 from veridian_ipc.conformance.witness_search import minimise
 from veridian_ipc.conformance.witnesses import (
+    Completion,
     WitnessFileError,
     complete,
     dumps,
@@ -109,6 +110,7 @@ def test_a_short_run_reaches_every_behaviour_once_completed() -> None:
     assert full.status == "pass"
     assert full.missed == []
     assert full.completed == bare.missed
+    assert full.witnesses == len(BEHAVIOURS)  # every witness, reached or not
     assert full.steps > bare.steps
 
 
@@ -116,14 +118,16 @@ def test_a_stale_witness_reaches_nothing() -> None:
     checker = Checker(InProcessDriver(Kernel), processes=3, config=SMALL_CONFIG)
     stats = RunStats()
     w = kept()[THIN]
-    assert complete(checker, stats, {THIN: w}) == []  # no generated step yet
+    assert complete(checker, stats, {THIN: w}) == Completion()  # nothing ran yet
     stats.steps = 1  # as after a generated run
     done = complete(checker, stats, {THIN: replace(w, steps=w.steps[:-1])})
-    assert done == []
+    assert done == Completion()
     assert THIN in checker.coverage.behaviours.missed()
     done = complete(checker, stats, {THIN: w})
-    assert done == [THIN]
+    assert done == Completion((THIN,), (THIN,))
     assert THIN not in checker.coverage.behaviours.missed()
+    again = complete(checker, stats, {THIN: w})  # reached: replayed all the same
+    assert again == Completion((THIN,), ())
 
 
 def test_a_mutant_a_short_run_misses_is_killed_by_a_witness() -> None:
@@ -162,6 +166,7 @@ def test_conform_names_what_a_witness_reached(
     out = capsys.readouterr().out
     assert f"behaviours: {len(BEHAVIOURS)}/{len(BEHAVIOURS)} reached" in out
     assert "by witness: " in out
+    assert f"{len(BEHAVIOURS)} witnesses replayed at the end" in out
 
 
 def test_the_search_refuses_a_missing_folder(
