@@ -13,12 +13,13 @@ it: a target that breaks it passes.
 Completion closes that gap deterministically. At the end of a run, every
 behaviour's *witness* is replayed, those of the behaviours the generated steps
 did not reach first: a witness is a fixed sequence of steps from the initial
-state, in the spec's handles, that reaches the behaviour on its last step. The replay goes through
-the same checker as every generated step (``RunStats.step``: declared groups,
-restrictions, renaming, comparison of results and observations), so a target
-that diverges on it is reported like any other divergence, with the witness as
-its trace. The report lists the behaviours reached this way
-(``Report.completed``), so the generators' own reach stays measured.
+state, in the spec's handles, that reaches the behaviour on its last step.
+The replay goes through the same checker as every generated step
+(``RunStats.step``: declared groups, restrictions, renaming, comparison of
+results and observations), so a target that diverges on it is reported like
+any other divergence, with the witness as its trace. The report lists the
+behaviours only a witness reached (``Report.completed``), so the generators'
+own reach stays measured.
 
 The witnesses are found by ``witness_search`` (generated runs of the spec,
 the shortest prefix reaching each behaviour, then minimised step by step) and
