@@ -69,12 +69,15 @@ def new_port(st: State, capacity: int) -> Port:
     return port
 
 
-def send(st: State, p: Process, op: Send) -> Result:
+def send(
+    st: State, p: Process, op: Send, notify: Callable[[], None] | None = None
+) -> Result:
     """PORT-SEND: check the message whole, then the port; then hand off or queue.
 
     Errors: those of ``admit_send``, in its order, with ``InvalidArgument``
     (negative ``timeout``) after the rights; a full port with a non-zero
-    ``timeout`` blocks the sender instead of ``PortFull`` (PORT-SEND-BLOCK).
+    ``timeout`` blocks the sender instead of ``PortFull`` (PORT-SEND-BLOCK;
+    ``notify``: a thread of the facade blocks, model/parking.py).
     """
     cap = p.handles.get(op.handle)
     timeout = op.timeout
@@ -87,7 +90,7 @@ def send(st: State, p: Process, op: Send) -> Result:
         if moved is E_PORT_FULL and timeout != 0:
             assert cap is not None
             assert type(cap.obj) is Port
-            return blocking.block(st, p, cap.obj, cap, op)
+            return blocking.block(st, p, cap.obj, cap, op, notify)
         return moved
     assert cap is not None
     assert type(cap.obj) is Port
