@@ -58,9 +58,6 @@ class Channel(Handle):
             kp = self._kp
             if kp.status == RUNNING and kp.alive and type(data) is bytes:
                 r = push_one(self._handles.get(self._handle), data)  # ``_send``
-                st = self._state
-                if st.sending or st.suspects:
-                    settle(st)
             else:
                 r = self._send(data)
         if r is not None:
@@ -72,9 +69,8 @@ class Channel(Handle):
             kp = self._kp
             if kp.status == RUNNING and kp.alive:
                 r = pop_one(self._handles.get(self._handle))  # ``_receive``
-                st = self._state
-                if st.sending or st.suspects:  # a slot for a blocked sender
-                    settle(st)
+                if self._state.sending:  # a slot for a blocked sender
+                    settle(self._state)
             else:
                 r = self._receive()
         if type(r) is bytes:
@@ -98,21 +94,16 @@ class Channel(Handle):
     # checks ``Kernel.apply`` makes before the rule), the rule's own function
     # decides and acts (``push_one``, ``push_all``, ``pop_one``, ``pop_some``)
     # without an operation record, and what follows every operation follows
-    # (``_settle``: a freed slot serves the first blocked sender); anything
-    # else goes through ``Kernel.apply``, which names the error. So the answer
-    # is always the rule's.
-
-    def _settle(self) -> None:
-        st = self._state
-        if st.sending or st.suspects:
-            settle(st)
+    # (``kernel.settle``, after a receive: a freed slot serves the first
+    # blocked sender. A send frees no slot and a channel operation moves no
+    # capability, so after a send nothing is left to do: every slot freed
+    # before was given at once); anything else goes through ``Kernel.apply``,
+    # which names the error. So the answer is always the rule's.
 
     def _send(self, data: bytes) -> Err | None:
         kp = self._kp
         if kp.status == RUNNING and kp.alive and type(data) is bytes:
-            err = push_one(self._handles.get(self._handle), data)
-            self._settle()
-            return err
+            return push_one(self._handles.get(self._handle), data)
         r = self._sys.kernel.apply(kp.pid, sc.ChannelSend(self._handle, data))
         return r if type(r) is Err else None
 
@@ -120,7 +111,8 @@ class Channel(Handle):
         kp = self._kp
         if kp.status == RUNNING and kp.alive:
             got = pop_one(self._handles.get(self._handle))
-            self._settle()
+            if self._state.sending:
+                settle(self._state)
             return got
         r = self._sys.kernel.apply(kp.pid, sc.ChannelReceive(self._handle))
         return _value(r, bytes)
@@ -133,9 +125,7 @@ class Channel(Handle):
             and type(items) in (list, tuple)
             and (not items or set(map(type, items)) == _BYTES_ONLY)
         ):
-            n = push_all(self._handles.get(self._handle), items)
-            self._settle()
-            return n
+            return push_all(self._handles.get(self._handle), items)
         op = sc.ChannelSendBatch(self._handle, _as_tuple(items))
         return _value(self._sys.kernel.apply(kp.pid, op), int)
 
@@ -143,7 +133,8 @@ class Channel(Handle):
         kp = self._kp
         if kp.status == RUNNING and kp.alive and type(max_count) is int:
             taken = pop_some(self._handles.get(self._handle), max_count)
-            self._settle()
+            if self._state.sending:
+                settle(self._state)
             return taken
         op = sc.ChannelReceiveBatch(self._handle, max_count)
         got = _value(self._sys.kernel.apply(kp.pid, op), tuple)

@@ -63,8 +63,8 @@ class Port(Handle):
                 if type(got) is Message:
                     if got.caps:
                         got = self._take(got)
-                    if st.sending or st.suspects:  # room for blocked senders
-                        settle(st)
+                    if st.sending:  # a slot for a blocked sender (a receive
+                        settle(st)  # moves no capability away: no suspects)
                     return got
             else:
                 got = self._take_now(0)
@@ -108,8 +108,8 @@ class Port(Handle):
                 return moved.error
             assert cap is not None  # admitted: a live port capability
             commit_offer(st, kp.pid, cap.obj, msg_type, flags, data, moved)  # type: ignore[arg-type]
-            if st.sending or st.suspects:  # as after every operation
-                settle(st)
+            if st.suspects:  # a RECEIVE went into the message (PORT-CLOSE)
+                settle(st)  # (a send frees no slot: no blocked sender to serve)
             return None
         self._sync_if_filtered()
         r = self._sys.kernel.apply(
@@ -135,7 +135,7 @@ class Port(Handle):
             if type(got) is Message:
                 if got.caps:
                     got = self._take(got)
-                if st.sending or st.suspects:
+                if st.sending:
                     settle(st)
             return got
         r = self._sys.kernel.apply(kp.pid, sc.Receive(self._handle, 0))
