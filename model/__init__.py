@@ -19,7 +19,8 @@ bookkeeping (the shared error results, ``E_*``), ``typecheck`` ERR-TOTAL,
 rule is written once, in its chapter, and the facade's fast paths call it
 (``ports.admit_send``, ``ports.admit_receive``, ``channels.push_one`` ...).
 The facade: ``api`` (system, processes, namespace, buffers, sockets),
-``api_handles``, ``api_ports``, ``api_channels``, ``errors``.
+``api_handles``, ``api_ports``, ``api_channels``, ``parking`` (a thread's
+send blocked in the kernel, PORT-SEND-BLOCK), ``errors``.
 
 Errors: the facade raises ``IpcException`` (``model.errors``), always as the
 subclass named after the spec's error, with the ``IpcError`` as ``.error``::

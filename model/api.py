@@ -18,11 +18,18 @@ moment it holds the lock). Blocking is done outside the lock:
   deadline with ``Timeout`` (TIME-DEADLINE). An exception while it waits (a
   signal handler's, ``KeyboardInterrupt``) withdraws the waiter, and a message
   already handed to it goes back to the port (``ports.withdraw``): none is lost.
-- A **send** to a full port and every waiting **channel** operation retry when
-  woken (``waiting``): per object, a FIFO of waiting calls, of which only as
-  many are woken as there are free slots (senders) or held messages
-  (receivers); a close wakes all, a capability leaving its table wakes those
-  waiting through it.
+- A **send** to a full port or ring (``Port.send``, ``Channel.send_wait``)
+  enters the kernel with its timeout and is recorded as a blocked sender, as
+  the spec's ``Send`` with a timeout is (PORT-SEND-BLOCK, CHAN-SEND-BLOCK);
+  the thread parks until the kernel serves it in FIFO order or ends it with
+  ``Timeout``, ``PortClosed``, ``InvalidCapability`` or ``NoSuchProcess``
+  (``parking``). The facade's fast paths run what follows every operation
+  (``kernel.settle``), so room they free serves blocked senders at once.
+- The other waiting calls (a channel receive, the asyncio coroutines, a
+  socket ``recv``) retry when woken (``waiting``): per object, a FIFO of
+  waiting calls, of which only as many are woken as there are free slots
+  (senders) or held messages (receivers); a close wakes all, a capability
+  leaving its table wakes those waiting through it.
 
 Timeouts are seconds: ``None`` or infinity wait forever, any finite timeout
 ``>= 0`` is a deadline (however far), anything else is refused before waiting
@@ -37,8 +44,8 @@ Errors are ``IpcException`` (with the spec's ``IpcError`` as ``.error``),
 raised as the subclass named after the error (``WouldBlock``, ``PortClosed``
 ...: ``model.errors``); the POSIX socket object raises ``OSError(errno,
 strerror)`` instead (POSIX-ERRNO).
-A process from several threads is fine: a blocked receive does not block the
-process, only its thread.
+A process from several threads is fine: a blocked receive or send does not
+block the process, only its thread.
 
 Hot paths (``Port.send_nowait``/``receive_nowait``/``send``/``receive``,
 ``Channel.send_nowait``/``receive_nowait``/``send_batch``/``receive_batch``)
@@ -84,6 +91,7 @@ from .api_handles import HANDLE_CLASSES, TOKEN, Handle, check_result
 from .api_ports import Port
 from .errors import exception_for
 from .kernel import Kernel
+from .parking import TICKS_PER_SECOND
 from .sockets import errno_of
 from .state import Buffer as KBuffer
 from .state import Channel as KChannel
@@ -98,9 +106,6 @@ from .waiting import (
     deadline_of,
     wait_thread,
 )
-
-#: Ticks per second of the monotonic clock (one tick is a microsecond).
-TICKS_PER_SECOND = 1_000_000
 
 
 class System:

@@ -1,7 +1,10 @@
 """The facade's channels: ``Channel`` (CHAN-*), for threads and asyncio.
 
-Waiting calls retry when ``model.waiting`` wakes them: for a free slot (a
-send) or a message (a receive).
+A thread's ``send_wait`` to a full ring is one of the kernel's blocked
+senders (CHAN-SEND-BLOCK) and waits as ``model.parking`` says; the other
+waiting calls (``receive_wait`` and the coroutines) retry when
+``model.waiting`` wakes them: for a free slot (a send) or a message (a
+receive).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from veridian_ipc.vocabulary.results import Err, Ok, Result
 from .api_handles import Handle
 from .channels import pop_one, pop_some, push_all, push_one
 from .errors import IpcException, WouldBlock, exception_for
+from .kernel import settle
+from .parking import send_parked, timeout_ticks
 from .state import RUNNING, KObject
 from .state import Channel as KChannel
 from .waiting import (
@@ -64,6 +69,8 @@ class Channel(Handle):
             kp = self._kp
             if kp.status == RUNNING and kp.alive:
                 r = pop_one(self._handles.get(self._handle))  # ``_receive``
+                if self._state.sending:  # a slot for a blocked sender
+                    settle(self._state)
             else:
                 r = self._receive()
         if type(r) is bytes:
@@ -86,9 +93,12 @@ class Channel(Handle):
     # running (PROC-STATUS) and the arguments are well typed (ERR-TOTAL: the
     # checks ``Kernel.apply`` makes before the rule), the rule's own function
     # decides and acts (``push_one``, ``push_all``, ``pop_one``, ``pop_some``)
-    # without an operation record; anything else goes through
-    # ``Kernel.apply``, which names the error. So the answer is always the
-    # rule's.
+    # without an operation record, and what follows every operation follows
+    # (``kernel.settle``, after a receive: a freed slot serves the first
+    # blocked sender. A send frees no slot and a channel operation moves no
+    # capability, so after a send nothing is left to do: every slot freed
+    # before was given at once); anything else goes through ``Kernel.apply``,
+    # which names the error. So the answer is always the rule's.
 
     def _send(self, data: bytes) -> Err | None:
         kp = self._kp
@@ -100,7 +110,10 @@ class Channel(Handle):
     def _receive(self) -> bytes | Err:
         kp = self._kp
         if kp.status == RUNNING and kp.alive:
-            return pop_one(self._handles.get(self._handle))
+            got = pop_one(self._handles.get(self._handle))
+            if self._state.sending:
+                settle(self._state)
+            return got
         r = self._sys.kernel.apply(kp.pid, sc.ChannelReceive(self._handle))
         return _value(r, bytes)
 
@@ -119,7 +132,10 @@ class Channel(Handle):
     def _receive_batch(self, max_count: int) -> list[bytes] | Err:
         kp = self._kp
         if kp.status == RUNNING and kp.alive and type(max_count) is int:
-            return pop_some(self._handles.get(self._handle), max_count)
+            taken = pop_some(self._handles.get(self._handle), max_count)
+            if self._state.sending:
+                settle(self._state)
+            return taken
         op = sc.ChannelReceiveBatch(self._handle, max_count)
         got = _value(self._sys.kernel.apply(kp.pid, op), tuple)
         if isinstance(got, Err):
@@ -166,8 +182,27 @@ class Channel(Handle):
         return r  # not an exception: an attempt's value
 
     def send_wait(self, data: bytes, timeout: float | None = None) -> None:
-        """Send, waiting up to ``timeout`` seconds for a free slot."""
-        self._retry(lambda: self._send_locked(data), timeout, ROOM)
+        """Send, waiting up to ``timeout`` seconds (None: forever) for a free
+        slot.
+
+        To a full ring, with a timeout other than 0, the send blocks in the
+        kernel (CHAN-SEND-BLOCK, ``model.parking``): blocked senders proceed
+        in the order they blocked as slots free. Raises ``IpcException``:
+        ``WouldBlock`` for timeout 0, ``Timeout`` when the deadline passes
+        first (the message is not sent), ``PortClosed`` when the channel is
+        closed, ``InvalidCapability`` when the capability it sends through is
+        revoked, ``NoSuchProcess`` when the process is killed; every other
+        error at once.
+        """
+        timeout = check_timeout(timeout)
+        with self._lock:
+            r: Result | None = self._send(data)
+            if type(r) is Err and r.error is IpcError.WouldBlock and timeout != 0:
+                ticks = timeout_ticks(self._sys, timeout)
+                op = sc.ChannelSend(self._handle, data, ticks)
+                r = send_parked(self._sys, self._kp, op)
+        if type(r) is Err:
+            raise exception_for(r.error, "channel send")
 
     def receive_wait(self, timeout: float | None = None) -> bytes:
         """Receive, waiting up to ``timeout`` seconds for a message."""

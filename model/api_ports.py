@@ -1,7 +1,8 @@
 """The facade's ports: ``Port`` (PORT-*, MSG-*), threads blocking on them.
 
 A blocked receive parks a kernel ``Waiter`` and waits on its thread's private
-wake-up lock; a send waiting for room waits in ``model.waiting``'s FIFO.
+wake-up lock; a send waiting for room is one of the kernel's blocked senders
+(PORT-SEND-BLOCK) and waits as ``model.parking`` says.
 """
 
 from __future__ import annotations
@@ -19,18 +20,13 @@ from . import ports as kports
 from .api_handles import HANDLE_CLASSES, TOKEN, Handle
 from .caps import install_all
 from .errors import exception_for
-from .orphans import reap
+from .kernel import settle
+from .parking import send_parked, timeout_ticks
 from .ports import admit_receive, admit_send, commit_offer
 from .state import RUNNING, Message
 from .state import Port as KPort
 from .store import E_TIMEOUT, wake
-from .waiting import (
-    ROOM,
-    TimedOut,
-    check_timeout,
-    deadline_of,
-    wait_thread,
-)
+from .waiting import check_timeout
 
 new_tuple = tuple.__new__
 
@@ -62,10 +58,14 @@ class Port(Handle):
         try:
             kp = self._kp
             if kp.status == RUNNING and kp.alive:  # ``_take_now``, inlined
-                st = self._sys.kernel.state
+                st = self._state
                 got = admit_receive(self._handles.get(self._handle), 0, st, kp)
                 if type(got) is Message:
-                    return got if not got.caps else self._take(got)
+                    if got.caps:
+                        got = self._take(got)
+                    if st.sending:  # a slot for a blocked sender (a receive
+                        settle(st)  # moves no capability away: no suspects)
+                    return got
             else:
                 got = self._take_now(0)
                 if type(got) is Message:
@@ -109,7 +109,7 @@ class Port(Handle):
             assert cap is not None  # admitted: a live port capability
             commit_offer(st, kp.pid, cap.obj, msg_type, flags, data, moved)  # type: ignore[arg-type]
             if st.suspects:  # a RECEIVE went into the message (PORT-CLOSE)
-                reap(st)
+                settle(st)  # (a send frees no slot: no blocked sender to serve)
             return None
         self._sync_if_filtered()
         r = self._sys.kernel.apply(
@@ -125,13 +125,18 @@ class Port(Handle):
 
         When the process is running (PROC-STATUS) the rule's own
         ``admit_receive`` decides; else ``Kernel.apply`` names the error.
+        Either way what follows every operation follows (``kernel.settle``):
+        the slot a message frees serves the first blocked sender.
         """
         kp = self._kp
         if kp.status == RUNNING and kp.alive:
-            st = self._sys.kernel.state
+            st = self._state
             got = admit_receive(self._handles.get(self._handle), timeout, st, kp)
-            if type(got) is Message and got.caps:
-                return self._take(got)
+            if type(got) is Message:
+                if got.caps:
+                    got = self._take(got)
+                if st.sending:
+                    settle(st)
             return got
         r = self._sys.kernel.apply(kp.pid, sc.Receive(self._handle, 0))
         if type(r) is Err:
@@ -181,7 +186,16 @@ class Port(Handle):
         """Send, waiting up to ``timeout`` seconds (None: forever) for room.
 
         ``caps`` are moved to the receiver (MSG-TRANSFER; each needs GRANT).
-        Every other error is raised at once.
+        To a full port, with a timeout other than 0, the send blocks in the
+        kernel (PORT-SEND-BLOCK, ``model.parking``): blocked senders proceed
+        in the order they blocked as room frees, each send attempted again
+        as issued (its error, if the world changed meanwhile: a carried
+        capability revoked is ``InvalidCapability``). Raises
+        ``IpcException``: ``PortFull`` for timeout 0, ``Timeout`` when the
+        deadline passes first (the message is not sent), ``PortClosed`` when
+        the port is closed or abandoned, ``InvalidCapability`` when the
+        capability it sends through is revoked, ``NoSuchProcess`` when the
+        process is killed; every other error at once.
         """
         proc = self._process
         handles = []
@@ -196,35 +210,12 @@ class Port(Handle):
         with self._lock:
             error = self._offer(msg_type, flags, data, carried)
             if error is IpcError.PortFull and timeout != 0:
-                error = self._wait_for_room(msg_type, flags, data, carried, timeout)
+                ticks = timeout_ticks(self._sys, timeout)
+                op = sc.Send(self._handle, msg_type, flags, data, carried, ticks)
+                r = send_parked(self._sys, self._kp, op)
+                error = r.error if type(r) is Err else None
         if error is not None:
             raise exception_for(error, "send")
-
-    def _wait_for_room(
-        self,
-        msg_type: int,
-        flags: int,
-        data: bytes,
-        carried: tuple[int, ...],
-        timeout: float | None,
-    ) -> IpcError | None:
-        """Retry a send that found the port full each time this thread is
-        woken for a free slot (``waiting``: only as many senders as there are
-        free slots are woken, in arrival order), until it is admitted, fails
-        otherwise, or ``timeout`` passes (the last ``PortFull`` then stands).
-        Lock held."""
-        cap = self._kp.handles[self._handle]
-
-        def attempt() -> IpcError | None:
-            return self._offer(msg_type, flags, data, carried)
-
-        def blocked(error: IpcError | None) -> bool:
-            return error is IpcError.PortFull
-
-        got = wait_thread(
-            self._lock, cap.obj, ROOM, 1, cap, attempt, blocked, deadline_of(timeout)
-        )
-        return IpcError.PortFull if isinstance(got, TimedOut) else got
 
     def receive(self, timeout: float | None = None) -> Message:
         """The oldest message, waiting up to ``timeout`` seconds (None or

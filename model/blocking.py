@@ -12,6 +12,15 @@ sender. A deadline (TIME-DEADLINE), a close (PORT-CLOSE, CHAN-CLOSE), a revoke
 of the capability it sends through (RIGHTS-REVOKE) wake it too; a kill
 withdraws it (PROC-KILL). ``Resume`` collects the outcome (PORT-RESUME).
 
+The threaded facade blocks its sends here too (model/parking.py): a
+``Sender`` with a ``notify`` callback is one OS thread's blocked call. It
+waits in the same FIFO and is served, timed out, closed and revoked by the
+same code; only, as for the facade's parked receives (``ports.block``), the
+process's status is left alone (its other OS threads keep acting), the
+thread reads the outcome from ``result`` when ``notify`` wakes it, a kill
+ends it with ``NoSuchProcess`` (model/processes.py) and an exception in the
+thread withdraws it (``cancel``).
+
 The kernel is serialised by the facade's lock: everything here runs with it
 held.
 """
@@ -44,13 +53,14 @@ class Sender(Waiter):
         cap: Cap,
         op: Send | ChannelSend,
         deadline: int | None,
+        notify: Callable[[], None] | None = None,
     ) -> None:
         self.proc = proc
         self.port = None  # on no receive queue
         self.cap = cap
         self.deadline = deadline
         self.result = None
-        self.notify = None
+        self.notify = notify  # the facade's: run when the send ends
         self.raw = False
         self.handed = None
         self.obj: Port | Channel | None = obj
@@ -61,20 +71,49 @@ BLOCKED_OK: Result = Ok(BLOCKED)
 
 
 def block(
-    st: State, p: Process, obj: Port | Channel, cap: Cap, op: Send | ChannelSend
+    st: State,
+    p: Process,
+    obj: Port | Channel,
+    cap: Cap,
+    op: Send | ChannelSend,
+    notify: Callable[[], None] | None = None,
 ) -> Result:
-    """PORT-SEND-BLOCK / CHAN-SEND-BLOCK: ``p`` waits for room on ``obj``."""
+    """PORT-SEND-BLOCK / CHAN-SEND-BLOCK: ``p`` waits for room on ``obj``.
+
+    With ``notify`` the sender is the threaded facade's (the module says how
+    it differs); ``parked`` then names it."""
     deadline = None if op.timeout is None else st.clock + op.timeout
-    w = Sender(p, obj, cap, op, deadline)
+    w = Sender(p, obj, cap, op, deadline, notify)
     if obj.senders is None:
         obj.senders = deque()
     obj.senders.append(w)
     st.sending[obj] = None
     if deadline is not None:
         st.timed[w] = None
-    p.status = SENDING
-    p.waiter = w
+    if notify is None:
+        p.status = SENDING
+        p.waiter = w
     return BLOCKED_OK
+
+
+def parked(obj: KObject) -> Sender:
+    """The facade sender that ``block`` has just put at the back of ``obj``'s
+    blocked senders (lock held since)."""
+    assert obj.senders
+    w = obj.senders[-1]
+    assert isinstance(w, Sender)
+    assert w.notify is not None
+    return w
+
+
+def cancel(st: State, w: Sender) -> None:
+    """The thread behind the facade sender ``w`` stopped waiting (an
+    exception: a signal handler's, ``KeyboardInterrupt``) before its send
+    ended: it leaves the FIFO. Nothing was queued and no capability moved."""
+    _leave(st, w)
+    if w.deadline is not None:
+        st.timed.pop(w, None)
+    w.cap = None
 
 
 def _leave(st: State, w: Sender) -> None:
@@ -148,7 +187,9 @@ def serve(
 __all__ = [
     "Sender",
     "block",
+    "cancel",
     "has_room",
+    "parked",
     "serve",
     "wake_all",
     "wake_sender",

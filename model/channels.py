@@ -8,7 +8,7 @@ cost per message is that of a list copy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.rights import PORT_RIGHTS, RECEIVE, SEND
@@ -80,10 +80,13 @@ def ring_of(cap: Cap | None, right: int) -> Channel | Err:
     return ring
 
 
-def channel_send(st: State, p: Process, op: ChannelSend) -> Result:
+def channel_send(
+    st: State, p: Process, op: ChannelSend, notify: Callable[[], None] | None = None
+) -> Result:
     """CHAN-SEND: append one message (``push_one``); ``InvalidArgument`` for
     a negative ``timeout`` after the rights, and a full ring with a non-zero
-    ``timeout`` blocks the sender instead of ``WouldBlock`` (CHAN-SEND-BLOCK).
+    ``timeout`` blocks the sender instead of ``WouldBlock`` (CHAN-SEND-BLOCK;
+    ``notify``: a thread of the facade blocks, model/parking.py).
     """
     cap = p.handles.get(op.handle)
     timeout = op.timeout
@@ -96,7 +99,7 @@ def channel_send(st: State, p: Process, op: ChannelSend) -> Result:
     if err is E_WOULD_BLOCK and timeout != 0:
         assert cap is not None
         assert type(cap.obj) is Channel
-        return blocking.block(st, p, cap.obj, cap, op)
+        return blocking.block(st, p, cap.obj, cap, op, notify)
     return err
 
 

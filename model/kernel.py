@@ -70,6 +70,18 @@ def close(st: State, p: Process, op: sc.Close) -> Result:
 Rule = Callable[[State, Process, Any], Result]
 
 
+def settle(st: State) -> None:
+    """What follows every operation once its rule is done: blocked senders
+    with room are served (PORT-SEND-BLOCK, CHAN-SEND-BLOCK), then ports
+    nobody can receive from are abandoned and unreachable objects reclaimed
+    (PORT-CLOSE, CAP-RECLAIM). ``Kernel.apply`` runs it, and so do the
+    facade's fast paths, which call the rules' own functions."""
+    if st.sending:
+        blocking.serve(st, attempt)
+    if st.suspects:
+        orphans.reap(st)
+
+
 def attempt(st: State, p: Process, op: sc.Send | sc.ChannelSend) -> Result:
     """A blocked send attempted again by its rule (PORT-SEND-BLOCK)."""
     return PROCESS_RULES[type(op)](st, p, op)
@@ -175,10 +187,8 @@ class Kernel:
                 result = E_PROCESS_BLOCKED
             else:
                 result = PROCESS_RULES[type(op)](st, p, op)
-        if st.sending:  # room frees blocked senders (PORT-SEND-BLOCK)
-            blocking.serve(st, attempt)
-        if st.suspects:
-            orphans.reap(st)
+        if st.sending or st.suspects:
+            settle(st)
         if type(result) is Err:
             self._errors += 1
         return result

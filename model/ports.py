@@ -9,7 +9,7 @@ a revoke ends it (PORT-RESUME collects the outcome).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.results import BLOCKED, Delivered, Err, Ok, Result
@@ -69,12 +69,15 @@ def new_port(st: State, capacity: int) -> Port:
     return port
 
 
-def send(st: State, p: Process, op: Send) -> Result:
+def send(
+    st: State, p: Process, op: Send, notify: Callable[[], None] | None = None
+) -> Result:
     """PORT-SEND: check the message whole, then the port; then hand off or queue.
 
     Errors: those of ``admit_send``, in its order, with ``InvalidArgument``
     (negative ``timeout``) after the rights; a full port with a non-zero
-    ``timeout`` blocks the sender instead of ``PortFull`` (PORT-SEND-BLOCK).
+    ``timeout`` blocks the sender instead of ``PortFull`` (PORT-SEND-BLOCK;
+    ``notify``: a thread of the facade blocks, model/parking.py).
     """
     cap = p.handles.get(op.handle)
     timeout = op.timeout
@@ -87,7 +90,7 @@ def send(st: State, p: Process, op: Send) -> Result:
         if moved is E_PORT_FULL and timeout != 0:
             assert cap is not None
             assert type(cap.obj) is Port
-            return blocking.block(st, p, cap.obj, cap, op)
+            return blocking.block(st, p, cap.obj, cap, op, notify)
         return moved
     assert cap is not None
     assert type(cap.obj) is Port
@@ -214,10 +217,11 @@ def give_back(st: State, p: Process) -> None:
     to its port as the oldest message: to the next waiter, else to the head of
     the queue, in the slot it kept. Nothing to do unless ``p`` was woken by a
     hand-off."""
-    w = p.waiter
-    if w is None or p.status != WOKEN or w.handed is None:
+    w = handoff_of(p)
+    if w is None:
         return
     port = w.handed
+    assert port is not None
     result = w.result
     assert type(result) is Ok
     assert type(result.value) is Delivered
@@ -237,6 +241,27 @@ def give_back(st: State, p: Process) -> None:
     port.queue.appendleft(msg)
     if port.watchers:
         notify(port)
+
+
+def handoff_of(p: Process) -> Waiter | None:
+    """The waiter of ``p`` while it holds a hand-off not yet collected
+    (PORT-HANDOFF): woken, its ``handed`` naming the port whose slot the
+    message keeps until ``Resume``; else None."""
+    w = p.waiter
+    if w is None or p.status != WOKEN or w.handed is None:
+        return None
+    return w
+
+
+def handoffs(st: State) -> Iterator[Waiter]:
+    """Every hand-off not yet collected (PORT-HANDOFF), in pid order: the
+    waiter of each woken receiver holding one (``handoff_of``). The sender's
+    queued bytes count these (model/quotas.py), as ``give_back`` returns one
+    to its port when its receiver dies."""
+    for p in st.processes.values():
+        w = handoff_of(p)
+        if w is not None:
+            yield w
 
 
 def receive(st: State, p: Process, op: Receive) -> Result:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from veridian_ipc.vocabulary.results import Ok, Result
 from veridian_ipc.vocabulary.syscalls import Kill, Spawn, SpawnThread
 
-from .blocking import withdraw
+from .blocking import Sender, wake_sender, withdraw
 from .caps import destroy
 from .ports import give_back
 from .sockets import close_socket
@@ -50,8 +50,8 @@ def kill(st: State, op: Kill) -> Result:
     (PORT-HANDOFF; from the highest pid down), its sockets close, its
     capabilities are destroyed (children move up), its mappings go.
 
-    Receives parked by the threaded facade for this process end with
-    ``NoSuchProcess`` so that no thread is left waiting.
+    Receives and sends parked by the threaded facade for this process end
+    with ``NoSuchProcess`` so that no thread is left waiting.
 
     Errors, in precedence order: ``NoSuchProcess``.
     """
@@ -75,6 +75,8 @@ def kill(st: State, op: Kill) -> Result:
     for w in facade_waiters(p):
         unwait(st, w)
         finish(st, w, E_NO_SUCH_PROCESS)
+    for s in facade_senders(p):
+        wake_sender(st, s, E_NO_SUCH_PROCESS)
     for entry in list(p.fds.values()):
         if entry.fd in p.fds:
             close_socket(st, entry)
@@ -84,6 +86,18 @@ def kill(st: State, op: Kill) -> Result:
         t.alive = False
         del st.processes[t.pid]
     return OK_NONE
+
+
+def facade_senders(p: Process) -> list[Sender]:
+    """The sends the threaded facade parked for ``p`` (model/parking.py): the
+    blocked senders through one of ``p``'s handles once its threads' own
+    blocked sends are withdrawn."""
+    found: list[Sender] = []
+    for cap in p.handles.values():
+        senders = cap.obj.senders
+        if senders:
+            found.extend(w for w in senders if w.cap is cap and isinstance(w, Sender))
+    return found
 
 
 def facade_waiters(p: Process) -> list[Waiter]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
-from .state import WOKEN, Message, Port, Process, State
+from .state import Message, Port, Process, State
 from .store import E_OUT_OF_MEMORY, wake
 
 
@@ -61,11 +61,11 @@ def queued_bytes(st: State, pid: int) -> int:
         for m in o.queue
         if m.sender in senders
     )
+    from .ports import handoffs  # here: model/ports.py imports this module
+
     objects = st.objects
-    for p in st.processes.values():
-        w = p.waiter
-        if w is None or p.status != WOKEN or w.handed is None:
-            continue
+    for w in handoffs(st):
+        assert w.handed is not None
         if objects.get(w.handed.id) is w.handed:  # not reclaimed (CAP-RECLAIM)
             r = w.result
             if (

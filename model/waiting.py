@@ -1,13 +1,15 @@
-"""Threads and tasks waiting for a port or a channel to change.
+"""Threads and tasks waiting for a channel or a socket to change.
 
-A send to a full port (PORT-SEND's ``PortFull``), a channel operation that
-would block (CHAN-SEND, CHAN-RECEIVE: ``WouldBlock``) and a blocking socket
-``recv`` (POSIX-RECV: ``EAGAIN``) are retried when the object changes. This
-module decides *who* retries: each waiting call is an ``Entry`` in a FIFO per
-object and per kind (``ROOM`` for senders, ``DATA`` for receivers), and one
-``Waiters`` object, registered as the kernel object's only watcher, runs after
-every change (under the system lock) and wakes only the entries that can
-proceed:
+A thread's channel receive (CHAN-RECEIVE: ``WouldBlock``), the asyncio
+coroutines of a channel (a send, a receive, a batch either way) and a blocking
+socket ``recv`` (POSIX-RECV: ``EAGAIN``) are retried when the object changes.
+(A thread's send to a full port or ring does not wait here: it is one of the
+kernel's blocked senders, PORT-SEND-BLOCK and CHAN-SEND-BLOCK, and waits as
+model/parking.py says.) This module decides *who* retries: each waiting call
+is an ``Entry`` in a FIFO per object and per kind (``ROOM`` for senders,
+``DATA`` for receivers), and one ``Waiters`` object, registered as the kernel
+object's only watcher, runs after every change (under the system lock) and
+wakes only the entries that can proceed:
 
 - ``k`` free slots wake the first ``k`` waiting senders (a batch needing ``n``
   slots counts ``n``; FIFO, so a large batch at the head is not overtaken);
@@ -21,7 +23,7 @@ proceed:
 
 An entry keeps its place in the FIFO across retries (``rearm``), and one that
 leaves while woken (success, error, deadline, an exception in its thread) gives
-its slots back to the next (``remove``). Draining a full port with ``n`` blocked
+its slots back to the next (``remove``). Draining a full ring with ``n`` waiting
 senders thus costs ``O(n)`` wake-ups instead of ``O(n^2)``.
 
 Everything here runs with the system lock held; ``wait_thread`` releases it only

@@ -66,7 +66,7 @@ from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
-from .state import KernelState, Port, QueuedMessage, Woken
+from .state import KernelState, Port, QueuedMessage
 from .store import port, wake
 from .tasks import table_of, task_of, threads_of
 
@@ -94,13 +94,13 @@ def queued_bytes(s: KernelState, pid: Pid) -> int:
 def kept(s: KernelState) -> list[Delivered]:
     """The hand-offs not yet collected: each woken receiver's ``Delivered``
     result while its ``Woken.handed`` names the port (PORT-HANDOFF)."""
+    from .ports import handoffs  # here: spec/ports.py imports this module
+
     out: list[Delivered] = []
-    for p in s.processes.values():
-        st = p.status
-        if isinstance(st, Woken) and st.handed is not None:
-            r = st.result
-            if isinstance(r, Ok) and isinstance(r.value, Delivered):
-                out.append(r.value)
+    for w in handoffs(s):
+        r = w.result
+        if isinstance(r, Ok) and isinstance(r.value, Delivered):
+            out.append(r.value)
     return out
 
 

@@ -84,6 +84,7 @@ PORT = 1  # every process's handle to the shared port (capacity 2)
 CHANNEL = 2  # every process's handle to the shared channel (4 slots)
 
 E_WOULD_BLOCK: Result = Err(IpcError.WouldBlock)
+E_PORT_FULL: Result = Err(IpcError.PortFull)
 E_TIMEOUT: Result = Err(IpcError.Timeout)
 
 
@@ -109,7 +110,8 @@ class Driver(Protocol):
         ...
 
     def send(self, pid: int, data: bytes, timeout: float | None) -> Result:
-        """Send on the port, waiting for room (``PortFull`` once timed out)."""
+        """Send on the port, waiting for room (``PortFull`` once timed out: a
+        send whose deadline passed had no effect, and the port was full)."""
         ...
 
     def channel_send(self, pid: int, data: bytes, timeout: float | None) -> Result:
@@ -239,7 +241,8 @@ class Facade:
         return self._run(lambda: self.ports[pid].receive(timeout))
 
     def send(self, pid: int, data: bytes, timeout: float | None) -> Result:
-        return self._run(lambda: self.ports[pid].send(data, pid, timeout=timeout))
+        send = self.ports[pid].send
+        return self._run(lambda: send(data, pid, timeout=timeout), E_PORT_FULL)
 
     def channel_send(self, pid: int, data: bytes, timeout: float | None) -> Result:
         chan = self.chans[pid]

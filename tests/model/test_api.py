@@ -207,7 +207,10 @@ def test_blocking_send_waits_for_room() -> None:
     port.send_nowait(b"3")
     with pytest.raises(IpcException) as e:
         port.send(b"4", timeout=0.01)
-    assert e.value.error is IpcError.PortFull
+    assert e.value.error is IpcError.Timeout  # the deadline ends it (TIME-DEADLINE)
+    assert port.receive_nowait().data == b"3"  # and "4" was never sent
+    with pytest.raises(IpcException):
+        port.receive_nowait()
 
 
 def test_capabilities_travel_and_revoked_in_flight_is_none() -> None:
@@ -428,7 +431,7 @@ def test_sender_waiting_for_room_sees_its_capability_revoked() -> None:
     t, out = in_thread(lambda: weak.send(b"more", timeout=WAIT))
     for _ in range(10_000):  # bounded: until the sender waits for room
         with server._lock:
-            if server._kp.handles[server.handle].obj.watchers:
+            if server._kp.handles[server.handle].obj.senders:
                 break
         threading.Event().wait(0.001)
     client.revoke()

@@ -225,13 +225,13 @@ def test_huge_and_infinite_timeouts_are_far_deadlines() -> None:
     # A send waiting for room, and the channel's waits, take them too.
     out.send_nowait(b"1")
     out.send_nowait(b"2")
-    helper = when(lambda: kport(port).watchers is not None, port.receive_nowait)
+    helper = when(lambda: kport(port).senders is not None, port.receive_nowait)
     out.send(b"3", timeout=1e10)
     helper.join()
     ch = out.process.create_channel(1, 8)
     ring = ch._kp.handles[ch.handle].obj
     ch.send_nowait(b"a")
-    helper = when(lambda: ring.watchers is not None, ch.receive_nowait)
+    helper = when(lambda: ring.senders is not None, ch.receive_nowait)
     ch.send_wait(b"b", timeout=1e10)
     helper.join()
     assert ch.receive_nowait() == b"b"
@@ -250,6 +250,7 @@ def test_bad_timeouts_are_refused_before_waiting(bad: float) -> None:
         out.send(b"x", timeout=bad)
     assert not kport(port).waiters
     assert kport(port).watchers is None
+    assert kport(port).senders is None
 
 
 def test_non_number_timeout_is_a_type_error() -> None:
@@ -268,11 +269,13 @@ def test_interrupted_send_waiting_for_room_leaves_no_entry(
     out.send_nowait(b"1")
     out.send_nowait(b"2")
     on_sigusr1(lambda: None)
-    helper = when(lambda: kport(port).watchers is not None, interrupt_main)
+    helper = when(lambda: kport(port).senders is not None, interrupt_main)
     with interrupted():
         out.send(b"3", timeout=1e10)
     helper.join()
-    assert kport(port).watchers is None
+    assert kport(port).senders is None
+    assert not system.kernel.state.sending
+    assert not system.kernel.state.timed
     assert [port.receive_nowait().data for _ in range(2)] == [b"1", b"2"]
     with pytest.raises(IpcException) as e:
         port.receive_nowait()

@@ -158,7 +158,7 @@ def test_a_sender_blocked_for_room_gets_port_closed_when_the_receiver_dies() -> 
     ev = threading.Event()
     for _ in range(10_000):  # bounded spin until the sender waits for room
         with to_server._lock:
-            if to_server._kp.handles[to_server.handle].obj.watchers:
+            if to_server._kp.handles[to_server.handle].obj.senders:
                 break
         ev.wait(0.001)
     server.kill()
