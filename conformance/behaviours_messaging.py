@@ -11,12 +11,14 @@ from veridian_ipc.spec.ports import handed as _handed
 from veridian_ipc.spec.state import (
     InFlight,
     KernelState,
+    Port,
     Waiting,
     Woken,
 )
+from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, Pid
-from veridian_ipc.vocabulary.results import Ok, Result
+from veridian_ipc.vocabulary.results import Err, Ok, Result
 from veridian_ipc.vocabulary.rights import SEND
 from veridian_ipc.vocabulary.syscalls import (
     AdvanceClock,
@@ -113,6 +115,30 @@ def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
         and target is not None
         and isinstance(target.status, Woken)
         and target.status.handed is not None
+    )
+
+
+@behaviour(
+    "B-PORT-HANDOFF-KILLED-NO-ROOM",
+    (R.PORT_HANDOFF, R.PROC_KILL),
+    "a hand-off given back by a kill skips a next waiter with no handle room",
+    Kill,
+)
+def _(pre: S, pid: int, op: Operation, r: Result, post: S, h: H) -> bool:
+    """The waiter is woken with OutOfMemory, as it would be at a send: the
+    message given back never puts a table over its quota."""
+    target = pre.processes.get(Pid(getattr(op, "target", 0)))
+    if not ok(r) or target is None or not isinstance(target.status, Woken):
+        return False
+    pt = pre.objects.get(target.status.handed) if target.status.handed else None
+    if not isinstance(pt, Port):
+        return False
+    refused = Err(IpcError.OutOfMemory)
+    return any(
+        (q := post.processes.get(w)) is not None
+        and isinstance(q.status, Woken)
+        and q.status.result == refused
+        for w in pt.waiters
     )
 
 

@@ -124,6 +124,7 @@ from .mutants_posix import (
     UnconnectedSendEpipe,
 )
 from .mutants_quota import (
+    GiveBackIgnoresRoom,
     HandleQuotaOneOver,
     HandoffBytesFree,
     QueuedBytesUnbounded,
@@ -255,6 +256,8 @@ MUTANTS: tuple[type[Mutant], ...] = (
     HandoffFreesSlot,
     # a hand-off's bytes count until collected (spec/quotas.py)
     HandoffBytesFree,
+    # a hand-off given back skips a waiter without room (PORT-HANDOFF)
+    GiveBackIgnoresRoom,
     # threads within a process (PROC-THREAD, PROC-STATUS, PROC-KILL)
     KillLeavesSiblings,
     PerThreadTables,
@@ -301,6 +304,7 @@ __all__ = [
     "FilterWithoutManage",
     "FiveCaps",
     "FourthCapLost",
+    "GiveBackIgnoresRoom",
     "HandleQuotaOneOver",
     "HandleReuse",
     "HandoffBytesFree",

@@ -15,13 +15,14 @@ from dataclasses import replace
 from veridian_ipc.spec import RuleId as R
 from veridian_ipc.spec.quotas import kept
 from veridian_ipc.spec.state import Port
-from veridian_ipc.vocabulary.names import Config, Fd, Pid
+from veridian_ipc.vocabulary.names import MAX_MESSAGE_CAPS, Config, Fd, Pid
 from veridian_ipc.vocabulary.results import Result
 from veridian_ipc.vocabulary.syscalls import (
     CreateBuffer,
     CreateChannel,
     CreatePort,
     Derive,
+    Kill,
     Lookup,
     Operation,
     Receive,
@@ -122,7 +123,21 @@ class HandoffBytesFree(_Raised):
         return replace(c, max_queued_bytes=c.max_queued_bytes + handed)
 
 
+class GiveBackIgnoresRoom(_Raised):
+    """A hand-off given back by its receiver's death goes to the next waiter
+    whatever room its table has: the quota check a send makes (a waiter with
+    no room is woken with OutOfMemory) is skipped on the give-back, and that
+    waiter's table ends over ``max_handles``."""
+
+    rules = (R.PORT_HANDOFF, R.PROC_KILL)
+    ops = (Kill,)
+
+    def raise_quota(self, c: Config) -> Config:
+        return replace(c, max_handles=c.max_handles + MAX_MESSAGE_CAPS)
+
+
 __all__ = [
+    "GiveBackIgnoresRoom",
     "HandleQuotaOneOver",
     "HandoffBytesFree",
     "QueuedBytesUnbounded",

@@ -11,7 +11,10 @@ witness, in the spec's handles, usually a few steps long. Run::
     python -m veridian_ipc.conformance.witness_search --write conformance
 
 (the folder of the ``conformance`` sources) after adding a behaviour or
-changing what one means (a test fails until the file is current). Exit
+changing what one means (a test fails until the file is current). A witness
+already in the file that is still valid stays unless the search finds a
+shorter one, so a behaviour generated runs do not reach (a kill whose next
+waiter's table is full) keeps the witness written for it by hand. Exit
 status 0 when every behaviour has a witness, 1 when some behaviour was reached
 by no search run (listed), 2 on bad arguments.
 """
@@ -36,7 +39,16 @@ from .constants import pinned_constants
 from .machine import RunStats, lockstep
 from .runner import seed_for, seeded, settings_for
 from .targets import InProcessDriver, SpecTarget
-from .witnesses import WITNESS_FILE, Witness, dumps, to_json, valid
+from .witnesses import (
+    WITNESS_FILE,
+    Witness,
+    WitnessFileError,
+    dumps,
+    kept,
+    read,
+    to_json,
+    valid,
+)
 
 #: Seeds searched by default: those the project's surveys and campaigns use.
 SEEDS = (0, 1, 2, 3)
@@ -101,8 +113,12 @@ def search(
     seeds: Sequence[int] = SEEDS,
     processes: int = 3,
     config: Config = SMALL_CONFIG,
+    keep: dict[str, Witness] | None = None,
 ) -> dict[str, Witness]:
-    """A minimal witness for every behaviour some seed's run reaches."""
+    """A minimal witness for every behaviour some seed's run reaches; a
+    witness of ``keep`` (the file as it is) that is still valid stays where
+    the search found none or none shorter (a witness written by hand, for a
+    behaviour generated runs do not reach, is kept so)."""
     found: dict[str, Witness] = {}
     for seed in seeds:
         found = shortest_prefixes(
@@ -110,7 +126,13 @@ def search(
         )
         if len(found) == len(BEHAVIOURS):
             break
-    return {b: minimise(w) for b, w in found.items()}
+    out = {b: minimise(w) for b, w in found.items()}
+    for b, w in (keep or {}).items():
+        if w.processes != processes or w.config != config or not valid(w):
+            continue
+        if b not in out or len(w.steps) < len(out[b].steps):
+            out[b] = w
+    return {b: out[b] for b in BEHAVIOURS if b in out}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,7 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write is not None and not args.write.is_dir():
         print(f"witness_search: {args.write} is not a directory", file=sys.stderr)
         return 2
-    found = search(args.seeds)
+    try:
+        current = read(args.write / WITNESS_FILE.name) if args.write else kept()
+    except WitnessFileError:
+        current = {}  # no file yet, or one to replace
+    found = search(args.seeds, keep=current)
     missing = [b for b in BEHAVIOURS if b not in found]
     lengths = sorted(len(w.steps) for w in found.values())
     if lengths:

@@ -214,9 +214,10 @@ def hand_off(st: State, port: Port, msg: Message) -> None:
 
 def give_back(st: State, p: Process) -> None:
     """PORT-HANDOFF: the uncollected hand-off of ``p`` (about to die) goes back
-    to its port as the oldest message: to the next waiter, else to the head of
-    the queue, in the slot it kept. Nothing to do unless ``p`` was woken by a
-    hand-off."""
+    to its port as the oldest message: to the next waiter with room for its
+    capabilities (those without are woken with ``OutOfMemory``, as at the
+    send), else to the head of the queue, in the slot it kept. Nothing to do
+    unless ``p`` was woken by a hand-off."""
     w = handoff_of(p)
     if w is None:
         return
@@ -233,6 +234,7 @@ def give_back(st: State, p: Process) -> None:
     if st.objects.get(port.id) is not port:  # reclaimed (CAP-RECLAIM)
         return
     msg = take_back(st, p, result.value, port)
+    quotas.refuse_unfit_waiters(st, port, msg)  # as at the send
     if port.waiters:
         hand_off(st, port, msg)
         return

@@ -273,7 +273,11 @@ def hand_off(s: KernelState, obj: ObjId, msg: QueuedMessage) -> KernelState:
 def give_back(s: KernelState, pid: Pid) -> KernelState:
     """Return the uncollected hand-off of process ``pid`` (about to die) to its
     port, as its oldest message (PORT-HANDOFF): to the next waiter, else to the
-    head of the queue. Nothing to do unless ``pid`` was woken by a hand-off;
+    head of the queue. As at the send, a waiter whose handle table has no room
+    for the message's capabilities is woken with ``OutOfMemory`` first
+    (spec/quotas.py's ``refuse_unfit_waiters``): a message given back never
+    puts a table over ``max_handles``. Nothing to do unless ``pid`` was woken
+    by a hand-off;
     if the port has been reclaimed meanwhile (CAP-RECLAIM: no capability can
     reach it, so nobody could ever receive the message), the message goes with
     the process and its capabilities with the process's handles."""
@@ -288,6 +292,7 @@ def give_back(s: KernelState, pid: Pid) -> KernelState:
     if obj not in s.objects:  # reclaimed (CAP-RECLAIM): nobody can receive it
         return s  # its capabilities die with the process's handles
     s, msg = take_back(s, pid, result.value, obj)
+    s = quotas.refuse_unfit_waiters(s, obj, msg)
     pt = port(s, obj)
     if pt.waiters:
         return hand_off(s, obj, msg)

@@ -70,6 +70,22 @@ def snd(h: int, data: bytes = b"", caps: tuple[int, ...] = ()) -> Send:
 
 
 ENV = 3  # the pid given to environment operations (they ignore it)
+#: p3's port "n": p1 and p2 wait on it, p3 sends a capability (handed to p1),
+#: then p1 is killed before collecting it (the message is given back).
+GIVE_BACK: Steps = [
+    (3, CreatePort(1)),
+    (3, Bind(1, "n", 0, 3)),  # SEND and RECEIVE published
+    (1, Lookup("n")),
+    (2, Lookup("n")),
+    (1, Receive(1, None)),
+    (2, Receive(1, None)),
+    (3, Derive(1, 9)),  # SEND and GRANT
+    (3, snd(1, caps=(2,))),
+    (ENV, Kill(1)),
+]
+#: p2's handle table filled to ``max_handles`` (its looked-up handle, then
+#: derived copies).
+FILL_2: Steps = [(2, Derive(1, 1))] * (SMALL_CONFIG.max_handles - 1)
 CP: Steps = [(1, CreatePort(3))]
 #: p1 holds two ports, h1 and h2.
 P2: Steps = [*CP, (1, CreatePort(3))]
@@ -561,6 +577,10 @@ CASES: dict[str, tuple[Steps, Steps]] = {
     "B-POSIX-KILL-BOUND": (
         [(1, Socket()), (1, SockBind(0, "a")), (ENV, Kill(1))],
         [(1, Socket()), (ENV, Kill(1))],
+    ),
+    "B-PORT-HANDOFF-KILLED-NO-ROOM": (
+        [*GIVE_BACK[:4], *FILL_2, *GIVE_BACK[4:]],
+        GIVE_BACK,
     ),
     # errors
     "B-ERR-ATOMIC-SEND-CAPS": (

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.spec import Config, Err, IpcError, Ok, Result, initial_state, step
+from veridian_ipc.spec.observe import observe
 from veridian_ipc.spec.quotas import kept, queued_bytes
-from veridian_ipc.spec.state import KernelState, Port, Waiting
+from veridian_ipc.spec.state import KernelState, Port, Waiting, Woken
+from veridian_ipc.spec.tasks import table_of
 from veridian_ipc.vocabulary.names import ObjId, Pid
-from veridian_ipc.vocabulary.rights import PORT_RIGHTS, SEND
+from veridian_ipc.vocabulary.rights import GRANT, PORT_RIGHTS, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreatePort,
@@ -124,3 +126,43 @@ def test_a_handed_off_message_counts_until_collected() -> None:
     assert rs[-1] == Ok(None)
     w, _ = _run(config, collected)
     assert queued_bytes(w.s, Pid(1)) == 1
+
+
+#: Three processes: 1 and 2 wait on process 3's port "n", 2's table full
+#: (max_handles=2); 3's send carrying a capability is handed to 1, then 1 is
+#: killed before collecting it.
+GIVEN_BACK_NO_ROOM: list[tuple[int, Operation]] = [
+    (3, CreatePort(1)),
+    (3, Bind(1, "n", 0, SEND | RECEIVE)),
+    (1, Lookup("n")),
+    (2, Lookup("n")),
+    (2, CreatePort(1)),  # process 2's table is full
+    (1, Receive(1, None)),
+    (2, Receive(1, None)),
+    (3, Derive(1, SEND | GRANT)),
+    (3, Send(1, 1, 0, b"", (2,))),  # handed to process 1
+    (3, Kill(1)),  # given back: process 2 has no room for the capability
+]
+
+
+def test_a_message_given_back_skips_a_waiter_without_room() -> None:
+    """PORT-HANDOFF, as at the send: a hand-off given back by its receiver's
+    death goes to the next waiter only if that waiter's table has room for
+    its capabilities; a waiter without room is woken with OutOfMemory and the
+    message goes to the head of the queue (no table over ``max_handles``)."""
+    config = Config(max_handles=2, max_objects=4, max_queued_bytes=1)
+    w = World(3, config)
+    k = Kernel(3, config)
+    for pid, op in GIVEN_BACK_NO_ROOM:
+        want = w.do(pid, op)
+        got = k.apply(pid, op)
+        assert got == want, (op, got, want)
+    status = w.s.processes[Pid(2)].status
+    assert status == Woken(OOM)
+    assert len(table_of(w.s, Pid(2)).handles) == 2
+    queue = _port(w.s, 1).queue
+    assert len(queue) == 1
+    assert len(queue[0].caps) == 1
+    assert w.do(2, Resume()) == OOM
+    assert k.apply(2, Resume()) == OOM
+    assert k.observe() == observe(w.s)

@@ -236,8 +236,8 @@ static int64_t spawn(struct kernel *k, bool may_bind, bool may_lookup)
 static void hand_off(struct kernel *k, int64_t obj, const struct qmsg *m);
 
 /* PORT-HANDOFF: `p` dies holding a hand-off it never collected. The message
- * goes back to its port as the oldest message (to the next waiter, else to
- * the queue head, in the slot it kept), its capabilities back in flight (a
+ * goes back to its port as the oldest message (to the next waiter with room
+ * for its capabilities, else to the queue head, in the slot it kept), its capabilities back in flight (a
  * handle `p` no longer holds becomes NO_ID). */
 static void give_back(struct kernel *k, struct process *p)
 {
@@ -259,6 +259,10 @@ static void give_back(struct kernel *k, struct process *p)
             cap_of(k, m.caps[i])->at_port = obj;
         }
     struct port *pt = port_of(k, obj);
+    /* As at the send: a waiter with no room for the capabilities is woken
+     * with OutOfMemory. */
+    while (pt->nwaiters > 0 && !handle_room(k, pt->waiters[0], carried(&m)))
+        wake(k, pt->waiters[0], err(E_OUT_OF_MEMORY));
     if (pt->nwaiters > 0) {
         hand_off(k, obj, &m);
         return;
