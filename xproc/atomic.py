@@ -110,6 +110,14 @@ class U64:
     def _slow_store(self, value: int, order: int = SEQ_CST) -> None:
         self._view.store(value, atomics.MemoryOrder(order))
 
+    def claim(self, token: int) -> int:
+        """Set the word to ``token`` if it is 0 (a sequentially consistent
+        compare-and-swap, through the public API: not on a hot path); the
+        word's value afterwards (``token`` if it was 0 or already ``token``)."""
+        result = self._view.cmpxchg_strong(0, token)
+        value: int = token if result.success else result.expected
+        return value
+
     def release(self) -> None:
         """Give the word's memory back (idempotent)."""
         if self._ctx is not None:

@@ -39,7 +39,9 @@ and the consumer's words never share a cache line), then ``capacity`` slots of
     192  closed             0, then 1 for ever
     256  consumer_waiting   1 while the consumer is parked for data
     320  producer_waiting   1 while the producer is parked for room
-    384  slot 0, slot 1, ...
+    384  producer           the token of the end that pushes (0: none yet)
+    448  consumer           the token of the end that pops (0: none yet)
+    512  slot 0, slot 1, ...
 
 *Memory ordering.* The producer writes the slot with plain stores, then
 publishes ``write_idx + 1``; the consumer reads ``write_idx``, then the slot,
@@ -51,15 +53,18 @@ nor rewritten before it is read. The publications are in fact sequentially
 consistent, which implies release: the wake-up protocol needs the store-load
 order between an index and the peer's ``waiting`` word (xproc/wake.py).
 Each side keeps a private copy of the other's index and reloads it only when
-the ring looks full (or empty), so an uncontended push or pop reads no
-shared index.
+the ring looks full (or empty), so a push into a ring with room (a pop from
+one with messages) does not read the peer's index.
 
 *Ends.* ``Ring.create`` makes the ring (the owner's end); the peer's end is
 made from the three descriptors (memfd, data eventfd, room eventfd):
 ``Ring.attach``, pickling a ring into a ``multiprocessing`` child (the
-descriptors are duplicated into it) or ``xproc.share.send_ring``. One end
-pushes and the other pops, each used by one thread (single producer, single
-consumer); an end used for both, in one thread, is a FIFO queue.
+descriptors are duplicated into it) or ``xproc.share.send_ring``. Single
+producer, single consumer: the first end that pushes takes the producer's
+role for the ring's life, and the first end that pops the consumer's (a
+compare-and-swap of its random token into the header); another end that
+pushes (or pops) afterwards gets ``InvalidArgument``. An end is used by one
+thread at a time; an end that both pushes and pops is a FIFO queue.
 """
 
 from __future__ import annotations
@@ -82,9 +87,9 @@ from .wake import DEFAULT_SPIN, EventFd, deadline_of, notify, wait_for
 MAGIC: Final = 0x474E_4952_5844_4956  # "VIDXRING" little-endian
 VERSION: Final = 1
 LINE: Final = 64
-HEADER: Final = 6 * LINE
-_WRITE, _READ, _CLOSED, _CONSUMER_WAITING, _PRODUCER_WAITING = (
-    LINE * i for i in range(1, 6)
+HEADER: Final = 8 * LINE
+(_WRITE, _READ, _CLOSED, _CONSUMER_WAITING, _PRODUCER_WAITING, _PRODUCER, _CONSUMER) = (
+    LINE * i for i in range(1, 8)
 )
 _GEOMETRY = struct.Struct("=5Q")
 _LENGTH = struct.Struct("=I")
@@ -169,6 +174,10 @@ class Ring:
         self._closed = U64(mv[_CLOSED : _CLOSED + 8])
         self._consumer_waiting = U64(mv[_CONSUMER_WAITING : _CONSUMER_WAITING + 8])
         self._producer_waiting = U64(mv[_PRODUCER_WAITING : _PRODUCER_WAITING + 8])
+        self._producer = U64(mv[_PRODUCER : _PRODUCER + 8])
+        self._consumer = U64(mv[_CONSUMER : _CONSUMER + 8])
+        self._token = int.from_bytes(os.urandom(8), "little") | 1
+        self._pushes = self._pops = False  # whether this end holds the role
         # private copies: the producer's own index and the last read_idx it
         # saw; the consumer's own index and the last write_idx it saw
         self._write_own = self._write_seen = self._write.load(ACQUIRE)
@@ -252,6 +261,11 @@ class Ring:
             )
         if self._closed.load(ACQUIRE):
             raise RingError(IpcError.PortClosed, "the ring is closed")
+        if not self._pushes:
+            self._claim(self._producer, "pushes")
+            self._write_own = self._write.load(SEQ_CST)
+            self._read_seen = self._read.load(SEQ_CST)
+            self._pushes = True
         index = self._write_own
         if index - self._read_seen >= self.capacity:
             self._read_seen = self._read.load(ACQUIRE)
@@ -259,6 +273,16 @@ class Ring:
                 return False
         self._commit(index, data, n)
         return True
+
+    def _claim(self, role: U64, what: str) -> None:
+        """Take a role (pushing or popping) for this end, for the ring's life:
+        ``InvalidArgument`` if another end has it (one producer, one consumer)."""
+        holder = role.claim(self._token)
+        if holder != self._token:
+            raise RingError(
+                IpcError.InvalidArgument,
+                f"another end {what} on this ring (one producer, one consumer)",
+            )
 
     def _commit(self, index: int, data: bytes, n: int) -> None:
         """Write message ``index``'s slot, then publish it (in that order:
@@ -320,6 +344,11 @@ class Ring:
         """The oldest message, or None if the ring is empty."""
         if self._mv is None:
             self._check_open()
+        if not self._pops:
+            self._claim(self._consumer, "pops")
+            self._read_own = self._read.load(SEQ_CST)
+            self._write_seen = self._write.load(SEQ_CST)
+            self._pops = True
         index = self._read_own
         if index == self._write_seen:
             self._write_seen = self._write.load(ACQUIRE)
@@ -420,6 +449,8 @@ class Ring:
             self._closed,
             self._consumer_waiting,
             self._producer_waiting,
+            self._producer,
+            self._consumer,
         ):
             cell.release()
         assert self._mv is not None
