@@ -14,7 +14,9 @@ method) that serves every variant in turn. Per variant, two figures:
   to the answer.
 
 Variants: the ring spinning (a spin bound so large that it never parks) and
-parked (``spin=0``: every wait parks on the eventfd), side by side with
+parked (``spin=0``: every wait parks on the eventfd), and for throughput also
+in batches of 64 (``push_batch`` / ``pop_batch``, the default spin), side by
+side with
 ``multiprocessing.Pipe`` (``send_bytes`` / ``recv_bytes``),
 ``multiprocessing.Queue`` and a Unix ``socket.socketpair`` (``SOCK_SEQPACKET``,
 so that a receive is one message). Repeats are round-robin over the variants
@@ -44,16 +46,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import FULL, QUICK, SMOKE, Mode, Row, machine, markdown, summarize
 
-from veridian_ipc.xproc import Ring
+from veridian_ipc.xproc import DEFAULT_SPIN, Ring
 from veridian_ipc.xproc.stress import Child
 
 DATA = bytes(range(64))
 REFERENCE = "multiprocessing.Pipe"
 #: Round trips and streamed messages per repeat, by mode.
-COUNTS = {"full": (4_000, 40_000), "quick": (1_000, 10_000), "smoke": (20, 100)}
+#: (streamed counts are multiples of ``BATCH``)
+COUNTS = {"full": (4_000, 40_000), "quick": (1_000, 9_984), "smoke": (20, 128)}
 #: Timed repeats per figure, by mode (the brief of the xproc slice: 5).
 REPEATS = {"full": 5, "quick": 5, "smoke": 2}
 SPINNING = 1 << 30  # never reached: the spinning variant does not park
+#: The variant measured for throughput only: batches of ``BATCH`` messages.
+BATCHED = "ring, batches of 64"
+BATCH = 64
 _CMD = struct.Struct("=cQ")
 
 Send = Callable[[bytes], object]
@@ -110,6 +116,7 @@ def _socketpair() -> tuple[Send, Recv, tuple[Any, ...], Callable[[], None]]:
 VARIANTS: dict[str, tuple[str, Callable[[], Any]]] = {
     "ring, spinning": ("xproc", lambda: _ring(SPINNING)),
     "ring, parked": ("xproc", lambda: _ring(0)),
+    BATCHED: ("xproc", lambda: _ring(DEFAULT_SPIN)),
     "multiprocessing.Pipe": ("peer", _pipe),
     "multiprocessing.Queue": ("peer", _queue),
     "socket.socketpair": ("peer", _socketpair),
@@ -146,7 +153,8 @@ def _child_ends(kind: str, ends: tuple[Any, ...]) -> tuple[Send, Recv]:
 def serve(kind: str, ends: tuple[Any, ...], cpu: int | None) -> None:
     """The child: run the commands of this process until told to stop. A
     command is a 9-byte message: ``L`` + n (echo n messages), ``T`` + n
-    (receive n messages, then answer once), ``Q`` (quit)."""
+    (receive n messages, then answer once), ``B`` + n (the same, received in
+    batches: the ring only), ``Q`` (quit)."""
     _pin(cpu)
     send, recv = _child_ends(kind, ends)
     while True:
@@ -156,6 +164,12 @@ def serve(kind: str, ends: tuple[Any, ...], cpu: int | None) -> None:
         if what == b"L":
             for _ in range(n):
                 send(recv())
+        elif what == b"B":
+            pop_batch = ends[0].pop_batch
+            got = 0
+            while got < n:
+                got += len(pop_batch(BATCH, None))
+            send(b"done")
         else:
             for _ in range(n):
                 recv()
@@ -171,6 +185,9 @@ class Peer:
     def __init__(self, make: Callable[[], Any], cpus: tuple[int, int] | None) -> None:
         self.send, self.recv, args, self._close = make()
         kind, *ends = args
+        self.batch: Callable[..., object] | None = (
+            ends[0].push_batch if kind == "ring" else None
+        )
         self.child = Child(serve, kind, tuple(ends), cpus[1] if cpus else None)
         self.child.__enter__()
 
@@ -191,6 +208,18 @@ class Peer:
         t0 = time.perf_counter_ns()
         for _ in range(n):
             send(DATA)
+        self.recv()
+        return n * 1e9 / (time.perf_counter_ns() - t0)
+
+    def batched(self, n: int) -> float:
+        """Messages per second, ``n`` (a multiple of ``BATCH``) sent in
+        batches of ``BATCH`` and received in batches of up to ``BATCH``."""
+        assert self.batch is not None
+        push_batch, items = self.batch, [DATA] * BATCH
+        self.send(_CMD.pack(b"B", n))
+        t0 = time.perf_counter_ns()
+        for _ in range(n // BATCH):
+            push_batch(items, None)
         self.recv()
         return n * 1e9 / (time.perf_counter_ns() - t0)
 
@@ -220,16 +249,21 @@ def measure(mode: Mode, verbose: bool = False) -> list[Row]:
     try:
         for label, (_, make) in VARIANTS.items():
             peers[label] = Peer(make, cpus)
-            peers[label].latency(max(1, rounds // 10))  # warm up
-            peers[label].throughput(max(1, stream // 10))
+            if label == BATCHED:
+                peers[label].batched(BATCH)  # warm up
+            else:
+                peers[label].latency(max(1, rounds // 10))
+                peers[label].throughput(max(1, stream // 10))
         for _ in range(repeats):
             for label, peer in peers.items():
-                latency[label].append(peer.latency(rounds))
-                rate[label].append(peer.throughput(stream))
+                if label == BATCHED:
+                    rate[label].append(peer.batched(stream))
+                else:
+                    latency[label].append(peer.latency(rounds))
+                    rate[label].append(peer.throughput(stream))
                 if verbose:
                     print(
-                        f"  {label}: {latency[label][-1]:.2f} us, "
-                        f"{rate[label][-1]:.0f} msg/s",
+                        f"  {label}: {rate[label][-1]:.0f} msg/s",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -245,6 +279,8 @@ def measure(mode: Mode, verbose: bool = False) -> list[Row]:
     ):
         ref = statistics.median(samples[REFERENCE])
         for label, (variant, _) in VARIANTS.items():
+            if not samples[label]:
+                continue  # the batched variant has no latency figure
             med, lo, hi = summarize(samples[label])
             ratio = ref / med if higher else med / ref
             count = stream if higher else rounds

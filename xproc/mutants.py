@@ -31,6 +31,12 @@ class PublishBeforeWrite(Ring):
         time.sleep(PAUSE)
         self._fill(index, data, n)
 
+    def _commit_batch(self, index: int, data: list[bytes]) -> None:
+        self._publish_write(index + len(data))
+        time.sleep(PAUSE)
+        for i, d in enumerate(data):
+            self._fill(index + i, d, len(d))
+
 
 class NeverWakes(Ring):
     """The ring whose publications never wake a parked peer."""

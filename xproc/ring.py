@@ -29,19 +29,7 @@ buffers, and the kernel frees the memory when the last descriptor and mapping
 are gone, also when a process crashes. Closing the owner's end therefore
 leaves nothing behind, with nothing to unlink.
 
-*Layout.* A header of 64-byte lines (one per shared word, so the producer's
-and the consumer's words never share a cache line), then ``capacity`` slots of
-``stride`` bytes: a 4-byte length, then the data::
-
-    0    magic, version, capacity, max_message, stride (written once)
-    64   write_idx          the producer's index (published, SEQ_CST)
-    128  read_idx           the consumer's index (published, SEQ_CST)
-    192  closed             0, then 1 for ever
-    256  consumer_waiting   1 while the consumer is parked for data
-    320  producer_waiting   1 while the producer is parked for room
-    384  producer           the token of the end that pushes (0: none yet)
-    448  consumer           the token of the end that pops (0: none yet)
-    512  slot 0, slot 1, ...
+*Layout* of the shared memory: xproc/layout.py.
 
 *Memory ordering.* The producer writes the slot with plain stores, then
 publishes ``write_idx + 1``; the consumer reads ``write_idx``, then the slot,
@@ -72,68 +60,35 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-import struct
+from collections.abc import Sequence
 from multiprocessing.reduction import DupFd
 from types import TracebackType
-from typing import Any, Final
+from typing import Any
 
 from veridian_ipc.vocabulary.errors import IpcError
-from veridian_ipc.vocabulary.names import CONFIG_BOUNDS, Config
+from veridian_ipc.vocabulary.names import Config
 
 from .atomic import ACQUIRE, SEQ_CST, U64
 from .errors import RingError
-from .wake import DEFAULT_SPIN, EventFd, deadline_of, notify, wait_for
-
-MAGIC: Final = 0x474E_4952_5844_4956  # "VIDXRING" little-endian
-VERSION: Final = 1
-LINE: Final = 64
-HEADER: Final = 8 * LINE
-(_WRITE, _READ, _CLOSED, _CONSUMER_WAITING, _PRODUCER_WAITING, _PRODUCER, _CONSUMER) = (
-    LINE * i for i in range(1, 8)
+from .layout import (
+    CLOSED,
+    CONSUMER,
+    CONSUMER_WAITING,
+    GEOMETRY,
+    HEADER,
+    LENGTH,
+    MAGIC,
+    PRODUCER,
+    PRODUCER_WAITING,
+    READ,
+    VERSION,
+    WRITE,
+    as_bytes,
+    check_geometry,
+    read_geometry,
+    stride_of,
 )
-_GEOMETRY = struct.Struct("=5Q")
-_LENGTH = struct.Struct("=I")
-
-
-def stride_of(max_message: int) -> int:
-    """Bytes per slot: the 4-byte length and the data, rounded up to 8."""
-    return (_LENGTH.size + max_message + 7) // 8 * 8
-
-
-def check_geometry(capacity: object, max_message: object, config: Config) -> None:
-    """CHAN-CREATE's checks, in its precedence order: ``InvalidArgument`` for
-    a value that is not an int or is below 1, ``OutOfMemory`` above the
-    configuration's ``max_channel_capacity`` / ``max_channel_message``."""
-    for name, value in (("capacity", capacity), ("max_message", max_message)):
-        if type(value) is not int:
-            raise RingError(IpcError.InvalidArgument, f"{name} {value!r} is not an int")
-        if value < 1:
-            raise RingError(IpcError.InvalidArgument, f"{name} {value} is below 1")
-    assert isinstance(capacity, int)
-    assert isinstance(max_message, int)
-    if capacity > config.max_channel_capacity:
-        raise RingError(
-            IpcError.OutOfMemory,
-            f"capacity {capacity} is above max_channel_capacity "
-            f"{config.max_channel_capacity}",
-        )
-    if max_message > config.max_channel_message:
-        raise RingError(
-            IpcError.OutOfMemory,
-            f"max_message {max_message} is above max_channel_message "
-            f"{config.max_channel_message}",
-        )
-
-
-def _as_bytes(data: object) -> bytes:
-    """``data`` (any bytes-like object) as bytes; ``InvalidArgument`` otherwise."""
-    try:
-        with memoryview(data) as view:  # type: ignore[arg-type]
-            return view.tobytes()
-    except TypeError:
-        raise RingError(
-            IpcError.InvalidArgument, f"data {type(data).__name__} is not bytes-like"
-        ) from None
+from .wake import DEFAULT_SPIN, EventFd, deadline_of, notify, wait_for
 
 
 class Ring:
@@ -147,19 +102,7 @@ class Ring:
         self.owner = owner
         self.spin = spin
         size = os.fstat(mem_fd).st_size
-        header = os.pread(mem_fd, _GEOMETRY.size, 0)
-        if len(header) < _GEOMETRY.size:
-            raise RingError(IpcError.InvalidArgument, "the memory holds no ring")
-        magic, version, capacity, max_message, stride = _GEOMETRY.unpack(header)
-        if (
-            magic != MAGIC
-            or version != VERSION
-            or not 1 <= capacity <= CONFIG_BOUNDS["max_channel_capacity"]
-            or not 1 <= max_message <= CONFIG_BOUNDS["max_channel_message"]
-            or stride != stride_of(max_message)
-            or size != HEADER + capacity * stride
-        ):
-            raise RingError(IpcError.InvalidArgument, "the memory holds no ring")
+        capacity, max_message, stride = read_geometry(mem_fd, size)
         self.capacity: int = capacity
         self.max_message: int = max_message
         self._stride = stride
@@ -169,13 +112,13 @@ class Ring:
         self._data_ev = EventFd(data_fd)
         self._room_ev = EventFd(room_fd)
         mv = self._mv
-        self._write = U64(mv[_WRITE : _WRITE + 8])
-        self._read = U64(mv[_READ : _READ + 8])
-        self._closed = U64(mv[_CLOSED : _CLOSED + 8])
-        self._consumer_waiting = U64(mv[_CONSUMER_WAITING : _CONSUMER_WAITING + 8])
-        self._producer_waiting = U64(mv[_PRODUCER_WAITING : _PRODUCER_WAITING + 8])
-        self._producer = U64(mv[_PRODUCER : _PRODUCER + 8])
-        self._consumer = U64(mv[_CONSUMER : _CONSUMER + 8])
+        self._write = U64(mv[WRITE : WRITE + 8])
+        self._read = U64(mv[READ : READ + 8])
+        self._closed = U64(mv[CLOSED : CLOSED + 8])
+        self._consumer_waiting = U64(mv[CONSUMER_WAITING : CONSUMER_WAITING + 8])
+        self._producer_waiting = U64(mv[PRODUCER_WAITING : PRODUCER_WAITING + 8])
+        self._producer = U64(mv[PRODUCER : PRODUCER + 8])
+        self._consumer = U64(mv[CONSUMER : CONSUMER + 8])
         self._token = int.from_bytes(os.urandom(8), "little") | 1
         self._pushes = self._pops = False  # whether this end holds the role
         # private copies: the producer's own index and the last read_idx it
@@ -203,7 +146,7 @@ class Ring:
         try:
             fds.append(os.memfd_create("veridian-ring", os.MFD_CLOEXEC))
             os.ftruncate(fds[0], HEADER + capacity * stride)
-            header = _GEOMETRY.pack(MAGIC, VERSION, capacity, max_message, stride)
+            header = GEOMETRY.pack(MAGIC, VERSION, capacity, max_message, stride)
             os.pwrite(fds[0], header, 0)
             fds.append(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK))
             fds.append(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK))
@@ -252,7 +195,7 @@ class Ring:
         if self._mv is None:
             self._check_open()
         if type(data) is not bytes:
-            data = _as_bytes(data)
+            data = as_bytes(data)
         n = len(data)
         if n > self.max_message:
             raise RingError(
@@ -262,10 +205,7 @@ class Ring:
         if self._closed.load(ACQUIRE):
             raise RingError(IpcError.PortClosed, "the ring is closed")
         if not self._pushes:
-            self._claim(self._producer, "pushes")
-            self._write_own = self._write.load(SEQ_CST)
-            self._read_seen = self._read.load(SEQ_CST)
-            self._pushes = True
+            self._claim_push()
         index = self._write_own
         if index - self._read_seen >= self.capacity:
             self._read_seen = self._read.load(ACQUIRE)
@@ -273,6 +213,18 @@ class Ring:
                 return False
         self._commit(index, data, n)
         return True
+
+    def _claim_push(self) -> None:
+        self._claim(self._producer, "pushes")
+        self._write_own = self._write.load(SEQ_CST)
+        self._read_seen = self._read.load(SEQ_CST)
+        self._pushes = True
+
+    def _claim_pop(self) -> None:
+        self._claim(self._consumer, "pops")
+        self._read_own = self._read.load(SEQ_CST)
+        self._write_seen = self._write.load(SEQ_CST)
+        self._pops = True
 
     def _claim(self, role: U64, what: str) -> None:
         """Take a role (pushing or popping) for this end, for the ring's life:
@@ -295,7 +247,7 @@ class Ring:
         mv = self._mv
         assert mv is not None
         at = HEADER + (index % self.capacity) * self._stride
-        _LENGTH.pack_into(mv, at, n)
+        LENGTH.pack_into(mv, at, n)
         mv[at + 4 : at + 4 + n] = data
 
     def _publish_write(self, index: int) -> None:
@@ -332,11 +284,65 @@ class Ring:
             if self.try_push(data):
                 return
 
-    def _has_room(self) -> bool:
-        read = self._read.load(SEQ_CST)
-        return self._write_own - read < self.capacity or bool(
-            self._closed.load(SEQ_CST)
-        )
+    def _has_room(self, count: int = 1) -> bool:
+        room = self.capacity - (self._write_own - self._read.load(SEQ_CST))
+        return room >= count or bool(self._closed.load(SEQ_CST))
+
+    def push_batch(self, items: Sequence[bytes], timeout: float | None = 0) -> int:
+        """Append every message of ``items`` in order, all or nothing, with one
+        publication (CHAN-SEND-BATCH: the cost of the shared index and the
+        wake-up is paid once per batch). The count sent.
+
+        ``InvalidArgument`` (a bad timeout, an empty batch, an item that is not
+        bytes-like), ``MessageTooLarge`` (some item longer than
+        ``max_message``), ``PortClosed``, then ``WouldBlock`` when the batch
+        does not fit in the free slots and ``timeout`` is 0 (the spec's batch
+        never waits; with another ``timeout`` this waits for room as ``push``
+        does, and a batch larger than the ring is ``WouldBlock`` at once).
+        """
+        deadline = deadline_of(timeout)
+        if isinstance(items, bytes | bytearray | memoryview | str) or not items:
+            raise RingError(IpcError.InvalidArgument, "a batch is a non-empty sequence")
+        data = [d if type(d) is bytes else as_bytes(d) for d in items]
+        if max(map(len, data)) > self.max_message:
+            raise RingError(
+                IpcError.MessageTooLarge, f"an item is longer than {self.max_message}"
+            )
+        count = len(data)
+        while True:
+            if self._try_push_all(data):
+                return count
+            if timeout == 0 or count > self.capacity:
+                raise RingError(IpcError.WouldBlock, f"{count} messages do not fit")
+            if not wait_for(
+                lambda: self._has_room(count),
+                self._producer_waiting,
+                self._room_ev,
+                self.spin,
+                deadline,
+            ):
+                raise RingError(IpcError.Timeout, f"no room within {timeout} s")
+
+    def _try_push_all(self, data: list[bytes]) -> bool:
+        if self._mv is None:
+            self._check_open()
+        if self._closed.load(ACQUIRE):
+            raise RingError(IpcError.PortClosed, "the ring is closed")
+        if not self._pushes:
+            self._claim_push()
+        index = self._write_own
+        if index + len(data) - self._read_seen > self.capacity:
+            self._read_seen = self._read.load(ACQUIRE)
+            if index + len(data) - self._read_seen > self.capacity:
+                return False
+        self._commit_batch(index, data)
+        return True
+
+    def _commit_batch(self, index: int, data: list[bytes]) -> None:
+        """Write the slots of messages ``index ..``, then publish them all."""
+        for i, d in enumerate(data):
+            self._fill(index + i, d, len(d))
+        self._publish_write(index + len(data))
 
     # -- popping ---------------------------------------------------------------
 
@@ -345,10 +351,7 @@ class Ring:
         if self._mv is None:
             self._check_open()
         if not self._pops:
-            self._claim(self._consumer, "pops")
-            self._read_own = self._read.load(SEQ_CST)
-            self._write_seen = self._write.load(SEQ_CST)
-            self._pops = True
+            self._claim_pop()
         index = self._read_own
         if index == self._write_seen:
             self._write_seen = self._write.load(ACQUIRE)
@@ -363,7 +366,7 @@ class Ring:
         mv = self._mv
         assert mv is not None
         at = HEADER + (index % self.capacity) * self._stride
-        (n,) = _LENGTH.unpack_from(mv, at)
+        (n,) = LENGTH.unpack_from(mv, at)
         if n > self.max_message:
             raise RingError(IpcError.InvalidMessage, f"slot {index} holds length {n}")
         return bytes(mv[at + 4 : at + 4 + n])
@@ -401,6 +404,27 @@ class Ring:
         ):
             raise RingError(IpcError.Timeout, f"no message within {timeout} s")
         return self.pop_nowait()
+
+    def pop_batch(self, max_count: int, timeout: float | None = 0) -> list[bytes]:
+        """The oldest ``min(max_count, held)`` messages, in order, with one
+        publication (CHAN-RECEIVE-BATCH); waiting at most ``timeout`` seconds
+        for the first as ``pop`` does (0: at once, the spec's batch).
+
+        ``InvalidArgument`` (``max_count`` not an int >= 1, a bad timeout),
+        then as ``pop``: ``PortClosed`` when closed and drained,
+        ``WouldBlock``, ``Timeout``.
+        """
+        deadline_of(timeout)  # InvalidArgument first
+        if type(max_count) is not int or max_count < 1:
+            raise RingError(IpcError.InvalidArgument, f"max_count {max_count!r}")
+        first = self.pop(timeout)
+        index = self._read_own
+        held = min(max_count - 1, self._write.load(ACQUIRE) - index)
+        out = [first]
+        out.extend(self._take(index + i) for i in range(held))
+        if held:
+            self._publish_read(index + held)
+        return out
 
     def _has_data(self) -> bool:
         return self._write.load(SEQ_CST) != self._read_own or bool(
@@ -498,4 +522,4 @@ def _rebuild(cls: type[Ring], mem: Any, data: Any, room: Any, spin: int) -> Ring
     return cls.attach((mem.detach(), data.detach(), room.detach()), spin=spin)
 
 
-__all__ = ["HEADER", "Ring", "check_geometry", "stride_of"]
+__all__ = ["Ring"]

@@ -81,21 +81,29 @@ class Report:
             self.first_problem = what
 
 
-def produce(ring: Ring, count: int, size: int) -> None:
-    """Push messages ``0 .. count - 1`` (the child's part), then close."""
+def produce(ring: Ring, count: int, size: int, batch: int = 1) -> None:
+    """Push messages ``0 .. count - 1`` (the child's part), one by one or in
+    batches of ``batch``, then close."""
     try:
-        for i in range(count):
-            ring.push(message(i, size))
+        if batch == 1:
+            for i in range(count):
+                ring.push(message(i, size))
+        else:
+            for start in range(0, count, batch):
+                stop = min(count, start + batch)
+                ring.push_batch([message(i, size) for i in range(start, stop)], None)
     finally:
         ring.close()
 
 
-def _producer_main(ring: Ring | socket.socket, count: int, size: int) -> None:
+def _producer_main(
+    ring: Ring | socket.socket, count: int, size: int, batch: int
+) -> None:
     try:
         if isinstance(ring, socket.socket):
             with ring:
                 ring = receive_ring(ring)
-        produce(ring, count, size)
+        produce(ring, count, size, batch)
     except RingError as e:  # closed by the consumer: exit 3
         print(f"producer: {e}", file=sys.stderr)
         sys.exit(3)
@@ -139,19 +147,29 @@ def echo_main(inbound: Ring, outbound: Ring, timeout: float | None = None) -> No
         outbound.close()
 
 
-def consume(ring: Ring, report: Report, size: int, stall: float) -> None:
-    """Pop until the ring is closed and drained, checking every message."""
+def consume(
+    ring: Ring, report: Report, size: int, stall: float, batch: int = 1
+) -> None:
+    """Pop until the ring is closed and drained (one by one, or in batches of
+    up to ``batch``), checking every message."""
     expected = 0
+    pending: list[bytes] = []
     while True:
-        try:
-            data = ring.pop(timeout=stall)
-        except RingError as e:
-            if e.error is IpcError.Timeout:
-                report.stalled = True
-                report.problem(f"stalled after {report.received} messages")
-            elif e.error is not IpcError.PortClosed:
-                report.problem(f"pop: {e}")
-            return
+        if not pending:
+            try:
+                if batch == 1:
+                    pending.append(ring.pop(timeout=stall))
+                else:
+                    pending = ring.pop_batch(batch, timeout=stall)
+                    pending.reverse()
+            except RingError as e:
+                if e.error is IpcError.Timeout:
+                    report.stalled = True
+                    report.problem(f"stalled after {report.received} messages")
+                elif e.error is not IpcError.PortClosed:
+                    report.problem(f"pop: {e}")
+                return
+        data = pending.pop()
         report.received += 1
         if len(data) != size:
             report.corrupted += 1
@@ -219,13 +237,15 @@ def run(
     stall: float = 10.0,
     start_method: str = "spawn",
     via_socket: bool = False,
+    batch: int = 1,
 ) -> Report:
     """Move ``count`` messages of ``size`` bytes (at least 8) from a child
     process to this one through a ring of ``capacity`` slots and report.
 
     The child gets the ring in its arguments (its descriptors duplicated by
     ``multiprocessing``), or with ``via_socket`` over a Unix socket pair
-    (``SCM_RIGHTS``, xproc/share.py).
+    (``SCM_RIGHTS``, xproc/share.py). With ``batch`` above 1 the messages
+    are pushed in batches of ``batch`` and popped in batches of up to it.
     """
     if size < _SEQ.size:
         raise RingError(IpcError.InvalidArgument, f"size {size} is below 8")
@@ -234,14 +254,19 @@ def run(
     try:
         with ring_class.create(capacity, size, spin=spin) as ring:
             child = Child(
-                _producer_main, theirs or ring, count, size, start_method=start_method
+                _producer_main,
+                theirs or ring,
+                count,
+                size,
+                batch,
+                start_method=start_method,
             )
             with child:
                 try:
                     if mine is not None and theirs is not None:
                         theirs.close()
                         send_ring(mine, ring)
-                    consume(ring, report, size, stall)
+                    consume(ring, report, size, stall, batch)
                 finally:
                     ring.close()  # a producer still pushing gets PortClosed
             report.producer_exit = child.exitcode

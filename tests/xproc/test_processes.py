@@ -40,8 +40,16 @@ def test_the_ring_passed_over_a_socketpair() -> None:
     assert report.ok, report
 
 
-def test_the_check_catches_a_slot_published_before_it_is_written() -> None:
-    report = stress.run(300, capacity=8, ring_class=mutants.PublishBeforeWrite)
+def test_batches_across_processes() -> None:
+    report = stress.run(50_000, capacity=128, size=32, batch=32)
+    assert report.ok, report
+
+
+@pytest.mark.parametrize("batch", [1, 4])
+def test_the_check_catches_a_slot_published_before_it_is_written(batch: int) -> None:
+    report = stress.run(
+        300, capacity=8, ring_class=mutants.PublishBeforeWrite, batch=batch
+    )
     assert not report.ok
     assert report.corrupted or report.lost or report.duplicated, report
 

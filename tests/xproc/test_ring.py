@@ -17,7 +17,7 @@ import pytest
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.names import Config
 from veridian_ipc.xproc import Ring, RingError
-from veridian_ipc.xproc.ring import HEADER
+from veridian_ipc.xproc.layout import HEADER
 
 from .conftest import MakeRing
 
@@ -230,3 +230,39 @@ def test_one_end_pushes_and_one_pops(
         assert error_of(action) is IpcError.InvalidArgument
     ring.push_nowait(b"c")
     assert peer.pop_nowait() == b"c"  # the refusals changed nothing
+
+
+def test_a_batch_goes_in_all_or_nothing(make_ring: MakeRing) -> None:
+    ring = make_ring(4, 4)
+    assert ring.push_batch([b"a", bytearray(b"b")]) == 2  # type: ignore[list-item]
+    # CHAN-SEND-BATCH's precedence: empty, too large, (closed), does not fit
+    assert error_of(lambda: ring.push_batch([])) is IpcError.InvalidArgument
+    assert error_of(lambda: ring.push_batch(b"ab")) is IpcError.InvalidArgument  # type: ignore[arg-type]
+    assert error_of(lambda: ring.push_batch(["s"])) is IpcError.InvalidArgument  # type: ignore[list-item]
+    too_large = [b"1", b"12345"] * 2
+    assert error_of(lambda: ring.push_batch(too_large)) is IpcError.MessageTooLarge
+    full = [b"c", b"d", b"e"]
+    assert error_of(lambda: ring.push_batch(full)) is IpcError.WouldBlock
+    assert error_of(lambda: ring.push_batch(full, timeout=0.01)) is IpcError.Timeout
+    big = [b"x"] * 5  # can never fit: at once, even without a deadline
+    assert error_of(lambda: ring.push_batch(big, timeout=None)) is IpcError.WouldBlock
+    assert ring.pop_batch(10) == [b"a", b"b"]  # nothing of the refused batches
+    assert ring.push_batch([*full, b"f"]) == 4  # wraps around the end
+    assert ring.pop_batch(3) == [b"c", b"d", b"e"]
+    assert ring.pop_batch(3) == [b"f"]
+
+
+def test_a_batch_pop_takes_the_longest_prefix(make_ring: MakeRing) -> None:
+    ring = make_ring(8, 4)
+    for i in range(5):
+        ring.push_nowait(bytes([i]))
+    for bad in (0, -1, True, 1.0):
+        assert error_of(lambda b=bad: ring.pop_batch(b)) is IpcError.InvalidArgument  # type: ignore[misc]
+    assert ring.pop_batch(2) == [b"\x00", b"\x01"]
+    assert ring.pop_batch(9) == [b"\x02", b"\x03", b"\x04"]
+    assert error_of(lambda: ring.pop_batch(1)) is IpcError.WouldBlock
+    assert error_of(lambda: ring.pop_batch(1, timeout=0.01)) is IpcError.Timeout
+    ring.push_batch([b"y", b"z"])
+    ring.close()
+    peer_error = error_of(lambda: ring.pop_batch(1))  # this end is gone
+    assert peer_error is IpcError.InvalidCapability
