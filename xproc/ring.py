@@ -162,7 +162,16 @@ class Ring:
         eventfd, room eventfd), which it now owns (closed by ``close``, or
         here if they hold no ring: ``InvalidArgument``)."""
         _check_spin(spin)
+        if (
+            not isinstance(fds, tuple | list)
+            or len(fds) != 3
+            or any(type(fd) is not int for fd in fds)
+        ):
+            raise RingError(IpcError.InvalidArgument, f"{fds!r} is not 3 descriptors")
         try:
+            for fd in fds[1:]:
+                if os.readlink(f"/proc/self/fd/{fd}") != "anon_inode:[eventfd]":
+                    raise RingError(IpcError.InvalidArgument, f"{fd} is no eventfd")
             return cls(*fds, owner=False, spin=spin)
         except (OSError, ValueError, RingError) as e:
             for fd in fds:

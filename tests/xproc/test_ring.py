@@ -194,6 +194,20 @@ def test_close_releases_the_memory_and_every_descriptor() -> None:
             os.fstat(fd)
 
 
+@pytest.mark.parametrize("fds", [(), (1, 2), ("0", 1, 2), None, 3])
+def test_attach_refuses_what_is_not_three_descriptors(fds: Any) -> None:
+    assert error_of(lambda: Ring.attach(fds)) is IpcError.InvalidArgument
+
+
+def test_attach_refuses_descriptors_that_are_not_eventfds(make_ring: MakeRing) -> None:
+    mem = os.dup(make_ring().fds()[0])
+    r, w = os.pipe()
+    assert error_of(lambda: Ring.attach((mem, r, w))) is IpcError.InvalidArgument
+    for fd in (mem, r, w):  # attach closed them
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            os.fstat(fd)
+
+
 def test_attach_refuses_memory_that_holds_no_ring() -> None:
     for size in (0, HEADER + 64):
         fds = (os.memfd_create("not-a-ring"), os.eventfd(0), os.eventfd(0))
