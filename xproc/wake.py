@@ -17,9 +17,10 @@ notifier follow the "announce, re-check, park" protocol:
 waiter (``wait_for``)::
 
     waiting := 1                      # announce (sequentially consistent)
-    if ready(): waiting := 0; done    # re-check after announcing
-    poll(eventfd, remaining time)     # park
-    drain eventfd; waiting := 0; loop # a wake-up may be spurious: re-check
+    loop:
+        if ready(): waiting := 0; done   # re-check after announcing
+        poll(eventfd, remaining time)    # park
+        drain eventfd                    # a wake-up may be spurious: re-check
 
 notifier (``notify``), after publishing what the waiter waits for::
 
@@ -137,8 +138,8 @@ def wait_for(
     for _ in range(spin):
         if ready():
             return True
+    waiting.store(1, SEQ_CST)
     while True:
-        waiting.store(1, SEQ_CST)
         if ready():
             waiting.store(0, SEQ_CST)
             return True
@@ -147,7 +148,6 @@ def wait_for(
             waiting.store(0, SEQ_CST)
             return False
         event.park(remaining)
-        waiting.store(0, SEQ_CST)
 
 
 def notify(waiting: U64, event: EventFd) -> None:
