@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/xproc_ring.py [--quick | --smoke] [--json FILE] [-v]
+    python bench/xproc_ring.py [--quick | --smoke] [--json FILE] [--no-pin] [-v]
 
 Two processes exchange 64-byte messages: this one and a child (``spawn`` start
 method) that serves every variant in turn. Per variant, two figures:
@@ -21,10 +21,12 @@ side with
 ``multiprocessing.Queue`` and a Unix ``socket.socketpair`` (``SOCK_SEQPACKET``,
 so that a receive is one message). Repeats are round-robin over the variants
 (bench/_harness.py); each figure is the median of the repeats with their
-range, and the ratio to ``multiprocessing.Pipe`` (above 1: slower). When two
-CPUs are usable, this process is pinned to the first and the child to the
-second, as spinning needs (bench/README.md). Also registered in bench/run.py
-(``--only xproc``).
+range, and the ratio to ``multiprocessing.Pipe`` (above 1: slower). The
+spinning variant's two processes are pinned, this one to the first usable
+CPU and the child to the second (two spinners sharing a CPU wait for each
+other's time slices); the other variants are left to the scheduler, as their
+users would leave them (``--no-pin``: the spinning one too). Also registered
+in bench/run.py (``--only xproc``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ COUNTS = {"full": (4_000, 40_000), "quick": (1_000, 9_984), "smoke": (20, 128)}
 #: Timed repeats per figure, by mode (the brief of the xproc slice: 5).
 REPEATS = {"full": 5, "quick": 5, "smoke": 2}
 SPINNING = 1 << 30  # never reached: the spinning variant does not park
+#: The variants whose two processes spin, pinned to two CPUs.
+SPINS = frozenset({"ring, spinning"})
 #: The variant measured for throughput only: batches of ``BATCH`` messages.
 BATCHED = "ring, batches of 64"
 BATCH = 64
@@ -234,44 +238,55 @@ class Peer:
 # -- measuring ----------------------------------------------------------------------
 
 
-def measure(mode: Mode, verbose: bool = False) -> list[Row]:
-    """The rows of both figures for every variant (see the module docstring)."""
-    usable = sorted(os.sched_getaffinity(0))
-    cpus = (usable[0], usable[1]) if len(usable) >= 2 else None
+def measure(mode: Mode, verbose: bool = False, pin: bool = True) -> list[Row]:
+    """The rows of both figures for every variant (see the module docstring);
+    ``pin=False`` leaves the spinning variant's processes unpinned too."""
     before = os.sched_getaffinity(0)
-    if cpus:
-        _pin(cpus[0])
+    usable = sorted(before)
+    cpus = (usable[0], usable[1]) if pin and len(usable) >= 2 else None
     rounds, stream = COUNTS[mode.name]
     repeats = REPEATS[mode.name]
     peers: dict[str, Peer] = {}
     latency: dict[str, list[float]] = {k: [] for k in VARIANTS}
     rate: dict[str, list[float]] = {k: [] for k in VARIANTS}
+
+    def run(label: str, peer: Peer, warm_up: bool = False) -> None:
+        pinned = cpus is not None and label in SPINS
+        if pinned:
+            _pin(cpus[0] if cpus else None)
+        try:
+            if label == BATCHED:
+                rate[label].append(peer.batched(BATCH if warm_up else stream))
+            else:
+                latency[label].append(peer.latency(rounds // 10 if warm_up else rounds))
+                rate[label].append(peer.throughput(stream // 10 if warm_up else stream))
+        finally:
+            if pinned:
+                os.sched_setaffinity(0, before)
+        if warm_up:
+            latency[label].clear()
+            rate[label].clear()
+        elif verbose:
+            print(
+                f"  {label}: {rate[label][-1]:.0f} msg/s", file=sys.stderr, flush=True
+            )
+
     try:
         for label, (_, make) in VARIANTS.items():
-            peers[label] = Peer(make, cpus)
-            if label == BATCHED:
-                peers[label].batched(BATCH)  # warm up
-            else:
-                peers[label].latency(max(1, rounds // 10))
-                peers[label].throughput(max(1, stream // 10))
+            peers[label] = Peer(make, cpus if label in SPINS else None)
+            run(label, peers[label], warm_up=True)
         for _ in range(repeats):
             for label, peer in peers.items():
-                if label == BATCHED:
-                    rate[label].append(peer.batched(stream))
-                else:
-                    latency[label].append(peer.latency(rounds))
-                    rate[label].append(peer.throughput(stream))
-                if verbose:
-                    print(
-                        f"  {label}: {rate[label][-1]:.0f} msg/s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                run(label, peer)
     finally:
         for peer in peers.values():
             peer.close()
         os.sched_setaffinity(0, before)
-    pinned = f"pinned to CPUs {cpus[0]} and {cpus[1]}" if cpus else "not pinned"
+    pinned = (
+        f"the spinning ring's two processes pinned to CPUs {cpus[0]} and {cpus[1]}"
+        if cpus
+        else "not pinned"
+    )
     rows: list[Row] = []
     for name, samples, unit, higher in (
         ("cross-process one-way latency 64 B", latency, "us/msg", False),
@@ -315,12 +330,15 @@ def main(argv: list[str] | None = None) -> int:
     speed.add_argument("--quick", action="store_true", help="fewer messages per run")
     speed.add_argument("--smoke", action="store_true", help="everything runs, briefly")
     parser.add_argument("--json", type=Path, help="write the rows as JSON")
+    parser.add_argument(
+        "--no-pin", action="store_true", help="do not pin the two processes to CPUs"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     mode = SMOKE if args.smoke else QUICK if args.quick else FULL
     info = machine()
     started = time.perf_counter()
-    rows = measure(mode, args.verbose)
+    rows = measure(mode, args.verbose, pin=not args.no_pin)
     elapsed = time.perf_counter() - started
     print(
         f"Python {info['python']} on {info['platform']}, {info['cpu_count']} CPUs "
