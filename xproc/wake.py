@@ -61,11 +61,13 @@ from veridian_ipc.vocabulary.errors import IpcError
 from .atomic import SEQ_CST, U64
 from .errors import RingError
 
-#: The default bounded spin: re-checks before parking. About 25-50 us of
-#: spinning from Python, the same order as a park and wake-up costs (so a
-#: wait costs at most about twice the better of the two, the classic
-#: competitive argument for spin-then-park).
-DEFAULT_SPIN = 100
+#: The default bounded spin: re-checks before parking. A re-check of the ring
+#: costs 0.5-1 us from Python (one or two atomic loads) and a park and wake-up
+#: about 10-15 us more than a spinning hand-over (bench/xproc_ring.py), so 20
+#: re-checks spin about as long as a park costs: a wait then costs at most
+#: about twice the better of the two (the classic competitive argument for
+#: spin-then-park), and a waiter gives its core back soon.
+DEFAULT_SPIN = 20
 
 
 class EventFd:
