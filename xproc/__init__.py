@@ -5,9 +5,10 @@ shared-memory ring channels with eventfd wake-ups"). Today it is the transport
 alone, tested on its own: the kernel's channels are not yet routed through it.
 
 - ``ring``: ``Ring``, a single-producer single-consumer ring of fixed-size
-  slots in a memfd shared by two processes, indexes published through the
-  ``atomics`` library; the spec's channel errors (CHAN-CREATE, CHAN-SEND,
-  CHAN-CLOSE) as ``RingError``.
+  slots in a memfd shared by two processes (its memory: ``layout``), indexes
+  published through the ``atomics`` library (``atomic``); the spec's channel
+  errors (CHAN-CREATE, CHAN-SEND, CHAN-SEND-BATCH, CHAN-CLOSE) as
+  ``RingError`` (``errors``).
 - ``wake``: spin-then-park on eventfds, the "announce, re-check, park"
   protocol that loses no wake-up.
 - ``share``: passing a ring's descriptors to another process over a Unix

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
 import pytest
 
@@ -110,3 +111,14 @@ def test_receive_ring_refuses_what_is_not_a_ring(make_ring: MakeRing) -> None:
         with pytest.raises(RingError) as caught:
             receive_ring(b)
         assert caught.value.error is IpcError.PortClosed
+
+
+def test_a_child_that_outlives_its_join_is_killed() -> None:
+    child = stress.Child(time.sleep, 3600)
+    with child:
+        pid = child.process.pid
+        assert pid is not None
+        child.stop(timeout=0.2)  # what leaving does, with a short timeout
+    assert child.exitcode is None  # killed, not ended
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # and reaped
