@@ -88,7 +88,7 @@ from .layout import (
     read_geometry,
     stride_of,
 )
-from .wake import DEFAULT_SPIN, EventFd, deadline_of, notify, wait_for
+from .wake import DEFAULT_SPIN, EventFd, deadline_of, new_eventfd, notify, wait_for
 
 
 class Ring:
@@ -148,8 +148,8 @@ class Ring:
             os.ftruncate(fds[0], HEADER + capacity * stride)
             header = GEOMETRY.pack(MAGIC, VERSION, capacity, max_message, stride)
             os.pwrite(fds[0], header, 0)
-            fds.append(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK))
-            fds.append(os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK))
+            fds.append(new_eventfd())
+            fds.append(new_eventfd())
             return cls(fds[0], fds[1], fds[2], owner=True, spin=spin)
         except OSError as e:
             for fd in fds:

@@ -49,7 +49,6 @@ spec's ``Timeout`` (TIME-DEADLINE), which ``wait_for`` reports as ``False``.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import select
@@ -70,16 +69,27 @@ from .errors import RingError
 DEFAULT_SPIN = 20
 
 
+def new_eventfd() -> int:
+    """A new eventfd (count 0, close-on-exec, blocking: see ``EventFd``)."""
+    return os.eventfd(0, os.EFD_CLOEXEC)
+
+
 class EventFd:
-    """A non-blocking, close-on-exec eventfd: ``signal`` adds 1, ``park``
-    waits until the count is non-zero (or a timeout) and resets it."""
+    """An eventfd with one waiter: ``signal`` adds 1, ``park`` waits until the
+    count is non-zero (or a timeout) and resets it.
+
+    The descriptor blocks: a park without a deadline is one ``read(2)``, and a
+    park with one is ``poll(2)`` then a ``read`` that cannot block, since only
+    the one waiting side ever reads the eventfd (the ring's consumer reads its
+    data eventfd, its producer its room eventfd; the peer only writes).
+    """
 
     __slots__ = ("_poll", "fd")
 
     def __init__(self, fd: int | None = None) -> None:
         """A new eventfd, or (``fd`` given) one received from another process,
         which this object now owns."""
-        self.fd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK) if fd is None else fd
+        self.fd = new_eventfd() if fd is None else fd
         self._poll = select.poll()
         self._poll.register(self.fd, select.POLLIN)
 
@@ -90,13 +100,7 @@ class EventFd:
     def park(self, timeout: float | None) -> None:
         """Sleep until signalled or ``timeout`` seconds (None: no limit) pass;
         the count is reset. May return early (a stale signal): callers re-check."""
-        ms = None if timeout is None else max(0, math.ceil(timeout * 1000))
-        if self._poll.poll(ms):
-            self.drain()
-
-    def drain(self) -> None:
-        """Reset the count to 0 (nothing happens if it already is)."""
-        with contextlib.suppress(BlockingIOError):
+        if timeout is None or self._poll.poll(max(0, math.ceil(timeout * 1000))):
             os.eventfd_read(self.fd)
 
     def close(self) -> None:
@@ -158,4 +162,11 @@ def notify(waiting: U64, event: EventFd) -> None:
         event.signal()
 
 
-__all__ = ["DEFAULT_SPIN", "EventFd", "deadline_of", "notify", "wait_for"]
+__all__ = [
+    "DEFAULT_SPIN",
+    "EventFd",
+    "deadline_of",
+    "new_eventfd",
+    "notify",
+    "wait_for",
+]
