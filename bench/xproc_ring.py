@@ -64,6 +64,8 @@ SPINS = frozenset({"ring, spinning"})
 #: The variant measured for throughput only: batches of ``BATCH`` messages.
 BATCHED = "ring, batches of 64"
 BATCH = 64
+#: Slots per ring: 64 KiB of 64-byte messages, about what a pipe buffers.
+CAPACITY = 1024
 _CMD = struct.Struct("=cQ")
 
 Send = Callable[[bytes], object]
@@ -75,8 +77,8 @@ Recv = Callable[[], bytes]
 
 def _ring(spin: int) -> tuple[Send, Recv, tuple[Any, ...], Callable[[], None]]:
     to_child, from_child = (
-        Ring.create(64, 64, spin=spin),
-        Ring.create(64, 64, spin=spin),
+        Ring.create(CAPACITY, 64, spin=spin),
+        Ring.create(CAPACITY, 64, spin=spin),
     )
 
     def close() -> None:
