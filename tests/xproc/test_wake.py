@@ -147,3 +147,32 @@ def test_close_wakes_a_parked_peer(make_ring: MakeRing) -> None:
     finally:
         thread.join(30)
     assert errors == [IpcError.PortClosed]
+
+
+def test_a_ring_works_through_the_public_api_alone(
+    monkeypatch: pytest.MonkeyPatch, make_ring: MakeRing
+) -> None:
+    monkeypatch.setattr(atomic, "FAST", False)  # as if the internals differed
+    ring = make_ring(2, 8)
+    assert ring._write.load == ring._write._slow_load
+    ring.push_nowait(b"slow")
+    assert ring.pop_nowait() == b"slow"
+
+
+def test_a_fast_path_that_disagrees_is_not_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(self: U64) -> bool:  # loads that lag behind the stores
+        self.load = lambda order=SEQ_CST: 0
+        self.store = self._slow_store
+        return True
+
+    monkeypatch.setattr(U64, "_bind_fast", broken)
+    monkeypatch.setattr(atomic, "FAST", None)
+    assert not atomic.fast_path_works()
+    cell = U64(bytearray(8))
+    try:
+        cell.store(5)
+        assert cell.load() == 5  # the public API's load
+    finally:
+        cell.release()
