@@ -2,11 +2,12 @@
 
 A side that cannot go on (a consumer facing an empty ring, a producer facing a
 full one) first **spins**: it re-checks its condition a bounded number of times
-(``spin``), which costs a core but answers in about a microsecond when the
-peer is running on another core. Then it **parks**: it sleeps in ``poll(2)`` on
-an eventfd (``os.eventfd``, Linux) that the peer writes to wake it, which
-costs a system call and a scheduler wake-up on each side (tens of
-microseconds from Python) but no CPU while waiting. On a machine of two cores
+(``spin``), which costs a core but answers within microseconds when the
+peer is running on another core. Then it **parks**: it sleeps reading an
+eventfd (``os.eventfd``, Linux; ``poll(2)`` first when it has a deadline)
+that the peer writes to wake it, which costs a system call on each side and
+a scheduler wake-up (about 10 us one way from Python) but no CPU while
+waiting. On a machine of two cores
 shared with other work, spinning without bound would take a whole core from
 everyone: spin-then-park is the default, ``spin=0`` parks at once.
 
@@ -19,8 +20,8 @@ waiter (``wait_for``)::
     waiting := 1                      # announce (sequentially consistent)
     loop:
         if ready(): waiting := 0; done   # re-check after announcing
-        poll(eventfd, remaining time)    # park
-        drain eventfd                    # a wake-up may be spurious: re-check
+        read(eventfd)                    # park (poll first if a deadline)
+                                         # a wake-up may be spurious: re-check
 
 notifier (``notify``), after publishing what the waiter waits for::
 
@@ -34,7 +35,7 @@ writes the eventfd, or the notifier's publication comes first, and the
 waiter's re-check sees it and does not park (the store-load order a
 release/acquire pair does not give: this is Dekker's mutual exclusion). An
 eventfd keeps its count until read, so a write that lands between the
-re-check and ``poll`` is not lost either: ``poll`` returns at once. Extra
+re-check and the park is not lost either: the park returns at once. Extra
 writes only cause a spurious wake-up, after which the waiter re-checks.
 
 *Sharing the eventfds.* An eventfd is a file descriptor: the peer process
