@@ -422,6 +422,15 @@ def _spec_loop() -> tuple[Loop, int]:
     return loop, len(ops)
 
 
+def bench_xproc(run: Run) -> None:
+    """Two processes through the cross-process ring and its peers
+    (bench/xproc_ring.py, which also runs on its own)."""
+    import xproc_ring
+
+    for row in xproc_ring.measure(run.mode, run.verbose):
+        run.add(row)
+
+
 BENCHMARKS: dict[str, Callable[[Run], None]] = {
     "sync": bench_sync,
     "caps": bench_caps,
@@ -430,6 +439,7 @@ BENCHMARKS: dict[str, Callable[[Run], None]] = {
     "batch": bench_batch,
     "footprint": bench_footprint,
     "steps": bench_steps,
+    "xproc": bench_xproc,
 }
 
 

@@ -51,6 +51,7 @@ def _named(**fields: object) -> str:
 LAYERS = _named(type="layers")
 MODEL = _named(type="forbidden", source_modules=["veridian_ipc.model"])
 PROOFS = _named(type="forbidden", source_modules=["veridian_ipc.proofs"])
+XPROC = _named(type="forbidden", source_modules=["veridian_ipc.xproc"])
 PURE = _named(
     type="forbidden",
     source_modules=["veridian_ipc.spec", "veridian_ipc.vocabulary"],
@@ -71,10 +72,10 @@ def _only_python(folder: str, entries: list[str]) -> set[str]:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    """The nine packages (per pyproject's package-dir) under ``tmp_path/veridian_ipc``,
+    """The ten packages (per pyproject's package-dir) under ``tmp_path/veridian_ipc``,
     with pyproject.toml next to them."""
     dirs = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["package-dir"]
-    assert len(dirs) == 9
+    assert len(dirs) == 10
     for package, folder in dirs.items():
         target = tmp_path.joinpath(*package.split("."))
         shutil.copytree(ROOT / folder, target, ignore=_only_python)
@@ -150,6 +151,10 @@ def _console_imports_the_conformance_suite(root: Path) -> None:
     _add(root, "veridian_ipc.console.up", "import veridian_ipc.conformance.progress\n")
 
 
+def _xproc_imports_the_model(root: Path) -> None:
+    _add(root, "veridian_ipc.xproc.side", "import veridian_ipc.model.kernel\n")
+
+
 def _nothing(root: Path) -> None:
     pass
 
@@ -166,6 +171,7 @@ def _nothing(root: Path) -> None:
         (_generation_imports_the_proofs, {LAYERS}),
         (_model_imports_the_generation_layer, {MODEL}),
         (_console_imports_the_conformance_suite, {LAYERS}),
+        (_xproc_imports_the_model, {XPROC}),
     ],
 )
 def test_a_forbidden_import_breaks_exactly_its_contracts(
