@@ -17,11 +17,15 @@ encodings' own terms and the tables (``agree_caps_reads``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import lru_cache
+
 from veridian_ipc.spec import KernelState, Ok
 from veridian_ipc.spec.state import (
     Kind,
     Port,
     QueuedMessage,
+    Woken,
 )
 from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
@@ -39,13 +43,18 @@ from .agree_caps_compare import compare
 from .agree_caps_invariant import CapsPart
 from .agree_caps_project import NAME_IDS, cap_state
 from .agree_caps_reads import abandoned, held, port_ok, valid_name
+from .agree_quota import quota_state
 from .enc_caps import SYSTEM
+from .enc_quota import handles_fit
 from .faithful import (
     Instance,
     Step,
     apply,
     succeeded,
+    task_pid,
+    threads,
 )
+from .induction import State
 
 
 def _i(x: int) -> Term:
@@ -113,11 +122,32 @@ def _descends(s: KernelState, c: int, root: int) -> bool:
     return False
 
 
-def _handoff_target(s: KernelState, obj: int) -> int | None:
+def _handoff_target(s: KernelState, obj: int, n: int) -> int | None:
+    """The waiter of port ``obj`` a message carrying ``n`` capabilities is
+    handed to (PORT-HANDOFF): the first whose table has room for them, by
+    the quota encoding's own ``handles_fit`` on the projected quotas; each
+    waiter before it is woken with ``OutOfMemory`` and receives nothing
+    (spec/quotas.py); with none left the message is queued (None)."""
     o = s.objects.get(ObjId(obj))
-    if isinstance(o, Port) and o.waiters:
-        return int(o.waiters[0])
+    if not isinstance(o, Port):
+        return None
+    return _first_with_room(s, [int(w) for w in o.waiters], n)
+
+
+def _first_with_room(s: KernelState, waiters: list[int], n: int) -> int | None:
+    """The first of ``waiters`` whose task's table has room for ``n`` more
+    handles, by the quota encoding's ``handles_fit``."""
+    quotas = _quotas(s)
+    for w in waiters:
+        if truth(handles_fit(quotas, _i(task_pid(s, w)), _i(n))):
+            return w
     return None
+
+
+@lru_cache(maxsize=1024)
+def _quotas(s: KernelState) -> State:
+    """The quota encoding's view of ``s`` (``agree_quota.quota_state``)."""
+    return quota_state(s)
 
 
 def cap_steps(
@@ -159,9 +189,10 @@ def cap_steps(
             for h in carried
         ]
         if ok and found is not None:
-            target = _handoff_target(s, found[1].obj)
+            moved = _moved(s, pid, op.caps)
+            target = _handoff_target(s, found[1].obj, len(moved))
             if target is not None:
-                steps += _deliveries(target, _moved(s, pid, op.caps))
+                steps += _deliveries(task_pid(s, target), moved)
         return steps
     if isinstance(op, sc.Receive):
         if ok and isinstance(result, Ok) and isinstance(result.value, Delivered):
@@ -226,10 +257,10 @@ def cap_steps(
             )
         ]
         if ok and found is not None:
-            target = _handoff_target(s, found[1].obj)
+            target = _handoff_target(s, found[1].obj, 1)
             root = s.processes[Pid(pid)].handles[Handle(op.handle)]
             if target is not None:
-                steps += _deliveries(target, [int(root)])
+                steps += _deliveries(task_pid(s, target), [int(root)])
         return steps
     if isinstance(op, sc.Socket):
         return [("socket", {"args_ok": BoolVal(ok)})]
@@ -258,9 +289,9 @@ def cap_steps(
     if isinstance(op, sc.Kill):
         if not ok:
             return []
-        victim = s.processes[Pid(op.target)]
-        done: set[int] = set()
-        gone: list[Step] = []
+        victim = s.processes[Pid(op.target)]  # the task (``instances``)
+        gone, back = _give_backs(s, op.target)
+        done = {c for cs in back.values() for c in cs}
         for fd in list(victim.fds):
             gone += _destroy_socket(s, op.target, int(fd), done)
         gone += [
@@ -270,6 +301,43 @@ def cap_steps(
         ]
         return gone
     return []  # the operation moves no capability
+
+
+def _give_backs(s: KernelState, task: int) -> tuple[list[Step], dict[int, list[int]]]:
+    """PROC-KILL's give-backs (PORT-HANDOFF): each thread of ``task`` woken by
+    a hand-off it never collected, from the highest pid down, gives the
+    capabilities the delivery installed (those its table still holds) back
+    in flight (``take_back``), and the message goes to the port's next
+    waiter with room (a ``deliver``), the task's own threads having left the
+    waiter queues first; a port already reclaimed keeps nothing (the
+    capabilities die with the table). Returns the steps and the capabilities
+    that left the table, by the port they went back to."""
+    dying = set(threads(s, task))
+    table = s.processes[Pid(task)].handles
+    waiting: dict[int, list[int]] = {}
+    steps: list[Step] = []
+    moved: dict[int, list[int]] = {}
+    for thread in sorted(dying, reverse=True):
+        st = s.processes[Pid(thread)].status
+        if not isinstance(st, Woken) or st.handed is None:
+            continue
+        if st.handed not in s.objects or not isinstance(st.result, Ok):
+            continue
+        d = st.result.value
+        assert isinstance(d, Delivered)
+        back = [h for h in d.caps if h is not None and Handle(h) in table]
+        steps += [("take_back", {"q": _i(task), "h0": _i(h)}) for h in back]
+        caps = [int(table[Handle(h)]) for h in back]
+        obj = int(st.handed)
+        moved.setdefault(obj, []).extend(caps)
+        if obj not in waiting:
+            pt = _port(s, st.handed)
+            waiting[obj] = [int(w) for w in pt.waiters if int(w) not in dying]
+        target = _first_with_room(s, waiting[obj], len(caps))
+        if target is not None:
+            waiting[obj] = waiting[obj][waiting[obj].index(target) + 1 :]
+            steps += _deliveries(task_pid(s, target), caps)
+    return steps, moved
 
 
 def _port(s: KernelState, obj: ObjId) -> Port:
@@ -304,8 +372,9 @@ def close_steps(
         return []
     _, mid = apply(SYSTEM, cap_state(s), done)
     moved = _moved(s, pid, op.caps) if isinstance(op, sc.Send) else []
+    back = _give_backs(s, op.target)[1] if isinstance(op, sc.Kill) else {}
     steps: list[Step] = []
-    for obj, carried in abandoned(s, pid, op, mid, moved):
+    for obj, carried in abandoned(s, pid, op, mid, moved, back):
         steps += [
             ("destroy_any", {"c": _i(int(b.cap))})
             for _, b in sorted(s.namespace.items())
@@ -343,7 +412,12 @@ def _moved(s: KernelState, pid: int, handles: tuple[int, ...]) -> list[int]:
 def instances(
     before: KernelState, pid: int, op: object, after: KernelState, result: object
 ) -> list[Instance]:
-    """The whole capability system, and the steps ``op`` maps to."""
+    """The whole capability system, and the steps ``op`` maps to: a thread's
+    step as its task's (PROC-THREAD: the encoding keeps one table per task),
+    a kill of any thread as the kill of its task (PROC-KILL)."""
+    pid = task_pid(before, pid)
+    if isinstance(op, sc.Kill):
+        op = replace(op, target=task_pid(before, op.target))
     steps = cap_steps(before, pid, op, result)
     if steps is None:
         return []

@@ -23,7 +23,7 @@ would then agree with any drift of those helpers), so each comes from here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from veridian_ipc.spec import KernelState
@@ -37,7 +37,7 @@ from .agree_filters import filter_state
 from .agree_ports import port_state
 from .enc_filters import offer_ok
 from .enc_ports import SYSTEM as PORTS
-from .faithful import Tokens, kept_slots
+from .faithful import Tokens, kept_slots, task_pid
 from .induction import State
 
 _PORT_SEND = PORTS.transition("send")
@@ -47,8 +47,8 @@ def held(
     s: KernelState, pid: int, handle: int, kind: Kind | None = None
 ) -> tuple[int, Cap] | None:
     """The capability ``pid``'s ``handle`` names (of ``kind``, if given), read
-    from the handle table (CAP-HANDLE), with its id."""
-    p = s.processes.get(Pid(pid))
+    from the handle table of its task (CAP-HANDLE, PROC-THREAD), with its id."""
+    p = s.processes.get(Pid(task_pid(s, pid)))
     cid = None if p is None else p.handles.get(Handle(handle))
     cap = None if cid is None else s.caps.get(cid)
     if cid is None or cap is None or (kind is not None and cap.kind is not kind):
@@ -119,9 +119,10 @@ def closed_here(s: KernelState, pid: int, op: object) -> set[int]:
     and PROC-KILL for each of the victim's sockets)."""
     fds: list[tuple[int, int]] = []
     if isinstance(op, sc.SockClose):
-        fds = [(pid, op.fd)]
+        fds = [(task_pid(s, pid), op.fd)]
     elif isinstance(op, sc.Kill) and Pid(op.target) in s.processes:
-        fds = [(op.target, int(fd)) for fd in s.processes[Pid(op.target)].fds]
+        task = task_pid(s, op.target)
+        fds = [(task, int(fd)) for fd in s.processes[Pid(task)].fds]
     out: set[int] = set()
     for p, fd in fds:
         entry = s.processes[Pid(p)].fds.get(Fd(fd))
@@ -151,11 +152,18 @@ def wheres(post: State, caps: Sequence[int]) -> list[int]:
 
 
 def abandoned(
-    before: KernelState, pid: int, op: object, post: State, moved: Sequence[int]
+    before: KernelState,
+    pid: int,
+    op: object,
+    post: State,
+    moved: Sequence[int],
+    back: Mapping[int, Sequence[int]] | None = None,
 ) -> list[tuple[int, list[int]]]:
     """The ports the step leaves unreceivable, in id order, each with the
     capabilities its queue still carries (``moved``: those the step put in
-    flight on the send's target), read on the encoding's post-state."""
+    flight on the send's target; ``back``: those a kill gave back with an
+    uncollected hand-off, by port, PORT-HANDOFF), read on the encoding's
+    post-state."""
     target = send_target(before, pid, op)
     on: dict[int, list[int]] = {}
     for obj, o in before.objects.items():
@@ -163,6 +171,8 @@ def abandoned(
             on[int(obj)] = [int(c) for m in o.queue for c in m.caps if c is not None]
     if target is not None:
         on.setdefault(target, []).extend(moved)
+    for port_id, cs in (back or {}).items():
+        on.setdefault(port_id, []).extend(cs)
     port_of = {c: obj for obj, cs in on.items() for c in cs}
     found = [
         (int(cid), cap)

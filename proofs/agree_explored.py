@@ -43,10 +43,28 @@ from .faithful import Part
 from .induction import System
 from .step_properties_base import Transition
 
-#: How deep the agreement pass searches each scope: every transition of
-#: every state reachable in this many steps (or the scope's own depth, if
+#: How deep the agreement pass searches a scope by default: every transition
+#: of every state reachable in this many steps (or the scope's own depth, if
 #: smaller) is checked against every encoding.
 AGREE_DEPTH = 3
+
+#: The scopes searched deeper than ``AGREE_DEPTH``, each for the cases that
+#: depth 3 misses (the Z3 evaluation per transition makes every step of depth
+#: cost): ``waiters`` (a send that wakes a waiter with ``OutOfMemory`` or
+#: hands off while another waits, a close, revoke, deadline or kill of a
+#: waiter next to a woken one, the resume of each), ``quota`` (a send to a
+#: waiter without handle room, a receive refused with ``OutOfMemory``, a kill
+#: of a receiver that has not collected its hand-off: PORT-HANDOFF's give
+#: back), ``blocking`` and ``blocking-ring`` (a blocked sender served,
+#: timed out or ended while another waits).
+AGREE_DEPTHS: dict[str, int] = {"waiters": 4, "quota": 4}
+
+
+def agree_depth(scope: Scope) -> int:
+    """The depth the agreement pass searches ``scope`` to (``AGREE_DEPTHS``,
+    else ``AGREE_DEPTH``), never beyond the scope's own depth."""
+    return min(scope.depth, AGREE_DEPTHS.get(scope.name, AGREE_DEPTH))
+
 
 #: A scope of the agreement pass alone: the ``time`` scope with a filter that
 #: is both size- and rate-limited (zero bytes, two tokens, one per two
@@ -129,11 +147,11 @@ def agree_scope(
     systems: Mapping[str, System] | None = None,
     invariants: bool = True,
 ) -> AgreeResult:
-    """Search ``scope`` (to ``AGREE_DEPTH`` by default) and check every
+    """Search ``scope`` (to ``agree_depth(scope)`` by default) and check every
     encoding in ``parts`` on every transition and reachable state; stop at the
     first disagreement. ``systems`` swaps in a variant of an encoding (by
     name), to show the check can fail."""
-    depth = min(scope.depth, AGREE_DEPTH) if depth is None else depth
+    depth = agree_depth(scope) if depth is None else depth
     parts = all_parts() if parts is None else parts
     variant = dict(systems or {})
     out = AgreeResult(ExploreResult(scope.name, depth))
@@ -203,9 +221,13 @@ def verdict_line(results: Sequence[AgreeResult]) -> str:
     states = sum(r.search.states for r in results)
     moves = sum(r.search.transitions for r in results)
     secs = sum(r.search.seconds for r in results)
+    depths = sorted({r.search.depth for r in results})
+    shown = "-".join(str(d) for d in (depths[0], depths[-1])) if depths else "0"
+    if len(depths) == 1:
+        shown = str(depths[0])
     return (
         f"encodings vs spec: {head}: {len(results)} scopes to depth "
-        f"{AGREE_DEPTH}, {states} states, {moves} transitions, {secs:.1f}s"
+        f"{shown}, {states} states, {moves} transitions, {secs:.1f}s"
     )
 
 
@@ -220,11 +242,13 @@ def timed(
 
 __all__ = [
     "AGREE_DEPTH",
+    "AGREE_DEPTHS",
     "AGREE_SCOPES",
     "FILTERS",
     "PARTS",
     "UNMODELLED_SCOPES",
     "AgreeResult",
+    "agree_depth",
     "agree_scope",
     "agree_scopes",
     "all_parts",

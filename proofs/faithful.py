@@ -224,11 +224,25 @@ def issued(s: KernelState, pid: int, op: object) -> bool:
     return p is not None and (isinstance(p.status, Running) or type(op) is sc.Resume)
 
 
+def task_pid(s: KernelState, pid: int) -> int:
+    """The task of thread ``pid``, read from its record (PROC-THREAD: a task's
+    first thread holds the tables, every other thread names it in ``task``);
+    ``pid`` itself for a task or an unknown pid. The encodings keep one table
+    per task: a thread's step is projected as its task's."""
+    p = s.processes.get(Pid(pid)) if type(pid) is int else None
+    return pid if p is None or p.task is None else int(p.task)
+
+
+def threads(s: KernelState, task: int) -> list[int]:
+    """Every live thread of ``task`` (itself first), read from the records."""
+    return sorted(int(q) for q, p in s.processes.items() if q == task or p.task == task)
+
+
 def cap_at(s: KernelState, pid: int, handle: int, kind: Kind | None) -> Cap | None:
     """The capability behind ``pid``'s ``handle`` (of ``kind``, if given), read
-    from the tables (the spec's ``resolve`` is not called: the check must not
-    compute with the code it checks)."""
-    p = s.processes.get(Pid(pid))
+    from the tables of its task (the spec's ``resolve`` is not called: the
+    check must not compute with the code it checks)."""
+    p = s.processes.get(Pid(task_pid(s, pid)))
     cid = None if p is None else p.handles.get(Handle(handle))
     cap = None if cid is None else s.caps.get(cid)
     if cap is None or (kind is not None and cap.kind is not kind):
