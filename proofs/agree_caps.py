@@ -17,6 +17,7 @@ encodings' own terms and the tables (``agree_caps_reads``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -25,12 +26,13 @@ from veridian_ipc.spec.state import (
     Kind,
     Port,
     QueuedMessage,
+    Waiting,
     Woken,
 )
 from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import MAX_U32, CapId, Fd, Handle, ObjId, Pid
-from veridian_ipc.vocabulary.results import Delivered
+from veridian_ipc.vocabulary.results import BLOCKED, Delivered
 
 from ._smt import (
     BoolVal,
@@ -50,6 +52,7 @@ from .faithful import (
     Instance,
     Step,
     apply,
+    served,
     succeeded,
     task_pid,
     threads,
@@ -122,16 +125,29 @@ def _descends(s: KernelState, c: int, root: int) -> bool:
     return False
 
 
-def _handoff_target(s: KernelState, obj: int, n: int) -> int | None:
+def _handoff_target(
+    s: KernelState, obj: int, n: int, moved: Sequence[int] = ()
+) -> int | None:
     """The waiter of port ``obj`` a message carrying ``n`` capabilities is
     handed to (PORT-HANDOFF): the first whose table has room for them, by
     the quota encoding's own ``handles_fit`` on the projected quotas; each
     waiter before it is woken with ``OutOfMemory`` and receives nothing
-    (spec/quotas.py); with none left the message is queued (None)."""
+    (spec/quotas.py); with none left the message is queued (None). A waiter
+    whose receive waits through one of the ``moved`` capabilities is not a
+    candidate: the capability left its task's table, which ended that wait
+    (MSG-TRANSFER; a sibling thread sent it, PROC-THREAD)."""
     o = s.objects.get(ObjId(obj))
     if not isinstance(o, Port):
         return None
-    return _first_with_room(s, [int(w) for w in o.waiters], n)
+    left = set(moved)
+    still = [int(w) for w in o.waiters if _waits_through(s, int(w)) not in left]
+    return _first_with_room(s, still, n)
+
+
+def _waits_through(s: KernelState, pid: int) -> int | None:
+    """The capability thread ``pid`` waits in a receive through, if it does."""
+    st = s.processes[Pid(pid)].status
+    return int(st.cap) if isinstance(st, Waiting) else None
 
 
 def _first_with_room(s: KernelState, waiters: list[int], n: int) -> int | None:
@@ -148,6 +164,64 @@ def _first_with_room(s: KernelState, waiters: list[int], n: int) -> int | None:
 def _quotas(s: KernelState) -> State:
     """The quota encoding's view of ``s`` (``agree_quota.quota_state``)."""
     return quota_state(s)
+
+
+def _send_steps(
+    s: KernelState,
+    pid: int,
+    op: sc.Send,
+    ok: bool,
+    blocks: bool = False,
+    served: bool = False,
+) -> list[Step]:
+    """A send by task ``pid``: one ``send`` per carried capability, then the
+    hand-off's delivery to the first waiter that can take it. ``blocks``: the
+    send blocked (PORT-SEND-BLOCK), its port side is the port encoding's
+    ``block`` guard and nothing is delivered. ``served``: a blocked send that
+    went through once room freed; its port side is the port encoding's to
+    judge (it does, on the port's own served offer), so it is taken as
+    passed here."""
+    found = held(s, pid, op.handle, Kind.PORT)
+    size, ncaps = len(op.data), len(op.caps)
+    port_side = found is not None and (
+        served
+        or port_ok(s, int(found[1].obj), op.msg_type, op.flags, size, ncaps, blocks)
+    )
+    # the encoding reads a carried handle 0 as an absent slot; the spec's
+    # handle 0 is one never issued, so it stands as -1 (no table has it)
+    carried = [h if h != 0 else -1 for h in op.caps] or [0]
+    steps: list[Step] = [
+        (
+            "send",
+            {
+                "p": _i(pid),
+                "hp": _i(op.handle),
+                "h0": _i(h),
+                "port_ok": BoolVal(port_side),
+            },
+        )
+        for h in carried
+    ]
+    if ok and not blocks and found is not None:
+        moved = _moved(s, pid, op.caps)
+        target = _handoff_target(s, found[1].obj, len(moved), moved)
+        if target is not None:
+            steps += _deliveries(task_pid(s, target), moved)
+    return steps
+
+
+def _served_steps(before: KernelState, after: KernelState) -> list[Step]:
+    """The blocked port sends the step served, port by port in id order and
+    FIFO on each (``faithful.served``), each an ordinary send of its
+    sender's task (PORT-SEND-BLOCK: its capabilities move only now)."""
+    steps: list[Step] = []
+    for obj, o in sorted(before.objects.items()):
+        if isinstance(o, Port) and o.senders:
+            for sender, send in served(before, int(obj), after):
+                assert isinstance(send, sc.Send)
+                task = task_pid(before, sender)
+                steps += _send_steps(before, task, send, True, served=True)
+    return steps
 
 
 def cap_steps(
@@ -168,32 +242,7 @@ def cap_steps(
     if isinstance(op, sc.Revoke):
         return [("revoke", {"p": P, "h": _i(op.handle)})]
     if isinstance(op, sc.Send):
-        found = held(s, pid, op.handle, Kind.PORT)
-        size, ncaps = len(op.data), len(op.caps)
-        port_side = found is not None and port_ok(
-            s, int(found[1].obj), op.msg_type, op.flags, size, ncaps
-        )
-        # the encoding reads a carried handle 0 as an absent slot; the spec's
-        # handle 0 is one never issued, so it stands as -1 (no table has it)
-        carried = [h if h != 0 else -1 for h in op.caps] or [0]
-        steps = [
-            (
-                "send",
-                {
-                    "p": P,
-                    "hp": _i(op.handle),
-                    "h0": _i(h),
-                    "port_ok": BoolVal(port_side),
-                },
-            )
-            for h in carried
-        ]
-        if ok and found is not None:
-            moved = _moved(s, pid, op.caps)
-            target = _handoff_target(s, found[1].obj, len(moved))
-            if target is not None:
-                steps += _deliveries(task_pid(s, target), moved)
-        return steps
+        return _send_steps(s, pid, op, ok, blocks=result == Ok(BLOCKED))
     if isinstance(op, sc.Receive):
         if ok and isinstance(result, Ok) and isinstance(result.value, Delivered):
             found = held(s, pid, op.handle, Kind.PORT)
@@ -257,8 +306,8 @@ def cap_steps(
             )
         ]
         if ok and found is not None:
-            target = _handoff_target(s, found[1].obj, 1)
             root = s.processes[Pid(pid)].handles[Handle(op.handle)]
+            target = _handoff_target(s, found[1].obj, 1, [int(root)])
             if target is not None:
                 steps += _deliveries(task_pid(s, target), [int(root)])
         return steps
@@ -421,11 +470,17 @@ def instances(
     steps = cap_steps(before, pid, op, result)
     if steps is None:
         return []
+    blocks = isinstance(op, sc.Send) and result == Ok(BLOCKED)
+    steps += _served_steps(before, after)
     steps += close_steps(before, pid, op, result, steps)
     steps += reclaim_steps(before, after, result)
     return [
         Instance(
-            "", cap_state(before), steps, lambda post: compare(post, before, after)
+            "",
+            cap_state(before),
+            steps,
+            lambda post: compare(post, before, after),
+            pending=blocks,
         )
     ]
 

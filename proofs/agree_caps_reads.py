@@ -41,6 +41,7 @@ from .faithful import Tokens, kept_slots, task_pid
 from .induction import State
 
 _PORT_SEND = PORTS.transition("send")
+_PORT_BLOCK = PORTS.transition("block")
 
 
 def held(
@@ -68,7 +69,14 @@ def valid_name(s: KernelState, name: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _port_guard(
-    pt: Port, kept: int, clock: int, msg_type: int, flags: int, size: int, ncaps: int
+    pt: Port,
+    kept: int,
+    clock: int,
+    msg_type: int,
+    flags: int,
+    size: int,
+    ncaps: int,
+    blocks: bool = False,
 ) -> bool:
     offer = {
         "msg_type": IntVal(msg_type),
@@ -86,21 +94,29 @@ def _port_guard(
         "caps_ok": BoolVal(True),
         "filter_ok": BoolVal(filter_ok),
     }
-    guard, _ = _PORT_SEND.apply(port_state(pt, Tokens(), kept), params)
+    move = _PORT_BLOCK if blocks else _PORT_SEND
+    guard, _ = move.apply(port_state(pt, Tokens(), kept), params)
     return truth(guard)
 
 
 def port_ok(
-    s: KernelState, obj: int, msg_type: int, flags: int, size: int, ncaps: int
+    s: KernelState,
+    obj: int,
+    msg_type: int,
+    flags: int,
+    size: int,
+    ncaps: int,
+    blocks: bool = False,
 ) -> bool:
     """A send's port side passes on port ``obj``: the port encoding's guard
     on the projected port (MSG-LIMITS' bounds, open, filter, room with the
-    slots kept by uncollected hand-offs)."""
+    slots kept by uncollected hand-offs); with ``blocks``, its ``block``
+    guard: every one of those checks but room (PORT-SEND-BLOCK)."""
     pt = s.objects.get(ObjId(obj))
     if not isinstance(pt, Port):
         return False
     kept = kept_slots(s, ObjId(obj))
-    return _port_guard(pt, kept, s.clock, msg_type, flags, size, ncaps)
+    return _port_guard(pt, kept, s.clock, msg_type, flags, size, ncaps, blocks)
 
 
 def send_target(s: KernelState, pid: int, op: object) -> int | None:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from veridian_ipc.spec import KernelState, Ok
-from veridian_ipc.spec.state import Cap, Kind, Running, Woken
+from veridian_ipc.spec.state import Cap, Channel, Kind, Port, Running, Sending, Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
@@ -38,8 +38,10 @@ from veridian_ipc.vocabulary.names import (
     MAX_MESSAGE_CAPS,
     MAX_U32,
     Handle,
+    ObjId,
     Pid,
 )
+from veridian_ipc.vocabulary.results import BLOCKED
 from veridian_ipc.vocabulary.rights import GRANT, has
 
 from ._smt import And, Proved, Term, prove, truth, value
@@ -81,6 +83,10 @@ class Instance:
     admits: Callable[[State, State], Term] | None = None
     """The encoding's verdict from the pre- and post-state, when its guards
     always hold (a filter's offer: whether it counted the message admitted)."""
+    pending: bool = False
+    """The spec step blocked (PORT-SEND-BLOCK, CHAN-SEND-BLOCK): a pending
+    admission. Its guards are judged (every check but room passed) but its
+    effects wait for the step that serves it: nothing changes now."""
 
 
 #: Each encoding's invariant verdict on a projected state already seen, by
@@ -168,8 +174,10 @@ class Part:
                 out.append(f"{prefix}guard {verdict}, spec result {result}")
                 continue
             # a failed step changes nothing in the encoding: the spec must
-            # agree (ERR-ATOMIC), so the pre-state is compared instead
-            out += [prefix + d for d in inst.compare(post if ok else inst.pre)]
+            # agree (ERR-ATOMIC), so the pre-state is compared instead; nor
+            # does a pending one, yet
+            changed = ok and not inst.pending
+            out += [prefix + d for d in inst.compare(post if changed else inst.pre)]
         return out
 
 
@@ -347,3 +355,33 @@ def kept_slots(s: KernelState, obj: object) -> int:
         for p in s.processes.values()
         if isinstance(p.status, Woken) and p.status.handed == obj
     )
+
+
+def blocked(op: object, result: object, after: KernelState, pid: int, obj: int) -> bool:
+    """The step, a send by thread ``pid``, blocked it on ``obj``
+    (PORT-SEND-BLOCK, CHAN-SEND-BLOCK): ``Ok(BLOCKED)``, and its status after
+    the step says where it waits."""
+    if not isinstance(op, sc.Send | sc.ChannelSend) or result != Ok(BLOCKED):
+        return False
+    p = after.processes.get(Pid(pid))
+    return p is not None and isinstance(p.status, Sending) and p.status.obj == obj
+
+
+def served(
+    before: KernelState, obj: int, after: KernelState
+) -> list[tuple[int, object]]:
+    """The blocked senders of port or ring ``obj`` whose send, attempted again
+    once room freed, went through during the step (PORT-SEND-BLOCK: served in
+    FIFO order), each with its send: those ``Sending`` to ``obj`` before and
+    woken with ``Ok(None)`` after, read from the process table."""
+    o = before.objects[ObjId(obj)]
+    assert isinstance(o, Port | Channel)
+    out: list[tuple[int, object]] = []
+    for w in o.senders:
+        st = before.processes[w].status
+        p = after.processes.get(w)
+        if not isinstance(st, Sending) or p is None:
+            continue
+        if isinstance(p.status, Woken) and p.status.result == Ok(None):
+            out.append((int(w), st.op))
+    return out
