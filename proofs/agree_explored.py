@@ -58,13 +58,15 @@ AGREE_DEPTH = 3
 #: back), ``threads`` (a sibling's drop, send or receive while one thread
 #: waits or holds a hand-off), ``blocking`` and ``blocking-ring`` (a blocked
 #: sender served, timed out, or ended by close, revoke or kill while another
-#: waits).
+#: waits), ``threads-blocking`` (a thread blocked sending while its sibling
+#: receives, drops, closes, or the task is killed).
 AGREE_DEPTHS: dict[str, int] = {
     "waiters": 4,
     "quota": 4,
     "threads": 4,
     "blocking": 4,
     "blocking-ring": 4,
+    "threads-blocking": 4,
 }
 
 

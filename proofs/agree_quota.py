@@ -172,7 +172,10 @@ def instances(
     pid = task_pid(before, pid)
     steps = [] if result == Ok(BLOCKED) else quota_steps(before, pid, op)
     charged = [pid] * len(steps)
-    for sender, send in _served_sends(before, after):
+    sends = _served_sends(before, after)
+    if sends:  # served once the step freed a slot: its bytes first
+        steps += _freed(before, op, result)
+    for sender, send in sends:
         steps += _enqueue(
             before, sender, _port_of(before, sender, send), len(send.data)
         )
@@ -224,6 +227,7 @@ _CHARGED: dict[str, tuple[str, ...]] = {
     "install": ("h",),
     "enqueue": ("b",),
     "given back": (),
+    "release": (),
 }
 
 
@@ -251,6 +255,20 @@ def _served_sends(before: KernelState, after: KernelState) -> list[tuple[int, sc
                 assert isinstance(send, sc.Send)
                 out.append((task_pid(before, sender), send))
     return out
+
+
+def _freed(before: KernelState, op: object, result: object) -> list[Step]:
+    """The ``release`` of the bytes a step's delivery stopped counting (a
+    receive's message, a resumed receiver's collected hand-off: PORT-HANDOFF
+    keeps its bytes until then), charged to its sender's task; none for a
+    step that delivered nothing."""
+    if not isinstance(op, sc.Receive | sc.SockRecv | sc.Resume):
+        return []
+    d = result.value if isinstance(result, Ok) else None
+    if not isinstance(d, Delivered):
+        return []
+    params = {"dh": IntVal(0), "db": IntVal(len(d.data)), "dobj": IntVal(0)}
+    return [("release", {"p": IntVal(task_pid(before, d.sender)), **params})]
 
 
 def _port_of(s: KernelState, task: int, send: sc.Send) -> int | None:

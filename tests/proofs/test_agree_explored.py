@@ -52,7 +52,9 @@ def test_the_agreement_scopes_are_the_ci_scopes_and_filters() -> None:
     """Every CI scope is checked, threads and blocking senders included."""
     assert frozenset() == UNMODELLED_SCOPES
     assert list(AGREE_SCOPES) == [*CI_SCOPES, "filters"]
-    assert {"threads", "blocking", "blocking-ring"} <= set(AGREE_SCOPES)
+    assert {"threads", "blocking", "blocking-ring", "threads-blocking"} <= set(
+        AGREE_SCOPES
+    )
     assert AGREE_DEPTH >= 3
 
 
@@ -61,6 +63,7 @@ def test_the_deeper_scopes_are_searched_to_depth_4() -> None:
     waiter refused for handle room, a hand-off given back, a blocked sender
     served or ended while another waits)."""
     deeper = {"waiters", "quota", "threads", "blocking", "blocking-ring"}
+    deeper |= {"threads-blocking"}
     assert set(AGREE_DEPTHS) == deeper
     assert all(agree_depth(AGREE_SCOPES[n]) == 4 for n in deeper)
     assert agree_depth(AGREE_SCOPES["core"]) == AGREE_DEPTH
