@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from veridian_ipc.proofs import agreement
-from veridian_ipc.proofs.agree_explored import AGREE_SCOPES, agree_depth
+from veridian_ipc.proofs.agree_explored import AGREE_SCOPES, PARTS, agree_depth
 from veridian_ipc.proofs.enc_caps import SYSTEM
 from veridian_ipc.proofs.explore_scopes import SCOPES
 from veridian_ipc.spec import KernelState, initial_state, step
@@ -117,3 +119,37 @@ def test_a_drifted_give_back_is_caught() -> None:
     kill = sc.Kill(2)
     after, result = step(s, Pid(0), kill)
     assert agreement.CHECKERS["caps"](s, 0, kill, after, result, bad) != []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="spec defect: ports.give_back hands the message to the first waiter"
+    " without quotas.refuse_unfit_waiters, which commit_offer calls; the"
+    " waiter's table then holds more than max_handles",
+)
+def test_a_given_back_message_skips_a_waiter_without_room() -> None:
+    """Three processes: 1 and 2 wait on process 3's port, 2's table full;
+    3's send carrying a capability is handed to 1, and 1 is killed. The
+    message must go to a waiter with room (none: the queue head), as
+    PORT-HANDOFF says; the spec hands it to 2, over its handle quota. The
+    capability encoding (which follows the rule) and the quota encoding's
+    invariant both disagree."""
+    config = replace(SCOPES["quota"].config, max_objects=4)
+    s = initial_state(3, config)
+    trace: Trace = [
+        (3, sc.CreatePort(1)),
+        (3, sc.Bind(1, "n", 0, SEND | RECEIVE)),
+        (1, sc.Lookup("n")),
+        (2, sc.Lookup("n")),
+        (2, sc.CreatePort(1)),
+        (1, sc.Receive(1, None)),
+        (2, sc.Receive(1, None)),
+        (3, sc.Derive(1, SEND | GRANT)),
+        (3, sc.Send(1, 1, 0, b"", (2,))),
+    ]
+    for pid, op in trace:
+        s, _ = step(s, Pid(pid), op)
+    kill = sc.Kill(1)
+    after, result = step(s, Pid(3), kill)
+    assert PARTS["quota"].invariant_failures(after) == []
+    assert agreement.CHECKERS["caps"](s, 3, kill, after, result) == []
