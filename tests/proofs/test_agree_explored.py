@@ -62,8 +62,7 @@ def test_the_deeper_scopes_are_searched_to_depth_4() -> None:
     """Depth 3 misses the cases of these scopes that need four steps (a
     waiter refused for handle room, a hand-off given back, a blocked sender
     served or ended while another waits)."""
-    deeper = {"waiters", "quota", "threads", "blocking", "blocking-ring"}
-    deeper |= {"threads-blocking"}
+    deeper = {"waiters", "quota", "blocking", "blocking-ring"}
     assert set(AGREE_DEPTHS) == deeper
     assert all(agree_depth(AGREE_SCOPES[n]) == 4 for n in deeper)
     assert agree_depth(AGREE_SCOPES["core"]) == AGREE_DEPTH
