@@ -24,7 +24,7 @@ writes by hand for it:
   channel encoding's ``offset``: which message a slot holds, as its position
   after the oldest (0: none), and which indices raise ``IndexError``; a
   remainder by the symbolic capacity needs a lemma, proved on its own
-  (``slot_mod_lemma``).
+  (``slot_mod_lemmas``).
 
 ``EQUIVALENCES`` lists them; ``equivalence_checks`` turns them into the
 ``Check``s of the HELPER-EQUIVALENCE obligation, whose negative control
@@ -172,17 +172,24 @@ def _slot_premise(s: State, x: Term, p1: Term, p2: Term, mods: list[Term]) -> Te
     and ``cap * (r // cap)`` (``x'`` the index made non-negative), ``mods``
     for the translation's remainders of ``x' - r`` on each path; a multiple
     of ``cap`` strictly between ``-cap`` and ``cap`` is 0."""
+    return And(*_slot_facts(s, x, p1, p2, mods).values())
+
+
+def _slot_facts(
+    s: State, x: Term, p1: Term, p2: Term, mods: list[Term]
+) -> dict[str, Term]:
+    """The premise's facts, by name (each proved on its own for the terms
+    ``p1``, ``p2`` and ``mods`` stand for: ``slot_mod_lemmas``)."""
     cap, r, ph = s["cap"], s["r"], s["ph"]
     phys = If(x < 0, x + cap, x)
     j = If(x < 0, mods[0], mods[1])
     m = p1 + p2 + If(phys >= ph, 0, cap)
-    return And(
-        phys - r == p1 + j,
-        j >= 0,
-        j < cap,
-        r == p2 + r % cap,
-        Implies(And(m > -cap, m < cap), m == 0),
-    )
+    return {
+        "quotient": phys - r == p1 + j,
+        "remainder": And(j >= 0, j < cap),
+        "read": r == p2 + r % cap,
+        "zero": Implies(And(m > -cap, m < cap), m == 0),
+    }
 
 
 def _slot_mods(s: State, x: Term) -> list[Term]:
@@ -192,18 +199,20 @@ def _slot_mods(s: State, x: Term) -> list[Term]:
     return [(x + cap - r) % cap, (x - r) % cap]
 
 
-def slot_mod_lemma() -> Term:
-    """The ``_slot`` claim's premise holds with ``p1``, ``p2`` and the
-    remainders what they stand for (Python's ``%`` by ``cap >= 1`` is the
-    remainder of its floor division; a multiple of ``cap`` strictly between
-    ``-cap`` and ``cap`` is 0). Proved on its own (HELPER-EQUIVALENCE/
-    ring-mod): a remainder by a symbolic capacity is non-linear, the claim
-    that assumes it is linear."""
+def slot_mod_lemmas() -> dict[str, Term]:
+    """The ``_slot`` claim's premise, fact by fact, with ``p1``, ``p2`` and
+    the remainders what they stand for (Python's ``%`` by ``cap >= 1`` is
+    the remainder of its floor division; a multiple of ``cap`` strictly
+    between ``-cap`` and ``cap`` is 0). Each is proved on its own
+    (HELPER-EQUIVALENCE/ring-mod/...): a remainder by a symbolic capacity is
+    non-linear, and small separate claims keep the solver quick; the claim
+    that assumes them is linear."""
     s, x = _slot_terms()
     cap, r = s["cap"], s["r"]
     phys = If(x < 0, x + cap, x)
     p1, p2 = cap * ((phys - r) / cap), cap * (r / cap)
-    return Implies(cap >= 1, _slot_premise(s, x, p1, p2, _slot_mods(s, x)))
+    facts = _slot_facts(s, x, p1, p2, _slot_mods(s, x))
+    return {n: Implies(cap >= 1, f) for n, f in facts.items()}
 
 
 def _slot_claim(source: str) -> Term:
@@ -216,7 +225,8 @@ def _slot_claim(source: str) -> Term:
     1, 0 for an empty slot) is the encoding's: the slot its ``slots[x]`` is
     non-zero for, holding ``hist[r + offset]`` (INV-RING-BOUNDS and
     CHAN-INTEGRITY say so of the encoding). The remainders are replaced by
-    fresh symbols bound by ``slot_mod_lemma``'s premise: the claim is linear."""
+    fresh symbols bound by the facts ``slot_mod_lemmas`` proves: the claim is
+    linear."""
     s, x = _slot_terms()
     cap, r, w, ph = s["cap"], s["r"], s["w"], s["ph"]
     env: dict[str, Value] = {
@@ -351,14 +361,15 @@ def equivalence_checks(sources: dict[str, str] | None = None) -> list[Check]:
         for eq in EQUIVALENCES
     ]
     if sources is None:
-        checks.append(
+        checks += [
             Check(
-                "HELPER-EQUIVALENCE/ring-mod",
-                slot_mod_lemma(),
-                lambda model: "the remainder lemma of the ring slots fails",
-                "helper: ring-mod",
+                f"HELPER-EQUIVALENCE/ring-mod/{n}",
+                lemma,
+                lambda model: "a remainder lemma of the ring slots fails",
+                f"helper: ring-mod/{n}",
             )
-        )
+            for n, lemma in slot_mod_lemmas().items()
+        ]
     return checks
 
 
@@ -374,5 +385,5 @@ __all__ = [
     "drifted",
     "drifted_checks",
     "equivalence_checks",
-    "slot_mod_lemma",
+    "slot_mod_lemmas",
 ]

@@ -20,7 +20,7 @@ from veridian_ipc.proofs.helper_equivalences import (
     SOURCES,
     drifted,
     equivalence_checks,
-    slot_mod_lemma,
+    slot_mod_lemmas,
 )
 from veridian_ipc.proofs.translate import (
     ERROR,
@@ -95,10 +95,9 @@ def test_the_ring_slot_lookup_is_an_equivalence_part() -> None:
     (eq,) = [e for e in EQUIVALENCES if e.name == name]
     assert proved_equal(eq, SOURCES[name])
     assert not proved_equal(eq, drifted(name))
-    lemma = [c for c in equivalence_checks() if c.name.endswith("/ring-mod")]
-    assert len(lemma) == 1
-    assert isinstance(prove(lemma[0].claim), Proved)
-    assert isinstance(prove(slot_mod_lemma()), Proved)
+    lemmas = [c for c in equivalence_checks() if "/ring-mod/" in c.name]
+    assert len(lemmas) == len(slot_mod_lemmas()) == 4
+    assert all(isinstance(prove(c.claim), Proved) for c in lemmas)
 
 
 @pytest.mark.parametrize("i", [-5, -3, -1, 0, 2, 3, 6, 9])
