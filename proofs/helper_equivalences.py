@@ -212,6 +212,21 @@ def slot_mod_lemmas() -> dict[str, Term]:
     phys = If(x < 0, x + cap, x)
     p1, p2 = cap * ((phys - r) / cap), cap * (r / cap)
     facts = _slot_facts(s, x, p1, p2, _slot_mods(s, x))
+    # the zero fact for any quotients k, q (fresh symbols), so for these, in
+    # three small steps the solver takes quickly: the sum is cap times
+    # k + q (+ 1), such a multiple strictly inside (-cap, cap) is 0 (for any
+    # t), hence the fact
+    k, q, t = z3.Int("k@slot"), z3.Int("q@slot"), z3.Int("t@slot")
+    wrapped = phys >= s["ph"]
+    m = cap * k + cap * q + If(wrapped, 0, cap)
+    mk = k + q + If(wrapped, 0, 1)
+    zero = _slot_facts(s, x, cap * k, cap * q, _slot_mods(s, x))["zero"]
+    facts["zero"] = Implies(
+        And(m == cap * mk, Implies(And(cap * mk > -cap, cap * mk < cap), mk == 0)),
+        zero,
+    )
+    facts["multiple"] = m == cap * mk
+    facts["only-zero"] = Implies(And(cap * t > -cap, cap * t < cap), t == 0)
     return {n: Implies(cap >= 1, f) for n, f in facts.items()}
 
 

@@ -96,7 +96,7 @@ def test_the_ring_slot_lookup_is_an_equivalence_part() -> None:
     assert proved_equal(eq, SOURCES[name])
     assert not proved_equal(eq, drifted(name))
     lemmas = [c for c in equivalence_checks() if "/ring-mod/" in c.name]
-    assert len(lemmas) == len(slot_mod_lemmas()) == 4
+    assert len(lemmas) == len(slot_mod_lemmas()) == 6
     assert all(isinstance(prove(c.claim), Proved) for c in lemmas)
 
 
