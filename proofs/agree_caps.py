@@ -17,16 +17,22 @@ encodings' own terms and the tables (``agree_caps_reads``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+
 from veridian_ipc.spec import KernelState, Ok
 from veridian_ipc.spec.state import (
     Kind,
     Port,
     QueuedMessage,
+    Waiting,
+    Woken,
 )
 from veridian_ipc.spec.step import MAY_ORPHAN
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import MAX_U32, CapId, Fd, Handle, ObjId, Pid
-from veridian_ipc.vocabulary.results import Delivered
+from veridian_ipc.vocabulary.results import BLOCKED, Delivered
 
 from ._smt import (
     BoolVal,
@@ -39,13 +45,19 @@ from .agree_caps_compare import compare
 from .agree_caps_invariant import CapsPart
 from .agree_caps_project import NAME_IDS, cap_state
 from .agree_caps_reads import abandoned, held, port_ok, valid_name
+from .agree_quota import quota_state
 from .enc_caps import SYSTEM
+from .enc_quota import handles_fit
 from .faithful import (
     Instance,
     Step,
     apply,
+    served,
     succeeded,
+    task_pid,
+    threads,
 )
+from .induction import State
 
 
 def _i(x: int) -> Term:
@@ -113,11 +125,103 @@ def _descends(s: KernelState, c: int, root: int) -> bool:
     return False
 
 
-def _handoff_target(s: KernelState, obj: int) -> int | None:
+def _handoff_target(
+    s: KernelState, obj: int, n: int, moved: Sequence[int] = ()
+) -> int | None:
+    """The waiter of port ``obj`` a message carrying ``n`` capabilities is
+    handed to (PORT-HANDOFF): the first whose table has room for them, by
+    the quota encoding's own ``handles_fit`` on the projected quotas; each
+    waiter before it is woken with ``OutOfMemory`` and receives nothing
+    (spec/quotas.py); with none left the message is queued (None). A waiter
+    whose receive waits through one of the ``moved`` capabilities is not a
+    candidate: the capability left its task's table, which ended that wait
+    (MSG-TRANSFER; a sibling thread sent it, PROC-THREAD)."""
     o = s.objects.get(ObjId(obj))
-    if isinstance(o, Port) and o.waiters:
-        return int(o.waiters[0])
+    if not isinstance(o, Port):
+        return None
+    left = set(moved)
+    still = [int(w) for w in o.waiters if _waits_through(s, int(w)) not in left]
+    return _first_with_room(s, still, n)
+
+
+def _waits_through(s: KernelState, pid: int) -> int | None:
+    """The capability thread ``pid`` waits in a receive through, if it does."""
+    st = s.processes[Pid(pid)].status
+    return int(st.cap) if isinstance(st, Waiting) else None
+
+
+def _first_with_room(s: KernelState, waiters: list[int], n: int) -> int | None:
+    """The first of ``waiters`` whose task's table has room for ``n`` more
+    handles, by the quota encoding's ``handles_fit``."""
+    quotas = _quotas(s)
+    for w in waiters:
+        if truth(handles_fit(quotas, _i(task_pid(s, w)), _i(n))):
+            return w
     return None
+
+
+@lru_cache(maxsize=1024)
+def _quotas(s: KernelState) -> State:
+    """The quota encoding's view of ``s`` (``agree_quota.quota_state``)."""
+    return quota_state(s)
+
+
+def _send_steps(
+    s: KernelState,
+    pid: int,
+    op: sc.Send,
+    ok: bool,
+    blocks: bool = False,
+    served: bool = False,
+) -> list[Step]:
+    """A send by task ``pid``: one ``send`` per carried capability, then the
+    hand-off's delivery to the first waiter that can take it. ``blocks``: the
+    send blocked (PORT-SEND-BLOCK), its port side is the port encoding's
+    ``block`` guard and nothing is delivered. ``served``: a blocked send that
+    went through once room freed; its port side is the port encoding's to
+    judge (it does, on the port's own served offer), so it is taken as
+    passed here."""
+    found = held(s, pid, op.handle, Kind.PORT)
+    size, ncaps = len(op.data), len(op.caps)
+    port_side = found is not None and (
+        served
+        or port_ok(s, int(found[1].obj), op.msg_type, op.flags, size, ncaps, blocks)
+    )
+    # the encoding reads a carried handle 0 as an absent slot; the spec's
+    # handle 0 is one never issued, so it stands as -1 (no table has it)
+    carried = [h if h != 0 else -1 for h in op.caps] or [0]
+    steps: list[Step] = [
+        (
+            "send",
+            {
+                "p": _i(pid),
+                "hp": _i(op.handle),
+                "h0": _i(h),
+                "port_ok": BoolVal(port_side),
+            },
+        )
+        for h in carried
+    ]
+    if ok and not blocks and found is not None:
+        moved = _moved(s, pid, op.caps)
+        target = _handoff_target(s, found[1].obj, len(moved), moved)
+        if target is not None:
+            steps += _deliveries(task_pid(s, target), moved)
+    return steps
+
+
+def _served_steps(before: KernelState, after: KernelState) -> list[Step]:
+    """The blocked port sends the step served, port by port in id order and
+    FIFO on each (``faithful.served``), each an ordinary send of its
+    sender's task (PORT-SEND-BLOCK: its capabilities move only now)."""
+    steps: list[Step] = []
+    for obj, o in sorted(before.objects.items()):
+        if isinstance(o, Port) and o.senders:
+            for sender, send in served(before, int(obj), after):
+                assert isinstance(send, sc.Send)
+                task = task_pid(before, sender)
+                steps += _send_steps(before, task, send, True, served=True)
+    return steps
 
 
 def cap_steps(
@@ -138,31 +242,7 @@ def cap_steps(
     if isinstance(op, sc.Revoke):
         return [("revoke", {"p": P, "h": _i(op.handle)})]
     if isinstance(op, sc.Send):
-        found = held(s, pid, op.handle, Kind.PORT)
-        size, ncaps = len(op.data), len(op.caps)
-        port_side = found is not None and port_ok(
-            s, int(found[1].obj), op.msg_type, op.flags, size, ncaps
-        )
-        # the encoding reads a carried handle 0 as an absent slot; the spec's
-        # handle 0 is one never issued, so it stands as -1 (no table has it)
-        carried = [h if h != 0 else -1 for h in op.caps] or [0]
-        steps = [
-            (
-                "send",
-                {
-                    "p": P,
-                    "hp": _i(op.handle),
-                    "h0": _i(h),
-                    "port_ok": BoolVal(port_side),
-                },
-            )
-            for h in carried
-        ]
-        if ok and found is not None:
-            target = _handoff_target(s, found[1].obj)
-            if target is not None:
-                steps += _deliveries(target, _moved(s, pid, op.caps))
-        return steps
+        return _send_steps(s, pid, op, ok, blocks=result == Ok(BLOCKED))
     if isinstance(op, sc.Receive):
         if ok and isinstance(result, Ok) and isinstance(result.value, Delivered):
             found = held(s, pid, op.handle, Kind.PORT)
@@ -226,10 +306,10 @@ def cap_steps(
             )
         ]
         if ok and found is not None:
-            target = _handoff_target(s, found[1].obj)
             root = s.processes[Pid(pid)].handles[Handle(op.handle)]
+            target = _handoff_target(s, found[1].obj, 1, [int(root)])
             if target is not None:
-                steps += _deliveries(target, [int(root)])
+                steps += _deliveries(task_pid(s, target), [int(root)])
         return steps
     if isinstance(op, sc.Socket):
         return [("socket", {"args_ok": BoolVal(ok)})]
@@ -258,9 +338,9 @@ def cap_steps(
     if isinstance(op, sc.Kill):
         if not ok:
             return []
-        victim = s.processes[Pid(op.target)]
-        done: set[int] = set()
-        gone: list[Step] = []
+        victim = s.processes[Pid(op.target)]  # the task (``instances``)
+        gone, back = _give_backs(s, op.target)
+        done = {c for cs in back.values() for c in cs}
         for fd in list(victim.fds):
             gone += _destroy_socket(s, op.target, int(fd), done)
         gone += [
@@ -270,6 +350,43 @@ def cap_steps(
         ]
         return gone
     return []  # the operation moves no capability
+
+
+def _give_backs(s: KernelState, task: int) -> tuple[list[Step], dict[int, list[int]]]:
+    """PROC-KILL's give-backs (PORT-HANDOFF): each thread of ``task`` woken by
+    a hand-off it never collected, from the highest pid down, gives the
+    capabilities the delivery installed (those its table still holds) back
+    in flight (``take_back``), and the message goes to the port's next
+    waiter with room (a ``deliver``), the task's own threads having left the
+    waiter queues first; a port already reclaimed keeps nothing (the
+    capabilities die with the table). Returns the steps and the capabilities
+    that left the table, by the port they went back to."""
+    dying = set(threads(s, task))
+    table = s.processes[Pid(task)].handles
+    waiting: dict[int, list[int]] = {}
+    steps: list[Step] = []
+    moved: dict[int, list[int]] = {}
+    for thread in sorted(dying, reverse=True):
+        st = s.processes[Pid(thread)].status
+        if not isinstance(st, Woken) or st.handed is None:
+            continue
+        if st.handed not in s.objects or not isinstance(st.result, Ok):
+            continue
+        d = st.result.value
+        assert isinstance(d, Delivered)
+        back = [h for h in d.caps if h is not None and Handle(h) in table]
+        steps += [("take_back", {"q": _i(task), "h0": _i(h)}) for h in back]
+        caps = [int(table[Handle(h)]) for h in back]
+        obj = int(st.handed)
+        moved.setdefault(obj, []).extend(caps)
+        if obj not in waiting:
+            pt = _port(s, st.handed)
+            waiting[obj] = [int(w) for w in pt.waiters if int(w) not in dying]
+        target = _first_with_room(s, waiting[obj], len(caps))
+        if target is not None:
+            waiting[obj] = waiting[obj][waiting[obj].index(target) + 1 :]
+            steps += _deliveries(task_pid(s, target), caps)
+    return steps, moved
 
 
 def _port(s: KernelState, obj: ObjId) -> Port:
@@ -304,8 +421,9 @@ def close_steps(
         return []
     _, mid = apply(SYSTEM, cap_state(s), done)
     moved = _moved(s, pid, op.caps) if isinstance(op, sc.Send) else []
+    back = _give_backs(s, op.target)[1] if isinstance(op, sc.Kill) else {}
     steps: list[Step] = []
-    for obj, carried in abandoned(s, pid, op, mid, moved):
+    for obj, carried in abandoned(s, pid, op, mid, moved, back):
         steps += [
             ("destroy_any", {"c": _i(int(b.cap))})
             for _, b in sorted(s.namespace.items())
@@ -343,15 +461,26 @@ def _moved(s: KernelState, pid: int, handles: tuple[int, ...]) -> list[int]:
 def instances(
     before: KernelState, pid: int, op: object, after: KernelState, result: object
 ) -> list[Instance]:
-    """The whole capability system, and the steps ``op`` maps to."""
+    """The whole capability system, and the steps ``op`` maps to: a thread's
+    step as its task's (PROC-THREAD: the encoding keeps one table per task),
+    a kill of any thread as the kill of its task (PROC-KILL)."""
+    pid = task_pid(before, pid)
+    if isinstance(op, sc.Kill):
+        op = replace(op, target=task_pid(before, op.target))
     steps = cap_steps(before, pid, op, result)
     if steps is None:
         return []
+    blocks = isinstance(op, sc.Send) and result == Ok(BLOCKED)
+    steps += _served_steps(before, after)
     steps += close_steps(before, pid, op, result, steps)
     steps += reclaim_steps(before, after, result)
     return [
         Instance(
-            "", cap_state(before), steps, lambda post: compare(post, before, after)
+            "",
+            cap_state(before),
+            steps,
+            lambda post: compare(post, before, after),
+            pending=blocks,
         )
     ]
 

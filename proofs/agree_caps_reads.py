@@ -23,7 +23,7 @@ would then agree with any drift of those helpers), so each comes from here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from veridian_ipc.spec import KernelState
@@ -37,18 +37,19 @@ from .agree_filters import filter_state
 from .agree_ports import port_state
 from .enc_filters import offer_ok
 from .enc_ports import SYSTEM as PORTS
-from .faithful import Tokens, kept_slots
+from .faithful import Tokens, kept_slots, task_pid
 from .induction import State
 
 _PORT_SEND = PORTS.transition("send")
+_PORT_BLOCK = PORTS.transition("block")
 
 
 def held(
     s: KernelState, pid: int, handle: int, kind: Kind | None = None
 ) -> tuple[int, Cap] | None:
     """The capability ``pid``'s ``handle`` names (of ``kind``, if given), read
-    from the handle table (CAP-HANDLE), with its id."""
-    p = s.processes.get(Pid(pid))
+    from the handle table of its task (CAP-HANDLE, PROC-THREAD), with its id."""
+    p = s.processes.get(Pid(task_pid(s, pid)))
     cid = None if p is None else p.handles.get(Handle(handle))
     cap = None if cid is None else s.caps.get(cid)
     if cid is None or cap is None or (kind is not None and cap.kind is not kind):
@@ -68,7 +69,14 @@ def valid_name(s: KernelState, name: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _port_guard(
-    pt: Port, kept: int, clock: int, msg_type: int, flags: int, size: int, ncaps: int
+    pt: Port,
+    kept: int,
+    clock: int,
+    msg_type: int,
+    flags: int,
+    size: int,
+    ncaps: int,
+    blocks: bool = False,
 ) -> bool:
     offer = {
         "msg_type": IntVal(msg_type),
@@ -86,21 +94,29 @@ def _port_guard(
         "caps_ok": BoolVal(True),
         "filter_ok": BoolVal(filter_ok),
     }
-    guard, _ = _PORT_SEND.apply(port_state(pt, Tokens(), kept), params)
+    move = _PORT_BLOCK if blocks else _PORT_SEND
+    guard, _ = move.apply(port_state(pt, Tokens(), kept), params)
     return truth(guard)
 
 
 def port_ok(
-    s: KernelState, obj: int, msg_type: int, flags: int, size: int, ncaps: int
+    s: KernelState,
+    obj: int,
+    msg_type: int,
+    flags: int,
+    size: int,
+    ncaps: int,
+    blocks: bool = False,
 ) -> bool:
     """A send's port side passes on port ``obj``: the port encoding's guard
     on the projected port (MSG-LIMITS' bounds, open, filter, room with the
-    slots kept by uncollected hand-offs)."""
+    slots kept by uncollected hand-offs); with ``blocks``, its ``block``
+    guard: every one of those checks but room (PORT-SEND-BLOCK)."""
     pt = s.objects.get(ObjId(obj))
     if not isinstance(pt, Port):
         return False
     kept = kept_slots(s, ObjId(obj))
-    return _port_guard(pt, kept, s.clock, msg_type, flags, size, ncaps)
+    return _port_guard(pt, kept, s.clock, msg_type, flags, size, ncaps, blocks)
 
 
 def send_target(s: KernelState, pid: int, op: object) -> int | None:
@@ -119,9 +135,10 @@ def closed_here(s: KernelState, pid: int, op: object) -> set[int]:
     and PROC-KILL for each of the victim's sockets)."""
     fds: list[tuple[int, int]] = []
     if isinstance(op, sc.SockClose):
-        fds = [(pid, op.fd)]
+        fds = [(task_pid(s, pid), op.fd)]
     elif isinstance(op, sc.Kill) and Pid(op.target) in s.processes:
-        fds = [(op.target, int(fd)) for fd in s.processes[Pid(op.target)].fds]
+        task = task_pid(s, op.target)
+        fds = [(task, int(fd)) for fd in s.processes[Pid(task)].fds]
     out: set[int] = set()
     for p, fd in fds:
         entry = s.processes[Pid(p)].fds.get(Fd(fd))
@@ -151,11 +168,18 @@ def wheres(post: State, caps: Sequence[int]) -> list[int]:
 
 
 def abandoned(
-    before: KernelState, pid: int, op: object, post: State, moved: Sequence[int]
+    before: KernelState,
+    pid: int,
+    op: object,
+    post: State,
+    moved: Sequence[int],
+    back: Mapping[int, Sequence[int]] | None = None,
 ) -> list[tuple[int, list[int]]]:
     """The ports the step leaves unreceivable, in id order, each with the
     capabilities its queue still carries (``moved``: those the step put in
-    flight on the send's target), read on the encoding's post-state."""
+    flight on the send's target; ``back``: those a kill gave back with an
+    uncollected hand-off, by port, PORT-HANDOFF), read on the encoding's
+    post-state."""
     target = send_target(before, pid, op)
     on: dict[int, list[int]] = {}
     for obj, o in before.objects.items():
@@ -163,6 +187,8 @@ def abandoned(
             on[int(obj)] = [int(c) for m in o.queue for c in m.caps if c is not None]
     if target is not None:
         on.setdefault(target, []).extend(moved)
+    for port_id, cs in (back or {}).items():
+        on.setdefault(port_id, []).extend(cs)
     port_of = {c: obj for obj, cs in on.items() for c in cs}
     found = [
         (int(cid), cap)

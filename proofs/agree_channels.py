@@ -18,7 +18,18 @@ from veridian_ipc.vocabulary.rights import MANAGE, RECEIVE, SEND
 
 from ._smt import BoolVal, IntVal, int_array
 from .enc_channels import SYSTEM
-from .faithful import Instance, Pair, Part, Step, Tokens, differences, object_of, pairs
+from .faithful import (
+    Instance,
+    Pair,
+    Part,
+    Step,
+    Tokens,
+    blocked,
+    differences,
+    object_of,
+    pairs,
+    served,
+)
 from .induction import State
 
 
@@ -47,16 +58,26 @@ def ring_state(ring: Channel, tokens: Tokens) -> State:
     }
 
 
+def _send(tokens: Tokens, items: tuple[bytes, ...], name: str = "send") -> Step:
+    arr = int_array(0, {j: tokens.of(d) for j, d in enumerate(items)})
+    sizes = int_array(0, {j: len(d) for j, d in enumerate(items)})
+    return (name, {"k": IntVal(len(items)), "items": arr, "sizes": sizes})
+
+
 def ring_steps(
-    s: KernelState, pid: int, op: object, obj: int, tokens: Tokens
+    s: KernelState,
+    pid: int,
+    op: object,
+    obj: int,
+    tokens: Tokens,
+    blocks: bool = False,
 ) -> list[Step]:
-    """The channel encoding's steps on ring ``obj`` for one spec step."""
+    """The channel encoding's steps on ring ``obj`` for one spec step
+    (``blocks``: the send blocked, CHAN-SEND-BLOCK, a pending admission)."""
     if isinstance(op, sc.ChannelSend | sc.ChannelSendBatch):
         if object_of(s, pid, op.handle, Kind.CHANNEL, SEND) == obj:
             items = (op.data,) if isinstance(op, sc.ChannelSend) else op.items
-            arr = int_array(0, {j: tokens.of(d) for j, d in enumerate(items)})
-            sizes = int_array(0, {j: len(d) for j, d in enumerate(items)})
-            return [("send", {"k": IntVal(len(items)), "items": arr, "sizes": sizes})]
+            return [_send(tokens, items, "block" if blocks else "send")]
     elif isinstance(op, sc.ChannelReceive | sc.ChannelReceiveBatch):
         if object_of(s, pid, op.handle, Kind.CHANNEL, RECEIVE) == obj:
             mc = 1 if isinstance(op, sc.ChannelReceive) else op.max_count
@@ -78,7 +99,12 @@ def instances(
         if not isinstance(ring, Channel) or obj not in after.objects:
             continue  # a reclaimed ring leaves the encoding (CAP-RECLAIM)
         tokens = Tokens()
-        steps = ring_steps(before, pid, op, int(obj), tokens)
+        blocks = blocked(op, result, after, pid, int(obj))
+        steps = ring_steps(before, pid, op, int(obj), tokens, blocks)
+        # each blocked send the step served (a slot freed), FIFO: a send now
+        for _, send in served(before, int(obj), after):
+            assert isinstance(send, sc.ChannelSend)
+            steps.append(_send(tokens, (send.data,)))
         received: tuple[bytes, ...] | None = None
         if steps and steps[0][0] == "receive" and isinstance(result, Ok):
             got = result.value

@@ -25,11 +25,14 @@ from .faithful import (
     Pair,
     Part,
     Step,
+    blocked,
     carried_ok,
     differences,
     kept_slots,
     object_of,
     pairs,
+    served,
+    task_pid,
     well_formed,
 )
 from .induction import State
@@ -72,7 +75,7 @@ def _reaches_offer(s: KernelState, pid: int, op: object) -> tuple[int, int, int]
             return None
         return obj, op.msg_type, len(op.data)
     if isinstance(op, sc.SockSend):
-        entry = s.processes[Pid(pid)].fds.get(Fd(op.fd))
+        entry = s.processes[Pid(task_pid(s, pid))].fds.get(Fd(op.fd))
         if entry is None or entry.peer is None or len(op.data) > 64:
             return None
         return int(s.caps[entry.peer].obj), 0, len(op.data)
@@ -80,13 +83,21 @@ def _reaches_offer(s: KernelState, pid: int, op: object) -> tuple[int, int, int]
 
 
 def filter_steps(
-    s: KernelState, pid: int, op: object, obj: int, pt: Port, kept: int = 0
+    s: KernelState,
+    pid: int,
+    op: object,
+    obj: int,
+    pt: Port,
+    kept: int = 0,
+    blocks: bool = False,
 ) -> list[Step]:
     """The filter encoding's steps on port ``obj``'s filter for one spec step
-    (``kept``: the port's hand-offs not yet collected, PORT-HANDOFF)."""
+    (``kept``: the port's hand-offs not yet collected, PORT-HANDOFF;
+    ``blocks``: the send blocked, PORT-SEND-BLOCK, so every check but room
+    passed: the filter's verdict is judged with room, its effect pending)."""
     reach = _reaches_offer(s, pid, op)
     if reach is not None and reach[0] == obj:
-        room = len(pt.queue) + kept < pt.capacity
+        room = blocks or len(pt.queue) + kept < pt.capacity
         params = {
             "msg_type": IntVal(reach[1]),
             "size": IntVal(reach[2]),
@@ -126,15 +137,36 @@ def instances(
     for obj, pt in before.objects.items():
         if not isinstance(pt, Port) or obj not in after.objects:
             continue  # a reclaimed port's filter goes with it (CAP-RECLAIM)
-        steps = filter_steps(before, pid, op, int(obj), pt, kept_slots(before, obj))
+        blocks = blocked(op, result, after, pid, int(obj))
+        kept = kept_slots(before, obj)
+        steps = filter_steps(before, pid, op, int(obj), pt, kept, blocks)
         if steps and steps[0][0] == "set_filter" and pt.closed:
             continue
-        pre = filter_state(pt, before.clock)
         offer = bool(steps) and steps[0][0] == "offer"
+        steps += _served(before, int(obj), after)
+        pre = filter_state(pt, before.clock)
         compare = partial(_compare, after.objects[obj], after.clock)
         admits = _admits if offer else None
-        out.append(Instance(f"port {obj} filter", pre, steps, compare, True, admits))
+        out.append(
+            Instance(f"port {obj} filter", pre, steps, compare, True, admits, blocks)
+        )
     return out
+
+
+def _served(before: KernelState, obj: int, after: KernelState) -> list[Step]:
+    """The offer of each blocked send to port ``obj`` the step served
+    (``faithful.served``: each went through, so it found room)."""
+    steps: list[Step] = []
+    for _, send in served(before, obj, after):
+        assert isinstance(send, sc.Send)
+        params = {
+            "msg_type": IntVal(send.msg_type),
+            "size": IntVal(len(send.data)),
+            "closed": BoolVal(False),
+            "room": BoolVal(True),
+        }
+        steps.append(("offer", params))
+    return steps
 
 
 def project(s: KernelState) -> list[tuple[str, State]]:

@@ -37,12 +37,16 @@ from .faithful import (
     Part,
     Step,
     Tokens,
+    blocked,
     cap_at,
     carried_ok,
     differences,
     kept_slots,
     object_of,
     pairs,
+    served,
+    task_pid,
+    threads,
 )
 from .induction import State
 
@@ -116,13 +120,20 @@ def after_port(before: Port, after: KernelState, obj: int) -> Port:
 
 
 def port_steps(
-    s: KernelState, pid: int, op: object, obj: int, tokens: Tokens, after: KernelState
+    s: KernelState,
+    pid: int,
+    op: object,
+    obj: int,
+    tokens: Tokens,
+    after: KernelState,
+    result: object = None,
 ) -> list[Step]:
     """The port encoding's steps on port ``obj`` for one spec step: those of
     the operation itself, then ``abandon`` if the step left the port
     unreceivable (``MAY_ORPHAN``: it was open or held messages, and is now
     closed and empty), or ``reclaim`` if the step reclaimed it."""
-    steps = _op_steps(s, pid, op, obj, tokens, after)
+    steps = _op_steps(s, pid, op, obj, tokens, after, result)
+    steps += _served(s, obj, tokens, after)
     pt = s.objects[ObjId(obj)]
     assert isinstance(pt, Port)
     pt2 = after_port(pt, after, obj)
@@ -140,7 +151,13 @@ def port_steps(
 
 
 def _op_steps(
-    s: KernelState, pid: int, op: object, obj: int, tokens: Tokens, after: KernelState
+    s: KernelState,
+    pid: int,
+    op: object,
+    obj: int,
+    tokens: Tokens,
+    after: KernelState,
+    result: object,
 ) -> list[Step]:
     """The encoding's steps of the operation itself on port ``obj``."""
     pt = s.objects[ObjId(obj)]
@@ -149,6 +166,8 @@ def _op_steps(
     if isinstance(op, sc.Send) and object_of(s, pid, op.handle, Kind.PORT, SEND) == obj:
         body = (pid, op.msg_type, op.flags, op.data)
         offer = _offer(tokens, s, pt, body, len(op.caps), carried_ok(s, pid, op))
+        if blocked(op, result, after, pid, obj):
+            return [("block", offer[1])]  # PORT-SEND-BLOCK: a pending admission
         return [*refused, offer]
     if (
         isinstance(op, sc.TransferBuffer)
@@ -160,7 +179,7 @@ def _op_steps(
         return [*refused, _offer(tokens, s, pt, (pid, op.msg_type, 0, b""), 1, True)]
     entry = None
     if isinstance(op, sc.SockSend | sc.SockRecv | sc.SockClose):
-        entry = s.processes[Pid(pid)].fds.get(Fd(op.fd))
+        entry = s.processes[Pid(task_pid(s, pid))].fds.get(Fd(op.fd))
     peer = None if entry is None or entry.peer is None else entry.peer
     if (
         isinstance(op, sc.SockSend)
@@ -174,14 +193,7 @@ def _op_steps(
     if isinstance(op, sc.SockClose) and own == obj:
         return [("sock_close", {})]
     if isinstance(op, sc.Kill) and Pid(op.target) in s.processes:
-        back = _give_back(tokens, s, op.target, obj)
-        for e in s.processes[Pid(op.target)].fds.values():
-            if int(s.caps[e.own].obj) == obj:
-                return [*back, ("sock_close", {})]
-        if back:
-            o2 = after_port(pt, after, obj)
-            left = len(pt.waiters) - (1 if pt.waiters else 0) - len(o2.waiters)
-            return [*back, *[("wake_one", {})] * max(0, left)]
+        return _kill_steps(tokens, s, task_pid(s, op.target), obj, after)
     if isinstance(op, sc.Resume) and _handed(s, pid) == obj:
         return [("collect", {})]
     if (
@@ -198,6 +210,48 @@ def _op_steps(
     o2 = after_port(pt, after, obj)
     woken = len(pt.waiters) - len(o2.waiters)
     return [("wake_one", {})] * max(0, woken)
+
+
+def _served(s: KernelState, obj: int, tokens: Tokens, after: KernelState) -> list[Step]:
+    """The ``send`` of each blocked sender of port ``obj`` the step served, in
+    FIFO order (PORT-SEND-BLOCK: each attempt is an ordinary PORT-SEND; one
+    that failed changed nothing here)."""
+    pt = s.objects[ObjId(obj)]
+    assert isinstance(pt, Port)
+    steps: list[Step] = []
+    for sender, op in served(s, obj, after):
+        assert isinstance(op, sc.Send)
+        body = (sender, op.msg_type, op.flags, op.data)
+        ok = carried_ok(s, sender, op)
+        steps.append(_offer(tokens, s, pt, body, len(op.caps), ok))
+    return steps
+
+
+def _kill_steps(
+    tokens: Tokens, s: KernelState, task: int, obj: int, after: KernelState
+) -> list[Step]:
+    """PROC-KILL of ``task`` (any of its threads named), on port ``obj``: its
+    threads waiting here leave the waiter queue (a ``wake_one`` each), then
+    each of its threads' uncollected hand-offs from here goes back, from the
+    highest pid down (``give_back``, PORT-HANDOFF), then its socket on this
+    port, if any, is closed; every other waiter the kill ended (a port left
+    unreceivable, spec/orphans.py) is woken."""
+    pt = s.objects[ObjId(obj)]
+    assert isinstance(pt, Port)
+    dying = threads(s, task)
+    leaving = sum(1 for w in pt.waiters if int(w) in dying)
+    steps: list[Step] = [("wake_one", {})] * leaving
+    back: list[Step] = []
+    for thread in reversed(dying):
+        back += _give_back(tokens, s, thread, obj)
+    steps += back
+    for e in s.processes[Pid(task)].fds.values():
+        if int(s.caps[e.own].obj) == obj:
+            return [*steps, ("sock_close", {})]
+    handed = min(len(back), len(pt.waiters) - leaving)
+    o2 = after_port(pt, after, obj)
+    woken = len(pt.waiters) - leaving - handed - len(o2.waiters)
+    return [*steps, *[("wake_one", {})] * max(0, woken)]
 
 
 def _refused_waiters(pt: Port, after: KernelState) -> int:
@@ -249,7 +303,7 @@ def instances(
         if not isinstance(pt, Port):
             continue
         tokens = Tokens()
-        steps = port_steps(before, pid, op, int(obj), tokens, after)
+        steps = port_steps(before, pid, op, int(obj), tokens, after, result)
         touched = any(name != "wake_one" for name, _ in steps)
         kept = kept_slots(after, obj)
         compare = partial(_compare, after_port(pt, after, int(obj)), tokens, kept)

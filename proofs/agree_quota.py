@@ -28,12 +28,22 @@ from veridian_ipc.spec.state import Kind, Port, Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.names import Fd, ObjId, Pid
-from veridian_ipc.vocabulary.results import Delivered, Err
+from veridian_ipc.vocabulary.results import BLOCKED, Delivered, Err
 from veridian_ipc.vocabulary.rights import RECEIVE, SEND
 
 from ._smt import IntVal, int_array
 from .enc_quota import SYSTEM
-from .faithful import Instance, Pair, Part, Step, apply, differences, object_of
+from .faithful import (
+    Instance,
+    Pair,
+    Part,
+    Step,
+    apply,
+    differences,
+    object_of,
+    served,
+    task_pid,
+)
 from .induction import State, System
 
 
@@ -43,14 +53,16 @@ def quota_state(s: KernelState) -> State:
     for o in s.objects.values():
         if isinstance(o, Port):
             for m in o.queue:
-                queued[int(m.sender)] = queued.get(int(m.sender), 0) + len(m.data)
+                t = task_pid(s, int(m.sender))
+                queued[t] = queued.get(t, 0) + len(m.data)
     for pr in s.processes.values():  # the kept slots of uncollected hand-offs
         st = pr.status
         if isinstance(st, Woken) and st.handed is not None:
             r = st.result
             if isinstance(r, Ok) and isinstance(r.value, Delivered):
                 d = r.value
-                queued[d.sender] = queued.get(d.sender, 0) + len(d.data)
+                t = task_pid(s, d.sender)
+                queued[t] = queued.get(t, 0) + len(d.data)
     c = s.config
     return {
         "h": int_array(0, {int(p): len(pr.handles) for p, pr in s.processes.items()}),
@@ -152,16 +164,28 @@ def instances(
     before: KernelState, pid: int, op: object, after: KernelState, result: object
 ) -> list[Instance]:
     """The whole system, when the quota encoding decides the step (the spec's
-    result is ``Ok`` or ``OutOfMemory``: every other check passed)."""
+    result is ``Ok`` or ``OutOfMemory``: every other check passed). A
+    thread's step is charged to its task (PROC-THREAD: the quotas are the
+    task's), its table read there too."""
     if not (isinstance(result, Ok) or out_of_memory(result)):
         return []
-    steps = quota_steps(before, pid, op)
+    pid = task_pid(before, pid)
+    steps = [] if result == Ok(BLOCKED) else quota_steps(before, pid, op)
+    charged = [pid] * len(steps)
+    sends = _served_sends(before, after)
+    if sends:  # served once the step freed a slot: its bytes first
+        steps += _freed(before, op, result)
+    for sender, send in sends:
+        steps += _enqueue(
+            before, sender, _port_of(before, sender, send), len(send.data)
+        )
+        charged.append(sender)
     if not steps:
         return []
     charge = steps[0][0]
     if charge == "enqueue" and _abandoned(before, after, pid, op):
         charge = "given back"  # the queue, bytes and all, went at once
-    compare = partial(_compare, quota_state(after), pid, charge)
+    compare = partial(_compare, quota_state(after), charged, charge)
     return [Instance("quotas", quota_state(before), steps, compare)]
 
 
@@ -203,18 +227,53 @@ _CHARGED: dict[str, tuple[str, ...]] = {
     "install": ("h",),
     "enqueue": ("b",),
     "given back": (),
+    "release": (),
 }
 
 
-def _compare(want: State, pid: int, charge: str, post: State) -> list[str]:
-    """The charged counts of the abstract post-state against the spec's."""
+def _compare(want: State, pids: list[int], charge: str, post: State) -> list[str]:
+    """The charged counts of the abstract post-state against the spec's (of
+    the issuer's task, and of each served blocked sender's)."""
     compared: list[Pair] = []
     for f in _CHARGED[charge]:
         if f == "nobj":
             compared.append((f, post[f], want[f]))
-        else:
-            compared.append((f"{f}[{pid}]", post[f][pid], want[f][pid]))
+            continue
+        compared += [(f"{f}[{p}]", post[f][p], want[f][p]) for p in dict.fromkeys(pids)]
+    compared += [(f"b[{p}]", post["b"][p], want["b"][p]) for p in set(pids[1:])]
     return differences(compared)
+
+
+def _served_sends(before: KernelState, after: KernelState) -> list[tuple[int, sc.Send]]:
+    """The blocked port sends the step served (``agree_ports.served``), each
+    charged to its sender's task (PORT-SEND-BLOCK: nothing is charged while
+    a send waits, its bytes when it is queued or handed off)."""
+    out: list[tuple[int, sc.Send]] = []
+    for obj, o in sorted(before.objects.items()):
+        if isinstance(o, Port) and o.senders:
+            for sender, send in served(before, int(obj), after):
+                assert isinstance(send, sc.Send)
+                out.append((task_pid(before, sender), send))
+    return out
+
+
+def _freed(before: KernelState, op: object, result: object) -> list[Step]:
+    """The ``release`` of the bytes a step's delivery stopped counting (a
+    receive's message, a resumed receiver's collected hand-off: PORT-HANDOFF
+    keeps its bytes until then), charged to its sender's task; none for a
+    step that delivered nothing."""
+    if not isinstance(op, sc.Receive | sc.SockRecv | sc.Resume):
+        return []
+    d = result.value if isinstance(result, Ok) else None
+    if not isinstance(d, Delivered):
+        return []
+    params = {"dh": IntVal(0), "db": IntVal(len(d.data)), "dobj": IntVal(0)}
+    return [("release", {"p": IntVal(task_pid(before, d.sender)), **params})]
+
+
+def _port_of(s: KernelState, task: int, send: sc.Send) -> int | None:
+    """The port a blocked send goes to, through its task's table."""
+    return object_of(s, task, send.handle, Kind.PORT, SEND)
 
 
 #: The quota encoding's part of the faithfulness check.

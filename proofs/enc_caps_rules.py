@@ -168,6 +168,27 @@ def deliver(s: State, a: Params) -> tuple[Term, State]:
     return And(*conds), t
 
 
+def take_back(s: State, a: Params) -> tuple[Term, State]:
+    """PORT-HANDOFF's ``give_back`` (``messages.take_back``): the receiver
+    ``q`` of a hand-off it never collected dies, and the capabilities the
+    delivery installed, still held at handles ``h0``.. of its table (0: no
+    slot, or revoked meanwhile), go back in flight with the message. Each
+    moved with GRANT (MSG-TRANSFER) and rights never change, so the guard asks
+    for it: what is in flight stays granted."""
+    q = a["q"]
+    hs = [a[f"h{i}"] for i in range(SLOTS)]
+    cs = [resolve(s, q, h) for h in hs]
+    conds = [q > 0]
+    for i, h in enumerate(hs):
+        conds.append(Or(h == 0, cs[i] != 0))
+        conds.append(Or(h == 0, has_bits(s["rights"][cs[i]], GRANT)))
+        conds.extend(Or(h == 0, h != hs[j]) for j in range(i))
+    t = s
+    for h, c in zip(hs, cs, strict=True):
+        t = _move_to_flight(t, q, h, c)
+    return And(*conds), t
+
+
 def bind(s: State, a: Params, check_grant: bool = True) -> tuple[Term, State]:
     """NS-BIND: a child with the published rights ``r`` (a subset of the
     handle's), held by binding ``n``. ``name_ok`` folds in the arguments and
@@ -316,6 +337,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         (RuleId.MSG_INFLIGHT_REVOKE, RuleId.PORT_RECEIVE, RuleId.PORT_HANDOFF),
         (int_param("q", "pid"), *[int_param(f"c{i}", "cap") for i in range(SLOTS)]),
         deliver,
+    ),
+    Transition(
+        "take_back",
+        (RuleId.PORT_HANDOFF, RuleId.PROC_KILL),
+        (int_param("q", "pid"), *[int_param(f"h{i}", "handle") for i in range(SLOTS)]),
+        take_back,
     ),
     Transition(
         "bind",

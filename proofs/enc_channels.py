@@ -147,6 +147,17 @@ def _receive(s: State, a: Params) -> tuple[Term, State]:
     )
 
 
+def _block(s: State, a: Params) -> tuple[Term, State]:
+    """CHAN-SEND-BLOCK: a ``ChannelSend`` (one message, ``timeout`` not 0;
+    batches never block) whose one failing check is a free slot waits, a
+    pending admission: CHAN-SEND's guard fails on the ring and holds on the
+    same ring drained, and the ring does not change (the message stays with
+    its sender until served, as an ordinary ``send`` then)."""
+    guard, _ = _send(s, a)
+    free, _ = _send(updated(s, r=s["w"]), a)
+    return And(a["k"] == 1, Not(guard), free), s
+
+
 def _close(s: State, a: Params) -> tuple[Term, State]:
     """CHAN-CLOSE: no more sends; what is held stays to be drained."""
     return Not(s["closed"]), updated(s, closed=True)
@@ -171,6 +182,7 @@ TRANSITIONS = (
         _receive,
     ),
     Transition("close", (RuleId.CHAN_CLOSE,), (), _close),
+    Transition("block", (RuleId.CHAN_SEND_BLOCK,), _send_params(), _block),
 )
 
 
@@ -183,6 +195,19 @@ def _overfill(s: State, a: Params) -> tuple[Term, State]:
 
 SEND_OVERFILLS = Transition(
     "send", (RuleId.CHAN_SEND_BATCH,), _send_params(), _overfill
+)
+
+
+def _block_writes(s: State, a: Params) -> tuple[Term, State]:
+    """Broken: a blocked send writes its message at once, over the oldest
+    unread one (the pending admission taken as admitted)."""
+    guard, _ = _block(s, a)
+    _, post = _send(updated(s, r=s["w"]), a)
+    return guard, {**post, "r": s["r"], "ph": s["ph"]}
+
+
+BLOCK_WRITES = Transition(
+    "block", (RuleId.CHAN_SEND_BLOCK,), _send_params(), _block_writes
 )
 SEND_SKIPS_SLOT = Transition(
     "send", (RuleId.CHAN_SEND,), _send_params(), lambda s, a: _send(s, a, shift=1)

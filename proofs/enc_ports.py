@@ -40,6 +40,7 @@ from ._smt import (
     If,
     Implies,
     IntSort,
+    IntVal,
     Model,
     Not,
     Or,
@@ -144,6 +145,17 @@ def offer(
     )
     post = {k: If(s["nw"] > 0, handed[k], queued[k]) for k in s}
     return guard, post
+
+
+def _block(s: State, a: Params) -> tuple[Term, State]:
+    """PORT-SEND-BLOCK: a send (``timeout`` not 0) whose one failing check is
+    room waits, a pending admission: the guard is PORT-SEND's failing on the
+    port and holding on the same port emptied (every other check passed), and
+    the port does not change (the message stays with its sender until it is
+    served, as an ordinary ``send`` then; spec/blocking.py)."""
+    guard, _ = offer(s, a)
+    free, _ = offer(updated(s, qlen=IntVal(0), kept=IntVal(0)), a)
+    return And(Not(guard), free), s
 
 
 def room_left(s: State, slack: int = 0, ignore_kept: bool = False) -> Term:
@@ -292,6 +304,7 @@ TRANSITIONS = (
         _send_params(),
         offer,
     ),
+    Transition("block", (RuleId.PORT_SEND_BLOCK,), _send_params(), _block),
     Transition(
         "receive",
         (RuleId.PORT_RECEIVE,),
@@ -339,6 +352,19 @@ SEND_IGNORES_KEPT = Transition(
     (RuleId.PORT_SEND,),
     _send_params(),
     lambda s, a: offer(s, a, ignore_kept=True),
+)
+
+
+def _block_queues(s: State, a: Params) -> tuple[Term, State]:
+    """Broken: a blocked send's message is queued at once, over capacity (the
+    pending admission is taken as admitted)."""
+    guard, _ = _block(s, a)
+    _, post = offer(updated(s, nw=IntVal(0)), a, full_slack=1)
+    return guard, {**post, "nw": s["nw"]}
+
+
+BLOCK_QUEUES = Transition(
+    "block", (RuleId.PORT_SEND_BLOCK,), _send_params(), _block_queues
 )
 COLLECT_KEEPS_SLOT = Transition(
     "collect", (RuleId.PORT_RESUME,), (), lambda s, a: _collect(s, a, release=False)

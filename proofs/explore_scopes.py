@@ -11,7 +11,9 @@ through every capability that names it. Object creation stops at
 The scopes are chosen so that each group's interesting cases are inside them
 (the small-scope hypothesis, as in Alloy and TLC): two-capability sends and
 rights without GRANT (``messages``), three processes for waiter order
-(``waiters``), two threads of one task (``threads``), negative and zero
+(``waiters``), two threads of one task (``threads``), a thread blocked
+sending while its sibling receives, drops, closes or is killed
+(``threads-blocking``), negative and zero
 timeouts and a rate with period 2 (``time``),
 a buffer mapped by two processes and transferred (``buffers``), sockets bound,
 connected and closed (``posix``). ``CI_SCOPES`` run in CI; ``DEEP_SCOPES`` on
@@ -500,6 +502,27 @@ SCOPES: dict[str, Scope] = {
             ),
             ops=_ops("Send", "Receive", "Drop", "SpawnThread"),
             timeouts=(None,),
+            kill=True,
+        ),
+        Scope(
+            "threads-blocking",
+            "two threads of one task and another process on the task's full"
+            " port: one thread blocks sending while its sibling receives,"
+            " drops the handle, closes the port, or the task is killed"
+            " (PROC-THREAD, PORT-SEND-BLOCK, PROC-KILL)",
+            processes=2,
+            depth=6,
+            deep_depth=7,
+            max_objects=1,
+            setup=(
+                (Pid(1), sc.SpawnThread(1)),
+                (Pid(1), sc.CreatePort(1)),
+                (Pid(1), sc.Bind(1, "n", 0, SEND)),
+                (Pid(2), sc.Lookup("n")),
+                (Pid(1), sc.Send(1, 1, 0, b"a")),
+            ),
+            ops=_ops("Send", "Receive", "Close", "Drop", "AdvanceClock"),
+            send_timeouts=(None, 1),
             kill=True,
         ),
     )

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from veridian_ipc.spec import KernelState, Ok
-from veridian_ipc.spec.state import Cap, Kind, Running, Woken
+from veridian_ipc.spec.state import Cap, Channel, Kind, Port, Running, Sending, Woken
 from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import (
     MAX_FLAGS,
@@ -38,8 +38,10 @@ from veridian_ipc.vocabulary.names import (
     MAX_MESSAGE_CAPS,
     MAX_U32,
     Handle,
+    ObjId,
     Pid,
 )
+from veridian_ipc.vocabulary.results import BLOCKED
 from veridian_ipc.vocabulary.rights import GRANT, has
 
 from ._smt import And, Proved, Term, prove, truth, value
@@ -81,6 +83,10 @@ class Instance:
     admits: Callable[[State, State], Term] | None = None
     """The encoding's verdict from the pre- and post-state, when its guards
     always hold (a filter's offer: whether it counted the message admitted)."""
+    pending: bool = False
+    """The spec step blocked (PORT-SEND-BLOCK, CHAN-SEND-BLOCK): a pending
+    admission. Its guards are judged (every check but room passed) but its
+    effects wait for the step that serves it: nothing changes now."""
 
 
 #: Each encoding's invariant verdict on a projected state already seen, by
@@ -168,8 +174,10 @@ class Part:
                 out.append(f"{prefix}guard {verdict}, spec result {result}")
                 continue
             # a failed step changes nothing in the encoding: the spec must
-            # agree (ERR-ATOMIC), so the pre-state is compared instead
-            out += [prefix + d for d in inst.compare(post if ok else inst.pre)]
+            # agree (ERR-ATOMIC), so the pre-state is compared instead; nor
+            # does a pending one, yet
+            changed = ok and not inst.pending
+            out += [prefix + d for d in inst.compare(post if changed else inst.pre)]
         return out
 
 
@@ -224,11 +232,25 @@ def issued(s: KernelState, pid: int, op: object) -> bool:
     return p is not None and (isinstance(p.status, Running) or type(op) is sc.Resume)
 
 
+def task_pid(s: KernelState, pid: int) -> int:
+    """The task of thread ``pid``, read from its record (PROC-THREAD: a task's
+    first thread holds the tables, every other thread names it in ``task``);
+    ``pid`` itself for a task or an unknown pid. The encodings keep one table
+    per task: a thread's step is projected as its task's."""
+    p = s.processes.get(Pid(pid)) if type(pid) is int else None
+    return pid if p is None or p.task is None else int(p.task)
+
+
+def threads(s: KernelState, task: int) -> list[int]:
+    """Every live thread of ``task`` (itself first), read from the records."""
+    return sorted(int(q) for q, p in s.processes.items() if q == task or p.task == task)
+
+
 def cap_at(s: KernelState, pid: int, handle: int, kind: Kind | None) -> Cap | None:
     """The capability behind ``pid``'s ``handle`` (of ``kind``, if given), read
-    from the tables (the spec's ``resolve`` is not called: the check must not
-    compute with the code it checks)."""
-    p = s.processes.get(Pid(pid))
+    from the tables of its task (the spec's ``resolve`` is not called: the
+    check must not compute with the code it checks)."""
+    p = s.processes.get(Pid(task_pid(s, pid)))
     cid = None if p is None else p.handles.get(Handle(handle))
     cap = None if cid is None else s.caps.get(cid)
     if cap is None or (kind is not None and cap.kind is not kind):
@@ -333,3 +355,33 @@ def kept_slots(s: KernelState, obj: object) -> int:
         for p in s.processes.values()
         if isinstance(p.status, Woken) and p.status.handed == obj
     )
+
+
+def blocked(op: object, result: object, after: KernelState, pid: int, obj: int) -> bool:
+    """The step, a send by thread ``pid``, blocked it on ``obj``
+    (PORT-SEND-BLOCK, CHAN-SEND-BLOCK): ``Ok(BLOCKED)``, and its status after
+    the step says where it waits."""
+    if not isinstance(op, sc.Send | sc.ChannelSend) or result != Ok(BLOCKED):
+        return False
+    p = after.processes.get(Pid(pid))
+    return p is not None and isinstance(p.status, Sending) and p.status.obj == obj
+
+
+def served(
+    before: KernelState, obj: int, after: KernelState
+) -> list[tuple[int, object]]:
+    """The blocked senders of port or ring ``obj`` whose send, attempted again
+    once room freed, went through during the step (PORT-SEND-BLOCK: served in
+    FIFO order), each with its send: those ``Sending`` to ``obj`` before and
+    woken with ``Ok(None)`` after, read from the process table."""
+    o = before.objects[ObjId(obj)]
+    assert isinstance(o, Port | Channel)
+    out: list[tuple[int, object]] = []
+    for w in o.senders:
+        st = before.processes[w].status
+        p = after.processes.get(w)
+        if not isinstance(st, Sending) or p is None:
+            continue
+        if isinstance(p.status, Woken) and p.status.result == Ok(None):
+            out.append((int(w), st.op))
+    return out

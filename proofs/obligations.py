@@ -438,11 +438,13 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         id="HELPER-EQUIVALENCE",
         covers=(),
         summary="the encodings' terms for the loop-free spec helpers (bucket "
-        "refill, filter check, buffer bounds, token taking, ring push and pop) "
+        "refill, filter check, buffer bounds, token taking, ring push and pop, "
+        "ring slot lookup) "
         "equal those helpers' own code, translated mechanically, for every input",
         checks=helper_equivalences.equivalence_checks,
         control="each helper drifted (max for min, a size limit, a bound, a "
-        "token test and the ring indices off by one)",
+        "token test, the ring indices off by one and a slot read the wrong "
+        "way round)",
         control_checks=helper_equivalences.drifted_checks,
         # ties encodings to the spec's code; proves no property of a rule
         exercises=(

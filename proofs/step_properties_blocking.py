@@ -18,6 +18,7 @@ from veridian_ipc.vocabulary import syscalls as sc
 from veridian_ipc.vocabulary.names import Pid
 from veridian_ipc.vocabulary.results import Blocked, Err, Ok
 
+from .faithful import task_pid
 from .step_properties_base import Transition
 
 
@@ -111,7 +112,10 @@ def wait_ends(t: Transition) -> str | None:
     sender still blocked is still past none of its deadline."""
     for pid, st, now in _left(t):
         if now is None:
-            if not (isinstance(t.op, sc.Kill) and t.op.target == pid):
+            killed = isinstance(t.op, sc.Kill) and task_pid(
+                t.pre, t.op.target
+            ) == task_pid(t.pre, pid)
+            if not killed:  # a kill of any thread ends the task (PROC-KILL)
                 return f"blocked sender {pid} vanished without a Kill"
             continue
         if not isinstance(now, Woken):

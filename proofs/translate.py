@@ -29,7 +29,14 @@ record (a parameter with fields) is a ``dict`` of its fields. Also:
   Python's clipping exactly, which is what ring index arithmetic needs (the
   contents are the encodings' business, compared by the agreement pass);
 - a returned tuple is a record with fields ``"0"``, ``"1"``, ...;
-- an ``assert`` is skipped (it states a fact, it computes nothing).
+- an ``assert`` is skipped (it states a fact, it computes nothing);
+- ``x += e`` and ``x -= e`` are the assignments they abbreviate;
+- a ``raise`` (any exception) and an element ``s[i]`` of a sequence (its
+  position from 1, Python's negative index counted from the end: which
+  element, not its contents) make the result a record ``{"value": ...,
+  RAISES: ...}``, ``RAISES`` true on the paths that raise (``IndexError``
+  for an index out of range) and the value meaningless there; an element may
+  only be returned (or be a branch of what is returned).
 
 Anything else raises ``Untranslatable``: a helper with a loop is out of scope.
 
@@ -68,6 +75,9 @@ Env = Mapping[str, Value]
 
 #: The field of a record-or-error result holding the error code (0: none).
 ERROR = "!error"
+
+#: The field of a result that may raise: true on the paths that raise.
+RAISES = "!raises"
 
 #: The helpers a translation may inline, by name: their sources.
 _HELPERS: ContextVar[Mapping[str, str] | None] = ContextVar("helpers", default=None)
@@ -129,6 +139,15 @@ def _block(stmts: list[ast.stmt], env: dict[str, Value]) -> Value:
         then = _block([*s.body, *rest], env)
         other = _block([*s.orelse, *rest], env)
         return _ite(cond, then, other)
+    if isinstance(s, ast.AugAssign) and type(s.op) in (ast.Add, ast.Sub):
+        if not isinstance(s.target, ast.Name):
+            raise Untranslatable(f"line {s.lineno}: only `name += expr`")
+        old = _term(_lookup(s.target.id, env))
+        step = _term(_expr(s.value, env))
+        value = old + step if isinstance(s.op, ast.Add) else old - step
+        return _block(rest, {**_forget(env, s.target.id), s.target.id: value})
+    if isinstance(s, ast.Raise):
+        return {RAISES: BoolVal(True)}
     if isinstance(s, ast.Assert):
         return _block(rest, env)
     raise Untranslatable(f"line {s.lineno}: {type(s).__name__} is not translated")
@@ -141,7 +160,28 @@ def _forget(env: dict[str, Value], name: str) -> dict[str, Value]:
     return {k: v for k, v in env.items() if not k.startswith(stale)}
 
 
+def _raising(v: Value) -> bool:
+    return isinstance(v, dict) and RAISES in v
+
+
+def _may_raise(v: Value, like: Value) -> dict[str, Value]:
+    """``v`` as a result that may raise: a bare ``raise`` takes the other
+    branch's value (``like``), meaningless where it raises."""
+    if _raising(v):
+        assert isinstance(v, dict)
+        if "value" in v:
+            return v
+        base = like["value"] if isinstance(like, dict) and "value" in like else like
+        return {"value": base, RAISES: v[RAISES]}
+    return {"value": v, RAISES: BoolVal(False)}
+
+
 def _ite(cond: Term, a: Value, b: Value) -> Value:
+    if _raising(a) or _raising(b):
+        if all(isinstance(v, dict) and set(v) == {RAISES} for v in (a, b)):
+            return {RAISES: BoolVal(True)}  # both branches raise
+        a, b = _may_raise(a, b), _may_raise(b, a)
+        return {k: _ite(cond, a[k], b[k]) for k in ("value", RAISES)}
     if isinstance(a, dict) and not isinstance(b, dict):
         return _ite(cond, a, _as_error(b, a))
     if isinstance(b, dict) and not isinstance(a, dict):
@@ -250,6 +290,11 @@ def _expr(e: ast.expr, env: dict[str, Value]) -> Value:
         return _ARITH[type(e.op)](_term(left), _term(right))
     if isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Slice):
         return _slice(_seq(_expr(e.value, env)), e.slice, env)
+    if isinstance(e, ast.Subscript):
+        n = _seq(_expr(e.value, env)).length
+        i = _term(_expr(e.slice, env))
+        at = If(i < 0, i + n, i)
+        return {"value": at + 1, RAISES: Or(at < 0, at >= n)}
     if isinstance(e, ast.Tuple):
         return {str(i): _expr(x, env) for i, x in enumerate(e.elts)}
     if isinstance(e, ast.UnaryOp):
@@ -356,6 +401,7 @@ def ints(*names: str) -> dict[str, Term]:
 
 __all__ = [
     "ERROR",
+    "RAISES",
     "Equivalence",
     "Seq",
     "Untranslatable",

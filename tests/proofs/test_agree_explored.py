@@ -26,10 +26,12 @@ from veridian_ipc.proofs import (
 from veridian_ipc.proofs._smt import IntVal, Term
 from veridian_ipc.proofs.agree_explored import (
     AGREE_DEPTH,
+    AGREE_DEPTHS,
     AGREE_SCOPES,
     FILTERS,
     PARTS,
     UNMODELLED_SCOPES,
+    agree_depth,
     agree_scope,
     verdict_line,
 )
@@ -47,17 +49,23 @@ def _broken(system: System, t: Transition) -> System:
 
 
 def test_the_agreement_scopes_are_the_ci_scopes_and_filters() -> None:
-    kept = [n for n in CI_SCOPES if n not in UNMODELLED_SCOPES]
-    assert frozenset({"threads", "blocking", "blocking-ring"}) == UNMODELLED_SCOPES
-    assert list(AGREE_SCOPES) == [*kept, "filters"]
+    """Every CI scope is checked, threads and blocking senders included."""
+    assert frozenset() == UNMODELLED_SCOPES
+    assert list(AGREE_SCOPES) == [*CI_SCOPES, "filters"]
+    assert {"threads", "blocking", "blocking-ring", "threads-blocking"} <= set(
+        AGREE_SCOPES
+    )
     assert AGREE_DEPTH >= 3
 
 
-def test_the_threads_scope_is_left_out_because_a_thread_step_disagrees() -> None:
-    """The stated gap is real: a second thread's step is not projected onto
-    its task's tables, so the pass over ``threads`` reports a disagreement;
-    when the projections learn tasks, this test fails and the gap closes."""
-    assert not agree_scope(SCOPES["threads"]).ok
+def test_the_deeper_scopes_are_searched_to_depth_4() -> None:
+    """Depth 3 misses the cases of these scopes that need four steps (a
+    waiter refused for handle room, a hand-off given back, a blocked sender
+    served or ended while another waits)."""
+    deeper = {"waiters", "quota", "blocking", "blocking-ring"}
+    assert set(AGREE_DEPTHS) == deeper
+    assert all(agree_depth(AGREE_SCOPES[n]) == 4 for n in deeper)
+    assert agree_depth(AGREE_SCOPES["core"]) == AGREE_DEPTH
 
 
 @pytest.mark.parametrize("name", ["channels", "time", "filters", "names"])
@@ -165,7 +173,7 @@ def test_a_carried_handle_zero_is_refused_by_the_caps_encoding_too() -> None:
 #: tables, no helper that computes a rule's outcome.
 SPEC_DATA = {"KernelState", "Ok", "Port", "Channel", "Buffer", "Cap", "Kind"}
 SPEC_DATA |= {"Running", "QueuedMessage", "MapId", "MAY_ORPHAN", "AtHandle", "Woken"}
-SPEC_DATA |= {"InFlight", "InSocket", "IpcError"}
+SPEC_DATA |= {"InFlight", "InSocket", "IpcError", "Waiting", "Sending", "Channel"}
 #: What the capability part still computes with the spec's helpers: nothing
 #: (pinned, so that it stays so).
 CAPS_HELPERS: set[str] = set()

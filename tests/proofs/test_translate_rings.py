@@ -13,8 +13,23 @@ from __future__ import annotations
 import pytest
 import z3
 
-from veridian_ipc.proofs.helper_equivalences import DRIFTS, EQUIVALENCES
-from veridian_ipc.proofs.translate import ERROR, Seq, Untranslatable, translate
+from veridian_ipc.proofs._smt import Proved, prove
+from veridian_ipc.proofs.helper_equivalences import (
+    DRIFTS,
+    EQUIVALENCES,
+    SOURCES,
+    drifted,
+    equivalence_checks,
+    slot_mod_lemmas,
+)
+from veridian_ipc.proofs.translate import (
+    ERROR,
+    RAISES,
+    Seq,
+    Untranslatable,
+    proved_equal,
+    translate,
+)
 
 NEW = {"filters.take_token", "channels.push", "channels.pop"}
 
@@ -69,3 +84,43 @@ def test_what_is_not_translated_is_refused() -> None:
         translate("def f(xs):\n    return xs[::2]\n", {"xs": Seq(z3.IntVal(3))})
     with pytest.raises(Untranslatable):
         translate("def f(x):\n    return g(x)\n", {"x": z3.IntVal(1)})
+
+
+def test_the_ring_slot_lookup_is_an_equivalence_part() -> None:
+    """``RingSlots._slot`` is translated, proved equal to the encoding's
+    ``offset``, and its drift (the read index added, not subtracted) is
+    refuted; the remainder lemma it assumes is a check of its own."""
+    name = "storage.RingSlots._slot"
+    assert name in {eq.name for eq in EQUIVALENCES}
+    (eq,) = [e for e in EQUIVALENCES if e.name == name]
+    assert proved_equal(eq, SOURCES[name])
+    assert not proved_equal(eq, drifted(name))
+    lemmas = [c for c in equivalence_checks() if "/ring-mod/" in c.name]
+    assert len(lemmas) == len(slot_mod_lemmas()) == 6
+    assert all(isinstance(prove(c.claim), Proved) for c in lemmas)
+
+
+@pytest.mark.parametrize("i", [-5, -3, -1, 0, 2, 3, 6, 9])
+def test_an_element_and_a_raise_follow_python(i: int) -> None:
+    """``xs[i]`` is its position from 1 (negative counted from the end),
+    ``IndexError`` out of range; an explicit ``raise`` raises; ``+=`` adds."""
+    src = (
+        "def f(xs, i):\n"
+        "    if i > 7:\n"
+        "        raise ValueError(i)\n"
+        "    i += 0\n"
+        "    return xs[i]\n"
+    )
+    xs = ("a", "b", "c")
+    got = translate(src, {"xs": Seq(z3.IntVal(len(xs))), "i": z3.IntVal(i)})
+    assert isinstance(got, dict)
+    raised = bool(z3.is_true(z3.simplify(got[RAISES])))
+    try:
+        if i > 7:
+            raise ValueError(i)
+        want: int | None = xs.index(xs[i]) + 1
+    except (IndexError, ValueError):
+        want = None
+    assert raised == (want is None)
+    if want is not None:
+        assert z3.simplify(got["value"]) == z3.IntVal(want)
