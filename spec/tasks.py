@@ -26,9 +26,12 @@ empty tables of its own, never read. Every access to a table goes through
 ``table_of`` / ``put_table`` below (never ``processes[pid].handles``), so a
 thread reads and writes its task's tables. A capability held in a table, or a
 socket's capability, records the task's pid (``AtHandle.pid``,
-``InSocket.pid``), and a message is stamped with its sending thread's task
-(MSG-SENDER): the receiver learns which process sent it, as POSIX's
-``SO_PEERCRED`` gives a process id and Mach's audit trailer names the task.
+``InSocket.pid``). A message, though, is stamped with its sending
+*thread's* pid (MSG-SENDER; spec/processes.py says so too): the receiver
+learns which thread sent it, as L4's IPC names the sending thread and QNX's
+``MsgReceive`` info gives the thread beside the process, and finds its task
+with ``task_of``. This departs from POSIX's ``SO_PEERCRED`` and Mach's audit
+trailer, which name only the process or task.
 """
 
 from __future__ import annotations

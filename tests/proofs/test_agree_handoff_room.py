@@ -23,8 +23,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from veridian_ipc.proofs import agreement
 from veridian_ipc.proofs.agree_explored import AGREE_SCOPES, PARTS, agree_depth
 from veridian_ipc.proofs.enc_caps import SYSTEM
@@ -121,19 +119,14 @@ def test_a_drifted_give_back_is_caught() -> None:
     assert agreement.CHECKERS["caps"](s, 0, kill, after, result, bad) != []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec defect: ports.give_back hands the message to the first waiter"
-    " without quotas.refuse_unfit_waiters, which commit_offer calls; the"
-    " waiter's table then holds more than max_handles",
-)
 def test_a_given_back_message_skips_a_waiter_without_room() -> None:
     """Three processes: 1 and 2 wait on process 3's port, 2's table full;
     3's send carrying a capability is handed to 1, and 1 is killed. The
     message must go to a waiter with room (none: the queue head), as
-    PORT-HANDOFF says; the spec hands it to 2, over its handle quota. The
-    capability encoding (which follows the rule) and the quota encoding's
-    invariant both disagree."""
+    PORT-HANDOFF says. The spec used to hand it to 2, over its handle quota:
+    the capability encoding (which follows the rule) and the quota
+    encoding's invariant both disagreed, which is how the defect was found
+    (spec/ports.py's ``give_back`` now refuses unfit waiters first)."""
     config = replace(SCOPES["quota"].config, max_objects=4)
     s = initial_state(3, config)
     trace: Trace = [
