@@ -20,16 +20,18 @@ from veridian_ipc.conformance.targets import SpecTarget
 from veridian_ipc.spec import IpcError as E
 from veridian_ipc.vocabulary.names import Config
 from veridian_ipc.vocabulary.results import CapInfo, Delivered, Err, Ok, Result
-from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, SEND
+from veridian_ipc.vocabulary.rights import GRANT, MANAGE, READ, RECEIVE, SEND
 from veridian_ipc.vocabulary.syscalls import (
     Bind,
     CreateBuffer,
     CreatePort,
     Derive,
     Inspect,
+    Kill,
     Lookup,
     Operation,
     Receive,
+    Resume,
     Send,
     TransferBuffer,
 )
@@ -135,6 +137,29 @@ def test_handoff_bytes_free() -> None:
     assert got == Ok(None)
 
 
+def test_give_back_ignores_room() -> None:
+    """A hand-off given back by a kill skips a waiter without handle room,
+    as a send does (PORT-HANDOFF): that waiter's Resume reports OutOfMemory;
+    the mutant hands the message to it, over its ``max_handles``."""
+    ops = [
+        (3, CreatePort(1)),
+        (3, Bind(1, "n", 0, SEND | RECEIVE)),
+        (1, Lookup("n")),
+        (2, Lookup("n")),
+        (2, CreatePort(1)),  # process 2's table is full
+        (1, Receive(1, None)),
+        (2, Receive(1, None)),
+        (3, Derive(1, SEND | GRANT)),
+        (3, Send(1, 1, 0, b"", (2,))),  # handed to process 1
+        (3, Kill(1)),  # given back
+        (2, Resume()),
+    ]
+    small = replace(SMALL_CONFIG, max_handles=2, max_objects=4, max_queued_bytes=1)
+    got = diverges(mutants.GiveBackIgnoresRoom, ops, Err(E.OutOfMemory), small)
+    assert isinstance(got, Ok)
+    assert isinstance(got.value, Delivered)
+
+
 #: Each mutant of these modules and its scenario (``test_mutants_travel``
 #: checks that every mutant after the first 49 has one).
 SCENARIOS: dict[str, Callable[[], None]] = {
@@ -144,4 +169,5 @@ SCENARIOS: dict[str, Callable[[], None]] = {
     "QueuedBytesUnbounded": test_queued_bytes_unbounded,
     "ReceiveOverflowsTable": test_receive_overflows_table,
     "HandoffBytesFree": test_handoff_bytes_free,
+    "GiveBackIgnoresRoom": test_give_back_ignores_room,
 }
