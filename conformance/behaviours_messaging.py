@@ -7,7 +7,6 @@ what a behaviour and its predicate are.
 
 from __future__ import annotations
 
-from veridian_ipc.spec.ports import handed as _handed
 from veridian_ipc.spec.state import (
     InFlight,
     KernelState,
@@ -15,6 +14,7 @@ from veridian_ipc.spec.state import (
     Waiting,
     Woken,
 )
+from veridian_ipc.spec.store import handed as _handed
 from veridian_ipc.vocabulary.errors import IpcError
 from veridian_ipc.vocabulary.ids import RuleId
 from veridian_ipc.vocabulary.names import MAX_INLINE_DATA, MAX_MESSAGE_CAPS, Pid

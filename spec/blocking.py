@@ -84,9 +84,8 @@ from .state import (
     KernelState,
     Port,
     Sending,
-    Woken,
 )
-from .store import Step, proc, put_obj, put_proc, unblock_sender, wake
+from .store import Step, handed, proc, put_obj, put_proc, unblock_sender, wake
 from .tasks import table_of
 
 
@@ -159,15 +158,6 @@ def withdraw(s: KernelState, pid: Pid) -> KernelState:
         return s
     s = unblock_sender(s, pid, status.obj)
     return put_proc(s, pid, replace(proc(s, pid), status=RUNNING))
-
-
-def handed(s: KernelState, obj: ObjId) -> int:
-    """The hand-offs from port ``obj`` not yet collected (PORT-HANDOFF)."""
-    return sum(
-        1
-        for p in s.processes.values()
-        if isinstance(p.status, Woken) and p.status.handed == obj
-    )
 
 
 def has_room(s: KernelState, obj: ObjId) -> bool:

@@ -48,7 +48,6 @@ Decisions the seed leaves open:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 from veridian_ipc.vocabulary._registry import rule
@@ -83,7 +82,17 @@ from .state import (
     Waiting,
     Woken,
 )
-from .store import Step, fail, new_object, port, proc, put_obj, put_proc, wake
+from .store import (
+    Step,
+    fail,
+    handed,
+    new_object,
+    port,
+    proc,
+    put_obj,
+    put_proc,
+    wake,
+)
 
 
 @rule(RuleId.PORT_CREATE)
@@ -195,25 +204,6 @@ def check_offer(
     if len(pt.queue) + handed(s, obj) >= pt.capacity:
         return IpcError.PortFull
     return admitted
-
-
-def handed(s: KernelState, obj: ObjId) -> int:
-    """The messages handed off from port ``obj`` and not yet collected: each
-    keeps its slot in the port's capacity (PORT-HANDOFF)."""
-    return sum(1 for w in handoffs(s) if w.handed == obj)
-
-
-def handoffs(s: KernelState) -> Iterator[Woken]:
-    """Every hand-off not yet collected (PORT-HANDOFF), in pid order: the
-    status of each woken receiver still holding the message handed to it.
-    Its ``handed`` names the port the message keeps a slot in until
-    ``Resume`` collects it, and its ``result`` is the ``Ok`` of the
-    ``Delivered``. The port's capacity (``handed``) and the sender's queued
-    bytes (spec/quotas.py's ``kept``) count these."""
-    for p in s.processes.values():
-        status = p.status
-        if isinstance(status, Woken) and status.handed is not None:
-            yield status
 
 
 def commit_offer(

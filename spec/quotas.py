@@ -67,7 +67,7 @@ from veridian_ipc.vocabulary.names import ObjId, Pid
 from veridian_ipc.vocabulary.results import Delivered, Err, Ok
 
 from .state import KernelState, Port, QueuedMessage
-from .store import port, wake
+from .store import handoffs, port, wake
 from .tasks import table_of, task_of, threads_of
 
 
@@ -94,7 +94,6 @@ def queued_bytes(s: KernelState, pid: Pid) -> int:
 def kept(s: KernelState) -> list[Delivered]:
     """The hand-offs not yet collected: each woken receiver's ``Delivered``
     result while its ``Woken.handed`` names the port (PORT-HANDOFF)."""
-    from .ports import handoffs  # here: spec/ports.py imports this module
 
     out: list[Delivered] = []
     for w in handoffs(s):

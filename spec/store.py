@@ -7,6 +7,7 @@ fails never reaches them and leaves the state unchanged (ERR-ATOMIC).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 from veridian_ipc.vocabulary.errors import IpcError
@@ -32,6 +33,26 @@ Step = tuple[KernelState, Result]
 def fail(s: KernelState, error: IpcError) -> Step:
     """The outcome of a failed operation: the state, unchanged, and the error."""
     return s, Err(error)
+
+
+def handoffs(s: KernelState) -> Iterator[Woken]:
+    """Every hand-off not yet collected (PORT-HANDOFF), in pid order: the
+    status of each woken receiver still holding the message handed to it.
+    Its ``handed`` names the port the message keeps a slot in until
+    ``Resume`` collects it, and its ``result`` is the ``Ok`` of the
+    ``Delivered``. The port's capacity (``handed``: spec/ports.py, and the
+    room blocked senders wait for: spec/blocking.py) and the sender's queued
+    bytes (spec/quotas.py's ``kept``) count these."""
+    for p in s.processes.values():
+        status = p.status
+        if isinstance(status, Woken) and status.handed is not None:
+            yield status
+
+
+def handed(s: KernelState, obj: ObjId) -> int:
+    """The messages handed off from port ``obj`` and not yet collected: each
+    keeps its slot in the port's capacity (PORT-HANDOFF)."""
+    return sum(1 for w in handoffs(s) if w.handed == obj)
 
 
 def proc(s: KernelState, pid: Pid) -> Process:

@@ -1,7 +1,8 @@
 """One iterator per layer over the hand-offs not yet collected (PORT-HANDOFF).
 
-The spec's ``ports.handoffs`` serves both the port's capacity
-(``ports.handed``) and the sender's queued bytes (``quotas.kept``); the
+The spec's ``store.handoffs`` serves the port's capacity (``store.handed``,
+which spec/ports.py and spec/blocking.py both use) and the sender's queued
+bytes (``quotas.kept``); the
 model's ``ports.handoffs`` serves its queued bytes (``quotas.queued_bytes``)
 and ``ports.handoff_of`` its ``give_back``. A hand-off is listed from the
 send that makes it until the ``Resume`` that collects it.
@@ -13,7 +14,7 @@ from veridian_ipc.model import ports as mports
 from veridian_ipc.model.kernel import Kernel
 from veridian_ipc.model.quotas import queued_bytes
 from veridian_ipc.spec import initial_state, step
-from veridian_ipc.spec import ports as sports
+from veridian_ipc.spec import store as sports
 from veridian_ipc.spec.quotas import kept
 from veridian_ipc.spec.state import KernelState
 from veridian_ipc.vocabulary.names import ObjId
